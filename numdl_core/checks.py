@@ -1,0 +1,191 @@
+r"""Derivative checks: the Taylor test and the adjoint (dot-product) test.
+
+"Your derivatives are assumed to be wrong unless you prove otherwise" (Ruthotto and Haber).
+For a direction :math:`v` and :math:`h = 2^{-k}`,
+
+.. math::
+    E_0(h) = |f(x + hv) - f(x)| = O(h), \qquad
+    E_1(h) = |f(x + hv) - f(x) - h\, \nabla f(x)^\top v| = O(h^2),
+
+and with a Hessian-vector product :math:`E_2(h) = |\ldots - \tfrac{h^2}{2} v^\top \nabla^2 f(x) v| = O(h^3)`.
+A wrong gradient leaves :math:`E_1 = O(h)`. For a linear map :math:`J` with transpose :math:`J^\top`
+the adjoint test checks :math:`\langle w, J v\rangle = \langle J^\top w, v\rangle` to round-off.
+
+References
+----------
+L. Ruthotto and E. Haber, *Numerical Methods for Deep Learning*, Module 0 (derivative checks).
+E. Haber, *Computational Methods in Geophysical Electromagnetics*, SIAM, 2014, Sec. 2.4.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["DerivativeCheck", "AdjointCheck", "derivative_check", "adjoint_check", "observed_order"]
+
+
+@dataclass(frozen=True)
+class DerivativeCheck:
+    """Result of :func:`derivative_check`.
+
+    Attributes
+    ----------
+    h : ndarray
+        Step sizes ``2**-k``.
+    err0, err1 : ndarray
+        Zeroth- and first-order Taylor remainders.
+    err2 : ndarray or None
+        Second-order remainder (only with a Hessian-vector product).
+    order0, order, order2 : float
+        Observed orders of ``err0``, ``err1`` and ``err2`` (median slope over the usable range,
+        ``nan`` where every value is at round-off); see :func:`observed_order`.
+    passed : bool
+        True if the gradient (and Hessian, if given) pass: ``err1`` decays with order >= 1.5
+        (>= 2.5 for ``err2``), or is at round-off level everywhere (an exactly linear/quadratic ``f``).
+    exact : bool
+        True if ``err1`` is at round-off level for every ``h`` (``f`` is affine along ``v``).
+    """
+
+    h: np.ndarray
+    err0: np.ndarray
+    err1: np.ndarray
+    err2: np.ndarray | None
+    order0: float
+    order: float
+    order2: float
+    passed: bool
+    exact: bool
+
+
+@dataclass(frozen=True)
+class AdjointCheck:
+    """Result of :func:`adjoint_check`: ``lhs = <w, J v>``, ``rhs = <J^T w, v>``, their relative gap."""
+
+    lhs: float
+    rhs: float
+    rel_error: float
+    passed: bool
+
+
+def observed_order(h: np.ndarray, err: np.ndarray, floor: float) -> float:
+    r"""Asymptotic slope of :math:`\log err` against :math:`\log h`.
+
+    The median of the slopes of the last ``tail = 3`` successive pairs (smallest ``h``) whose
+    errors are both above ``floor`` (round-off): the order is a statement about ``h -> 0``.
+    Returns ``nan`` when no pair is usable.
+    """
+    h = np.asarray(h, dtype=float)
+    err = np.asarray(err, dtype=float)
+    ok = (err[:-1] > floor) & (err[1:] > floor)
+    if not np.any(ok):
+        return float("nan")
+    slopes = np.log(err[:-1] / err[1:]) / np.log(h[:-1] / h[1:])
+    return float(np.median(slopes[ok][-3:]))
+
+
+def derivative_check(
+    fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    x: np.ndarray,
+    v: np.ndarray | None = None,
+    *,
+    hess_vec: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    seed: int = 0,
+    n: int = 10,
+) -> DerivativeCheck:
+    r"""Taylor test of a gradient (and optionally a Hessian) along a direction ``v``.
+
+    For :math:`h = 2^{-k}`, :math:`k = 0, \ldots, n-1`:
+    :math:`E_0 = |f(x+hv) - f(x)|`, :math:`E_1 = |f(x+hv) - f(x) - h\, g^\top v|` and, if ``hess_vec``
+    is given, :math:`E_2 = |f(x+hv) - f(x) - h\, g^\top v - \tfrac{h^2}{2} v^\top H v|`.
+    A correct gradient gives order 2 for :math:`E_1`; a wrong one order 1.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x) -> (f, g)``, value and gradient (same shape as ``x``).
+    x : ndarray
+        Point of the test.
+    v : ndarray, optional
+        Direction; default a standard normal vector drawn with ``seed``.
+    hess_vec : callable, optional
+        ``hess_vec(x, v) -> H v``.
+    seed : int
+        Seed for the random direction.
+    n : int
+        Number of step sizes (at least 2).
+
+    Returns
+    -------
+    DerivativeCheck
+
+    Reference: Ruthotto and Haber, Module 0; Haber (2014), Sec. 2.4.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x has non-finite entries (nan or inf)")
+    if int(n) < 2:
+        raise ValueError(f"n must be at least 2 step sizes, got {n}")
+    if v is None:
+        v = np.random.default_rng(seed).standard_normal(x.shape)
+    v = np.asarray(v, dtype=np.float64)
+    if v.shape != x.shape:
+        raise ValueError(f"direction v has shape {v.shape}, x has shape {x.shape}")
+    f0, g = fun(x)
+    f0 = float(f0)
+    g = np.asarray(g, dtype=np.float64)
+    if g.size != x.size:
+        raise ValueError(f"the gradient has {g.size} entries, x has {x.size}")
+    dvdf = float(g.ravel() @ v.ravel())
+    vHv = None if hess_vec is None else float(v.ravel() @ np.asarray(hess_vec(x, v), dtype=np.float64).ravel())
+    h = 2.0 ** -np.arange(int(n), dtype=float)
+    err0 = np.empty_like(h)
+    err1 = np.empty_like(h)
+    err2 = None if vHv is None else np.empty_like(h)
+    for i, hi in enumerate(h):
+        ft = float(fun(x + hi * v)[0])
+        err0[i] = abs(ft - f0)
+        err1[i] = abs(ft - f0 - hi * dvdf)
+        if err2 is not None:
+            err2[i] = abs(ft - f0 - hi * dvdf - 0.5 * hi**2 * vHv)
+    scale = max(abs(f0), abs(dvdf), 1e-300)
+    floor = 1e3 * np.finfo(float).eps * max(scale, 1.0 if scale > 1e-8 else scale)
+    order0 = observed_order(h, err0, floor)
+    order1 = observed_order(h, err1, floor)
+    order2 = float("nan") if err2 is None else observed_order(h, err2, floor)
+    exact = bool(np.all(err1 <= floor))
+    passed = exact or (np.isfinite(order1) and order1 >= 1.5)
+    if err2 is not None and not exact:
+        exact2 = bool(np.all(err2 <= floor))
+        passed = passed and (exact2 or (np.isfinite(order2) and order2 >= 2.5))
+    return DerivativeCheck(h, err0, err1, err2, order0, order1, order2, bool(passed), exact)
+
+
+def adjoint_check(
+    J: Callable[[np.ndarray], np.ndarray],
+    JT: Callable[[np.ndarray], np.ndarray],
+    shape_in: int | tuple[int, ...],
+    *,
+    seed: int = 0,
+    rtol: float = 1e-10,
+) -> AdjointCheck:
+    r"""Adjoint (dot-product) test :math:`\langle w, J v\rangle = \langle J^\top w, v\rangle`.
+
+    ``v`` (of shape ``shape_in``) and ``w`` (of the shape of ``J(v)``) are standard normal draws
+    with ``seed``. Passes when the relative gap
+    :math:`|\mathrm{lhs} - \mathrm{rhs}| / \max(|\mathrm{lhs}|, |\mathrm{rhs}|)` is at most ``rtol``.
+    Reference: Claerbout, *Earth Soundings Analysis*, 1992 (the dot-product test).
+    """
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal(shape_in)
+    Jv = np.asarray(J(v), dtype=np.float64)
+    w = rng.standard_normal(Jv.shape)
+    JTw = np.asarray(JT(w), dtype=np.float64)
+    if JTw.size != v.size:
+        raise ValueError(f"J^T w has {JTw.size} entries but v has {v.size}: JT is not the transpose of J")
+    lhs = float(w.ravel() @ Jv.ravel())
+    rhs = float(JTw.ravel() @ v.ravel())
+    denom = max(abs(lhs), abs(rhs), np.finfo(float).tiny)
+    rel = abs(lhs - rhs) / denom
+    return AdjointCheck(lhs, rhs, float(rel), bool(rel <= rtol))
