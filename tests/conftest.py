@@ -1,0 +1,7 @@
+"""Put the repository root on sys.path so tests import ``numdl_core`` and ``app`` as packages."""
+import pathlib
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
