@@ -1,0 +1,391 @@
+r"""Linear least squares: direct solvers, filtering, and iterative methods.
+
+All solvers here minimize the Tikhonov-regularized least-squares objective
+
+.. math:: f(x) = \|A x - b\|^2 + \alpha \|x\|^2, \qquad \alpha \ge 0,
+
+whose minimizer solves the normal equations :math:`(A^\top A + \alpha I) x = A^\top b`.
+
+References
+----------
+G. H. Golub and C. F. Van Loan, *Matrix Computations*, 4th ed., 2013 (Ch. 5: QR, SVD, normal equations).
+P. C. Hansen, *Discrete Inverse Problems: Insight and Algorithms*, SIAM, 2010 (filter factors, TSVD, L-curve).
+A. Björck, *Numerical Methods for Least Squares Problems*, SIAM, 1996 (CGLS, Sec. 7.4).
+C. C. Paige and M. A. Saunders, LSQR, ACM TOMS 8 (1982) 43-71.
+L. Ruthotto and E. Haber, *Numerical Methods for Deep Learning*, Module 2.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from numdl_core.optim import BLOWUP, Step, is_diverged
+
+__all__ = [
+    "METHODS",
+    "solve",
+    "filter_factors",
+    "tsvd",
+    "tikhonov_svd",
+    "steepest_descent",
+    "cgls",
+    "l_curve",
+    "l_curve_corner",
+    "lsqr_reference",
+    "objective",
+    "sd_rate",
+    "cg_rate",
+]
+
+METHODS = ("normal", "qr", "svd")
+
+
+def _as_array(A, name: str = "A") -> np.ndarray:
+    A = np.asarray(A, dtype=np.float64)
+    if A.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D matrix, got shape {A.shape}")
+    if not np.all(np.isfinite(A)):
+        raise ValueError(f"{name} has non-finite entries (nan or inf)")
+    return A
+
+
+def _check_b(b, m: int) -> np.ndarray:
+    b = np.asarray(b, dtype=np.float64)
+    if b.ndim not in (1, 2) or b.shape[0] != m:
+        raise ValueError(f"b must have {m} rows (one per row of A), got shape {b.shape}")
+    if not np.all(np.isfinite(b)):
+        raise ValueError("b has non-finite entries (nan or inf)")
+    return b
+
+
+def _check_alpha(alpha: float) -> float:
+    alpha = float(alpha)
+    if not np.isfinite(alpha) or alpha < 0:
+        raise ValueError(f"the regularization parameter alpha must be >= 0, got {alpha}")
+    return alpha
+
+
+def objective(A, b: np.ndarray, x: np.ndarray, alpha: float = 0.0) -> float:
+    r"""The objective :math:`\|A x - b\|^2 + \alpha \|x\|^2`."""
+    r = A @ x - b
+    return float(np.sum(r * r) + alpha * np.sum(x * x))
+
+
+def solve(A, b, method: str = "qr", alpha: float = 0.0) -> np.ndarray:
+    r"""Minimize :math:`\|A x - b\|^2 + \alpha \|x\|^2` by a direct method.
+
+    Parameters
+    ----------
+    A : ndarray, shape (m, n)
+    b : ndarray, shape (m,) or (m, k)
+        One right-hand side, or k of them (then x has shape (n, k)).
+    method : {"normal", "qr", "svd"}
+        ``"normal"``: Cholesky factorization of :math:`A^\top A + \alpha I` (cheap, but squares the
+        condition number: relative error about :math:`\varepsilon\,\kappa(A)^2`).
+        ``"qr"``: economy QR of :math:`A` (or of :math:`[A; \sqrt{\alpha} I]`), then a triangular solve
+        (error about :math:`\varepsilon\,\kappa(A)`).
+        ``"svd"``: :math:`x = \sum_i \frac{\sigma_i}{\sigma_i^2 + \alpha} (u_i^\top b) v_i`; with
+        :math:`\alpha = 0` and rank-deficient :math:`A` the minimum-norm solution (singular values below
+        ``max(m, n) * eps * sigma_1`` are treated as zero).
+    alpha : float
+        Tikhonov parameter, ``alpha >= 0``.
+
+    Returns
+    -------
+    x : ndarray, shape (n,) or (n, k)
+
+    Reference: Golub and Van Loan (2013), Sec. 5.3 (normal equations, QR), 5.5 (SVD, minimum norm).
+    """
+    A = _as_array(A)
+    m, n = A.shape
+    b = _check_b(b, m)
+    alpha = _check_alpha(alpha)
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if method == "normal":
+        M = A.T @ A
+        if alpha > 0:
+            M[np.diag_indices(n)] += alpha
+        try:
+            c = sla.cho_factor(M, lower=True, check_finite=False)
+        except np.linalg.LinAlgError as err:
+            raise ValueError(
+                "the normal equations matrix A'A + alpha I is not positive definite "
+                "(A is rank deficient or too ill-conditioned): use alpha > 0, QR or SVD"
+            ) from err
+        return sla.cho_solve(c, A.T @ b, check_finite=False)
+    if method == "qr":
+        if alpha > 0:
+            A_aug = np.vstack([A, np.sqrt(alpha) * np.eye(n)])
+            b_aug = np.concatenate([b, np.zeros((n,) + b.shape[1:])])
+        else:
+            if m < n:
+                raise ValueError(
+                    f"A has more columns ({n}) than rows ({m}): the QR solution is not unique; use method='svd' "
+                    "(minimum norm) or alpha > 0"
+                )
+            A_aug, b_aug = A, b
+        Q, R = np.linalg.qr(A_aug, mode="reduced")
+        d = np.abs(np.diag(R))
+        if d.min() <= max(A_aug.shape) * np.finfo(float).eps * max(d.max(), np.finfo(float).tiny):
+            raise ValueError("A is rank deficient: QR cannot solve it; use method='svd' (minimum norm) or alpha > 0")
+        return sla.solve_triangular(R, Q.T @ b_aug, lower=False, check_finite=False)
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    return Vt.T @ (filter_factors(s, alpha=alpha, svd_inverse=True)[(...,) + (None,) * (b.ndim - 1)] * (U.T @ b))
+
+
+def filter_factors(
+    s: np.ndarray, *, alpha: float | None = None, k: int | None = None, svd_inverse: bool = False
+) -> np.ndarray:
+    r"""Filter factors :math:`\phi_i` of a regularized SVD solution :math:`x = \sum_i \phi_i \frac{u_i^\top b}{\sigma_i} v_i`.
+
+    Tikhonov: :math:`\phi_i = \sigma_i^2 / (\sigma_i^2 + \alpha)`. Truncated SVD with ``k`` terms:
+    :math:`\phi_i = 1` for :math:`i \le k`, else 0. Neither: all ones except numerically zero
+    singular values (below ``len(s) * eps * sigma_1``), which get 0.
+    With ``svd_inverse=True`` returns :math:`\phi_i / \sigma_i` instead (0 where :math:`\sigma_i = 0`).
+    Reference: Hansen (2010), Sec. 4.2 and 4.4.
+    """
+    s = np.asarray(s, dtype=np.float64)
+    tiny = max(s.size, 1) * np.finfo(float).eps * (s.max() if s.size else 0.0)
+    if k is not None:
+        k = int(k)
+        if k < 0:
+            raise ValueError(f"the truncation index k must be >= 0, got {k}")
+        phi = (np.arange(s.size) < k).astype(float) * (s > tiny)
+    elif alpha is not None and float(alpha) > 0:
+        alpha = _check_alpha(alpha)
+        phi = s**2 / (s**2 + alpha)
+    else:
+        phi = (s > tiny).astype(float)
+    if not svd_inverse:
+        return phi
+    out = np.zeros_like(s)
+    nz = s > 0
+    out[nz] = phi[nz] / s[nz]
+    return out
+
+
+def tsvd(A, b, k: int) -> np.ndarray:
+    r"""Truncated SVD solution :math:`x_k = \sum_{i \le k} \frac{u_i^\top b}{\sigma_i} v_i` (Hansen 2010, Sec. 4.2)."""
+    A = _as_array(A)
+    b = _check_b(b, A.shape[0])
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    if not 0 <= int(k) <= s.size:
+        raise ValueError(f"k must be between 0 and {s.size} (the number of singular values), got {k}")
+    return Vt.T @ (filter_factors(s, k=k, svd_inverse=True) * (U.T @ b))
+
+
+def tikhonov_svd(U: np.ndarray, s: np.ndarray, Vt: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
+    r"""Tikhonov solution from a precomputed SVD: :math:`x = V \operatorname{diag}(\sigma/(\sigma^2+\alpha)) U^\top b`."""
+    return Vt.T @ (filter_factors(s, alpha=alpha, svd_inverse=True) * (U.T @ b))
+
+
+def _operator(A) -> spla.LinearOperator:
+    if isinstance(A, spla.LinearOperator):
+        return A
+    if sp.issparse(A):
+        return spla.aslinearoperator(A)
+    return spla.aslinearoperator(_as_array(A))
+
+
+def _start(A, b, x0, alpha):
+    op = _operator(A)
+    m, n = op.shape
+    b = np.asarray(b, dtype=np.float64)
+    if b.shape != (m,):
+        raise ValueError(f"b must be a vector of length {m} (rows of A), got shape {b.shape}")
+    if not np.all(np.isfinite(b)):
+        raise ValueError("b has non-finite entries (nan or inf)")
+    x = np.zeros(n) if x0 is None else np.array(x0, dtype=np.float64).ravel()
+    if x.shape != (n,):
+        raise ValueError(f"x0 must have {n} entries (columns of A), got shape {x.shape}")
+    return op, b, x, _check_alpha(alpha)
+
+
+def steepest_descent(
+    A,
+    b,
+    *,
+    alpha: float = 0.0,
+    step: float | None = None,
+    x0: np.ndarray | None = None,
+    tol: float = 1e-10,
+    maxiter: int = 10**7,
+    blowup: float = BLOWUP,
+) -> Iterator[Step]:
+    r"""Steepest descent for :math:`f(x) = \|Ax-b\|^2 + \alpha\|x\|^2`: :math:`x_{k+1} = x_k - t_k g_k`,
+
+    with :math:`g_k = \nabla f(x_k) = 2(A^\top(Ax_k - b) + \alpha x_k)`.
+    ``step=None`` is the exact line search :math:`t_k = \|g_k\|^2 / (2(\|A g_k\|^2 + \alpha \|g_k\|^2))`;
+    a fixed ``step`` converges iff :math:`t < 1/\lambda_{\max}(A^\top A + \alpha I)` (i.e. step < 2/L with
+    L = 2 lambda_max). The error contracts per iteration (exact line search, energy norm) by at most
+    :math:`(\kappa-1)/(\kappa+1)`, :math:`\kappa = \operatorname{cond}(A^\top A + \alpha I)`.
+    ``A`` may be a matrix, a sparse matrix or a ``scipy.sparse.linalg.LinearOperator`` (matrix-free).
+
+    Yields
+    ------
+    Step
+        ``loss`` is f(x); ``info`` holds ``residual_norm`` :math:`\|Ax-b\|`, ``step``, and ``x_norm``.
+
+    Reference: Nocedal and Wright (2006), Sec. 3.3; Ruthotto and Haber, Module 2.
+    """
+    op, b, x, alpha = _start(A, b, x0, alpha)
+    if step is not None:
+        step = float(step)
+        if not np.isfinite(step) or step <= 0:
+            raise ValueError(f"step must be a positive number (or None for the exact line search), got {step}")
+    r = op.matvec(x) - b
+    g = 2 * (op.rmatvec(r) + alpha * x)
+    f = float(r @ r + alpha * x @ x)
+    f0, g0 = f, float(np.linalg.norm(g))
+    yield Step(0, x.copy(), f, g0, {"residual_norm": float(np.linalg.norm(r)), "step": 0.0, "x_norm": float(np.linalg.norm(x))})
+    for k in range(1, maxiter + 1):
+        gn = float(np.linalg.norm(g))
+        if gn <= tol * max(1.0, g0):
+            return
+        if step is None:
+            Ag = op.matvec(g)
+            denom = 2 * (float(Ag @ Ag) + alpha * gn**2)
+            t = gn**2 / denom if denom > 0 else 0.0
+            if t == 0.0:
+                return
+            r = r - t * Ag
+        else:
+            t = step
+            r = None
+        x = x - t * g
+        if r is None:
+            r = op.matvec(x) - b
+        g = 2 * (op.rmatvec(r) + alpha * x)
+        f = float(r @ r + alpha * x @ x)
+        info = {"residual_norm": float(np.linalg.norm(r)), "step": t, "x_norm": float(np.linalg.norm(x))}
+        gnorm = float(np.linalg.norm(g))
+        if is_diverged(f, f0, blowup) or not np.isfinite(gnorm):
+            info["diverged"] = True
+            yield Step(k, x.copy(), f, gnorm, info)
+            return
+        yield Step(k, x.copy(), f, gnorm, info)
+
+
+def cgls(
+    A,
+    b,
+    *,
+    alpha: float = 0.0,
+    x0: np.ndarray | None = None,
+    tol: float = 1e-10,
+    maxiter: int = 10**7,
+) -> Iterator[Step]:
+    r"""CGLS: conjugate gradients on :math:`(A^\top A + \alpha I) x = A^\top b` without forming :math:`A^\top A`.
+
+    Iterates :math:`x_k` minimize :math:`f` over the Krylov space
+    :math:`x_0 + \mathcal K_k(A^\top A + \alpha I, s_0)`; the error in the energy norm contracts like
+    :math:`2\left(\frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}\right)^k` and in exact arithmetic the method ends
+    after at most n steps (2 steps for a 3x2 problem). On ill-posed problems the iteration count acts as a
+    regularization parameter (semi-convergence). One product with A and one with A^T per iteration.
+
+    Yields
+    ------
+    Step
+        ``loss`` is f(x); ``grad_norm`` is :math:`\|\nabla f\| = 2\|A^\top(Ax-b) + \alpha x\|`; ``info`` holds
+        ``residual_norm`` :math:`\|Ax-b\|` and ``x_norm``.
+
+    Reference: Björck (1996), Algorithm 7.4.1 (CGLS with damping); Hestenes and Stiefel (1952).
+    """
+    op, b, x, alpha = _start(A, b, x0, alpha)
+    r = b - op.matvec(x)
+    s = op.rmatvec(r) - alpha * x
+    p = s.copy()
+    gamma = float(s @ s)
+    f = float(r @ r + alpha * x @ x)
+    g0 = 2 * np.sqrt(gamma)
+    yield Step(0, x.copy(), f, g0, {"residual_norm": float(np.linalg.norm(r)), "x_norm": float(np.linalg.norm(x))})
+    for k in range(1, maxiter + 1):
+        if 2 * np.sqrt(gamma) <= tol * max(1.0, g0):
+            return
+        q = op.matvec(p)
+        delta = float(q @ q) + alpha * float(p @ p)
+        if delta <= 0:
+            return
+        a = gamma / delta
+        x = x + a * p
+        r = r - a * q
+        s = op.rmatvec(r) - alpha * x
+        gamma_new = float(s @ s)
+        p = s + (gamma_new / gamma) * p
+        gamma = gamma_new
+        f = float(r @ r + alpha * x @ x)
+        yield Step(
+            k, x.copy(), f, 2 * np.sqrt(gamma),
+            {"residual_norm": float(np.linalg.norm(r)), "x_norm": float(np.linalg.norm(x)), "step": a},
+        )
+
+
+def l_curve(A, b, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Points of the L-curve :math:`(\|A x_\alpha - b\|, \|x_\alpha\|)` for Tikhonov solutions :math:`x_\alpha`.
+
+    Computed from one SVD. Returns ``(residual_norms, solution_norms)``, one entry per alpha.
+    Reference: Hansen (2010), Sec. 5.3; Hansen and O'Leary (1993).
+    """
+    A = _as_array(A)
+    b = _check_b(b, A.shape[0])
+    if b.ndim != 1:
+        raise ValueError("l_curve takes a single right-hand side b")
+    alphas = np.asarray(alphas, dtype=np.float64)
+    if np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
+        raise ValueError("every alpha must be a finite number >= 0")
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    beta = U.T @ b
+    b_perp2 = max(float(b @ b - beta @ beta), 0.0)  # part of b outside range(A)
+    res, sol = np.empty(alphas.size), np.empty(alphas.size)
+    for i, a in enumerate(alphas):
+        phi = filter_factors(s, alpha=a)
+        coef = np.zeros_like(s)
+        nz = s > 0
+        coef[nz] = phi[nz] * beta[nz] / s[nz]
+        sol[i] = np.linalg.norm(coef)
+        res[i] = np.sqrt(np.sum(((1 - phi) * beta) ** 2) + b_perp2)
+    return res, sol
+
+
+def l_curve_corner(residual_norms: np.ndarray, solution_norms: np.ndarray, alphas: np.ndarray) -> int:
+    r"""Index of the L-curve corner: the point of maximum curvature of :math:`(\log\|r\|, \log\|x\|)`
+    as a function of :math:`\log\alpha` (finite differences). Reference: Hansen and O'Leary (1993).
+    """
+    t = np.log(np.asarray(alphas, dtype=float))
+    u = np.log(np.asarray(residual_norms, dtype=float))
+    v = np.log(np.asarray(solution_norms, dtype=float))
+    if t.size < 5:
+        raise ValueError("the L-curve corner needs at least 5 values of alpha")
+    du, dv = np.gradient(u, t), np.gradient(v, t)
+    ddu, ddv = np.gradient(du, t), np.gradient(dv, t)
+    kappa = (du * ddv - ddu * dv) / np.maximum((du**2 + dv**2) ** 1.5, 1e-300)
+    kappa[:2] = kappa[-2:] = -np.inf  # one-sided differences at the ends are unreliable
+    return int(np.argmax(kappa))
+
+
+def lsqr_reference(A, b, alpha: float = 0.0, *, atol: float = 1e-14, btol: float = 1e-14, iter_lim: int | None = None) -> np.ndarray:
+    r"""``scipy.sparse.linalg.lsqr`` for the same objective (``damp = sqrt(alpha)``): an independent reference.
+
+    Reference: Paige and Saunders (1982).
+    """
+    alpha = _check_alpha(alpha)
+    return spla.lsqr(_operator(A), np.asarray(b, dtype=float), damp=np.sqrt(alpha), atol=atol, btol=btol,
+                     iter_lim=iter_lim)[0]
+
+
+def sd_rate(kappa: float) -> float:
+    r"""Steepest-descent contraction factor :math:`(\kappa - 1)/(\kappa + 1)` for the condition number
+    :math:`\kappa` of the Hessian :math:`A^\top A + \alpha I` (so :math:`\kappa = \operatorname{cond}(A)^2` for
+    :math:`\alpha = 0`)."""
+    return (kappa - 1) / (kappa + 1)
+
+
+def cg_rate(kappa: float) -> float:
+    r"""Conjugate-gradient contraction factor :math:`(\sqrt\kappa - 1)/(\sqrt\kappa + 1)`, :math:`\kappa` as in :func:`sd_rate`."""
+    r = np.sqrt(kappa)
+    return (r - 1) / (r + 1)

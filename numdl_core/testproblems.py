@@ -1,0 +1,145 @@
+r"""The least-squares problems of the course (Module 2), generated from a seed.
+
+References
+----------
+L. Ruthotto and E. Haber, *Numerical Methods for Deep Learning*, Module 2 (polynomial fitting,
+the 3x2 exercise, deblurring, one-hot regression on digits).
+P. C. Hansen, *Discrete Inverse Problems*, SIAM, 2010 (the blurring test problem, Sec. 1.2 and 7.1).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from numdl_core.lstsq import solve
+
+__all__ = [
+    "vandermonde",
+    "polyfit_problem",
+    "exercise_3x2",
+    "blur_matrix",
+    "deblur_problem",
+    "matrix_with_condition",
+    "conditioning_experiment",
+    "one_hot",
+    "with_bias",
+]
+
+
+def vandermonde(t: np.ndarray, degree: int) -> np.ndarray:
+    r"""Vandermonde matrix :math:`A_{ij} = t_i^{j}`, :math:`j = 0..\text{degree}`."""
+    if int(degree) < 0:
+        raise ValueError(f"degree must be >= 0, got {degree}")
+    return np.vander(np.asarray(t, dtype=np.float64), int(degree) + 1, increasing=True)
+
+
+def polyfit_problem(n_points: int = 10, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    r"""Samples of :math:`\sin(\pi t^2)` plus Gaussian noise at ``n_points`` equispaced :math:`t \in [0, 1]`.
+
+    Returns ``(t, y)``. Fitting polynomials of growing degree shows under- and overfitting.
+    """
+    if int(n_points) < 2:
+        raise ValueError(f"n_points must be at least 2, got {n_points}")
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    t = np.linspace(0.0, 1.0, int(n_points))
+    y = np.sin(np.pi * t**2) + noise * np.random.default_rng(seed).standard_normal(t.size)
+    return t, y
+
+
+def exercise_3x2(a: float, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""The 3x2 exercise: :math:`A = \begin{pmatrix}1 & 1+a\\ 1 & 1+2a\\ 1 & 1+3a\end{pmatrix}`,
+    :math:`x_\text{true} = (1, 1.2)`, :math:`b = A x_\text{true} + \text{noise}\cdot\varepsilon`.
+
+    cond(A) is 13.0, 250 and 2.45e5 for a = 1, 1e-2, 1e-5. Returns ``(A, b, x_true)``.
+    """
+    a = float(a)
+    if not np.isfinite(a) or a == 0:
+        raise ValueError(f"a must be a non-zero number (a = 0 makes the columns equal), got {a}")
+    A = np.array([[1.0, 1 + a], [1.0, 1 + 2 * a], [1.0, 1 + 3 * a]])
+    x_true = np.array([1.0, 1.2])
+    b = A @ x_true + noise * np.random.default_rng(seed).standard_normal(3)
+    return A, b, x_true
+
+
+def blur_matrix(n: int, width: float = 0.03) -> np.ndarray:
+    r"""Gaussian blur on :math:`n` points of [0, 1]: :math:`A_{ij} = \frac{1}{n}\frac{1}{\sqrt{2\pi}w} e^{-(t_i - t_j)^2/(2w^2)}`.
+
+    A discretized first-kind Fredholm integral operator: its singular values decay like a Gaussian,
+    so the problem is ill-posed (Hansen 2010, Sec. 1.2).
+    """
+    if int(n) < 2:
+        raise ValueError(f"n must be at least 2, got {n}")
+    if not np.isfinite(width) or width <= 0:
+        raise ValueError(f"the blur width must be > 0, got {width}")
+    t = (np.arange(n) + 0.5) / n
+    return np.exp(-((t[:, None] - t[None, :]) ** 2) / (2 * width**2)) / (np.sqrt(2 * np.pi) * width * n)
+
+
+def deblur_problem(n: int = 128, width: float = 0.03, noise: float = 1e-2, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Ill-posed 1-D deblurring: a piecewise smooth signal :math:`x_\text{true}` (a box, a hat and a bump),
+    blurred by :func:`blur_matrix` and corrupted by noise with standard deviation ``noise`` times
+    :math:`\|A x_\text{true}\|_\infty`. Returns ``(A, b, x_true)``.
+    """
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    A = blur_matrix(n, width)
+    t = (np.arange(n) + 0.5) / n
+    x_true = (
+        1.0 * ((t > 0.1) & (t < 0.3))
+        + np.maximum(0.0, 1 - np.abs(t - 0.5) / 0.1) * 0.8
+        + 0.6 * np.exp(-((t - 0.8) ** 2) / (2 * 0.04**2))
+    )
+    clean = A @ x_true
+    b = clean + noise * np.abs(clean).max() * np.random.default_rng(seed).standard_normal(n)
+    return A, b, x_true
+
+
+def matrix_with_condition(m: int, n: int, cond: float, seed: int = 0) -> np.ndarray:
+    r"""A random :math:`m \times n` matrix :math:`U \operatorname{diag}(\sigma) V^\top` with singular values
+    log-spaced from 1 to ``1/cond`` (so its 2-norm condition number is ``cond``)."""
+    if m < n:
+        raise ValueError(f"need m >= n, got {m} x {n}")
+    if not np.isfinite(cond) or cond < 1:
+        raise ValueError(f"cond must be >= 1, got {cond}")
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((m, n)))
+    V, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    s = np.logspace(0, -np.log10(cond), n)
+    return (U * s) @ V.T
+
+
+def conditioning_experiment(conds: np.ndarray, m: int = 40, n: int = 10, seed: int = 0) -> dict[str, np.ndarray]:
+    r"""Relative error :math:`\|x - x_\text{true}\|/\|x_\text{true}\|` of the normal equations, QR and SVD
+    for consistent problems :math:`A x_\text{true} = b` with prescribed cond(A).
+
+    The normal equations lose about twice as many digits (error ~ eps cond(A)^2) as QR (~ eps cond(A)).
+    Returns a dict with ``cond`` and one error array per method (``nan`` where the Cholesky factorization fails).
+    Reference: Golub and Van Loan (2013), Sec. 5.3.8.
+    """
+    conds = np.asarray(conds, dtype=float)
+    x_true = np.random.default_rng(seed + 1).standard_normal(n)
+    out = {"cond": conds, "normal": np.empty(conds.size), "qr": np.empty(conds.size), "svd": np.empty(conds.size)}
+    for i, c in enumerate(conds):
+        A = matrix_with_condition(m, n, c, seed)
+        b = A @ x_true
+        for method in ("normal", "qr", "svd"):
+            try:
+                x = solve(A, b, method=method)
+                out[method][i] = np.linalg.norm(x - x_true) / np.linalg.norm(x_true)
+            except ValueError:
+                out[method][i] = np.nan
+    return out
+
+
+def one_hot(y: np.ndarray, n_classes: int | None = None) -> np.ndarray:
+    """One-hot matrix ``Y`` with ``Y[i, y[i]] = 1`` (shape ``(n, C)``)."""
+    y = np.asarray(y)
+    C = int(y.max()) + 1 if n_classes is None else int(n_classes)
+    Y = np.zeros((y.size, C))
+    Y[np.arange(y.size), y] = 1.0
+    return Y
+
+
+def with_bias(X: np.ndarray) -> np.ndarray:
+    """``[X, 1]``: append a column of ones so a linear model gets a bias."""
+    return np.hstack([X, np.ones((X.shape[0], 1))])
