@@ -20,6 +20,7 @@ from typing import Iterator
 
 import numpy as np
 import scipy.linalg as sla
+from scipy.linalg import lapack
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
@@ -85,12 +86,15 @@ def solve(A, b, method: str = "qr", alpha: float = 0.0) -> np.ndarray:
         One right-hand side, or k of them (then x has shape (n, k)).
     method : {"normal", "qr", "svd"}
         ``"normal"``: Cholesky factorization of :math:`A^\top A + \alpha I` (cheap, but squares the
-        condition number: relative error about :math:`\varepsilon\,\kappa(A)^2`).
-        ``"qr"``: economy QR of :math:`A` (or of :math:`[A; \sqrt{\alpha} I]`), then a triangular solve
-        (error about :math:`\varepsilon\,\kappa(A)`).
+        condition number: relative error about :math:`\varepsilon\,\kappa(A)^2`); raises ``ValueError``
+        when :math:`A^\top A + \alpha I` is numerically singular (estimated reciprocal condition number
+        at most ``max(m, n) * eps``: A rank deficient, or cond(A) above roughly 1e7).
+        ``"qr"``: economy QR with column pivoting of :math:`A` (or of :math:`[A; \sqrt{\alpha} I]`), then a
+        triangular solve (error about :math:`\varepsilon\,\kappa(A)`); raises ``ValueError`` when A is
+        rank deficient (``|R_nn| <= max(m, n) * eps * |R_11|``).
         ``"svd"``: :math:`x = \sum_i \frac{\sigma_i}{\sigma_i^2 + \alpha} (u_i^\top b) v_i`; with
         :math:`\alpha = 0` and rank-deficient :math:`A` the minimum-norm solution (singular values below
-        ``max(m, n) * eps * sigma_1`` are treated as zero).
+        ``min(m, n) * eps * sigma_1`` are treated as zero, see :func:`filter_factors`).
     alpha : float
         Tikhonov parameter, ``alpha >= 0``.
 
@@ -110,13 +114,20 @@ def solve(A, b, method: str = "qr", alpha: float = 0.0) -> np.ndarray:
         M = A.T @ A
         if alpha > 0:
             M[np.diag_indices(n)] += alpha
+        msg = (
+            "the normal equations matrix A'A + alpha I is numerically singular "
+            "(A is rank deficient or too ill-conditioned): use alpha > 0, QR or SVD"
+        )
         try:
             c = sla.cho_factor(M, lower=True, check_finite=False)
         except np.linalg.LinAlgError as err:
-            raise ValueError(
-                "the normal equations matrix A'A + alpha I is not positive definite "
-                "(A is rank deficient or too ill-conditioned): use alpha > 0, QR or SVD"
-            ) from err
+            raise ValueError(msg) from err
+        # A Cholesky factorization of a rank-deficient A'A often "succeeds" on round-off pivots:
+        # reject it when the estimated reciprocal condition number of A'A + alpha I is below
+        # max(m, n) * eps (LAPACK dpocon, 1-norm estimate).
+        rcond, _ = lapack.dpocon(c[0], float(np.abs(M).sum(axis=0).max()), uplo="L")
+        if not rcond > max(m, n) * np.finfo(float).eps:
+            raise ValueError(msg)
         return sla.cho_solve(c, A.T @ b, check_finite=False)
     if method == "qr":
         if alpha > 0:
@@ -129,11 +140,16 @@ def solve(A, b, method: str = "qr", alpha: float = 0.0) -> np.ndarray:
                     "(minimum norm) or alpha > 0"
                 )
             A_aug, b_aug = A, b
-        Q, R = np.linalg.qr(A_aug, mode="reduced")
+        # Column pivoting (A P = Q R with |R_11| >= |R_22| >= ...) makes the rank test on diag(R) reliable;
+        # without it a rank-deficient A can hide behind large diagonal entries of R.
+        Q, R, piv = sla.qr(A_aug, mode="economic", pivoting=True, check_finite=False)
         d = np.abs(np.diag(R))
         if d.min() <= max(A_aug.shape) * np.finfo(float).eps * max(d.max(), np.finfo(float).tiny):
             raise ValueError("A is rank deficient: QR cannot solve it; use method='svd' (minimum norm) or alpha > 0")
-        return sla.solve_triangular(R, Q.T @ b_aug, lower=False, check_finite=False)
+        z = sla.solve_triangular(R, Q.T @ b_aug, lower=False, check_finite=False)
+        x = np.empty_like(z)
+        x[piv] = z
+        return x
     U, s, Vt = np.linalg.svd(A, full_matrices=False)
     return Vt.T @ (filter_factors(s, alpha=alpha, svd_inverse=True)[(...,) + (None,) * (b.ndim - 1)] * (U.T @ b))
 
