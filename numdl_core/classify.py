@@ -1,0 +1,517 @@
+r"""Linear classification: softmax (multinomial logistic) regression and its loss landscape.
+
+The model maps a sample :math:`x_i \in \mathbb{R}^{n_f}` (a row of ``X``) to class probabilities
+:math:`\mathrm{softmax}(x_i W + b)`, with :math:`W \in \mathbb{R}^{n_f \times C}` and
+:math:`b \in \mathbb{R}^{C}`. Training minimizes the regularized cross-entropy
+
+.. math::
+    f(W, b) = \frac{1}{n} \sum_{i=1}^{n} -\log \mathrm{softmax}(x_i W + b)_{y_i}
+              + \frac{\alpha}{2} \|W\|_F^2 ,
+
+a smooth convex function (strictly convex in :math:`W` for :math:`\alpha > 0`), so gradient
+descent converges linearly and Newton's method fast. Everything here works on the flat vector
+``theta = concatenate([W.ravel(), b])`` (``W`` in C order) that the optimizers of
+:mod:`numdl_core.optim` expect.
+
+The module also holds the two small lessons of the page: squared loss versus cross-entropy for a
+sigmoid output (:func:`loss_landscape`; non-convex versus convex) and cross-entropy as the length
+of a code (:func:`cross_entropy_bits`, :func:`coding_example`).
+
+References
+----------
+L. Ruthotto and E. Haber, *Numerical Methods for Deep Learning*, lecture notes and course code,
+Module 3 (linear models, softmax, Newton-CG).
+C. M. Bishop, *Pattern Recognition and Machine Learning*, Springer, 2006, Sec. 4.3.4
+(multiclass logistic regression, its gradient and Hessian).
+J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed., Springer, 2006, Ch. 7 (Newton-CG).
+T. M. Cover and J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006, Ch. 5
+(entropy and code length).
+C. Olah, "Visual Information Theory", colah.github.io, 2015 (the 1.75 / 2 / 2.25 bit example).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+__all__ = [
+    "SoftmaxRegression",
+    "softmax_regression",
+    "softmax",
+    "log_softmax",
+    "FEATURES",
+    "features",
+    "LOSSES",
+    "loss_landscape",
+    "decision_map",
+    "cross_entropy_bits",
+    "entropy_bits",
+    "CodingExample",
+    "coding_example",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# softmax with the max-shift
+# --------------------------------------------------------------------------------------------
+def log_softmax(Z: np.ndarray) -> np.ndarray:
+    r"""Row-wise :math:`\log \mathrm{softmax}(z) = z - \max z - \log \sum_j e^{z_j - \max z}`.
+
+    Subtracting the row maximum first (the "max-shift") keeps every exponent :math:`\le 0`,
+    so nothing overflows however large the logits are; the result is unchanged because
+    softmax is invariant to adding a constant to all entries of a row.
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    Zs = Z - np.max(Z, axis=-1, keepdims=True)
+    return Zs - np.log(np.sum(np.exp(Zs), axis=-1, keepdims=True))
+
+
+def softmax(Z: np.ndarray) -> np.ndarray:
+    r"""Row-wise :math:`\mathrm{softmax}(z)_j = e^{z_j} / \sum_k e^{z_k}`, computed with the max-shift."""
+    Z = np.asarray(Z, dtype=np.float64)
+    E = np.exp(Z - np.max(Z, axis=-1, keepdims=True))
+    return E / np.sum(E, axis=-1, keepdims=True)
+
+
+# --------------------------------------------------------------------------------------------
+# input checks
+# --------------------------------------------------------------------------------------------
+def _check_X(X, name: str = "X", n_features: int | None = None) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features) with samples as rows, "
+                         f"got shape {X.shape}")
+    if X.shape[0] < 1:
+        raise ValueError(f"{name} has no samples (shape {X.shape})")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} features (columns) but the model was built for {n_features}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} has non-finite entries (nan or inf)")
+    return X
+
+
+def _check_labels(y, n_samples: int, n_classes: int | None) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim != 1 or y.shape[0] != n_samples:
+        raise ValueError(f"y must be a 1-D array with one label per row of X ({n_samples}), got shape {y.shape}")
+    if y.dtype.kind not in "iu":
+        if y.dtype.kind in "fb" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+            y = y.astype(np.int64)
+        else:
+            raise TypeError(f"y must hold integer class labels 0..C-1, got dtype {y.dtype}")
+    y = y.astype(np.int64)
+    if n_classes is not None and y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"labels must lie in 0..{n_classes - 1} for n_classes = {n_classes}, "
+                         f"found values in {int(y.min())}..{int(y.max())}")
+    return y
+
+
+def _check_alpha(alpha) -> float:
+    alpha = float(alpha)
+    if not np.isfinite(alpha) or alpha < 0:
+        raise ValueError(f"alpha (the Tikhonov weight) must be a finite number >= 0, got {alpha}")
+    return alpha
+
+
+# --------------------------------------------------------------------------------------------
+# softmax regression
+# --------------------------------------------------------------------------------------------
+class SoftmaxRegression:
+    r"""Regularized softmax cross-entropy of a linear model, as an objective on a flat ``theta``.
+
+    .. math::
+        f(\theta) = \frac{1}{n} \sum_i \Big(\log \sum_j e^{z_{ij}} - z_{i y_i}\Big)
+                    + \frac{\alpha}{2}\|W\|_F^2, \qquad Z = X W + \mathbf{1} b^\top ,
+
+    with ``theta = concatenate([W.ravel(), b])``. With :math:`S = \mathrm{softmax}(Z)` (row-wise)
+    and :math:`Y` the one-hot labels, the gradient is
+
+    .. math:: \nabla_W f = \tfrac1n X^\top (S - Y) + \alpha W, \qquad \nabla_b f = \tfrac1n (S - Y)^\top \mathbf{1},
+
+    and the Hessian applied to a direction :math:`(V, v_b)` is, with :math:`D = X V + \mathbf{1} v_b^\top`,
+
+    .. math::
+        \dot S = S \odot D - S \odot \big((S \odot D)\mathbf{1}\big)\mathbf{1}^\top, \qquad
+        H\,(V, v_b) = \big(\tfrac1n X^\top \dot S + \alpha V,\; \tfrac1n \dot S^\top \mathbf{1}\big),
+
+    i.e. per sample the block :math:`\mathrm{diag}(s_i) - s_i s_i^\top` sandwiched between the
+    features (Bishop 2006, Eq. 4.110). ``hess_vec`` costs two products with ``X`` and never
+    forms the ``n_params x n_params`` matrix. The probabilities of the last ``theta`` seen are
+    cached, so the Hessian-vector products of one Newton step reuse them.
+
+    The Hessian is only positive semidefinite: adding the same constant to every entry of ``b``
+    changes nothing (softmax is shift invariant), so the direction ``(0, 1)`` is in its null
+    space. Gradients are orthogonal to it, so gradient descent and CG never move along it.
+
+    Attributes
+    ----------
+    X : ndarray, shape (n_samples, n_features)
+    y : ndarray of int64, shape (n_samples,)
+    n_classes, n_features, n_samples, n_params : int
+    alpha : float
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, n_classes: int, alpha: float = 0.0):
+        self.X = _check_X(X)
+        if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)):
+            raise TypeError(f"n_classes must be an integer (the number of classes C), got {n_classes!r}")
+        if n_classes < 2:
+            raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+        self.n_classes = int(n_classes)
+        self.n_samples, self.n_features = self.X.shape
+        self.y = _check_labels(y, self.n_samples, self.n_classes)
+        self.alpha = _check_alpha(alpha)
+        self.n_params = (self.n_features + 1) * self.n_classes
+        self._Y = np.zeros((self.n_samples, self.n_classes))
+        self._Y[np.arange(self.n_samples), self.y] = 1.0
+        self._cache: tuple[np.ndarray, np.ndarray, float] | None = None
+
+    # ---- parameter vector ------------------------------------------------------------------
+    def _check_theta(self, theta, name: str = "theta") -> np.ndarray:
+        theta = np.asarray(theta, dtype=np.float64)
+        if theta.ndim != 1 or theta.size != self.n_params:
+            raise ValueError(f"{name} must be a flat vector of n_params = {self.n_params} entries "
+                             f"((n_features + 1) * n_classes = ({self.n_features} + 1) * {self.n_classes}), "
+                             f"got shape {theta.shape}")
+        return theta
+
+    def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Split ``theta`` into ``W`` of shape ``(n_features, n_classes)`` and ``b`` of shape ``(n_classes,)`` (views)."""
+        theta = self._check_theta(theta)
+        k = self.n_features * self.n_classes
+        return theta[:k].reshape(self.n_features, self.n_classes), theta[k:]
+
+    def pack(self, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Inverse of :meth:`unpack`: ``concatenate([W.ravel(), b])``."""
+        W = np.asarray(W, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+        if W.shape != (self.n_features, self.n_classes) or b.shape != (self.n_classes,):
+            raise ValueError(f"W must have shape {(self.n_features, self.n_classes)} and b shape {(self.n_classes,)}, "
+                             f"got {W.shape} and {b.shape}")
+        return np.concatenate([W.ravel(), b])
+
+    def init(self, scale: float = 0.0, seed: int = 0) -> np.ndarray:
+        """A starting ``theta``: zeros, or N(0, scale^2) entries drawn with ``seed``."""
+        if scale == 0:
+            return np.zeros(self.n_params)
+        return float(scale) * np.random.default_rng(seed).standard_normal(self.n_params)
+
+    # ---- model -----------------------------------------------------------------------------
+    def logits(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        """``Z = X W + b`` (rows are samples); ``X`` defaults to the training data."""
+        W, b = self.unpack(theta)
+        X = self.X if X is None else _check_X(X, n_features=self.n_features)
+        return X @ W + b
+
+    def predict_proba(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        """Class probabilities ``softmax(X W + b)``, shape ``(n_samples, n_classes)``."""
+        return softmax(self.logits(theta, X))
+
+    def predict(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        """Predicted class ``argmax_j (X W + b)_j`` (int64)."""
+        return np.argmax(self.logits(theta, X), axis=1).astype(np.int64)
+
+    def accuracy(self, theta: np.ndarray, X: np.ndarray | None = None, y: np.ndarray | None = None) -> float:
+        """Fraction of correctly classified samples (training data by default)."""
+        if X is None:
+            X, y = self.X, self.y
+        elif y is None:
+            raise ValueError("pass the labels y together with X")
+        X = _check_X(X, n_features=self.n_features)
+        y = _check_labels(y, X.shape[0], None)
+        return float(np.mean(self.predict(theta, X) == y))
+
+    # ---- objective -------------------------------------------------------------------------
+    def _probs(self, theta: np.ndarray) -> tuple[np.ndarray, float]:
+        """Softmax probabilities ``S`` on the training data and the data term, cached per ``theta``."""
+        cache = self._cache  # one atomic read: (theta, S, data loss)
+        if cache is not None and np.array_equal(cache[0], theta):
+            return cache[1], cache[2]
+        W, b = self.unpack(theta)
+        Z = self.X @ W + b
+        Zs = Z - np.max(Z, axis=1, keepdims=True)
+        E = np.exp(Zs)
+        s = np.sum(E, axis=1, keepdims=True)
+        S = E / s
+        # -log softmax(z)_y = log sum exp(zs) - zs_y
+        data = float(np.mean(np.log(s[:, 0]) - Zs[np.arange(self.n_samples), self.y]))
+        self._cache = (theta.copy(), S, data)
+        return S, data
+
+    def loss(self, theta: np.ndarray) -> float:
+        """The objective value ``f(theta)``."""
+        theta = self._check_theta(theta)
+        _, data = self._probs(theta)
+        W, _ = self.unpack(theta)
+        return data + 0.5 * self.alpha * float(np.sum(W * W))
+
+    def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """``(f(theta), grad f(theta))``; see the class docstring for the formulas."""
+        theta = self._check_theta(theta)
+        S, data = self._probs(theta)
+        W, _ = self.unpack(theta)
+        R = (S - self._Y) / self.n_samples
+        gW = self.X.T @ R
+        if self.alpha:
+            gW += self.alpha * W
+        f = data + 0.5 * self.alpha * float(np.sum(W * W))
+        return f, np.concatenate([gW.ravel(), R.sum(axis=0)])
+
+    def hess_vec(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Exact Hessian-vector product ``H(theta) v`` (matrix-free; see the class docstring)."""
+        theta = self._check_theta(theta)
+        v = self._check_theta(v, "v")
+        S, _ = self._probs(theta)
+        V, vb = self.unpack(v)
+        D = self.X @ V + vb
+        SD = S * D
+        Sdot = (SD - S * SD.sum(axis=1, keepdims=True)) / self.n_samples
+        HW = self.X.T @ Sdot
+        if self.alpha:
+            HW += self.alpha * V
+        return np.concatenate([HW.ravel(), Sdot.sum(axis=0)])
+
+    def lipschitz_bound(self) -> float:
+        r"""An upper bound :math:`L` on the largest Hessian eigenvalue (gradient descent is safe for step < 2/L).
+
+        Each per-sample block :math:`\mathrm{diag}(s) - s s^\top` has norm at most 1/2, so
+        :math:`L \le \|[X\ \mathbf{1}]\|_2^2 / (2n) + \alpha`.
+        """
+        A = np.hstack([self.X, np.ones((self.n_samples, 1))])
+        return float(np.linalg.norm(A, 2) ** 2 / (2 * self.n_samples) + self.alpha)
+
+    def __repr__(self) -> str:
+        return (f"SoftmaxRegression(n_samples={self.n_samples}, n_features={self.n_features}, "
+                f"n_classes={self.n_classes}, alpha={self.alpha:g})")
+
+
+def softmax_regression(X: np.ndarray, y: np.ndarray, n_classes: int, alpha: float = 0.0) -> SoftmaxRegression:
+    r"""The regularized softmax cross-entropy objective of a linear classifier.
+
+    .. math::
+        f(\theta) = \operatorname{mean}_i\big(-\log \mathrm{softmax}(x_i W + b)_{y_i}\big)
+                    + \frac{\alpha}{2}\|W\|_F^2 ,
+        \qquad \theta = [\operatorname{vec}(W);\, b],
+
+    with ``W`` of shape ``(n_features, n_classes)`` flattened in C order and ``b`` not regularized.
+    The same optimum as scikit-learn's ``LogisticRegression(C=1 / (alpha * n_samples))``
+    (multinomial, which sums the losses and penalizes ``||W||^2 / (2C)``).
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, n_features)
+        Features, samples as rows; finite.
+    y : ndarray of int, shape (n_samples,)
+        Labels in ``0..n_classes-1``.
+    n_classes : int
+        Number of classes ``C >= 2``.
+    alpha : float
+        Tikhonov weight ``>= 0``.
+
+    Returns
+    -------
+    SoftmaxRegression
+        With ``value_and_grad(theta)``, ``hess_vec(theta, v)``, ``n_params``,
+        ``predict_proba(theta, X)``, ``predict``, ``accuracy``, ``unpack``, ``pack``.
+
+    References: Bishop (2006), Sec. 4.3.4; Ruthotto and Haber, Module 3.
+    """
+    return SoftmaxRegression(X, y, n_classes, alpha)
+
+
+# --------------------------------------------------------------------------------------------
+# feature maps
+# --------------------------------------------------------------------------------------------
+FEATURES = ("linear", "quadratic")
+
+
+def features(X: np.ndarray, kind: str = "linear") -> np.ndarray:
+    r"""Feature map applied before the linear classifier.
+
+    ``"linear"``: ``X`` itself. ``"quadratic"``: ``[X, x_j x_k for j <= k]``; for 2-D data
+    ``[x1, x2, x1^2, x1 x2, x2^2]``, with which an ellipse becomes a linear decision boundary
+    (the "ellipses" data set is not linearly separable in the raw coordinates but is in these).
+    """
+    X = _check_X(X)
+    if kind == "linear":
+        return X.copy()
+    if kind == "quadratic":
+        j, k = np.triu_indices(X.shape[1])
+        return np.hstack([X, X[:, j] * X[:, k]])
+    raise ValueError(f"unknown feature map {kind!r}; choose one of {', '.join(FEATURES)}")
+
+
+def decision_map(
+    predict: Callable[[np.ndarray], np.ndarray],
+    X: np.ndarray,
+    *,
+    n: int = 80,
+    margin: float = 0.1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Predicted class on an ``n x n`` grid covering the 2-D points ``X`` (plus a relative ``margin``).
+
+    ``predict`` maps an array of points of shape ``(m, 2)`` to labels (e.g.
+    ``lambda P: obj.predict(theta, features(P, "quadratic"))``). Returns ``(gx, gy, labels)`` with
+    ``labels[j, i]`` the class at ``(gx[i], gy[j])`` (the layout of a plotly heatmap).
+    """
+    X = _check_X(X)
+    if X.shape[1] != 2:
+        raise ValueError(f"a decision map needs 2-D points, X has {X.shape[1]} columns")
+    n = int(n)
+    if n < 2:
+        raise ValueError(f"the grid needs n >= 2 points per axis, got {n}")
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = float(margin) * np.maximum(hi - lo, 1e-12)
+    gx = np.linspace(lo[0] - pad[0], hi[0] + pad[0], n)
+    gy = np.linspace(lo[1] - pad[1], hi[1] + pad[1], n)
+    GX, GY = np.meshgrid(gx, gy)
+    labels = np.asarray(predict(np.c_[GX.ravel(), GY.ravel()])).reshape(n, n)
+    return gx, gy, labels
+
+
+# --------------------------------------------------------------------------------------------
+# squared loss versus cross-entropy for a sigmoid output
+# --------------------------------------------------------------------------------------------
+LOSSES = ("cross_entropy", "squared")
+
+
+def loss_landscape(
+    X: np.ndarray,
+    y: np.ndarray,
+    w1_grid: np.ndarray,
+    w2_grid: np.ndarray,
+    loss: str = "cross_entropy",
+) -> np.ndarray:
+    r"""Loss of the one-neuron classifier :math:`\sigma(w_1 x_1 + w_2 x_2)` on a grid of :math:`(w_1, w_2)`.
+
+    With :math:`z_i = w_1 x_{i1} + w_2 x_{i2}`, :math:`\sigma(z) = 1/(1 + e^{-z})` and labels
+    :math:`y_i \in \{0, 1\}`:
+
+    - ``"cross_entropy"``: :math:`\frac1n\sum_i -y_i \log\sigma(z_i) - (1-y_i)\log(1-\sigma(z_i))`,
+      convex in :math:`w` (a sum of softplus functions of linear functions), computed stably as
+      :math:`\log(1 + e^{-z})` / :math:`\log(1 + e^{z})` with ``np.logaddexp``;
+    - ``"squared"``: :math:`\frac1{2n}\sum_i (\sigma(z_i) - y_i)^2`, not convex: it flattens
+      into plateaus where the sigmoid saturates.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, 2)
+    y : ndarray of int, shape (n_samples,), values 0 or 1
+    w1_grid, w2_grid : 1-D arrays
+    loss : ``"cross_entropy"`` or ``"squared"``
+
+    Returns
+    -------
+    ndarray, shape (len(w2_grid), len(w1_grid))
+        ``out[j, i]`` is the loss at ``(w1_grid[i], w2_grid[j])`` (plotly's contour layout).
+
+    Reference: Ruthotto and Haber, Module 3 (why cross-entropy, not least squares, for classification).
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    X = _check_X(X)
+    if X.shape[1] != 2:
+        raise ValueError(f"the landscape model sigma(w1 x1 + w2 x2) needs X with 2 columns, got {X.shape[1]}")
+    y = _check_labels(y, X.shape[0], 2).astype(np.float64)
+    w1 = np.asarray(w1_grid, dtype=np.float64).ravel()
+    w2 = np.asarray(w2_grid, dtype=np.float64).ravel()
+    if w1.size == 0 or w2.size == 0 or not (np.all(np.isfinite(w1)) and np.all(np.isfinite(w2))):
+        raise ValueError("w1_grid and w2_grid must be non-empty arrays of finite numbers")
+    out = np.empty((w2.size, w1.size))
+    # rows of the grid one at a time: memory n_samples * len(w1), not n_samples * len(w1) * len(w2)
+    base = np.outer(X[:, 0], w1)  # (n, len(w1))
+    for j, w in enumerate(w2):
+        Z = base + w * X[:, 1:2]
+        if loss == "cross_entropy":
+            out[j] = np.mean(y[:, None] * np.logaddexp(0.0, -Z) + (1 - y[:, None]) * np.logaddexp(0.0, Z), axis=0)
+        else:
+            sig = 0.5 * (1.0 + np.tanh(0.5 * Z))  # = 1 / (1 + exp(-Z)) without overflow
+            out[j] = 0.5 * np.mean((sig - y[:, None]) ** 2, axis=0)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# cross-entropy as code length
+# --------------------------------------------------------------------------------------------
+def _check_distribution(p, name: str) -> np.ndarray:
+    p = np.asarray(p, dtype=np.float64)
+    if p.ndim != 1 or p.size == 0:
+        raise ValueError(f"{name} must be a 1-D probability vector, got shape {p.shape}")
+    if not np.all(np.isfinite(p)) or np.any(p < 0):
+        raise ValueError(f"{name} must have finite entries >= 0, got {p}")
+    if abs(p.sum() - 1.0) > 1e-9:
+        raise ValueError(f"{name} must sum to 1, sums to {p.sum():.12g}")
+    return p
+
+
+def cross_entropy_bits(p: np.ndarray, q: np.ndarray) -> float:
+    r"""Cross-entropy :math:`H(p, q) = -\sum_i p_i \log_2 q_i` in bits.
+
+    The average length per symbol of a source with distribution ``p`` encoded by the ideal code
+    for ``q`` (codeword lengths :math:`-\log_2 q_i`); :math:`H(p, p)` is the entropy and
+    :math:`H(p, q) - H(p, p) = KL(p\|q) \ge 0` (Gibbs' inequality; Cover and Thomas 2006, Thm 5.4.3).
+    Terms with :math:`p_i = 0` contribute 0; :math:`p_i > 0 = q_i` gives ``inf``.
+    """
+    p = _check_distribution(p, "p")
+    q = _check_distribution(q, "q")
+    if p.shape != q.shape:
+        raise ValueError(f"p and q must have the same length, got {p.size} and {q.size}")
+    m = p > 0
+    if np.any(q[m] == 0):
+        return float("inf")
+    return float(-np.sum(p[m] * np.log2(q[m])))
+
+
+def entropy_bits(p: np.ndarray) -> float:
+    r"""Entropy :math:`H(p) = -\sum_i p_i \log_2 p_i` in bits (:func:`cross_entropy_bits` with ``q = p``)."""
+    return cross_entropy_bits(p, p)
+
+
+@dataclass(frozen=True)
+class CodingExample:
+    """The course's coding example: a source ``p`` and three prefix codes for it.
+
+    ``codes`` maps a name to ``(q, codewords, bits)``: the distribution the code is ideal for,
+    one binary codeword per symbol (lengths ``-log2 q``), and the average length
+    ``H(p, q) = sum_i p_i len(codeword_i)`` in bits.
+    """
+
+    symbols: tuple[str, ...]
+    p: np.ndarray
+    codes: dict
+
+    @property
+    def bits(self) -> dict:
+        """Name -> average code length in bits."""
+        return {name: c[2] for name, c in self.codes.items()}
+
+
+def coding_example() -> CodingExample:
+    r"""Entropy versus cross-entropy: 1.75 versus 2 versus 2.25 bits.
+
+    A source emits four symbols with :math:`p = (1/2, 1/4, 1/8, 1/8)`.
+
+    - ``"optimal"``: the code for :math:`q = p` (codewords ``0, 10, 110, 111``) uses
+      :math:`H(p) = 1.75` bits per symbol, the least any code can (Shannon's source coding theorem).
+    - ``"uniform"``: a fixed-length 2-bit code (:math:`q = (1/4, 1/4, 1/4, 1/4)`) uses
+      :math:`H(p, q) = 2` bits.
+    - ``"mismatched"``: the optimal code of another source,
+      :math:`q = (1/4, 1/8, 1/2, 1/8)` (codewords ``10, 110, 0, 111``): the frequent first
+      symbol gets 2 bits, the rare third one 1 bit, so :math:`H(p, q) = 1/2 \cdot 2 + 1/4 \cdot 3
+      + 1/8 \cdot 1 + 1/8 \cdot 3 = 2.25` bits; the 0.5 extra bits are :math:`KL(p\|q)`.
+
+    This is Olah's (2015) example (Alice's word frequencies with Bob's code), symbols reordered
+    so that ``p`` is decreasing. Cross-entropy training of a classifier minimizes exactly this
+    average code length of the labels under the model's ``q``.
+    """
+    p = np.array([0.5, 0.25, 0.125, 0.125])
+    specs = {
+        "optimal": (p.copy(), ("0", "10", "110", "111")),
+        "uniform": (np.full(4, 0.25), ("00", "01", "10", "11")),
+        "mismatched": (np.array([0.25, 0.125, 0.5, 0.125]), ("10", "110", "0", "111")),
+    }
+    codes = {}
+    for name, (q, words) in specs.items():
+        codes[name] = (q, words, cross_entropy_bits(p, q))
+    return CodingExample(("A", "B", "C", "D"), p, codes)
