@@ -1,0 +1,49 @@
+"""The course map: every page of the app, grouped as in the courses.
+
+Only pages whose file exists are shown (in the menu and on the Home page), so the map never
+links to a page that is not there.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES_DIR = ROOT / "pages"
+
+__all__ = ["Entry", "CATALOG", "GROUPS", "available"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    file: str  # file name in pages/
+    title: str
+    icon: str
+    group: str
+    url_path: str
+    summary: str
+
+    @property
+    def path(self) -> Path:
+        return PAGES_DIR / self.file
+
+
+GROUPS = ("Foundations", "Module 1 (shallow models)", "Module 2 (deep models)", "Theory")
+
+CATALOG: tuple[Entry, ...] = (
+    Entry("derivatives.py", "Checking derivatives", "🩺", "Foundations", "derivatives",
+          "The Taylor test (E0, E1, E2) and the adjoint test: prove your derivatives right."),
+    Entry("least_squares.py", "Linear least squares", "📐", "Foundations", "least-squares",
+          "Normal equations, QR, SVD, Tikhonov; steepest descent vs CG; semi-convergence and the L-curve."),
+    Entry("spectral_clustering.py", "Spectral clustering", "🕸️", "Module 1 (shallow models)", "spectral-clustering",
+          "Similarity graphs, Laplacians and their eigenvectors; the Fiedler vector; semi-supervised learning."),
+    Entry("linear_classification.py", "Linear classification", "🧭", "Module 1 (shallow models)", "linear-classification",
+          "Softmax regression; gradient descent vs Newton-CG; convex vs non-convex losses."),
+    Entry("single_layer.py", "Single-layer networks", "🧠", "Module 1 (shallow models)", "single-layer",
+          "Extreme learning machines, SGD, Gauss-Newton and variable projection on a non-convex loss."),
+)
+
+
+def available() -> list[Entry]:
+    """The catalog entries whose page file exists."""
+    return [e for e in CATALOG if e.path.exists()]

@@ -1,0 +1,292 @@
+"""The live-run kit: Play / Pause / Step / Reset for any iterative method of ``numdl_core``.
+
+A run holds one or more *series* (e.g. steepest descent and CG side by side), each a generator of
+``numdl_core.optim.Step``. Its state lives in ``st.session_state``; an ``st.fragment`` with ``run_every``
+advances every series by ``speed`` iterations per frame and redraws, so the rest of the page stays responsive.
+History is bounded (older points are thinned once a series holds ``max_points``).
+
+Changing a *tunable* parameter (a step size) mid-run continues every series from its current iterate with
+the new value; changing a *structural* parameter (data, problem size, method) resets the run. A series whose
+loss becomes non-finite or explodes ends with "diverged at iteration k" and the curve kept up to there.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import streamlit as st
+
+from app.params import PageParams, Param
+
+__all__ = ["Series", "Run", "SPEED", "live_run", "new_run", "advance", "step_once", "sync_params"]
+
+SPEED = Param(
+    "speed", "Iterations per frame", "choice", 1, options=(1, 2, 5, 10, 20, 50, 100, 200),
+    help="How many iterations each animation frame computes (about 10 frames per second).", widget="select",
+)
+FRAME_INTERVAL = 0.1  # seconds between frames while playing: the browser redraws ~10 charts/s at best
+
+Starter = Callable[[dict[str, np.ndarray] | None], dict[str, Iterator]]
+Metrics = Callable[[str, Any], dict[str, float]]
+
+
+@dataclass
+class Series:
+    """One iterative method inside a run: its generator, bounded history and status."""
+
+    name: str
+    gen: Iterator | None
+    history: dict[str, list] = field(default_factory=dict)
+    path: list = field(default_factory=list)
+    last: Any = None
+    status: str = "running"  # running | converged | diverged | stalled | limit
+    message: str = ""
+    offset: int = 0  # iteration offset after a restart with new tunables
+    stride: int = 1  # record every stride-th iteration (doubles when thinning)
+
+    @property
+    def iteration(self) -> int:
+        return 0 if self.last is None else self.offset + int(self.last.iteration)
+
+    @property
+    def done(self) -> bool:
+        return self.status != "running"
+
+
+@dataclass
+class Run:
+    """The state of a live run, kept in ``st.session_state``."""
+
+    structure: tuple
+    tunables: tuple
+    series: dict[str, Series]
+    running: bool = False
+    frames: int = 0
+    events: list = field(default_factory=list)  # (iteration, text) when tunables changed mid-run
+    frame_ms: float = 0.0  # compute time of the last frame (all series), milliseconds
+
+    @property
+    def done(self) -> bool:
+        return all(s.done for s in self.series.values())
+
+    @property
+    def iteration(self) -> int:
+        return max((s.iteration for s in self.series.values()), default=0)
+
+
+def _freeze(d: dict) -> tuple:
+    return tuple(sorted((k, repr(v)) for k, v in d.items()))
+
+
+def _record(s: Series, step: Any, metrics: Metrics | None, keep_path: bool, max_points: int) -> None:
+    it = s.offset + int(step.iteration)
+    s.last = step
+    if it % s.stride and not (step.info.get("diverged") if hasattr(step, "info") else False):
+        return
+    row = {"iteration": it, "loss": float(step.loss), "grad_norm": float(step.grad_norm)}
+    if metrics is not None:
+        row.update(metrics(s.name, step))
+    for k, v in row.items():
+        s.history.setdefault(k, []).append(v)
+    if keep_path:
+        s.path.append(np.array(step.x, copy=True))
+    if len(s.history["iteration"]) > max_points:  # thin: keep every other point, double the stride
+        for k in s.history:
+            s.history[k] = s.history[k][::2]
+        if keep_path:
+            s.path = s.path[::2]
+        s.stride *= 2
+
+
+def new_run(start: Starter, structure: dict, tunables: dict, *, metrics: Metrics | None = None,
+            keep_path: bool = False, max_points: int = 2000) -> Run:
+    """A fresh run: every generator created and its iteration 0 recorded."""
+    run = Run(_freeze(structure), _freeze(tunables), {})
+    for name, gen in start(None).items():
+        s = Series(name, gen)
+        run.series[name] = s
+        _pull(s, 1, metrics, keep_path, max_points, max_iter=None)
+    return run
+
+
+def _pull(s: Series, k: int, metrics, keep_path, max_points, max_iter) -> None:
+    """Advance series ``s`` by up to ``k`` iterations."""
+    if s.done or s.gen is None:
+        return
+    for _ in range(k):
+        try:
+            step = next(s.gen)
+        except StopIteration:
+            info = getattr(s.last, "info", {}) or {}
+            s.status = "stalled" if info.get("stalled") else "converged"
+            s.message = (
+                f"stopped at iteration {s.iteration}: the line search found no decrease (round-off level)"
+                if s.status == "stalled" else f"converged at iteration {s.iteration}"
+            )
+            s.gen = None
+            return
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError, ZeroDivisionError) as err:
+            s.status, s.message, s.gen = "diverged", f"stopped at iteration {s.iteration}: {err}", None
+            return
+        _record(s, step, metrics, keep_path, max_points)
+        info = step.info if hasattr(step, "info") else {}
+        if info.get("diverged") or not np.isfinite(step.loss):
+            s.status = "diverged"
+            s.message = f"diverged at iteration {s.iteration}"
+            s.gen = None
+            return
+        if max_iter is not None and s.iteration >= max_iter:
+            s.status, s.message, s.gen = "limit", f"stopped at the iteration limit ({max_iter})", None
+            return
+
+
+def advance(run: Run, k: int, *, metrics: Metrics | None = None, keep_path: bool = False,
+            max_points: int = 2000, max_iter: int | None = None) -> None:
+    """Advance every running series of ``run`` by ``k`` iterations (the work of one frame)."""
+    t0 = time.perf_counter()
+    for s in run.series.values():
+        _pull(s, k, metrics, keep_path, max_points, max_iter)
+    run.frame_ms = 1e3 * (time.perf_counter() - t0)
+    run.frames += 1
+    if run.done:
+        run.running = False
+
+
+def step_once(run: Run, **kw) -> None:
+    """One iteration of every series (the Step button)."""
+    advance(run, 1, **kw)
+
+
+def sync_params(run: Run, start: Starter, structure: dict, tunables: dict, *, metrics: Metrics | None = None,
+                keep_path: bool = False, max_points: int = 2000) -> Run:
+    """Bring ``run`` in line with the current controls.
+
+    A structural change returns a fresh run. A tunable change restarts every series from its current
+    iterate with the new values (history kept, an event recorded); a series that had diverged starts over.
+    """
+    if run.structure != _freeze(structure):
+        return new_run(start, structure, tunables, metrics=metrics, keep_path=keep_path, max_points=max_points)
+    if run.tunables == _freeze(tunables):
+        return run
+    if any(s.status == "diverged" for s in run.series.values()):
+        fresh = new_run(start, structure, tunables, metrics=metrics, keep_path=keep_path, max_points=max_points)
+        fresh.running = run.running
+        return fresh
+    x0s = {name: np.array(s.last.x, copy=True) for name, s in run.series.items() if s.last is not None}
+    gens = start(x0s)
+    old = dict(run.tunables)
+    changed = ", ".join(f"{k} {old.get(k, '?')} → {v!r}" for k, v in tunables.items() if old.get(k) != repr(v))
+    run.events.append((run.iteration, changed))
+    for name, s in run.series.items():
+        if name not in gens:
+            continue
+        s.offset = s.iteration
+        s.gen = gens[name]
+        s.status, s.message = "running", ""
+        try:
+            next(s.gen)  # iteration 0 of the restarted generator is the current iterate: already recorded
+        except StopIteration:
+            s.gen, s.status, s.message = None, "converged", f"converged at iteration {s.iteration}"
+    run.tunables = _freeze(tunables)
+    return run
+
+
+def _status_line(run: Run, hint: str | Callable[[Run], str] | None) -> None:
+    parts = []
+    for s in run.series.values():
+        label = f"**{s.name}**: " if len(run.series) > 1 else ""
+        if s.status == "running":
+            parts.append(f"{label}iteration {s.iteration}, loss {s.last.loss:.4g}" if s.last is not None else label)
+        else:
+            parts.append(f"{label}{s.message}")
+    text = " · ".join(parts)
+    diverged = [s for s in run.series.values() if s.status == "diverged"]
+    if diverged:
+        why = hint(run) if callable(hint) else hint
+        st.error(f"⚠ {text}" + (f"\n\n**Why:** {why}" if why else ""), icon=None)
+    elif run.done:
+        st.success(text)
+    else:
+        st.caption(("▶ running · " if run.running else "⏸ paused · ") + text)
+
+
+def live_run(
+    key: str,
+    pp: PageParams,
+    start: Starter,
+    draw: Callable[[Run], None],
+    *,
+    structure: dict,
+    tunables: dict | None = None,
+    metrics: Metrics | None = None,
+    diverged_hint: str | Callable[[Run], str] | None = None,
+    keep_path: bool = False,
+    max_points: int = 2000,
+    max_iter: int | None = 100_000,
+    default_speed: int | None = None,
+) -> Run:
+    """Draw the live-run controls and the live picture; return the run (for checks below the picture).
+
+    Parameters
+    ----------
+    key : str
+        Session-state key of this run (unique on the page).
+    pp : PageParams
+        The page's controls: the speed control is declared there, so it is mirrored in the URL too.
+    start : callable
+        ``start(x0s)`` returns ``{series name: generator of Step}``; ``x0s`` is ``None`` for a fresh start or
+        ``{name: current x}`` when tunables changed mid-run.
+    draw : callable
+        ``draw(run)`` draws the charts of the current state (called inside the fragment, each frame).
+    structure, tunables : dict
+        Parameters whose change resets the run, and those that take effect without a reset.
+    metrics : callable, optional
+        ``metrics(name, step) -> {column: float}``: extra columns recorded per iteration (e.g. the error).
+    diverged_hint : str or callable, optional
+        The reason shown when a series diverges (e.g. "step 0.3 > 2/L = 0.2").
+    """
+    tunables = tunables or {}
+    kw = dict(metrics=metrics, keep_path=keep_path, max_points=max_points)
+    run: Run | None = st.session_state.get(key)
+    if run is None:
+        run = new_run(start, structure, tunables, **kw)
+    else:
+        run = sync_params(run, start, structure, tunables, **kw)
+    st.session_state[key] = run
+
+    speed_param = SPEED if default_speed is None else Param(**{**SPEED.__dict__, "default": default_speed})
+    c_play, c_step, c_reset, c_speed = st.columns([1, 1, 1, 2], vertical_alignment="bottom")
+    speed = int(pp.controls([speed_param], c_speed)["speed"])
+
+    def _toggle() -> None:
+        r = st.session_state[key]
+        r.running = not r.running and not r.done
+
+    def _step() -> None:
+        r = st.session_state[key]
+        r.running = False
+        step_once(r, max_iter=max_iter, **kw)
+
+    def _reset() -> None:
+        st.session_state[key] = new_run(start, structure, tunables, **kw)
+
+    c_play.button("⏸ Pause" if run.running else "▶ Play", key=f"{key}.play", on_click=_toggle,
+                  width="stretch", disabled=run.done and not run.running, type="primary")
+    c_step.button("Step", key=f"{key}.step", on_click=_step, width="stretch", disabled=run.done)
+    c_reset.button("Reset", key=f"{key}.reset", on_click=_reset, width="stretch")
+
+    @st.fragment(run_every=FRAME_INTERVAL if run.running else None)
+    def _frame() -> None:
+        r: Run = st.session_state[key]
+        was_running = r.running
+        if r.running:
+            advance(r, speed, max_iter=max_iter, **kw)
+        _status_line(r, diverged_hint)
+        draw(r)
+        if was_running and not r.running:
+            st.rerun()  # the run ended: rerun the page so the timer stops and the buttons update
+
+    _frame()
+    return st.session_state[key]

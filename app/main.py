@@ -1,0 +1,27 @@
+"""NumDL Studio entry point: ``streamlit run app/main.py`` from the repository root."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run app/main.py` puts only app/ on sys.path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from app.catalog import GROUPS, available  # noqa: E402
+from app.home import home  # noqa: E402
+from app.panels import presentation_toggle  # noqa: E402
+
+st.set_page_config(page_title="NumDL Studio", page_icon="🧮", layout="wide")
+
+nav: dict[str, list] = {"": [st.Page(home, title="Home", icon="🏠", url_path="home", default=True)]}
+for group in GROUPS:
+    pages = [st.Page(e.path, title=e.title, icon=e.icon, url_path=e.url_path) for e in available() if e.group == group]
+    if pages:
+        nav[group] = pages
+page = st.navigation(nav)
+presentation_toggle()
+st.sidebar.caption("Every control is in the URL: copy it to share the exact experiment.")
+page.run()

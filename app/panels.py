@@ -1,0 +1,145 @@
+"""Shared page furniture: presentation mode, figure display, theory, "Try this", Taylor-test and code panels."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from app.figures.common import taylor_figure
+from app.style import presentation as _present_fig
+
+__all__ = [
+    "presenting",
+    "presentation_toggle",
+    "show",
+    "theory",
+    "Experiment",
+    "try_this",
+    "taylor_panel",
+    "code_panel",
+    "self_check",
+]
+
+PRESENT_KEY = "presentation"
+
+_PRESENT_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.35rem; }
+[data-testid="stWidgetLabel"] p { font-size: 1.2rem !important; }
+h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.9rem !important; }
+.katex { font-size: 1.5em !important; }
+[data-testid="stCaptionContainer"] { font-size: 1.1rem; }
+</style>
+"""
+
+
+def presenting() -> bool:
+    """True when presentation mode (projector styling) is on."""
+    return bool(st.session_state.get(PRESENT_KEY, False))
+
+
+def presentation_toggle() -> bool:
+    """The sidebar toggle for presentation mode, mirrored in the URL as ``present=1``."""
+    if PRESENT_KEY not in st.session_state:
+        st.session_state[PRESENT_KEY] = st.query_params.get("present") in ("1", "true")
+    on = st.sidebar.toggle("Presentation mode", key=PRESENT_KEY,
+                           help="Large text and thick lines for a projector; explanations collapsed.")
+    if on:
+        st.query_params["present"] = "1"
+        st.markdown(_PRESENT_CSS, unsafe_allow_html=True)
+    elif "present" in st.query_params:
+        del st.query_params["present"]
+    return on
+
+
+def show(fig: go.Figure, key: str, container: Any = None) -> None:
+    """Display a figure (with projector styling in presentation mode)."""
+    if presenting():
+        fig = _present_fig(fig)
+    (container or st).plotly_chart(fig, key=key, config={"displaylogo": False, "responsive": True})
+
+
+def theory(markdown: str, equations: Sequence[str] = (), reference: str | None = None, *, title: str = "Theory") -> None:
+    """The theory panel: a short text, key equations in LaTeX, the reference. Collapsed when presenting."""
+    with st.expander(f"📖 {title}", expanded=not presenting()):
+        st.markdown(markdown)
+        for eq in equations:
+            st.latex(eq)
+        if reference:
+            st.caption(f"Reference: {reference}")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A guided experiment: what to do (``settings`` applied by a button), the question, what to observe."""
+
+    title: str
+    question: str
+    observe: str
+    settings: dict = field(default_factory=dict)
+
+
+def try_this(experiments: Sequence[Experiment], apply: Callable[[dict], None] | None = None, *, key: str) -> None:
+    """The "Try this" panel: each experiment with a button that sets the controls, its question and the answer."""
+    with st.expander("🧪 Try this", expanded=not presenting()):
+        for i, ex in enumerate(experiments):
+            st.markdown(f"**{i + 1}. {ex.title}**  \n{ex.question}")
+            cols = st.columns([1, 3])
+            if ex.settings and apply is not None:
+                cols[0].button("Set it up", key=f"{key}.try{i}", on_click=apply, args=(ex.settings,))
+            with cols[1].popover("What should I see?"):
+                st.markdown(ex.observe)
+
+
+def self_check(question: str, options: Sequence[str], answer: int, explanation: str, *, key: str) -> None:
+    """A multiple-choice self-check question with feedback."""
+    st.markdown(f"**Self-check.** {question}")
+    choice = st.radio(question, list(options), index=None, key=key, label_visibility="collapsed")
+    if choice is not None:
+        if list(options).index(choice) == answer:
+            st.success(f"Right. {explanation}")
+        else:
+            st.info(f"Not quite. {explanation}")
+
+
+def taylor_panel(result: Any, *, key: str, title: str = "Taylor test", what: str = "gradient") -> None:
+    """The Taylor-test picture, the table of errors with observed orders, and the verdict."""
+    show(taylor_figure(result.h, result.err0, result.err1, result.err2, title=title), key=f"{key}.fig")
+    has2 = result.err2 is not None
+    orders = {"E0": result.order0, "E1": result.order}
+    if has2:
+        orders["E2"] = result.order2
+    c1, c2 = st.columns([2, 3])
+    with c1:
+        st.markdown("**Observed orders** (slope as h → 0)")
+        expect = {"E0": 1, "E1": 2, "E2": 3}
+        st.dataframe(pd.DataFrame({"error": list(orders), "observed": [f"{v:.2f}" if np.isfinite(v) else "round-off" for v in orders.values()],
+                                   "expected": [expect[k] for k in orders]}), hide_index=True, width="stretch")
+    with c2:
+        table = {"h": result.h, "E0": result.err0, "E1": result.err1}
+        if has2:
+            table["E2"] = result.err2
+        st.dataframe(pd.DataFrame(table).style.format("{:.2e}"), hide_index=True, width="stretch", height=210)
+    verb = "pass" if " and " in what else "passes"
+    if result.passed:
+        if result.exact:
+            st.success(f"✔ The {what} {verb}: E1 is at round-off for every h (the function is linear along v).")
+        else:
+            st.success(f"✔ The {what} {verb}: E1 decays like h^{result.order:.1f}"
+                       + (f" and E2 like h^{result.order2:.1f}." if has2 else "."))
+    else:
+        bad = "E1 decays only like h^{:.1f}: the gradient is wrong.".format(result.order)
+        if has2 and result.order >= 1.5:
+            bad = "E1 is fine but E2 decays only like h^{:.1f}: the Hessian is wrong.".format(result.order2)
+        st.error(f"✘ The {what} {'fail' if verb == 'pass' else 'fails'} the Taylor test. {bad}")
+
+
+def code_panel(code: str) -> None:
+    """The current experiment as a notebook snippet using numdl_core."""
+    with st.expander("🐍 Reproduce in a notebook", expanded=False):
+        st.code(code, language="python")

@@ -1,0 +1,213 @@
+"""A page's controls as a plain dict, mirrored in the URL.
+
+A page declares its controls as a list of :class:`Param`; :meth:`PageParams.controls` draws the widgets
+and returns ``{name: value}``, the plain dict that goes to ``numdl_core`` (and to the tests, the URL and
+the "reproduce in a notebook" code). Every value is written to ``st.query_params`` so a copied URL
+reproduces the exact experiment; values read from a URL are validated: out-of-range numbers are clamped,
+malformed values and unknown names are ignored, and either is reported in a visible note.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import streamlit as st
+
+__all__ = ["Param", "PageParams", "log_options", "parse_value", "GLOBAL_KEYS"]
+
+GLOBAL_KEYS = frozenset({"present"})  # URL keys owned by the app shell, not by a page
+
+
+def log_options(lo: float, hi: float, per_decade: int = 4) -> tuple[float, ...]:
+    """Log-spaced values from ``lo`` to ``hi`` with ``per_decade`` values per decade, rounded to 3 digits."""
+    n = int(round(math.log10(hi / lo) * per_decade)) + 1
+    return tuple(float(f"{v:.3g}") for v in np.logspace(math.log10(lo), math.log10(hi), n))
+
+
+@dataclass(frozen=True)
+class Param:
+    """One control of a page.
+
+    kind: ``"int"`` / ``"float"`` (slider from ``lo`` to ``hi`` by ``step``), ``"log"`` (select slider over
+    ``options``, usually from :func:`log_options`), ``"choice"`` (``options``; ``widget`` "select", "radio" or
+    "segmented"), ``"bool"`` (toggle).
+    """
+
+    name: str
+    label: str
+    kind: str
+    default: Any
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None
+    options: tuple = ()
+    labels: dict = field(default_factory=dict)
+    help: str | None = None
+    widget: str = "select"
+    fmt: str | None = None
+
+    def clamp(self, value: Any) -> Any:
+        if self.kind in ("int", "float"):
+            lo = self.lo if self.lo is not None else value
+            hi = self.hi if self.hi is not None else value
+            v = min(max(value, lo), hi)
+            return int(round(v)) if self.kind == "int" else float(v)
+        if self.kind == "log":
+            return min(self.options, key=lambda o: abs(math.log(o) - math.log(value)) if value > 0 else abs(o - value))
+        return value
+
+    def to_url(self, value: Any) -> str:
+        if self.kind == "bool":
+            return "1" if value else "0"
+        if self.kind in ("float", "log"):
+            return f"{float(value):.6g}"
+        return str(value)
+
+
+def parse_value(p: Param, raw: str) -> tuple[Any, str | None]:
+    """Turn a URL string into a valid value of ``p``: ``(value, note)``.
+
+    ``value`` is ``None`` when ``raw`` is ignored; ``note`` says what was done (``None`` if nothing was wrong).
+    """
+    raw = str(raw).strip()
+    if p.kind == "bool":
+        low = raw.lower()
+        if low in ("1", "true", "yes", "on"):
+            return True, None
+        if low in ("0", "false", "no", "off"):
+            return False, None
+        return None, f"`{p.name}={raw}` is not on/off (use 1 or 0): ignored."
+    if p.kind == "choice":
+        for o in p.options:
+            if str(o) == raw:
+                return o, None
+        valid = ", ".join(str(o) for o in p.options)
+        return None, f"`{p.name}={raw}` is not one of {valid}: ignored."
+    try:
+        num = float(raw)
+    except ValueError:
+        return None, f"`{p.name}={raw}` is not a number: ignored."
+    if not math.isfinite(num):
+        return None, f"`{p.name}={raw}` is not a finite number: ignored."
+    if p.kind == "int" and num != int(num):
+        num = round(num)
+    if p.kind == "log" and num <= 0:
+        return p.options[0], f"`{p.name}={raw}` must be positive: set to {p.options[0]:g}."
+    v = p.clamp(num)
+    if p.kind == "log":
+        if num < p.options[0] * (1 - 1e-9) or num > p.options[-1] * (1 + 1e-9):
+            return v, f"`{p.name}={raw}` is outside {p.options[0]:g}..{p.options[-1]:g}: clamped to {v:g}."
+        return v, None
+    if v != num:
+        return v, f"`{p.name}={raw}` is outside {p.lo:g}..{p.hi:g}: clamped to {v:g}."
+    return v, None
+
+
+def _fmt(p: Param):
+    if p.kind == "log":
+        return lambda v: p.fmt % v if p.fmt else f"{v:g}"
+    if p.kind == "choice":
+        return lambda v: p.labels.get(v, str(v))
+    return None
+
+
+class PageParams:
+    """The controls of one page; ``key`` prefixes the widget keys (``f"{key}.{name}"``).
+
+    Call :meth:`controls` any number of times (one call per group of widgets), then :meth:`sync_url` once at
+    the end of the page script.
+    """
+
+    def __init__(self, key: str):
+        self.key = key
+        self.values: dict[str, Any] = {}
+        self.declared: dict[str, Param] = {}
+        self._notes_key = f"_url_notes.{key}"
+        if self._notes_key not in st.session_state:
+            st.session_state[self._notes_key] = []
+        self._note_box = st.container()  # notes about the URL appear here, at the top of the page
+
+    def wkey(self, name: str) -> str:
+        return f"{self.key}.{name}"
+
+    def _initial(self, p: Param) -> Any:
+        qp = st.query_params
+        if p.name in qp:
+            value, note = parse_value(p, qp[p.name])
+            if note:
+                st.session_state[self._notes_key].append(note)
+            if value is not None:
+                return value
+        return p.default
+
+    def controls(self, params: Sequence[Param], container: Any = None, *, columns: int = 1) -> dict[str, Any]:
+        """Draw the widgets of ``params`` (in ``columns`` columns of ``container``) and return their values."""
+        box = container if container is not None else st
+        cols = box.columns(columns) if columns > 1 else [box] * 1
+        out: dict[str, Any] = {}
+        for i, p in enumerate(params):
+            where = cols[i % len(cols)]
+            k = self.wkey(p.name)
+            if k not in st.session_state:
+                st.session_state[k] = self._initial(p)
+            out[p.name] = self._widget(where, p, k)
+            self.declared[p.name] = p
+        self.values.update(out)
+        return out
+
+    def _widget(self, where: Any, p: Param, k: str) -> Any:
+        if p.kind == "int":
+            return int(where.slider(p.label, int(p.lo), int(p.hi), step=int(p.step or 1), key=k, help=p.help))
+        if p.kind == "float":
+            return float(where.slider(p.label, float(p.lo), float(p.hi), step=p.step, key=k, help=p.help, format=p.fmt))
+        if p.kind == "log":
+            return float(where.select_slider(p.label, options=list(p.options), key=k, help=p.help, format_func=_fmt(p)))
+        if p.kind == "bool":
+            return bool(where.toggle(p.label, key=k, help=p.help))
+        if p.widget == "radio":
+            return where.radio(p.label, list(p.options), key=k, help=p.help, format_func=_fmt(p), horizontal=True)
+        if p.widget == "segmented":
+            v = where.segmented_control(p.label, list(p.options), key=k, help=p.help, format_func=_fmt(p), required=True)
+            return p.default if v is None else v
+        return where.selectbox(p.label, list(p.options), key=k, help=p.help, format_func=_fmt(p))
+
+    def apply(self, settings: dict[str, Any]) -> None:
+        """Set widgets to ``settings`` (for "Try this" buttons; call from an ``on_click`` callback)."""
+        for name, value in settings.items():
+            st.session_state[self.wkey(name)] = value
+
+    def reset(self, params: Iterable[Param]) -> None:
+        """Put the given controls back to their defaults (call from an ``on_click`` callback)."""
+        for p in params:
+            st.session_state[self.wkey(p.name)] = p.default
+
+    def _dismiss(self) -> None:
+        st.session_state[self._notes_key] = []
+
+    def _show_notes(self) -> None:
+        notes = st.session_state.get(self._notes_key) or []
+        if notes:
+            with self._note_box:
+                st.warning(
+                    "**This link had values that could not be used as they were.**\n\n"
+                    + "\n".join(f"- {n}" for n in notes)
+                )
+                st.button("Dismiss", key=f"{self.key}._dismiss_notes", on_click=self._dismiss)
+
+    def sync_url(self) -> None:
+        """Write every declared value to the URL; drop (with a note) names that no control of this page has.
+
+        Global keys (:data:`GLOBAL_KEYS`, e.g. presentation mode) are left alone.
+        """
+        qp = st.query_params
+        wanted = {name: self.declared[name].to_url(v) for name, v in self.values.items()}
+        for name in list(qp.keys()):
+            if name not in wanted and name not in GLOBAL_KEYS:
+                st.session_state[self._notes_key].append(f"`{name}` is not a control of this page: ignored.")
+                del qp[name]
+        for name, s in wanted.items():
+            if qp.get(name) != s:
+                qp[name] = s
+        self._show_notes()

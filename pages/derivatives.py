@@ -1,0 +1,103 @@
+"""Checking derivatives: the Taylor test and the adjoint test."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app.panels import Experiment, code_panel, self_check, taylor_panel, theory, try_this
+from app.params import PageParams, Param
+from numdl_core.checks import adjoint_check, derivative_check
+from numdl_core.derivatives import FUNCTIONS, OPERATORS, make_function, make_operator, with_bug
+
+FUNCTION_LABELS = {"quadratic": "quadratic ½xᵀAx − bᵀx", "rosenbrock": "Rosenbrock",
+                   "logsumexp": "softmax loss (log-sum-exp)", "tanh_layer": "one tanh layer ½‖tanh(Kx+b) − y‖²"}
+GRADIENT_LABELS = {"none": "correct", "scaled": "off by 1%", "sign": "one sign flipped", "missing_term": "a term forgotten"}
+HESSIAN_LABELS = {"none": "correct", "scaled": "off by 10%", "missing_term": "diagonal only", "skip": "not tested"}
+OPERATOR_LABELS = {"convolution": "1-D convolution (FFT)", "difference": "finite differences",
+                   "tanh_jacobian": "Jacobian of a tanh layer"}
+
+PARAMS = [
+    Param("function", "Function f", "choice", "tanh_layer", options=FUNCTIONS, labels=FUNCTION_LABELS),
+    Param("gradient", "Gradient", "choice", "none", options=tuple(GRADIENT_LABELS), labels=GRADIENT_LABELS,
+          help="Pick a deliberately wrong gradient to see the Taylor test catch it."),
+    Param("hessian", "Hessian-vector product", "choice", "none", options=tuple(HESSIAN_LABELS), labels=HESSIAN_LABELS),
+    Param("n", "Number of variables n", "int", 10, lo=2, hi=50),
+    Param("n_h", "Number of step sizes h = 2⁻ᵏ", "int", 20, lo=5, hi=30,
+          help="Smaller h shows the asymptotic order, until round-off takes over (about h ≈ 1e-8 for E1)."),
+    Param("seed", "Seed (data and direction v)", "int", 0, lo=0, hi=99),
+]
+ADJOINT_PARAMS = [
+    Param("operator", "Operator J", "choice", "convolution", options=OPERATORS, labels=OPERATOR_LABELS),
+    Param("wrong_transpose", "Use a wrong transpose", "bool", False,
+          help="Convolution: kernel not flipped; differences: backward instead of transposed; tanh: σ' forgotten."),
+]
+
+pp = PageParams("derivatives")
+st.title("🩺 Checking derivatives")
+st.markdown("*Your derivatives are assumed to be wrong unless you prove otherwise.*")
+theory(
+    "Expand f along a random direction v. If g is the gradient, the first-order Taylor remainder E1 shrinks "
+    "**quadratically** in h; if g is wrong it shrinks only **linearly**, like E0. Halving h divides a correct "
+    "E1 by 4 and E2 by 8. The adjoint (dot-product) test checks a transpose the same way, without forming a matrix.",
+    [
+        r"E_0(h) = |f(x+hv) - f(x)| = \mathcal O(h)",
+        r"E_1(h) = |f(x+hv) - f(x) - h\,\nabla f(x)^\top v| = \mathcal O(h^2)",
+        r"E_2(h) = \big|f(x+hv) - f(x) - h\,\nabla f(x)^\top v - \tfrac{h^2}{2} v^\top \nabla^2 f(x)\, v\big| = \mathcal O(h^3)",
+        r"\langle w, J v\rangle = \langle J^\top w, v\rangle \quad (\text{to } \sim 10^{-15} \text{ relative})",
+    ],
+    "Ruthotto and Haber, Numerical Methods for Deep Learning, Module 0; Haber (2014), Computational Methods in "
+    "Geophysical Electromagnetics, Sec. 2.4.",
+)
+
+st.header("The Taylor test")
+p = pp.controls(PARAMS, columns=3)
+fun = with_bug(make_function(p["function"], p["n"], p["seed"]), p["gradient"],
+               "none" if p["hessian"] == "skip" else p["hessian"])
+st.latex(fun.formula)
+res = derivative_check(fun.value_and_grad, fun.x0, hess_vec=None if p["hessian"] == "skip" else fun.hess_vec,
+                       seed=p["seed"], n=p["n_h"])
+taylor_panel(res, key="derivatives.taylor", what="gradient" if p["hessian"] == "skip" else "gradient and Hessian")
+if fun.bug:
+    st.caption(f"Planted mistake: {fun.bug}.")
+
+st.header("The adjoint test")
+a = pp.controls(ADJOINT_PARAMS, columns=2)
+op = make_operator(a["operator"], 64, wrong=a["wrong_transpose"], seed=p["seed"])
+adj = adjoint_check(op.J, op.JT, op.shape_in, seed=p["seed"])
+c1, c2, c3 = st.columns(3)
+c1.metric("⟨w, J v⟩", f"{adj.lhs:.15g}")
+c2.metric("⟨Jᵀw, v⟩", f"{adj.rhs:.15g}")
+c3.metric("relative gap", f"{adj.rel_error:.1e}")
+st.caption(f"J: {op.description}; v and w random (seed {p['seed']}).")
+if adj.passed:
+    st.success("✔ Jᵀ is the transpose of J: the two inner products agree to round-off.")
+else:
+    st.error("✘ Jᵀ is not the transpose of J: the inner products differ far beyond round-off.")
+
+try_this(
+    [
+        Experiment("A 1% error", "Is a gradient that is only 1% off caught? At which h does E1 stop falling like h²?",
+                   "Yes. For large h the h² term hides the error, but as h shrinks E1 bends to slope 1: the observed "
+                   "order drops to 1. A test with too few step sizes could miss it: try 8 step sizes.",
+                   {"gradient": "scaled", "n_h": 25}),
+        Experiment("Round-off", "With the correct gradient and 30 step sizes, what happens to E1 for very small h?",
+                   "E1 falls like h² down to about 1e-16 relative to f, then rises again like eps/h·|f|: floating-point "
+                   "cancellation. The order is read where the curve is straight.",
+                   {"gradient": "none", "n_h": 30}),
+        Experiment("A wrong Hessian", "Keep the gradient correct but use only the diagonal of the Hessian. Which curve shows it?",
+                   "E1 is still O(h²) (the gradient is right) but E2 also decays like h² instead of h³.",
+                   {"gradient": "none", "hessian": "missing_term", "function": "rosenbrock"}),
+    ],
+    pp.apply,
+    key="derivatives",
+)
+self_check("A correct gradient: halving h divides E1 by about…", ["2", "4", "8"], 1,
+           "E1 = O(h²): halving h divides it by 4 (E0 by 2, E2 by 8).", key="derivatives.quiz")
+code_panel(
+    f"""from numdl_core.derivatives import make_function, with_bug
+from numdl_core.checks import derivative_check
+
+fun = with_bug(make_function({p['function']!r}, n={p['n']}, seed={p['seed']}), gradient={p['gradient']!r})
+res = derivative_check(fun.value_and_grad, fun.x0, hess_vec=fun.hess_vec, seed={p['seed']}, n={p['n_h']})
+print(res.order, res.passed)   # about 2 and True for a correct gradient"""
+)
+pp.sync_url()
