@@ -172,8 +172,8 @@ def filter_factors(
         if k < 0:
             raise ValueError(f"the truncation index k must be >= 0, got {k}")
         phi = (np.arange(s.size) < k).astype(float) * (s > tiny)
-    elif alpha is not None and float(alpha) > 0:
-        alpha = _check_alpha(alpha)
+    elif alpha is not None and _check_alpha(alpha) > 0:
+        alpha = float(alpha)
         phi = s**2 / (s**2 + alpha)
     else:
         phi = (s > tiny).astype(float)
@@ -219,6 +219,8 @@ def _start(A, b, x0, alpha):
     x = np.zeros(n) if x0 is None else np.array(x0, dtype=np.float64).ravel()
     if x.shape != (n,):
         raise ValueError(f"x0 must have {n} entries (columns of A), got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x0 has non-finite entries (nan or inf)")
     return op, b, x, _check_alpha(alpha)
 
 
@@ -372,11 +374,21 @@ def l_curve_corner(residual_norms: np.ndarray, solution_norms: np.ndarray, alpha
     r"""Index of the L-curve corner: the point of maximum curvature of :math:`(\log\|r\|, \log\|x\|)`
     as a function of :math:`\log\alpha` (finite differences). Reference: Hansen and O'Leary (1993).
     """
-    t = np.log(np.asarray(alphas, dtype=float))
-    u = np.log(np.asarray(residual_norms, dtype=float))
-    v = np.log(np.asarray(solution_norms, dtype=float))
-    if t.size < 5:
+    alphas = np.asarray(alphas, dtype=float)
+    residual_norms = np.asarray(residual_norms, dtype=float)
+    solution_norms = np.asarray(solution_norms, dtype=float)
+    if alphas.ndim != 1 or residual_norms.shape != alphas.shape or solution_norms.shape != alphas.shape:
+        raise ValueError(
+            f"alphas, residual_norms and solution_norms must be 1-D of equal length, got shapes "
+            f"{alphas.shape}, {residual_norms.shape}, {solution_norms.shape}"
+        )
+    if alphas.size < 5:
         raise ValueError("the L-curve corner needs at least 5 values of alpha")
+    if not (np.all(alphas > 0) and np.all(np.isfinite(alphas))):
+        raise ValueError("the L-curve corner works on log(alpha): every alpha must be a finite number > 0")
+    if not (np.all(residual_norms > 0) and np.all(solution_norms > 0)):
+        raise ValueError("the L-curve corner works on log-norms: every residual and solution norm must be > 0")
+    t, u, v = np.log(alphas), np.log(residual_norms), np.log(solution_norms)
     du, dv = np.gradient(u, t), np.gradient(v, t)
     ddu, ddv = np.gradient(du, t), np.gradient(dv, t)
     kappa = (du * ddv - ddu * dv) / np.maximum((du**2 + dv**2) ** 1.5, 1e-300)
