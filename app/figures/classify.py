@@ -1,0 +1,241 @@
+"""Figures of the linear-classification page: decision regions, optimizer convergence,
+squared loss versus cross-entropy contours, and the cross-entropy coding example.
+
+Plain functions: numbers in, ``plotly.graph_objects.Figure`` out (no Streamlit).
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from app.style import BLACK, SEQUENTIAL, color, new_figure
+
+__all__ = [
+    "class_colorscale",
+    "decision_regions_figure",
+    "optimizer_convergence_figure",
+    "loss_contours_figure",
+    "coding_figure",
+]
+
+MAX_GRID = 80  # a decision map finer than this per axis is thinned before drawing (keeps redraws light)
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def class_colorscale(n_classes: int, alpha: float = 0.35) -> list:
+    """A stepped (discrete) plotly colour scale: class ``k`` of ``0..n_classes-1`` gets palette colour ``k``.
+
+    Use with ``zmin=-0.5, zmax=n_classes-0.5``; ``alpha`` lightens the regions so points stay visible.
+    """
+    n = max(int(n_classes), 1)
+    scale = []
+    for k in range(n):
+        c = _rgba(color(k), alpha)
+        scale += [[k / n, c], [(k + 1) / n, c]]
+    return scale
+
+
+def _positive(y) -> np.ndarray:
+    y = np.asarray(y, dtype=float).copy()
+    y[~np.isfinite(y) | (y <= 0)] = np.nan
+    return y
+
+
+def _room_for_subplot_titles(fig: go.Figure, title: str | None) -> None:
+    """Lift the horizontal legend above the subplot titles (which sit just above each panel)."""
+    fig.update_layout(margin=dict(t=95 if title else 70), legend=dict(y=1.1, yanchor="bottom"))
+
+
+def decision_regions_figure(
+    gx: np.ndarray,
+    gy: np.ndarray,
+    labels: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    n_classes: int | None = None,
+    y_pred: np.ndarray | None = None,
+    title: str | None = None,
+    height: int = 420,
+) -> go.Figure:
+    """Predicted class on a grid (light discrete colours) with the data points on top.
+
+    Parameters
+    ----------
+    gx, gy : 1-D arrays
+        Grid coordinates (e.g. from ``numdl_core.classify.decision_map``; at most ~80 points per axis).
+    labels : ndarray of int, shape (len(gy), len(gx))
+        ``labels[j, i]`` is the predicted class at ``(gx[i], gy[j])``.
+    X : ndarray, shape (n, 2); y : ndarray of int, shape (n,)
+        The data, one colour per class (WebGL scatter for more than 1000 points).
+    n_classes : int, optional
+        Number of classes (default: from ``labels`` and ``y``), so colours stay fixed while the map changes.
+    y_pred : ndarray of int, optional
+        Predictions at ``X``; misclassified points get a black ring.
+    """
+    gx = np.asarray(gx, dtype=float)
+    gy = np.asarray(gy, dtype=float)
+    labels = np.asarray(labels)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y).astype(int)
+    if labels.shape != (gy.size, gx.size):
+        raise ValueError(f"labels must have shape (len(gy), len(gx)) = {(gy.size, gx.size)}, got {labels.shape}")
+    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] != y.size:
+        raise ValueError(f"X must have shape (n, 2) and y shape (n,), got {X.shape} and {y.shape}")
+    # keep the map light: thin a too-fine grid
+    si = max(1, int(np.ceil(gx.size / MAX_GRID)))
+    sj = max(1, int(np.ceil(gy.size / MAX_GRID)))
+    gx, gy, labels = gx[::si], gy[::sj], labels[::sj, ::si]
+    C = int(n_classes) if n_classes else int(max(labels.max(initial=0), y.max(initial=0)) + 1)
+    fig = new_figure(title, x_title="x₁", y_title="x₂", height=height)
+    fig.add_trace(go.Heatmap(x=gx, y=gy, z=labels.astype(float), zmin=-0.5, zmax=C - 0.5,
+                             colorscale=class_colorscale(C), showscale=False, hoverinfo="skip", name="regions"))
+    scatter = go.Scattergl if X.shape[0] > 1000 else go.Scatter
+    for k in range(C):
+        m = y == k
+        if not np.any(m):
+            continue
+        fig.add_trace(scatter(x=X[m, 0], y=X[m, 1], mode="markers", name=f"class {k}",
+                              marker=dict(color=color(k), size=6, line=dict(color="white", width=0.5))))
+    if y_pred is not None:
+        y_pred = np.asarray(y_pred).astype(int)
+        if y_pred.shape != y.shape:
+            raise ValueError(f"y_pred must have the shape of y {y.shape}, got {y_pred.shape}")
+        wrong = y_pred != y
+        fig.add_trace(scatter(x=X[wrong, 0], y=X[wrong, 1], mode="markers",
+                              name=f"misclassified ({int(wrong.sum())})",
+                              marker=dict(color="rgba(0,0,0,0)", size=11, line=dict(color=BLACK, width=1.5))))
+    # legend on the right: the equal-aspect map leaves room there, and the title keeps the top
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02))
+    fig.update_xaxes(range=[gx[0], gx[-1]], showgrid=False, zeroline=False)
+    fig.update_yaxes(range=[gy[0], gy[-1]], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def optimizer_convergence_figure(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    *,
+    f_star: float | None = None,
+    diverged: Mapping[str, int] | None = None,
+    title: str | None = None,
+    height: int = 360,
+) -> go.Figure:
+    """Loss (or loss gap) and gradient norm per iteration, log-y, one colour per optimizer.
+
+    Parameters
+    ----------
+    histories : {name: {"loss": array, "grad_norm": array, "iteration": array (optional)}}
+        One entry per optimizer (e.g. "GD (step 1/L)", "GD + Armijo", "Newton-CG").
+    f_star : float, optional
+        The optimal value; if given the left panel shows ``loss - f_star``, where linear
+        convergence is a straight line and quadratic convergence a plunging curve.
+    diverged : {name: iteration}, optional
+        Marks the iteration where an optimizer diverged.
+    """
+    left = "loss − f*" if f_star is not None else "loss"
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(left, "‖gradient‖"), horizontal_spacing=0.12,
+                        figure=new_figure(title, height=height))
+    for i, (name, h) in enumerate(histories.items()):
+        loss = np.asarray(h["loss"], dtype=float)
+        gn = np.asarray(h["grad_norm"], dtype=float)
+        it = np.asarray(h.get("iteration", np.arange(loss.size)))
+        yl = loss - f_star if f_star is not None else loss
+        c = color(i)
+        fig.add_trace(go.Scatter(x=it, y=_positive(yl), mode="lines", name=name, legendgroup=name,
+                                 line=dict(color=c, width=2)), row=1, col=1)
+        fig.add_trace(go.Scatter(x=it, y=_positive(gn), mode="lines", name=name, legendgroup=name,
+                                 showlegend=False, line=dict(color=c, width=2)), row=1, col=2)
+        if diverged and name in diverged and it.size:
+            k = diverged[name]
+            for col, vals in ((1, _positive(yl)), (2, _positive(gn))):
+                last = next((v for v in vals[::-1] if np.isfinite(v)), None)
+                fig.add_trace(go.Scatter(x=[k], y=[last], mode="markers+text", text=["diverged"],
+                                         textposition="top left", showlegend=False, legendgroup=name,
+                                         marker=dict(symbol="x", size=12, color=c)), row=1, col=col)
+    fig.update_xaxes(title_text="iteration")
+    fig.update_yaxes(type="log", exponentformat="power")
+    _room_for_subplot_titles(fig, title)
+    return fig
+
+
+def loss_contours_figure(
+    w1: np.ndarray,
+    w2: np.ndarray,
+    squared: np.ndarray,
+    cross_entropy: np.ndarray,
+    *,
+    n_contours: int = 25,
+    title: str | None = None,
+    height: int = 400,
+) -> go.Figure:
+    """Side-by-side contours of the squared loss and the cross-entropy over ``(w1, w2)``.
+
+    ``squared[j, i]`` and ``cross_entropy[j, i]`` are the losses at ``(w1[i], w2[j])`` (as returned
+    by ``numdl_core.classify.loss_landscape``). The minimum on the grid of each is marked. The
+    squared loss of a sigmoid output shows flat plateaus and bent level sets (non-convex); the
+    cross-entropy has nested convex level sets.
+    """
+    w1 = np.asarray(w1, dtype=float)
+    w2 = np.asarray(w2, dtype=float)
+    panels = (("squared loss (non-convex)", np.asarray(squared, dtype=float)),
+              ("cross-entropy (convex)", np.asarray(cross_entropy, dtype=float)))
+    for name, F in panels:
+        if F.shape != (w2.size, w1.size):
+            raise ValueError(f"{name}: values must have shape (len(w2), len(w1)) = {(w2.size, w1.size)}, got {F.shape}")
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[p[0] for p in panels], horizontal_spacing=0.14,
+                        figure=new_figure(title, height=height))
+    for col, (name, F) in enumerate(panels, start=1):
+        fig.add_trace(go.Contour(x=w1, y=w2, z=F, colorscale=SEQUENTIAL, ncontours=int(n_contours),
+                                 contours=dict(coloring="heatmap", showlines=True),
+                                 line=dict(width=0.6, color="rgba(255,255,255,0.6)"),
+                                 colorbar=dict(x=0.43 if col == 1 else 1.0, len=0.9, thickness=12),
+                                 name=name, hovertemplate="w₁=%{x:.2f}<br>w₂=%{y:.2f}<br>loss=%{z:.4g}<extra></extra>"),
+                      row=1, col=col)
+        j, i = np.unravel_index(np.nanargmin(F), F.shape)
+        fig.add_trace(go.Scatter(x=[w1[i]], y=[w2[j]], mode="markers", name="grid minimum",
+                                 showlegend=col == 1, legendgroup="min",
+                                 marker=dict(symbol="star", size=13, color="white", line=dict(color=BLACK, width=1))),
+                      row=1, col=col)
+    fig.update_xaxes(title_text="w₁")
+    fig.update_yaxes(title_text="w₂")
+    _room_for_subplot_titles(fig, title)
+    return fig
+
+
+def coding_figure(
+    bits: Mapping[str, float],
+    *,
+    entropy: float | None = None,
+    codewords: Mapping[str, Sequence[str]] | None = None,
+    title: str | None = None,
+    height: int = 300,
+) -> go.Figure:
+    """Average code length in bits per symbol for several codes, with the entropy as a floor.
+
+    ``bits`` maps a code's name to its average length ``H(p, q)``; ``entropy`` (``H(p)``) is drawn
+    as a dashed line; ``codewords`` (name -> codewords) are shown on hover.
+    """
+    names = list(bits)
+    vals = [float(bits[n]) for n in names]
+    fig = new_figure(title, y_title="bits per symbol", height=height)
+    hover = [", ".join(codewords[n]) if codewords and n in codewords else "" for n in names]
+    fig.add_trace(go.Bar(x=names, y=vals, marker_color=[color(i) for i in range(len(names))],
+                         text=[f"{v:g} bits" for v in vals], textposition="outside", customdata=hover,
+                         hovertemplate="%{x}: %{y:g} bits<br>codewords: %{customdata}<extra></extra>",
+                         showlegend=False, name="average length"))
+    if entropy is not None:
+        fig.add_hline(y=float(entropy), line=dict(color=BLACK, dash="dash", width=1.5),
+                      annotation_text=f"entropy H(p) = {float(entropy):g}", annotation_position="top right",
+                      annotation_bgcolor="rgba(255,255,255,0.85)")
+    fig.update_xaxes(type="category")
+    top = max(vals + ([float(entropy)] if entropy is not None else []), default=1.0)
+    fig.update_yaxes(range=[0, 1.2 * top])
+    return fig
