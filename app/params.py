@@ -128,13 +128,19 @@ class PageParams:
         if self._notes_key not in st.session_state:
             st.session_state[self._notes_key] = []
         self._note_box = st.container()  # notes about the URL appear here, at the top of the page
+        # The URL is read only on the first run of the page: later, a widget that appears (another section)
+        # starts at its default, not at a stale URL value of a widget of the same name.
+        self._loaded_key = f"_url_loaded.{key}"
+        self.first_run = not st.session_state.get(self._loaded_key, False)
+        self.scopes: dict[str, str] = {}
 
-    def wkey(self, name: str) -> str:
-        return f"{self.key}.{name}"
+    def wkey(self, name: str, scope: str | None = None) -> str:
+        scope = self.scopes.get(name) if scope is None else scope
+        return f"{self.key}.{scope}.{name}" if scope else f"{self.key}.{name}"
 
     def _initial(self, p: Param) -> Any:
         qp = st.query_params
-        if p.name in qp:
+        if self.first_run and p.name in qp:
             value, note = parse_value(p, qp[p.name])
             if note:
                 st.session_state[self._notes_key].append(note)
@@ -142,13 +148,19 @@ class PageParams:
                 return value
         return p.default
 
-    def controls(self, params: Sequence[Param], container: Any = None, *, columns: int = 1) -> dict[str, Any]:
-        """Draw the widgets of ``params`` (in ``columns`` columns of ``container``) and return their values."""
+    def controls(self, params: Sequence[Param], container: Any = None, *, columns: int = 1,
+                 scope: str | None = None) -> dict[str, Any]:
+        """Draw the widgets of ``params`` (in ``columns`` columns of ``container``) and return their values.
+
+        ``scope`` separates the widget keys of groups that reuse a name with another meaning (e.g. the
+        sections of a page); the URL name stays ``Param.name``.
+        """
         box = container if container is not None else st
         cols = box.columns(columns) if columns > 1 else [box] * 1
         out: dict[str, Any] = {}
         for i, p in enumerate(params):
             where = cols[i % len(cols)]
+            self.scopes[p.name] = scope or ""
             k = self.wkey(p.name)
             if k not in st.session_state:
                 st.session_state[k] = self._initial(p)
@@ -205,9 +217,11 @@ class PageParams:
         wanted = {name: self.declared[name].to_url(v) for name, v in self.values.items()}
         for name in list(qp.keys()):
             if name not in wanted and name not in GLOBAL_KEYS:
-                st.session_state[self._notes_key].append(f"`{name}` is not a control of this page: ignored.")
+                if self.first_run:
+                    st.session_state[self._notes_key].append(f"`{name}` is not a control of this page: ignored.")
                 del qp[name]
         for name, s in wanted.items():
             if qp.get(name) != s:
                 qp[name] = s
+        st.session_state[self._loaded_key] = True
         self._show_notes()

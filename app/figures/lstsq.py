@@ -1,0 +1,141 @@
+"""Figures of the linear least-squares page."""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from app.style import BLACK, BLUE, GREEN, ORANGE, PURPLE, SEQUENTIAL, VERMILLION, DIVERGING, color, new_figure
+
+__all__ = [
+    "polyfit_figure",
+    "degree_errors_figure",
+    "contour_paths_figure",
+    "signals_figure",
+    "picard_figure",
+    "l_curve_figure",
+    "conditioning_figure",
+    "weight_images_figure",
+]
+
+
+def polyfit_figure(t: np.ndarray, y: np.ndarray, t_fine: np.ndarray, truth: np.ndarray, fit: np.ndarray,
+                   *, degree: int, height: int = 380) -> go.Figure:
+    """Data points, the true curve sin(pi t^2) and the fitted polynomial."""
+    fig = new_figure(f"Polynomial of degree {degree}", x_title="t", y_title="y", height=height)
+    fig.add_trace(go.Scatter(x=t_fine, y=truth, mode="lines", name="sin(πt²)", line=dict(color=BLACK, dash="dot", width=2)))
+    fig.add_trace(go.Scatter(x=t_fine, y=fit, mode="lines", name="fit", line=dict(color=BLUE, width=3)))
+    fig.add_trace(go.Scatter(x=t, y=y, mode="markers", name="data", marker=dict(color=VERMILLION, size=10)))
+    lo, hi = float(np.min(y)), float(np.max(y))
+    pad = 0.6 * (hi - lo + 1e-9)
+    fig.update_yaxes(range=[lo - pad, hi + pad])
+    return fig
+
+
+def degree_errors_figure(degrees: np.ndarray, train: np.ndarray, test: np.ndarray, *, current: int,
+                         height: int = 380) -> go.Figure:
+    """Training residual and error against the true function, against the degree (under/overfitting)."""
+    fig = new_figure("Error against degree", x_title="degree", y_title="RMS error", log_y=True, height=height)
+    fig.add_trace(go.Scatter(x=degrees, y=np.maximum(train, 1e-16), mode="lines+markers", name="on the data (training)",
+                             line=dict(color=BLUE, width=2)))
+    fig.add_trace(go.Scatter(x=degrees, y=np.maximum(test, 1e-16), mode="lines+markers", name="against sin(πt²) (test)",
+                             line=dict(color=VERMILLION, width=2)))
+    fig.add_vline(x=current, line=dict(color="#888", dash="dot"))
+    return fig
+
+
+def contour_paths_figure(x1: np.ndarray, x2: np.ndarray, F: np.ndarray, paths: Mapping[str, np.ndarray],
+                         x_star: np.ndarray, *, height: int = 420) -> go.Figure:
+    """Contours of f over (x1, x2) (log-spaced levels) with the iterate paths of each solver."""
+    fig = new_figure("Iterates on the contours of f", x_title="x₁", y_title="x₂", height=height)
+    Z = np.log10(np.maximum(F - F.min(), 1e-300) + 1e-12 * max(F.max() - F.min(), 1e-300))
+    fig.add_trace(go.Contour(x=x1, y=x2, z=Z, colorscale=SEQUENTIAL, showscale=False, ncontours=25,
+                             contours=dict(coloring="lines"), line=dict(width=1), hoverinfo="skip", name="log f"))
+    for i, (name, P) in enumerate(paths.items()):
+        P = np.asarray(P)
+        if P.size:
+            fig.add_trace(go.Scatter(x=P[:, 0], y=P[:, 1], mode="lines+markers", name=name,
+                                     line=dict(color=color(i + 1 if i else 0), width=2), marker=dict(size=5)))
+    fig.add_trace(go.Scatter(x=[x_star[0]], y=[x_star[1]], mode="markers", name="x*",
+                             marker=dict(symbol="star", size=14, color=BLACK)))
+    fig.update_xaxes(range=[x1[0], x1[-1]])
+    fig.update_yaxes(range=[x2[0], x2[-1]])
+    return fig
+
+
+def signals_figure(t: np.ndarray, curves: Mapping[str, np.ndarray], *, title: str = "Deblurring",
+                   height: int = 380) -> go.Figure:
+    """Several signals on [0, 1]: the truth (black, dotted), the data, reconstructions."""
+    fig = new_figure(title, x_title="t", y_title="x(t)", height=height)
+    for i, (name, y) in enumerate(curves.items()):
+        style = dict(color=BLACK, dash="dot", width=2) if i == 0 else dict(color=color(i - 1), width=2)
+        fig.add_trace(go.Scatter(x=t, y=y, mode="lines", name=name, line=style))
+    return fig
+
+
+def picard_figure(s: np.ndarray, beta: np.ndarray, phi: np.ndarray, *, height: int = 380) -> go.Figure:
+    """Picard plot: singular values, |u_iᵀ b| and the filter factors of the chosen regularization."""
+    i = np.arange(1, s.size + 1)
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Scatter(x=i, y=np.maximum(s, 1e-300), mode="lines", name="σᵢ", line=dict(color=BLUE, width=2)))
+    fig.add_trace(go.Scatter(x=i, y=np.maximum(np.abs(beta), 1e-300), mode="markers", name="|uᵢᵀb|",
+                             marker=dict(color=VERMILLION, size=4)))
+    fig.add_trace(go.Scatter(x=i, y=phi, mode="lines", name="filter factor φᵢ", line=dict(color=GREEN, width=2, dash="dash")),
+                  secondary_y=True)
+    fig.update_layout(template="plotly_white", height=height, title=dict(text="Picard plot and filter factors", x=0.01),
+                      margin=dict(l=60, r=60, t=50, b=50), legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    fig.update_yaxes(type="log", exponentformat="power", title_text="value", secondary_y=False)
+    fig.update_yaxes(range=[-0.05, 1.05], title_text="φᵢ", secondary_y=True, showgrid=False)
+    fig.update_xaxes(title_text="index i")
+    return fig
+
+
+def l_curve_figure(res: np.ndarray, sol: np.ndarray, alphas: np.ndarray, *, chosen: float, corner: int,
+                   height: int = 380) -> go.Figure:
+    """The L-curve (‖Ax−b‖, ‖x‖) on log-log axes with the chosen alpha and the corner."""
+    fig = new_figure("L-curve", x_title="residual norm ‖Ax − b‖", y_title="solution norm ‖x‖", log_x=True, log_y=True,
+                     height=height)
+    fig.add_trace(go.Scatter(x=res, y=sol, mode="lines+markers", name="Tikhonov, α varies",
+                             text=[f"α = {a:.2g}" for a in alphas], hoverinfo="text+x+y",
+                             line=dict(color=BLUE, width=2), marker=dict(size=4)))
+    j = int(np.argmin(np.abs(np.log(alphas) - np.log(chosen))))
+    fig.add_trace(go.Scatter(x=[res[j]], y=[sol[j]], mode="markers", name=f"chosen α = {chosen:.2g}",
+                             marker=dict(color=VERMILLION, size=14, symbol="circle-open", line=dict(width=3))))
+    fig.add_trace(go.Scatter(x=[res[corner]], y=[sol[corner]], mode="markers", name=f"corner α = {alphas[corner]:.2g}",
+                             marker=dict(color=GREEN, size=12, symbol="x")))
+    return fig
+
+
+def conditioning_figure(cond: np.ndarray, errors: Mapping[str, np.ndarray], *, height: int = 400) -> go.Figure:
+    """Relative error against cond(A) for each solver, with eps·κ and eps·κ² guides."""
+    fig = new_figure("Accuracy as cond(A) grows", x_title="cond(A)", y_title="relative error ‖x − x_true‖/‖x_true‖",
+                     log_x=True, log_y=True, height=height)
+    names = {"normal": "normal equations (Cholesky)", "qr": "QR", "svd": "SVD"}
+    for i, (k, e) in enumerate(errors.items()):
+        fig.add_trace(go.Scatter(x=cond, y=np.where(np.isfinite(e), np.maximum(e, 1e-17), np.nan), mode="lines+markers",
+                                 name=names.get(k, k), line=dict(color=color(i), width=2)))
+    eps = np.finfo(float).eps
+    fig.add_trace(go.Scatter(x=cond, y=eps * cond, mode="lines", name="ε·κ", line=dict(color="#999", dash="dot")))
+    fig.add_trace(go.Scatter(x=cond, y=np.minimum(eps * cond**2, 10), mode="lines", name="ε·κ²",
+                             line=dict(color="#555", dash="dash")))
+    return fig
+
+
+def weight_images_figure(W: np.ndarray, *, shape: tuple[int, int] = (8, 8), titles: Sequence[str] | None = None,
+                         height: int = 260) -> go.Figure:
+    """The columns of W (one per class) as images, side by side, on a shared diverging colour scale."""
+    k = W.shape[1]
+    titles = list(titles) if titles is not None else [str(j) for j in range(k)]
+    fig = make_subplots(rows=1, cols=k, subplot_titles=titles, horizontal_spacing=0.01)
+    vmax = float(np.abs(W).max()) or 1.0
+    for j in range(k):
+        fig.add_trace(go.Heatmap(z=W[:, j].reshape(shape)[::-1], colorscale=DIVERGING, zmin=-vmax, zmax=vmax,
+                                 showscale=(j == k - 1), hovertemplate="%{z:.3f}<extra></extra>"), row=1, col=j + 1)
+    fig.update_xaxes(visible=False)
+    for j in range(k):
+        fig.update_yaxes(visible=False, scaleanchor=f"x{j + 1 if j else ''}", scaleratio=1, row=1, col=j + 1)
+    fig.update_layout(template="plotly_white", height=height, margin=dict(l=10, r=10, t=40, b=10),
+                      title=dict(text="Weights per class (8x8 images)", x=0.01))
+    return fig
