@@ -87,8 +87,9 @@ def make_dataset(name: str, n_samples: int = 500, noise: float = 0.1, seed: int 
     n_samples : int
         Number of points (at least the number of classes).
     noise : float
-        Standard deviation of Gaussian noise added to the points (for ``rings``, a scale of the radial
-        spread; for ``peaks``, ``linear`` and ``ellipses`` the labels are exact and noise jitters the points).
+        Standard deviation of Gaussian noise added to the points (for ``blobs`` the cluster standard
+        deviation is ``0.5 + 5 * noise``; for ``rings`` the radial spread is ``U[0, 10 * noise]``; for
+        ``peaks``, ``linear`` and ``ellipses`` the labels are exact and noise jitters the points).
     seed : int
         Seed of the random generator.
 
