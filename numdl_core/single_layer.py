@@ -1,0 +1,1027 @@
+r"""Single-layer networks: the model, its derivatives, ELM, variable projection and the loss surface.
+
+A single hidden layer of ``width`` neurons maps the samples (rows of ``X``, shape ``(n, d)``) to
+
+.. math::
+    A = X K + \mathbf 1 b^\top, \qquad Z = \sigma(A), \qquad O = Z W + \mathbf 1 c^\top ,
+
+with :math:`K \in \mathbb R^{d \times m}`, :math:`b \in \mathbb R^m`, :math:`W \in \mathbb R^{m \times C}`,
+:math:`c \in \mathbb R^C` and an activation :math:`\sigma` applied entrywise (``"sin"``, ``"tanh"``,
+``"relu"``, ``"identity"``). The course writes the same model with samples as columns,
+:math:`\mathrm{softmax}(W \sigma(K y + b))`. Every function here works on the flat vector
+
+.. code-block:: python
+
+    theta = np.concatenate([K.ravel(), b, W.ravel(), c])   # K (d, m) and W (m, C) in C order
+
+of length :math:`dm + m + mC + C` (:meth:`SingleLayer.split` and :meth:`SingleLayer.join` convert).
+Two losses (means over the samples, plus a Tikhonov term on the weights, biases not regularized):
+
+- ``"softmax"`` (cross-entropy): :math:`f = \frac1n \sum_i -\log \mathrm{softmax}(o_i)_{y_i}
+  + \frac\alpha2 (\|K\|_F^2 + \|W\|_F^2)`;
+- ``"squared"`` (least squares on one-hot or given targets :math:`Y`):
+  :math:`f = \frac1{2n}\|O - Y\|_F^2 + \frac\alpha2 (\|K\|_F^2 + \|W\|_F^2) = \frac12\|r(\theta)\|^2`,
+  the form Gauss-Newton and variable projection need.
+
+The module provides the objective (:class:`SingleLayer`: value, gradient by backpropagation,
+mini-batches for SGD, the residual and matrix-free Jacobian products for Gauss-Newton), the extreme
+learning machine (:func:`elm`: random ``K, b``, then ``W, c`` by regularized least squares), variable
+projection (:class:`VarPro`, :func:`varpro`: ``W, c`` eliminated by an inner least-squares solve),
+the loss along two random directions (:func:`loss_surface`) and the "inverse crime" data
+(:func:`make_inverse_crime`). Work is counted in data passes as in :mod:`numdl_core.optim`.
+
+References
+----------
+L. Ruthotto and E. Haber, *Numerical Methods for Deep Learning*, lecture notes and course code,
+Module 4 (single-layer networks, stochastic optimization, Gauss-Newton, variable projection).
+G.-B. Huang, Q.-Y. Zhu and C.-K. Siew, Extreme learning machine: theory and applications,
+Neurocomputing 70 (2006) 489-501.
+G. H. Golub and V. Pereyra, The differentiation of pseudo-inverses and nonlinear least squares
+problems whose variables separate, SIAM J. Numer. Anal. 10 (1973) 413-432.
+L. Kaufman, A variable projection method for solving separable nonlinear least squares problems,
+BIT 15 (1975) 49-57.
+D. P. O'Leary and B. W. Rust, Variable projection for nonlinear least squares problems,
+Comput. Optim. Appl. 54 (2013) 579-593.
+E. Newman, L. Ruthotto, J. Hart and B. van Bloemen Waanders, Train like a (Var)Pro: efficient training
+of neural networks with variable projection, SIAM J. Math. Data Sci. 3 (2021) 1041-1066.
+H. Li, Z. Xu, G. Taylor, C. Studer and T. Goldstein, Visualizing the loss landscape of neural nets,
+NeurIPS 2018 (filter-normalized directions).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from numdl_core.classify import log_softmax, softmax
+from numdl_core.lstsq import solve as lstsq_solve
+from numdl_core.optim import BLOWUP, Step, armijo, conjugate_gradient, is_diverged
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "activation",
+    "SingleLayer",
+    "random_hidden",
+    "ELMResult",
+    "elm",
+    "elm_accuracy_vs_width",
+    "feature_singular_values",
+    "VarPro",
+    "varpro",
+    "surface_directions",
+    "loss_surface",
+    "project_onto_plane",
+    "make_inverse_crime",
+]
+
+ACTIVATIONS = ("sin", "tanh", "relu", "identity")
+LOSSES = ("softmax", "squared")
+INNER_SOLVERS = ("direct", "cg")
+VARPRO_METHODS = ("gauss_newton", "gradient_descent")
+
+
+# --------------------------------------------------------------------------------------------
+# activations
+# --------------------------------------------------------------------------------------------
+def _sin(A):
+    return np.sin(A), np.cos(A)
+
+
+def _tanh(A):
+    T = np.tanh(A)
+    return T, 1.0 - T * T
+
+
+def _relu(A):
+    return np.maximum(A, 0.0), (A > 0).astype(np.float64)
+
+
+def _identity(A):
+    return A.copy(), np.ones_like(A)
+
+
+_ACT = {"sin": _sin, "tanh": _tanh, "relu": _relu, "identity": _identity}
+
+
+def activation(name: str) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    r"""The activation ``name`` as a function ``A -> (sigma(A), sigma'(A))`` (entrywise).
+
+    ``"sin"``: :math:`\sin, \cos`; ``"tanh"``: :math:`\tanh, 1 - \tanh^2`; ``"relu"``:
+    :math:`\max(a, 0)` and the Heaviside step (0 at :math:`a = 0`); ``"identity"``: :math:`a, 1`.
+    """
+    if name not in _ACT:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+    return _ACT[name]
+
+
+# --------------------------------------------------------------------------------------------
+# input checks
+# --------------------------------------------------------------------------------------------
+def _check_X(X, name: str = "X", n_features: int | None = None) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 1:
+        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features) with samples as rows, got shape {X.shape}")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} features (columns) but the network was built for {n_features}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} has non-finite entries (nan or inf)")
+    return X
+
+
+def _check_labels(y, n: int, n_classes: int | None = None) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(f"y must be a 1-D array with one integer label per row of X ({n}), got shape {y.shape}")
+    if y.dtype.kind not in "iu":
+        if y.dtype.kind in "fb" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+            y = y.astype(np.int64)
+        else:
+            raise TypeError(f"y must hold integer class labels 0..C-1, got dtype {y.dtype}")
+    y = y.astype(np.int64)
+    if y.min() < 0:
+        raise ValueError(f"labels must be >= 0, found {int(y.min())}")
+    if n_classes is not None and y.max() >= n_classes:
+        raise ValueError(f"labels must lie in 0..{n_classes - 1} for n_classes = {n_classes}, found {int(y.max())}")
+    return y
+
+
+def _check_nonneg(name: str, value: float) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return value
+
+
+def _check_width(width) -> int:
+    if isinstance(width, bool) or int(width) != width or int(width) < 1:
+        raise ValueError(f"width (number of hidden neurons) must be a positive integer, got {width}")
+    return int(width)
+
+
+def _one_hot(y: np.ndarray, C: int) -> np.ndarray:
+    Y = np.zeros((y.size, C))
+    Y[np.arange(y.size), y] = 1.0
+    return Y
+
+
+# --------------------------------------------------------------------------------------------
+# the objective
+# --------------------------------------------------------------------------------------------
+class SingleLayer:
+    r"""Training objective of a single-layer network on fixed data, on the flat vector ``theta``.
+
+    Model :math:`O = \sigma(X K + \mathbf 1 b^\top) W + \mathbf 1 c^\top` (see the module docstring) with
+    ``theta = concatenate([K.ravel(), b, W.ravel(), c])``. Gradient by backpropagation: with
+    :math:`\delta O = \frac1n (S - Y)` (softmax, :math:`S = \mathrm{softmax}(O)`) or :math:`\frac1n (O - Y)`
+    (squared),
+
+    .. math::
+        \nabla_W f = Z^\top \delta O + \alpha W,\quad \nabla_c f = \delta O^\top \mathbf 1,\quad
+        \delta A = (\delta O\, W^\top) \odot \sigma'(A),\quad
+        \nabla_K f = X^\top \delta A + \alpha K,\quad \nabla_b f = \delta A^\top \mathbf 1 .
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, n_features)
+        Training data, samples as rows.
+    y : ndarray
+        Integer labels ``0..C-1`` of shape ``(n_samples,)``; with ``loss="squared"`` also a float
+        target matrix of shape ``(n_samples, C)`` (then the labels are its row-wise argmax).
+    width : int
+        Number of hidden neurons ``m``.
+    activation : {"sin", "tanh", "relu", "identity"}
+    loss : {"softmax", "squared"}
+    alpha : float
+        Tikhonov weight on ``K`` and ``W`` (``>= 0``).
+    n_classes : int, optional
+        Number of classes ``C`` (default ``max(y) + 1``).
+
+    Notes
+    -----
+    Least-squares interface (``loss="squared"``), used by :func:`numdl_core.optim.gauss_newton`:
+    the residual
+
+    .. math:: r(\theta) = \big[\tfrac{1}{\sqrt n}\,\mathrm{vec}(O - Y);\ \sqrt\alpha\,\mathrm{vec}(K);\ \sqrt\alpha\,\mathrm{vec}(W)\big]
+
+    (length :math:`nC + dm + mC`, blocks raveled in C order, present also when :math:`\alpha = 0`)
+    satisfies :math:`f = \frac12\|r\|^2`; :meth:`jac_vec` and :meth:`jac_t_vec` apply its Jacobian
+    :math:`J` and :math:`J^\top` without forming them (one linearized forward / one adjoint pass).
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        width: int,
+        *,
+        activation: str = "tanh",
+        loss: str = "softmax",
+        alpha: float = 0.0,
+        n_classes: int | None = None,
+    ):
+        if activation not in _ACT:
+            raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+        self.X = _check_X(X)
+        n, d = self.X.shape
+        yy = np.asarray(y)
+        if yy.ndim == 2:
+            if loss != "squared":
+                raise ValueError("a target matrix y of shape (n_samples, C) needs loss='squared'; "
+                                 "for loss='softmax' pass integer labels")
+            if yy.shape[0] != n or not np.all(np.isfinite(yy)):
+                raise ValueError(f"the target matrix must have {n} finite rows, got shape {yy.shape}")
+            self.Y = np.array(yy, dtype=np.float64)
+            if n_classes is not None and int(n_classes) != self.Y.shape[1]:
+                raise ValueError(f"n_classes = {n_classes} but the target matrix has {self.Y.shape[1]} columns")
+            self.n_classes = self.Y.shape[1]
+            self.y = np.argmax(self.Y, axis=1).astype(np.int64)
+        else:
+            self.y = _check_labels(yy, n, n_classes)
+            self.n_classes = int(n_classes) if n_classes is not None else int(self.y.max()) + 1
+            if self.n_classes < 2:
+                raise ValueError(f"a classifier needs at least 2 classes, got n_classes = {self.n_classes}")
+            self.Y = _one_hot(self.y, self.n_classes)
+        self.width = _check_width(width)
+        self.activation = activation
+        self.loss = loss
+        self.alpha = _check_nonneg("alpha", alpha)
+        self.n_samples, self.n_features = n, d
+        m, C = self.width, self.n_classes
+        self._sizes = (d * m, m, m * C, C)
+        self._ends = np.cumsum(self._sizes)
+        self.n_params = int(self._ends[-1])
+        self.n_hidden_params = d * m + m
+        self.n_residuals = n * C + d * m + m * C
+        self._act = _ACT[activation]
+
+    # ---- layout ---------------------------------------------------------------------------
+    def split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``theta -> (K, b, W, c)`` with shapes ``(d, m), (m,), (m, C), (C,)`` (views of ``theta``)."""
+        theta = self._check_theta(theta)
+        d, m, C = self.n_features, self.width, self.n_classes
+        e = self._ends
+        return theta[: e[0]].reshape(d, m), theta[e[0]: e[1]], theta[e[1]: e[2]].reshape(m, C), theta[e[2]:]
+
+    def join(self, K: np.ndarray, b: np.ndarray, W: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """``(K, b, W, c) -> theta = concatenate([K.ravel(), b, W.ravel(), c])``."""
+        d, m, C = self.n_features, self.width, self.n_classes
+        parts = [(K, (d, m), "K"), (b, (m,), "b"), (W, (m, C), "W"), (c, (C,), "c")]
+        out = []
+        for a, shape, name in parts:
+            a = np.asarray(a, dtype=np.float64)
+            if a.shape != shape:
+                raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
+            out.append(a.ravel())
+        return np.concatenate(out)
+
+    def _check_theta(self, theta) -> np.ndarray:
+        theta = np.asarray(theta, dtype=np.float64)
+        if theta.ndim != 1 or theta.size != self.n_params:
+            raise ValueError(f"theta must be a flat vector of n_params = {self.n_params} entries "
+                             f"(K {self.n_features}x{self.width}, b, W {self.width}x{self.n_classes}, c), "
+                             f"got shape {theta.shape}")
+        return theta
+
+    def init_theta(self, seed: int | np.random.Generator = 0, scale: float = 1.0) -> np.ndarray:
+        """A random starting point: ``K, b`` from :func:`random_hidden` (with ``scale``), ``W`` with
+        N(0, 1/m) entries, ``c = 0``."""
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        K, b = random_hidden(self.n_features, self.width, seed=rng, scale=scale)
+        W = rng.standard_normal((self.width, self.n_classes)) / np.sqrt(self.width)
+        return self.join(K, b, W, np.zeros(self.n_classes))
+
+    # ---- forward ----------------------------------------------------------------------------
+    def features(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        r"""Hidden features :math:`Z = \sigma(X K + \mathbf 1 b^\top)`, shape ``(n, m)`` (training ``X`` by default)."""
+        K, b, _, _ = self.split(theta)
+        X = self.X if X is None else _check_X(X, n_features=self.n_features)
+        return self._act(X @ K + b)[0]
+
+    def outputs(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        r"""Network outputs (logits) :math:`O = Z W + \mathbf 1 c^\top`, shape ``(n, C)``."""
+        _, _, W, c = self.split(theta)
+        return self.features(theta, X) @ W + c
+
+    def predict_proba(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        """Row-wise ``softmax`` of the outputs (for ``loss="squared"`` a monotone rescaling of the outputs)."""
+        return softmax(self.outputs(theta, X))
+
+    def predict(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        """Predicted class: the arg-max of the outputs (int64)."""
+        return np.argmax(self.outputs(theta, X), axis=1).astype(np.int64)
+
+    def accuracy(self, theta: np.ndarray, X: np.ndarray | None = None, y: np.ndarray | None = None) -> float:
+        """Fraction of correctly classified samples (training data by default; pass ``X, y`` for validation)."""
+        if (X is None) != (y is None):
+            raise ValueError("pass both X and y (validation data) or neither (training data)")
+        if X is None:
+            X, y = self.X, self.y
+        X = _check_X(X, n_features=self.n_features)
+        y = _check_labels(y, X.shape[0])
+        return float(np.mean(self.predict(theta, X) == y))
+
+    def _reg(self, K, W) -> float:
+        return 0.5 * self.alpha * (float(np.sum(K * K)) + float(np.sum(W * W)))
+
+    def _loss_grad(self, theta, X, y, Y, grad: bool = True):
+        """Mean loss over the rows of X (no regularizer) and the gradient of it."""
+        K, b, W, c = self.split(theta)
+        n = X.shape[0]
+        A = X @ K + b
+        Z, dZ = self._act(A)
+        O = Z @ W + c
+        if self.loss == "softmax":
+            L = log_softmax(O)
+            f = -float(np.mean(L[np.arange(n), y]))
+            dO = (np.exp(L) - Y) / n
+        else:
+            R = O - Y
+            f = 0.5 * float(np.sum(R * R)) / n
+            dO = R / n
+        if not grad:
+            return f, None
+        gW = Z.T @ dO
+        gc = dO.sum(axis=0)
+        dA = (dO @ W.T) * dZ
+        gK = X.T @ dA
+        gb = dA.sum(axis=0)
+        return f, np.concatenate([gK.ravel(), gb, gW.ravel(), gc])
+
+    def _add_reg(self, theta, f, g):
+        K, _, W, _ = self.split(theta)
+        f = f + self._reg(K, W)
+        if g is not None and self.alpha > 0:
+            e = self._ends
+            g[: e[0]] += self.alpha * theta[: e[0]]
+            g[e[1]: e[2]] += self.alpha * theta[e[1]: e[2]]
+        return f, g
+
+    def value(self, theta: np.ndarray) -> float:
+        """The objective ``f(theta)`` on the training data (loss plus regularizer), without the gradient."""
+        theta = self._check_theta(theta)
+        f, _ = self._loss_grad(theta, self.X, self.y, self.Y, grad=False)
+        return self._add_reg(theta, f, None)[0]
+
+    def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """``(f(theta), grad f(theta))`` on all training samples (one forward and one adjoint pass)."""
+        theta = self._check_theta(theta)
+        f, g = self._loss_grad(theta, self.X, self.y, self.Y)
+        return self._add_reg(theta, f, g)
+
+    def batch_value_and_grad(self, theta: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:
+        """Mean loss over the samples ``idx`` (integer row indices) plus the full regularizer, and its
+        gradient: the mini-batch objective :math:`f_B` of :func:`numdl_core.optim.sgd`.
+        ``idx=None`` is the full objective."""
+        if idx is None:
+            return self.value_and_grad(theta)
+        theta = self._check_theta(theta)
+        idx = np.asarray(idx)
+        if idx.ndim != 1 or idx.size == 0 or idx.dtype.kind not in "iu":
+            raise ValueError("idx must be a non-empty 1-D array of integer sample indices")
+        if idx.min() < -self.n_samples or idx.max() >= self.n_samples:
+            raise ValueError(f"sample indices must lie in 0..{self.n_samples - 1}")
+        f, g = self._loss_grad(theta, self.X[idx], self.y[idx], self.Y[idx])
+        return self._add_reg(theta, f, g)
+
+    def data_loss(self, theta: np.ndarray, X: np.ndarray | None = None, y: np.ndarray | None = None) -> float:
+        """Mean loss (no regularizer) on ``X, y`` (e.g. validation data; training data by default).
+        For ``loss="squared"`` ``y`` may be labels (one-hot targets) or a target matrix."""
+        theta = self._check_theta(theta)
+        if (X is None) != (y is None):
+            raise ValueError("pass both X and y (validation data) or neither (training data)")
+        if X is None:
+            return self._loss_grad(theta, self.X, self.y, self.Y, grad=False)[0]
+        X = _check_X(X, n_features=self.n_features)
+        yy = np.asarray(y)
+        if yy.ndim == 2 and self.loss == "squared":
+            if yy.shape != (X.shape[0], self.n_classes):
+                raise ValueError(f"the target matrix must have shape {(X.shape[0], self.n_classes)}, got {yy.shape}")
+            Y = yy.astype(np.float64)
+            lab = np.argmax(Y, axis=1)
+        else:
+            lab = _check_labels(yy, X.shape[0], self.n_classes)
+            Y = _one_hot(lab, self.n_classes)
+        return self._loss_grad(theta, X, lab, Y, grad=False)[0]
+
+    # ---- least-squares interface (Gauss-Newton) ---------------------------------------------
+    def _need_squared(self, what: str) -> None:
+        if self.loss != "squared":
+            raise TypeError(f"{what} is defined for the least-squares loss only; build the network with loss='squared'")
+
+    def residual(self, theta: np.ndarray) -> np.ndarray:
+        r"""The residual :math:`r(\theta)` with :math:`f = \frac12\|r\|^2` (see the class Notes)."""
+        self._need_squared("residual")
+        K, b, W, c = self.split(theta)
+        R = self._act(self.X @ K + b)[0] @ W + c - self.Y
+        sa = np.sqrt(self.alpha)
+        return np.concatenate([R.ravel() / np.sqrt(self.n_samples), sa * K.ravel(), sa * W.ravel()])
+
+    def jac_vec(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
+        r""":math:`J v` for a parameter direction ``v`` (layout of ``theta``):
+        :math:`\delta O = ((X v_K + \mathbf 1 v_b^\top) \odot \sigma'(A)) W + Z v_W + \mathbf 1 v_c^\top`,
+        returned as :math:`[\delta O / \sqrt n;\ \sqrt\alpha v_K;\ \sqrt\alpha v_W]` (raveled)."""
+        self._need_squared("jac_vec")
+        K, b, W, _ = self.split(theta)
+        vK, vb, vW, vc = self.split(np.asarray(v, dtype=np.float64).ravel())
+        Z, dZ = self._act(self.X @ K + b)
+        dO = ((self.X @ vK + vb) * dZ) @ W + Z @ vW + vc
+        sa = np.sqrt(self.alpha)
+        return np.concatenate([dO.ravel() / np.sqrt(self.n_samples), sa * vK.ravel(), sa * vW.ravel()])
+
+    def jac_t_vec(self, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
+        r""":math:`J^\top w` for ``w`` in residual space ``[w_O (n x C); w_K (d x m); w_W (m x C)]``:
+        with :math:`\delta O = w_O/\sqrt n`, :math:`\delta A = (\delta O W^\top) \odot \sigma'(A)`, returns
+        :math:`[X^\top \delta A + \sqrt\alpha w_K;\ \delta A^\top \mathbf 1;\ Z^\top \delta O + \sqrt\alpha w_W;\ \delta O^\top \mathbf 1]`."""
+        self._need_squared("jac_t_vec")
+        K, b, W, _ = self.split(theta)
+        w = np.asarray(w, dtype=np.float64).ravel()
+        n, d, m, C = self.n_samples, self.n_features, self.width, self.n_classes
+        if w.size != self.n_residuals:
+            raise ValueError(f"w must have n_residuals = {self.n_residuals} entries, got {w.size}")
+        dO = w[: n * C].reshape(n, C) / np.sqrt(n)
+        wK = w[n * C: n * C + d * m].reshape(d, m)
+        wW = w[n * C + d * m:].reshape(m, C)
+        Z, dZ = self._act(self.X @ K + b)
+        dA = (dO @ W.T) * dZ
+        sa = np.sqrt(self.alpha)
+        return np.concatenate([(self.X.T @ dA + sa * wK).ravel(), dA.sum(axis=0),
+                               (Z.T @ dO + sa * wW).ravel(), dO.sum(axis=0)])
+
+
+# --------------------------------------------------------------------------------------------
+# extreme learning machine
+# --------------------------------------------------------------------------------------------
+def random_hidden(
+    n_features: int, width: int, *, seed: int | np.random.Generator = 0, scale: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Random hidden layer: :math:`K_{ij} \sim N(0, s^2)`, :math:`b_j \sim U(-\pi s, \pi s)`, :math:`s` = ``scale``.
+
+    For ``"sin"`` these are random Fourier features (Rahimi and Recht 2007); for ``tanh``/``relu``
+    random hyperplanes :math:`x^\top k_j + b_j = 0` crossing the data region. Huang et al. (2006) draw
+    uniform weights; the conclusions are the same. Returns ``(K, b)`` of shapes ``(n_features, width)``
+    and ``(width,)``; the same ``seed`` gives the same pre-activations for every activation.
+    """
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    width = _check_width(width)
+    scale = float(scale)
+    if not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f"scale must be a positive number, got {scale}")
+    K = scale * rng.standard_normal((int(n_features), width))
+    b = scale * rng.uniform(-np.pi, np.pi, width)
+    return K, b
+
+
+def _ridge_output(Z: np.ndarray, Y: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""``(W, c)`` minimizing :math:`\frac1{2n}\|Z W + \mathbf 1 c^\top - Y\|^2 + \frac\alpha2 \|W\|^2`.
+
+    The unregularized bias is eliminated first, :math:`c = \bar Y - \bar Z W` (column means), which
+    leaves ridge regression on the centred data, :math:`\min_W \|Z_c W - Y_c\|^2 + n\alpha\|W\|^2`, solved by
+    :func:`numdl_core.lstsq.solve` (SVD: the minimum-norm solution if :math:`\alpha = 0` and :math:`Z` is rank deficient).
+    """
+    n = Z.shape[0]
+    zm, ym = Z.mean(axis=0), Y.mean(axis=0)
+    W = lstsq_solve(Z - zm, Y - ym, method="svd", alpha=n * alpha)
+    return W, ym - zm @ W
+
+
+@dataclass(frozen=True)
+class ELMResult:
+    """Result of :func:`elm`.
+
+    Attributes
+    ----------
+    theta : ndarray
+        Flat parameters ``[K, b, W, c]`` of the fitted network.
+    model : SingleLayer
+        The least-squares objective on the training data (``model.accuracy(theta, X_val, y_val)``...).
+    singular_values : ndarray
+        Singular values of the feature matrix ``Z = act(X K + b)`` (descending).
+    train_accuracy : float
+    """
+
+    theta: np.ndarray
+    model: SingleLayer
+    singular_values: np.ndarray
+    train_accuracy: float
+
+
+def elm(
+    X: np.ndarray,
+    y: np.ndarray,
+    width: int,
+    *,
+    activation: str = "tanh",
+    alpha: float = 1e-6,
+    seed: int | np.random.Generator = 0,
+    scale: float = 1.0,
+    n_classes: int | None = None,
+) -> ELMResult:
+    r"""Extreme learning machine: random hidden layer, output layer by regularized least squares.
+
+    ``K, b`` are drawn by :func:`random_hidden` (``seed``, ``scale``) and kept fixed; with
+    :math:`Z = \sigma(X K + \mathbf 1 b^\top)` and the one-hot targets :math:`Y`,
+
+    .. math:: (W, c) = \arg\min \frac1{2n}\|Z W + \mathbf 1 c^\top - Y\|_F^2 + \frac\alpha2\|W\|_F^2 ,
+
+    a linear least-squares problem (the bias ``c`` is not regularized; the same scaling as
+    :class:`SingleLayer` with ``loss="squared"``, so that an ELM is variable projection without outer
+    iterations). Equivalently, :math:`[W; c^\top]` solves the augmented system
+    :math:`[Z, \mathbf 1;\ \sqrt{n\alpha}\, I, 0]\,[W; c^\top] \approx [Y; 0]`.
+
+    Returns
+    -------
+    ELMResult
+        ``theta``, ``model``, ``singular_values`` of ``Z`` (their decay shows how ill-conditioned the
+        output problem is for each activation) and ``train_accuracy``.
+
+    Reference: Huang, Zhu and Siew (2006), Neurocomputing 70, Sec. 3 (the ELM algorithm).
+    """
+    X = _check_X(X)
+    model = SingleLayer(X, y, width, activation=activation, loss="squared", alpha=0.0, n_classes=n_classes)
+    alpha = _check_nonneg("alpha", alpha)
+    K, b = random_hidden(model.n_features, model.width, seed=seed, scale=scale)
+    Z = model._act(X @ K + b)[0]
+    W, c = _ridge_output(Z, model.Y, alpha)
+    theta = model.join(K, b, W, c)
+    s = np.linalg.svd(Z, compute_uv=False)
+    model = SingleLayer(X, y, width, activation=activation, loss="squared", alpha=alpha, n_classes=n_classes)
+    return ELMResult(theta, model, s, model.accuracy(theta))
+
+
+def elm_accuracy_vs_width(
+    X: np.ndarray,
+    y: np.ndarray,
+    widths,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    activation: str = "tanh",
+    alpha: float = 1e-6,
+    seed: int = 0,
+    scale: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Train and validation accuracy of :func:`elm` for each width in ``widths`` (same ``seed`` for all).
+
+    Returns ``(widths, train_accuracy, validation_accuracy)`` as arrays. With ``alpha`` tiny the training
+    accuracy rises to 1 as the width approaches the number of samples, while the validation accuracy
+    peaks and then falls (overfitting): the regularization ``alpha`` controls the gap.
+    """
+    widths = np.asarray([_check_width(w) for w in np.atleast_1d(widths)], dtype=np.int64)
+    X = _check_X(X)
+    y = _check_labels(y, X.shape[0])
+    X_val = _check_X(X_val, "X_val", X.shape[1])
+    y_val = _check_labels(y_val, X_val.shape[0])
+    C = int(max(y.max(), y_val.max())) + 1
+    tr, va = np.empty(widths.size), np.empty(widths.size)
+    for i, w in enumerate(widths):
+        res = elm(X, y, int(w), activation=activation, alpha=alpha, seed=seed, scale=scale, n_classes=C)
+        tr[i] = res.train_accuracy
+        va[i] = res.model.accuracy(res.theta, X_val, y_val)
+    return widths, tr, va
+
+
+def feature_singular_values(
+    X: np.ndarray,
+    width: int,
+    activations=("sin", "tanh", "relu"),
+    *,
+    seed: int = 0,
+    scale: float = 1.0,
+) -> dict:
+    """Singular values of the ELM feature matrix ``act(X K + b)`` for each activation (same random ``K, b``).
+
+    Returns ``{activation: singular values (descending)}``; plot them on a log scale to compare how
+    fast they decay (the numerical rank of the features, and the conditioning of the output solve).
+    """
+    X = _check_X(X)
+    K, b = random_hidden(X.shape[1], width, seed=seed, scale=scale)
+    A = X @ K + b
+    return {name: np.linalg.svd(activation(name)(A)[0], compute_uv=False) for name in activations}
+
+
+# --------------------------------------------------------------------------------------------
+# variable projection
+# --------------------------------------------------------------------------------------------
+class VarPro:
+    r"""The reduced (variable projection) objective of a least-squares single-layer network.
+
+    The output weights enter linearly, so for fixed hidden parameters :math:`u = (K, b)` the best
+    :math:`(W, c)` solves a linear least-squares problem (the *inner* problem)
+
+    .. math::
+        (W^*(u), c^*(u)) = \arg\min_{W, c}\ \tfrac1{2n}\|Z(u) W + \mathbf 1 c^\top - Y\|_F^2 + \tfrac\alpha2 \|W\|_F^2 ,
+
+    and the reduced objective is :math:`\phi(u) = f(u, W^*(u), c^*(u))` (``f`` the ``model`` objective,
+    which includes :math:`\frac\alpha2\|K\|^2`). Since :math:`\nabla_{W,c} f = 0` at the inner solution,
+
+    .. math:: \nabla \phi(u) = \nabla_u f(u, W^*(u), c^*(u))
+
+    (Golub and Pereyra 1973): the reduced gradient is the partial gradient, *only if the inner problem is
+    solved accurately*. With a sloppy inner solve (few CG iterations) the same formula is not the gradient
+    of the function being minimized, and the Taylor test fails (order 1).
+
+    Parameters
+    ----------
+    model : SingleLayer
+        With ``loss="squared"``.
+    inner : {"direct", "cg"}
+        ``"direct"``: SVD of the stacked matrix :math:`[Z, \mathbf 1;\ \sqrt{n\alpha} I, 0]/\sqrt n` (exact up to
+        round-off; minimum norm if rank deficient). ``"cg"``: CGLS from zero, stopped when the inner gradient
+        satisfies :math:`\|\nabla_{W,c} f\| \le` ``inner_tol`` :math:`\cdot \|\nabla_{W,c} f(0)\|` (per class column)
+        or after ``inner_maxiter`` iterations.
+    inner_tol : float
+    inner_maxiter : int
+
+    Attributes
+    ----------
+    n_params : int
+        ``d m + m``; ``u = concatenate([K.ravel(), b])`` (the first entries of the full ``theta``).
+    """
+
+    def __init__(self, model: SingleLayer, *, inner: str = "direct", inner_tol: float = 1e-12,
+                 inner_maxiter: int = 500):
+        if not isinstance(model, SingleLayer):
+            raise TypeError("VarPro needs a SingleLayer model")
+        model._need_squared("variable projection")
+        if inner not in INNER_SOLVERS:
+            raise ValueError(f"unknown inner solver {inner!r}; choose one of {', '.join(INNER_SOLVERS)}")
+        if int(inner_maxiter) < 1:
+            raise ValueError(f"inner_maxiter must be at least 1, got {inner_maxiter}")
+        self.model = model
+        self.inner = inner
+        self.inner_tol = _check_nonneg("inner_tol", inner_tol)
+        self.inner_maxiter = int(inner_maxiter)
+        self.n_params = model.n_hidden_params
+
+    def _check_u(self, u) -> np.ndarray:
+        u = np.asarray(u, dtype=np.float64).ravel()
+        if u.size == self.model.n_params:
+            u = u[: self.n_params]
+        if u.size != self.n_params:
+            raise ValueError(f"u must have d*m + m = {self.n_params} entries (K and b), or be a full theta of "
+                             f"{self.model.n_params} entries, got {u.size}")
+        return u
+
+    def _hidden(self, u):
+        d, m = self.model.n_features, self.model.width
+        return u[: d * m].reshape(d, m), u[d * m:]
+
+    def _solve(self, u):
+        """Inner solve. Returns ``(W, c, iterations, Q)``; ``Q`` an orthonormal basis of the range of the
+        stacked inner matrix (direct solver only, else ``None``)."""
+        M = self.model
+        n, m = M.n_samples, M.width
+        K, b = self._hidden(u)
+        Z = M._act(M.X @ K + b)[0]
+        sn, sa = np.sqrt(n), np.sqrt(M.alpha)
+        if self.inner == "direct":
+            A = np.zeros((n + m, m + 1))
+            A[:n, :m] = Z / sn
+            A[:n, m] = 1.0 / sn
+            A[n + np.arange(m), np.arange(m)] = sa
+            U, s, Vt = np.linalg.svd(A, full_matrices=False)
+            r = int(np.sum(s > max(A.shape) * np.finfo(float).eps * s[0])) if s[0] > 0 else 0
+            Q = U[:, :r]
+            Wa = Vt[:r].T @ ((Q[:n].T @ (M.Y / sn)) / s[:r, None])
+            return Wa[:m], Wa[m], 1, Q
+
+        def Amul(P):  # (m+1, C) -> (n+m, C)
+            return np.vstack([(Z @ P[:m] + P[m]) / sn, sa * P[:m]])
+
+        def ATmul(R):  # (n+m, C) -> (m+1, C)
+            top = Z.T @ R[:n] / sn + sa * R[n:]
+            return np.vstack([top, R[:n].sum(axis=0)[None] / sn])
+
+        C = M.n_classes
+        Xs = np.zeros((m + 1, C))
+        R = np.vstack([M.Y / sn, np.zeros((m, C))])
+        S = ATmul(R)
+        P = S.copy()
+        gamma = np.sum(S * S, axis=0)
+        stop = self.inner_tol**2 * gamma
+        its = 0
+        for its in range(1, self.inner_maxiter + 1):
+            active = gamma > stop
+            if not np.any(active):
+                its -= 1
+                break
+            Qm = Amul(P)
+            delta = np.sum(Qm * Qm, axis=0)
+            a = np.where(active & (delta > 0), gamma / np.where(delta > 0, delta, 1.0), 0.0)
+            Xs += a * P
+            R -= a * Qm
+            S = ATmul(R)
+            gnew = np.sum(S * S, axis=0)
+            beta = np.where(active, gnew / np.where(gamma > 0, gamma, 1.0), 0.0)
+            P = S + beta * P
+            gamma = np.where(active, gnew, gamma)
+        return Xs[:m], Xs[m], its, None
+
+    def solve_inner(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """``(W, c, iterations)`` of the inner least-squares problem for ``u = (K, b)`` (``iterations`` is 1
+        for the direct solver)."""
+        W, c, its, _ = self._solve(self._check_u(u))
+        return W, c, its
+
+    def full_theta(self, u: np.ndarray) -> np.ndarray:
+        """The full parameter vector ``[K, b, W*(u), c*(u)]`` of the network (for prediction)."""
+        u = self._check_u(u)
+        W, c, _, _ = self._solve(u)
+        return np.concatenate([u, W.ravel(), c])
+
+    def value_and_grad(self, u: np.ndarray) -> tuple[float, np.ndarray]:
+        r"""``(phi(u), grad_u f(u, W*, c*))``: the reduced objective and the variable projection gradient."""
+        u = self._check_u(u)
+        W, c, _, _ = self._solve(u)
+        f, g = self.model.value_and_grad(np.concatenate([u, W.ravel(), c]))
+        return f, g[: self.n_params]
+
+    def value(self, u: np.ndarray) -> float:
+        """The reduced objective :math:`\\phi(u)`."""
+        return self.model.value(self.full_theta(u))
+
+
+def varpro(
+    model: SingleLayer,
+    theta0: np.ndarray,
+    *,
+    method: str = "gauss_newton",
+    inner: str = "direct",
+    inner_tol: float = 1e-12,
+    inner_maxiter: int = 500,
+    damping: float = 0.0,
+    cg_maxiter: int = 20,
+    cg_tol: float = 1e-2,
+    step: float = 1.0,
+    tol: float = 1e-10,
+    maxiter: int = 10**6,
+    blowup: float = BLOWUP,
+) -> Iterator[Step]:
+    r"""Train a least-squares single-layer network by variable projection (outer iteration in ``K, b`` only).
+
+    Every evaluation of the reduced objective :math:`\phi(u)` (see :class:`VarPro`) solves the inner
+    linear least-squares problem for the output weights, so every iterate is the best network for its
+    hidden layer (iteration 0 is the ELM of the starting ``K, b``). Outer methods:
+
+    - ``"gauss_newton"``: :math:`(J_r^\top J_r + \lambda I) p = -\nabla\phi` by CG, with Kaufman's (1975)
+      approximation of the reduced Jacobian :math:`J_r = P^\perp J_u` (:math:`J_u` the Jacobian of the residual
+      with respect to :math:`u`, :math:`P^\perp` the projector onto the orthogonal complement of the range of
+      the inner least-squares matrix; with ``inner="cg"`` the projection is not available and :math:`J_u` is
+      used), then an Armijo line search from ``t = 1``;
+    - ``"gradient_descent"``: :math:`p = -\nabla\phi` with an Armijo line search from ``t = step``.
+
+    Parameters
+    ----------
+    model : SingleLayer
+        With ``loss="squared"``.
+    theta0 : ndarray
+        A full parameter vector (its ``W, c`` are ignored) or ``u0 = [K.ravel(), b]``.
+    method, inner, inner_tol, inner_maxiter
+        See above and :class:`VarPro`.
+    damping, cg_maxiter, cg_tol
+        Gauss-Newton options as in :func:`numdl_core.optim.gauss_newton`.
+
+    Yields
+    ------
+    Step
+        ``x`` is the *full* ``theta = [K, b, W*, c*]`` (use it with ``model.predict``); ``grad_norm`` is
+        :math:`\|\nabla\phi\|`. ``info``: ``u`` (the outer variable), ``step``, ``backtracks``,
+        ``cg_iterations``, ``inner_iterations`` (of the last inner solve), ``matvecs`` and ``work``
+        (cumulative data passes: each reduced evaluation counts 1 forward + the inner solve (1 for
+        ``"direct"``, one per CG iteration) + 1 adjoint; each product with :math:`J_r` or :math:`J_r^\top` 1).
+
+    References
+    ----------
+    Golub and Pereyra (1973); Kaufman (1975); O'Leary and Rust (2013), Sec. 2-3;
+    Newman, Ruthotto, Hart and van Bloemen Waanders (2021).
+    """
+    if method not in VARPRO_METHODS:
+        raise ValueError(f"unknown outer method {method!r}; choose one of {', '.join(VARPRO_METHODS)}")
+    vp = VarPro(model, inner=inner, inner_tol=inner_tol, inner_maxiter=inner_maxiter)
+    step = float(step)
+    if not np.isfinite(step) or step <= 0:
+        raise ValueError(f"step must be a positive number, got {step}")
+    damping = _check_nonneg("damping", damping)
+    if int(cg_maxiter) < 1:
+        raise ValueError(f"cg_maxiter must be at least 1, got {cg_maxiter}")
+    u = vp._check_u(theta0)
+    if not np.all(np.isfinite(u)):
+        raise ValueError("theta0 has non-finite entries (nan or inf)")
+    M = model
+    n, d, m, C = M.n_samples, M.n_features, M.width, M.n_classes
+    nu = vp.n_params
+    count = {"work": 0.0, "matvecs": 0}
+    last: dict = {}
+
+    class _Reduced:
+        n_params = nu
+
+        @staticmethod
+        def value_and_grad(uu):
+            W, c, its, Q = vp._solve(uu)
+            theta = np.concatenate([uu, W.ravel(), c])
+            f, g = M.value_and_grad(theta)
+            count["work"] += 2.0 + its
+            last.update(u=uu, theta=theta, Q=Q, its=its)
+            return f, g[:nu]
+
+    def project(r):
+        """Apply P-perp to a residual-space vector (data and W-regularization blocks, per class)."""
+        Q = last["Q"]
+        if Q is None:
+            return r
+        S = np.vstack([r[: n * C].reshape(n, C), r[n * C + d * m:].reshape(m, C)])
+        S = S - Q @ (Q.T @ S)
+        out = r.copy()
+        out[: n * C] = S[:n].ravel()
+        out[n * C + d * m:] = S[n:].ravel()
+        return out
+
+    f, g = _Reduced.value_and_grad(u)
+    f0, g0 = float(f), float(np.linalg.norm(g))
+
+    def record(k, f, g, info):
+        info.update(u=last["u"].copy(), inner_iterations=last["its"], matvecs=count["matvecs"], work=count["work"])
+        return Step(k, last["theta"].copy(), float(f), float(np.linalg.norm(g)), info)
+
+    yield record(0, f, g, {"step": 0.0, "cg_iterations": 0})
+    zeros_out = np.zeros(m * C + C)
+    for k in range(1, maxiter + 1):
+        if float(np.linalg.norm(g)) <= tol * max(1.0, g0):
+            return
+        state = dict(last)
+        its, fallback = 0, False
+        if method == "gauss_newton":
+            theta_k = state["theta"]
+
+            def matvec(v):
+                count["work"] += 2.0
+                count["matvecs"] += 2
+                Jv = project(M.jac_vec(theta_k, np.concatenate([v, zeros_out])))
+                return M.jac_t_vec(theta_k, project(Jv))[:nu] + damping * v
+
+            p, its, ok = conjugate_gradient(matvec, -g, tol=float(cg_tol), maxiter=int(cg_maxiter))
+            if not np.any(p) or float(g @ p) >= 0 or not np.all(np.isfinite(p)):
+                p, fallback = -g, True
+            t0 = 1.0
+        else:
+            p, t0 = -g, step
+        u_k = state["u"]
+        t, f_new, g_new, nb = armijo(_Reduced, u_k, f, g, p, t0=t0)
+        info = {"cg_iterations": its, "fallback": fallback, "backtracks": nb}
+        if t == 0.0:
+            last.update(state)
+            info.update(step=0.0, stalled=True)
+            yield record(k, f, g, info)
+            return
+        # armijo accepts the last point it evaluated, so `last` holds the new iterate and its inner solution
+        f, g = f_new, g_new
+        info["step"] = t
+        if is_diverged(float(f), f0, blowup) or not np.isfinite(np.linalg.norm(g)):
+            info["diverged"] = True
+            yield record(k, f, g, info)
+            return
+        yield record(k, f, g, info)
+
+
+# --------------------------------------------------------------------------------------------
+# loss surface along two random directions
+# --------------------------------------------------------------------------------------------
+NORMALIZATIONS = ("filter", "unit")
+
+
+def surface_directions(
+    obj: Any, theta: np.ndarray, *, seed: int = 0, normalize: str = "filter"
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Two random directions in parameter space for :func:`loss_surface`.
+
+    Both start as standard normal vectors (``seed``). ``normalize="filter"`` (Li et al. 2018, for objects
+    with ``split``, e.g. :class:`SingleLayer`): each neuron's incoming weights in the direction, the columns
+    of its ``K`` part and of its ``W`` part, are rescaled to the norm of the same column of ``theta``, and the
+    bias parts are set to zero, so that a step of 1 changes every neuron by about its own size (and the
+    picture does not depend on the arbitrary scale of each layer). ``normalize="unit"``: each direction is
+    scaled to unit Euclidean norm.
+    """
+    if normalize not in NORMALIZATIONS:
+        raise ValueError(f"unknown normalization {normalize!r}; choose one of {', '.join(NORMALIZATIONS)}")
+    theta = np.asarray(theta, dtype=np.float64).ravel()
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(2):
+        dvec = rng.standard_normal(theta.size)
+        if normalize == "unit":
+            out.append(dvec / np.linalg.norm(dvec))
+            continue
+        if not callable(getattr(obj, "split", None)):
+            raise TypeError("filter normalization needs an objective with split(theta) (e.g. SingleLayer); "
+                            "use normalize='unit'")
+        Kt, _, Wt, _ = obj.split(theta)
+        Kd, bd, Wd, cd = obj.split(dvec)
+        Kd *= np.linalg.norm(Kt, axis=0) / np.maximum(np.linalg.norm(Kd, axis=0), 1e-300)
+        Wd *= np.linalg.norm(Wt, axis=0) / np.maximum(np.linalg.norm(Wd, axis=0), 1e-300)
+        bd[:] = 0.0
+        cd[:] = 0.0
+        out.append(dvec)
+    return out[0], out[1]
+
+
+def loss_surface(
+    obj: Any,
+    theta: np.ndarray,
+    n: int = 41,
+    span: float = 1.0,
+    seed: int = 0,
+    *,
+    normalize: str = "filter",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""The objective on a plane through ``theta`` spanned by two random directions.
+
+    .. math:: \mathrm{values}[i, j] = f(\theta + a_j d_1 + b_i d_2), \qquad a, b \in \mathrm{linspace}(-\mathrm{span}, \mathrm{span}, n),
+
+    with :math:`d_1, d_2` from :func:`surface_directions` (``seed``, ``normalize``). Uses ``obj.value`` if
+    present, else ``obj.value_and_grad(...)[0]``: ``n**2`` forward passes (about 1 s for 1000 samples,
+    width 30 and the 41 x 41 grid; build ``obj`` on a subsample for a faster picture). The centre of the
+    grid (``n`` odd) is ``theta`` itself.
+
+    Returns
+    -------
+    alphas, betas : ndarray, shape (n,)
+    values : ndarray, shape (n, n)
+        Rows follow ``betas``, columns ``alphas`` (the layout of a plotly heatmap/contour).
+
+    Reference: Li, Xu, Taylor, Studer and Goldstein, Visualizing the loss landscape of neural nets, NeurIPS 2018.
+    """
+    n = int(n)
+    if n < 2:
+        raise ValueError(f"n (grid points per axis) must be at least 2, got {n}")
+    span = float(span)
+    if not np.isfinite(span) or span <= 0:
+        raise ValueError(f"span must be a positive number, got {span}")
+    theta = np.asarray(theta, dtype=np.float64).ravel()
+    d1, d2 = surface_directions(obj, theta, seed=seed, normalize=normalize)
+    grid = np.linspace(-span, span, n)
+    fval = obj.value if callable(getattr(obj, "value", None)) else (lambda th: obj.value_and_grad(th)[0])
+    values = np.empty((n, n))
+    for i, bb in enumerate(grid):
+        for j, aa in enumerate(grid):
+            values[i, j] = fval(theta + aa * d1 + bb * d2)
+    return grid.copy(), grid.copy(), values
+
+
+def project_onto_plane(
+    points: np.ndarray, center: np.ndarray, d1: np.ndarray, d2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates ``(a, b)`` of the least-squares projection of each row of ``points`` onto the plane
+    ``center + a d1 + b d2`` (to draw an optimization path on a :func:`loss_surface` picture)."""
+    P = np.atleast_2d(np.asarray(points, dtype=np.float64)) - np.asarray(center, dtype=np.float64).ravel()
+    D = np.column_stack([d1, d2])
+    coef = np.linalg.lstsq(D, P.T, rcond=None)[0]
+    return coef[0], coef[1]
+
+
+# --------------------------------------------------------------------------------------------
+# inverse crime
+# --------------------------------------------------------------------------------------------
+def make_inverse_crime(
+    n_samples: int = 500,
+    width: int = 8,
+    n_classes: int = 5,
+    *,
+    n_features: int = 2,
+    activation: str = "tanh",
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""Data generated by a known network (an "inverse crime": the model class contains the truth).
+
+    Samples :math:`X \sim U[-3, 3]^{n \times d}`; a true network :math:`\theta_{\rm true}` with
+    ``K, b`` from :func:`random_hidden` and ``W`` standard normal; the output bias ``c`` is chosen (a few
+    fixed-point steps) so that the mean softmax probability of every class is :math:`1/C`, which keeps the
+    classes roughly balanced. Returns ``(X, y, Y, theta_true)`` with the real-valued targets
+    :math:`Y = \sigma(X K + \mathbf 1 b^\top) W + \mathbf 1 c^\top` and the labels ``y = argmax(Y, axis=1)``.
+    A network of the same ``width`` and ``activation`` can fit both exactly (loss 0 on ``Y`` with
+    ``loss="squared"``, accuracy 1 on ``y``), so training that does not get there is an optimization failure,
+    not a modelling one.
+    """
+    if activation not in _ACT:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+    n_samples = _check_width(n_samples)
+    C = int(n_classes)
+    if C < 2:
+        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-3.0, 3.0, (n_samples, int(n_features)))
+    K, b = random_hidden(int(n_features), width, seed=rng)
+    W = rng.standard_normal((int(width), C))
+    Z = _ACT[activation](X @ K + b)[0]
+    O = Z @ W
+    c = np.zeros(C)
+    for _ in range(50):
+        c -= np.log(np.maximum(softmax(O + c).mean(axis=0), 1e-300) * C)
+    c -= c.mean()
+    Y = O + c
+    theta = np.concatenate([K.ravel(), b, W.ravel(), c])
+    return X, np.argmax(Y, axis=1).astype(np.int64), Y, theta
