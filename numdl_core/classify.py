@@ -163,9 +163,10 @@ class SoftmaxRegression:
         self.y = _check_labels(y, self.n_samples, self.n_classes)
         self.alpha = _check_alpha(alpha)
         self.n_params = (self.n_features + 1) * self.n_classes
-        self._Y = np.zeros((self.n_samples, self.n_classes))
-        self._Y[np.arange(self.n_samples), self.y] = 1.0
-        self._cache: tuple[np.ndarray, np.ndarray, float] | None = None
+        self._YT = np.zeros((self.n_classes, self.n_samples))  # one-hot labels, class-major
+        self._YT[self.y, np.arange(self.n_samples)] = 1.0
+        self._XT = np.ascontiguousarray(self.X.T)
+        self._cache: tuple[np.ndarray, np.ndarray, float] | None = None  # (theta, S^T, data loss)
 
     # ---- parameter vector ------------------------------------------------------------------
     def _check_theta(self, theta, name: str = "theta") -> np.ndarray:
@@ -223,21 +224,28 @@ class SoftmaxRegression:
         return float(np.mean(self.predict(theta, X) == y))
 
     # ---- objective -------------------------------------------------------------------------
+    # Internally the per-sample arrays are stored class-major, shape (n_classes, n_samples): the
+    # reductions over classes then run along the long contiguous axis, about twice as fast as the
+    # row-major (n_samples, n_classes) layout for few classes and many samples.
     def _probs(self, theta: np.ndarray) -> tuple[np.ndarray, float]:
-        """Softmax probabilities ``S`` on the training data and the data term, cached per ``theta``."""
-        cache = self._cache  # one atomic read: (theta, S, data loss)
+        """Softmax probabilities ``S^T`` (classes x samples) on the training data and the data term.
+
+        Cached per ``theta``: the Hessian-vector products of one Newton step reuse them.
+        """
+        cache = self._cache  # one atomic read: (theta, S^T, data loss)
         if cache is not None and np.array_equal(cache[0], theta):
             return cache[1], cache[2]
         W, b = self.unpack(theta)
-        Z = self.X @ W + b
-        Zs = Z - np.max(Z, axis=1, keepdims=True)
-        E = np.exp(Zs)
-        s = np.sum(E, axis=1, keepdims=True)
-        S = E / s
-        # -log softmax(z)_y = log sum exp(zs) - zs_y
-        data = float(np.mean(np.log(s[:, 0]) - Zs[np.arange(self.n_samples), self.y]))
-        self._cache = (theta.copy(), S, data)
-        return S, data
+        ZT = W.T @ self._XT
+        ZT += b[:, None]
+        ZT -= ZT.max(axis=0)  # the max-shift: every exponent <= 0
+        ST = np.exp(ZT)
+        s = ST.sum(axis=0)
+        ST /= s
+        # -log softmax(z)_y = log sum exp(z - max) - (z - max)_y
+        data = float(np.mean(np.log(s) - ZT[self.y, np.arange(self.n_samples)]))
+        self._cache = (theta.copy(), ST, data)
+        return ST, data
 
     def loss(self, theta: np.ndarray) -> float:
         """The objective value ``f(theta)``."""
@@ -249,28 +257,33 @@ class SoftmaxRegression:
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         """``(f(theta), grad f(theta))``; see the class docstring for the formulas."""
         theta = self._check_theta(theta)
-        S, data = self._probs(theta)
+        ST, data = self._probs(theta)
         W, _ = self.unpack(theta)
-        R = (S - self._Y) / self.n_samples
-        gW = self.X.T @ R
+        RT = ST - self._YT
+        inv_n = 1.0 / self.n_samples
+        gW = (RT @ self.X).T  # X^T (S - Y)
+        gW *= inv_n
         if self.alpha:
             gW += self.alpha * W
         f = data + 0.5 * self.alpha * float(np.sum(W * W))
-        return f, np.concatenate([gW.ravel(), R.sum(axis=0)])
+        return f, np.concatenate([gW.ravel(), inv_n * RT.sum(axis=1)])
 
     def hess_vec(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Exact Hessian-vector product ``H(theta) v`` (matrix-free; see the class docstring)."""
         theta = self._check_theta(theta)
         v = self._check_theta(v, "v")
-        S, _ = self._probs(theta)
+        ST, _ = self._probs(theta)
         V, vb = self.unpack(v)
-        D = self.X @ V + vb
-        SD = S * D
-        Sdot = (SD - S * SD.sum(axis=1, keepdims=True)) / self.n_samples
-        HW = self.X.T @ Sdot
+        DT = V.T @ self._XT  # D^T = (X V + 1 vb^T)^T
+        DT += vb[:, None]
+        DT *= ST  # (S o D)^T
+        DT -= ST * DT.sum(axis=0)  # n * Sdot^T
+        inv_n = 1.0 / self.n_samples
+        HW = (DT @ self.X).T
+        HW *= inv_n
         if self.alpha:
             HW += self.alpha * V
-        return np.concatenate([HW.ravel(), Sdot.sum(axis=0)])
+        return np.concatenate([HW.ravel(), inv_n * DT.sum(axis=1)])
 
     def lipschitz_bound(self) -> float:
         r"""An upper bound :math:`L` on the largest Hessian eigenvalue (gradient descent is safe for step < 2/L).
