@@ -606,6 +606,8 @@ def gauss_newton(
 
     Objective protocol: ``residual(theta) -> r`` (1-D), ``jac_vec(theta, v) -> J v`` and
     ``jac_t_vec(theta, w) -> J^T w``; ``value_and_grad`` is not used (the loss is ``0.5 ||r||^2``).
+    Optionally ``linearize(theta) -> (Jv, JTw)``, the two products at a fixed ``theta`` as functions of
+    one argument, which the CG loop then uses (so that one forward pass serves all its products).
 
     Yields
     ------
@@ -654,12 +656,15 @@ def gauss_newton(
     for k in range(1, maxiter + 1):
         if float(np.linalg.norm(g)) <= tol * max(1.0, g0):
             return
-        th = theta
+        if callable(getattr(obj, "linearize", None)):
+            Jv, JTw = obj.linearize(theta)
+        else:
+            Jv, JTw = (lambda v, th=theta: obj.jac_vec(th, v)), (lambda w, th=theta: obj.jac_t_vec(th, w))
 
-        def gn_matvec(v, th=th):
+        def gn_matvec(v):
             count["work"] += 2.0
             count["matvecs"] += 2
-            return np.asarray(obj.jac_t_vec(th, obj.jac_vec(th, v)), dtype=np.float64) + damping * v
+            return np.asarray(JTw(Jv(v)), dtype=np.float64) + damping * v
 
         p, its, ok = conjugate_gradient(gn_matvec, -g, tol=cg_tol, maxiter=int(cg_maxiter))
         fallback = False

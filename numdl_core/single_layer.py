@@ -420,36 +420,47 @@ class SingleLayer:
         sa = np.sqrt(self.alpha)
         return np.concatenate([R.ravel() / np.sqrt(self.n_samples), sa * K.ravel(), sa * W.ravel()])
 
+    def linearize(self, theta: np.ndarray) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
+        """``(Jv, JTw)``: the products of :meth:`jac_vec` and :meth:`jac_t_vec` at a fixed ``theta`` as
+        functions of ``v`` and ``w``, reusing one forward pass (what :func:`numdl_core.optim.gauss_newton`
+        calls in its CG loop)."""
+        self._need_squared("linearize")
+        K, b, W, _ = self.split(theta)
+        W = W.copy()
+        X = self.X
+        n, d, m, C = self.n_samples, self.n_features, self.width, self.n_classes
+        Z, dZ = self._act(X @ K + b)
+        sn, sa = np.sqrt(n), np.sqrt(self.alpha)
+
+        def Jv(v):
+            vK, vb, vW, vc = self.split(np.asarray(v, dtype=np.float64).ravel())
+            dO = ((X @ vK + vb) * dZ) @ W + Z @ vW + vc
+            return np.concatenate([dO.ravel() / sn, sa * vK.ravel(), sa * vW.ravel()])
+
+        def JTw(w):
+            w = np.asarray(w, dtype=np.float64).ravel()
+            if w.size != self.n_residuals:
+                raise ValueError(f"w must have n_residuals = {self.n_residuals} entries, got {w.size}")
+            dO = w[: n * C].reshape(n, C) / sn
+            wK = w[n * C: n * C + d * m].reshape(d, m)
+            wW = w[n * C + d * m:].reshape(m, C)
+            dA = (dO @ W.T) * dZ
+            return np.concatenate([(X.T @ dA + sa * wK).ravel(), dA.sum(axis=0),
+                                   (Z.T @ dO + sa * wW).ravel(), dO.sum(axis=0)])
+
+        return Jv, JTw
+
     def jac_vec(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
         r""":math:`J v` for a parameter direction ``v`` (layout of ``theta``):
         :math:`\delta O = ((X v_K + \mathbf 1 v_b^\top) \odot \sigma'(A)) W + Z v_W + \mathbf 1 v_c^\top`,
         returned as :math:`[\delta O / \sqrt n;\ \sqrt\alpha v_K;\ \sqrt\alpha v_W]` (raveled)."""
-        self._need_squared("jac_vec")
-        K, b, W, _ = self.split(theta)
-        vK, vb, vW, vc = self.split(np.asarray(v, dtype=np.float64).ravel())
-        Z, dZ = self._act(self.X @ K + b)
-        dO = ((self.X @ vK + vb) * dZ) @ W + Z @ vW + vc
-        sa = np.sqrt(self.alpha)
-        return np.concatenate([dO.ravel() / np.sqrt(self.n_samples), sa * vK.ravel(), sa * vW.ravel()])
+        return self.linearize(theta)[0](v)
 
     def jac_t_vec(self, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
         r""":math:`J^\top w` for ``w`` in residual space ``[w_O (n x C); w_K (d x m); w_W (m x C)]``:
         with :math:`\delta O = w_O/\sqrt n`, :math:`\delta A = (\delta O W^\top) \odot \sigma'(A)`, returns
         :math:`[X^\top \delta A + \sqrt\alpha w_K;\ \delta A^\top \mathbf 1;\ Z^\top \delta O + \sqrt\alpha w_W;\ \delta O^\top \mathbf 1]`."""
-        self._need_squared("jac_t_vec")
-        K, b, W, _ = self.split(theta)
-        w = np.asarray(w, dtype=np.float64).ravel()
-        n, d, m, C = self.n_samples, self.n_features, self.width, self.n_classes
-        if w.size != self.n_residuals:
-            raise ValueError(f"w must have n_residuals = {self.n_residuals} entries, got {w.size}")
-        dO = w[: n * C].reshape(n, C) / np.sqrt(n)
-        wK = w[n * C: n * C + d * m].reshape(d, m)
-        wW = w[n * C + d * m:].reshape(m, C)
-        Z, dZ = self._act(self.X @ K + b)
-        dA = (dO @ W.T) * dZ
-        sa = np.sqrt(self.alpha)
-        return np.concatenate([(self.X.T @ dA + sa * wK).ravel(), dA.sum(axis=0),
-                               (Z.T @ dO + sa * wW).ravel(), dO.sum(axis=0)])
+        return self.linearize(theta)[1](w)
 
 
 # --------------------------------------------------------------------------------------------
@@ -856,13 +867,13 @@ def varpro(
         state = dict(last)
         its, fallback = 0, False
         if method == "gauss_newton":
-            theta_k = state["theta"]
+            Jfull, JTfull = M.linearize(state["theta"])
 
             def matvec(v):
                 count["work"] += 2.0
                 count["matvecs"] += 2
-                Jv = project(M.jac_vec(theta_k, np.concatenate([v, zeros_out])))
-                return M.jac_t_vec(theta_k, project(Jv))[:nu] + damping * v
+                Jv = project(Jfull(np.concatenate([v, zeros_out])))
+                return JTfull(project(Jv))[:nu] + damping * v
 
             p, its, ok = conjugate_gradient(matvec, -g, tol=float(cg_tol), maxiter=int(cg_maxiter))
             if not np.any(p) or float(g @ p) >= 0 or not np.all(np.isfinite(p)):
