@@ -45,6 +45,7 @@ class Series:
     message: str = ""
     offset: int = 0  # iteration offset after a restart with new tunables
     stride: int = 1  # record every stride-th iteration (doubles when thinning)
+    pending: Any = None  # the next Step, fetched one iteration ahead
 
     @property
     def iteration(self) -> int:
@@ -111,24 +112,41 @@ def new_run(start: Starter, structure: dict, tunables: dict, *, metrics: Metrics
     return run
 
 
+def _finish(s: Series) -> None:
+    info = getattr(s.last, "info", {}) or {}
+    s.status = "stalled" if info.get("stalled") else "converged"
+    s.message = (
+        f"stopped at iteration {s.iteration}: the line search found no decrease (round-off level)"
+        if s.status == "stalled" else f"converged at iteration {s.iteration}"
+    )
+    s.gen = None
+
+
+def _next(s: Series) -> Any:
+    """The next Step of ``s`` (``None`` at the end of the generator); numerical errors end the series."""
+    try:
+        return next(s.gen)
+    except StopIteration:
+        return None
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError, ZeroDivisionError, OverflowError) as err:
+        s.status, s.message, s.gen = "diverged", f"stopped at iteration {s.iteration}: {err}", None
+        return None
+
+
 def _pull(s: Series, k: int, metrics, keep_path, max_points, max_iter) -> None:
-    """Advance series ``s`` by up to ``k`` iterations."""
-    if s.done or s.gen is None:
-        return
+    """Advance series ``s`` by up to ``k`` iterations.
+
+    One step of look-ahead (``s.pending``) lets the series report "converged at iteration k" on the frame
+    that shows iteration k, not one frame later.
+    """
     for _ in range(k):
-        try:
-            step = next(s.gen)
-        except StopIteration:
-            info = getattr(s.last, "info", {}) or {}
-            s.status = "stalled" if info.get("stalled") else "converged"
-            s.message = (
-                f"stopped at iteration {s.iteration}: the line search found no decrease (round-off level)"
-                if s.status == "stalled" else f"converged at iteration {s.iteration}"
-            )
-            s.gen = None
+        if s.done or s.gen is None:
             return
-        except (ValueError, FloatingPointError, np.linalg.LinAlgError, ZeroDivisionError) as err:
-            s.status, s.message, s.gen = "diverged", f"stopped at iteration {s.iteration}: {err}", None
+        step = s.pending if s.pending is not None else _next(s)
+        s.pending = None
+        if step is None:
+            if not s.done:
+                _finish(s)
             return
         _record(s, step, metrics, keep_path, max_points)
         info = step.info if hasattr(step, "info") else {}
@@ -139,6 +157,10 @@ def _pull(s: Series, k: int, metrics, keep_path, max_points, max_iter) -> None:
             return
         if max_iter is not None and s.iteration >= max_iter:
             s.status, s.message, s.gen = "limit", f"stopped at the iteration limit ({max_iter})", None
+            return
+        s.pending = _next(s)
+        if s.pending is None and not s.done:
+            _finish(s)
             return
 
 
@@ -184,11 +206,13 @@ def sync_params(run: Run, start: Starter, structure: dict, tunables: dict, *, me
             continue
         s.offset = s.iteration
         s.gen = gens[name]
-        s.status, s.message = "running", ""
-        try:
-            next(s.gen)  # iteration 0 of the restarted generator is the current iterate: already recorded
-        except StopIteration:
-            s.gen, s.status, s.message = None, "converged", f"converged at iteration {s.iteration}"
+        s.status, s.message, s.pending = "running", "", None
+        if _next(s) is None and not s.done:  # iteration 0 of the restarted generator is the current iterate
+            _finish(s)
+        else:
+            s.pending = _next(s)
+            if s.pending is None and not s.done:
+                _finish(s)
     run.tunables = _freeze(tunables)
     return run
 
