@@ -380,7 +380,9 @@ def test_l_curve_corner_on_deblurring_is_near_the_best_alpha():
         A, b, x_true = T.deblur_problem(seed=seed)
         res, sol = L.l_curve(A, b, alphas)
         i = L.l_curve_corner(res, sol, alphas)
-        err = np.array([np.linalg.norm(L.solve(A, b, "svd", alpha=a) - x_true) for a in alphas]) / np.linalg.norm(x_true)
+        U, s, Vt = np.linalg.svd(A)  # Tikhonov solutions on the grid from one SVD: sum_i s_i/(s_i^2 + alpha) u_i'b v_i
+        X = Vt.T @ ((s / (s**2 + alphas[:, None])) * (U.T @ b)).T
+        err = np.linalg.norm(X - x_true[:, None], axis=0) / np.linalg.norm(x_true)
         # measured (seed 0): corner alpha = 3.2e-4 (index 26), error 0.206; best on the grid 0.169 at alpha = 1.8e-3;
         # under-regularized end 174, over-regularized end 0.92
         assert 5 <= i <= alphas.size - 6
