@@ -55,6 +55,8 @@ def exercise_3x2(a: float, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarra
     a = float(a)
     if not np.isfinite(a) or a == 0:
         raise ValueError(f"a must be a non-zero number (a = 0 makes the columns equal), got {a}")
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
     A = np.array([[1.0, 1 + a], [1.0, 1 + 2 * a], [1.0, 1 + 3 * a]])
     x_true = np.array([1.0, 1.2])
     b = A @ x_true + noise * np.random.default_rng(seed).standard_normal(3)
@@ -134,7 +136,11 @@ def conditioning_experiment(conds: np.ndarray, m: int = 40, n: int = 10, seed: i
 def one_hot(y: np.ndarray, n_classes: int | None = None) -> np.ndarray:
     """One-hot matrix ``Y`` with ``Y[i, y[i]] = 1`` (shape ``(n, C)``)."""
     y = np.asarray(y)
-    C = int(y.max()) + 1 if n_classes is None else int(n_classes)
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"labels y must be a 1-D integer array, got shape {y.shape} and dtype {y.dtype}")
+    C = (int(y.max()) + 1 if y.size else 0) if n_classes is None else int(n_classes)
+    if y.size and (y.min() < 0 or y.max() >= C):
+        raise ValueError(f"labels must lie in 0..{C - 1} (n_classes = {C}), got values {y.min()}..{y.max()}")
     Y = np.zeros((y.size, C))
     Y[np.arange(y.size), y] = 1.0
     return Y
