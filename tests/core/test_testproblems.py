@@ -55,6 +55,8 @@ def test_exercise_3x2_reference_condition_numbers(a, cond_ref):
     np.testing.assert_allclose((b - b0) / 0.1, np.random.default_rng(0).standard_normal(3), rtol=1e-9)
     with pytest.raises(ValueError, match="non-zero"):
         T.exercise_3x2(0.0)
+    with pytest.raises(ValueError, match="noise"):
+        T.exercise_3x2(1.0, noise=-0.1)
 
 
 def test_blur_matrix():
@@ -139,5 +141,11 @@ def test_one_hot_and_with_bias():
     np.testing.assert_array_equal(Y, np.eye(3)[y])
     assert T.one_hot(y, 5).shape == (4, 5)
     np.testing.assert_array_equal(Y.argmax(axis=1), y)
+    with pytest.raises(ValueError, match="0..2"):
+        T.one_hot(np.array([0, 3, 1]), 3)
+    with pytest.raises(ValueError, match="0..2"):
+        T.one_hot(np.array([0, -1, 2]))  # a negative label would silently land in the last column
+    with pytest.raises(ValueError, match="integer"):
+        T.one_hot(np.array([0.0, 1.0]))
     X = np.arange(6.0).reshape(3, 2)
     np.testing.assert_array_equal(T.with_bias(X), [[0, 1, 1], [2, 3, 1], [4, 5, 1]])
