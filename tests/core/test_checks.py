@@ -83,6 +83,10 @@ def test_linear_and_quadratic_functions_are_exact():
     r = derivative_check(lambda x: (0.5 * x @ Q @ x, Q @ x), X0, hess_vec=lambda x, v: Q @ v)
     assert r.passed and r.err2.max() < 1e-12
     assert r.order == pytest.approx(2.0, abs=1e-6)  # E1 = h^2/2 v'Qv exactly
+    # a linear function with a correct (zero) Hessian passes, with a wrong Hessian it fails
+    assert derivative_check(lambda x: (a @ x, a), X0, hess_vec=lambda x, v: 0 * v).passed
+    r = derivative_check(lambda x: (a @ x, a), X0, hess_vec=lambda x, v: v)
+    assert r.exact and not r.passed and r.order2 == pytest.approx(2.0, abs=1e-6)
     # a linear function with a wrong gradient is not "exact"
     r = derivative_check(lambda x: (a @ x, 2 * a), X0)
     assert not r.exact and not r.passed
