@@ -1,0 +1,270 @@
+"""Figures of the single-layer network page: ELM singular values, accuracy against width, the loss
+surface along two random directions, loss against work for several solvers, accuracy curves and the
+decision map.
+
+Plain functions: numbers in, ``plotly.graph_objects.Figure`` out (no Streamlit).
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from app.figures.classify import class_colorscale
+from app.style import BLACK, BLUE, SEQUENTIAL, VERMILLION, color, new_figure
+
+__all__ = [
+    "singular_values_figure",
+    "accuracy_vs_width_figure",
+    "loss_surface_figure",
+    "loss_vs_work_figure",
+    "accuracy_curves_figure",
+    "decision_map_figure",
+]
+
+MAX_GRID = 80  # decision maps finer than this per axis are thinned before drawing
+EPS = float(np.finfo(float).eps)
+
+
+def _positive(y) -> np.ndarray:
+    """Non-positive and non-finite values become nan (they cannot be drawn on a log axis)."""
+    y = np.asarray(y, dtype=float).copy()
+    y[~np.isfinite(y) | (y <= 0)] = np.nan
+    return y
+
+
+def _vector(name: str, a, n: int | None = None) -> np.ndarray:
+    a = np.asarray(a, dtype=float).ravel()
+    if n is not None and a.size != n:
+        raise ValueError(f"{name} must have {n} entries, got {a.size}")
+    return a
+
+
+def _legend_right(fig: go.Figure) -> go.Figure:
+    """Horizontal legend above the plot, right-aligned, so that it never covers a left-aligned title."""
+    fig.update_layout(legend=dict(x=1.0, xanchor="right", y=1.02, yanchor="bottom"))
+    return fig
+
+
+def singular_values_figure(
+    singular_values: Mapping[str, Sequence[float]],
+    *,
+    relative: bool = True,
+    title: str | None = None,
+    height: int = 360,
+) -> go.Figure:
+    """Singular values of the ELM feature matrix, log-y, one line per activation.
+
+    Parameters
+    ----------
+    singular_values : {activation: singular values (descending)}
+        E.g. from ``numdl_core.single_layer.feature_singular_values``.
+    relative : bool
+        Plot :math:`\\sigma_i / \\sigma_1` (then a dotted line marks the round-off level ``eps``: features
+        below it are numerically dependent, the output solve is as ill-conditioned as ``sigma_1 / sigma_m``).
+        Exact zeros (dead ReLU features) cannot be drawn on a log axis and leave the line early.
+    """
+    fig = new_figure(title, x_title="index i", y_title="σᵢ / σ₁" if relative else "σᵢ", log_y=True, height=height)
+    for k, (name, s) in enumerate(singular_values.items()):
+        s = _vector(f"singular values of {name}", s)
+        y = s / s[0] if relative and s.size and s[0] > 0 else s
+        fig.add_trace(go.Scatter(x=np.arange(1, s.size + 1), y=_positive(y), mode="lines+markers", name=name,
+                                 line=dict(color=color(k), width=2), marker=dict(size=4)))
+    if relative:
+        fig.add_hline(y=EPS, line=dict(color=BLACK, width=1, dash="dot"), annotation_text="round-off (eps)",
+                      annotation_position="bottom left")
+    return _legend_right(fig)
+
+
+def accuracy_vs_width_figure(
+    widths: Sequence[int],
+    train_accuracy: Sequence[float],
+    validation_accuracy: Sequence[float] | None = None,
+    *,
+    current: int | None = None,
+    log_x: bool = True,
+    title: str | None = None,
+    height: int = 340,
+) -> go.Figure:
+    """Training (and validation) accuracy against the width of the hidden layer (log-x by default).
+
+    ``current`` marks the width chosen on the page with a dotted vertical line.
+    """
+    w = _vector("widths", widths)
+    tr = _vector("train_accuracy", train_accuracy, w.size)
+    fig = new_figure(title, x_title="width (hidden neurons)", y_title="accuracy", log_x=log_x, height=height)
+    fig.add_trace(go.Scatter(x=w, y=tr, mode="lines+markers", name="training", line=dict(color=BLUE, width=2)))
+    if validation_accuracy is not None:
+        va = _vector("validation_accuracy", validation_accuracy, w.size)
+        fig.add_trace(go.Scatter(x=w, y=va, mode="lines+markers", name="validation",
+                                 line=dict(color=VERMILLION, width=2, dash="dash")))
+    if current is not None:
+        fig.add_vline(x=float(current), line=dict(color=BLACK, width=1, dash="dot"))
+    fig.update_yaxes(range=[0, 1.02])
+    return _legend_right(fig)
+
+
+def loss_surface_figure(
+    alphas: Sequence[float],
+    betas: Sequence[float],
+    values: np.ndarray,
+    *,
+    point: tuple[float, float] | None = (0.0, 0.0),
+    path: tuple[Sequence[float], Sequence[float]] | None = None,
+    log: bool = False,
+    title: str | None = None,
+    height: int = 420,
+) -> go.Figure:
+    """The loss on the plane ``theta + a d1 + b d2`` as a filled contour map, with the current point.
+
+    Parameters
+    ----------
+    alphas, betas : 1-D arrays
+        Grid coordinates along ``d1`` (x-axis) and ``d2`` (y-axis).
+    values : ndarray, shape (len(betas), len(alphas))
+        From ``numdl_core.single_layer.loss_surface`` (rows follow ``betas``).
+    point : (a, b) or None
+        The current parameters (the centre ``(0, 0)`` by default), drawn as a star.
+    path : (a, b) arrays, optional
+        An optimization path projected onto the plane (``project_onto_plane``).
+    log : bool
+        Colour by ``log10(loss)`` (shows the floor of a nearly zero-residual fit).
+    """
+    a = _vector("alphas", alphas)
+    b = _vector("betas", betas)
+    V = np.asarray(values, dtype=float)
+    if V.shape != (b.size, a.size):
+        raise ValueError(f"values must have shape (len(betas), len(alphas)) = {(b.size, a.size)}, got {V.shape}")
+    z = np.log10(_positive(V)) if log else V
+    fig = new_figure(title, x_title="α (direction 1)", y_title="β (direction 2)", height=height)
+    fig.add_trace(go.Contour(x=a, y=b, z=z, colorscale=SEQUENTIAL, ncontours=25, name="loss",
+                             contours=dict(coloring="heatmap", showlines=True),
+                             line=dict(width=0.5, color="rgba(255,255,255,0.5)"),
+                             colorbar=dict(title="log₁₀ loss" if log else "loss", thickness=14),
+                             hovertemplate="α=%{x:.3f}<br>β=%{y:.3f}<br>%{z:.4g}<extra></extra>"))
+    if path is not None:
+        pa, pb = _vector("path a", path[0]), _vector("path b", path[1])
+        if pa.size != pb.size:
+            raise ValueError(f"path coordinates must have equal lengths, got {pa.size} and {pb.size}")
+        fig.add_trace(go.Scatter(x=pa, y=pb, mode="lines+markers", name="path",
+                                 line=dict(color="white", width=2),
+                                 marker=dict(size=5, color="white", line=dict(color=BLACK, width=1))))
+    if point is not None:
+        fig.add_trace(go.Scatter(x=[float(point[0])], y=[float(point[1])], mode="markers", name="current θ",
+                                 marker=dict(symbol="star", size=16, color=VERMILLION,
+                                             line=dict(color="white", width=1))))
+    fig.update_xaxes(range=[a[0], a[-1]], showgrid=False, zeroline=False)
+    fig.update_yaxes(range=[b[0], b[-1]], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
+    return _legend_right(fig)
+
+
+def loss_vs_work_figure(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    *,
+    log_x: bool = False,
+    log_y: bool = True,
+    y_title: str = "training loss",
+    diverged: Mapping[str, bool] | None = None,
+    title: str | None = None,
+    height: int = 360,
+) -> go.Figure:
+    """Loss against work (data passes) for several solvers side by side.
+
+    Parameters
+    ----------
+    curves : {solver name: (work, loss)}
+        ``work`` from ``Step.info["work"]`` (SGD, Adam, Gauss-Newton, VarPro) or a
+        ``CountingObjective`` (gradient descent, Newton-CG): cumulative passes over the training data.
+    diverged : {solver name: bool}
+        A cross marks the last point of a solver that diverged.
+    """
+    fig = new_figure(title, x_title="work (passes over the data)", y_title=y_title, log_x=log_x, log_y=log_y,
+                     height=height)
+    for k, (name, (w, f)) in enumerate(curves.items()):
+        w = _vector(f"work of {name}", w)
+        f = _vector(f"loss of {name}", f, w.size)
+        y = _positive(f) if log_y else f
+        x = _positive(w) if log_x else w
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers" if w.size <= 60 else "lines", name=name,
+                                 line=dict(color=color(k), width=2), marker=dict(size=4)))
+        if diverged and diverged.get(name) and w.size:
+            last = next((v for v in y[::-1] if np.isfinite(v)), None)
+            fig.add_trace(go.Scatter(x=[x[-1]], y=[last], mode="markers+text", text=["diverged"],
+                                     textposition="top left", showlegend=False,
+                                     marker=dict(symbol="x", size=12, color=color(k))))
+    return _legend_right(fig)
+
+
+def accuracy_curves_figure(
+    iterations: Sequence[float],
+    train_accuracy: Sequence[float],
+    validation_accuracy: Sequence[float] | None = None,
+    *,
+    x_title: str = "epoch",
+    title: str | None = None,
+    height: int = 320,
+) -> go.Figure:
+    """Training and validation accuracy during training (the gap is the generalization error)."""
+    it = _vector("iterations", iterations)
+    tr = _vector("train_accuracy", train_accuracy, it.size)
+    fig = new_figure(title, x_title=x_title, y_title="accuracy", height=height)
+    fig.add_trace(go.Scatter(x=it, y=tr, mode="lines", name="training", line=dict(color=BLUE, width=2)))
+    if validation_accuracy is not None:
+        va = _vector("validation_accuracy", validation_accuracy, it.size)
+        fig.add_trace(go.Scatter(x=it, y=va, mode="lines", name="validation",
+                                 line=dict(color=VERMILLION, width=2, dash="dash")))
+    fig.update_yaxes(range=[0, 1.02])
+    return _legend_right(fig)
+
+
+def decision_map_figure(
+    gx: Sequence[float],
+    gy: Sequence[float],
+    labels: np.ndarray,
+    X: np.ndarray,
+    y: Sequence[int],
+    *,
+    n_classes: int = 5,
+    title: str | None = None,
+    height: int = 440,
+) -> go.Figure:
+    """Predicted class on a grid (light discrete colours, one per class) with the data points as WebGL markers.
+
+    Parameters
+    ----------
+    gx, gy : 1-D arrays
+        Grid coordinates (``numdl_core.classify.decision_map(lambda P: model.predict(theta, P), X, n=80)``);
+        grids finer than 80 per axis are thinned.
+    labels : ndarray of int, shape (len(gy), len(gx))
+        ``labels[j, i]`` is the class at ``(gx[i], gy[j])``.
+    X : ndarray, shape (n, 2); y : ndarray of int, shape (n,)
+    n_classes : int
+        Fixed number of colours (5 for peaks), so colours do not jump while the map changes.
+    """
+    gx = _vector("gx", gx)
+    gy = _vector("gy", gy)
+    labels = np.asarray(labels)
+    if labels.shape != (gy.size, gx.size):
+        raise ValueError(f"labels must have shape (len(gy), len(gx)) = {(gy.size, gx.size)}, got {labels.shape}")
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y).astype(int).ravel()
+    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] != y.size:
+        raise ValueError(f"X must have shape (n, 2) and y shape (n,), got {X.shape} and {y.shape}")
+    C = int(n_classes)
+    if C < 1 or (y.size and y.max() >= C) or labels.max(initial=0) >= C:
+        raise ValueError(f"labels and y must lie in 0..{C - 1} for n_classes = {C}")
+    si = max(1, int(np.ceil(gx.size / MAX_GRID)))
+    sj = max(1, int(np.ceil(gy.size / MAX_GRID)))
+    gx, gy, labels = gx[::si], gy[::sj], labels[::sj, ::si]
+    fig = new_figure(title, x_title="x₁", y_title="x₂", height=height)
+    fig.add_trace(go.Heatmap(x=gx, y=gy, z=labels.astype(float), zmin=-0.5, zmax=C - 0.5,
+                             colorscale=class_colorscale(C), showscale=False, hoverinfo="skip", name="regions"))
+    for k in range(C):
+        m = y == k
+        fig.add_trace(go.Scattergl(x=X[m, 0], y=X[m, 1], mode="markers", name=f"class {k}",
+                                   marker=dict(color=color(k), size=5, line=dict(color="white", width=0.5))))
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02))
+    fig.update_xaxes(range=[gx[0], gx[-1]], showgrid=False, zeroline=False)
+    fig.update_yaxes(range=[gy[0], gy[-1]], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
+    return fig
