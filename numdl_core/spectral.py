@@ -591,6 +591,9 @@ def kmeans(
         raise ValueError(f"n_init must be at least 1, got {n_init}")
     if int(maxiter) < 1:
         raise ValueError(f"maxiter must be at least 1, got {maxiter}")
+    n_distinct = np.unique(X, axis=0).shape[0]
+    if n_distinct < k:
+        raise ValueError(f"k-means cannot form {k} clusters from {n_distinct} distinct points; ask for fewer clusters")
     rng = np.random.default_rng(seed)
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     for _ in range(int(n_init)):
@@ -609,11 +612,7 @@ def kmeans(
         if best is None or inertia < best[0]:
             best = (inertia, centers, labels)
     if best is None:
-        n_distinct = np.unique(X, axis=0).shape[0]
-        raise ValueError(
-            f"k-means could not find {k} non-empty clusters ({n_distinct} distinct points); "
-            f"ask for fewer clusters"
-        )
+        raise ValueError(f"k-means lost a cluster in all {n_init} restarts; ask for fewer clusters or more n_init")
     inertia, centers, labels = best
     labels = np.asarray(labels, dtype=np.int64)
     if full_output:
