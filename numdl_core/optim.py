@@ -18,6 +18,7 @@ L. Ruthotto and E. Haber, *Numerical Methods for Deep Learning*, lecture notes, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Callable, Iterator, Protocol
 
 import numpy as np
@@ -304,24 +305,25 @@ def newton_cg(
 #
 # Work is measured in *data passes*: one sweep of all n training samples through the model in one
 # direction. A forward evaluation of the loss counts 1, a gradient by backpropagation (forward +
-# adjoint) counts 2, a Jacobian-vector product J v counts 1, a transposed product J^T w counts 1,
-# and a mini-batch of b samples counts b/n of the same. This is the unit on the x-axis of a
+# adjoint) counts 2, a Hessian-vector product by forward-over-reverse differentiation 4 (forward,
+# tangent, adjoint, tangent adjoint), a Jacobian-vector product J v counts 1, a transposed product
+# J^T w counts 1, and a mini-batch of b samples counts b/n of the same. This is the unit on the x-axis of a
 # "loss versus work" comparison of SGD, Gauss-Newton and variable projection.
 
-WORK_PER_CALL = {
+WORK_PER_CALL = MappingProxyType({  # read-only
     "value": 1.0,
     "value_and_grad": 2.0,
-    "hess_vec": 2.0,
+    "hess_vec": 4.0,
     "residual": 1.0,
     "jac_vec": 1.0,
     "jac_t_vec": 1.0,
-}
+})
 
 
 class CountingObjective:
     """Wrap an objective and count its work in data passes (see ``WORK_PER_CALL``).
 
-    Calls of ``value`` (1 pass), ``value_and_grad`` (2), ``hess_vec`` (2), ``residual`` (1),
+    Calls of ``value`` (1 pass), ``value_and_grad`` (2), ``hess_vec`` (4), ``residual`` (1),
     ``jac_vec`` (1), ``jac_t_vec`` (1) and ``batch_value_and_grad(theta, idx)`` (``2 len(idx) / n``)
     are forwarded to ``obj`` and added to ``self.work``; ``self.calls`` counts calls per method.
     Any other attribute (``n_params``, ``n_samples``, ...) is read from ``obj``. Use it to put
@@ -354,11 +356,13 @@ class CountingObjective:
         return attr
 
     def batch_value_and_grad(self, theta: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:
-        n = _n_samples(self.obj)
-        frac = 1.0 if idx is None else len(idx) / n
-        self._count("batch_value_and_grad", 2.0 * frac)
         if idx is None:
+            self._count("batch_value_and_grad", 2.0)
             return self.obj.value_and_grad(theta)
+        n = _n_samples(self.obj)
+        if not callable(getattr(self.obj, "batch_value_and_grad", None)):
+            raise TypeError("the wrapped objective has no batch_value_and_grad(theta, idx); use batch_size=None")
+        self._count("batch_value_and_grad", 2.0 * len(idx) / n)
         return self.obj.batch_value_and_grad(theta, idx)
 
 

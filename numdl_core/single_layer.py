@@ -23,8 +23,9 @@ Two losses (means over the samples, plus a Tikhonov term on the weights, biases 
   :math:`f = \frac1{2n}\|O - Y\|_F^2 + \frac\alpha2 (\|K\|_F^2 + \|W\|_F^2) = \frac12\|r(\theta)\|^2`,
   the form Gauss-Newton and variable projection need.
 
-The module provides the objective (:class:`SingleLayer`: value, gradient by backpropagation,
-mini-batches for SGD, the residual and matrix-free Jacobian products for Gauss-Newton), the extreme
+The module provides the objective (:class:`SingleLayer`: value, gradient by backpropagation, exact
+Hessian-vector products for Newton-CG, mini-batches for SGD, the residual and matrix-free Jacobian
+products for Gauss-Newton), the extreme
 learning machine (:func:`elm`: random ``K, b``, then ``W, c`` by regularized least squares), variable
 projection (:class:`VarPro`, :func:`varpro`: ``W, c`` eliminated by an inner least-squares solve),
 the loss along two random directions (:func:`loss_surface`) and the "inverse crime" data
@@ -103,6 +104,15 @@ def _identity(A):
 
 
 _ACT = {"sin": _sin, "tanh": _tanh, "relu": _relu, "identity": _identity}
+
+
+def _second_derivative(name: str, A: np.ndarray, Z: np.ndarray, dZ: np.ndarray) -> np.ndarray:
+    """sigma''(A) given Z = sigma(A) and dZ = sigma'(A) (0 for relu, defined almost everywhere)."""
+    if name == "sin":
+        return -Z
+    if name == "tanh":
+        return -2.0 * Z * dZ
+    return np.zeros_like(A)
 
 
 def activation(name: str) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
@@ -371,6 +381,44 @@ class SingleLayer:
         theta = self._check_theta(theta)
         f, g = self._loss_grad(theta, self.X, self.y, self.Y)
         return self._add_reg(theta, f, g)
+
+    def hess_vec(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
+        r"""Exact Hessian-vector product :math:`\nabla^2 f(\theta) v` (forward-over-reverse differentiation).
+
+        Differentiating the backpropagation formulas along :math:`v = (v_K, v_b, v_W, v_c)`:
+        :math:`\dot A = X v_K + \mathbf 1 v_b^\top`, :math:`\dot Z = \sigma'(A)\odot\dot A`,
+        :math:`\dot O = \dot Z W + Z v_W + \mathbf 1 v_c^\top`, :math:`\dot{\delta O} = \frac1n (S\odot\dot O - S\odot
+        (S\odot\dot O)\mathbf 1\mathbf 1^\top)` (softmax) or :math:`\frac1n\dot O` (squared), then
+        :math:`\dot{\delta A} = (\dot{\delta O} W^\top + \delta O\, v_W^\top)\odot\sigma'(A) +
+        (\delta O W^\top)\odot\sigma''(A)\odot\dot A` and
+        :math:`H v = [X^\top\dot{\delta A} + \alpha v_K;\ \dot{\delta A}^\top\mathbf 1;\
+        \dot Z^\top\delta O + Z^\top\dot{\delta O} + \alpha v_W;\ \dot{\delta O}^\top\mathbf 1]`.
+        The Hessian is indefinite away from a minimum (the problem is not convex); used by
+        :func:`numdl_core.optim.newton_cg`. For ``"relu"`` :math:`\sigma'' = 0` (almost everywhere).
+        """
+        theta = self._check_theta(theta)
+        K, b, W, c = self.split(theta)
+        vK, vb, vW, vc = self.split(np.asarray(v, dtype=np.float64).ravel())
+        X, n = self.X, self.n_samples
+        A = X @ K + b
+        Z, dZ = self._act(A)
+        O = Z @ W + c
+        Ad = X @ vK + vb
+        Zd = dZ * Ad
+        Od = Zd @ W + Z @ vW + vc
+        if self.loss == "softmax":
+            S = softmax(O)
+            dO = (S - self.Y) / n
+            SOd = S * Od
+            dOd = (SOd - S * SOd.sum(axis=1, keepdims=True)) / n
+        else:
+            dO = (O - self.Y) / n
+            dOd = Od / n
+        G = dO @ W.T
+        dAd = (dOd @ W.T + dO @ vW.T) * dZ + G * _second_derivative(self.activation, A, Z, dZ) * Ad
+        hK = X.T @ dAd + self.alpha * vK
+        hW = Zd.T @ dO + Z.T @ dOd + self.alpha * vW
+        return np.concatenate([hK.ravel(), dAd.sum(axis=0), hW.ravel(), dOd.sum(axis=0)])
 
     def batch_value_and_grad(self, theta: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:
         """Mean loss over the samples ``idx`` (integer row indices) plus the full regularizer, and its
@@ -1019,7 +1067,9 @@ def make_inverse_crime(
     """
     if activation not in _ACT:
         raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
-    n_samples = _check_width(n_samples)
+    if isinstance(n_samples, bool) or int(n_samples) != n_samples or int(n_samples) < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples}")
+    n_samples = int(n_samples)
     C = int(n_classes)
     if C < 2:
         raise ValueError(f"n_classes must be at least 2, got {n_classes}")
