@@ -252,10 +252,13 @@ def newton_cg(
     then :math:`\theta_{k+1} = \theta_k + t_k p` with an Armijo line search from ``t = 1``.
 
     The Hessian is used only through ``obj.hess_vec(theta, v)`` (matrix-free). CG stops at the
-    relative residual ``cg_tol`` or after ``cg_maxiter`` iterations; if CG meets negative curvature
+    relative residual :math:`\eta_k = \min(\text{cg\_tol}, \sqrt{\|\nabla f(\theta_k)\|})` (the forcing
+    sequence of Eisenstat and Walker, which makes the local convergence superlinear) or after ``cg_maxiter``
+    iterations; if CG meets negative curvature
     before doing anything, or its direction is not a descent direction, the step falls back to
     the steepest-descent direction :math:`-\nabla f`. Near the minimum of a strongly convex
-    objective the convergence is fast (superlinear; quadratic when ``cg_tol -> 0``).
+    objective the convergence is superlinear (Nocedal and Wright 2006, Theorem 7.2), as long as ``cg_maxiter``
+    allows CG to reach :math:`\eta_k`.
     Reference: Nocedal and Wright (2006), Algorithm 7.1 (line-search Newton-CG).
 
     Yields
@@ -277,7 +280,8 @@ def newton_cg(
         if float(np.linalg.norm(g)) <= tol * max(1.0, g0):
             return
         th = theta
-        p, its, ok = conjugate_gradient(lambda v: obj.hess_vec(th, v), -g, tol=cg_tol, maxiter=int(cg_maxiter))
+        eta = min(cg_tol, float(np.sqrt(np.linalg.norm(g))))
+        p, its, ok = conjugate_gradient(lambda v: obj.hess_vec(th, v), -g, tol=eta, maxiter=int(cg_maxiter))
         n_hv += its + (0 if ok else 1)
         fallback = False
         if not np.any(p) or float(g @ p) >= 0 or not np.all(np.isfinite(p)):
