@@ -9,6 +9,11 @@ if str(ROOT) not in sys.path:  # `streamlit run app/main.py` puts only app/ on s
     sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+# One BLAS thread: the server runs many small problems for many students; on 2 cores, multithreaded BLAS made
+# small factorizations up to 100x slower under load (measured), and the GIL already bounds a process to one core.
+threadpool_limits(1)
 
 from app.catalog import GROUPS, available  # noqa: E402
 from app.home import home  # noqa: E402

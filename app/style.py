@@ -36,8 +36,8 @@ def new_figure(
         template="plotly_white",
         title=dict(text=title, x=0.01, xanchor="left") if title else None,
         height=height,
-        margin=dict(l=60, r=20, t=50 if title else 20, b=50),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        margin=dict(l=60, r=20, t=40 if title else 20, b=50),
+        legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0),
         colorway=list(PALETTE),
         font=dict(size=13),
     )
