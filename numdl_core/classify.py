@@ -38,6 +38,7 @@ import numpy as np
 __all__ = [
     "SoftmaxRegression",
     "softmax_regression",
+    "sklearn_reference",
     "softmax",
     "log_softmax",
     "FEATURES",
@@ -331,6 +332,36 @@ def softmax_regression(X: np.ndarray, y: np.ndarray, n_classes: int, alpha: floa
     References: Bishop (2006), Sec. 4.3.4; Ruthotto and Haber, Module 3.
     """
     return SoftmaxRegression(X, y, n_classes, alpha)
+
+
+def sklearn_reference(obj: SoftmaxRegression, *, tol: float = 1e-10, max_iter: int = 10_000) -> np.ndarray:
+    r"""The minimizer of ``obj`` computed independently by scikit-learn's ``LogisticRegression``, as our ``theta``.
+
+    scikit-learn sums the per-sample losses and penalizes :math:`\|W\|^2 / (2C)`, so the same objective
+    needs :math:`C = 1/(\alpha n)` for :math:`C \ge 3` classes (multinomial, ``W`` = ``coef_.T``). With two
+    classes it fits one vector :math:`w` for :math:`\sigma(x w + b)`; the softmax optimum is symmetric,
+    :math:`W = [-w/2,\ w/2]`, whose penalty :math:`\tfrac{\alpha}{2}\|W\|_F^2 = \tfrac{\alpha}{4}\|w\|^2`
+    matches :math:`C = 2/(\alpha n)`. ``alpha = 0`` uses ``C = inf`` (no penalty). The bias is only defined up to
+    a common shift of all classes (softmax is shift invariant); the one returned is scikit-learn's.
+    Runs on one thread (scikit-learn's OpenMP loss oversubscribes a busy machine).
+
+    Reference: scikit-learn User Guide, Sec. 1.1.11 (logistic regression, multinomial case).
+    """
+    from sklearn.linear_model import LogisticRegression  # optional dependency: imported on use
+    from threadpoolctl import threadpool_limits
+
+    n, C = obj.n_samples, obj.n_classes
+    if np.unique(obj.y).size < 2:
+        raise ValueError("scikit-learn needs at least two classes present in y")
+    c_reg = np.inf if obj.alpha == 0 else (2.0 if C == 2 else 1.0) / (obj.alpha * n)
+    with threadpool_limits(1):
+        clf = LogisticRegression(C=c_reg, tol=float(tol), max_iter=int(max_iter)).fit(obj.X, obj.y)
+    if C == 2:
+        w, b = clf.coef_.ravel(), float(clf.intercept_[0])
+        return obj.pack(np.c_[-w / 2, w / 2], np.array([-b / 2, b / 2]))
+    if clf.coef_.shape[0] != C:
+        raise ValueError(f"y holds only {clf.coef_.shape[0]} of the {C} classes: scikit-learn fits a smaller model")
+    return obj.pack(clf.coef_.T, clf.intercept_)
 
 
 # --------------------------------------------------------------------------------------------

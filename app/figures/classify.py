@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from app.style import BLACK, SEQUENTIAL, color, new_figure
+from app.style import BLACK, DIVERGING, SEQUENTIAL, color, new_figure
 
 __all__ = [
     "class_colorscale",
@@ -19,6 +19,9 @@ __all__ = [
     "optimizer_convergence_figure",
     "loss_contours_figure",
     "coding_figure",
+    "confusion_figure",
+    "live_convergence_figure",
+    "weight_mosaic_figure",
 ]
 
 MAX_GRID = 80  # a decision map finer than this per axis is thinned before drawing (keeps redraws light)
@@ -238,4 +241,102 @@ def coding_figure(
     fig.update_xaxes(type="category")
     top = max(vals + ([float(entropy)] if entropy is not None else []), default=1.0)
     fig.update_yaxes(range=[0, 1.2 * top])
+    return fig
+
+
+def confusion_figure(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    n_classes: int,
+    *,
+    title: str | None = None,
+    height: int = 360,
+) -> go.Figure:
+    """Confusion counts as a heatmap: row = true class, column = predicted class, numbers in the cells.
+
+    The diagonal holds the correctly classified samples; the title reports the accuracy.
+    """
+    y_true = np.asarray(y_true).astype(int).ravel()
+    y_pred = np.asarray(y_pred).astype(int).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must have the same length, got {y_true.size} and {y_pred.size}")
+    C = int(n_classes)
+    if y_true.size and (min(y_true.min(), y_pred.min()) < 0 or max(y_true.max(), y_pred.max()) >= C):
+        raise ValueError(f"labels must lie in 0..{C - 1}")
+    M = np.zeros((C, C), dtype=int)
+    np.add.at(M, (y_true, y_pred), 1)
+    acc = float(np.trace(M)) / max(int(M.sum()), 1)
+    fig = new_figure(title or f"Confusion counts (accuracy {100 * acc:.1f}%)", height=height)
+    ticks = [str(k) for k in range(C)]
+    fig.add_trace(go.Heatmap(x=ticks, y=ticks, z=M, colorscale="Blues", showscale=False, text=M,
+                             texttemplate="%{text}", hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
+                             name="counts"))
+    fig.update_xaxes(title_text="predicted class", type="category", side="bottom")
+    fig.update_yaxes(title_text="true class", type="category", autorange="reversed", scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def live_convergence_figure(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    *,
+    f_star: float | None = None,
+    diverged: Mapping[str, int] | None = None,
+    events: Sequence[tuple[int, str]] = (),
+    title: str | None = None,
+    height: int = 360,
+) -> go.Figure:
+    """:func:`optimizer_convergence_figure` plus dotted vertical lines in both panels where a setting
+    changed mid-run (``events``: ``[(iteration, text)]``, e.g. ``(120, "step 1 → 5")``)."""
+    fig = optimizer_convergence_figure(histories, f_star=f_star, diverged=diverged, title=title, height=height)
+    for it, text in events:
+        fig.add_vline(x=it, line=dict(color="#888", dash="dot", width=1), row=1, col=1,
+                      annotation_text=text, annotation_position="top left", annotation_font_size=10)
+        fig.add_vline(x=it, line=dict(color="#888", dash="dot", width=1), row=1, col=2)
+    return fig
+
+
+def weight_mosaic_figure(
+    weights: Mapping[str, np.ndarray],
+    *,
+    shape: tuple[int, int] = (8, 8),
+    class_names: Sequence[str] | None = None,
+    title: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """The weight images of one or more linear classifiers in one heatmap (light enough to redraw live).
+
+    ``weights`` maps a row label (e.g. an optimizer) to ``W`` of shape ``(shape[0]*shape[1], n_classes)``;
+    column ``c`` of ``W`` is drawn as a ``shape`` image. One row of images per entry, one image per class,
+    separated by blank lines. Each row is scaled by its own ``max |W|`` (a diverging scale centred at 0, red
+    positive, blue negative) so a young iterate with small weights stays visible; hovering shows the real value.
+    """
+    names = list(weights)
+    if not names:
+        raise ValueError("weights is empty: pass at least one {label: W}")
+    h, w = int(shape[0]), int(shape[1])
+    Ws = [np.asarray(weights[n], dtype=float) for n in names]
+    C = Ws[0].shape[1] if Ws[0].ndim == 2 else 0
+    for n, W in zip(names, Ws):
+        if W.ndim != 2 or W.shape != (h * w, C):
+            raise ValueError(f"{n}: W must have shape ({h * w}, {C}) (one column per class), got {W.shape}")
+    rows, cols = len(names) * (h + 1) - 1, C * (w + 1) - 1
+    Z = np.full((rows, cols), np.nan)
+    V = np.full((rows, cols), np.nan)
+    for r, W in enumerate(Ws):
+        scale = float(np.nanmax(np.abs(W))) if np.any(np.isfinite(W)) else 1.0
+        scale = scale if np.isfinite(scale) and scale > 0 else 1.0
+        for c in range(C):
+            img = W[:, c].reshape(h, w)
+            Z[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = img / scale
+            V[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = img
+    labels = list(class_names) if class_names is not None else [str(c) for c in range(C)]
+    fig = new_figure(title, height=height or 70 + 110 * len(names))
+    fig.add_trace(go.Heatmap(z=Z, customdata=V, colorscale=DIVERGING, reversescale=True, zmin=-1, zmax=1,
+                             showscale=False, hoverongaps=False, name="weights",
+                             hovertemplate="w = %{customdata:.3g}<extra></extra>"))
+    fig.update_xaxes(tickmode="array", tickvals=[c * (w + 1) + (w - 1) / 2 for c in range(C)], ticktext=labels,
+                     showgrid=False, zeroline=False, side="top")
+    fig.update_yaxes(tickmode="array", tickvals=[r * (h + 1) + (h - 1) / 2 for r in range(len(names))], ticktext=names,
+                     autorange="reversed", showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
+    fig.update_layout(margin=dict(l=130, r=10, t=60 if title else 30, b=10))
     return fig

@@ -8,9 +8,12 @@ import pytest
 from app.figures.classify import (
     class_colorscale,
     coding_figure,
+    confusion_figure,
     decision_regions_figure,
     loss_contours_figure,
+    live_convergence_figure,
     optimizer_convergence_figure,
+    weight_mosaic_figure,
 )
 from app.style import PALETTE
 from numdl_core.classify import coding_example, decision_map, loss_landscape, softmax_regression
@@ -115,3 +118,47 @@ def test_coding_figure():
     assert list(bar.text) == ["1.75 bits", "2 bits", "2.25 bits"]
     assert list(bar.customdata) == ["0, 10, 110, 111", "00, 01, 10, 11", "10, 110, 0, 111"]
     assert any(s.y0 == 1.75 for s in fig.layout.shapes)
+
+
+def test_confusion_figure():
+    y_true = np.array([0, 0, 1, 1, 2, 2, 2])
+    y_pred = np.array([0, 1, 1, 1, 2, 0, 2])
+    fig = confusion_figure(y_true, y_pred, 3)
+    heat = fig.data[0]
+    assert heat.type == "heatmap"
+    M = np.asarray(heat.z)
+    np.testing.assert_array_equal(M, [[1, 1, 0], [0, 2, 0], [1, 0, 2]])  # rows true, columns predicted
+    assert M.sum() == y_true.size and np.trace(M) == 5
+    assert "71.4%" in fig.layout.title.text
+    assert fig.layout.yaxis.autorange == "reversed"
+    with pytest.raises(ValueError, match="same length"):
+        confusion_figure(y_true, y_pred[:3], 3)
+    with pytest.raises(ValueError, match="0..2"):
+        confusion_figure(y_true, y_pred + 1, 3)
+
+
+def test_live_convergence_figure_marks_events_in_both_panels(fitted):
+    hist = {"GD": {"loss": [1.0, 0.5, 0.25, 0.2], "grad_norm": [1.0, 0.3, 0.1, 0.05], "iteration": [0, 1, 2, 3]}}
+    fig = live_convergence_figure(hist, events=[(2, "step 1 → 5")])
+    assert [s.x0 for s in fig.layout.shapes] == [2, 2]
+    assert {s.xref for s in fig.layout.shapes} == {"x", "x2"}
+    assert any(a.text == "step 1 → 5" for a in fig.layout.annotations)
+    assert len([t for t in fig.data if t.mode == "lines"]) == 2
+
+
+def test_weight_mosaic_figure():
+    rng = np.random.default_rng(0)
+    W1, W2 = rng.standard_normal((64, 10)), 1e-3 * rng.standard_normal((64, 10))
+    fig = weight_mosaic_figure({"GD": W1, "Newton-CG": W2})
+    heat = fig.data[0]
+    Z, V = np.asarray(heat.z, dtype=float), np.asarray(heat.customdata, dtype=float)
+    assert Z.shape == (17, 89)  # two rows of 8x8 images, ten per row, one blank line between
+    np.testing.assert_array_equal(V[:8, 9:17], W1[:, 1].reshape(8, 8))  # class 1 of the first row
+    np.testing.assert_array_equal(V[9:17, :8], W2[:, 0].reshape(8, 8))
+    assert np.all(np.isnan(Z[8])) and np.all(np.isnan(Z[:, 8]))  # separators
+    # each row scaled by its own max |W|: the tiny second row fills the colour range too
+    assert np.nanmax(np.abs(Z[:8])) == pytest.approx(1.0) and np.nanmax(np.abs(Z[9:])) == pytest.approx(1.0)
+    assert list(fig.layout.xaxis.ticktext) == [str(c) for c in range(10)]
+    assert list(fig.layout.yaxis.ticktext) == ["GD", "Newton-CG"]
+    with pytest.raises(ValueError, match="shape"):
+        weight_mosaic_figure({"GD": W1[:10]})
