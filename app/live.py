@@ -26,7 +26,8 @@ SPEED = Param(
     "speed", "Iterations per frame", "choice", 1, options=(1, 2, 5, 10, 20, 50, 100, 200),
     help="How many iterations each animation frame computes (about 10 frames per second).", widget="select",
 )
-FRAME_INTERVAL = 0.1  # seconds between frames while playing: the browser redraws ~10 charts/s at best
+FRAME_INTERVAL = 0.05  # seconds between frames while playing (the browser redraws ~10-16 charts/s at best;
+# the interval only has to be short enough not to be the bottleneck)
 
 Starter = Callable[[dict[str, np.ndarray] | None], dict[str, Iterator]]
 Metrics = Callable[[str, Any], dict[str, float]]
@@ -66,7 +67,8 @@ class Run:
     running: bool = False
     frames: int = 0
     events: list = field(default_factory=list)  # (iteration, text) when tunables changed mid-run
-    frame_ms: float = 0.0  # compute time of the last frame (all series), milliseconds
+    frame_ms: float = 0.0  # compute time of the last frame's iterations (all series), milliseconds
+    draw_ms: float = 0.0  # time of the last frame's status line and charts, milliseconds
 
     @property
     def done(self) -> bool:
@@ -284,21 +286,25 @@ def live_run(
     c_play, c_step, c_reset, c_speed = st.columns([1, 1, 1, 2], vertical_alignment="bottom")
     speed = int(pp.controls([speed_param], c_speed)["speed"])
 
-    def _toggle() -> None:
+    # Callbacks are idempotent: a click can reach the server twice (once with a fragment tick that carries the
+    # pending widget state, once with the full rerun), so each button says what it wants, not "toggle".
+    def _set_running(on: bool) -> None:
         r = st.session_state[key]
-        r.running = not r.running and not r.done
+        r.running = bool(on) and not r.done
 
-    def _step() -> None:
+    def _step(at_iteration: int) -> None:
         r = st.session_state[key]
         r.running = False
-        step_once(r, max_iter=max_iter, **kw)
+        if r.iteration == at_iteration:  # a repeated delivery of the same click finds the run already moved on
+            step_once(r, max_iter=max_iter, **kw)
 
     def _reset() -> None:
         st.session_state[key] = new_run(start, structure, tunables, **kw)
 
-    c_play.button("⏸ Pause" if run.running else "▶ Play", key=f"{key}.play", on_click=_toggle,
-                  width="stretch", disabled=run.done and not run.running, type="primary")
-    c_step.button("Step", key=f"{key}.step", on_click=_step, width="stretch", disabled=run.done)
+    c_play.button("⏸ Pause" if run.running else "▶ Play", key=f"{key}.play", on_click=_set_running,
+                  args=(not run.running,), width="stretch", disabled=run.done and not run.running, type="primary")
+    c_step.button("Step", key=f"{key}.step", on_click=_step, args=(run.iteration,), width="stretch",
+                  disabled=run.done)
     c_reset.button("Reset", key=f"{key}.reset", on_click=_reset, width="stretch")
 
     @st.fragment(run_every=FRAME_INTERVAL if run.running else None)
@@ -307,8 +313,10 @@ def live_run(
         was_running = r.running
         if r.running:
             advance(r, speed, max_iter=max_iter, **kw)
+        t0 = time.perf_counter()
         _status_line(r, diverged_hint)
         draw(r)
+        r.draw_ms = 1e3 * (time.perf_counter() - t0)
         if was_running and not r.running:
             st.rerun()  # the run ended: rerun the page so the timer stops and the buttons update
 

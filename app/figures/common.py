@@ -61,9 +61,13 @@ def convergence_figure(
     for i, (name, (it, y)) in enumerate((theory or {}).items()):
         fig.add_trace(go.Scatter(x=np.asarray(it), y=_positive(y) if log_y else y, mode="lines", name=name,
                                  line=dict(color=color(i), width=1.5, dash="dash")))
-    for it, text in events:
-        fig.add_vline(x=it, line=dict(color="#888", dash="dot", width=1), annotation_text=text,
-                      annotation_position="top left", annotation_font_size=10)
+    if events:  # dotted vertical marks; set in one layout update (add_vline is slow for live frames)
+        fig.update_layout(
+            shapes=[dict(type="line", xref="x", yref="paper", x0=it, x1=it, y0=0, y1=1,
+                         line=dict(color="#888", dash="dot", width=1)) for it, _ in events],
+            annotations=[dict(x=it, y=1, xref="x", yref="paper", text=text, showarrow=False, xanchor="right",
+                              yanchor="top", font=dict(size=10)) for it, text in events],
+        )
     return fig
 
 
@@ -92,5 +96,5 @@ def taylor_figure(
             ref = e[j] * (h / h[j]) ** p
             fig.add_trace(go.Scatter(x=h, y=_positive(ref), mode="lines", name=f"slope {p} (O(h{'' if p == 1 else '²' if p == 2 else '³'}))",
                                      line=dict(color=c, width=1, dash="dot"), hoverinfo="skip"))
-    fig.update_xaxes(autorange="reversed")
+    fig.update_layout(xaxis_autorange="reversed")
     return fig

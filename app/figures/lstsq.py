@@ -30,7 +30,7 @@ def polyfit_figure(t: np.ndarray, y: np.ndarray, t_fine: np.ndarray, truth: np.n
     fig.add_trace(go.Scatter(x=t, y=y, mode="markers", name="data", marker=dict(color=VERMILLION, size=10)))
     lo, hi = float(np.min(y)), float(np.max(y))
     pad = 0.6 * (hi - lo + 1e-9)
-    fig.update_yaxes(range=[lo - pad, hi + pad])
+    fig.update_layout(yaxis_range=[lo - pad, hi + pad])
     return fig
 
 
@@ -42,7 +42,8 @@ def degree_errors_figure(degrees: np.ndarray, train: np.ndarray, test: np.ndarra
                              line=dict(color=BLUE, width=2)))
     fig.add_trace(go.Scatter(x=degrees, y=np.maximum(test, 1e-16), mode="lines+markers", name="against sin(πt²) (test)",
                              line=dict(color=VERMILLION, width=2)))
-    fig.add_vline(x=current, line=dict(color="#888", dash="dot"))
+    fig.update_layout(shapes=[dict(type="line", xref="x", yref="paper", x0=current, x1=current, y0=0, y1=1,
+                                   line=dict(color="#888", dash="dot"))])
     return fig
 
 
@@ -60,8 +61,7 @@ def contour_paths_figure(x1: np.ndarray, x2: np.ndarray, F: np.ndarray, paths: M
                                      line=dict(color=color(i + 1 if i else 0), width=2), marker=dict(size=5)))
     fig.add_trace(go.Scatter(x=[x_star[0]], y=[x_star[1]], mode="markers", name="x*",
                              marker=dict(symbol="star", size=14, color=BLACK)))
-    fig.update_xaxes(range=[x1[0], x1[-1]])
-    fig.update_yaxes(range=[x2[0], x2[-1]])
+    fig.update_layout(xaxis_range=[x1[0], x1[-1]], yaxis_range=[x2[0], x2[-1]])
     return fig
 
 
@@ -84,7 +84,7 @@ def picard_figure(s: np.ndarray, beta: np.ndarray, phi: np.ndarray, *, height: i
                              marker=dict(color=VERMILLION, size=4)))
     fig.add_trace(go.Scatter(x=i, y=phi, mode="lines", name="filter factor φᵢ", line=dict(color=GREEN, width=2, dash="dash")),
                   secondary_y=True)
-    fig.update_layout(template="plotly_white", height=height, title=dict(text="Picard plot and filter factors", x=0.01),
+    fig.update_layout(template="numdl", height=height, title=dict(text="Picard plot and filter factors", x=0.01),
                       margin=dict(l=60, r=60, t=50, b=50), legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     fig.update_yaxes(type="log", exponentformat="power", title_text="value", secondary_y=False)
     fig.update_yaxes(range=[-0.05, 1.05], title_text="φᵢ", secondary_y=True, showgrid=False)
@@ -136,6 +136,6 @@ def weight_images_figure(W: np.ndarray, *, shape: tuple[int, int] = (8, 8), titl
     fig.update_xaxes(visible=False)
     for j in range(k):
         fig.update_yaxes(visible=False, scaleanchor=f"x{j + 1 if j else ''}", scaleratio=1, row=1, col=j + 1)
-    fig.update_layout(template="plotly_white", height=height, margin=dict(l=10, r=10, t=40, b=10),
+    fig.update_layout(template="numdl", height=height, margin=dict(l=10, r=10, t=40, b=10),
                       title=dict(text="Weights per class (8x8 images)", x=0.01))
     return fig
