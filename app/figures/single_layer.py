@@ -21,6 +21,7 @@ __all__ = [
     "loss_vs_work_figure",
     "accuracy_curves_figure",
     "decision_map_figure",
+    "inner_solve_figure",
 ]
 
 MAX_GRID = 80  # decision maps finer than this per axis are thinned before drawing
@@ -268,3 +269,54 @@ def decision_map_figure(
     fig.update_xaxes(range=[gx[0], gx[-1]], showgrid=False, zeroline=False)
     fig.update_yaxes(range=[gy[0], gy[-1]], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
     return fig
+
+
+def inner_solve_figure(
+    iterations: Sequence[int],
+    orders: Sequence[float],
+    inner_optimality: Sequence[float] | None = None,
+    *,
+    direct_order: float | None = None,
+    current: int | None = None,
+    title: str | None = None,
+    height: int = 340,
+) -> go.Figure:
+    """Observed Taylor order of the VarPro reduced gradient against the number of inner CG iterations.
+
+    Parameters
+    ----------
+    iterations : inner CG iterations (x-axis, log scale)
+    orders : observed order of E1 for each (``nan`` where not measurable is left out)
+    inner_optimality : optional relative inner gradient norm ``||grad_W f(u, W_k)|| / ||grad_W f(u, 0)||``
+        drawn on a second, logarithmic y-axis (right)
+    direct_order : the order with the direct (exact) inner solve, drawn as a dashed horizontal line
+    current : the iteration count chosen on the page (dotted vertical line)
+
+    Dotted reference lines mark order 1 (wrong gradient) and order 2 (correct gradient).
+    """
+    it = _vector("iterations", iterations)
+    od = _vector("orders", orders, it.size)
+    fig = new_figure(title, x_title="inner CG iterations", y_title="observed order of E1", log_x=True, height=height)
+    fig.add_trace(go.Scatter(x=it, y=od, mode="lines+markers", name="order (inner CG)",
+                             line=dict(color=BLUE, width=2), marker=dict(size=7)))
+    for level, text in ((1.0, "order 1: wrong gradient"), (2.0, "order 2: correct gradient")):
+        fig.add_hline(y=level, line=dict(color=BLACK, width=1, dash="dot"), annotation_text=text,
+                      annotation_position="top left", annotation_font_size=10)
+    if direct_order is not None and np.isfinite(direct_order):
+        fig.add_trace(go.Scatter(x=[it.min(), it.max()], y=[float(direct_order)] * 2, mode="lines",
+                                 name=f"direct solve ({float(direct_order):.2f})",
+                                 line=dict(color=VERMILLION, width=2, dash="dash")))
+    if inner_optimality is not None:
+        io = _vector("inner_optimality", inner_optimality, it.size)
+        fig.add_trace(go.Scatter(x=it, y=_positive(io), mode="lines+markers", name="inner optimality (right axis)",
+                                 yaxis="y2", line=dict(color=color(2), width=1.5, dash="dot"), marker=dict(size=5)))
+        fig.update_layout(yaxis2=dict(title="‖∇_W f‖ / ‖∇_W f(W=0)‖", type="log", overlaying="y", side="right",
+                                      showgrid=False, exponentformat="power"))
+        fig.update_layout(margin=dict(r=70))
+    if current is not None:
+        fig.add_vline(x=float(current), line=dict(color=BLACK, width=1, dash="dot"))
+    finite = od[np.isfinite(od)]
+    lo = min(0.0, float(finite.min()) if finite.size else 0.0) - 0.2
+    hi = max(2.5, float(finite.max()) if finite.size else 0.0) + 0.3
+    fig.update_layout(yaxis=dict(range=[lo, hi]))
+    return _legend_right(fig)

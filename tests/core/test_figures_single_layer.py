@@ -12,16 +12,19 @@ from app.figures.single_layer import (
     accuracy_curves_figure,
     accuracy_vs_width_figure,
     decision_map_figure,
+    inner_solve_figure,
     loss_surface_figure,
     loss_vs_work_figure,
     singular_values_figure,
 )
 from app.style import PALETTE
+from numdl_core.checks import derivative_check
 from numdl_core.classify import decision_map
 from numdl_core.data import make_dataset
 from numdl_core.optim import CountingObjective, gauss_newton, gradient_descent, sgd
 from numdl_core.single_layer import (
     SingleLayer,
+    VarPro,
     elm_accuracy_vs_width,
     feature_singular_values,
     loss_surface,
@@ -170,3 +173,30 @@ def test_decision_map_figure(peaks):
     assert max(np.asarray(fine.data[0].z).shape) <= 80
     with pytest.raises(ValueError, match="0..4"):
         decision_map_figure(gx, gy, lab, X, y + 1)
+
+
+def test_inner_solve_figure(peaks):
+    X, y = peaks[0][:150], peaks[1][:150]
+    M = SingleLayer(X, y, 6, activation="tanh", loss="squared", alpha=1e-3)
+    u = M.init_theta(1)[: M.n_hidden_params]
+    its = [1, 2, 50]
+    orders = [derivative_check(VarPro(M, inner="cg", inner_tol=0.0, inner_maxiter=k).value_and_grad, u, n=14).order
+              for k in its]
+    direct = derivative_check(VarPro(M).value_and_grad, u, n=14).order
+    assert orders[0] < 1.3 and orders[-1] > 1.8 and direct > 1.8
+    fig = inner_solve_figure(its, orders, [0.3, 0.1, 1e-14], direct_order=direct, current=2, title="orders")
+    assert isinstance(fig, go.Figure)
+    names = [t.name for t in fig.data]
+    assert names[0] == "order (inner CG)" and names[1].startswith("direct solve (")
+    np.testing.assert_allclose(np.asarray(fig.data[0].y, dtype=float), orders)
+    assert fig.data[2].yaxis == "y2" and fig.layout.yaxis2.type == "log"
+    assert fig.layout.xaxis.type == "log"
+    lo, hi = fig.layout.yaxis.range
+    assert lo < 0.5 and hi > 2.5  # both reference orders 1 and 2 visible
+    levels = sorted(s.y0 for s in fig.layout.shapes if s.y0 == s.y1)
+    assert levels == [1.0, 2.0]
+    # without the optional parts
+    bare = inner_solve_figure([1, 2], [1.0, float("nan")])
+    assert len(bare.data) == 1 and "yaxis2" not in bare.to_plotly_json()["layout"]
+    with pytest.raises(ValueError, match="orders"):
+        inner_solve_figure([1, 2, 3], [1.0, 2.0])

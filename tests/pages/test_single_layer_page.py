@@ -1,0 +1,250 @@
+"""pages/single_layer.py headless: every section, the live training (Step, Play, divergence, mid-run learning
+rate, reset), the inverse crime recovered, the VarPro Taylor orders, ELM accuracy against width, URL settings."""
+from __future__ import annotations
+
+import base64
+import contextlib
+import re
+
+import numpy as np
+import pytest
+
+from tests.pages.helpers import assert_clean, figures, page, texts
+
+try:
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover
+    threadpool_limits = None
+
+NAME = "single_layer.py"
+SECTIONS = ["elm", "train", "surface", "crime", "varpro"]
+TRAIN_RUN = "sl.train.run"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread():
+    # as in the app shell: multithreaded BLAS makes these small products slow on a busy 2-core machine
+    ctx = threadpool_limits(limits=1) if threadpool_limits is not None else contextlib.nullcontext()
+    with ctx:
+        yield
+
+
+def _frames(at, n):
+    for _ in range(n):
+        at.run()  # each run stands for one tick of the fragment timer
+    return at
+
+
+def _array(v) -> np.ndarray:
+    """A plotly JSON array: a list (None for gaps), or a typed array {"dtype", "bdata", "shape"} (base64)."""
+    if isinstance(v, dict):
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+        return a.reshape([int(n) for n in str(v["shape"]).split(",")]) if "shape" in v else a
+    return np.array([np.nan if x is None else x for x in v], dtype=float)
+
+
+def _observed_orders(at, table=0) -> dict:
+    df = at.dataframe[table].value
+    return dict(zip(df["error"], df["observed"]))
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_each_section_renders(section):
+    at = page(NAME, {"section": section}).run()
+    assert_clean(at)
+    assert figures(at), section
+    assert at.query_params["section"] in (section, [section])
+
+
+def test_elm_validation_accuracy_grows_with_width_and_relu_features_die():
+    at = page(NAME, {"section": "elm", "activation": "relu", "width": "200"}).run()
+    assert_clean(at)
+    cap = next(c for c in texts(at.caption) if c.startswith("ELM validation accuracy by width"))
+    acc = {int(m): float(a) for m, a in re.findall(r"m = (\d+): ([\d.]+)%", cap)}
+    assert acc[10] < acc[50] < acc[100]  # measured (relu): 67.8 < 88.8 < 92.4
+    assert acc[100] > 90.0
+    metrics = {m.label: m.value for m in at.metric}
+    dead = int(metrics["dead ReLU neurons"].split()[0])
+    assert dead > 0
+    svals = figures(at)[0]
+    relu = next(tr for tr in svals["data"] if tr.get("name") == "relu")
+    tanh = next(tr for tr in svals["data"] if tr.get("name") == "tanh")
+    # dead ReLU features: the relative singular values drop to round-off (or exactly 0, drawn as gaps)
+    r = _array(relu["y"])
+    assert np.any(np.isnan(r) | (r < 1e-13))
+    assert np.nanmin(_array(tanh["y"])) > 1e-13
+
+
+def test_training_step_then_play():
+    at = page(NAME, {"section": "train"}).run()
+    assert_clean(at)
+    run = at.session_state[TRAIN_RUN]
+    assert list(run.series) == ["SGD", "Gauss-Newton", "VarPro"]
+    at.button(key=f"{TRAIN_RUN}.step").click().run()
+    at.button(key=f"{TRAIN_RUN}.step").click().run()
+    assert_clean(at)
+    cap = " ".join(texts(at.caption))
+    for name in ("SGD", "Gauss-Newton", "VarPro"):
+        assert f"**{name}**: iteration 2," in cap
+    run = at.session_state[TRAIN_RUN]
+    assert run.series["SGD"].history["work"] == pytest.approx([0.0, 2.0, 4.0])  # one epoch = 2 data passes
+    assert run.series["VarPro"].history["loss"][0] < run.series["SGD"].history["loss"][0]  # iteration 0 = the ELM
+    at.button(key=f"{TRAIN_RUN}.play").click().run()
+    _frames(at, 3)
+    assert_clean(at)
+    run = at.session_state[TRAIN_RUN]
+    assert run.running and all(s.iteration >= 5 for s in run.series.values())
+    for s in run.series.values():
+        assert np.all(np.diff(s.history["work"]) > 0)
+    gn = run.series["Gauss-Newton"].history["loss"]
+    assert gn[-1] < gn[0]
+    titles = [f["layout"]["title"]["text"] for f in figures(at)]
+    assert "Training loss against work" in titles and any(t.startswith("VarPro: decision map") for t in titles)
+    table = at.dataframe[0].value
+    assert list(table["solver"]) == ["SGD", "Gauss-Newton", "VarPro"]
+
+
+def test_checks_are_shown_with_real_numbers():
+    at = page(NAME, {"section": "train"}).run()
+    orders = _observed_orders(at, table=1)  # table 0 is the live solver table
+    assert float(orders["E1"]) == pytest.approx(2.0, abs=0.15)
+    assert float(orders["E2"]) == pytest.approx(3.0, abs=0.2)
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(metrics["adjoint test: relative gap"]) < 1e-12
+    assert any("transpose of J to round-off" in s for s in texts(at.success))
+
+
+def test_absurd_learning_rate_diverges_with_hint_then_recovers():
+    at = page(NAME, {"section": "train", "lr": "100", "gn": "0", "varpro": "0", "speed": "2"}).run()
+    at.button(key=f"{TRAIN_RUN}.play").click().run()
+    _frames(at, 2)
+    assert_clean(at)
+    err = " ".join(texts(at.error))
+    assert "diverged at iteration" in err and "2(1+μ)/L" in err
+    assert at.session_state[TRAIN_RUN].series["SGD"].status == "diverged"
+    # lowering the learning rate restarts the diverged run, which then trains
+    at.select_slider(key="sl.train.lr").set_value(0.05).run()
+    at.button(key=f"{TRAIN_RUN}.play").click().run()
+    _frames(at, 3)
+    assert_clean(at)
+    assert "diverged" not in " ".join(texts(at.error))
+    sgd = at.session_state[TRAIN_RUN].series["SGD"]
+    assert sgd.status == "running" and sgd.history["loss"][-1] < sgd.history["loss"][0]
+
+
+def test_learning_rate_change_mid_run_continues():
+    at = page(NAME, {"section": "train", "speed": "2"}).run()
+    at.button(key=f"{TRAIN_RUN}.play").click().run()
+    _frames(at, 2)
+    run = at.session_state[TRAIN_RUN]
+    before = {n: (s.iteration, s.history["work"][-1]) for n, s in run.series.items()}
+    assert before["SGD"][0] >= 4
+    at.select_slider(key="sl.train.lr").set_value(0.01).run()
+    assert_clean(at)
+    run = at.session_state[TRAIN_RUN]
+    assert run.events and "lr" in run.events[-1][1]
+    for n, s in run.series.items():
+        assert s.iteration >= before[n][0]  # continued, not reset
+        assert s.history["work"][-1] >= before[n][1]  # work keeps adding up across the restart
+    _frames(at, 1)
+    assert at.session_state[TRAIN_RUN].series["SGD"].last.info["lr"] == pytest.approx(0.01)
+
+
+def test_structural_change_resets():
+    at = page(NAME, {"section": "train", "speed": "2"}).run()
+    at.button(key=f"{TRAIN_RUN}.play").click().run()
+    _frames(at, 1)
+    assert at.session_state[TRAIN_RUN].iteration > 0
+    at.slider(key="sl.train.width").set_value(12).run()
+    assert_clean(at)
+    run = at.session_state[TRAIN_RUN]
+    assert run.iteration == 0 and not run.running
+    assert run.series["SGD"].last.x.size == 2 * 12 + 12 + 12 * 5 + 5
+
+
+def test_url_reproduces_settings():
+    q = {"section": "train", "width": "12", "activation": "sin", "lr": "0.2", "gn": "0", "newton": "1",
+         "batch": "64", "momentum": "0.5"}
+    at = page(NAME, q).run()
+    assert_clean(at)
+    assert at.slider(key="sl.train.width").value == 12
+    assert at.segmented_control(key="sl.train.activation").value == "sin"
+    assert at.select_slider(key="sl.train.lr").value == 0.2
+    assert at.selectbox(key="sl.train.batch").value == 64
+    run = at.session_state[TRAIN_RUN]
+    assert list(run.series) == ["SGD", "VarPro", "Newton-CG"]
+    assert any("K 2×12" in c for c in texts(at.caption))
+    for k in ("width", "activation", "gn", "newton", "batch"):
+        assert at.query_params[k] in (q[k], [q[k]])
+
+
+def test_softmax_leaves_out_least_squares_solvers():
+    at = page(NAME, {"section": "train", "loss": "softmax", "newton": "1"}).run()
+    assert_clean(at)
+    assert any("need a residual" in s for s in texts(at.info))
+    assert list(at.session_state[TRAIN_RUN].series) == ["SGD", "Newton-CG"]
+
+
+def test_digits_train_without_decision_map():
+    at = page(NAME, {"section": "train", "data": "digits", "n_train": "300", "sgd": "0", "gn": "0"}).run()
+    assert_clean(at)
+    assert any("no 2-D decision map" in s for s in texts(at.info))
+    at.button(key=f"{TRAIN_RUN}.step").click().run()
+    assert_clean(at)
+    vp = at.session_state[TRAIN_RUN].series["VarPro"]
+    assert vp.history["train_acc"][-1] > 0.8
+
+
+def test_try_this_sets_up_the_divergence_experiment():
+    at = page(NAME, {"section": "train"}).run()
+    at.button(key="sl.train.try0").click().run()
+    assert_clean(at)
+    assert at.select_slider(key="sl.train.lr").value == 1.0
+
+
+def test_inverse_crime_is_recovered():
+    at = page(NAME, {"section": "crime", "gn": "0", "speed": "20"}).run()
+    at.button(key="sl.crime.run.play").click().run()
+    _frames(at, 3)
+    assert_clean(at)
+    vp = at.session_state["sl.crime.run"].series["VarPro"]
+    assert vp.status == "converged" and vp.last.loss < 1e-10  # measured 7.9e-13 at iteration 33
+    ok = " ".join(texts(at.success))
+    assert "VarPro recovered a perfect fit" in ok and "training accuracy 100%" in ok
+    assert "validation accuracy 100.0%" in ok or "validation accuracy 99." in ok
+
+
+def test_varpro_taylor_order_two_accurate_one_sloppy():
+    at = page(NAME, {"section": "varpro", "inner": "direct"}).run()
+    assert_clean(at)
+    assert float(_observed_orders(at)["E1"]) == pytest.approx(2.0, abs=0.15)
+    assert any("reduced gradient passes" in s for s in texts(at.success))
+    at.segmented_control(key="sl.varpro.inner").set_value("cg").run()
+    at.slider(key="sl.varpro.inner_iters").set_value(2).run()
+    assert_clean(at)
+    assert float(_observed_orders(at)["E1"]) == pytest.approx(1.0, abs=0.15)
+    assert any("fails the Taylor test" in s for s in texts(at.error))
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(next(v for k, v in metrics.items() if k.startswith("inner optimality"))) > 1e-3
+    sweep = figures(at)[1]
+    orders = _array(next(tr for tr in sweep["data"] if tr.get("name") == "order (inner CG)")["y"])
+    assert orders[0] == pytest.approx(1.0, abs=0.15) and orders[-1] == pytest.approx(2.0, abs=0.15)
+
+
+def test_loss_surface_is_non_convex_and_shows_the_path():
+    at = page(NAME, {"section": "surface", "center": "initial"}).run()
+    assert_clean(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(metrics["grid points with negative curvature along d₁"].rstrip("%")) > 0
+    fig = figures(at)[0]
+    contour = next(tr for tr in fig["data"] if tr["type"] == "contour")
+    assert _array(contour["z"]).shape == (41, 41)
+    path = next(tr for tr in fig["data"] if tr.get("name") == "path")
+    assert _array(path["x"])[0] == pytest.approx(0.0, abs=1e-9) and _array(path["y"])[0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_bad_url_values_are_reported():
+    at = page(NAME, {"section": "train", "width": "1000", "lr": "-1", "loss": "hinge"}).run()
+    assert_clean(at)
+    note = " ".join(texts(at.warning))
+    assert "`loss=hinge` is not one of" in note and "clamped to 100" in note
