@@ -81,7 +81,7 @@ section = pp.controls([SECTION])["section"]
 # ---------------------------------------------------------------- polynomial fit
 def polyfit_section() -> None:
     st.subheader("Polynomial fit: under- and overfitting")
-    p = pp.controls(POLY, columns=5, scope="polyfit")
+    p = pp.controls(POLY, columns=3, scope="polyfit")
     t, y = polyfit_problem(10, p["noise"], p["seed"])
     tf = np.linspace(0, 1, 400)
     truth = np.sin(np.pi * tf**2)
@@ -127,7 +127,7 @@ coef = lstsq.solve(vandermonde(t, {p['degree']}), y, method={p['method']!r}, alp
 # ---------------------------------------------------------------- SD vs CG
 def iterative_section() -> None:
     st.subheader("Steepest descent vs conjugate gradients on the 3x2 exercise")
-    p = pp.controls(ITER, columns=5, scope="iterative")
+    p = pp.controls(ITER, columns=3, scope="iterative")
     A, b, x_true = exercise_3x2(p["a"], p["noise"], p["seed"])
     x_star = lstsq.solve(A, b, "svd")
     H = A.T @ A
@@ -228,7 +228,7 @@ def _deblur(noise: float, width: float, seed: int):
 
 def deblur_section() -> None:
     st.subheader("An ill-posed problem: deblurring")
-    p = pp.controls(DEBLUR, columns=5, scope="deblur")
+    p = pp.controls(DEBLUR, columns=3, scope="deblur")
     A, b, x_true, U, s, Vt = _deblur(p["noise"], p["width"], p["seed"])
     tt = (np.arange(128) + 0.5) / 128
     x_tik = lstsq.tikhonov_svd(U, s, Vt, b, p["alpha"])
@@ -328,7 +328,7 @@ def _digits():
 
 def digits_section() -> None:
     st.subheader("One-hot regression on digits")
-    p = pp.controls(DIGITS, columns=4, scope="digits")
+    p = pp.controls(DIGITS, columns=2, scope="digits")
     X, y = _digits()
     perm = np.random.default_rng(p["seed"]).permutation(y.size)
     tr, te = perm[: p["n_train"]], perm[p["n_train"]:]

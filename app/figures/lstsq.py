@@ -124,18 +124,24 @@ def conditioning_figure(cond: np.ndarray, errors: Mapping[str, np.ndarray], *, h
 
 
 def weight_images_figure(W: np.ndarray, *, shape: tuple[int, int] = (8, 8), titles: Sequence[str] | None = None,
-                         height: int = 260) -> go.Figure:
-    """The columns of W (one per class) as images, side by side, on a shared diverging colour scale."""
+                         height: int = 230) -> go.Figure:
+    """The columns of W (one per class) as images side by side (one tiled heatmap, shared diverging scale)."""
+    h, w = shape
     k = W.shape[1]
     titles = list(titles) if titles is not None else [str(j) for j in range(k)]
-    fig = make_subplots(rows=1, cols=k, subplot_titles=titles, horizontal_spacing=0.01)
-    vmax = float(np.abs(W).max()) or 1.0
+    gap = 1
+    mosaic = np.full((h, k * (w + gap) - gap), np.nan)
     for j in range(k):
-        fig.add_trace(go.Heatmap(z=W[:, j].reshape(shape)[::-1], colorscale=DIVERGING, zmin=-vmax, zmax=vmax,
-                                 showscale=(j == k - 1), hovertemplate="%{z:.3f}<extra></extra>"), row=1, col=j + 1)
-    fig.update_xaxes(visible=False)
-    for j in range(k):
-        fig.update_yaxes(visible=False, scaleanchor=f"x{j + 1 if j else ''}", scaleratio=1, row=1, col=j + 1)
-    fig.update_layout(template="numdl", height=height, margin=dict(l=10, r=10, t=40, b=10),
-                      title=dict(text="Weights per class (8x8 images)", x=0.01))
+        mosaic[:, j * (w + gap): j * (w + gap) + w] = W[:, j].reshape(shape)
+    vmax = float(np.nanmax(np.abs(mosaic))) or 1.0
+    fig = go.Figure(go.Heatmap(z=mosaic[::-1], colorscale=DIVERGING, zmin=-vmax, zmax=vmax, hoverongaps=False,
+                               hovertemplate="%{z:.3f}<extra></extra>", colorbar=dict(thickness=12)))
+    fig.update_layout(
+        template="numdl", height=height, margin=dict(l=10, r=10, t=60, b=10),
+        title=dict(text="Weights per class (8x8 images)", x=0.01),
+        xaxis=dict(visible=False, constrain="domain"),
+        yaxis=dict(visible=False, scaleanchor="x", scaleratio=1),
+        annotations=[dict(x=j * (w + gap) + (w - 1) / 2, y=h - 0.3, yanchor="bottom", text=titles[j], showarrow=False,
+                          xref="x", yref="y", font=dict(size=14)) for j in range(k)],
+    )
     return fig

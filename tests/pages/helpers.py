@@ -10,9 +10,31 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 PAGES = sorted((ROOT / "pages").glob("*.py"))
 
 
+_COMPONENTS = []
+
+
+def _share_components(at: AppTest) -> AppTest:
+    """Reuse one scan of installed Streamlit components across AppTests (the scan costs ~0.5 s per AppTest).
+
+    Relies on AppTest's private ``_bidi_component_manager`` (streamlit is pinned in requirements.txt); if it
+    is not there, nothing is shared and tests are only slower.
+    """
+    if hasattr(at, "_bidi_component_manager"):
+        if _COMPONENTS:
+            at._bidi_component_manager = _COMPONENTS[0]
+        else:
+            from streamlit.components.v2.component_manager import BidiComponentManager
+
+            manager = BidiComponentManager()
+            manager.discover_and_register_components(start_file_watching=False)
+            _COMPONENTS.append(manager)
+            at._bidi_component_manager = manager
+    return at
+
+
 def page(name: str, query: dict | None = None, timeout: float = 60) -> AppTest:
     """An AppTest of ``pages/<name>`` (not yet run), with optional URL query parameters."""
-    at = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=timeout)
+    at = _share_components(AppTest.from_file(str(ROOT / "pages" / name), default_timeout=timeout))
     for k, v in (query or {}).items():
         at.query_params[k] = v
     return at
@@ -20,7 +42,7 @@ def page(name: str, query: dict | None = None, timeout: float = 60) -> AppTest:
 
 def app(timeout: float = 60) -> AppTest:
     """An AppTest of the whole app (navigation + Home)."""
-    return AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=timeout)
+    return _share_components(AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=timeout))
 
 
 def texts(elements) -> list[str]:
