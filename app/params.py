@@ -166,6 +166,8 @@ class PageParams:
                 st.session_state[k] = self._initial(p)
             out[p.name] = self._widget(where, p, k)
             self.declared[p.name] = p
+        # The specs of this run's controls, for tests that try every corner of a page (tests/pages/test_fuzz.py).
+        st.session_state[f"_declared.{self.key}"] = dict(self.declared)
         self.values.update(out)
         return out
 
