@@ -77,6 +77,7 @@ __all__ = [
     "semi_supervised",
     "toy_graph",
     "two_cluster_lambda2",
+    "adjusted_rand_index",
 ]
 
 LAPLACIANS = ("unnormalized", "sym", "rw")
@@ -340,7 +341,7 @@ def _sign_flip(V: np.ndarray) -> np.ndarray:
 
 
 def smallest_eigenpairs(
-    A: Any, k: int, *, solver: str = "dense", seed: int = 0, tol: float = 0.0
+    A: Any, k: int, *, solver: str = "dense", seed: int = 0, tol: float = 0.0, maxiter: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""The ``k`` smallest eigenpairs :math:`A v = \lambda v` of a symmetric matrix ``A``.
 
@@ -362,6 +363,11 @@ def smallest_eigenpairs(
         Seed of the Lanczos start vector (results are deterministic for a given seed).
     tol : float
         Relative accuracy asked of ``eigsh`` (0 = machine precision).
+    maxiter : int, optional
+        Maximum number of Arnoldi update iterations (restarts) of ``eigsh`` (default: scipy's ``10 n``).
+        A tight cluster of many (near-)zero eigenvalues, e.g. a graph that is numerically disconnected into
+        many pieces, can make Lanczos fail to converge; a cap turns that slow failure into a quick
+        ``scipy.sparse.linalg.ArpackNoConvergence``. Ignored by ``"dense"``.
 
     Returns
     -------
@@ -392,15 +398,17 @@ def smallest_eigenpairs(
             A = sp.csc_matrix(A)
             lu = spla.splu(sp.csc_matrix(A - _LANCZOS_SHIFT * sp.eye(n, format="csc")), permc_spec="MMD_AT_PLUS_A")
             opinv = spla.LinearOperator((n, n), matvec=lu.solve, dtype=np.float64)
-            vals, vecs = spla.eigsh(A, k=k, sigma=_LANCZOS_SHIFT, which="LM", v0=v0, tol=float(tol), OPinv=opinv)
+            vals, vecs = spla.eigsh(A, k=k, sigma=_LANCZOS_SHIFT, which="LM", v0=v0, tol=float(tol), OPinv=opinv,
+                                    maxiter=maxiter)
         else:
-            vals, vecs = spla.eigsh(A, k=k, sigma=_LANCZOS_SHIFT, which="LM", v0=v0, tol=float(tol))
+            vals, vecs = spla.eigsh(A, k=k, sigma=_LANCZOS_SHIFT, which="LM", v0=v0, tol=float(tol), maxiter=maxiter)
     order = np.argsort(vals)
     return np.asarray(vals[order], dtype=np.float64), _sign_flip(np.asarray(vecs[:, order], dtype=np.float64))
 
 
 def laplacian_eigenpairs(
-    W: Any, k: int, *, kind: str = "sym", solver: str = "dense", seed: int = 0, tol: float = 0.0
+    W: Any, k: int, *, kind: str = "sym", solver: str = "dense", seed: int = 0, tol: float = 0.0,
+    maxiter: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""The ``k`` smallest eigenvalues and eigenvectors of the graph Laplacian of ``W``.
 
@@ -420,7 +428,7 @@ def laplacian_eigenpairs(
     kind : {"unnormalized", "sym", "rw"}
         The Laplacian (see :func:`graph_laplacian`).
     solver : {"dense", "lanczos"}
-        See :func:`smallest_eigenpairs`.
+        See :func:`smallest_eigenpairs` (also for ``tol`` and ``maxiter``).
 
     Returns
     -------
@@ -429,10 +437,10 @@ def laplacian_eigenpairs(
     """
     kind = _check_kind(kind)
     if kind != "rw":
-        return smallest_eigenpairs(graph_laplacian(W, kind), k, solver=solver, seed=seed, tol=tol)
+        return smallest_eigenpairs(graph_laplacian(W, kind), k, solver=solver, seed=seed, tol=tol, maxiter=maxiter)
     W = _check_weights(W)
     d = degrees(W)
-    vals, V = smallest_eigenpairs(graph_laplacian(W, "sym"), k, solver=solver, seed=seed, tol=tol)
+    vals, V = smallest_eigenpairs(graph_laplacian(W, "sym"), k, solver=solver, seed=seed, tol=tol, maxiter=maxiter)
     scale = np.where(d > 0, _inv_sqrt(d), 1.0)
     U = scale[:, None] * V
     U /= np.linalg.norm(U, axis=0, keepdims=True)
@@ -814,3 +822,48 @@ def two_cluster_lambda2(
         lam, _ = laplacian_eigenpairs(W, 2, kind="sym", solver=solver, seed=seed)
         out[key] = float(lam[1])
     return out
+
+
+# ----------------------------------------------------------------------------------------------------
+# comparing clusterings
+# ----------------------------------------------------------------------------------------------------
+def adjusted_rand_index(labels_true: Any, labels_pred: Any) -> float:
+    r"""Adjusted Rand index of two partitions of the same ``n`` points (Hubert and Arabie 1985).
+
+    With the contingency table :math:`n_{ij}` (points in class ``i`` of ``labels_true`` and cluster ``j``
+    of ``labels_pred``), row sums :math:`a_i` and column sums :math:`b_j`,
+
+    .. math::
+        \mathrm{ARI} = rac{\sum_{ij}inom{n_{ij}}{2} - E}{	frac12ig(\sum_iinom{a_i}{2}
+        + \sum_jinom{b_j}{2}ig) - E}, \qquad
+        E = rac{\sum_iinom{a_i}{2}\sum_jinom{b_j}{2}}{inom{n}{2}} .
+
+    1 for identical partitions (whatever the cluster numbers), about 0 for a random assignment, negative
+    when worse than chance. When the denominator vanishes (both partitions a single cluster, or both all
+    singletons) the partitions are identical and the index is 1, as in scikit-learn's
+    ``adjusted_rand_score``.
+
+    Reference: L. Hubert and P. Arabie, "Comparing partitions", Journal of Classification 2 (1985) 193-218.
+    """
+    a = np.asarray(labels_true).ravel()
+    b = np.asarray(labels_pred).ravel()
+    if a.size != b.size:
+        raise ValueError(f"labels_true and labels_pred must have the same length, got {a.size} and {b.size}")
+    n = a.size
+    if n < 2:
+        return 1.0
+    _, ai = np.unique(a, return_inverse=True)
+    _, bi = np.unique(b, return_inverse=True)
+    table = np.zeros((ai.max() + 1, bi.max() + 1))
+    np.add.at(table, (ai, bi), 1.0)
+
+    def pairs(m: np.ndarray) -> float:
+        return float(np.sum(m * (m - 1.0)) / 2.0)
+
+    index = pairs(table)
+    rows, cols = pairs(table.sum(axis=1)), pairs(table.sum(axis=0))
+    expected = rows * cols / (n * (n - 1.0) / 2.0)
+    maximum = 0.5 * (rows + cols)
+    if maximum == expected:
+        return 1.0
+    return float((index - expected) / (maximum - expected))

@@ -361,3 +361,42 @@ def test_semi_supervised_rejects_unlabelled_component():
         S.semi_supervised(L, [0], [0], 3, 0.0)
     with pytest.raises(ValueError, match="labels"):
         S.semi_supervised(L, [0], [5], 3, 1.0)
+
+
+# ---------------------------------------------------------------------------------------------- ARI
+def test_adjusted_rand_index_matches_scikit_learn():
+    rng = np.random.default_rng(0)
+    for trial in range(30):
+        n = int(rng.integers(2, 60))
+        a = rng.integers(0, int(rng.integers(1, 6)), n)
+        b = rng.integers(0, int(rng.integers(1, 6)), n)
+        assert S.adjusted_rand_index(a, b) == pytest.approx(adjusted_rand_score(a, b), abs=1e-12)
+    a = rng.integers(0, 3, 200)
+    assert S.adjusted_rand_index(a, (a + 1) % 3) == pytest.approx(1.0)  # cluster numbers do not matter
+    assert S.adjusted_rand_index(a, np.where(a == 0, 7, a)) == pytest.approx(1.0)
+    # special cases where the denominator vanishes
+    for x, y in [([0, 0, 0], [1, 1, 1]), ([0, 1, 2], [2, 0, 1]), ([5], [3])]:
+        assert S.adjusted_rand_index(x, y) == pytest.approx(adjusted_rand_score(x, y))
+    X, y = make_dataset("circles", 300, noise=0.05, seed=0)
+    lab = S.kmeans(X, 2, seed=0)
+    assert S.adjusted_rand_index(y, lab) == pytest.approx(adjusted_rand_score(y, lab), abs=1e-12)
+    with pytest.raises(ValueError, match="same length"):
+        S.adjusted_rand_index([0, 1], [0])
+
+
+def test_lanczos_maxiter_caps_a_hopeless_run():
+    from scipy.sparse.linalg import ArpackNoConvergence
+
+    X, _ = make_dataset("moons", 300, noise=0.1, seed=0)
+    # sigma = 0.01: the graph is numerically disconnected into many pieces, a cluster of > 20 zero eigenvalues
+    W = S.similarity_matrix(X, sigma=0.01)
+    lam, _ = S.laplacian_eigenpairs(W, 20, kind="sym", solver="dense")
+    assert S.n_zero_eigenvalues(lam) == 20
+    with pytest.raises(ArpackNoConvergence):
+        S.laplacian_eigenpairs(W, 20, kind="sym", solver="lanczos", maxiter=20)
+    # a well-separated spectrum converges within a few restarts, and maxiter does not change the result
+    W = S.similarity_matrix(X, sigma=0.3, n_neighbors=10)
+    for kind in S.LAPLACIANS:
+        dense, _ = S.laplacian_eigenpairs(W, 20, kind=kind, solver="dense")
+        lanczos, _ = S.laplacian_eigenpairs(W, 20, kind=kind, solver="lanczos", maxiter=20)
+        np.testing.assert_allclose(lanczos, dense, atol=1e-10)
