@@ -190,3 +190,50 @@ def test_solver_timing_figure():
         F.solver_timing_figure(["a"], [1.0, 2.0])
     with pytest.raises(ValueError, match="non-negative"):
         F.solver_timing_figure(["a"], [-1.0])
+
+
+def test_lambda2_figure():
+    names = ["disconnected kNN", "connected kNN", "fully connected"]
+    fig = F.lambda2_figure(names, [-3e-19, 1.0e-2, 0.405], [1e-15, 8.7e-3, 0.40])
+    course, computed = fig.data
+    assert course.name == "course" and computed.name == "computed"
+    assert fig.layout.yaxis.type == "log" and fig.layout.barmode == "group"
+    # the round-off value is drawn at the floor and labelled as zero; the others at |lambda_2|
+    np.testing.assert_allclose(computed.y, [F.LAMBDA2_FLOOR, 1.0e-2, 0.405])
+    assert computed.text[0].startswith("≈ 0") and computed.text[2] == "0.41"
+    np.testing.assert_allclose(course.y, [1e-15, 8.7e-3, 0.40])
+    only = F.lambda2_figure(names, [0.0, 1e-2, 0.4])
+    assert len(only.data) == 1 and only.data[0].y[0] == F.LAMBDA2_FLOOR
+    roundoff = F.lambda2_figure(names, [-1.6e-16, 1e-2, 0.4])  # a round-off lambda_2 shows its size, 1e-16
+    assert roundoff.data[0].y[0] == pytest.approx(1.6e-16) and roundoff.data[0].text[0] == "-1.6e-16"
+    with pytest.raises(ValueError, match="same length"):
+        F.lambda2_figure(names, [1.0])
+    with pytest.raises(ValueError, match="one value per graph"):
+        F.lambda2_figure(names, [0.0, 1e-2, 0.4], [1.0])
+    with pytest.raises(ValueError, match="finite"):
+        F.lambda2_figure(names, [np.nan, 1e-2, 0.4])
+
+
+def test_graph_figure_from_edges_matches_graph_figure():
+    X, _ = make_dataset("moons", 120, noise=0.05, seed=0)
+    W = S.similarity_matrix(X, sigma=0.3, n_neighbors=6)
+    u = S.fiedler_vector(W)[1]
+    ref = F.graph_figure(X, W, values=u, value_name="u₂")
+    fig = F.graph_figure_from_edges(X, F.graph_edges(W), values=u, value_name="u₂")
+    assert [t.type for t in fig.data] == [t.type for t in ref.data]
+    assert fig.data[0].name == ref.data[0].name == f"edges ({W.nnz // 2})"
+    # the same segments; NaN (not None) separates them
+    x, y = np.asarray(fig.data[0].x, dtype=float), np.asarray(fig.data[0].y, dtype=float)
+    assert np.all(np.isnan(x[2::3])) and np.all(np.isnan(y[2::3]))
+    xr = np.array([np.nan if v is None else v for v in ref.data[0].x], dtype=float)
+    np.testing.assert_array_equal(x, xr)
+    np.testing.assert_array_equal(fig.data[1].marker.color, ref.data[1].marker.color)
+    # a subsample names the total
+    sub = F.graph_edges(W, max_edges=50)
+    fig = F.graph_figure_from_edges(X, sub, labels=np.zeros(120, dtype=int))
+    assert fig.data[0].name == f"edges (50 of {W.nnz // 2})" and len(fig.data[0].x) == 150
+    assert fig.data[1].name == "cluster 0"
+    empty = F.graph_figure_from_edges(X, (np.array([], int), np.array([], int), np.array([]), 0))
+    assert empty.data[0].name == "edges (0)" and len(empty.data[0].x) == 0
+    with pytest.raises(ValueError, match="node indices"):
+        F.graph_figure_from_edges(X, (np.array([0]), np.array([500]), np.array([1.0]), 1))
