@@ -57,7 +57,7 @@ OPT = [
     Param("cg_maxiter", "Max CG iterations", "int", 20, lo=1, hi=100,
           help="1 CG iteration = steepest descent with the step of the quadratic model."),
     Param("show", "Show", "choice", "both", options=("both", "gd", "ncg"),
-          labels={"both": "both", "gd": "GD", "ncg": "Newton-CG"}, widget="segmented",
+          labels={"both": "both", "gd": "GD", "ncg": "NCG"}, widget="segmented",
           help="Which optimizer's decision regions (or weights, for digits) to draw."),
 ]
 LOSSES = [
@@ -266,7 +266,7 @@ def train_section() -> None:
 
     # ---------------------------------------------------------------- checks
     st.subheader("Checks")
-    name = NCG if (p["show"] != "gd" or run.series[GD].status == "diverged") else GD
+    name = NCG if (p["show"] == "ncg" or run.series[GD].status == "diverged") else GD
     s = run.series[name]
     x = s.last.x
     st.markdown(f"**Taylor test** of the softmax objective at the current {name} iterate (iteration {s.iteration}; "
@@ -274,10 +274,13 @@ def train_section() -> None:
     if np.all(np.isfinite(x)):
         res = derivative_check(obj.value_and_grad, x, hess_vec=obj.hess_vec, seed=p["seed"], n=12)
         taylor_panel(res, key="lc.taylor", what="gradient and Hessian")
+        if s.last.grad_norm < 1e-6:
+            st.caption("This iterate is (nearly) a minimizer, ∇f ≈ 0: E0 itself then decays like h² and coincides "
+                       "with E1. Show GD, or test before convergence, to see E0 = O(h).")
 
     c_over, c_inv, c_sk = st.columns(3)
     with c_over:
-        st.markdown("**No overflow at ‖W‖ = 10⁴**")
+        st.markdown("**No overflow at max |Wᵢⱼ| = 10⁴**")
         W, b = obj.unpack(x if np.all(np.isfinite(x)) else theta0)
         if not np.any(W):
             W = np.sign(np.random.default_rng(p["seed"]).standard_normal(W.shape))
@@ -335,10 +338,10 @@ def train_section() -> None:
         Experiment("Linear vs quadratic convergence",
                    "On blobs with a fixed step t = 1 (just under 2/L), press Play. How many iterations does each "
                    "method need to bring ‖∇f‖ below 10⁻⁶?",
-                   "Newton-CG needs about 8-10 iterations and the loss gap plunges ever faster (the number of "
-                   "correct digits roughly doubles per step). GD is a straight line on the log scale (linear "
-                   "convergence): after the same number of iterations it is still far away and needs thousands. "
-                   "Each Newton iteration costs up to 20 Hessian-vector products, but it still wins by far.",
+                   "Newton-CG: 7 iterations (converged at 8), and the loss gap plunges ever faster: the number of "
+                   "correct digits roughly doubles per step. GD is a straight line on the log scale (linear "
+                   "convergence): after 8 iterations its gradient is still about 0.1, and it needs about 740 "
+                   "iterations to reach 10⁻⁶. Newton-CG used 27 Hessian-vector products in total: it wins by far.",
                    {"data": "blobs", "features": "linear", "alpha": 1e-3, "gd": "fixed", "step": 1.0,
                     "cg_tol": 0.1, "cg_maxiter": 20, "speed": 5}),
         Experiment("A linear classifier cannot draw an ellipse",
@@ -404,7 +407,7 @@ def losses_section() -> None:
                 r"$\frac1n\sum_i -y_i\log\sigma(z_i) - (1 - y_i)\log(1 - \sigma(z_i))$.")
     p = pp.controls(LOSSES, columns=4, scope="losses")
     w, sq, ce = _landscape(p["data"], p["noise"], p["w_max"], p["seed"])
-    show(loss_contours_figure(w, w, sq, ce, title="Loss over (w₁, w₂)"), "lc.contours")
+    show(loss_contours_figure(w, w, sq, ce), "lc.contours")
     d_sq, d_ce = _min_second_difference(sq), _min_second_difference(ce)
     c1, c2 = st.columns(2)
     c1.metric("smallest second difference, squared loss", f"{d_sq:.2e}",
@@ -449,8 +452,9 @@ def coding_section() -> None:
          "lc.coding", c1)
     table = {"symbol": list(ex.symbols), "p": [f"{v:g}" for v in ex.p]}
     for name, (q, ws, _) in ex.codes.items():
-        table[name] = [f"{w_} (q={qi:g})" for w_, qi in zip(ws, q)]
+        table[name] = list(ws)
     c2.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    c2.caption("Codewords of each code; a codeword of length ℓ is ideal for the probability q = 2^(−ℓ).")
     c2.markdown(f"optimal: **{ex.bits['optimal']:g}** bits = H(p); uniform: **{ex.bits['uniform']:g}**; "
                 f"mismatched (another source's code): **{ex.bits['mismatched']:g}** = H(p) + KL(p‖q).")
 
