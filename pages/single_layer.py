@@ -94,11 +94,13 @@ SURFACE = [
     Param("center", "Centre of the picture", "choice", "trained", options=("initial", "trained"),
           labels={"initial": "initial θ₀", "trained": "trained θ"}, widget="segmented"),
     Param("trainer", "Trained by", "choice", "newton", options=("newton", "sgd"),
-          labels={"newton": "Newton-CG", "sgd": "SGD (η 0.05, μ 0.9, batch 32)"}),
+          labels={"newton": "Newton-CG", "sgd": "SGD (μ 0.9, batch 32)"},
+          help="SGD: η = min(0.05, 1.9/L) with L the curvature of the loss in the output weights at θ₀."),
     Param("iters", "Training iterations (SGD: epochs)", "int", 30, lo=1, hi=200),
     Param("span", "Span of the grid", "choice", 1.0, options=(0.1, 0.25, 0.5, 1.0, 2.0)),
     Param("normalize", "Directions", "choice", "filter", options=("filter", "unit"),
-          labels={"filter": "filter-normalized (Li et al.)", "unit": "unit length"}, widget="segmented"),
+          labels={"filter": "filter-normalized", "unit": "unit length"}, widget="segmented",
+          help="Filter-normalized (Li et al. 2018): each neuron's part of d scaled to that neuron's size in θ."),
     Param("log", "Colour by log₁₀(loss)", "bool", False),
     SEED,
 ]
@@ -119,7 +121,8 @@ VARPRO = [
     _act_param(),
     Param("alpha", "Tikhonov α", "choice", 1e-3, options=ALPHAS, labels=ALPHA_LABELS),
     Param("inner", "Inner solve for W", "choice", "cg", options=("direct", "cg"),
-          labels={"direct": "direct (SVD, exact)", "cg": "CG, fixed iterations"}, widget="segmented"),
+          labels={"direct": "direct (SVD)", "cg": "CG"}, widget="segmented",
+          help="Direct: the exact inner solution by an SVD. CG: a fixed number of CG iterations from W = 0."),
     Param("inner_iters", "Inner CG iterations", "int", 2, lo=1, hi=100),
     SEED,
 ]
@@ -250,20 +253,25 @@ def elm_section() -> None:
          "sl.fig.elm.width", c2)
     s = svals[p["activation"]]
     cond = s[0] / s[-1] if s[-1] > 0 else float("inf")
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("training accuracy", _fmt_acc(acc_tr))
-    m2.metric("validation accuracy", _fmt_acc(acc_va), help=f"{yv.size} validation points")
-    m3.metric("cond(Z)", f"{cond:.2g}", help="σ₁/σₘ of the feature matrix for the chosen activation")
-    m4.metric("dead ReLU neurons", f"{dead} of {p['width']}",
-              help="Neurons whose hyperplane xᵀk + b = 0 misses every training point on the active side: "
-                   "the ReLU feature is identically 0 (a zero singular value).")
-    st.caption("ELM validation accuracy by width: " + ", ".join(
-        f"m = {w}: {100 * a:.1f}%" for w, a in zip(widths, va)) + ".")
+    c3, c4 = st.columns(2)
     if grid is not None:
-        show(decision_map_figure(*grid, X, y, n_classes=_n_classes(y, yv),
-                                 title=f"ELM decision map, width {p['width']}"), "sl.fig.elm.map")
+        show(decision_map_figure(*grid, X, y, n_classes=_n_classes(y, yv), height=400,
+                                 title=f"ELM decision map, width {p['width']}"), "sl.fig.elm.map", c3)
     else:
-        st.caption("Digits have 64 features: no 2-D decision map.")
+        c3.info("Digits have 64 features: no 2-D decision map.")
+    with c4:
+        m1, m2 = st.columns(2)
+        m1.metric("training accuracy", _fmt_acc(acc_tr))
+        m2.metric("validation accuracy", _fmt_acc(acc_va), help=f"{yv.size} validation points")
+        m3, m4 = st.columns(2)
+        m3.metric("cond(Z)", f"{cond:.2g}", help="σ₁/σₘ of the feature matrix for the chosen activation")
+        m4.metric("dead ReLU neurons", f"{dead} of {p['width']}",
+                  help="Neurons whose hyperplane xᵀk + b = 0 leaves every training point on the inactive side: "
+                       "the ReLU feature is identically 0 (a zero singular value).")
+        st.caption("ELM validation accuracy by width: " + ", ".join(
+            f"m = {w}: {100 * a:.1f}%" for w, a in zip(widths, va)) + ".")
+        st.caption("Only W and c are trained (one linear least-squares solve); K and b stay random. The output "
+                   "solve is as ill-conditioned as cond(Z) (with α = 0).")
     try_this([
         Experiment("Dead ReLU neurons", "Compare the singular values of the three activations at width 200. "
                    "Which curve drops to round-off, and why?",
@@ -480,10 +488,12 @@ def _surface(data, n_train, activation, width, loss, center, trainer, iters, spa
     with np.errstate(all="ignore"):
         if trainer == "newton":
             gen = newton_cg(M, th0, cg_maxiter=10)
-        else:
-            gen = sgd(M, th0, lr=0.05, batch_size=32, momentum=0.9, seed=seed)
+        else:  # half the heavy-ball stability limit 2(1 + mu)/L of the output layer, at most 0.05
+            gen = sgd(M, th0, lr=min(0.05, 1.9 / _output_curvature(M, th0)), batch_size=32, momentum=0.9, seed=seed)
         steps = []
         for s in gen:
+            if not (np.isfinite(s.loss) and np.all(np.isfinite(s.x))):
+                break  # diverged: keep the path up to the last finite iterate
             steps.append(s)
             if s.iteration >= iters or s.info.get("diverged"):
                 break
@@ -493,13 +503,14 @@ def _surface(data, n_train, activation, width, loss, center, trainer, iters, spa
     d1, d2 = sl.surface_directions(M, theta, seed=seed, normalize=normalize)
     pa, pb = sl.project_onto_plane(path, theta, d1, d2)
     acc = M.accuracy(path[-1])
-    return a, b, V, pa, pb, float(steps[-1].loss), float(steps[0].loss), acc
+    lr = steps[-1].info.get("lr")
+    return a, b, V, pa, pb, float(steps[-1].loss), float(steps[0].loss), acc, int(steps[-1].iteration), lr
 
 
 def surface_section() -> None:
     st.subheader("The loss along two random directions")
     p = pp.controls(SURFACE, columns=4, scope="surface")
-    a, b, V, pa, pb, f_end, f_start, acc = _surface(p["data"], p["n_train"], p["activation"], p["width"], p["loss"],
+    a, b, V, pa, pb, f_end, f_start, acc, done, lr = _surface(p["data"], p["n_train"], p["activation"], p["width"], p["loss"],
                                                     p["center"], p["trainer"], p["iters"], p["span"], p["normalize"],
                                                     p["seed"])
     c1, c2 = st.columns([3, 2])
@@ -518,9 +529,13 @@ def surface_section() -> None:
         st.metric("grid points with negative curvature along d₁", f"{100 * neg:.0f}%",
                   help="Second differences f(α−h) − 2f(α) + f(α+h) < 0: impossible for a convex function.")
         st.metric("local minima on the grid", f"{n_min}")
-        st.caption(f"Training ({'Newton-CG' if p['trainer'] == 'newton' else 'SGD'}, {p['iters']} iterations): loss "
-                   f"{f_start:.4g} → {f_end:.4g}, training accuracy {_fmt_acc(acc)}. The white path is the training "
-                   "path projected onto the plane: random directions are nearly orthogonal to it, so it looks short.")
+        how = "Newton-CG" if p["trainer"] == "newton" else f"SGD with η = {lr:.3g}"
+        st.caption(f"Training ({how}, {done} iterations): loss {f_start:.4g} → {f_end:.4g}, training accuracy "
+                   f"{_fmt_acc(acc)}. The white path is the training path projected onto the plane: random directions "
+                   "are nearly orthogonal to it, so it looks short.")
+    if done < p["iters"]:
+        st.warning(f"Training stopped after {done} of {p['iters']} iterations (it converged, stalled or diverged); "
+                   "the picture uses the last finite iterate.")
     if neg > 0:
         st.info(f"Not convex: along direction d₁ the loss bends downwards at {100 * neg:.0f}% of the grid points. "
                 "A convex function restricted to a plane would be convex there too.")

@@ -311,7 +311,7 @@ def inner_solve_figure(
         fig.add_trace(go.Scatter(x=it, y=_positive(io), mode="lines+markers", name="inner optimality (right axis)",
                                  yaxis="y2", line=dict(color=color(2), width=1.5, dash="dot"), marker=dict(size=5)))
         fig.update_layout(yaxis2=dict(title="‖∇_W f‖ / ‖∇_W f(W=0)‖", type="log", overlaying="y", side="right",
-                                      showgrid=False, exponentformat="power"))
+                                      showgrid=False, exponentformat="power", dtick=4))
         fig.update_layout(margin=dict(r=70))
     if current is not None:
         fig.add_vline(x=float(current), line=dict(color=BLACK, width=1, dash="dot"))
