@@ -83,6 +83,13 @@ def parse_value(p: Param, raw: str) -> tuple[Any, str | None]:
         for o in p.options:
             if str(o) == raw:
                 return o, None
+        try:  # numeric options: "0.01", "1e-2" and "0.010" all mean 0.01
+            num = float(raw)
+            for o in p.options:
+                if isinstance(o, (int, float)) and not isinstance(o, bool) and math.isclose(float(o), num, rel_tol=1e-9):
+                    return o, None
+        except ValueError:
+            pass
         valid = ", ".join(str(o) for o in p.options)
         return None, f"`{p.name}={raw}` is not one of {valid}: ignored."
     try:
@@ -187,10 +194,13 @@ class PageParams:
             return p.default if v is None else v
         return where.selectbox(p.label, list(p.options), key=k, help=p.help, format_func=_fmt(p))
 
-    def apply(self, settings: dict[str, Any]) -> None:
-        """Set widgets to ``settings`` (for "Try this" buttons; call from an ``on_click`` callback)."""
+    def apply(self, settings: dict[str, Any], scope: str | None = None) -> None:
+        """Set widgets to ``settings`` (for "Try this" buttons; call from an ``on_click`` callback).
+
+        ``scope`` names the group of a control that is not on screen yet (e.g. another section's).
+        """
         for name, value in settings.items():
-            st.session_state[self.wkey(name)] = value
+            st.session_state[self.wkey(name, scope)] = value
 
     def reset(self, params: Iterable[Param]) -> None:
         """Put the given controls back to their defaults (call from an ``on_click`` callback)."""
