@@ -60,7 +60,7 @@ def presentation_toggle() -> bool:
 def show(fig: go.Figure, key: str, container: Any = None) -> None:
     """Display a figure (with projector styling in presentation mode)."""
     if presenting():
-        fig = _present_fig(fig)
+        fig = _present_fig(go.Figure(fig))  # a copy: the caller's (possibly cached) figure stays as it was
     (container or st).plotly_chart(fig, key=key, config={"displaylogo": False, "responsive": True})
 
 

@@ -156,14 +156,20 @@ class PageParams:
         return p.default
 
     def controls(self, params: Sequence[Param], container: Any = None, *, columns: int = 1,
-                 scope: str | None = None) -> dict[str, Any]:
+                 scope: str | None = None, widths: Sequence[float] | None = None,
+                 disabled: Iterable[str] = ()) -> dict[str, Any]:
         """Draw the widgets of ``params`` (in ``columns`` columns of ``container``) and return their values.
 
         ``scope`` separates the widget keys of groups that reuse a name with another meaning (e.g. the
-        sections of a page); the URL name stays ``Param.name``.
+        sections of a page); the URL name stays ``Param.name``. ``widths`` gives relative column widths
+        (one per column; segmented controls need room); ``disabled`` names controls shown greyed out
+        because they do not apply to the current choice (their value is still returned and kept in the URL).
         """
         box = container if container is not None else st
-        cols = box.columns(columns) if columns > 1 else [box] * 1
+        if widths is not None:
+            columns = len(widths)
+        cols = box.columns(list(widths) if widths is not None else columns) if columns > 1 else [box]
+        off = set(disabled)
         out: dict[str, Any] = {}
         for i, p in enumerate(params):
             where = cols[i % len(cols)]
@@ -171,28 +177,29 @@ class PageParams:
             k = self.wkey(p.name)
             if k not in st.session_state:
                 st.session_state[k] = self._initial(p)
-            out[p.name] = self._widget(where, p, k)
+            out[p.name] = self._widget(where, p, k, p.name in off)
             self.declared[p.name] = p
         # The specs of this run's controls, for tests that try every corner of a page (tests/pages/test_fuzz.py).
         st.session_state[f"_declared.{self.key}"] = dict(self.declared)
         self.values.update(out)
         return out
 
-    def _widget(self, where: Any, p: Param, k: str) -> Any:
+    def _widget(self, where: Any, p: Param, k: str, off: bool = False) -> Any:
+        common = dict(key=k, help=p.help, disabled=off)
         if p.kind == "int":
-            return int(where.slider(p.label, int(p.lo), int(p.hi), step=int(p.step or 1), key=k, help=p.help))
+            return int(where.slider(p.label, int(p.lo), int(p.hi), step=int(p.step or 1), **common))
         if p.kind == "float":
-            return float(where.slider(p.label, float(p.lo), float(p.hi), step=p.step, key=k, help=p.help, format=p.fmt))
+            return float(where.slider(p.label, float(p.lo), float(p.hi), step=p.step, format=p.fmt, **common))
         if p.kind == "log":
-            return float(where.select_slider(p.label, options=list(p.options), key=k, help=p.help, format_func=_fmt(p)))
+            return float(where.select_slider(p.label, options=list(p.options), format_func=_fmt(p), **common))
         if p.kind == "bool":
-            return bool(where.toggle(p.label, key=k, help=p.help))
+            return bool(where.toggle(p.label, **common))
         if p.widget == "radio":
-            return where.radio(p.label, list(p.options), key=k, help=p.help, format_func=_fmt(p), horizontal=True)
+            return where.radio(p.label, list(p.options), format_func=_fmt(p), horizontal=True, **common)
         if p.widget == "segmented":
-            v = where.segmented_control(p.label, list(p.options), key=k, help=p.help, format_func=_fmt(p), required=True)
+            v = where.segmented_control(p.label, list(p.options), format_func=_fmt(p), required=True, **common)
             return p.default if v is None else v
-        return where.selectbox(p.label, list(p.options), key=k, help=p.help, format_func=_fmt(p))
+        return where.selectbox(p.label, list(p.options), format_func=_fmt(p), **common)
 
     def apply(self, settings: dict[str, Any], scope: str | None = None) -> None:
         """Set widgets to ``settings`` (for "Try this" buttons; call from an ``on_click`` callback).
