@@ -83,6 +83,9 @@ TRAIN_TUNE = [
     Param("batch", "SGD batch size", "choice", 32, options=(0, 8, 16, 32, 64, 128, 256), labels={0: "full batch"}),
     Param("momentum", "SGD momentum μ", "float", 0.9, lo=0.0, hi=0.99, step=0.01),
     Param("cg_iters", "CG iterations per step (GN, VarPro, Newton)", "int", 20, lo=1, hi=50),
+    Param("sgd_epochs", "SGD epochs per step", "choice", 10, options=(1, 2, 5, 10, 20),
+          help="Every solver makes one step per iteration of the live run. One Gauss-Newton or VarPro step costs "
+               "about 40 passes over the data, one SGD epoch 2: several epochs per step keep the race fair in work."),
 ]
 SURFACE = [
     _data_param(("peaks", "ellipses")),
@@ -184,6 +187,18 @@ def _tracked(gen: Iterator[Step], cobj: CountingObjective | None, w0: float) -> 
                 return
         work = cobj.work if cobj is not None else float(s.info.get("work", 0.0))
         yield Step(s.iteration, s.x, s.loss, s.grad_norm, {**s.info, "work": w0 + work})
+
+
+def _every(gen: Iterator[Step], k: int) -> Iterator[Step]:
+    """Every k-th Step of ``gen`` (iteration 0, k, 2k, ...), plus a diverged or final one."""
+    last = None
+    for s in gen:
+        last = s
+        if s.iteration % k == 0 or s.info.get("diverged"):
+            last = None
+            yield s
+    if last is not None:
+        yield last
 
 
 def _work_so_far(run_key: str, name: str) -> float:
@@ -323,7 +338,7 @@ def train_section() -> None:
     st.markdown("**Solvers** (structural: switching one resets the run)")
     on = pp.controls(TRAIN_SOLVERS, columns=5, scope="train")
     st.markdown("**Tunables** (take effect mid-run, from the current weights)")
-    t = pp.controls(TRAIN_TUNE, columns=4, scope="train")
+    t = pp.controls(TRAIN_TUNE, columns=5, scope="train")
     map_options = tuple(SOLVERS)
     map_key = pp.controls([Param("map_solver", "Decision map and accuracy curves of", "choice", "varpro",
                                  options=map_options, labels=SOLVERS)], scope="train")["map_solver"]
@@ -354,7 +369,8 @@ def train_section() -> None:
             w0 = 0.0 if x0s is None else _work_so_far(run_key, name)
             cobj = None
             if key == "sgd":
-                gen = sgd(M, x0, lr=t["lr"], batch_size=t["batch"] or None, momentum=t["momentum"], seed=p["seed"])
+                gen = _every(sgd(M, x0, lr=t["lr"], batch_size=t["batch"] or None, momentum=t["momentum"],
+                                 seed=p["seed"]), t["sgd_epochs"])
             elif key == "gn":
                 gen = gauss_newton(M, x0, cg_maxiter=cg, damping=GN_DAMPING)
             elif key == "varpro":
@@ -378,10 +394,12 @@ def train_section() -> None:
         show(loss_vs_work_figure({n: (s.history["work"], s.history["loss"]) for n, s in ser.items()}, log_x=True,
                                  diverged={n: s.status == "diverged" for n, s in ser.items()},
                                  title="Training loss against work"), "sl.fig.train.work", c1)
-        show(convergence_figure({n: (s.history["iteration"], s.history["loss"]) for n, s in ser.items()},
-                                events=run.events, y_title="training loss",
-                                diverged={n: s.iteration for n, s in ser.items() if s.status == "diverged"},
-                                title="Training loss against iteration (SGD: epochs)"), "sl.fig.train.iter", c2)
+        fig = convergence_figure({n: (s.history["iteration"], s.history["loss"]) for n, s in ser.items()},
+                                 events=run.events, y_title="training loss",
+                                 diverged={n: s.iteration for n, s in ser.items() if s.status == "diverged"},
+                                 title="Training loss against iteration (SGD: epochs)")
+        fig.update_xaxes(type="log", title_text="iteration (log)")
+        show(fig, "sl.fig.train.iter", c2)
         c3, c4 = st.columns(2)
         sm = ser[map_name]
         if X.shape[1] == 2 and np.all(np.isfinite(sm.last.x)):
@@ -445,12 +463,14 @@ def train_section() -> None:
                    f"SGD diverges within an epoch (the kit reports the iteration): η is far beyond 2(1+μ)/L. "
                    "Lower η to 0.05 while it shows the message: the run restarts and converges.",
                    {"lr": 1.0, "speed": 5}),
-        Experiment("Work, not iterations", "Play with SGD, Gauss-Newton and VarPro at 5 iterations per frame. Which "
-                   "is ahead after 100 passes over the data, and which after 2000?",
-                   "Per pass, SGD makes the fastest early progress (one epoch = 2 passes). Gauss-Newton and VarPro "
-                   "spend ~40 passes per iteration but reach a much lower loss and higher accuracy; VarPro starts "
-                   "from the ELM of θ₀ (its iteration 0 is already good) and usually wins.",
-                   {"sgd": True, "gn": True, "varpro": True, "sd": True, "speed": 5}),
+        Experiment("Work, not iterations", "Play SGD, Gauss-Newton, VarPro and steepest descent at 5 iterations per "
+                   "frame for about 10 frames. In the loss-against-work plot, who is ahead after 100 and after 1000 "
+                   "passes over the data?",
+                   "After 100 passes: VarPro ≈ 0.13, SGD ≈ 0.15, Gauss-Newton ≈ 0.21, steepest descent ≈ 0.34. After "
+                   "1000: VarPro ≈ 0.08 (94% validation accuracy), SGD ≈ 0.10 and Gauss-Newton ≈ 0.11 (about 90%), "
+                   "steepest descent ≈ 0.2. Per pass, SGD's cheap noisy steps keep up with Gauss-Newton (one GN step "
+                   "costs ~40 passes); eliminating W wins: VarPro's iteration 0 is already the ELM of θ₀.",
+                   {"sgd": True, "gn": True, "varpro": True, "sd": True, "newton": False, "speed": 5}),
         Experiment("Mini-batch noise", "Compare batch size 8 and full batch with momentum 0 (change them mid-run).",
                    "Small batches make many cheap, noisy updates: fast at first, then the loss jitters at a level set "
                    "by η. Full batch is gradient descent: smooth but slow per pass.",
