@@ -280,9 +280,10 @@ def elm_section() -> None:
         m2.metric("validation accuracy", _fmt_acc(acc_va), help=f"{yv.size} validation points")
         m3, m4 = st.columns(2)
         m3.metric("cond(Z)", f"{cond:.2g}", help="σ₁/σₘ of the feature matrix for the chosen activation")
-        m4.metric("dead ReLU neurons", f"{dead} of {p['width']}",
+        m4.metric("dead neurons with ReLU", f"{dead} of {p['width']}",
                   help="Neurons whose hyperplane xᵀk + b = 0 leaves every training point on the inactive side: "
-                       "the ReLU feature is identically 0 (a zero singular value).")
+                       "with ReLU their feature is identically 0 (a zero singular value). Same K, b for every "
+                       "activation.")
         st.caption("ELM validation accuracy by width: " + ", ".join(
             f"m = {w}: {100 * a:.1f}%" for w, a in zip(widths, va)) + ".")
         st.caption("Only W and c are trained (one linear least-squares solve); K and b stay random. The output "

@@ -64,7 +64,7 @@ def test_elm_validation_accuracy_grows_with_width_and_relu_features_die():
     assert acc[10] < acc[50] < acc[100]  # measured (relu): 67.8 < 88.8 < 92.4
     assert acc[100] > 90.0
     metrics = {m.label: m.value for m in at.metric}
-    dead = int(metrics["dead ReLU neurons"].split()[0])
+    dead = int(metrics["dead neurons with ReLU"].split()[0])
     assert dead > 0
     svals = figures(at)[0]
     relu = next(tr for tr in svals["data"] if tr.get("name") == "relu")
