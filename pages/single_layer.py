@@ -2,7 +2,7 @@
 non-convex loss surface, the inverse crime and the VarPro gradient check."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -461,7 +461,7 @@ def train_section() -> None:
                                                       if adj.passed else "Jᵀ is NOT the transpose of J."))
     try_this([
         Experiment("Too large a learning rate", "Set η = 1 and press Play. What happens to SGD, and what brings it back?",
-                   f"SGD diverges within an epoch (the kit reports the iteration): η is far beyond 2(1+μ)/L. "
+                   "SGD diverges within an epoch (the kit reports the iteration): η is far beyond 2(1+μ)/L. "
                    "Lower η to 0.05 while it shows the message: the run restarts and converges.",
                    {"lr": 1.0, "speed": 5}),
         Experiment("Work, not iterations", "Play SGD, Gauss-Newton, VarPro and steepest descent at 5 iterations per "
