@@ -11,6 +11,7 @@ loss becomes non-finite or explodes ends with "diverged at iteration k" and the 
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -18,6 +19,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import streamlit as st
 
+from app.panels import LIVE_FRAME_KEY
 from app.params import PageParams, Param
 
 __all__ = ["Series", "Run", "SPEED", "live_run", "new_run", "advance", "step_once", "sync_params"]
@@ -118,7 +120,7 @@ def _finish(s: Series) -> None:
     info = getattr(s.last, "info", {}) or {}
     s.status = "stalled" if info.get("stalled") else "converged"
     s.message = (
-        f"stopped at iteration {s.iteration}: the line search found no decrease (round-off level)"
+        f"stopped at iteration {s.iteration}: the line search found no further decrease"
         if s.status == "stalled" else f"converged at iteration {s.iteration}"
     )
     s.gen = None
@@ -166,12 +168,32 @@ def _pull(s: Series, k: int, metrics, keep_path, max_points, max_iter) -> None:
             return
 
 
+def frame_budget_ms() -> float | None:
+    """How long one frame may compute before it stops early (default 250 ms), whatever the speed asks for.
+
+    ``NUMDL_FRAME_BUDGET_MS=0`` switches the budget off, so that a frame always computes exactly ``speed``
+    iterations: the tests do that (tests/conftest.py) to be independent of the machine's load.
+    """
+    value = float(os.environ.get("NUMDL_FRAME_BUDGET_MS", "250"))
+    return value if value > 0 else None
+
+
 def advance(run: Run, k: int, *, metrics: Metrics | None = None, keep_path: bool = False,
-            max_points: int = 2000, max_iter: int | None = None) -> None:
-    """Advance every running series of ``run`` by ``k`` iterations (the work of one frame)."""
+            max_points: int = 2000, max_iter: int | None = None, budget_ms: float | None = -1.0) -> None:
+    """Advance every running series of ``run`` by up to ``k`` iterations (the work of one frame).
+
+    Series advance in turns, one iteration each, so that with a time budget (``budget_ms``; default
+    :func:`frame_budget_ms`, ``None`` for none) a slow method (Gauss-Newton) does not starve a fast one (SGD)
+    and a frame never blocks the page for long.
+    """
+    if budget_ms is not None and budget_ms < 0:
+        budget_ms = frame_budget_ms()
     t0 = time.perf_counter()
-    for s in run.series.values():
-        _pull(s, k, metrics, keep_path, max_points, max_iter)
+    for i in range(k):
+        for s in run.series.values():
+            _pull(s, 1, metrics, keep_path, max_points, max_iter)
+        if run.done or (budget_ms is not None and 1e3 * (time.perf_counter() - t0) > budget_ms):
+            break
     run.frame_ms = 1e3 * (time.perf_counter() - t0)
     run.frames += 1
     if run.done:
@@ -315,7 +337,11 @@ def live_run(
             advance(r, speed, max_iter=max_iter, **kw)
         t0 = time.perf_counter()
         _status_line(r, diverged_hint)
-        draw(r)
+        st.session_state[LIVE_FRAME_KEY] = r.running  # charts of a playing run are drawn static (app.panels.show)
+        try:
+            draw(r)
+        finally:
+            st.session_state[LIVE_FRAME_KEY] = False
         r.draw_ms = 1e3 * (time.perf_counter() - t0)
         if was_running and not r.running:
             st.rerun()  # the run ended: rerun the page so the timer stops and the buttons update

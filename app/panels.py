@@ -57,11 +57,22 @@ def presentation_toggle() -> bool:
     return on
 
 
+LIVE_FRAME_KEY = "_live_frame_playing"  # set by app.live while a playing run draws its frame
+
+
 def show(fig: go.Figure, key: str, container: Any = None) -> None:
-    """Display a figure (with projector styling in presentation mode)."""
+    """Display a figure (with projector styling in presentation mode).
+
+    While a live run is playing, its charts are drawn as static plots (no hover layer, no mode bar): the
+    browser redraws them several times per second and the interactive layers roughly double plotly.js's work
+    per redraw. Paused, every chart is interactive again.
+    """
     if presenting():
         fig = _present_fig(go.Figure(fig))  # a copy: the caller's (possibly cached) figure stays as it was
-    (container or st).plotly_chart(fig, key=key, config={"displaylogo": False, "responsive": True})
+    config = {"displaylogo": False, "responsive": True}
+    if st.session_state.get(LIVE_FRAME_KEY):
+        config["staticPlot"] = True
+    (container or st).plotly_chart(fig, key=key, config=config)
 
 
 def theory(markdown: str, equations: Sequence[str] = (), reference: str | None = None, *, title: str = "Theory") -> None:

@@ -67,11 +67,14 @@ def live_frames(speed: int, frames: int = 30) -> tuple[float, float, float]:
     return statistics.median(compute), statistics.median(draw), speed / (statistics.median(compute) / 1e3)
 
 
-def browser_rate(seconds: float = 4.0) -> float:
+def browser_rate(seconds: float = 4.0) -> tuple[float, float]:
+    """(chart updates per second, frames per second) in headless Chromium on the live least-squares run."""
     import subprocess
     import urllib.request
 
     from playwright.sync_api import sync_playwright
+
+    from tests.browser.test_browser import COUNT_UPDATES_JS
 
     port = 8599
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.port", str(port),
@@ -89,17 +92,14 @@ def browser_rate(seconds: float = 4.0) -> float:
             pg = b.new_page(viewport={"width": 1400, "height": 1000})
             pg.goto(f"http://127.0.0.1:{port}/least-squares?section=iterative&a=0.01&speed=1")
             pg.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
-            pg.evaluate("""() => { window.__u = 0; window.__l = null;
-                const tick = () => { const p = document.querySelector('.js-plotly-plot .scatterlayer path.js-line');
-                  const d = p ? p.getAttribute('d') : null; if (d !== window.__l) { window.__u += 1; window.__l = d; }
-                  requestAnimationFrame(tick); }; tick(); }""")
+            pg.evaluate(COUNT_UPDATES_JS)
             pg.get_by_role("button", name="▶ Play", exact=True).click()
             pg.wait_for_timeout(1000)
-            u0 = pg.evaluate("window.__u")
+            u0, f0 = pg.evaluate("[window.__updates, window.__frames]")
             pg.wait_for_timeout(seconds * 1000)
-            rate = (pg.evaluate("window.__u") - u0) / seconds
+            u1, f1 = pg.evaluate("[window.__updates, window.__frames]")
             b.close()
-        return rate
+        return (u1 - u0) / seconds, (f1 - f0) / seconds
     finally:
         proc.terminate()
 
@@ -125,7 +125,8 @@ def main() -> None:
         c, d, ips = live_frames(speed)
         print(f"{speed:16d} {c:11.2f} {d:8.2f} {c + d:9.2f} {ips:13.0f}")
     if args.browser:
-        print(f"\nVisible chart updates per second in headless Chromium: {browser_rate():.1f}")
+        updates, fps = browser_rate()
+        print(f"\nHeadless Chromium, live least squares (two charts): {updates:.1f} chart updates/s, {fps:.1f} frames/s")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.figures.common import convergence_figure, rate_line
 from app.figures.lstsq import (
-    conditioning_figure, contour_paths_figure, degree_errors_figure, l_curve_figure, picard_figure,
+    conditioning_figure, degree_errors_figure, quadratic_contours_figure, l_curve_figure, picard_figure,
     polyfit_figure, signals_figure, weight_images_figure,
 )
 from app.live import Run, live_run
@@ -159,14 +159,9 @@ def iterative_section() -> None:
     def metrics(name, step):
         return {"error": energy(step.x - x_star) / e0}
 
-    # Contour window: the box around x0 and x*, padded.
-    lo = np.minimum(x0, x_star) - 1.0
-    hi = np.maximum(x0, x_star) + 1.0
-    g1 = np.linspace(lo[0], hi[0], 90)
-    g2 = np.linspace(lo[1], hi[1], 90)
-    G1, G2 = np.meshgrid(g1, g2)
-    R = A[:, :1, None] * G1[None] + A[:, 1:2, None] * G2[None] - b[:, None, None]
-    F = np.sum(R**2, axis=0)
+    # Axes: the box around x0 and x*, padded; level sets f − f* = e0ᵀHe0 · 0.35ᵏ (ellipses, drawn exactly).
+    window = (np.minimum(x0, x_star) - 1.0, np.maximum(x0, x_star) + 1.0)
+    levels = (e0**2) * 0.35 ** np.arange(0, 16)
 
     def draw(run: Run) -> None:
         hist = {n: (s.history["iteration"], s.history["error"]) for n, s in run.series.items()}
@@ -181,7 +176,7 @@ def iterative_section() -> None:
         show(convergence_figure(hist, y_title="‖xₖ − x*‖ / ‖x₀ − x*‖ (AᵀA-norm)", theory=theory_curves,
                                 events=run.events, diverged=div, title="Error against iteration"), "lstsq.iter.conv", c1)
         paths = {n: np.array(s.path[-300:]) for n, s in run.series.items()}
-        show(contour_paths_figure(g1, g2, F, paths, x_star), "lstsq.iter.contour", c2)
+        show(quadratic_contours_figure(H, x_star, levels, paths, window), "lstsq.iter.contour", c2)
 
     run = live_run("lstsq.iter.run", pp, start, draw, structure={k: p[k] for k in ("a", "noise", "seed", "line_search")},
                    tunables={"step": None if exact else p["step"]}, metrics=metrics, keep_path=True,

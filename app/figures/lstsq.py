@@ -12,7 +12,7 @@ from app.style import BLACK, BLUE, GREEN, ORANGE, PURPLE, SEQUENTIAL, VERMILLION
 __all__ = [
     "polyfit_figure",
     "degree_errors_figure",
-    "contour_paths_figure",
+    "quadratic_contours_figure",
     "signals_figure",
     "picard_figure",
     "l_curve_figure",
@@ -47,13 +47,26 @@ def degree_errors_figure(degrees: np.ndarray, train: np.ndarray, test: np.ndarra
     return fig
 
 
-def contour_paths_figure(x1: np.ndarray, x2: np.ndarray, F: np.ndarray, paths: Mapping[str, np.ndarray],
-                         x_star: np.ndarray, *, height: int = 420) -> go.Figure:
-    """Contours of f over (x1, x2) (log-spaced levels) with the iterate paths of each solver."""
-    fig = new_figure("Iterates on the contours of f", x_title="x₁", y_title="x₂", height=height)
-    Z = np.log10(np.maximum(F - F.min(), 1e-300) + 1e-12 * max(F.max() - F.min(), 1e-300))
-    fig.add_trace(go.Contour(x=x1, y=x2, z=Z, colorscale=SEQUENTIAL, showscale=False, ncontours=25,
-                             contours=dict(coloring="lines"), line=dict(width=1), hoverinfo="skip", name="log f"))
+def quadratic_contours_figure(H: np.ndarray, x_star: np.ndarray, levels: np.ndarray, paths: Mapping[str, np.ndarray],
+                              window: tuple[np.ndarray, np.ndarray], *, height: int = 420) -> go.Figure:
+    """Level sets of a 2-D quadratic f(x) = f* + (x − x*)ᵀH(x − x*) with the iterate paths of each solver.
+
+    The level sets are ellipses, drawn exactly as one line trace (x* + √c · V Λ^{-1/2} [cos t, sin t]) instead of
+    a plotly contour: browsers redraw it many times per second during a live run, a 90x90 contour they do not.
+    ``levels`` are the values c = f − f*; ``window`` is ``(lower corner, upper corner)`` of the axes.
+    """
+    fig = new_figure("Iterates on the level sets of f", x_title="x₁", y_title="x₂", height=height)
+    lam, V = np.linalg.eigh(np.asarray(H, dtype=float))
+    t = np.linspace(0, 2 * np.pi, 241)
+    circle = np.vstack([np.cos(t), np.sin(t)])
+    M = V / np.sqrt(np.maximum(lam, np.finfo(float).tiny))
+    xs, ys = [], []
+    for c in np.asarray(levels, dtype=float):
+        E = x_star[:, None] + np.sqrt(c) * (M @ circle)
+        xs.extend(E[0].tolist() + [None])
+        ys.extend(E[1].tolist() + [None])
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="level sets", line=dict(color="#9AA5B1", width=1),
+                             hoverinfo="skip"))
     for i, (name, P) in enumerate(paths.items()):
         P = np.asarray(P)
         if P.size:
@@ -61,7 +74,8 @@ def contour_paths_figure(x1: np.ndarray, x2: np.ndarray, F: np.ndarray, paths: M
                                      line=dict(color=color(i + 1 if i else 0), width=2), marker=dict(size=5)))
     fig.add_trace(go.Scatter(x=[x_star[0]], y=[x_star[1]], mode="markers", name="x*",
                              marker=dict(symbol="star", size=14, color=BLACK)))
-    fig.update_layout(xaxis_range=[x1[0], x1[-1]], yaxis_range=[x2[0], x2[-1]])
+    lo, hi = window
+    fig.update_layout(xaxis_range=[lo[0], hi[0]], yaxis_range=[lo[1], hi[1]])
     return fig
 
 
