@@ -57,14 +57,13 @@ def quadratic_contours_figure(H: np.ndarray, x_star: np.ndarray, levels: np.ndar
     """
     fig = new_figure("Iterates on the level sets of f", x_title="x₁", y_title="x₂", height=height)
     lam, V = np.linalg.eigh(np.asarray(H, dtype=float))
-    t = np.linspace(0, 2 * np.pi, 241)
+    t = np.linspace(0, 2 * np.pi, 121)
     circle = np.vstack([np.cos(t), np.sin(t)])
     M = V / np.sqrt(np.maximum(lam, np.finfo(float).tiny))
-    xs, ys = [], []
-    for c in np.asarray(levels, dtype=float):
-        E = x_star[:, None] + np.sqrt(c) * (M @ circle)
-        xs.extend(E[0].tolist() + [None])
-        ys.extend(E[1].tolist() + [None])
+    c = np.sqrt(np.asarray(levels, dtype=float))
+    E = x_star[:, None, None] + c[None, :, None] * (M @ circle)[:, None, :]  # (2, levels, points)
+    E = np.concatenate([E, np.full((2, c.size, 1), np.nan)], axis=2)  # NaN between ellipses breaks the line
+    xs, ys = E[0].ravel(), E[1].ravel()
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="level sets", line=dict(color="#9AA5B1", width=1),
                              hoverinfo="skip"))
     for i, (name, P) in enumerate(paths.items()):
