@@ -35,6 +35,8 @@ from typing import Callable
 
 import numpy as np
 
+from numdl_core._validate import check_labels, check_nonneg, check_X
+
 __all__ = [
     "SoftmaxRegression",
     "softmax_regression",
@@ -76,46 +78,6 @@ def softmax(Z: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
-# input checks
-# --------------------------------------------------------------------------------------------
-def _check_X(X, name: str = "X", n_features: int | None = None) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features) with samples as rows, "
-                         f"got shape {X.shape}")
-    if X.shape[0] < 1:
-        raise ValueError(f"{name} has no samples (shape {X.shape})")
-    if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"{name} has {X.shape[1]} features (columns) but the model was built for {n_features}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{name} has non-finite entries (nan or inf)")
-    return X
-
-
-def _check_labels(y, n_samples: int, n_classes: int | None) -> np.ndarray:
-    y = np.asarray(y)
-    if y.ndim != 1 or y.shape[0] != n_samples:
-        raise ValueError(f"y must be a 1-D array with one label per row of X ({n_samples}), got shape {y.shape}")
-    if y.dtype.kind not in "iu":
-        if y.dtype.kind in "fb" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
-            y = y.astype(np.int64)
-        else:
-            raise TypeError(f"y must hold integer class labels 0..C-1, got dtype {y.dtype}")
-    y = y.astype(np.int64)
-    if n_classes is not None and y.size and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"labels must lie in 0..{n_classes - 1} for n_classes = {n_classes}, "
-                         f"found values in {int(y.min())}..{int(y.max())}")
-    return y
-
-
-def _check_alpha(alpha) -> float:
-    alpha = float(alpha)
-    if not np.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"alpha (the Tikhonov weight) must be a finite number >= 0, got {alpha}")
-    return alpha
-
-
-# --------------------------------------------------------------------------------------------
 # softmax regression
 # --------------------------------------------------------------------------------------------
 class SoftmaxRegression:
@@ -154,15 +116,15 @@ class SoftmaxRegression:
     """
 
     def __init__(self, X: np.ndarray, y: np.ndarray, n_classes: int, alpha: float = 0.0):
-        self.X = _check_X(X)
+        self.X = check_X(X)
         if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)):
             raise TypeError(f"n_classes must be an integer (the number of classes C), got {n_classes!r}")
         if n_classes < 2:
             raise ValueError(f"n_classes must be at least 2, got {n_classes}")
         self.n_classes = int(n_classes)
         self.n_samples, self.n_features = self.X.shape
-        self.y = _check_labels(y, self.n_samples, self.n_classes)
-        self.alpha = _check_alpha(alpha)
+        self.y = check_labels(y, self.n_samples, self.n_classes)
+        self.alpha = check_nonneg("alpha (the Tikhonov weight)", alpha)
         self.n_params = (self.n_features + 1) * self.n_classes
         self._YT = np.zeros((self.n_classes, self.n_samples))  # one-hot labels, class-major
         self._YT[self.y, np.arange(self.n_samples)] = 1.0
@@ -203,7 +165,7 @@ class SoftmaxRegression:
     def logits(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
         """``Z = X W + b`` (rows are samples); ``X`` defaults to the training data."""
         W, b = self.unpack(theta)
-        X = self.X if X is None else _check_X(X, n_features=self.n_features)
+        X = self.X if X is None else check_X(X, n_features=self.n_features)
         return X @ W + b
 
     def predict_proba(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
@@ -220,8 +182,8 @@ class SoftmaxRegression:
             X, y = self.X, self.y
         elif y is None:
             raise ValueError("pass the labels y together with X")
-        X = _check_X(X, n_features=self.n_features)
-        y = _check_labels(y, X.shape[0], None)
+        X = check_X(X, n_features=self.n_features)
+        y = check_labels(y, X.shape[0])
         return float(np.mean(self.predict(theta, X) == y))
 
     # ---- objective -------------------------------------------------------------------------
@@ -377,7 +339,7 @@ def features(X: np.ndarray, kind: str = "linear") -> np.ndarray:
     ``[x1, x2, x1^2, x1 x2, x2^2]``, with which an ellipse becomes a linear decision boundary
     (the "ellipses" data set is not linearly separable in the raw coordinates but is in these).
     """
-    X = _check_X(X)
+    X = check_X(X)
     if kind == "linear":
         return X.copy()
     if kind == "quadratic":
@@ -399,7 +361,7 @@ def decision_map(
     ``lambda P: obj.predict(theta, features(P, "quadratic"))``). Returns ``(gx, gy, labels)`` with
     ``labels[j, i]`` the class at ``(gx[i], gy[j])`` (the layout of a plotly heatmap).
     """
-    X = _check_X(X)
+    X = check_X(X)
     if X.shape[1] != 2:
         raise ValueError(f"a decision map needs 2-D points, X has {X.shape[1]} columns")
     n = int(n)
@@ -454,10 +416,10 @@ def loss_landscape(
     """
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
-    X = _check_X(X)
+    X = check_X(X)
     if X.shape[1] != 2:
         raise ValueError(f"the landscape model sigma(w1 x1 + w2 x2) needs X with 2 columns, got {X.shape[1]}")
-    y = _check_labels(y, X.shape[0], 2).astype(np.float64)
+    y = check_labels(y, X.shape[0], 2).astype(np.float64)
     w1 = np.asarray(w1_grid, dtype=np.float64).ravel()
     w2 = np.asarray(w2_grid, dtype=np.float64).ravel()
     if w1.size == 0 or w2.size == 0 or not (np.all(np.isfinite(w1)) and np.all(np.isfinite(w2))):

@@ -24,6 +24,7 @@ from scipy.linalg import lapack
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from numdl_core._validate import check_nonneg
 from numdl_core.optim import BLOWUP, Step, is_diverged
 
 __all__ = [
@@ -64,10 +65,7 @@ def _check_b(b, m: int) -> np.ndarray:
 
 
 def _check_alpha(alpha: float) -> float:
-    alpha = float(alpha)
-    if not np.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"the regularization parameter alpha must be >= 0, got {alpha}")
-    return alpha
+    return check_nonneg("the regularization parameter alpha", alpha)
 
 
 def objective(A, b: np.ndarray, x: np.ndarray, alpha: float = 0.0) -> float:

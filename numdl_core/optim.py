@@ -23,6 +23,8 @@ from typing import Any, Callable, Iterator, Protocol
 
 import numpy as np
 
+from numdl_core._validate import check_nonneg
+
 __all__ = [
     "Step",
     "Objective",
@@ -634,9 +636,7 @@ def gauss_newton(
         if not callable(getattr(obj, name, None)):
             raise TypeError(f"Gauss-Newton needs obj.{name}; the objective must be of least-squares type "
                             "(residual, jac_vec, jac_t_vec), e.g. a single-layer network with loss='squared'")
-    damping = float(damping)
-    if not np.isfinite(damping) or damping < 0:
-        raise ValueError(f"damping must be a finite number >= 0, got {damping}")
+    damping = check_nonneg("damping", damping)
     if int(cg_maxiter) < 1:
         raise ValueError(f"cg_maxiter must be at least 1, got {cg_maxiter}")
     cg_tol = _check_positive("cg_tol", cg_tol)

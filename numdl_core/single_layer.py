@@ -55,6 +55,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from numdl_core._validate import check_labels, check_nonneg, check_X
 from numdl_core.classify import log_softmax, softmax
 from numdl_core.lstsq import solve as lstsq_solve
 from numdl_core.optim import BLOWUP, Step, armijo, conjugate_gradient, is_diverged
@@ -129,41 +130,6 @@ def activation(name: str) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray
 # --------------------------------------------------------------------------------------------
 # input checks
 # --------------------------------------------------------------------------------------------
-def _check_X(X, name: str = "X", n_features: int | None = None) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] < 1:
-        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features) with samples as rows, got shape {X.shape}")
-    if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"{name} has {X.shape[1]} features (columns) but the network was built for {n_features}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{name} has non-finite entries (nan or inf)")
-    return X
-
-
-def _check_labels(y, n: int, n_classes: int | None = None) -> np.ndarray:
-    y = np.asarray(y)
-    if y.ndim != 1 or y.shape[0] != n:
-        raise ValueError(f"y must be a 1-D array with one integer label per row of X ({n}), got shape {y.shape}")
-    if y.dtype.kind not in "iu":
-        if y.dtype.kind in "fb" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
-            y = y.astype(np.int64)
-        else:
-            raise TypeError(f"y must hold integer class labels 0..C-1, got dtype {y.dtype}")
-    y = y.astype(np.int64)
-    if y.min() < 0:
-        raise ValueError(f"labels must be >= 0, found {int(y.min())}")
-    if n_classes is not None and y.max() >= n_classes:
-        raise ValueError(f"labels must lie in 0..{n_classes - 1} for n_classes = {n_classes}, found {int(y.max())}")
-    return y
-
-
-def _check_nonneg(name: str, value: float) -> float:
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return value
-
-
 def _check_width(width) -> int:
     if isinstance(width, bool) or int(width) != width or int(width) < 1:
         raise ValueError(f"width (number of hidden neurons) must be a positive integer, got {width}")
@@ -235,7 +201,7 @@ class SingleLayer:
             raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
-        self.X = _check_X(X)
+        self.X = check_X(X)
         n, d = self.X.shape
         yy = np.asarray(y)
         if yy.ndim == 2:
@@ -250,7 +216,7 @@ class SingleLayer:
             self.n_classes = self.Y.shape[1]
             self.y = np.argmax(self.Y, axis=1).astype(np.int64)
         else:
-            self.y = _check_labels(yy, n, n_classes)
+            self.y = check_labels(yy, n, n_classes)
             self.n_classes = int(n_classes) if n_classes is not None else int(self.y.max()) + 1
             if self.n_classes < 2:
                 raise ValueError(f"a classifier needs at least 2 classes, got n_classes = {self.n_classes}")
@@ -258,7 +224,7 @@ class SingleLayer:
         self.width = _check_width(width)
         self.activation = activation
         self.loss = loss
-        self.alpha = _check_nonneg("alpha", alpha)
+        self.alpha = check_nonneg("alpha", alpha)
         self.n_samples, self.n_features = n, d
         m, C = self.width, self.n_classes
         self._sizes = (d * m, m, m * C, C)
@@ -308,7 +274,7 @@ class SingleLayer:
     def features(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
         r"""Hidden features :math:`Z = \sigma(X K + \mathbf 1 b^\top)`, shape ``(n, m)`` (training ``X`` by default)."""
         K, b, _, _ = self.split(theta)
-        X = self.X if X is None else _check_X(X, n_features=self.n_features)
+        X = self.X if X is None else check_X(X, n_features=self.n_features)
         return self._act(X @ K + b)[0]
 
     def outputs(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
@@ -330,8 +296,8 @@ class SingleLayer:
             raise ValueError("pass both X and y (validation data) or neither (training data)")
         if X is None:
             X, y = self.X, self.y
-        X = _check_X(X, n_features=self.n_features)
-        y = _check_labels(y, X.shape[0])
+        X = check_X(X, n_features=self.n_features)
+        y = check_labels(y, X.shape[0])
         return float(np.mean(self.predict(theta, X) == y))
 
     def _reg(self, K, W) -> float:
@@ -443,7 +409,7 @@ class SingleLayer:
             raise ValueError("pass both X and y (validation data) or neither (training data)")
         if X is None:
             return self._loss_grad(theta, self.X, self.y, self.Y, grad=False)[0]
-        X = _check_X(X, n_features=self.n_features)
+        X = check_X(X, n_features=self.n_features)
         yy = np.asarray(y)
         if yy.ndim == 2 and self.loss == "squared":
             if yy.shape != (X.shape[0], self.n_classes):
@@ -451,7 +417,7 @@ class SingleLayer:
             Y = yy.astype(np.float64)
             lab = np.argmax(Y, axis=1)
         else:
-            lab = _check_labels(yy, X.shape[0], self.n_classes)
+            lab = check_labels(yy, X.shape[0], self.n_classes)
             Y = _one_hot(lab, self.n_classes)
         return self._loss_grad(theta, X, lab, Y, grad=False)[0]
 
@@ -599,9 +565,9 @@ def elm(
 
     Reference: Huang, Zhu and Siew (2006), Neurocomputing 70, Sec. 3 (the ELM algorithm).
     """
-    X = _check_X(X)
+    X = check_X(X)
     model = SingleLayer(X, y, width, activation=activation, loss="squared", alpha=0.0, n_classes=n_classes)
-    alpha = _check_nonneg("alpha", alpha)
+    alpha = check_nonneg("alpha", alpha)
     K, b = random_hidden(model.n_features, model.width, seed=seed, scale=scale)
     Z = model._act(X @ K + b)[0]
     W, c = _ridge_output(Z, model.Y, alpha)
@@ -630,10 +596,10 @@ def elm_accuracy_vs_width(
     peaks and then falls (overfitting): the regularization ``alpha`` controls the gap.
     """
     widths = np.asarray([_check_width(w) for w in np.atleast_1d(widths)], dtype=np.int64)
-    X = _check_X(X)
-    y = _check_labels(y, X.shape[0])
-    X_val = _check_X(X_val, "X_val", X.shape[1])
-    y_val = _check_labels(y_val, X_val.shape[0])
+    X = check_X(X)
+    y = check_labels(y, X.shape[0])
+    X_val = check_X(X_val, "X_val", X.shape[1])
+    y_val = check_labels(y_val, X_val.shape[0])
     C = int(max(y.max(), y_val.max())) + 1
     tr, va = np.empty(widths.size), np.empty(widths.size)
     for i, w in enumerate(widths):
@@ -656,7 +622,7 @@ def feature_singular_values(
     Returns ``{activation: singular values (descending)}``; plot them on a log scale to compare how
     fast they decay (the numerical rank of the features, and the conditioning of the output solve).
     """
-    X = _check_X(X)
+    X = check_X(X)
     K, b = random_hidden(X.shape[1], width, seed=seed, scale=scale)
     A = X @ K + b
     return {name: np.linalg.svd(activation(name)(A)[0], compute_uv=False) for name in activations}
@@ -712,7 +678,7 @@ class VarPro:
             raise ValueError(f"inner_maxiter must be at least 1, got {inner_maxiter}")
         self.model = model
         self.inner = inner
-        self.inner_tol = _check_nonneg("inner_tol", inner_tol)
+        self.inner_tol = check_nonneg("inner_tol", inner_tol)
         self.inner_maxiter = int(inner_maxiter)
         self.n_params = model.n_hidden_params
 
@@ -864,7 +830,7 @@ def varpro(
     step = float(step)
     if not np.isfinite(step) or step <= 0:
         raise ValueError(f"step must be a positive number, got {step}")
-    damping = _check_nonneg("damping", damping)
+    damping = check_nonneg("damping", damping)
     if int(cg_maxiter) < 1:
         raise ValueError(f"cg_maxiter must be at least 1, got {cg_maxiter}")
     u = vp._check_u(theta0)

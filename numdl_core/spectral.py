@@ -58,6 +58,8 @@ from scipy.sparse.csgraph import connected_components as _cc
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import pdist, squareform
 
+from numdl_core._validate import check_X
+
 __all__ = [
     "LAPLACIANS",
     "SOLVERS",
@@ -96,15 +98,7 @@ _AUTO_DENSE_MAX = 200
 # ----------------------------------------------------------------------------------------------------
 def _check_points(X: Any) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2:
-        raise ValueError(f"X must be a 2-D array of shape (n_samples, n_features), got shape {X.shape}")
-    if X.shape[0] < 2:
-        raise ValueError(f"X needs at least 2 samples (rows), got {X.shape[0]}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X has non-finite entries (nan or inf)")
-    return X
+    return check_X(X[:, None] if X.ndim == 1 else X, min_samples=2)
 
 
 def _positive(name: str, value: Any) -> float:

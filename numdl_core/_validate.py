@@ -1,0 +1,115 @@
+"""Input checks shared by the numdl_core modules (private).
+
+Every check converts its argument to the array or number the caller computes with and raises ``ValueError``
+(or ``TypeError`` for a wrong kind of value) with a message a student can act on.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def check_X(X: Any, name: str = "X", n_features: int | None = None, min_samples: int = 1) -> np.ndarray:
+    """Check a data matrix with samples as rows.
+
+    Parameters
+    ----------
+    X : array_like
+        The samples, shape ``(n_samples, n_features)``.
+    name : str, optional
+        The argument's name in error messages.
+    n_features : int, optional
+        The number of columns the model was built for; not checked if None.
+    min_samples : int, optional
+        The fewest rows accepted.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``X`` as a float64 array.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not 2-D, has fewer than ``min_samples`` rows, the wrong number of columns or non-finite
+        entries.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features) with samples as rows, "
+                         f"got shape {X.shape}")
+    if X.shape[0] < min_samples:
+        if min_samples <= 1:
+            raise ValueError(f"{name} has no samples (shape {X.shape})")
+        raise ValueError(f"{name} needs at least {min_samples} samples (rows), got {X.shape[0]}")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} features (columns) but the model was built for {n_features}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} has non-finite entries (nan or inf)")
+    return X
+
+
+def check_labels(y: Any, n_samples: int, n_classes: int | None = None) -> np.ndarray:
+    """Check integer class labels, one per sample.
+
+    Parameters
+    ----------
+    y : array_like
+        The labels, shape ``(n_samples,)``; integer-valued floats or booleans are accepted.
+    n_samples : int
+        The number of rows of ``X``.
+    n_classes : int, optional
+        The number of classes ``C``: labels must lie in ``0..C-1``. If None, labels need only be ``>= 0``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``y`` as an int64 array.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` has the wrong shape or a label outside ``0..C-1`` (negative if ``n_classes`` is None).
+    TypeError
+        If ``y`` does not hold integers.
+    """
+    y = np.asarray(y)
+    if y.ndim != 1 or y.shape[0] != n_samples:
+        raise ValueError(f"y must be a 1-D array with one label per row of X ({n_samples}), got shape {y.shape}")
+    if y.dtype.kind not in "iu":
+        if not (y.dtype.kind in "fb" and np.all(np.isfinite(y)) and np.all(y == np.round(y))):
+            raise TypeError(f"y must hold integer class labels 0..C-1, got dtype {y.dtype}")
+    y = y.astype(np.int64)
+    if y.size and n_classes is not None and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"labels must lie in 0..{n_classes - 1} for n_classes = {n_classes}, "
+                         f"found values in {int(y.min())}..{int(y.max())}")
+    if y.size and y.min() < 0:
+        raise ValueError(f"labels must be >= 0, found {int(y.min())}")
+    return y
+
+
+def check_nonneg(name: str, value: Any) -> float:
+    """Check a finite number ``>= 0`` (a regularization weight, a damping, a tolerance).
+
+    Parameters
+    ----------
+    name : str
+        The argument's name in the error message.
+    value : float
+        The number.
+
+    Returns
+    -------
+    float
+        ``value`` as a float.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is negative, nan or infinite.
+    """
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return value
