@@ -25,7 +25,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from numdl_core._validate import check_nonneg
-from numdl_core.optim import BLOWUP, Step, is_diverged
+from numdl_core.optim import BLOWUP, Step, _record
 
 __all__ = [
     "METHODS",
@@ -279,12 +279,10 @@ def steepest_descent(
         g = 2 * (op.rmatvec(r) + alpha * x)
         f = float(r @ r + alpha * x @ x)
         info = {"residual_norm": float(np.linalg.norm(r)), "step": t, "x_norm": float(np.linalg.norm(x))}
-        gnorm = float(np.linalg.norm(g))
-        if is_diverged(f, f0, blowup) or not np.isfinite(gnorm):
-            info["diverged"] = True
-            yield Step(k, x.copy(), f, gnorm, info)
+        step_k, diverged = _record(k, x, f, g, info, f0, blowup)
+        yield step_k
+        if diverged:
             return
-        yield Step(k, x.copy(), f, gnorm, info)
 
 
 def cgls(

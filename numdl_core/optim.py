@@ -99,6 +99,23 @@ def is_diverged(loss: float, loss0: float, blowup: float = BLOWUP) -> bool:
     return (not np.isfinite(loss)) or abs(loss) > blowup * max(1.0, abs(loss0))
 
 
+def _record(
+    k: int, theta: np.ndarray, f: float, g: np.ndarray, info: dict, f0: float, blowup: float, *, check_x: bool = False
+) -> tuple[Step, bool]:
+    """The Step of iteration ``k`` and whether the run diverged there.
+
+    Diverged means ``is_diverged(f, f0, blowup)``, a non-finite gradient norm or, with ``check_x``, a
+    non-finite entry of ``theta``; then ``info["diverged"]`` is set to True and the caller yields the
+    Step and stops.
+    """
+    gn = float(np.linalg.norm(g))
+    diverged = (is_diverged(float(f), f0, blowup) or not np.isfinite(gn)
+                or (check_x and not np.all(np.isfinite(theta))))
+    if diverged:
+        info["diverged"] = True
+    return Step(k, theta.copy(), float(f), gn, info), diverged
+
+
 def _check_theta(obj: Any, theta0: np.ndarray) -> np.ndarray:
     theta = np.array(theta0, dtype=np.float64).ravel()
     n = getattr(obj, "n_params", theta.size)
@@ -197,12 +214,10 @@ def gradient_descent(
             f, g = obj.value_and_grad(theta)
             g = np.asarray(g, dtype=np.float64)
         info["step"] = t
-        gn = float(np.linalg.norm(g))
-        if is_diverged(float(f), f0, blowup) or not np.isfinite(gn):
-            info["diverged"] = True
-            yield Step(k, theta.copy(), float(f), gn, info)
+        step_k, diverged = _record(k, theta, f, g, info, f0, blowup)
+        yield step_k
+        if diverged:
             return
-        yield Step(k, theta.copy(), float(f), gn, info)
 
 
 def conjugate_gradient(
@@ -297,12 +312,10 @@ def newton_cg(
         theta = theta + t * p
         f, g = f_new, g_new
         info["step"] = t
-        gn = float(np.linalg.norm(g))
-        if is_diverged(float(f), f0, blowup) or not np.isfinite(gn):
-            info["diverged"] = True
-            yield Step(k, theta.copy(), float(f), gn, info)
+        step_k, diverged = _record(k, theta, f, g, info, f0, blowup)
+        yield step_k
+        if diverged:
             return
-        yield Step(k, theta.copy(), float(f), gn, info)
 
 
 # --------------------------------------------------------------------------------------------
@@ -458,15 +471,13 @@ def _stochastic(
                     break
         f, g = obj.value_and_grad(theta)
         g = np.asarray(g, dtype=np.float64)
-        gn = float(np.linalg.norm(g))
         work = acc["passes"] + (2.0 * acc["samples"] / n if n else 0.0)
         info = {"epoch": epoch, "updates": updates, "work": work,
                 "batch_loss": float(np.mean(acc["losses"])), **extra_info()}
-        if is_diverged(float(f), f0, blowup) or not np.isfinite(gn) or not np.all(np.isfinite(theta)):
-            info["diverged"] = True
-            yield Step(epoch, theta.copy(), float(f), gn, info)
+        step_k, diverged = _record(epoch, theta, f, g, info, f0, blowup, check_x=True)
+        yield step_k
+        if diverged:
             return
-        yield Step(epoch, theta.copy(), float(f), gn, info)
 
 
 def sgd(
@@ -687,9 +698,7 @@ def gauss_newton(
         theta = theta + t * p
         f, g = f_new, g_new
         info.update(step=t, matvecs=count["matvecs"], work=count["work"])
-        gn = float(np.linalg.norm(g))
-        if is_diverged(float(f), f0, blowup) or not np.isfinite(gn):
-            info["diverged"] = True
-            yield Step(k, theta.copy(), float(f), gn, info)
+        step_k, diverged = _record(k, theta, f, g, info, f0, blowup)
+        yield step_k
+        if diverged:
             return
-        yield Step(k, theta.copy(), float(f), gn, info)
