@@ -57,3 +57,13 @@ def figures(at: AppTest) -> list[dict]:
 def assert_clean(at: AppTest) -> None:
     """No exception element on the page."""
     assert not at.exception, [e.message for e in at.exception]
+
+
+def render_section(name: str, section: str) -> AppTest:
+    """Run ``pages/<name>`` on ``section`` (given in the URL) and check it: no exception, at least one figure,
+    the section kept in the URL. Returns the AppTest for further checks."""
+    at = page(name, {"section": section}).run()
+    assert_clean(at)
+    assert figures(at), f"{name}: section {section!r} shows no figure"
+    assert at.query_params["section"] in (section, [section]), at.query_params["section"]
+    return at

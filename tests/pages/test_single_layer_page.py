@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from tests.pages.helpers import assert_clean, figures, page, texts
+from tests.pages.helpers import assert_clean, figures, page, render_section, texts
 
 try:
     from threadpoolctl import threadpool_limits
@@ -50,10 +50,7 @@ def _observed_orders(at, table=0) -> dict:
 
 @pytest.mark.parametrize("section", SECTIONS)
 def test_each_section_renders(section):
-    at = page(NAME, {"section": section}).run()
-    assert_clean(at)
-    assert figures(at), section
-    assert at.query_params["section"] in (section, [section])
+    render_section(NAME, section)
 
 
 def test_elm_validation_accuracy_grows_with_width_and_relu_features_die():

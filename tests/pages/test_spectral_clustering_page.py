@@ -7,7 +7,7 @@ import base64
 import numpy as np
 import pytest
 
-from tests.pages.helpers import assert_clean, figures, page, texts
+from tests.pages.helpers import assert_clean, figures, page, render_section, texts
 
 NAME = "spectral_clustering.py"
 SECTIONS = ["clustering", "toy", "semi", "lambda2"]
@@ -35,10 +35,7 @@ def wkey(name: str, scope: str = "clustering") -> str:
 
 @pytest.mark.parametrize("section", SECTIONS)
 def test_each_section_renders(section):
-    at = page(NAME, {"section": section}).run()
-    assert_clean(at)
-    assert figures(at), section
-    assert at.query_params["section"] in (section, [section])
+    at = render_section(NAME, section)
     assert not at.error, texts(at.error)  # no failed check on the default settings
 
 
