@@ -13,7 +13,7 @@ from app.figures.single_layer import (
     accuracy_curves_figure, accuracy_vs_width_figure, decision_map_figure, inner_solve_figure, loss_surface_figure,
     loss_vs_work_figure, singular_values_figure,
 )
-from app.live import Run, live_run
+from app.live import Metrics, Run, live_run
 from app.panels import Experiment, code_panel, self_check, show, taylor_panel, theory, try_this
 from app.params import PageParams, Param
 from numdl_core import single_layer as sl
@@ -215,6 +215,26 @@ def _accuracies(M: sl.SingleLayer, x: np.ndarray, Xv, yv) -> tuple[float, float]
         return M.accuracy(x), M.accuracy(x, Xv, yv)
 
 
+def _run_metrics(M: sl.SingleLayer, Xv, yv) -> Metrics:
+    """The ``metrics`` of a live training run: work so far, training and validation accuracy of each Step."""
+    def metrics(name: str, step: Step) -> dict:
+        tr, va = _accuracies(M, step.x, Xv, yv)
+        return {"work": float(step.info.get("work", 0.0)), "train_acc": tr, "val_acc": va}
+    return metrics
+
+
+def _loss_figures(run: Run, y_title: str, work_title: str, iter_title: str):
+    """Loss against work (log axis) and loss against iteration of every series of ``run``, divergence marked."""
+    ser = run.series
+    by_work = loss_vs_work_figure({n: (s.history["work"], s.history["loss"]) for n, s in ser.items()}, log_x=True,
+                                  diverged={n: s.status == "diverged" for n, s in ser.items()}, title=work_title)
+    by_iter = convergence_figure({n: (s.history["iteration"], s.history["loss"]) for n, s in ser.items()},
+                                 events=run.events, y_title=y_title,
+                                 diverged={n: s.iteration for n, s in ser.items() if s.status == "diverged"},
+                                 title=iter_title)
+    return by_work, by_iter
+
+
 def _map(M: sl.SingleLayer, theta: np.ndarray, X: np.ndarray):
     with np.errstate(all="ignore"):
         return decision_map(lambda P: M.predict(theta, P), X, n=MAP_GRID)
@@ -385,20 +405,12 @@ def train_section() -> None:
             gens[name] = _tracked(gen, cobj, w0)
         return gens
 
-    def metrics(name, step):
-        tr, va = _accuracies(M, step.x, Xv, yv)
-        return {"work": float(step.info.get("work", 0.0)), "train_acc": tr, "val_acc": va}
-
     def draw(run: Run) -> None:
         ser = run.series
         c1, c2 = st.columns(2)
-        show(loss_vs_work_figure({n: (s.history["work"], s.history["loss"]) for n, s in ser.items()}, log_x=True,
-                                 diverged={n: s.status == "diverged" for n, s in ser.items()},
-                                 title="Training loss against work"), "sl.fig.train.work", c1)
-        fig = convergence_figure({n: (s.history["iteration"], s.history["loss"]) for n, s in ser.items()},
-                                 events=run.events, y_title="training loss",
-                                 diverged={n: s.iteration for n, s in ser.items() if s.status == "diverged"},
-                                 title="Training loss against iteration (SGD: epochs)")
+        by_work, fig = _loss_figures(run, "training loss", "Training loss against work",
+                                     "Training loss against iteration (SGD: epochs)")
+        show(by_work, "sl.fig.train.work", c1)
         fig.update_xaxes(type="log", title_text="iteration (log)")
         show(fig, "sl.fig.train.iter", c2)
         c3, c4 = st.columns(2)
@@ -434,8 +446,8 @@ def train_section() -> None:
         return "the loss became non-finite. Lower the step sizes or raise α; the run restarts when a tunable changes."
 
     structure = {**p, **{k: on[k] for k in SOLVERS}, "enabled": tuple(enabled)}
-    run = live_run(run_key, pp, start, draw, structure=structure, tunables=t, metrics=metrics, diverged_hint=hint,
-                   max_iter=2000, default_speed=1)
+    run = live_run(run_key, pp, start, draw, structure=structure, tunables=t, metrics=_run_metrics(M, Xv, yv),
+                   diverged_hint=hint, max_iter=2000, default_speed=1)
     note = (f"{M.n_params} weights (K {M.n_features}×{M.width}, b, W {M.width}×{C}, c); start θ₀ with K ~ N(0, s²), "
             f"s = {INIT_SCALE[p['data']]:g}.")
     if "sgd" in enabled:
@@ -623,20 +635,13 @@ def crime_section() -> None:
             gens[name] = _tracked(gen, None, w0)
         return gens
 
-    def metrics(name, step):
-        tr, va = _accuracies(M, step.x, Xv, yv)
-        return {"work": float(step.info.get("work", 0.0)), "train_acc": tr, "val_acc": va}
-
     def draw(run: Run) -> None:
         ser = run.series
         c1, c2 = st.columns(2)
-        show(convergence_figure({n: (s.history["iteration"], s.history["loss"]) for n, s in ser.items()},
-                                events=run.events, y_title="training loss ½‖r‖²",
-                                diverged={n: s.iteration for n, s in ser.items() if s.status == "diverged"},
-                                title="Loss against iteration (log scale)"), "sl.fig.crime.iter", c1)
-        show(loss_vs_work_figure({n: (s.history["work"], s.history["loss"]) for n, s in ser.items()}, log_x=True,
-                                 diverged={n: s.status == "diverged" for n, s in ser.items()},
-                                 title="Loss against work"), "sl.fig.crime.work", c2)
+        by_work, by_iter = _loss_figures(run, "training loss ½‖r‖²", "Loss against work",
+                                         "Loss against iteration (log scale)")
+        show(by_iter, "sl.fig.crime.iter", c1)
+        show(by_work, "sl.fig.crime.work", c2)
         first = ser[SOLVERS[enabled[0]]]
         c3, c4 = st.columns(2)
         show(decision_map_figure(*truth_map, X, y, n_classes=5, height=380, title="True network"), "sl.fig.crime.truth", c3)
@@ -653,8 +658,9 @@ def crime_section() -> None:
                            f"validation accuracy {_fmt_acc(s.history['val_acc'][-1])} on {N_VAL} fresh points of "
                            "the true network.")
 
-    live_run(run_key, pp, start, draw, structure={**p, **on}, tunables=t, metrics=metrics, max_iter=5000,
-             default_speed=5, diverged_hint=lambda r: f"the SGD learning rate η = {t['lr']:g} is too large for these "
+    live_run(run_key, pp, start, draw, structure={**p, **on}, tunables=t, metrics=_run_metrics(M, Xv, yv),
+             max_iter=5000, default_speed=5,
+             diverged_hint=lambda r: f"the SGD learning rate η = {t['lr']:g} is too large for these "
              "targets (outputs of size ~3); lower it: the run restarts.")
     st.caption(f"True network: width {p['true_width']}, {ACT_LABELS[p['activation']]}; trained network: width "
                f"{p['width']}, started at random (seed {p['seed'] + 1}). Targets: the real-valued outputs of the true "
