@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import pathlib
 import sys
-import time
 import warnings
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
@@ -28,6 +27,7 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from bench._common import best_time  # noqa: E402
 from numdl_core.classify import softmax_regression  # noqa: E402
 from numdl_core.data import load_digits  # noqa: E402
 from numdl_core.optim import newton_cg  # noqa: E402
@@ -35,15 +35,6 @@ from numdl_core.optim import newton_cg  # noqa: E402
 ALPHAS = (1e-2, 1e-4)
 GAP = 1e-6
 REPEATS = 7
-
-
-def best_time(fun, repeats=REPEATS):
-    best, out = np.inf, None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fun()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def sk_fit(X, y, C, solver, max_iter, tol=1e-12):
@@ -97,15 +88,15 @@ def main() -> None:
                 "ours newton_cg (cg_maxiter=100, cg_tol=1e-2)": dict(cg_maxiter=100, cg_tol=1e-2),
             }
             for name, kw in configs.items():
-                t, (its, hv, f) = best_time(lambda kw=kw: ours_to_gap(obj, target, **kw))
+                t, (its, hv, f) = best_time(lambda kw=kw: ours_to_gap(obj, target, **kw), REPEATS)
                 rows.append((alpha, name, t, its, hv, (f - f_star) / f_star))
             for solver in ("lbfgs", "newton-cg"):
                 m = sk_min_iter(obj, X, y, C, solver, target)
-                t, clf = best_time(lambda m=m, solver=solver: sk_fit(X, y, C, solver, m))
+                t, clf = best_time(lambda m=m, solver=solver: sk_fit(X, y, C, solver, m), REPEATS)
                 f = obj.loss(obj.pack(clf.coef_.T, clf.intercept_))
                 rows.append((alpha, f"sklearn {solver}", t, int(clf.n_iter_[0]), None, (f - f_star) / f_star))
             # sklearn with its default tolerance: how far from the optimum does it stop?
-            t, clf = best_time(lambda: sk_fit(X, y, C, "lbfgs", 100, tol=1e-4))
+            t, clf = best_time(lambda: sk_fit(X, y, C, "lbfgs", 100, tol=1e-4), REPEATS)
             f = obj.loss(obj.pack(clf.coef_.T, clf.intercept_))
             rows.append((alpha, "sklearn lbfgs (defaults tol=1e-4)", t, int(clf.n_iter_[0]), None, (f - f_star) / f_star))
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import pathlib
 import sys
-import time
 import warnings
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
@@ -21,24 +20,16 @@ import numpy as np  # noqa: E402
 from sklearn.cluster import SpectralClustering  # noqa: E402
 from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
+from bench._common import best_time  # noqa: E402
 from numdl_core import spectral  # noqa: E402
 from numdl_core.data import make_dataset  # noqa: E402
 
 N, NOISE, SIGMA, K, REPEATS, SEED = 2000, 0.1, 0.05, 20, 7, 0
 
 
-def best_time(fun, repeats=REPEATS):
-    best, out = np.inf, None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fun()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def main() -> None:
     X, y = make_dataset("moons", N, NOISE, seed=SEED)
-    t_graph, W = best_time(lambda: spectral.similarity_matrix(X, sigma=SIGMA, n_neighbors=K))
+    t_graph, W = best_time(lambda: spectral.similarity_matrix(X, sigma=SIGMA, n_neighbors=K), REPEATS)
 
     def ours():
         U = spectral.spectral_embedding(W, 2, laplacian="sym", solver="lanczos", seed=SEED)
