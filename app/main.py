@@ -1,18 +1,26 @@
 """NumDL Studio entry point: ``streamlit run app/main.py`` from the repository root."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+# One BLAS thread (see below); the variables reach the BLAS libraries that are not loaded yet.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run app/main.py` puts only app/ on sys.path
     sys.path.insert(0, str(ROOT))
 
+import numpy  # noqa: E402,F401  (load numpy's and scipy's BLAS before limiting them)
+import scipy.linalg  # noqa: E402,F401
 import streamlit as st  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 # One BLAS thread: the server runs many small problems for many students; on 2 cores, multithreaded BLAS made
 # small factorizations up to 100x slower under load (measured), and the GIL already bounds a process to one core.
+# threadpoolctl only reaches libraries already loaded, hence the imports above (and the variables for later ones).
 threadpool_limits(1)
 
 from app.catalog import GROUPS, available  # noqa: E402

@@ -5,12 +5,17 @@ import sys
 
 # Live frames compute exactly `speed` iterations in tests, whatever the load (app.live.frame_budget_ms).
 os.environ.setdefault("NUMDL_FRAME_BUDGET_MS", "0")
+# One BLAS thread, as in app/main.py: for libraries loaded later, through the environment ...
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import numpy  # noqa: E402,F401
+import scipy.linalg  # noqa: E402,F401
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-# As in app/main.py: one BLAS thread (small problems; multithreaded BLAS is much slower on a busy 2-core machine).
+# ... and for those already loaded (threadpoolctl reaches only loaded libraries, hence the imports above).
 threadpool_limits(1)

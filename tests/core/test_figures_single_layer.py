@@ -1,7 +1,6 @@
 """Figures of the single-layer page, built from real numdl_core results and checked for content."""
 from __future__ import annotations
 
-import contextlib
 import itertools
 
 import numpy as np
@@ -33,17 +32,6 @@ from numdl_core.single_layer import (
     varpro,
 )
 
-try:
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover
-    threadpool_limits = None
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    ctx = threadpool_limits(limits=1) if threadpool_limits is not None else contextlib.nullcontext()
-    with ctx:
-        yield
 
 
 @pytest.fixture(scope="module")

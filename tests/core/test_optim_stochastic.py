@@ -1,6 +1,5 @@
 """SGD, Adam, Gauss-Newton and CountingObjective (numdl_core.optim), against hand-written reference loops,
 gradient descent, numpy/scipy least squares."""
-import contextlib
 import itertools
 
 import numpy as np
@@ -18,18 +17,6 @@ from numdl_core.optim import (
 from numdl_core.single_layer import SingleLayer
 from numdl_core.data import make_dataset
 
-try:
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover
-    threadpool_limits = None
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    # small matrices: BLAS threads only add contention on a busy 2-core machine
-    ctx = threadpool_limits(limits=1) if threadpool_limits is not None else contextlib.nullcontext()
-    with ctx:
-        yield
 
 
 # ---------------------------------------------------------------------------------------------

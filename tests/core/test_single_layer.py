@@ -1,6 +1,5 @@
 """Single-layer networks: derivatives (Taylor, adjoint, finite differences), ELM vs numpy lstsq,
 variable projection (accurate vs sloppy inner solve), training on peaks, inverse crime, loss surface."""
-import contextlib
 import itertools
 
 import numpy as np
@@ -25,17 +24,6 @@ from numdl_core.single_layer import (
     varpro,
 )
 
-try:
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover
-    threadpool_limits = None
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    ctx = threadpool_limits(limits=1) if threadpool_limits is not None else contextlib.nullcontext()
-    with ctx:
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ rate, reset), the inverse crime recovered, the VarPro Taylor orders, ELM accurac
 from __future__ import annotations
 
 import base64
-import contextlib
 import re
 
 import numpy as np
@@ -11,22 +10,10 @@ import pytest
 
 from tests.pages.helpers import assert_clean, figures, page, render_section, texts
 
-try:
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover
-    threadpool_limits = None
-
 NAME = "single_layer.py"
 SECTIONS = ["elm", "train", "surface", "crime", "varpro"]
 TRAIN_RUN = "sl.train.run"
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    # as in the app shell: multithreaded BLAS makes these small products slow on a busy 2-core machine
-    ctx = threadpool_limits(limits=1) if threadpool_limits is not None else contextlib.nullcontext()
-    with ctx:
-        yield
 
 
 def _frames(at, n):
