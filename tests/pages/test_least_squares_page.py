@@ -113,3 +113,21 @@ def test_bad_url_values():
     assert_clean(at)
     note = " ".join(texts(at.warning))
     assert "`section=nonsense` is not one of" in note
+
+
+@pytest.mark.parametrize("precond,max_iter", [("qr", 2), ("jacobi", None)])
+def test_preconditioning(precond, max_iter):
+    at = page(NAME, {"section": "iterative", "a": "0.01", "precond": precond, "speed": "5"}).run()
+    assert_clean(at)
+    md = " ".join(texts(at.markdown))
+    kappa = float(md.split("κ = cond((AM⁻¹)ᵀAM⁻¹) = **")[1].split("**")[0])
+    if precond == "qr":
+        assert kappa == pytest.approx(1.0, abs=1e-6)  # A R⁻¹ = Q: perfectly conditioned
+    else:
+        assert kappa > 1e4  # column scaling does not cure nearly parallel columns
+    at.button(key="lstsq.iter.run.play").click().run()
+    at.run()
+    sd = at.session_state["lstsq.iter.run"].series["steepest descent"]
+    if max_iter is not None:
+        assert sd.status == "converged" and sd.iteration <= max_iter
+        assert sd.history["error"][-1] < 1e-10
