@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from app.style import BLACK, DIVERGING, SEQUENTIAL, color, new_figure
+from app.style import BLACK, DIVERGING, SEQUENTIAL, TEMPLATE, axis, color, new_figure
 
 __all__ = [
     "class_colorscale",
@@ -44,6 +44,30 @@ def class_colorscale(n_classes: int, alpha: float = 0.35) -> list:
         c = _rgba(color(k), alpha)
         scale += [[k / n, c], [(k + 1) / n, c]]
     return scale
+
+
+def base_layout(
+    title: str | None = None,
+    *,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    log_x: bool = False,
+    log_y: bool = False,
+    height: int = 380,
+) -> dict:
+    """The layout of :func:`app.style.new_figure` as a plain dict, to be completed and passed to
+    ``go.Figure(data=..., layout=...)`` in one call (live figures: ``add_trace`` and ``update_*`` cost
+    milliseconds each)."""
+    return dict(
+        template=TEMPLATE,
+        title=dict(text=title, x=0.01, xanchor="left") if title else None,
+        height=height,
+        margin=dict(l=60, r=20, t=40 if title else 20, b=50),
+        legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0),
+        font=dict(size=13),
+        xaxis=axis(x_title, log_x),
+        yaxis=axis(y_title, log_y),
+    )
 
 
 def _positive(y) -> np.ndarray:
@@ -98,29 +122,30 @@ def decision_regions_figure(
     sj = max(1, int(np.ceil(gy.size / MAX_GRID)))
     gx, gy, labels = gx[::si], gy[::sj], labels[::sj, ::si]
     C = int(n_classes) if n_classes else int(max(labels.max(initial=0), y.max(initial=0)) + 1)
-    fig = new_figure(title, x_title="x₁", y_title="x₂", height=height)
-    fig.add_trace(go.Heatmap(x=gx, y=gy, z=labels.astype(float), zmin=-0.5, zmax=C - 0.5,
-                             colorscale=class_colorscale(C), showscale=False, hoverinfo="skip", name="regions"))
-    scatter = go.Scattergl if X.shape[0] > 1000 else go.Scatter
+    # one Figure(data, layout) call: add_trace / update_* cost milliseconds each, too much for live frames
+    data = [dict(type="heatmap", x=gx, y=gy, z=labels.astype(float), zmin=-0.5, zmax=C - 0.5,
+                 colorscale=class_colorscale(C), showscale=False, hoverinfo="skip", name="regions")]
+    kind = "scattergl" if X.shape[0] > 1000 else "scatter"
     for k in range(C):
         m = y == k
         if not np.any(m):
             continue
-        fig.add_trace(scatter(x=X[m, 0], y=X[m, 1], mode="markers", name=f"class {k}",
-                              marker=dict(color=color(k), size=6, line=dict(color="white", width=0.5))))
+        data.append(dict(type=kind, x=X[m, 0], y=X[m, 1], mode="markers", name=f"class {k}",
+                         marker=dict(color=color(k), size=6, line=dict(color="white", width=0.5))))
     if y_pred is not None:
         y_pred = np.asarray(y_pred).astype(int)
         if y_pred.shape != y.shape:
             raise ValueError(f"y_pred must have the shape of y {y.shape}, got {y_pred.shape}")
         wrong = y_pred != y
-        fig.add_trace(scatter(x=X[wrong, 0], y=X[wrong, 1], mode="markers",
-                              name=f"misclassified ({int(wrong.sum())})",
-                              marker=dict(color="rgba(0,0,0,0)", size=11, line=dict(color=BLACK, width=1.5))))
+        data.append(dict(type=kind, x=X[wrong, 0], y=X[wrong, 1], mode="markers",
+                         name=f"misclassified ({int(wrong.sum())})",
+                         marker=dict(color="rgba(0,0,0,0)", size=11, line=dict(color=BLACK, width=1.5))))
+    layout = base_layout(title, x_title="x₁", y_title="x₂", height=height)
     # legend on the right: the equal-aspect map leaves room there, and the title keeps the top
-    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02))
-    fig.update_xaxes(range=[gx[0], gx[-1]], showgrid=False, zeroline=False)
-    fig.update_yaxes(range=[gy[0], gy[-1]], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
-    return fig
+    layout["legend"] = dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02)
+    layout["xaxis"].update(range=[gx[0], gx[-1]], showgrid=False, zeroline=False)
+    layout["yaxis"].update(range=[gy[0], gy[-1]], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
+    return go.Figure(data=data, layout=layout)
 
 
 def optimizer_convergence_figure(
@@ -143,30 +168,57 @@ def optimizer_convergence_figure(
     diverged : {name: iteration}, optional
         Marks the iteration where an optimizer diverged.
     """
+    return _convergence(histories, f_star=f_star, diverged=diverged, title=title, height=height)
+
+
+def _convergence(histories, *, f_star, diverged, title, height, events=()) -> go.Figure:
+    """Both panels of :func:`optimizer_convergence_figure` (and its event marks) in one ``Figure(data, layout)``.
+
+    The two panels are laid out by hand (``xaxis``/``xaxis2`` domains) instead of ``make_subplots``, which
+    costs tens of milliseconds: this figure is redrawn in every live frame.
+    """
     left = "loss − f*" if f_star is not None else "loss"
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(left, "‖gradient‖"), horizontal_spacing=0.12,
-                        figure=new_figure(title, height=height))
+    data, hide = [], {"showlegend": False}
     for i, (name, h) in enumerate(histories.items()):
         loss = np.asarray(h["loss"], dtype=float)
         gn = np.asarray(h["grad_norm"], dtype=float)
         it = np.asarray(h.get("iteration", np.arange(loss.size)))
-        yl = loss - f_star if f_star is not None else loss
+        yl = _positive(loss - f_star if f_star is not None else loss)
+        gn = _positive(gn)
         c = color(i)
-        fig.add_trace(go.Scatter(x=it, y=_positive(yl), mode="lines", name=name, legendgroup=name,
-                                 line=dict(color=c, width=2)), row=1, col=1)
-        fig.add_trace(go.Scatter(x=it, y=_positive(gn), mode="lines", name=name, legendgroup=name,
-                                 showlegend=False, line=dict(color=c, width=2)), row=1, col=2)
+        for panel, vals in ((1, yl), (2, gn)):
+            xa, ya = ("x", "y") if panel == 1 else ("x2", "y2")
+            data.append(dict(type="scatter", x=it, y=vals, mode="lines", name=name, legendgroup=name,
+                             line=dict(color=c, width=2), xaxis=xa, yaxis=ya, **({} if panel == 1 else hide)))
         if diverged and name in diverged and it.size:
             k = diverged[name]
-            for col, vals in ((1, _positive(yl)), (2, _positive(gn))):
+            for panel, vals in ((1, yl), (2, gn)):
                 last = next((v for v in vals[::-1] if np.isfinite(v)), None)
-                fig.add_trace(go.Scatter(x=[k], y=[last], mode="markers+text", text=["diverged"],
-                                         textposition="top left", showlegend=False, legendgroup=name,
-                                         marker=dict(symbol="x", size=12, color=c)), row=1, col=col)
-    fig.update_xaxes(title_text="iteration")
-    fig.update_yaxes(type="log", exponentformat="power")
-    _room_for_subplot_titles(fig, title)
-    return fig
+                data.append(dict(type="scatter", x=[k], y=[last], mode="markers+text", text=["diverged"],
+                                 textposition="top left", showlegend=False, legendgroup=name,
+                                 marker=dict(symbol="x", size=12, color=c),
+                                 xaxis="x" if panel == 1 else "x2", yaxis="y" if panel == 1 else "y2"))
+    # the base layout with the ``make_subplots(rows=1, cols=2, horizontal_spacing=0.12)`` grid
+    layout = base_layout(title, height=height)
+    ylog = dict(type="log", exponentformat="power")
+    layout["xaxis"].update(title=dict(text="iteration"), anchor="y", domain=[0.0, 0.44])
+    layout["yaxis"].update(ylog, anchor="x", domain=[0.0, 1.0])
+    layout["xaxis2"] = dict(title=dict(text="iteration"), anchor="y2", domain=[0.56, 1.0])
+    layout["yaxis2"] = dict(ylog, anchor="x2", domain=[0.0, 1.0])
+    annotations = [dict(text=text, x=x, y=1.0, xref="paper", yref="paper", xanchor="center", yanchor="bottom",
+                        showarrow=False, font=dict(size=16)) for text, x in ((left, 0.22), ("‖gradient‖", 0.78))]
+    shapes = []
+    for it, text in events:  # dotted vertical lines in both panels, the text in the left one
+        for xa, ya in (("x", "y"), ("x2", "y2")):
+            shapes.append(dict(type="line", xref=xa, yref=f"{ya} domain", x0=it, x1=it, y0=0, y1=1,
+                               line=dict(color="#888", dash="dot", width=1)))
+        annotations.append(dict(text=text, x=it, y=1, xref="x", yref="y domain", xanchor="right", yanchor="top",
+                                showarrow=False, font=dict(size=10)))
+    layout.update(annotations=annotations, shapes=shapes)
+    # room for the subplot titles: the horizontal legend goes above them
+    layout["margin"]["t"] = 95 if title else 70
+    layout["legend"].update(y=1.1, yanchor="bottom")
+    return go.Figure(data=data, layout=layout)
 
 
 def loss_contours_figure(
@@ -287,12 +339,7 @@ def live_convergence_figure(
 ) -> go.Figure:
     """:func:`optimizer_convergence_figure` plus dotted vertical lines in both panels where a setting
     changed mid-run (``events``: ``[(iteration, text)]``, e.g. ``(120, "step 1 → 5")``)."""
-    fig = optimizer_convergence_figure(histories, f_star=f_star, diverged=diverged, title=title, height=height)
-    for it, text in events:
-        fig.add_vline(x=it, line=dict(color="#888", dash="dot", width=1), row=1, col=1,
-                      annotation_text=text, annotation_position="top left", annotation_font_size=10)
-        fig.add_vline(x=it, line=dict(color="#888", dash="dot", width=1), row=1, col=2)
-    return fig
+    return _convergence(histories, f_star=f_star, diverged=diverged, title=title, height=height, events=events)
 
 
 def weight_mosaic_figure(
