@@ -105,6 +105,25 @@ def _identity(A):
 
 
 _ACT = {"sin": _sin, "tanh": _tanh, "relu": _relu, "identity": _identity}
+# sigma alone, in place (for predictions: no derivative computed, no second n x m array)
+_VALUE_INPLACE = {"sin": lambda A: np.sin(A, out=A), "tanh": lambda A: np.tanh(A, out=A),
+                  "relu": lambda A: np.maximum(A, 0.0, out=A), "identity": lambda A: A}
+
+
+def _act_inplace(name: str, A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_ACT[name](A)`` (the same numbers), computed in the memory of ``A`` where possible: ``A`` is
+    overwritten. Fewer temporaries of size n x m: the hot loops of training allocate less."""
+    if name == "tanh":
+        T = np.tanh(A, out=A)
+        D = np.multiply(T, T)
+        return T, np.subtract(1.0, D, out=D)
+    if name == "sin":
+        D = np.cos(A)
+        return np.sin(A, out=A), D
+    if name == "relu":
+        D = (A > 0).astype(np.float64)
+        return np.maximum(A, 0.0, out=A), D
+    return A, np.ones_like(A)
 
 
 def _second_derivative(name: str, A: np.ndarray, Z: np.ndarray, dZ: np.ndarray) -> np.ndarray:
@@ -242,6 +261,12 @@ class SingleLayer:
         e = self._ends
         return theta[: e[0]].reshape(d, m), theta[e[0]: e[1]], theta[e[1]: e[2]].reshape(m, C), theta[e[2]:]
 
+    def _split(self, theta: np.ndarray):
+        """:meth:`split` of an already checked ``theta`` (hot loops)."""
+        e = self._ends
+        return (theta[: e[0]].reshape(self.n_features, self.width), theta[e[0]: e[1]],
+                theta[e[1]: e[2]].reshape(self.width, self.n_classes), theta[e[2]:])
+
     def join(self, K: np.ndarray, b: np.ndarray, W: np.ndarray, c: np.ndarray) -> np.ndarray:
         """``(K, b, W, c) -> theta = concatenate([K.ravel(), b, W.ravel(), c])``."""
         d, m, C = self.n_features, self.width, self.n_classes
@@ -275,12 +300,20 @@ class SingleLayer:
         r"""Hidden features :math:`Z = \sigma(X K + \mathbf 1 b^\top)`, shape ``(n, m)`` (training ``X`` by default)."""
         K, b, _, _ = self.split(theta)
         X = self.X if X is None else check_X(X, n_features=self.n_features)
-        return self._act(X @ K + b)[0]
+        return self._features(K, b, X)
+
+    def _features(self, K, b, X) -> np.ndarray:
+        A = X @ K
+        A += b
+        return _VALUE_INPLACE[self.activation](A)
 
     def outputs(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
         r"""Network outputs (logits) :math:`O = Z W + \mathbf 1 c^\top`, shape ``(n, C)``."""
-        _, _, W, c = self.split(theta)
-        return self.features(theta, X) @ W + c
+        K, b, W, c = self.split(theta)
+        X = self.X if X is None else check_X(X, n_features=self.n_features)
+        O = self._features(K, b, X) @ W
+        O += c
+        return O
 
     def predict_proba(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
         """Row-wise ``softmax`` of the outputs (for ``loss="squared"`` a monotone rescaling of the outputs)."""
@@ -294,8 +327,8 @@ class SingleLayer:
         """Fraction of correctly classified samples (training data by default; pass ``X, y`` for validation)."""
         if (X is None) != (y is None):
             raise ValueError("pass both X and y (validation data) or neither (training data)")
-        if X is None:
-            X, y = self.X, self.y
+        if X is None:  # the training data, checked in __init__
+            return float(np.mean(self.predict(theta) == self.y))
         X = check_X(X, n_features=self.n_features)
         y = check_labels(y, X.shape[0])
         return float(np.mean(self.predict(theta, X) == y))
@@ -304,31 +337,43 @@ class SingleLayer:
         return 0.5 * self.alpha * (float(np.sum(K * K)) + float(np.sum(W * W)))
 
     def _loss_grad(self, theta, X, y, Y, grad: bool = True):
-        """Mean loss over the rows of X (no regularizer) and the gradient of it."""
-        K, b, W, c = self.split(theta)
+        """Mean loss over the rows of X (no regularizer) and the gradient of it.
+
+        Written for speed (it runs for every mini-batch of SGD): ``theta`` is checked by the caller, and the
+        n x m temporaries are reused in place. Every operation is the one of the plain formulas, in the same
+        order, so the numbers are the same to the last bit (training trajectories are sensitive to round-off).
+        """
+        K, b, W, c = self._split(theta)
         n = X.shape[0]
-        A = X @ K + b
-        Z, dZ = self._act(A)
-        O = Z @ W + c
+        A = X @ K
+        A += b
+        Z, dZ = _act_inplace(self.activation, A)
+        O = Z @ W
+        O += c
         if self.loss == "softmax":
             L = log_softmax(O)
             f = -float(np.mean(L[np.arange(n), y]))
-            dO = (np.exp(L) - Y) / n
+            dO = np.exp(L, out=L)
+            dO -= Y
+            dO /= n
         else:
-            R = O - Y
-            f = 0.5 * float(np.sum(R * R)) / n
-            dO = R / n
+            dO = np.subtract(O, Y, out=O)  # the residual R = O - Y
+            f = 0.5 * float(np.sum(dO * dO)) / n
+            dO /= n
         if not grad:
             return f, None
-        gW = Z.T @ dO
-        gc = dO.sum(axis=0)
-        dA = (dO @ W.T) * dZ
-        gK = X.T @ dA
-        gb = dA.sum(axis=0)
-        return f, np.concatenate([gK.ravel(), gb, gW.ravel(), gc])
+        e, (d, m), C = self._ends, K.shape, self.n_classes
+        g = np.empty(self.n_params)
+        np.matmul(Z.T, dO, out=g[e[1]: e[2]].reshape(m, C))
+        g[e[2]:] = dO.sum(axis=0)
+        dA = dO @ W.T
+        dA *= dZ
+        np.matmul(X.T, dA, out=g[: e[0]].reshape(d, m))
+        g[e[0]: e[1]] = dA.sum(axis=0)
+        return f, g
 
     def _add_reg(self, theta, f, g):
-        K, _, W, _ = self.split(theta)
+        K, _, W, _ = self._split(theta)
         f = f + self._reg(K, W)
         if g is not None and self.alpha > 0:
             e = self._ends
@@ -398,7 +443,7 @@ class SingleLayer:
             raise ValueError("idx must be a non-empty 1-D array of integer sample indices")
         if idx.min() < -self.n_samples or idx.max() >= self.n_samples:
             raise ValueError(f"sample indices must lie in 0..{self.n_samples - 1}")
-        f, g = self._loss_grad(theta, self.X[idx], self.y[idx], self.Y[idx])
+        f, g = self._loss_grad(theta, self.X[idx], self.y[idx] if self.loss == "softmax" else None, self.Y[idx])
         return self._add_reg(theta, f, g)
 
     def data_loss(self, theta: np.ndarray, X: np.ndarray | None = None, y: np.ndarray | None = None) -> float:
@@ -430,7 +475,9 @@ class SingleLayer:
         r"""The residual :math:`r(\theta)` with :math:`f = \frac12\|r\|^2` (see the class Notes)."""
         self._need_squared("residual")
         K, b, W, c = self.split(theta)
-        R = self._act(self.X @ K + b)[0] @ W + c - self.Y
+        R = self._features(K, b, self.X) @ W
+        R += c
+        R -= self.Y
         sa = np.sqrt(self.alpha)
         return np.concatenate([R.ravel() / np.sqrt(self.n_samples), sa * K.ravel(), sa * W.ravel()])
 
@@ -443,24 +490,45 @@ class SingleLayer:
         W = W.copy()
         X = self.X
         n, d, m, C = self.n_samples, self.n_features, self.width, self.n_classes
-        Z, dZ = self._act(X @ K + b)
+        A = X @ K
+        A += b
+        Z, dZ = _act_inplace(self.activation, A)
         sn, sa = np.sqrt(n), np.sqrt(self.alpha)
+        nC, e = n * C, self._ends
+        scratch = np.empty((n, m))  # dA of each product: one buffer for all of them (no fresh n x m array)
 
         def Jv(v):
-            vK, vb, vW, vc = self.split(np.asarray(v, dtype=np.float64).ravel())
-            dO = ((X @ vK + vb) * dZ) @ W + Z @ vW + vc
-            return np.concatenate([dO.ravel() / sn, sa * vK.ravel(), sa * vW.ravel()])
+            v = self._check_theta(np.asarray(v, dtype=np.float64).ravel())
+            vK, vb, vW, vc = self._split(v)
+            out = np.empty(self.n_residuals)
+            dA = np.matmul(X, vK, out=scratch)
+            dA += vb
+            dA *= dZ
+            dO = dA @ W
+            dO += Z @ vW
+            dO += vc
+            np.divide(dO, sn, out=out[:nC].reshape(n, C))
+            np.multiply(sa, vK, out=out[nC: nC + d * m].reshape(d, m))
+            np.multiply(sa, vW, out=out[nC + d * m:].reshape(m, C))
+            return out
 
         def JTw(w):
             w = np.asarray(w, dtype=np.float64).ravel()
             if w.size != self.n_residuals:
                 raise ValueError(f"w must have n_residuals = {self.n_residuals} entries, got {w.size}")
-            dO = w[: n * C].reshape(n, C) / sn
-            wK = w[n * C: n * C + d * m].reshape(d, m)
-            wW = w[n * C + d * m:].reshape(m, C)
-            dA = (dO @ W.T) * dZ
-            return np.concatenate([(X.T @ dA + sa * wK).ravel(), dA.sum(axis=0),
-                                   (Z.T @ dO + sa * wW).ravel(), dO.sum(axis=0)])
+            dO = w[:nC].reshape(n, C) / sn
+            wK = w[nC: nC + d * m].reshape(d, m)
+            wW = w[nC + d * m:].reshape(m, C)
+            dA = np.matmul(dO, W.T, out=scratch)
+            dA *= dZ
+            g = np.empty(self.n_params)
+            gK = np.matmul(X.T, dA, out=g[: e[0]].reshape(d, m))
+            gK += sa * wK
+            g[e[0]: e[1]] = dA.sum(axis=0)
+            gW = np.matmul(Z.T, dO, out=g[e[1]: e[2]].reshape(m, C))
+            gW += sa * wW
+            g[e[2]:] = dO.sum(axis=0)
+            return g
 
         return Jv, JTw
 
@@ -701,7 +769,7 @@ class VarPro:
         M = self.model
         n, m = M.n_samples, M.width
         K, b = self._hidden(u)
-        Z = M._act(M.X @ K + b)[0]
+        Z = M._features(K, b, M.X)
         sn, sa = np.sqrt(n), np.sqrt(M.alpha)
         if self.inner == "direct":
             A = np.zeros((n + m, m + 1))
@@ -854,17 +922,42 @@ def varpro(
             last.update(u=uu, theta=theta, Q=Q, its=its)
             return f, g[:nu]
 
-    def project(r):
-        """Apply P-perp to a residual-space vector (data and W-regularization blocks, per class)."""
-        Q = last["Q"]
-        if Q is None:
-            return r
-        S = np.vstack([r[: n * C].reshape(n, C), r[n * C + d * m:].reshape(m, C)])
-        S = S - Q @ (Q.T @ S)
-        out = r.copy()
-        out[: n * C] = S[:n].ravel()
-        out[n * C + d * m:] = S[n:].ravel()
-        return out
+    def reduced_normal_matvec(theta, Q):
+        r"""``v -> J_r^T J_r v`` with ``J_r = P^\perp J_u`` at ``theta`` (without the damping).
+
+        The products with the model's Jacobian restricted to ``u = (K, b)``: in residual space only the data
+        block and the W-regularization block (zero for a direction in ``u``) take part in the projection
+        :math:`P^\perp = I - Q Q^\top` (per class column; applied for :math:`J_r` and again for :math:`J_r^\top`),
+        and the K-regularization block :math:`\sqrt\alpha v_K` passes through unchanged. The same operations in
+        the same order as the full products :meth:`SingleLayer.linearize` (the same numbers), without the parts
+        that vanish for a direction in ``u``.
+        """
+        X = M.X
+        K, b, W, _ = M._split(theta)
+        W = W.copy()
+        A = X @ K
+        A += b
+        _, dZ = _act_inplace(M.activation, A)
+        sn, sa = np.sqrt(n), np.sqrt(M.alpha)
+        scratch = np.empty((n, m))
+
+        def matvec(v):
+            vK = v[: d * m].reshape(d, m)
+            dA = np.matmul(X, vK, out=scratch)
+            dA += v[d * m:]
+            dA *= dZ
+            S = np.zeros((n + m, C))  # [data block; W-regularization block] of J_u v
+            np.divide(dA @ W, sn, out=S[:n])
+            if Q is not None:
+                S -= Q @ (Q.T @ S)
+                S -= Q @ (Q.T @ S)
+            dA = np.matmul(S[:n] / sn, W.T, out=scratch)
+            dA *= dZ
+            gK = X.T @ dA
+            gK += sa * (sa * vK)
+            return np.concatenate([gK.ravel(), dA.sum(axis=0)])
+
+        return matvec
 
     f, g = _Reduced.value_and_grad(u)
     f0, g0 = float(f), float(np.linalg.norm(g))
@@ -874,20 +967,18 @@ def varpro(
         return Step(k, last["theta"].copy(), float(f), float(np.linalg.norm(g)), info)
 
     yield record(0, f, g, {"step": 0.0, "cg_iterations": 0})
-    zeros_out = np.zeros(m * C + C)
     for k in range(1, maxiter + 1):
         if float(np.linalg.norm(g)) <= tol * max(1.0, g0):
             return
         state = dict(last)
         its, fallback = 0, False
         if method == "gauss_newton":
-            Jfull, JTfull = M.linearize(state["theta"])
+            JrTJr = reduced_normal_matvec(state["theta"], state["Q"])
 
             def matvec(v):
                 count["work"] += 2.0
                 count["matvecs"] += 2
-                Jv = project(Jfull(np.concatenate([v, zeros_out])))
-                return JTfull(project(Jv))[:nu] + damping * v
+                return JrTJr(v) + damping * v
 
             p, its, ok = conjugate_gradient(matvec, -g, tol=float(cg_tol), maxiter=int(cg_maxiter))
             if not np.any(p) or float(g @ p) >= 0 or not np.all(np.isfinite(p)):
