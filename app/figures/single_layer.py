@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.classify import class_colorscale
+from app.figures.classify import base_layout, class_colorscale, fast_figure
 from app.style import BLACK, BLUE, SEQUENTIAL, VERMILLION, color, new_figure
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "accuracy_vs_width_figure",
     "loss_surface_figure",
     "loss_vs_work_figure",
+    "loss_vs_iteration_figure",
     "accuracy_curves_figure",
     "decision_map_figure",
     "inner_solve_figure",
@@ -40,6 +41,13 @@ def _vector(name: str, a, n: int | None = None) -> np.ndarray:
     if n is not None and a.size != n:
         raise ValueError(f"{name} must have {n} entries, got {a.size}")
     return a
+
+
+def _layout(title, **kw) -> dict:
+    """The base layout (:func:`app.figures.classify.base_layout`) with the legend of :func:`_legend_right`."""
+    layout = base_layout(title, **kw)
+    layout["legend"] = dict(layout["legend"], x=1.0, xanchor="right", y=1.02, yanchor="bottom")
+    return layout
 
 
 def _legend_right(fig: go.Figure) -> go.Figure:
@@ -180,21 +188,66 @@ def loss_vs_work_figure(
     diverged : {solver name: bool}
         A cross marks the last point of a solver that diverged.
     """
-    fig = new_figure(title, x_title="work (passes over the data)", y_title=y_title, log_x=log_x, log_y=log_y,
-                     height=height)
+    data = []
     for k, (name, (w, f)) in enumerate(curves.items()):
         w = _vector(f"work of {name}", w)
         f = _vector(f"loss of {name}", f, w.size)
         y = _positive(f) if log_y else f
         x = _positive(w) if log_x else w
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers" if w.size <= 60 else "lines", name=name,
-                                 line=dict(color=color(k), width=2), marker=dict(size=4)))
+        data.append(dict(type="scatter", x=x, y=y, mode="lines+markers" if w.size <= 60 else "lines", name=name,
+                         line=dict(color=color(k), width=2), marker=dict(size=4)))
         if diverged and diverged.get(name) and w.size:
             last = next((v for v in y[::-1] if np.isfinite(v)), None)
-            fig.add_trace(go.Scatter(x=[x[-1]], y=[last], mode="markers+text", text=["diverged"],
-                                     textposition="top left", showlegend=False,
-                                     marker=dict(symbol="x", size=12, color=color(k))))
-    return _legend_right(fig)
+            data.append(dict(type="scatter", x=[x[-1]], y=[last], mode="markers+text", text=["diverged"],
+                             textposition="top left", showlegend=False,
+                             marker=dict(symbol="x", size=12, color=color(k))))
+    layout = _layout(title, x_title="work (passes over the data)", y_title=y_title, log_x=log_x, log_y=log_y,
+                     height=height)
+    return fast_figure(data, layout)  # one call: add_trace / update_* cost milliseconds each
+
+
+def loss_vs_iteration_figure(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    *,
+    log_x: bool = False,
+    log_y: bool = True,
+    x_title: str = "iteration",
+    y_title: str = "loss",
+    events: Sequence[tuple[float, str]] = (),
+    diverged: Mapping[str, float] | None = None,
+    title: str | None = None,
+    height: int = 360,
+) -> go.Figure:
+    """Loss against iteration, one line per solver: the picture of :func:`app.figures.common.convergence_figure`
+    (legend below, dotted vertical lines where a setting changed mid-run), built in one ``Figure(data, layout)``
+    call for live frames, optionally on a log iteration axis.
+
+    Parameters
+    ----------
+    curves : {solver name: (iterations, loss)}
+    events : [(iteration, text)]
+    diverged : {solver name: iteration}
+        A cross marks where a solver diverged.
+    """
+    data = []
+    for k, (name, (it, f)) in enumerate(curves.items()):
+        it = _vector(f"iterations of {name}", it)
+        f = _vector(f"loss of {name}", f, it.size)
+        y = _positive(f) if log_y else f
+        data.append(dict(type="scatter", x=it, y=y, mode="lines", name=name, line=dict(color=color(k), width=2)))
+        if diverged and name in diverged and it.size:
+            last = next((v for v in y[::-1] if np.isfinite(v)), None)
+            data.append(dict(type="scatter", x=[diverged[name]], y=[last], mode="markers+text", text=["diverged"],
+                             textposition="top left", marker=dict(symbol="x", size=12, color=color(k)),
+                             showlegend=False))
+    layout = base_layout(title, x_title=x_title, y_title=y_title, log_x=log_x, log_y=log_y, height=height)
+    layout["xaxis"]["exponentformat"] = "B"  # iteration counts read 1, 10, 100, 1k also on a log axis
+    if events:  # dotted vertical marks with their text, in the layout (add_vline is slow for live frames)
+        layout["shapes"] = [dict(type="line", xref="x", yref="paper", x0=it, x1=it, y0=0, y1=1,
+                                 line=dict(color="#888", dash="dot", width=1)) for it, _ in events]
+        layout["annotations"] = [dict(x=it, y=1, xref="x", yref="paper", text=text, showarrow=False, xanchor="right",
+                                      yanchor="top", font=dict(size=10)) for it, text in events]
+    return fast_figure(data, layout)
 
 
 def accuracy_curves_figure(
@@ -209,14 +262,14 @@ def accuracy_curves_figure(
     """Training and validation accuracy during training (the gap is the generalization error)."""
     it = _vector("iterations", iterations)
     tr = _vector("train_accuracy", train_accuracy, it.size)
-    fig = new_figure(title, x_title=x_title, y_title="accuracy", height=height)
-    fig.add_trace(go.Scatter(x=it, y=tr, mode="lines", name="training", line=dict(color=BLUE, width=2)))
+    data = [dict(type="scatter", x=it, y=tr, mode="lines", name="training", line=dict(color=BLUE, width=2))]
     if validation_accuracy is not None:
         va = _vector("validation_accuracy", validation_accuracy, it.size)
-        fig.add_trace(go.Scatter(x=it, y=va, mode="lines", name="validation",
-                                 line=dict(color=VERMILLION, width=2, dash="dash")))
-    fig.update_yaxes(range=[0, 1.02])
-    return _legend_right(fig)
+        data.append(dict(type="scatter", x=it, y=va, mode="lines", name="validation",
+                         line=dict(color=VERMILLION, width=2, dash="dash")))
+    layout = _layout(title, x_title=x_title, y_title="accuracy", height=height)
+    layout["yaxis"]["range"] = [0, 1.02]
+    return fast_figure(data, layout)
 
 
 def decision_map_figure(
@@ -258,17 +311,17 @@ def decision_map_figure(
     si = max(1, int(np.ceil(gx.size / MAX_GRID)))
     sj = max(1, int(np.ceil(gy.size / MAX_GRID)))
     gx, gy, labels = gx[::si], gy[::sj], labels[::sj, ::si]
-    fig = new_figure(title, x_title="x₁", y_title="x₂", height=height)
-    fig.add_trace(go.Heatmap(x=gx, y=gy, z=labels.astype(float), zmin=-0.5, zmax=C - 0.5,
-                             colorscale=class_colorscale(C), showscale=False, hoverinfo="skip", name="regions"))
+    data = [dict(type="heatmap", x=gx, y=gy, z=labels.astype(float), zmin=-0.5, zmax=C - 0.5,
+                 colorscale=class_colorscale(C), showscale=False, hoverinfo="skip", name="regions")]
     for k in range(C):
         m = y == k
-        fig.add_trace(go.Scattergl(x=X[m, 0], y=X[m, 1], mode="markers", name=f"class {k}",
-                                   marker=dict(color=color(k), size=5, line=dict(color="white", width=0.5))))
-    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02))
-    fig.update_xaxes(range=[gx[0], gx[-1]], showgrid=False, zeroline=False)
-    fig.update_yaxes(range=[gy[0], gy[-1]], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
-    return fig
+        data.append(dict(type="scattergl", x=X[m, 0], y=X[m, 1], mode="markers", name=f"class {k}",
+                         marker=dict(color=color(k), size=5, line=dict(color="white", width=0.5))))
+    layout = base_layout(title, x_title="x₁", y_title="x₂", height=height)
+    layout["legend"] = dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02)
+    layout["xaxis"].update(range=[gx[0], gx[-1]], showgrid=False, zeroline=False)
+    layout["yaxis"].update(range=[gy[0], gy[-1]], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
+    return fast_figure(data, layout)
 
 
 def inner_solve_figure(
