@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.figures.common import convergence_figure
 from app.figures.single_layer import (
     accuracy_curves_figure, accuracy_vs_width_figure, decision_map_figure, inner_solve_figure, loss_surface_figure,
-    loss_vs_work_figure, singular_values_figure,
+    loss_vs_iteration_figure, loss_vs_work_figure, singular_values_figure,
 )
 from app.live import Metrics, Run, live_run
 from app.panels import Experiment, code_panel, self_check, show, taylor_panel, theory, try_this
@@ -32,6 +31,7 @@ N_VAL = 2000  # validation points for the 2-D data sets (the course: 1000 traini
 INIT_SCALE = {"peaks": 1.0, "ellipses": 1.0, "digits": 0.3}  # scale of the random K, b (64 pixels: smaller)
 ELM_WIDTHS = (1, 2, 5, 10, 20, 50, 100, 200, 300, 500)
 MAP_GRID = 80  # decision maps: at most 80 x 80
+LIVE_MAP_GRID = 60  # decision maps redrawn in every frame of a live run (and the truth they are compared with)
 GN_DAMPING = 1e-6
 LRS = tuple(float(f"{m * 10.0**e:g}") for e in range(-3, 2) for m in (1, 2, 5)) + (100.0,)
 ALPHAS = (0.0, 1e-10, 1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1)
@@ -215,29 +215,33 @@ def _accuracies(M: sl.SingleLayer, x: np.ndarray, Xv, yv) -> tuple[float, float]
         return M.accuracy(x), M.accuracy(x, Xv, yv)
 
 
-def _run_metrics(M: sl.SingleLayer, Xv, yv) -> Metrics:
-    """The ``metrics`` of a live training run: work so far, training and validation accuracy of each Step."""
+def _run_metrics(M: sl.SingleLayer, Xv, yv, accuracies: bool = True) -> Metrics:
+    """The ``metrics`` of a live training run: work so far, and training and validation accuracy of each Step
+    (``accuracies=False``: work only, for a run that shows just the accuracies of the last iterate)."""
     def metrics(name: str, step: Step) -> dict:
+        if not accuracies:
+            return {"work": float(step.info.get("work", 0.0))}
         tr, va = _accuracies(M, step.x, Xv, yv)
         return {"work": float(step.info.get("work", 0.0)), "train_acc": tr, "val_acc": va}
     return metrics
 
 
-def _loss_figures(run: Run, y_title: str, work_title: str, iter_title: str):
+def _loss_figures(run: Run, y_title: str, work_title: str, iter_title: str, *, log_iterations: bool = False):
     """Loss against work (log axis) and loss against iteration of every series of ``run``, divergence marked."""
     ser = run.series
     by_work = loss_vs_work_figure({n: (s.history["work"], s.history["loss"]) for n, s in ser.items()}, log_x=True,
                                   diverged={n: s.status == "diverged" for n, s in ser.items()}, title=work_title)
-    by_iter = convergence_figure({n: (s.history["iteration"], s.history["loss"]) for n, s in ser.items()},
-                                 events=run.events, y_title=y_title,
-                                 diverged={n: s.iteration for n, s in ser.items() if s.status == "diverged"},
-                                 title=iter_title)
+    by_iter = loss_vs_iteration_figure({n: (s.history["iteration"], s.history["loss"]) for n, s in ser.items()},
+                                       events=run.events, y_title=y_title, log_x=log_iterations,
+                                       x_title="iteration (log)" if log_iterations else "iteration",
+                                       diverged={n: s.iteration for n, s in ser.items() if s.status == "diverged"},
+                                       title=iter_title)
     return by_work, by_iter
 
 
-def _map(M: sl.SingleLayer, theta: np.ndarray, X: np.ndarray):
+def _map(M: sl.SingleLayer, theta: np.ndarray, X: np.ndarray, n: int = MAP_GRID):
     with np.errstate(all="ignore"):
-        return decision_map(lambda P: M.predict(theta, P), X, n=MAP_GRID)
+        return decision_map(lambda P: M.predict(theta, P), X, n=n)
 
 
 def _output_curvature(M: sl.SingleLayer, theta: np.ndarray) -> float:
@@ -408,15 +412,14 @@ def train_section() -> None:
     def draw(run: Run) -> None:
         ser = run.series
         c1, c2 = st.columns(2)
-        by_work, fig = _loss_figures(run, "training loss", "Training loss against work",
-                                     "Training loss against iteration (SGD: epochs)")
+        by_work, by_iter = _loss_figures(run, "training loss", "Training loss against work",
+                                         "Training loss against iteration (SGD: epochs)", log_iterations=True)
         show(by_work, "sl.fig.train.work", c1)
-        fig.update_xaxes(type="log", title_text="iteration (log)")
-        show(fig, "sl.fig.train.iter", c2)
+        show(by_iter, "sl.fig.train.iter", c2)
         c3, c4 = st.columns(2)
         sm = ser[map_name]
         if X.shape[1] == 2 and np.all(np.isfinite(sm.last.x)):
-            show(decision_map_figure(*_map(M, sm.last.x, X), X, y, n_classes=C,
+            show(decision_map_figure(*_map(M, sm.last.x, X, LIVE_MAP_GRID), X, y, n_classes=C,
                                      title=f"{map_name}: decision map at iteration {sm.iteration}"), "sl.fig.train.map", c3)
         elif X.shape[1] != 2:
             c3.info("Digits have 64 features: no 2-D decision map. The table and the accuracy curves show the "
@@ -600,7 +603,7 @@ def _crime(n, true_width, activation, seed):
     truth = sl.SingleLayer(X, Y, true_width, activation=activation, loss="squared")
     Xv = np.random.default_rng(seed + 1000).uniform(-3.0, 3.0, (N_VAL, 2))
     yv = truth.predict(theta_true, Xv)
-    return X, y, Y, theta_true, Xv, yv, _map(truth, theta_true, X)
+    return X, y, Y, theta_true, Xv, yv, _map(truth, theta_true, X, LIVE_MAP_GRID)
 
 
 def crime_section() -> None:
@@ -646,19 +649,22 @@ def crime_section() -> None:
         c3, c4 = st.columns(2)
         show(decision_map_figure(*truth_map, X, y, n_classes=5, height=380, title="True network"), "sl.fig.crime.truth", c3)
         if np.all(np.isfinite(first.last.x)):
-            show(decision_map_figure(*_map(M, first.last.x, X), X, y, n_classes=5, height=380,
+            show(decision_map_figure(*_map(M, first.last.x, X, LIVE_MAP_GRID), X, y, n_classes=5, height=380,
                                      title=f"{first.name} at iteration {first.iteration}"), "sl.fig.crime.map", c4)
+        # accuracies of the shown iterates only, once per frame (not for every iteration of the frame)
+        acc = {n: _accuracies(M, s.last.x, Xv, yv) for n, s in ser.items()}
         rows = [{"solver": n, "iteration": s.iteration, "work (passes)": f"{s.last.info.get('work', 0.0):.0f}",
-                 "loss": f"{s.last.loss:.3e}", "train acc": _fmt_acc(s.history["train_acc"][-1]),
-                 "validation acc": _fmt_acc(s.history["val_acc"][-1]), "status": s.status} for n, s in ser.items()]
+                 "loss": f"{s.last.loss:.3e}", "train acc": _fmt_acc(acc[n][0]),
+                 "validation acc": _fmt_acc(acc[n][1]), "status": s.status} for n, s in ser.items()]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         for n, s in ser.items():
-            if s.last.loss < 1e-10 and s.history["train_acc"][-1] == 1.0:
+            if s.last.loss < 1e-10 and acc[n][0] == 1.0:
                 st.success(f"{n} recovered a perfect fit: loss {s.last.loss:.1e}, training accuracy 100%, "
-                           f"validation accuracy {_fmt_acc(s.history['val_acc'][-1])} on {N_VAL} fresh points of "
+                           f"validation accuracy {_fmt_acc(acc[n][1])} on {N_VAL} fresh points of "
                            "the true network.")
 
-    live_run(run_key, pp, start, draw, structure={**p, **on}, tunables=t, metrics=_run_metrics(M, Xv, yv),
+    live_run(run_key, pp, start, draw, structure={**p, **on}, tunables=t,
+             metrics=_run_metrics(M, Xv, yv, accuracies=False),
              max_iter=5000, default_speed=5,
              diverged_hint=lambda r: f"the SGD learning rate η = {t['lr']:g} is too large for these "
              "targets (outputs of size ~3); lower it: the run restarts.")
