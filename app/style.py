@@ -53,16 +53,52 @@ def new_figure(
     height: int = 380,
 ) -> go.Figure:
     """An empty figure with the app's base layout (light template, compact margins, legend below the plot)."""
-    return go.Figure(layout=dict(
+    return go.Figure(layout=base_layout(title, x_title=x_title, y_title=y_title, log_x=log_x, log_y=log_y,
+                                        height=height))
+
+
+def base_layout(
+    title: str | None = None,
+    *,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    log_x: bool = False,
+    log_y: bool = False,
+    height: int = 380,
+) -> dict:
+    """The layout of :func:`app.style.new_figure` as a plain dict, to be completed and passed to
+    ``go.Figure(data=..., layout=...)`` in one call (live figures: ``add_trace`` and ``update_*`` cost
+    milliseconds each)."""
+    layout = dict(
         template=TEMPLATE,
         title=dict(text=title, x=0.01, xanchor="left") if title else None,
         height=height,
         margin=dict(l=60, r=20, t=40 if title else 20, b=50),
         legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0),
         font=dict(size=13),
-        xaxis=axis(x_title, log_x),
-        yaxis=axis(y_title, log_y),
-    ))
+        xaxis={k: v for k, v in axis(x_title, log_x).items() if v is not None},
+        yaxis={k: v for k, v in axis(y_title, log_y).items() if v is not None},
+    )
+    return {k: v for k, v in layout.items() if v is not None}  # (validation would drop the Nones too)
+
+
+_TEMPLATE_JSON = pio.templates[TEMPLATE].to_plotly_json()  # the app's template as plain JSON, made once
+
+
+def fast_figure(data: list[dict], layout: dict) -> go.Figure:
+    """``go.Figure(data=data, layout=layout)`` without plotly's property-by-property validation.
+
+    For figures redrawn in every frame of a live run: validating the traces and the layout is most of the
+    cost of building a figure (a decision map: 5.5 ms validated, 0.5 ms not). The traces and layouts are
+    plain dicts written in this package and checked by its tests; the JSON sent to the browser is the
+    same (the template is passed as its JSON, since an unvalidated name would not be resolved).
+    """
+    if layout.get("template") == TEMPLATE:
+        layout = dict(layout, template=_TEMPLATE_JSON)
+    try:
+        return go.Figure(data=data, layout=layout, _validate=False)
+    except TypeError:  # a plotly without the (private) _validate switch: build the figure validated
+        return go.Figure(data=data, layout=dict(layout, template=TEMPLATE))
 
 
 def presentation(fig: go.Figure, scale: float = 1.6) -> go.Figure:

@@ -25,7 +25,6 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 threadpool_limits(1)
 
-import streamlit as st  # noqa: E402
 from streamlit import logger as _st_logger  # noqa: E402
 
 _st_logger.set_log_level("error")

@@ -82,8 +82,6 @@ def make_function(name: str, n: int = 10, seed: int = 0) -> TestFunction:
             return f, g
 
         def hv(x, v):
-            d = x[1:] - x[:-1] ** 2
-            out = np.zeros_like(x)
             diag = np.zeros_like(x)
             diag[:-1] = 1200 * x[:-1] ** 2 - 400 * x[1:] + 2
             diag[1:] += 200

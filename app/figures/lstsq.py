@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from app.style import BLACK, BLUE, GREEN, ORANGE, PURPLE, SEQUENTIAL, VERMILLION, DIVERGING, color, new_figure
+from app.style import BLACK, BLUE, DIVERGING, GREEN, VERMILLION, color, new_figure
 
 __all__ = [
     "polyfit_figure",

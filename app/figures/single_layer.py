@@ -11,7 +11,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.classify import base_layout, class_colorscale, fast_figure
+from app.figures.classify import class_colorscale
+from app.style import base_layout, fast_figure
 from app.style import BLACK, BLUE, SEQUENTIAL, VERMILLION, color, new_figure
 
 __all__ = [
@@ -44,7 +45,7 @@ def _vector(name: str, a, n: int | None = None) -> np.ndarray:
 
 
 def _layout(title, **kw) -> dict:
-    """The base layout (:func:`app.figures.classify.base_layout`) with the legend of :func:`_legend_right`."""
+    """The base layout (:func:`app.style.base_layout`) with the legend of :func:`_legend_right`."""
     layout = base_layout(title, **kw)
     layout["legend"] = dict(layout["legend"], x=1.0, xanchor="right", y=1.02, yanchor="bottom")
     return layout

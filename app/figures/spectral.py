@@ -11,7 +11,6 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 import scipy.sparse as sp
-from plotly.subplots import make_subplots
 from scipy.optimize import linear_sum_assignment
 
 from app.style import BLACK, DIVERGING, VERMILLION, color, new_figure

@@ -1,6 +1,5 @@
 """Single-layer networks: derivatives (Taylor, adjoint, finite differences), ELM vs numpy lstsq,
 variable projection (accurate vs sloppy inner solve), training on peaks, inverse crime, loss surface."""
-import itertools
 
 import numpy as np
 import pytest
