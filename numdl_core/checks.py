@@ -61,7 +61,19 @@ class DerivativeCheck:
 
 @dataclass(frozen=True)
 class AdjointCheck:
-    """Result of :func:`adjoint_check`: ``lhs = <w, J v>``, ``rhs = <J^T w, v>``, their relative gap."""
+    r"""Result of :func:`adjoint_check`.
+
+    Attributes
+    ----------
+    lhs : float
+        :math:`\langle w, J v\rangle`.
+    rhs : float
+        :math:`\langle J^\top w, v\rangle`.
+    rel_error : float
+        :math:`|\mathrm{lhs} - \mathrm{rhs}| / \max(|\mathrm{lhs}|, |\mathrm{rhs}|)`.
+    passed : bool
+        ``rel_error <= rtol``.
+    """
 
     lhs: float
     rhs: float
@@ -72,9 +84,33 @@ class AdjointCheck:
 def observed_order(h: np.ndarray, err: np.ndarray, floor: float) -> float:
     r"""Asymptotic slope of :math:`\log err` against :math:`\log h`.
 
-    The median of the slopes of the last ``tail = 3`` successive pairs (smallest ``h``) whose
-    errors are both above ``floor`` (round-off): the order is a statement about ``h -> 0``.
-    Returns ``nan`` when no pair is usable.
+    The median of the slopes :math:`\log(e_k / e_{k+1}) / \log(h_k / h_{k+1})` of the last 3 successive
+    pairs (smallest ``h``) whose errors are both above ``floor`` (round-off): the order is a statement
+    about ``h -> 0``.
+
+    Parameters
+    ----------
+    h : ndarray, shape (n,)
+        Step sizes, decreasing.
+    err : ndarray, shape (n,)
+        The errors at those step sizes.
+    floor : float
+        Round-off level: errors at or below it are not used.
+
+    Returns
+    -------
+    float
+        The observed order, ``nan`` when no pair is usable.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 0 (derivative checks).
+
+    Examples
+    --------
+    >>> h = 2.0 ** -np.arange(6)
+    >>> print(round(observed_order(h, 3 * h**2, floor=1e-14), 6))
+    2.0
     """
     h = np.asarray(h, dtype=float)
     err = np.asarray(err, dtype=float)
@@ -119,8 +155,23 @@ def derivative_check(
     Returns
     -------
     DerivativeCheck
+        ``h`` (shape (n,)), ``err0``, ``err1``, ``err2``, the observed orders and the verdict ``passed``.
 
-    Reference: Ruthotto and Haber, Module 0; Haber (2014), Sec. 2.4.
+    Raises
+    ------
+    ValueError
+        If ``x`` has non-finite entries, ``n < 2``, ``v`` has another shape than ``x`` or the gradient
+        another size.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 0; Haber (2014), Sec. 2.4.
+
+    Examples
+    --------
+    >>> res = derivative_check(lambda x: (float(np.sum(np.sin(x))), np.cos(x)), np.ones(3))
+    >>> res.passed, round(res.order, 1)
+    (True, 2.0)
     """
     x = np.asarray(x, dtype=np.float64)
     if not np.all(np.isfinite(x)):
@@ -175,7 +226,39 @@ def adjoint_check(
     ``v`` (of shape ``shape_in``) and ``w`` (of the shape of ``J(v)``) are standard normal draws
     with ``seed``. Passes when the relative gap
     :math:`|\mathrm{lhs} - \mathrm{rhs}| / \max(|\mathrm{lhs}|, |\mathrm{rhs}|)` is at most ``rtol``.
-    Reference: Claerbout, *Earth Soundings Analysis*, 1992 (the dot-product test).
+
+    Parameters
+    ----------
+    J : callable
+        ``J(v)``, the linear map (matrix-free).
+    JT : callable
+        ``JT(w)``, its claimed transpose.
+    shape_in : int or tuple of int
+        Shape of ``v``.
+    seed : int
+        Seed of ``v`` and ``w``.
+    rtol : float
+        Tolerance on the relative gap.
+
+    Returns
+    -------
+    AdjointCheck
+        ``lhs``, ``rhs``, ``rel_error`` and ``passed``.
+
+    Raises
+    ------
+    ValueError
+        If ``JT(w)`` does not have as many entries as ``v``.
+
+    References
+    ----------
+    Claerbout, *Earth Soundings Analysis*, 1992 (the dot-product test).
+
+    Examples
+    --------
+    >>> M = np.arange(6.0).reshape(2, 3)
+    >>> adjoint_check(lambda v: M @ v, lambda w: M.T @ w, 3).passed
+    True
     """
     rng = np.random.default_rng(seed)
     v = rng.standard_normal(shape_in)

@@ -26,7 +26,36 @@ __all__ = [
 
 
 def vandermonde(t: np.ndarray, degree: int) -> np.ndarray:
-    r"""Vandermonde matrix :math:`A_{ij} = t_i^{j}`, :math:`j = 0..\text{degree}`."""
+    r"""Vandermonde matrix :math:`A_{ij} = t_i^{j}`, :math:`j = 0..\text{degree}`: polynomial fitting as least squares.
+
+    Parameters
+    ----------
+    t : array_like, shape (m,)
+        Sample points.
+    degree : int
+        Polynomial degree ``>= 0``.
+
+    Returns
+    -------
+    A : ndarray, shape (m, degree + 1)
+        Columns ``1, t, t^2, ..., t^degree``.
+
+    Raises
+    ------
+    ValueError
+        If ``degree < 0``.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 2 (polynomial fitting); Golub and Van Loan (2013), Sec. 4.6.
+
+    Examples
+    --------
+    >>> vandermonde([0.0, 1.0, 2.0], 2)
+    array([[1., 0., 0.],
+           [1., 1., 1.],
+           [1., 2., 4.]])
+    """
     if int(degree) < 0:
         raise ValueError(f"degree must be >= 0, got {degree}")
     return np.vander(np.asarray(t, dtype=np.float64), int(degree) + 1, increasing=True)
@@ -35,7 +64,31 @@ def vandermonde(t: np.ndarray, degree: int) -> np.ndarray:
 def polyfit_problem(n_points: int = 10, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     r"""Samples of :math:`\sin(\pi t^2)` plus Gaussian noise at ``n_points`` equispaced :math:`t \in [0, 1]`.
 
-    Returns ``(t, y)``. Fitting polynomials of growing degree shows under- and overfitting.
+    :math:`y_i = \sin(\pi t_i^2) + \text{noise}\cdot\varepsilon_i`, :math:`\varepsilon_i \sim N(0, 1)`.
+    Fitting polynomials of growing degree (:func:`vandermonde`) shows under- and overfitting.
+
+    Parameters
+    ----------
+    n_points : int
+        Number of samples (at least 2).
+    noise : float
+        Standard deviation of the noise (``>= 0``).
+    seed : int
+        Seed of the noise.
+
+    Returns
+    -------
+    t : ndarray, shape (n_points,)
+    y : ndarray, shape (n_points,)
+
+    Raises
+    ------
+    ValueError
+        If ``n_points < 2`` or ``noise`` is negative or not finite.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 2 (polynomial fitting).
     """
     if int(n_points) < 2:
         raise ValueError(f"n_points must be at least 2, got {n_points}")
@@ -50,7 +103,37 @@ def exercise_3x2(a: float, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarra
     r"""The 3x2 exercise: :math:`A = \begin{pmatrix}1 & 1+a\\ 1 & 1+2a\\ 1 & 1+3a\end{pmatrix}`,
     :math:`x_\text{true} = (1, 1.2)`, :math:`b = A x_\text{true} + \text{noise}\cdot\varepsilon`.
 
-    cond(A) is 13.0, 250 and 2.45e5 for a = 1, 1e-2, 1e-5. Returns ``(A, b, x_true)``.
+    cond(A) is 13.0, 250 and 2.45e5 for a = 1, 1e-2, 1e-5.
+
+    Parameters
+    ----------
+    a : float
+        Non-zero column spacing: the smaller ``|a|``, the more nearly equal the two columns.
+    noise : float
+        Standard deviation of the noise :math:`\varepsilon \sim N(0, I_3)` (``>= 0``).
+    seed : int
+        Seed of the noise.
+
+    Returns
+    -------
+    A : ndarray, shape (3, 2)
+    b : ndarray, shape (3,)
+    x_true : ndarray, shape (2,)
+
+    Raises
+    ------
+    ValueError
+        If ``a`` is 0 or not finite, or ``noise`` is negative.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 2 (the 3x2 exercise: steepest descent versus CG).
+
+    Examples
+    --------
+    >>> A, b, x_true = exercise_3x2(a=1e-2)
+    >>> print(f"{np.linalg.cond(A):.0f}")
+    250
     """
     a = float(a)
     if not np.isfinite(a) or a == 0:
@@ -67,7 +150,28 @@ def blur_matrix(n: int, width: float = 0.03) -> np.ndarray:
     r"""Gaussian blur on :math:`n` points of [0, 1]: :math:`A_{ij} = \frac{1}{n}\frac{1}{\sqrt{2\pi}w} e^{-(t_i - t_j)^2/(2w^2)}`.
 
     A discretized first-kind Fredholm integral operator: its singular values decay like a Gaussian,
-    so the problem is ill-posed (Hansen 2010, Sec. 1.2).
+    so the problem is ill-posed (Hansen 2010, Sec. 1.2). :math:`t_i = (i + 1/2)/n` are the cell midpoints.
+
+    Parameters
+    ----------
+    n : int
+        Number of points (at least 2).
+    width : float
+        Standard deviation :math:`w` of the Gaussian kernel (``> 0``).
+
+    Returns
+    -------
+    A : ndarray, shape (n, n)
+        Symmetric, positive entries.
+
+    Raises
+    ------
+    ValueError
+        If ``n < 2`` or ``width <= 0``.
+
+    References
+    ----------
+    P. C. Hansen, *Discrete Inverse Problems*, SIAM, 2010, Sec. 1.2.
     """
     if int(n) < 2:
         raise ValueError(f"n must be at least 2, got {n}")
@@ -80,7 +184,33 @@ def blur_matrix(n: int, width: float = 0.03) -> np.ndarray:
 def deblur_problem(n: int = 128, width: float = 0.03, noise: float = 1e-2, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Ill-posed 1-D deblurring: a piecewise smooth signal :math:`x_\text{true}` (a box, a hat and a bump),
     blurred by :func:`blur_matrix` and corrupted by noise with standard deviation ``noise`` times
-    :math:`\|A x_\text{true}\|_\infty`. Returns ``(A, b, x_true)``.
+    :math:`\|A x_\text{true}\|_\infty`: :math:`b = A x_\text{true} + \text{noise}\,\|A x_\text{true}\|_\infty\,\varepsilon`.
+
+    Parameters
+    ----------
+    n : int
+        Number of unknowns and data (at least 2).
+    width : float
+        Blur width (see :func:`blur_matrix`).
+    noise : float
+        Relative noise level (``>= 0``).
+    seed : int
+        Seed of the noise.
+
+    Returns
+    -------
+    A : ndarray, shape (n, n)
+    b : ndarray, shape (n,)
+    x_true : ndarray, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        If ``noise`` is negative (and see :func:`blur_matrix`).
+
+    References
+    ----------
+    Hansen (2010), Sec. 1.2 and 7.1; Ruthotto and Haber, Module 2 (deblurring).
     """
     if not np.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise}")
@@ -98,7 +228,32 @@ def deblur_problem(n: int = 128, width: float = 0.03, noise: float = 1e-2, seed:
 
 def matrix_with_condition(m: int, n: int, cond: float, seed: int = 0) -> np.ndarray:
     r"""A random :math:`m \times n` matrix :math:`U \operatorname{diag}(\sigma) V^\top` with singular values
-    log-spaced from 1 to ``1/cond`` (so its 2-norm condition number is ``cond``)."""
+    log-spaced from 1 to ``1/cond`` (so its 2-norm condition number is ``cond``).
+
+    ``U`` (m x n) and ``V`` (n x n) have orthonormal columns, from QR factorizations of Gaussian matrices.
+
+    Parameters
+    ----------
+    m, n : int
+        Shape, ``m >= n``.
+    cond : float
+        The condition number, ``>= 1``.
+    seed : int
+        Seed of ``U`` and ``V``.
+
+    Returns
+    -------
+    A : ndarray, shape (m, n)
+
+    Raises
+    ------
+    ValueError
+        If ``m < n`` or ``cond < 1``.
+
+    References
+    ----------
+    Golub and Van Loan (2013), Sec. 2.4 (the SVD) and 5.3.8 (sensitivity of least squares).
+    """
     if m < n:
         raise ValueError(f"need m >= n, got {m} x {n}")
     if not np.isfinite(cond) or cond < 1:
@@ -115,8 +270,25 @@ def conditioning_experiment(conds: np.ndarray, m: int = 40, n: int = 10, seed: i
     for consistent problems :math:`A x_\text{true} = b` with prescribed cond(A).
 
     The normal equations lose about twice as many digits (error ~ eps cond(A)^2) as QR (~ eps cond(A)).
-    Returns a dict with ``cond`` and one error array per method (``nan`` where the Cholesky factorization fails).
-    Reference: Golub and Van Loan (2013), Sec. 5.3.8.
+
+    Parameters
+    ----------
+    conds : array_like, shape (k,)
+        Condition numbers (each ``>= 1``).
+    m, n : int
+        Shape of every ``A`` (:func:`matrix_with_condition`).
+    seed : int
+        Seed of the matrices and of ``x_true``.
+
+    Returns
+    -------
+    dict
+        ``"cond"`` (the given ``conds``) and ``"normal"``, ``"qr"``, ``"svd"``: arrays of shape (k,) of
+        relative errors (``nan`` where the method refuses the matrix as numerically singular).
+
+    References
+    ----------
+    Golub and Van Loan (2013), Sec. 5.3.8.
     """
     conds = np.asarray(conds, dtype=float)
     x_true = np.random.default_rng(seed + 1).standard_normal(n)
@@ -134,7 +306,35 @@ def conditioning_experiment(conds: np.ndarray, m: int = 40, n: int = 10, seed: i
 
 
 def one_hot(y: np.ndarray, n_classes: int | None = None) -> np.ndarray:
-    """One-hot matrix ``Y`` with ``Y[i, y[i]] = 1`` (shape ``(n, C)``)."""
+    r"""One-hot matrix :math:`Y` with :math:`Y_{i, y_i} = 1` and zeros elsewhere.
+
+    Parameters
+    ----------
+    y : ndarray of int, shape (n,)
+        Labels in ``0..C-1``.
+    n_classes : int, optional
+        ``C``; default ``max(y) + 1``.
+
+    Returns
+    -------
+    Y : ndarray, shape (n, C)
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not a 1-D integer array or a label lies outside ``0..C-1``.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 2 (one-hot regression on digits).
+
+    Examples
+    --------
+    >>> one_hot(np.array([0, 2, 1]))
+    array([[1., 0., 0.],
+           [0., 0., 1.],
+           [0., 1., 0.]])
+    """
     y = np.asarray(y)
     if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"labels y must be a 1-D integer array, got shape {y.shape} and dtype {y.dtype}")
@@ -147,5 +347,18 @@ def one_hot(y: np.ndarray, n_classes: int | None = None) -> np.ndarray:
 
 
 def with_bias(X: np.ndarray) -> np.ndarray:
-    """``[X, 1]``: append a column of ones so a linear model gets a bias."""
+    r"""``[X, 1]``: append a column of ones so a linear model gets a bias, :math:`X w + b = [X, \mathbf 1] [w; b]`.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, d)
+
+    Returns
+    -------
+    ndarray, shape (n, d + 1)
+
+    References
+    ----------
+    Ruthotto and Haber, Module 2 (linear models with a bias).
+    """
     return np.hstack([X, np.ones((X.shape[0], 1))])
