@@ -5,34 +5,93 @@ A run holds one or more *series* (e.g. steepest descent and CG side by side), ea
 advances every series by ``speed`` iterations per frame and redraws, so the rest of the page stays responsive.
 History is bounded (older points are thinned once a series holds ``max_points``).
 
-Changing a *tunable* parameter (a step size) mid-run continues every series from its current iterate with
-the new value; changing a *structural* parameter (data, problem size, method) resets the run. A series whose
-loss becomes non-finite or explodes ends with "diverged at iteration k" and the curve kept up to there.
+A series is usually a :class:`Solver`: a method of ``numdl_core`` looked up by name in the registry
+``numdl_core.solvers.SOLVERS`` (or a generator function), its problem arguments, and keyword options; the keywords
+it accepts are filled from the page's parameter dict by name. Changing a *tunable* parameter (a step size)
+mid-run sends the new value into the running generator (``gen.send({"step": t})``, the protocol of
+``numdl_core.iterate``), which keeps its state (momentum, Adam buffers, iteration count); a method that cannot take
+the value mid-run restarts from its current iterate. Changing a *structural* parameter (data, problem size,
+method) resets the run. A series whose loss becomes non-finite or explodes ends with "diverged at iteration k" and
+the curve kept up to there.
 """
 from __future__ import annotations
 
+import inspect
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 import streamlit as st
 
 from app.panels import LIVE_FRAME_KEY
-from app.params import PageParams, Param
+from app.params import SPEED, PageParams, Param
 
-__all__ = ["Series", "Run", "SPEED", "live_run", "new_run", "advance", "step_once", "sync_params"]
-
-SPEED = Param(
-    "speed", "Iterations per frame", "choice", 1, options=(1, 2, 5, 10, 20, 50, 100, 200),
-    help="How many iterations each animation frame computes (about 10 frames per second).", widget="select",
-)
+__all__ = ["Solver", "Series", "Run", "SPEED", "live_run", "new_run", "advance", "step_once", "sync_params",
+           "solver_starter", "freeze"]
 FRAME_INTERVAL = 0.05  # seconds between frames while playing (the browser redraws ~10-16 charts/s at best;
 # the interval only has to be short enough not to be the bottleneck)
 
 Starter = Callable[[dict[str, np.ndarray] | None], dict[str, Iterator]]
 Metrics = Callable[[str, Any], dict[str, float]]
+
+
+class Solver:
+    """One series of a live run: ``Solver(method, *args, **options)``.
+
+    ``method`` is a name of ``numdl_core.solvers.SOLVERS`` (e.g. ``"lstsq.cgls"``) or a generator function;
+    ``args`` are its positional arguments (the problem), ``options`` fixed keywords. :meth:`start` adds every
+    keyword of the method's signature that the page's parameter dict has (same name, same meaning: ``step``,
+    ``alpha``, ``lr``...), unless fixed in ``options``. ``x0`` (or ``theta0``) restarts it from a given point.
+    """
+
+    def __init__(self, method: str | Callable[..., Iterator], *args: Any, **options: Any):
+        self.method = method
+        self.args = args
+        self.options = options
+
+    @property
+    def function(self) -> Callable[..., Iterator]:
+        if callable(self.method):
+            return self.method
+        from numdl_core.solvers import SOLVERS
+
+        if self.method not in SOLVERS:
+            raise ValueError(f"unknown solver {self.method!r}; registered: {', '.join(sorted(SOLVERS))}")
+        return SOLVERS[self.method]
+
+    @property
+    def keywords(self) -> frozenset:
+        """The keyword arguments the method accepts."""
+        sig = inspect.signature(self.function)
+        return frozenset(n for n, p in sig.parameters.items() if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+    @property
+    def tunables(self) -> frozenset:
+        """The keywords the running method takes through ``gen.send`` (declared by ``numdl_core.iterate.tunable``)."""
+        return frozenset(getattr(self.function, "tunables", ()))
+
+    def start(self, params: Mapping[str, Any], x0: np.ndarray | None = None) -> Iterator:
+        kw = {k: v for k, v in params.items() if k in self.keywords and k not in self.options}
+        kw.update(self.options)
+        args = self.args
+        if x0 is not None:
+            names = list(inspect.signature(self.function).parameters)
+            start_kw = "x0" if "x0" in names else "theta0"
+            if start_kw in names and names.index(start_kw) < len(args):  # the start point is a positional argument
+                args = tuple(x0 if i == names.index(start_kw) else a for i, a in enumerate(args))
+            else:
+                kw[start_kw] = x0
+        return self.function(*args, **kw)
+
+
+def solver_starter(solvers: Mapping[str, Solver], params: Mapping[str, Any]) -> Starter:
+    """A starter for :func:`new_run`: ``start(x0s)`` starts every solver with ``params`` (from ``x0s`` if given)."""
+    def start(x0s: dict[str, np.ndarray] | None) -> dict[str, Iterator]:
+        return {name: s.start(params, None if x0s is None else x0s.get(name)) for name, s in solvers.items()
+                if x0s is None or name in x0s}
+    return start
 
 
 @dataclass
@@ -49,6 +108,9 @@ class Series:
     offset: int = 0  # iteration offset after a restart with new tunables
     stride: int = 1  # record every stride-th iteration (doubles when thinning)
     pending: Any = None  # the next Step, fetched one iteration ahead
+    uses: frozenset | None = None  # the parameters this series' method takes (None: all, an old-style starter)
+    accepts: frozenset = frozenset()  # those it takes mid-run through gen.send
+    send: dict | None = None  # tunables to send with the next iteration
 
     @property
     def iteration(self) -> int:
@@ -81,8 +143,25 @@ class Run:
         return max((s.iteration for s in self.series.values()), default=0)
 
 
-def _freeze(d: dict) -> tuple:
-    return tuple(sorted((k, repr(v)) for k, v in d.items()))
+def _plain(v: Any) -> Any:
+    """A value as a plain, comparable Python value (numpy scalars and arrays included)."""
+    if isinstance(v, np.ndarray):
+        return ("array", v.shape, v.tobytes())
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, (list, tuple)):
+        return tuple(_plain(x) for x in v)
+    if isinstance(v, dict):
+        return freeze(v)
+    return v
+
+
+def freeze(d: Mapping[str, Any]) -> tuple:
+    """The parameters ``d`` as a sorted tuple of ``(name, value)``: equal exactly when the values are equal."""
+    return tuple(sorted(((str(k), _plain(v)) for k, v in d.items()), key=lambda kv: kv[0]))
+
+
+_freeze = freeze
 
 
 def _record(s: Series, step: Any, metrics: Metrics | None, keep_path: bool, max_points: int) -> None:
@@ -106,11 +185,17 @@ def _record(s: Series, step: Any, metrics: Metrics | None, keep_path: bool, max_
 
 
 def new_run(start: Starter, structure: dict, tunables: dict, *, metrics: Metrics | None = None,
-            keep_path: bool = False, max_points: int = 2000) -> Run:
-    """A fresh run: every generator created and its iteration 0 recorded."""
+            keep_path: bool = False, max_points: int = 2000, solvers: Mapping[str, Solver] | None = None) -> Run:
+    """A fresh run: every generator created and its iteration 0 recorded.
+
+    With ``solvers`` (the :class:`Solver` of each series), a later change of a tunable is sent into the running
+    generators that accept it; without, every series restarts from its current iterate.
+    """
     run = Run(_freeze(structure), _freeze(tunables), {})
     for name, gen in start(None).items():
         s = Series(name, gen)
+        if solvers is not None and name in solvers:
+            s.uses, s.accepts = solvers[name].keywords, solvers[name].tunables
         run.series[name] = s
         _pull(s, 1, metrics, keep_path, max_points, max_iter=None)
     return run
@@ -129,6 +214,9 @@ def _finish(s: Series) -> None:
 def _next(s: Series) -> Any:
     """The next Step of ``s`` (``None`` at the end of the generator); numerical errors end the series."""
     try:
+        if s.send:
+            sent, s.send = s.send, None
+            return s.gen.send(sent)
         return next(s.gen)
     except StopIteration:
         return None
@@ -156,7 +244,8 @@ def _pull(s: Series, k: int, metrics, keep_path, max_points, max_iter) -> None:
         info = step.info if hasattr(step, "info") else {}
         if info.get("diverged") or not np.isfinite(step.loss):
             s.status = "diverged"
-            s.message = f"diverged at iteration {s.iteration}"
+            reason = info.get("reason")
+            s.message = f"diverged at iteration {s.iteration}" + (f" ({reason})" if reason else "")
             s.gen = None
             return
         if max_iter is not None and s.iteration >= max_iter:
@@ -206,39 +295,55 @@ def step_once(run: Run, **kw) -> None:
 
 
 def sync_params(run: Run, start: Starter, structure: dict, tunables: dict, *, metrics: Metrics | None = None,
-                keep_path: bool = False, max_points: int = 2000) -> Run:
+                keep_path: bool = False, max_points: int = 2000, solvers: Mapping[str, Solver] | None = None) -> Run:
     """Bring ``run`` in line with the current controls.
 
-    A structural change returns a fresh run. A tunable change restarts every series from its current
-    iterate with the new values (history kept, an event recorded); a series that had diverged starts over.
+    A structural change returns a fresh run. A tunable change is sent into every running series whose method
+    takes it mid-run (its state kept: momentum, Adam buffers, iteration count); a series whose method takes the
+    parameter only at its start restarts from its current iterate with the new value (history kept). Either way
+    an event is recorded. A run in which a series had diverged starts over with the new values.
     """
+    kw = dict(metrics=metrics, keep_path=keep_path, max_points=max_points, solvers=solvers)
     if run.structure != _freeze(structure):
-        return new_run(start, structure, tunables, metrics=metrics, keep_path=keep_path, max_points=max_points)
+        return new_run(start, structure, tunables, **kw)
     if run.tunables == _freeze(tunables):
         return run
     if any(s.status == "diverged" for s in run.series.values()):
-        fresh = new_run(start, structure, tunables, metrics=metrics, keep_path=keep_path, max_points=max_points)
+        fresh = new_run(start, structure, tunables, **kw)
         fresh.running = run.running
         return fresh
-    x0s = {name: np.array(s.last.x, copy=True) for name, s in run.series.items() if s.last is not None}
-    gens = start(x0s)
     old = dict(run.tunables)
-    changed = ", ".join(f"{k} {old.get(k, '?')} → {v!r}" for k, v in tunables.items() if old.get(k) != repr(v))
-    run.events.append((run.iteration, changed))
+    changed = {k: v for k, v in tunables.items() if old.get(k, object()) != _plain(v)}
+    run.events.append((run.iteration, ", ".join(f"{k} {_show(old.get(k))} → {_show(v)}" for k, v in changed.items())))
+    restart = {}
     for name, s in run.series.items():
-        if name not in gens:
+        used = set(changed) if s.uses is None else set(changed) & s.uses
+        if not used or s.gen is None:
             continue
-        s.offset = s.iteration
-        s.gen = gens[name]
-        s.status, s.message, s.pending = "running", "", None
-        if _next(s) is None and not s.done:  # iteration 0 of the restarted generator is the current iterate
-            _finish(s)
-        else:
-            s.pending = _next(s)
-            if s.pending is None and not s.done:
+        if used <= s.accepts:
+            s.send = {**(s.send or {}), **{k: changed[k] for k in used}}
+        elif s.last is not None:
+            restart[name] = np.array(s.last.x, copy=True)
+    if restart:
+        gens = start(restart)
+        for name, s in run.series.items():
+            if name not in gens or name not in restart:
+                continue
+            s.offset = s.iteration
+            s.gen = gens[name]
+            s.status, s.message, s.pending, s.send = "running", "", None, None
+            if _next(s) is None and not s.done:  # iteration 0 of the restarted generator is the current iterate
                 _finish(s)
+            else:
+                s.pending = _next(s)
+                if s.pending is None and not s.done:
+                    _finish(s)
     run.tunables = _freeze(tunables)
     return run
+
+
+def _show(v: Any) -> str:
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
 
 
 def _status_line(run: Run, hint: str | Callable[[Run], str] | None) -> None:
@@ -263,11 +368,12 @@ def _status_line(run: Run, hint: str | Callable[[Run], str] | None) -> None:
 def live_run(
     key: str,
     pp: PageParams,
-    start: Starter,
+    start: Starter | Mapping[str, Solver],
     draw: Callable[[Run], None],
     *,
     structure: dict,
     tunables: dict | None = None,
+    scope: str | None = None,
     metrics: Metrics | None = None,
     diverged_hint: str | Callable[[Run], str] | None = None,
     keep_path: bool = False,
@@ -283,9 +389,10 @@ def live_run(
         Session-state key of this run (unique on the page).
     pp : PageParams
         The page's controls: the speed control is declared there, so it is mirrored in the URL too.
-    start : callable
-        ``start(x0s)`` returns ``{series name: generator of Step}``; ``x0s`` is ``None`` for a fresh start or
-        ``{name: current x}`` when tunables changed mid-run.
+    start : dict of Solver, or callable
+        ``{series name: Solver}``, started with the keywords they take from ``structure`` and ``tunables``;
+        or a callable ``start(x0s)`` returning ``{series name: generator of Step}`` (``x0s`` is ``None`` for a
+        fresh start or ``{name: current x}`` when tunables changed mid-run).
     draw : callable
         ``draw(run)`` draws the charts of the current state (called inside the fragment, each frame).
     structure, tunables : dict
@@ -296,7 +403,11 @@ def live_run(
         The reason shown when a series diverges (e.g. "step 0.3 > 2/L = 0.2").
     """
     tunables = tunables or {}
-    kw = dict(metrics=metrics, keep_path=keep_path, max_points=max_points)
+    solvers = None
+    if isinstance(start, Mapping):
+        solvers = dict(start)
+        start = solver_starter(solvers, {**structure, **tunables})
+    kw = dict(metrics=metrics, keep_path=keep_path, max_points=max_points, solvers=solvers)
     run: Run | None = st.session_state.get(key)
     if run is None:
         run = new_run(start, structure, tunables, **kw)
@@ -304,9 +415,9 @@ def live_run(
         run = sync_params(run, start, structure, tunables, **kw)
     st.session_state[key] = run
 
-    speed_param = SPEED if default_speed is None else Param(**{**SPEED.__dict__, "default": default_speed})
+    speed_param = SPEED if default_speed is None else SPEED.but(default=default_speed)
     c_play, c_step, c_reset, c_speed = st.columns([1, 1, 1, 2], vertical_alignment="bottom")
-    speed = int(pp.controls([speed_param], c_speed)["speed"])
+    speed = int(pp.controls([speed_param], c_speed, scope=scope)["speed"])
 
     # Callbacks are idempotent: a click can reach the server twice (once with a fragment tick that carries the
     # pending widget state, once with the full rerun), so each button says what it wants, not "toggle".
@@ -318,7 +429,7 @@ def live_run(
         r = st.session_state[key]
         r.running = False
         if r.iteration == at_iteration:  # a repeated delivery of the same click finds the run already moved on
-            step_once(r, max_iter=max_iter, **kw)
+            step_once(r, max_iter=max_iter, metrics=metrics, keep_path=keep_path, max_points=max_points)
 
     def _reset() -> None:
         st.session_state[key] = new_run(start, structure, tunables, **kw)
@@ -334,7 +445,7 @@ def live_run(
         r: Run = st.session_state[key]
         was_running = r.running
         if r.running:
-            advance(r, speed, max_iter=max_iter, **kw)
+            advance(r, speed, max_iter=max_iter, metrics=metrics, keep_path=keep_path, max_points=max_points)
         t0 = time.perf_counter()
         _status_line(r, diverged_hint)
         st.session_state[LIVE_FRAME_KEY] = r.running  # charts of a playing run are drawn static (app.panels.show)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+import os
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,6 +24,8 @@ __all__ = [
     "taylor_panel",
     "code_panel",
     "self_check",
+    "check_panel",
+    "FRAME_BYTES_KEY",
 ]
 
 PRESENT_KEY = "presentation"
@@ -58,6 +62,12 @@ def presentation_toggle() -> bool:
 
 
 LIVE_FRAME_KEY = "_live_frame_playing"  # set by app.live while a playing run draws its frame
+FRAME_BYTES_KEY = "_frame_bytes"  # {chart key: bytes of its figure JSON} of the last live frame (when measured)
+
+
+def _measure_frames() -> bool:
+    """``NUMDL_MEASURE_FRAMES=1`` (the tests) records the JSON size of every chart a live frame sends."""
+    return os.environ.get("NUMDL_MEASURE_FRAMES") == "1"
 
 
 def show(fig: go.Figure, key: str, container: Any = None) -> None:
@@ -72,6 +82,8 @@ def show(fig: go.Figure, key: str, container: Any = None) -> None:
     config = {"displaylogo": False, "responsive": True}
     if st.session_state.get(LIVE_FRAME_KEY):
         config["staticPlot"] = True
+        if _measure_frames():
+            st.session_state.setdefault(FRAME_BYTES_KEY, {})[key] = len(fig.to_json())
     (container or st).plotly_chart(fig, key=key, config=config)
 
 
@@ -87,22 +99,29 @@ def theory(markdown: str, equations: Sequence[str] = (), reference: str | None =
 
 @dataclass(frozen=True)
 class Experiment:
-    """A guided experiment: what to do (``settings`` applied by a button), the question, what to observe."""
+    """A guided experiment: what to do (``settings`` applied by a button), the question, what to observe.
+
+    With a ``name`` it is also a preset: ``?preset=name`` opens the page in that state (``settings`` may then
+    name the ``section``).
+    """
 
     title: str
     question: str
     observe: str
     settings: dict = field(default_factory=dict)
+    name: str | None = None
 
 
 def try_this(experiments: Sequence[Experiment], apply: Callable[[dict], None] | None = None, *, key: str) -> None:
     """The "Try this" panel: each experiment with a button that sets the controls, its question and the answer."""
     with st.expander("🧪 Try this", expanded=not presenting()):
         for i, ex in enumerate(experiments):
-            st.markdown(f"**{i + 1}. {ex.title}**  \n{ex.question}")
+            link = f"  \n*Link:* `?preset={ex.name}`" if ex.name else ""
+            st.markdown(f"**{i + 1}. {ex.title}**  \n{ex.question}{link}")
             cols = st.columns([1, 3])
-            if ex.settings and apply is not None:
-                cols[0].button("Set it up", key=f"{key}.try{i}", on_click=apply, args=(ex.settings,))
+            settings = {k: v for k, v in ex.settings.items() if k != "section"}
+            if settings and apply is not None:
+                cols[0].button("Set it up", key=f"{key}.try{i}", on_click=apply, args=(settings,))
             with cols[1].popover("What should I see?"):
                 st.markdown(ex.observe)
 
@@ -154,3 +173,23 @@ def code_panel(code: str) -> None:
     """The current experiment as a notebook snippet using numdl_core."""
     with st.expander("🐍 Reproduce in a notebook", expanded=False):
         st.code(code, language="python")
+
+
+def check_panel(result: Any, *, key: str, what: str | None = None) -> None:
+    """Render one check result of ``numdl_core.checks``: a Taylor test (``DerivativeCheck``), an adjoint test
+    (``AdjointCheck``) or an agreement with a reference (``Agreement``)."""
+    if hasattr(result, "err1"):
+        taylor_panel(result, key=key, what=what or "gradient")
+        return
+    if hasattr(result, "lhs"):  # adjoint test
+        c1, c2, c3 = st.columns(3)
+        c1.metric("⟨w, J v⟩", f"{result.lhs:.15g}")
+        c2.metric("⟨Jᵀw, v⟩", f"{result.rhs:.15g}")
+        c3.metric("relative gap", f"{result.rel_error:.1e}")
+        if result.passed:
+            st.success("✔ Jᵀ is the transpose of J: the two inner products agree to round-off.")
+        else:
+            st.error("✘ Jᵀ is not the transpose of J: the inner products differ far beyond round-off.")
+        return
+    text = f"{result.name}: relative difference {result.rel_error:.1e} to {result.reference} (tolerance {result.rtol:.0e})"
+    (st.success if result.passed else st.error)(("✔ " if result.passed else "✘ ") + text)

@@ -2,22 +2,32 @@
 
 A page declares its controls as a list of :class:`Param`; :meth:`PageParams.controls` draws the widgets
 and returns ``{name: value}``, the plain dict that goes to ``numdl_core`` (and to the tests, the URL and
-the "reproduce in a notebook" code). Every value is written to ``st.query_params`` so a copied URL
-reproduces the exact experiment; values read from a URL are validated: out-of-range numbers are clamped,
-malformed values and unknown names are ignored, and either is reported in a visible note.
+the exported script). Every value is written to ``st.query_params`` so a copied URL reproduces the exact
+experiment; values read from a URL are validated: out-of-range numbers are clamped, malformed values and unknown
+names are ignored, and either is reported in a visible note.
+
+Each :class:`Param` has a *role*: ``"structure"`` (changing it rebuilds the problem and restarts a live run: data
+set, method, width), ``"tunable"`` (a running solver picks it up at its next iteration and keeps its state: step
+size, regularization) or ``"view"`` (it only changes the picture).
+
+Instructor links: ``?hide=a,b`` draws no widget for ``a`` and ``b`` (their URL or default values still apply),
+``?lock=a,b`` shows them disabled at their URL values, ``?preset=NAME`` starts the page in a named state (the page's
+presets; explicit URL values win over the preset). Unknown names are reported in the same note as bad values.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 import streamlit as st
 
-__all__ = ["Param", "PageParams", "log_options", "parse_value", "GLOBAL_KEYS"]
+__all__ = ["Param", "PageParams", "log_options", "parse_value", "GLOBAL_KEYS", "ROLES", "SEED", "STEP", "ALPHA",
+           "DATASET", "SPEED"]
 
-GLOBAL_KEYS = frozenset({"present"})  # URL keys owned by the app shell, not by a page
+GLOBAL_KEYS = frozenset({"present", "hide", "lock"})  # URL keys owned by the app shell, not by a page's controls
+ROLES = ("structure", "tunable", "view")
 
 
 def log_options(lo: float, hi: float, per_decade: int = 4) -> tuple[float, ...]:
@@ -47,6 +57,15 @@ class Param:
     help: str | None = None
     widget: str = "select"
     fmt: str | None = None
+    role: str = "structure"
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"Param {self.name!r}: role must be one of {ROLES}, got {self.role!r}")
+
+    def but(self, **changes: Any) -> "Param":
+        """A copy with some fields changed, e.g. ``SEED.but(hi=999)`` or ``STEP.but(default=0.1)``."""
+        return replace(self, **changes)
 
     def clamp(self, value: Any) -> Any:
         if self.kind in ("int", "float"):
@@ -112,6 +131,24 @@ def parse_value(p: Param, raw: str) -> tuple[Any, str | None]:
     return v, None
 
 
+# Parameters that many pages share, defined once (adapt with ``Param.but``).
+SEED = Param("seed", "Seed", "int", 0, lo=0, hi=99, help="Seeds the data and the initial guess: the same seed, the same run.")
+STEP = Param("step", "Step size t", "log", 0.1, options=log_options(1e-4, 10.0, 4), role="tunable",
+             help="Change it while the run plays: the solver keeps its state and uses the new step from the next iteration.")
+ALPHA = Param("alpha", "Regularization α (λ in the notes)", "log", 1e-3, options=log_options(1e-8, 1e2, 2),
+              role="tunable")
+DATASET = Param("data", "Data set", "choice", "moons", options=("moons", "circles", "spirals", "blobs", "peaks"),
+                widget="select")
+SPEED = Param("speed", "Iterations per frame", "choice", 1, options=(1, 2, 5, 10, 20, 50, 100, 200), role="view",
+              help="How many iterations each animation frame computes (about 10 frames per second).")
+
+
+def _names(raw: Any) -> list[str]:
+    """``"a,b, c"`` (or a list of such strings, as a repeated URL key gives) as ``["a", "b", "c"]``."""
+    items = raw if isinstance(raw, (list, tuple)) else [raw]
+    return [n.strip() for item in items for n in str(item).split(",") if n.strip()]
+
+
 def _fmt(p: Param):
     if p.kind == "log":
         return lambda v: p.fmt % v if p.fmt else f"{v:g}"
@@ -127,8 +164,9 @@ class PageParams:
     the end of the page script.
     """
 
-    def __init__(self, key: str):
+    def __init__(self, key: str, presets: dict[str, dict] | None = None):
         self.key = key
+        self.presets = dict(presets or {})
         self.values: dict[str, Any] = {}
         self.declared: dict[str, Param] = {}
         self._notes_key = f"_url_notes.{key}"
@@ -140,17 +178,42 @@ class PageParams:
         self._loaded_key = f"_url_loaded.{key}"
         self.first_run = not st.session_state.get(self._loaded_key, False)
         self.scopes: dict[str, str] = {}
+        self._links_key = f"_links.{key}"  # hide / lock / preset, read once from the URL
+        if self.first_run or self._links_key not in st.session_state:
+            st.session_state[self._links_key] = self._read_links()
+        links = st.session_state[self._links_key]
+        self.hidden: set[str] = set(links["hide"])
+        self.locked: set[str] = set(links["lock"])
+        self.preset: dict = links["preset"]
+
+    def _read_links(self) -> dict:
+        qp = st.query_params
+        links = {"hide": _names(qp.get_all("hide")), "lock": _names(qp.get_all("lock")), "preset": {}}
+        name = qp.get("preset")
+        if name is not None:
+            if name in self.presets:
+                links["preset"] = dict(self.presets[name])
+            else:
+                valid = ", ".join(self.presets) or "none on this page"
+                st.session_state[self._notes_key].append(f"preset `{name}` is not a preset of this page "
+                                                         f"(presets: {valid}): ignored.")
+        return links
 
     def wkey(self, name: str, scope: str | None = None) -> str:
         scope = self.scopes.get(name) if scope is None else scope
         return f"{self.key}.{scope}.{name}" if scope else f"{self.key}.{name}"
 
     def _initial(self, p: Param) -> Any:
+        """The starting value of a control: the URL's (validated), else the preset's, else the default."""
         qp = st.query_params
-        if self.first_run and p.name in qp:
+        if (self.first_run or p.name in self.locked or p.name in self.hidden) and p.name in qp:
             value, note = parse_value(p, qp[p.name])
-            if note:
+            if note and self.first_run:
                 st.session_state[self._notes_key].append(note)
+            if value is not None:
+                return value
+        if p.name in self.preset:
+            value, note = parse_value(p, p.to_url(self.preset[p.name]))
             if value is not None:
                 return value
         return p.default
@@ -171,18 +234,30 @@ class PageParams:
         cols = box.columns(list(widths) if widths is not None else columns) if columns > 1 else [box]
         off = set(disabled)
         out: dict[str, Any] = {}
-        for i, p in enumerate(params):
-            where = cols[i % len(cols)]
+        shown = [p for p in params if p.name not in self.hidden]
+        for p in params:
             self.scopes[p.name] = scope or ""
             k = self.wkey(p.name)
-            if k not in st.session_state:
+            if p.name in self.locked:  # every run: a locked control cannot be moved (widget, button or state)
+                st.session_state[k] = self._locked_value(p, k)
+            elif k not in st.session_state:
                 st.session_state[k] = self._initial(p)
-            out[p.name] = self._widget(where, p, k, p.name in off)
+            if p.name in self.hidden:
+                out[p.name] = st.session_state[k]
+            else:
+                where = cols[shown.index(p) % len(cols)]
+                out[p.name] = self._widget(where, p, k, p.name in off or p.name in self.locked)
             self.declared[p.name] = p
         # The specs of this run's controls, for tests that try every corner of a page (tests/pages/test_fuzz.py).
         st.session_state[f"_declared.{self.key}"] = dict(self.declared)
         self.values.update(out)
         return out
+
+    def _locked_value(self, p: Param, k: str) -> Any:
+        store = f"_locked.{k}"
+        if store not in st.session_state:
+            st.session_state[store] = self._initial(p)
+        return st.session_state[store]
 
     def _widget(self, where: Any, p: Param, k: str, off: bool = False) -> Any:
         common = dict(key=k, help=p.help, disabled=off)
@@ -207,7 +282,8 @@ class PageParams:
         ``scope`` names the group of a control that is not on screen yet (e.g. another section's).
         """
         for name, value in settings.items():
-            st.session_state[self.wkey(name, scope)] = value
+            if name not in self.locked:
+                st.session_state[self.wkey(name, scope)] = value
 
     def reset(self, params: Iterable[Param]) -> None:
         """Put the given controls back to their defaults (call from an ``on_click`` callback)."""
@@ -234,9 +310,14 @@ class PageParams:
         """
         qp = st.query_params
         wanted = {name: self.declared[name].to_url(v) for name, v in self.values.items()}
+        if self.first_run:
+            for what, names in (("hide", self.hidden), ("lock", self.locked)):
+                for name in sorted(names - set(self.declared)):
+                    st.session_state[self._notes_key].append(
+                        f"`{what}={name}`: this page has no control named `{name}` here: ignored.")
         for name in list(qp.keys()):
             if name not in wanted and name not in GLOBAL_KEYS:
-                if self.first_run:
+                if self.first_run and name != "preset":
                     st.session_state[self._notes_key].append(f"`{name}` is not a control of this page: ignored.")
                 del qp[name]
         for name, s in wanted.items():

@@ -272,3 +272,68 @@ def adjoint_check(
     denom = max(abs(lhs), abs(rhs), np.finfo(float).tiny)
     rel = abs(lhs - rhs) / denom
     return AdjointCheck(lhs, rhs, float(rel), bool(rel <= rtol))
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """The result of :func:`agreement`: a computed value against an independent reference.
+
+    Attributes
+    ----------
+    name : str
+        What was compared (e.g. ``"Tikhonov solution"``).
+    reference : str
+        What it was compared with (e.g. ``"scipy.sparse.linalg.lsqr"``).
+    rel_error : float
+        :math:`\\|a - r\\| / \\max(\\|r\\|, \\text{tiny})`.
+    rtol : float
+        The tolerance.
+    passed : bool
+        ``rel_error <= rtol``.
+    """
+
+    name: str
+    reference: str
+    rel_error: float
+    rtol: float
+    passed: bool
+
+
+def agreement(name: str, value, reference_value, *, reference: str, rtol: float = 1e-8) -> Agreement:
+    r"""Compare a computed value with an independent reference: :math:`\|a - r\| \le \text{rtol}\,\|r\|`.
+
+    Parameters
+    ----------
+    name : str
+        What is compared, for the reader.
+    value, reference_value : array_like
+        The computed value ``a`` and the reference ``r`` (same shape; scalars allowed).
+    reference : str
+        Where ``r`` comes from (another algorithm: a closed form, scipy, scikit-learn).
+    rtol : float, optional
+        Relative tolerance (default 1e-8).
+
+    Returns
+    -------
+    Agreement
+        The relative error (Euclidean norm of the difference over that of ``r``) and the verdict.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ or ``rtol`` is not positive.
+
+    Examples
+    --------
+    >>> agreement("sum", 1.0 + 1e-12, 1.0, reference="exact").passed
+    True
+    """
+    a = np.asarray(value, dtype=np.float64)
+    r = np.asarray(reference_value, dtype=np.float64)
+    if a.shape != r.shape:
+        raise ValueError(f"value has shape {a.shape} but the reference has shape {r.shape}")
+    if not rtol > 0:
+        raise ValueError(f"rtol must be positive, got {rtol}")
+    denom = max(float(np.linalg.norm(r)), np.finfo(float).tiny)
+    rel = float(np.linalg.norm(a - r)) / denom
+    return Agreement(name, reference, rel, float(rtol), bool(np.isfinite(rel) and rel <= rtol))

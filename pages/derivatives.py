@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.panels import Experiment, code_panel, self_check, taylor_panel, theory, try_this
-from app.params import PageParams, Param
+from app.lesson import Experiment, Lesson, Param
+from app.panels import self_check
+from app.params import SEED
 from numdl_core.checks import adjoint_check, derivative_check
 from numdl_core.derivatives import FUNCTIONS, OPERATORS, make_function, make_operator, with_bug
 
@@ -23,7 +24,7 @@ PARAMS = [
     Param("n", "Number of variables n", "int", 10, lo=2, hi=50),
     Param("n_h", "Number of step sizes h = 2⁻ᵏ", "int", 20, lo=5, hi=30,
           help="Smaller h shows the asymptotic order, until round-off takes over (about h ≈ 1e-8 for E1)."),
-    Param("seed", "Seed (data and direction v)", "int", 0, lo=0, hi=99),
+    SEED.but(label="Seed (data and direction v)"),
 ]
 ADJOINT_PARAMS = [
     Param("operator", "Operator J", "choice", "convolution", options=OPERATORS, labels=OPERATOR_LABELS),
@@ -31,10 +32,39 @@ ADJOINT_PARAMS = [
           help="Convolution: kernel not flipped; differences: backward instead of transposed; tanh: σ' forgotten."),
 ]
 
-pp = PageParams("derivatives")
-st.title("🩺 Checking derivatives")
+EXPERIMENTS = [
+    Experiment("A 1% error", "Is a gradient that is only 1% off caught? At which h does E1 stop falling like h²?",
+               "Yes. For large h the h² term hides the error, but as h shrinks E1 bends to slope 1: the observed "
+               "order drops to 1. A test with too few step sizes could miss it: try 8 step sizes.",
+               {"gradient": "scaled", "n_h": 25}, name="one-percent-off"),
+    Experiment("Round-off", "With the correct gradient and 30 step sizes, what happens to E1 for very small h?",
+               "E1 falls like h² down to about 1e-16 relative to f, then rises again like eps/h·|f|: floating-point "
+               "cancellation. The order is read where the curve is straight.",
+               {"gradient": "none", "n_h": 30}, name="round-off"),
+    Experiment("A wrong Hessian", "Keep the gradient correct but use only the diagonal of the Hessian. Which curve shows it?",
+               "E1 is still O(h²) (the gradient is right) but E2 also decays like h² instead of h³.",
+               {"gradient": "none", "hessian": "missing_term", "function": "rosenbrock"}, name="wrong-hessian"),
+]
+SCRIPT = """
+from numdl_core.checks import adjoint_check, derivative_check
+from numdl_core.derivatives import make_function, make_operator, with_bug
+
+hessian = "none" if params["hessian"] == "skip" else params["hessian"]
+fun = with_bug(make_function(params["function"], params["n"], params["seed"]), params["gradient"], hessian)
+res = derivative_check(fun.value_and_grad, fun.x0, hess_vec=None if params["hessian"] == "skip" else fun.hess_vec,
+                       seed=params["seed"], n=params["n_h"])
+op = make_operator(params["operator"], 64, wrong=params["wrong_transpose"], seed=params["seed"])
+adj = adjoint_check(op.J, op.JT, op.shape_in, seed=params["seed"])
+numbers = {"E0 order": res.order0, "E1 order": res.order, "Taylor test passed": res.passed,
+           "adjoint relative gap": adj.rel_error}
+if res.err2 is not None:
+    numbers["E2 order"] = res.order2
+report(numbers)
+"""
+
+lesson = Lesson("derivatives", "🩺 Checking derivatives", presets=EXPERIMENTS, slides="00-NumDNN-Introduction.tex")
 st.markdown("*Your derivatives are assumed to be wrong unless you prove otherwise.*")
-theory(
+lesson.theory(
     "Expand f along a random direction v. If g is the gradient, the first-order Taylor remainder E1 shrinks "
     "**quadratically** in h; if g is wrong it shrinks only **linearly**, like E0. Halving h divides a correct "
     "E1 by 4 and E2 by 8. The adjoint (dot-product) test checks a transpose the same way, without forming a matrix.",
@@ -49,55 +79,30 @@ theory(
 )
 
 st.header("The Taylor test")
-p = pp.controls(PARAMS, columns=3)
+p = lesson.controls(PARAMS, columns=3)
 fun = with_bug(make_function(p["function"], p["n"], p["seed"]), p["gradient"],
                "none" if p["hessian"] == "skip" else p["hessian"])
 st.latex(fun.formula)
 res = derivative_check(fun.value_and_grad, fun.x0, hess_vec=None if p["hessian"] == "skip" else fun.hess_vec,
                        seed=p["seed"], n=p["n_h"])
-taylor_panel(res, key="derivatives.taylor", what="gradient" if p["hessian"] == "skip" else "gradient and Hessian")
+lesson.check(res, key="derivatives.taylor", what="gradient" if p["hessian"] == "skip" else "gradient and Hessian")
 if fun.bug:
     st.caption(f"Planted mistake: {fun.bug}.")
 
 st.header("The adjoint test")
-a = pp.controls(ADJOINT_PARAMS, columns=2)
+a = lesson.controls(ADJOINT_PARAMS, columns=2)
 op = make_operator(a["operator"], 64, wrong=a["wrong_transpose"], seed=p["seed"])
 adj = adjoint_check(op.J, op.JT, op.shape_in, seed=p["seed"])
-c1, c2, c3 = st.columns(3)
-c1.metric("⟨w, J v⟩", f"{adj.lhs:.15g}")
-c2.metric("⟨Jᵀw, v⟩", f"{adj.rhs:.15g}")
-c3.metric("relative gap", f"{adj.rel_error:.1e}")
 st.caption(f"J: {op.description}; v and w random (seed {p['seed']}).")
-if adj.passed:
-    st.success("✔ Jᵀ is the transpose of J: the two inner products agree to round-off.")
-else:
-    st.error("✘ Jᵀ is not the transpose of J: the inner products differ far beyond round-off.")
+lesson.check(adj, key="derivatives.adjoint")
+numbers = {"E0 order": res.order0, "E1 order": res.order, "Taylor test passed": res.passed,
+           "adjoint relative gap": adj.rel_error}
+if res.err2 is not None:
+    numbers["E2 order"] = res.order2
+lesson.numbers(numbers)
 
-try_this(
-    [
-        Experiment("A 1% error", "Is a gradient that is only 1% off caught? At which h does E1 stop falling like h²?",
-                   "Yes. For large h the h² term hides the error, but as h shrinks E1 bends to slope 1: the observed "
-                   "order drops to 1. A test with too few step sizes could miss it: try 8 step sizes.",
-                   {"gradient": "scaled", "n_h": 25}),
-        Experiment("Round-off", "With the correct gradient and 30 step sizes, what happens to E1 for very small h?",
-                   "E1 falls like h² down to about 1e-16 relative to f, then rises again like eps/h·|f|: floating-point "
-                   "cancellation. The order is read where the curve is straight.",
-                   {"gradient": "none", "n_h": 30}),
-        Experiment("A wrong Hessian", "Keep the gradient correct but use only the diagonal of the Hessian. Which curve shows it?",
-                   "E1 is still O(h²) (the gradient is right) but E2 also decays like h² instead of h³.",
-                   {"gradient": "none", "hessian": "missing_term", "function": "rosenbrock"}),
-    ],
-    pp.apply,
-    key="derivatives",
-)
+lesson.try_this(EXPERIMENTS)
 self_check("A correct gradient: halving h divides E1 by about…", ["2", "4", "8"], 1,
            "E1 = O(h²): halving h divides it by 4 (E0 by 2, E2 by 8).", key="derivatives.quiz")
-code_panel(
-    f"""from numdl_core.derivatives import make_function, with_bug
-from numdl_core.checks import derivative_check
-
-fun = with_bug(make_function({p['function']!r}, n={p['n']}, seed={p['seed']}), gradient={p['gradient']!r})
-res = derivative_check(fun.value_and_grad, fun.x0, hess_vec=fun.hess_vec, seed={p['seed']}, n={p['n_h']})
-print(res.order, res.passed)   # about 2 and True for a correct gradient"""
-)
-pp.sync_url()
+lesson.export(SCRIPT)
+lesson.finish()

@@ -155,3 +155,15 @@ def test_adjoint_check_tensor_shapes():
     J = lambda V: np.einsum("ijk,jk->i", K, V)  # noqa: E731
     JT = lambda w: np.einsum("ijk,i->jk", K, w)  # noqa: E731
     assert adjoint_check(J, JT, (3, 4)).rel_error < 1e-14
+
+
+def test_agreement_against_hand_computed_relative_error():
+    """Oracle: the relative error computed by hand, ||(1, 2.001) - (1, 2)|| / ||(1, 2)|| = 1e-3 / sqrt(5)."""
+    from numdl_core.checks import agreement
+
+    r = agreement("x", [1.0, 2.001], [1.0, 2.0], reference="hand", rtol=1e-3)
+    assert r.rel_error == pytest.approx(1e-3 / np.sqrt(5), rel=1e-9)
+    assert r.passed
+    assert not agreement("x", [1.0, 2.1], [1.0, 2.0], reference="hand", rtol=1e-3).passed
+    with pytest.raises(ValueError, match="shape"):
+        agreement("x", [1.0], [1.0, 2.0], reference="hand")

@@ -1,0 +1,76 @@
+"""Every page's exported script runs and prints the page's headline numbers.
+
+For each page and section, at default settings and at every preset of the page (the non-default settings a
+lecturer links to), the page runs headless (AppTest; a live run is stepped a few times so its numbers are not
+those of iteration 0), then the script the export panel offers is executed in a fresh Python process from the
+repository root. Every number the page recorded (``Lesson.numbers``) must be printed by the script, equal to
+round-off. Oracle: the page itself, run through Streamlit; the script runs only ``numdl_core``.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from app.lesson import EXPORT_KEY
+from tests.pages.helpers import PAGES, ROOT, assert_clean, page
+
+STEPS = 3  # Step presses on a live run before exporting
+
+
+def _cases():
+    import ast
+
+    for path in PAGES:
+        tree = ast.parse(path.read_text())
+        sections = presets = None
+        for node in ast.walk(tree):  # SECTIONS = {...} and Experiment(..., name="...") literals in the page
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SECTIONS" for t in node.targets):
+                sections = [k.value for k in node.value.keys]
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Experiment":
+                for kw in node.keywords:
+                    if kw.arg == "name":
+                        presets = (presets or []) + [kw.value.value]
+        for s in sections or [None]:
+            yield pytest.param(path.name, {"section": s} if s else {}, id=f"{path.stem}-{s or 'page'}")
+        for name in presets or []:
+            yield pytest.param(path.name, {"preset": name}, id=f"{path.stem}-preset-{name}")
+
+
+def _numbers(out: str) -> dict[str, float]:
+    numbers = {}
+    for line in out.splitlines():
+        name, sep, value = line.rpartition(": ")
+        if sep:
+            try:
+                numbers[name] = float(value)
+            except ValueError:
+                pass
+    return numbers
+
+
+@pytest.mark.parametrize("name,query", list(_cases()))
+def test_exported_script_reproduces_the_page(name, query):
+    at = page(name, query).run()
+    assert_clean(at)
+    steps = [b for b in at.button if b.key and b.key.endswith(".step") and not b.disabled]
+    if steps:
+        key = steps[0].key
+        for _ in range(STEPS):
+            b = at.button(key=key)
+            if b.disabled:
+                break
+            b.click().run()
+        assert_clean(at)
+    exports = at.session_state[EXPORT_KEY] if EXPORT_KEY in at.session_state else {}
+    assert exports, f"{name} {query}: the page offers no export"
+    export = next(iter(exports.values()))
+    assert export["numbers"], f"{name} {query}: the page records no headline numbers"
+    proc = subprocess.run([sys.executable, "-c", export["script"]], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={"PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", "PATH": ""})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    printed = _numbers(proc.stdout)
+    for k, v in export["numbers"].items():
+        assert k in printed, f"the script does not print {k!r}; it printed {sorted(printed)}"
+        assert printed[k] == pytest.approx(v, rel=1e-6, abs=1e-12), k
