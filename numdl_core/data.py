@@ -20,9 +20,28 @@ DATASETS = ("moons", "circles", "spirals", "blobs", "peaks", "rings", "linear", 
 
 
 def peaks(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    r"""MATLAB's ``peaks`` function.
+    r"""MATLAB's ``peaks`` function (the landscape behind the ``"peaks"`` data set).
 
     .. math:: 3(1-x)^2 e^{-x^2-(y+1)^2} - 10(x/5 - x^3 - y^5) e^{-x^2-y^2} - \tfrac13 e^{-(x+1)^2-y^2}
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Coordinates, same (or broadcastable) shapes.
+
+    Returns
+    -------
+    ndarray
+        The function values, the broadcast shape of ``x`` and ``y``.
+
+    References
+    ----------
+    MATLAB's ``peaks``; Ruthotto and Haber, course code (Meganet.m ``setupPeaks``).
+
+    Examples
+    --------
+    >>> print(round(float(peaks(0.0, 0.0)), 6))  # 3/e - 1/(3e) = 8/(3e)
+    0.981012
     """
     return (
         3 * (1 - x) ** 2 * np.exp(-(x**2) - (y + 1) ** 2)
@@ -60,7 +79,27 @@ def _balanced(rng: np.random.Generator, n: int, n_classes: int, draw, label) -> 
 
 
 def n_classes_of(name: str) -> int:
-    """Number of classes of the data set ``name``."""
+    """Number of classes of the data set ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`DATASETS`.
+
+    Returns
+    -------
+    int
+        2 for moons, circles, spirals, linear and ellipses; 3 for blobs and rings; 5 for peaks.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known data set (the message lists them).
+
+    References
+    ----------
+    Ruthotto and Haber, course code (Meganet.m ``setupPeaks``, ``setupEllipses``).
+    """
     return {"moons": 2, "circles": 2, "spirals": 2, "blobs": 3, "peaks": 5, "rings": 3, "linear": 2, "ellipses": 2}[
         _check_name(name)
     ]
@@ -97,6 +136,24 @@ def make_dataset(name: str, n_samples: int = 500, noise: float = 0.1, seed: int 
     -------
     X : ndarray, shape (n_samples, 2)
     y : ndarray of int64, shape (n_samples,)
+        Labels in ``0..C-1``, ``C = n_classes_of(name)``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown, ``n_samples`` is smaller than the number of classes or ``noise`` is
+        negative or not finite.
+
+    References
+    ----------
+    Ruthotto and Haber, course code (Meganet.m ``setupPeaks``, ``setupEllipses``); scikit-learn's
+    ``make_moons`` and ``make_circles`` for those recipes.
+
+    Examples
+    --------
+    >>> X, y = make_dataset("moons", n_samples=6, seed=0)
+    >>> X.shape, y.dtype, np.bincount(y).tolist()
+    ((6, 2), dtype('int64'), [3, 3])
     """
     _check_name(name)
     n = int(n_samples)
@@ -167,10 +224,29 @@ def make_dataset(name: str, n_samples: int = 500, noise: float = 0.1, seed: int 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
     """The 8x8 handwritten digits shipped with scikit-learn (1797 samples, 64 features).
 
-    ``X`` is scaled from 0..16 to [0, 1]; ``y`` holds the digits 0..9 as int64.
-    Reference: Alpaydin and Kaynak (1998), UCI optical recognition of handwritten digits.
+    ``X`` is scaled from 0..16 to [0, 1]; ``y`` holds the digits 0..9 as int64. Needs scikit-learn (the
+    data come with it, no download): ``pip install scikit-learn``, or install numdl_core with the
+    ``sklearn`` extra.
+
+    Returns
+    -------
+    X : ndarray, shape (1797, 64)
+        Each row an 8x8 image, pixels row by row, values in [0, 1].
+    y : ndarray of int64, shape (1797,)
+
+    Raises
+    ------
+    ImportError
+        If scikit-learn is not installed.
+
+    References
+    ----------
+    Alpaydin and Kaynak (1998), UCI optical recognition of handwritten digits.
     """
-    from sklearn.datasets import load_digits as _load  # bundled with scikit-learn: no download
+    try:
+        from sklearn.datasets import load_digits as _load  # bundled with scikit-learn: no download
+    except ImportError as err:
+        raise ImportError("load_digits needs scikit-learn, which ships the digits: pip install scikit-learn") from err
 
     d = _load()
     return np.asarray(d.data, dtype=np.float64) / 16.0, np.asarray(d.target, dtype=np.int64)
