@@ -67,3 +67,10 @@ def render_section(name: str, section: str) -> AppTest:
     assert figures(at), f"{name}: section {section!r} shows no figure"
     assert at.query_params["section"] in (section, [section]), at.query_params["section"]
     return at
+
+
+def frame_bytes(at: AppTest) -> dict[str, int]:
+    """Bytes of figure JSON per chart in the last live frame that played (``app.panels.FRAME_BYTES_KEY``)."""
+    from app.panels import FRAME_BYTES_KEY
+
+    return dict(at.session_state[FRAME_BYTES_KEY]) if FRAME_BYTES_KEY in at.session_state else {}
