@@ -278,11 +278,14 @@ def advance(run: Run, k: int, *, metrics: Metrics | None = None, keep_path: bool
     if budget_ms is not None and budget_ms < 0:
         budget_ms = frame_budget_ms()
     t0 = time.perf_counter()
-    for i in range(k):
-        for s in run.series.values():
-            _pull(s, 1, metrics, keep_path, max_points, max_iter)
-        if run.done or (budget_ms is not None and 1e3 * (time.perf_counter() - t0) > budget_ms):
-            break
+    # A diverging method overflows on purpose (the protocol reports it): no numpy warnings in the server log.
+    # np.errstate is thread-local, so concurrent sessions do not affect each other.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for i in range(k):
+            for s in run.series.values():
+                _pull(s, 1, metrics, keep_path, max_points, max_iter)
+            if run.done or (budget_ms is not None and 1e3 * (time.perf_counter() - t0) > budget_ms):
+                break
     run.frame_ms = 1e3 * (time.perf_counter() - t0)
     run.frames += 1
     if run.done:

@@ -33,7 +33,25 @@ HESSIAN_BUGS = ("none", "scaled", "missing_term")
 
 @dataclass(frozen=True)
 class TestFunction:
-    """A scalar function with its gradient and Hessian-vector product (numpy in, numpy out)."""
+    """A scalar function with its gradient and Hessian-vector product (numpy in, numpy out).
+
+    Attributes
+    ----------
+    name : str
+        One of :data:`FUNCTIONS`.
+    formula : str
+        The function in LaTeX.
+    n : int
+        Number of variables.
+    value_and_grad : callable
+        ``x -> (f(x), grad f(x))`` with ``x`` and the gradient of shape (n,).
+    hess_vec : callable
+        ``(x, v) -> H(x) v``, shape (n,).
+    x0 : ndarray, shape (n,)
+        A point at which to test.
+    bug : str
+        Description of the deliberate mistake (see :func:`with_bug`), empty when the derivatives are correct.
+    """
 
     name: str
     formula: str  # LaTeX
@@ -55,6 +73,36 @@ def make_function(name: str, n: int = 10, seed: int = 0) -> TestFunction:
       :math:`p = \operatorname{softmax}(Mx)`, computed with the max-shift.
     - ``"tanh_layer"``: :math:`f(x) = \tfrac12 \|\tanh(K x + b) - y\|^2` (one layer of a network, parameters x
       entering through the features), :math:`\nabla f = K^\top (\sigma'(z) \odot r)`.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`FUNCTIONS`.
+    n : int
+        Number of variables (at least 2).
+    seed : int
+        Seed of the random data (``A, b``, ``M, c``, ``K, b, y``) and of ``x0``.
+
+    Returns
+    -------
+    TestFunction
+        With exact ``value_and_grad`` and ``hess_vec``, and a test point ``x0`` of shape (n,).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown (the message lists :data:`FUNCTIONS`) or ``n < 2``.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 0 (derivative checks); Nocedal and Wright (2006), Sec. 2.1 (Rosenbrock).
+
+    Examples
+    --------
+    >>> from numdl_core.checks import derivative_check
+    >>> fun = make_function("rosenbrock", n=4)
+    >>> derivative_check(fun.value_and_grad, fun.x0, hess_vec=fun.hess_vec).passed
+    True
     """
     if name not in FUNCTIONS:
         raise ValueError(f"unknown function {name!r}; choose one of {', '.join(FUNCTIONS)}")
@@ -142,6 +190,37 @@ def with_bug(fun: TestFunction, gradient: str = "none", hessian: str = "none") -
     ``"missing_term"`` (a term forgotten: half of the gradient of the first coordinate dropped and, for
     the quadratic, :math:`A x` instead of :math:`\\tfrac12(A + A^\\top)x`). Hessian bugs: ``"scaled"``
     (``1.1 H v``), ``"missing_term"`` (only the diagonal part, ``diag(H) * v``).
+
+    Parameters
+    ----------
+    fun : TestFunction
+        The correct function (from :func:`make_function`).
+    gradient : str
+        One of :data:`GRADIENT_BUGS` (``"none"`` keeps the gradient).
+    hessian : str
+        One of :data:`HESSIAN_BUGS` (``"none"`` keeps the Hessian-vector product).
+
+    Returns
+    -------
+    TestFunction
+        The same value, the broken derivatives, and ``bug`` describing the mistakes.
+
+    Raises
+    ------
+    ValueError
+        If ``gradient`` or ``hessian`` is not a known bug (the message lists them).
+
+    References
+    ----------
+    Ruthotto and Haber, Module 0: "your derivatives are assumed to be wrong unless you prove otherwise".
+
+    Examples
+    --------
+    >>> from numdl_core.checks import derivative_check
+    >>> fun = with_bug(make_function("quadratic", n=5), gradient="scaled")
+    >>> res = derivative_check(fun.value_and_grad, fun.x0)
+    >>> res.passed, round(res.order)
+    (False, 1)
     """
     if gradient not in GRADIENT_BUGS:
         raise ValueError(f"unknown gradient bug {gradient!r}; choose one of {', '.join(GRADIENT_BUGS)}")
@@ -189,7 +268,21 @@ def with_bug(fun: TestFunction, gradient: str = "none", hessian: str = "none") -
 
 @dataclass(frozen=True)
 class Operator:
-    """A matrix-free linear map ``J`` with its transpose ``JT`` (possibly wrong, for the lesson)."""
+    """A matrix-free linear map ``J`` with its transpose ``JT`` (possibly wrong, for the lesson).
+
+    Attributes
+    ----------
+    name : str
+        One of :data:`OPERATORS`.
+    description : str
+        One line for the reader.
+    shape_in : tuple of int
+        Shape of the input ``v`` of ``J``.
+    J : callable
+        ``v -> J v``.
+    JT : callable
+        ``w -> J^T w`` (or, for the lesson, a classic wrong transpose).
+    """
 
     name: str
     description: str
@@ -212,6 +305,41 @@ def make_operator(name: str, n: int = 64, *, wrong: bool = False, seed: int = 0)
     - ``"tanh_jacobian"``: the Jacobian of :math:`x \mapsto \tanh(Kx + b)` at a point,
       :math:`J v = \sigma'(z) \odot K v`, :math:`J^\top w = K^\top(\sigma'(z) \odot w)`. Wrong: :math:`K^\top w`
       (the activation derivative forgotten).
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`OPERATORS`.
+    n : int
+        Input length (at least 4); the output has length n, n - 1 and n // 2 for the three operators.
+    wrong : bool
+        Return the classic wrong transpose instead of the true one.
+    seed : int
+        Seed of the kernel, or of ``K``, ``b`` and the point.
+
+    Returns
+    -------
+    Operator
+        ``J`` and ``JT`` as functions of 1-D arrays, ``shape_in = (n,)``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown (the message lists :data:`OPERATORS`) or ``n < 4``.
+
+    References
+    ----------
+    Claerbout, *Earth Soundings Analysis*, 1992 (the dot-product test); Ruthotto and Haber, Module 0.
+
+    Examples
+    --------
+    >>> from numdl_core.checks import adjoint_check
+    >>> op = make_operator("difference", 8)
+    >>> adjoint_check(op.J, op.JT, op.shape_in).passed
+    True
+    >>> bad = make_operator("difference", 8, wrong=True)
+    >>> adjoint_check(bad.J, bad.JT, bad.shape_in).passed
+    False
     """
     if name not in OPERATORS:
         raise ValueError(f"unknown operator {name!r}; choose one of {', '.join(OPERATORS)}")
