@@ -25,7 +25,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from numdl_core._validate import check_nonneg
-from numdl_core.optim import BLOWUP, Step, _record
+from numdl_core.iterate import BLOWUP, Step, apply_sent, check_positive, check_stop, converged, record, tunable
 
 __all__ = [
     "METHODS",
@@ -222,6 +222,19 @@ def _start(A, b, x0, alpha):
     return op, b, x, _check_alpha(alpha)
 
 
+def _check_sd_step(step: float | None) -> float | None:
+    if step is None:
+        return None
+    try:
+        return check_positive("step", step)
+    except (TypeError, ValueError):
+        raise ValueError(f"step must be a positive number (or None for the exact line search), got {step!r}") from None
+
+
+_SD_TUNABLES = {"step": _check_sd_step}
+
+
+@tunable(*_SD_TUNABLES)
 def steepest_descent(
     A,
     b,
@@ -239,52 +252,101 @@ def steepest_descent(
     ``step=None`` is the exact line search :math:`t_k = \|g_k\|^2 / (2(\|A g_k\|^2 + \alpha \|g_k\|^2))`;
     a fixed ``step`` converges iff :math:`t < 1/\lambda_{\max}(A^\top A + \alpha I)` (i.e. step < 2/L with
     L = 2 lambda_max). The error contracts per iteration (exact line search, energy norm) by at most
-    :math:`(\kappa-1)/(\kappa+1)`, :math:`\kappa = \operatorname{cond}(A^\top A + \alpha I)`.
-    ``A`` may be a matrix, a sparse matrix or a ``scipy.sparse.linalg.LinearOperator`` (matrix-free).
+    :math:`(\kappa-1)/(\kappa+1)`, :math:`\kappa = \operatorname{cond}(A^\top A + \alpha I)`. The generator
+    follows the protocol of :mod:`numdl_core.iterate`.
+
+    Parameters
+    ----------
+    A : ndarray, sparse matrix or scipy.sparse.linalg.LinearOperator, shape (m, n)
+        The matrix (a LinearOperator makes the method matrix-free).
+    b : array_like, shape (m,)
+        The right-hand side.
+    alpha : float, optional
+        Tikhonov parameter, ``alpha >= 0``.
+    step : float or None, optional
+        A fixed step length :math:`t`, or None for the exact line search. Tunable (a float or None).
+    x0 : array_like, shape (n,), optional
+        The initial guess (copied); zero by default.
+    tol : float, optional
+        Stop when :math:`\|\nabla f\| \le` ``tol`` :math:`\max(1, \|\nabla f(x_0)\|)`.
+    maxiter : int, optional
+        Stop after this many iterations.
+    blowup : float, optional
+        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
 
     Yields
     ------
     Step
-        ``loss`` is f(x); ``info`` holds ``residual_norm`` :math:`\|Ax-b\|`, ``step``, and ``x_norm``.
+        ``loss`` is :math:`f(x)`; ``info`` holds ``residual_norm`` :math:`\|Ax-b\|`, ``step``, ``x_norm`` and
+        ``work``. Cost per iteration: one product with :math:`A` and one with :math:`A^\top` (2 passes), with
+        either kind of step.
 
-    Reference: Nocedal and Wright (2006), Sec. 3.3; Ruthotto and Haber, Module 2.
+    Raises
+    ------
+    ValueError
+        For shapes that do not match, non-finite ``A``, ``b`` or ``x0``, ``alpha < 0``, a step that is not a
+        positive number or None, a bad ``tol`` or ``maxiter``; or when a bad value is sent.
+
+    References
+    ----------
+    J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed., Springer, 2006, Sec. 3.3 (rate of steepest
+    descent). L. Ruthotto and E. Haber, *Numerical Methods for Deep Learning*, Module 2.
+
+    Examples
+    --------
+    >>> A, b = np.diag([1.0, 2.0]), np.array([1.0, 2.0])       # solution x = (1, 1)
+    >>> [s.loss for s in steepest_descent(A, b, step=0.125, maxiter=2)]   # x = (0, 0), (0.25, 1), (0.4375, 1)
+    [5.0, 0.5625, 0.31640625]
     """
     op, b, x, alpha = _start(A, b, x0, alpha)
-    if step is not None:
-        step = float(step)
-        if not np.isfinite(step) or step <= 0:
-            raise ValueError(f"step must be a positive number (or None for the exact line search), got {step}")
+    params = {"step": _check_sd_step(step)}
+    tol, maxiter = check_stop(tol, maxiter)
     r = op.matvec(x) - b
     g = 2 * (op.rmatvec(r) + alpha * x)
     f = float(r @ r + alpha * x @ x)
     f0, g0 = f, float(np.linalg.norm(g))
-    yield Step(0, x.copy(), f, g0, {"residual_norm": float(np.linalg.norm(r)), "step": 0.0, "x_norm": float(np.linalg.norm(x))})
+    work = 0.0  # products with A or A^T after iteration 0
+    info = {"residual_norm": float(np.linalg.norm(r)), "step": 0.0, "x_norm": float(np.linalg.norm(x))}
+    step_k, stop = record(0, x, f, g0, info, work=work, loss0=f0, blowup=blowup)
+    sent = yield step_k
     for k in range(1, maxiter + 1):
-        gn = float(np.linalg.norm(g))
-        if gn <= tol * max(1.0, g0):
+        if stop:
             return
-        if step is None:
+        params = apply_sent(sent, params, _SD_TUNABLES)
+        gn = float(np.linalg.norm(g))
+        if converged(gn, g0, tol):
+            return
+        reason = None
+        if params["step"] is None:
             Ag = op.matvec(g)
+            work += 1.0
             denom = 2 * (float(Ag @ Ag) + alpha * gn**2)
             t = gn**2 / denom if denom > 0 else 0.0
-            if t == 0.0:
-                return
+            if not np.isfinite(denom):
+                reason = "the product A g is not finite (nan or inf)"
+            if t == 0.0 or reason:
+                info = {"residual_norm": float(np.linalg.norm(r)), "step": 0.0, "x_norm": float(np.linalg.norm(x)),
+                        "stalled": reason is None}
+                step_k, stop = record(k, x, f, gn, info, work=work, loss0=f0, blowup=blowup, reason=reason)
+                sent = yield step_k
+                continue
             r = r - t * Ag
         else:
-            t = step
+            t = params["step"]
             r = None
         x = x - t * g
         if r is None:
             r = op.matvec(x) - b
+            work += 1.0
         g = 2 * (op.rmatvec(r) + alpha * x)
+        work += 1.0
         f = float(r @ r + alpha * x @ x)
         info = {"residual_norm": float(np.linalg.norm(r)), "step": t, "x_norm": float(np.linalg.norm(x))}
-        step_k, diverged = _record(k, x, f, g, info, f0, blowup)
-        yield step_k
-        if diverged:
-            return
+        step_k, stop = record(k, x, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup)
+        sent = yield step_k
 
 
+@tunable()
 def cgls(
     A,
     b,
@@ -293,50 +355,108 @@ def cgls(
     x0: np.ndarray | None = None,
     tol: float = 1e-10,
     maxiter: int = 10**7,
+    blowup: float = BLOWUP,
 ) -> Iterator[Step]:
     r"""CGLS: conjugate gradients on :math:`(A^\top A + \alpha I) x = A^\top b` without forming :math:`A^\top A`.
 
-    Iterates :math:`x_k` minimize :math:`f` over the Krylov space
+    With :math:`r_0 = b - A x_0`, :math:`s_0 = p_0 = A^\top r_0 - \alpha x_0` and :math:`\gamma_k = \|s_k\|^2`,
+    each iteration computes :math:`q_k = A p_k`, :math:`a_k = \gamma_k / (\|q_k\|^2 + \alpha \|p_k\|^2)` and
+
+    .. math::
+        x_{k+1} = x_k + a_k p_k, \quad r_{k+1} = r_k - a_k q_k, \quad
+        s_{k+1} = A^\top r_{k+1} - \alpha x_{k+1}, \quad p_{k+1} = s_{k+1} + (\gamma_{k+1}/\gamma_k)\, p_k .
+
+    Iterates :math:`x_k` minimize :math:`f(x) = \|A x - b\|^2 + \alpha \|x\|^2` over the Krylov space
     :math:`x_0 + \mathcal K_k(A^\top A + \alpha I, s_0)`; the error in the energy norm contracts like
     :math:`2\left(\frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}\right)^k` and in exact arithmetic the method ends
     after at most n steps (2 steps for a 3x2 problem). On ill-posed problems the iteration count acts as a
-    regularization parameter (semi-convergence). One product with A and one with A^T per iteration.
+    regularization parameter (semi-convergence). A non-finite product with :math:`A` or :math:`A^\top` ends the
+    run as diverged. The generator follows the protocol of :mod:`numdl_core.iterate`; it has no tunables (a new
+    ``alpha`` would invalidate the conjugate directions: start a new run).
+
+    Parameters
+    ----------
+    A : ndarray, sparse matrix or scipy.sparse.linalg.LinearOperator, shape (m, n)
+        The matrix (a LinearOperator makes the method matrix-free).
+    b : array_like, shape (m,)
+        The right-hand side.
+    alpha : float, optional
+        Tikhonov parameter, ``alpha >= 0``.
+    x0 : array_like, shape (n,), optional
+        The initial guess (copied); zero by default.
+    tol : float, optional
+        Stop when :math:`\|\nabla f\| \le` ``tol`` :math:`\max(1, \|\nabla f(x_0)\|)`.
+    maxiter : int, optional
+        Stop after this many iterations.
+    blowup : float, optional
+        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
 
     Yields
     ------
     Step
-        ``loss`` is f(x); ``grad_norm`` is :math:`\|\nabla f\| = 2\|A^\top(Ax-b) + \alpha x\|`; ``info`` holds
-        ``residual_norm`` :math:`\|Ax-b\|` and ``x_norm``.
+        ``loss`` is :math:`f(x)`; ``grad_norm`` is :math:`\|\nabla f\| = 2\|A^\top(Ax-b) + \alpha x\|`; ``info``
+        holds ``residual_norm`` :math:`\|Ax-b\|`, ``x_norm``, ``step`` (:math:`a_k`) and ``work``. Cost per
+        iteration: one product with :math:`A` and one with :math:`A^\top` (2 passes).
 
-    Reference: Björck (1996), Algorithm 7.4.1 (CGLS with damping); Hestenes and Stiefel (1952).
+    Raises
+    ------
+    ValueError
+        For shapes that do not match, non-finite ``A``, ``b`` or ``x0``, ``alpha < 0``, a bad ``tol`` or
+        ``maxiter``; or when anything is sent.
+
+    References
+    ----------
+    A. Björck, *Numerical Methods for Least Squares Problems*, SIAM, 1996, Algorithm 7.4.1 (CGLS with damping).
+    M. R. Hestenes and E. Stiefel, Methods of conjugate gradients for solving linear systems, J. Res. Nat. Bur.
+    Standards 49 (1952) 409-436.
+
+    Examples
+    --------
+    >>> A, b = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]]), np.array([1.0, 2.0, 2.0])
+    >>> steps = list(cgls(A, b))                       # n = 2 unknowns: done after 2 iterations
+    >>> len(steps), steps[-1].x.round(10).tolist(), steps[-1].info["work"]
+    (3, [1.1666666667, 0.5], 4.0)
     """
     op, b, x, alpha = _start(A, b, x0, alpha)
+    tol, maxiter = check_stop(tol, maxiter)
     r = b - op.matvec(x)
     s = op.rmatvec(r) - alpha * x
     p = s.copy()
     gamma = float(s @ s)
     f = float(r @ r + alpha * x @ x)
-    g0 = 2 * np.sqrt(gamma)
-    yield Step(0, x.copy(), f, g0, {"residual_norm": float(np.linalg.norm(r)), "x_norm": float(np.linalg.norm(x))})
+    f0, g0 = f, 2 * np.sqrt(gamma)
+    work = 0.0  # products with A or A^T after iteration 0
+    info = {"residual_norm": float(np.linalg.norm(r)), "x_norm": float(np.linalg.norm(x)), "step": 0.0}
+    step_k, stop = record(0, x, f, g0, info, work=work, loss0=f0, blowup=blowup)
+    sent = yield step_k
     for k in range(1, maxiter + 1):
-        if 2 * np.sqrt(gamma) <= tol * max(1.0, g0):
+        if stop:
+            return
+        apply_sent(sent, {}, {})
+        if converged(2 * np.sqrt(gamma), g0, tol):
             return
         q = op.matvec(p)
+        work += 1.0
         delta = float(q @ q) + alpha * float(p @ p)
-        if delta <= 0:
-            return
+        if not np.isfinite(delta) or delta <= 0:  # A p not finite, or p = 0 after round-off
+            info = {"residual_norm": float(np.linalg.norm(r)), "x_norm": float(np.linalg.norm(x)), "step": 0.0,
+                    "stalled": bool(np.isfinite(delta))}
+            reason = None if np.isfinite(delta) else "the product A p is not finite (nan or inf)"
+            step_k, stop = record(k, x, f, 2 * np.sqrt(gamma), info, work=work, loss0=f0, blowup=blowup, reason=reason)
+            sent = yield step_k
+            continue
         a = gamma / delta
         x = x + a * p
         r = r - a * q
         s = op.rmatvec(r) - alpha * x
+        work += 1.0
         gamma_new = float(s @ s)
         p = s + (gamma_new / gamma) * p
         gamma = gamma_new
         f = float(r @ r + alpha * x @ x)
-        yield Step(
-            k, x.copy(), f, 2 * np.sqrt(gamma),
-            {"residual_norm": float(np.linalg.norm(r)), "x_norm": float(np.linalg.norm(x)), "step": a},
-        )
+        info = {"residual_norm": float(np.linalg.norm(r)), "x_norm": float(np.linalg.norm(x)), "step": a}
+        step_k, stop = record(k, x, f, 2 * np.sqrt(gamma), info, work=work, loss0=f0, blowup=blowup)
+        sent = yield step_k
 
 
 def l_curve(A, b, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,10 +1,13 @@
 """Optimization methods as generators of :class:`Step` records.
 
-Every method here is a generator: it yields iteration 0 (the initial guess) and then one
-:class:`Step` per iteration, until the caller stops consuming it, the gradient is small
-(``grad_norm <= tol * max(1, grad_norm_0)``), ``maxiter`` is reached, or the loss diverges
-(a non-finite loss, or one that grew by more than ``blowup`` times the initial loss; that
-iteration is yielded once with ``info["diverged"] = True`` and the generator stops).
+Every method here (:func:`gradient_descent`, :func:`newton_cg`, :func:`sgd`, :func:`adam`,
+:func:`gauss_newton`) is a generator that follows the iteration protocol of :mod:`numdl_core.iterate`:
+it yields iteration 0 (the initial guess) and then one :class:`Step` per iteration, each with
+``info["work"]`` in data passes, until the caller stops consuming it, the gradient is small
+(``grad_norm <= tol * max(1, grad_norm_0)``), ``maxiter`` is reached, a line search stalls or the run
+diverges (yielded once with ``info["diverged"] = True`` and ``info["reason"]``). Its ``tunables`` (a step
+size, a learning rate, CG options) can be changed mid-run with ``gen.send({...})``, keeping its state.
+``Step``, ``BLOWUP`` and ``is_diverged`` are defined in :mod:`numdl_core.iterate` and importable from here.
 
 An objective is any object with ``value_and_grad(theta) -> (float, ndarray)`` and
 ``n_params``; Newton-type methods also need ``hess_vec(theta, v)``.
@@ -17,15 +20,29 @@ L. Ruthotto and E. Haber, *Numerical Methods for Deep Learning*, lecture notes, 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Protocol
 
 import numpy as np
 
 from numdl_core._validate import check_nonneg
+from numdl_core.iterate import (
+    BLOWUP,
+    Step,
+    apply_sent,
+    check_count,
+    check_flag,
+    check_fraction,
+    check_positive,
+    check_stop,
+    converged,
+    is_diverged,
+    record,
+    tunable,
+)
 
 __all__ = [
+    "BLOWUP",
     "Step",
     "Objective",
     "FunctionObjective",
@@ -40,34 +57,6 @@ __all__ = [
     "adam",
     "gauss_newton",
 ]
-
-BLOWUP = 1e12
-
-
-@dataclass(frozen=True)
-class Step:
-    """One iteration of an iterative method.
-
-    Attributes
-    ----------
-    iteration : int
-        Iteration number, 0 for the initial guess.
-    x : ndarray
-        The current flat parameter vector (a copy owned by this record).
-    loss : float
-        Objective value at ``x``.
-    grad_norm : float
-        Euclidean norm of the gradient at ``x``.
-    info : dict
-        Method-specific extras (step length, CG iterations, residual norm, ``diverged``...).
-    """
-
-    iteration: int
-    x: np.ndarray
-    loss: float
-    grad_norm: float
-    info: dict = field(default_factory=dict)
-
 
 class Objective(Protocol):
     """What an optimizer needs: ``value_and_grad`` and ``n_params`` (``hess_vec`` for Newton)."""
@@ -94,28 +83,6 @@ class FunctionObjective:
         return self._hv(theta, v)
 
 
-def is_diverged(loss: float, loss0: float, blowup: float = BLOWUP) -> bool:
-    """True if ``loss`` is not finite or exceeds ``blowup * max(1, |loss0|)``."""
-    return (not np.isfinite(loss)) or abs(loss) > blowup * max(1.0, abs(loss0))
-
-
-def _record(
-    k: int, theta: np.ndarray, f: float, g: np.ndarray, info: dict, f0: float, blowup: float, *, check_x: bool = False
-) -> tuple[Step, bool]:
-    """The Step of iteration ``k`` and whether the run diverged there.
-
-    Diverged means ``is_diverged(f, f0, blowup)``, a non-finite gradient norm or, with ``check_x``, a
-    non-finite entry of ``theta``; then ``info["diverged"]`` is set to True and the caller yields the
-    Step and stops.
-    """
-    gn = float(np.linalg.norm(g))
-    diverged = (is_diverged(float(f), f0, blowup) or not np.isfinite(gn)
-                or (check_x and not np.all(np.isfinite(theta))))
-    if diverged:
-        info["diverged"] = True
-    return Step(k, theta.copy(), float(f), gn, info), diverged
-
-
 def _check_theta(obj: Any, theta0: np.ndarray) -> np.ndarray:
     theta = np.array(theta0, dtype=np.float64).ravel()
     n = getattr(obj, "n_params", theta.size)
@@ -124,13 +91,6 @@ def _check_theta(obj: Any, theta0: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(theta)):
         raise ValueError("theta0 has non-finite entries (nan or inf)")
     return theta
-
-
-def _check_positive(name: str, value: float) -> float:
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value}")
-    return value
 
 
 def armijo(
@@ -167,6 +127,13 @@ def armijo(
     return 0.0, f, g, max_backtracks
 
 
+_GD_TUNABLES = {
+    "step": lambda v: check_positive("step", v),
+    "line_search": lambda v: check_flag("line_search", v),
+}
+
+
+@tunable(*_GD_TUNABLES)
 def gradient_descent(
     obj: Any,
     theta0: np.ndarray,
@@ -179,45 +146,87 @@ def gradient_descent(
 ) -> Iterator[Step]:
     r"""Gradient descent :math:`\theta_{k+1} = \theta_k - t_k \nabla f(\theta_k)`.
 
-    With ``line_search=False`` the step is fixed, ``t_k = step``; for an L-smooth objective it
-    converges for ``step < 2/L`` and diverges on a quadratic for ``step > 2/L``. With
-    ``line_search=True``, ``t_k`` is found by Armijo backtracking starting from ``step``
-    (Nocedal and Wright 2006, Alg. 3.1).
+    With ``line_search=False`` the step is fixed, :math:`t_k` = ``step``; for an L-smooth objective it
+    converges for ``step < 2/L`` and diverges on a quadratic for ``step > 2/L``. With ``line_search=True``,
+    :math:`t_k` is found by Armijo backtracking starting from ``step`` (:func:`armijo`). The generator follows
+    the protocol of :mod:`numdl_core.iterate`.
+
+    Parameters
+    ----------
+    obj : object
+        The objective: ``value_and_grad(theta) -> (float, ndarray)`` and ``n_params``.
+    theta0 : array_like, shape (n_params,)
+        The initial guess (copied).
+    step : float, optional
+        The step length :math:`t` (fixed), or the first trial step of the line search. Tunable.
+    line_search : bool, optional
+        Armijo backtracking on or off. Tunable.
+    tol : float, optional
+        Stop when :math:`\|\nabla f\| \le` ``tol`` :math:`\max(1, \|\nabla f(\theta_0)\|)`.
+    maxiter : int, optional
+        Stop after this many iterations.
+    blowup : float, optional
+        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
 
     Yields
     ------
     Step
-        ``info`` holds ``step`` (the step length used) and, with a line search, ``backtracks``.
+        One per iteration, from iteration 0 (``theta0``). ``info``: ``step`` (the step length used),
+        ``backtracks`` (with a line search) and ``work``. Cost per iteration: one gradient (2 data passes) with
+        a fixed step; one gradient per trial step (2 passes each) with a line search.
+
+    Raises
+    ------
+    ValueError
+        For a step that is not a positive number, a bad ``tol`` or ``maxiter``, or ``theta0`` of the wrong
+        size or with non-finite entries; or when a bad value is sent (see :mod:`numdl_core.iterate`).
+
+    References
+    ----------
+    J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed., Springer, 2006, Sec. 3.1-3.3 and
+    Algorithm 3.1 (backtracking line search).
+
+    Examples
+    --------
+    >>> obj = FunctionObjective(lambda x: (0.5 * x @ x, x), 1)
+    >>> [s.loss for s in gradient_descent(obj, [8.0], step=0.5, maxiter=3)]   # x = 8, 4, 2, 1
+    [32.0, 8.0, 2.0, 0.5]
     """
-    step = _check_positive("step", step)
+    params = {"step": step, "line_search": line_search}
+    params = {name: check(params[name]) for name, check in _GD_TUNABLES.items()}
+    tol, maxiter = check_stop(tol, maxiter)
     theta = _check_theta(obj, theta0)
     f, g = obj.value_and_grad(theta)
     g = np.asarray(g, dtype=np.float64)
     f0, g0 = float(f), float(np.linalg.norm(g))
-    yield Step(0, theta.copy(), float(f), g0, {"step": 0.0})
+    work = 0.0
+    step_k, stop = record(0, theta, f, g0, {"step": 0.0}, work=work, loss0=f0, blowup=blowup)
+    sent = yield step_k
     for k in range(1, maxiter + 1):
-        if float(np.linalg.norm(g)) <= tol * max(1.0, g0):
+        if stop:
             return
+        params = apply_sent(sent, params, _GD_TUNABLES)
+        if converged(float(np.linalg.norm(g)), g0, tol):
+            return
+        t = params["step"]
         info: dict = {}
-        if line_search:
-            t, f, g_new, nb = armijo(obj, theta, f, g, -g, t0=step)
+        if params["line_search"]:
+            t, f_new, g_new, nb = armijo(obj, theta, f, g, -g, t0=t)
+            work += 2.0 * (nb + 1)  # one value_and_grad per trial step
             info["backtracks"] = nb
             if t == 0.0:
-                info.update(step=0.0, stalled=True)
-                yield Step(k, theta.copy(), float(f), float(np.linalg.norm(g)), info)
-                return
-            theta = theta - t * g
-            g = g_new
+                info["stalled"] = True
+            else:
+                theta = theta - t * g
+                f, g = f_new, g_new
         else:
-            t = step
             theta = theta - t * g
             f, g = obj.value_and_grad(theta)
             g = np.asarray(g, dtype=np.float64)
+            work += 2.0
         info["step"] = t
-        step_k, diverged = _record(k, theta, f, g, info, f0, blowup)
-        yield step_k
-        if diverged:
-            return
+        step_k, stop = record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup)
+        sent = yield step_k
 
 
 def conjugate_gradient(
@@ -255,6 +264,13 @@ def conjugate_gradient(
     return p, maxiter, True
 
 
+_CG_TUNABLES = {
+    "cg_tol": lambda v: check_positive("cg_tol", v),
+    "cg_maxiter": lambda v: check_count("cg_maxiter", v),
+}
+
+
+@tunable(*_CG_TUNABLES)
 def newton_cg(
     obj: Any,
     theta0: np.ndarray,
@@ -265,57 +281,115 @@ def newton_cg(
     maxiter: int = 10**6,
     blowup: float = BLOWUP,
 ) -> Iterator[Step]:
-    r"""Inexact Newton method: solve :math:`\nabla^2 f(\theta_k) p = -\nabla f(\theta_k)` by CG,
-    then :math:`\theta_{k+1} = \theta_k + t_k p` with an Armijo line search from ``t = 1``.
+    r"""Inexact (truncated) Newton method with a conjugate-gradient inner solve.
 
-    The Hessian is used only through ``obj.hess_vec(theta, v)`` (matrix-free). CG stops at the
-    relative residual :math:`\eta_k = \min(\text{cg\_tol}, \sqrt{\|\nabla f(\theta_k)\|})` (the forcing
-    sequence of Eisenstat and Walker, which makes the local convergence superlinear) or after ``cg_maxiter``
-    iterations; if CG meets negative curvature
-    before doing anything, or its direction is not a descent direction, the step falls back to
-    the steepest-descent direction :math:`-\nabla f`. Near the minimum of a strongly convex
-    objective the convergence is superlinear (Nocedal and Wright 2006, Theorem 7.2), as long as ``cg_maxiter``
-    allows CG to reach :math:`\eta_k`.
-    Reference: Nocedal and Wright (2006), Algorithm 7.1 (line-search Newton-CG).
+    Each iteration solves the Newton equation :math:`\nabla^2 f(\theta_k)\, p = -\nabla f(\theta_k)`
+    approximately by CG (:func:`conjugate_gradient`), then sets :math:`\theta_{k+1} = \theta_k + t_k p` with an
+    Armijo line search from :math:`t = 1`. The Hessian is used only through ``obj.hess_vec(theta, v)``
+    (matrix-free). CG stops at the relative residual :math:`\eta_k = \min(\text{cg\_tol},
+    \sqrt{\|\nabla f(\theta_k)\|})` (the forcing sequence of Eisenstat and Walker, which makes the local
+    convergence superlinear) or after ``cg_maxiter`` iterations; if CG meets negative curvature before doing
+    anything, or its direction is not a descent direction, the step falls back to :math:`-\nabla f`. Near the
+    minimum of a strongly convex objective the convergence is superlinear (Nocedal and Wright 2006, Theorem 7.2),
+    as long as ``cg_maxiter`` allows CG to reach :math:`\eta_k`. A non-finite Hessian-vector product ends the run
+    as diverged. The generator follows the protocol of :mod:`numdl_core.iterate`.
+
+    Parameters
+    ----------
+    obj : object
+        The objective: ``value_and_grad(theta)``, ``hess_vec(theta, v)`` and ``n_params``.
+    theta0 : array_like, shape (n_params,)
+        The initial guess (copied).
+    cg_maxiter : int, optional
+        Most CG iterations (Hessian-vector products) per Newton step. Tunable.
+    cg_tol : float, optional
+        Largest relative residual of the inner solve. Tunable.
+    tol : float, optional
+        Stop when :math:`\|\nabla f\| \le` ``tol`` :math:`\max(1, \|\nabla f(\theta_0)\|)`.
+    maxiter : int, optional
+        Stop after this many Newton iterations.
+    blowup : float, optional
+        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
 
     Yields
     ------
     Step
-        ``info`` holds ``step``, ``cg_iterations``, ``fallback`` (True when the gradient
-        direction was used) and ``hess_vecs`` (cumulative number of Hessian-vector products).
+        One per Newton iteration, from iteration 0 (``theta0``). ``info``: ``step``, ``cg_iterations``,
+        ``fallback`` (True when the gradient direction was used), ``backtracks``, ``hess_vecs`` (cumulative
+        number of Hessian-vector products) and ``work``. Cost per iteration: one Hessian-vector product (4 data
+        passes) per CG iteration and one gradient (2 passes) per trial step of the line search.
+
+    Raises
+    ------
+    TypeError
+        If ``obj`` has no ``hess_vec``.
+    ValueError
+        For ``cg_maxiter < 1``, ``cg_tol <= 0``, a bad ``tol`` or ``maxiter``, or a bad ``theta0``; or when a
+        bad value is sent (see :mod:`numdl_core.iterate`).
+
+    References
+    ----------
+    J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed., Springer, 2006, Algorithm 7.1
+    (line-search Newton-CG) and Theorem 7.2. S. C. Eisenstat and H. F. Walker, Choosing the forcing terms in an
+    inexact Newton method, SIAM J. Sci. Comput. 17 (1996) 16-32.
+
+    Examples
+    --------
+    >>> H = np.diag([1.0, 10.0])          # f(x) = x'Hx/2 - x1: one Newton step solves it
+    >>> obj = FunctionObjective(lambda x: (0.5 * x @ H @ x - x[0], H @ x - [1, 0]), 2, lambda x, v: H @ v)
+    >>> [s.loss for s in newton_cg(obj, [0.0, 1.0], cg_tol=1e-12)]      # x = (0, 1), then the minimizer (1, 0)
+    [5.0, -0.5]
     """
-    if int(cg_maxiter) < 1:
-        raise ValueError(f"cg_maxiter must be at least 1, got {cg_maxiter}")
-    cg_tol = _check_positive("cg_tol", cg_tol)
+    if not callable(getattr(obj, "hess_vec", None)):
+        raise TypeError("Newton-CG needs the Hessian-vector product obj.hess_vec(theta, v)")
+    params = {"cg_tol": cg_tol, "cg_maxiter": cg_maxiter}
+    params = {name: check(params[name]) for name, check in _CG_TUNABLES.items()}
+    tol, maxiter = check_stop(tol, maxiter)
     theta = _check_theta(obj, theta0)
     f, g = obj.value_and_grad(theta)
     g = np.asarray(g, dtype=np.float64)
     f0, g0 = float(f), float(np.linalg.norm(g))
-    n_hv = 0
-    yield Step(0, theta.copy(), float(f), g0, {"step": 0.0, "cg_iterations": 0, "hess_vecs": 0})
+    work, n_hv = 0.0, 0
+    info0 = {"step": 0.0, "cg_iterations": 0, "hess_vecs": 0}
+    step_k, stop = record(0, theta, f, g0, info0, work=work, loss0=f0, blowup=blowup)
+    sent = yield step_k
     for k in range(1, maxiter + 1):
-        if float(np.linalg.norm(g)) <= tol * max(1.0, g0):
+        if stop:
             return
-        th = theta
-        eta = min(cg_tol, float(np.sqrt(np.linalg.norm(g))))
-        p, its, ok = conjugate_gradient(lambda v: obj.hess_vec(th, v), -g, tol=eta, maxiter=int(cg_maxiter))
-        n_hv += its + (0 if ok else 1)
+        params = apply_sent(sent, params, _CG_TUNABLES)
+        if converged(float(np.linalg.norm(g)), g0, tol):
+            return
+        nonfinite = False
+
+        def hess_vec(v, theta=theta):
+            nonlocal work, n_hv, nonfinite
+            work, n_hv = work + WORK_PER_CALL["hess_vec"], n_hv + 1
+            Hv = np.asarray(obj.hess_vec(theta, v), dtype=np.float64)
+            nonfinite = nonfinite or not np.all(np.isfinite(Hv))
+            return Hv
+
+        eta = min(params["cg_tol"], float(np.sqrt(np.linalg.norm(g))))
+        p, its, ok = conjugate_gradient(hess_vec, -g, tol=eta, maxiter=params["cg_maxiter"])
+        info = {"cg_iterations": its, "hess_vecs": n_hv}
+        if nonfinite:
+            info.update(step=0.0, fallback=False, backtracks=0)
+            step_k, stop = record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup,
+                                  reason="a Hessian-vector product is not finite (nan or inf)")
+            sent = yield step_k
+            continue
         fallback = False
         if not np.any(p) or float(g @ p) >= 0 or not np.all(np.isfinite(p)):
             p, fallback = -g, True
         t, f_new, g_new, nb = armijo(obj, theta, f, g, p, t0=1.0)
-        info = {"cg_iterations": its, "fallback": fallback, "backtracks": nb, "hess_vecs": n_hv}
+        work += WORK_PER_CALL["value_and_grad"] * (nb + 1)  # one value_and_grad per trial step
+        info.update(fallback=fallback, backtracks=nb, step=t)
         if t == 0.0:
-            info.update(step=0.0, stalled=True)
-            yield Step(k, theta.copy(), float(f), float(np.linalg.norm(g)), info)
-            return
-        theta = theta + t * p
-        f, g = f_new, g_new
-        info["step"] = t
-        step_k, diverged = _record(k, theta, f, g, info, f0, blowup)
-        yield step_k
-        if diverged:
-            return
+            info["stalled"] = True
+        else:
+            theta = theta + t * p
+            f, g = f_new, g_new
+        step_k, stop = record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup)
+        sent = yield step_k
 
 
 # --------------------------------------------------------------------------------------------
@@ -395,91 +469,110 @@ def _n_samples(obj: Any) -> int:
     return int(n)
 
 
+def _batch_size(obj: Any, batch_size: int | None) -> int | None:
+    """Check ``batch_size`` for ``obj``: None (full batch) or an integer >= 1 the objective can serve.
+
+    Returns None for a full batch (also when ``batch_size >= n_samples``), else the integer.
+    """
+    if batch_size is None:
+        return None
+    batch_size = check_count("batch_size", batch_size)
+    if batch_size >= _n_samples(obj):
+        return None
+    if not callable(getattr(obj, "batch_value_and_grad", None)):
+        raise TypeError("mini-batches need obj.batch_value_and_grad(theta, idx); use batch_size=None (full batch)")
+    return batch_size
+
+
 def _stochastic(
     obj: Any,
     theta0: np.ndarray,
     update: Callable[[np.ndarray, Callable[[np.ndarray], np.ndarray], int], np.ndarray],
+    params: dict,
+    tunables: dict,
     *,
-    batch_size: int | None,
-    epochs: int,
     seed: int | np.random.Generator,
     shuffle: bool,
     tol: float,
+    maxiter: int,
     blowup: float,
-    extra_info: Callable[[], dict],
 ) -> Iterator[Step]:
     """Shared epoch loop of :func:`sgd` and :func:`adam` (see there).
 
-    ``update(theta, grad_at, k)`` returns the next iterate of the k-th update; it calls
-    ``grad_at(point)`` exactly once to get the batch gradient at ``point`` (``theta`` itself or a
-    look-ahead point).
+    ``params`` holds the tunable values (``lr``, ``batch_size``, ...), checked here with ``tunables`` and
+    updated in place by ``gen.send``, so that ``update`` reads the current ones. ``update(theta, grad_at, k)``
+    returns the next iterate of the k-th update; it calls ``grad_at(point)`` exactly once to get the batch
+    gradient at ``point`` (``theta`` itself or a look-ahead point).
     """
+    params.update({name: check(params[name]) for name, check in tunables.items()})
+    tol, maxiter = check_stop(tol, maxiter)
     theta = _check_theta(obj, theta0)
-    if int(epochs) < 0:
-        raise ValueError(f"epochs must be >= 0, got {epochs}")
-    full = batch_size is None
-    n = 0
-    if not full:
-        batch_size = int(batch_size)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer or None (full batch), got {batch_size}")
-        n = _n_samples(obj)
-        if batch_size >= n:
-            full = True
-        elif not callable(getattr(obj, "batch_value_and_grad", None)):
-            raise TypeError("mini-batches need obj.batch_value_and_grad(theta, idx); use batch_size=None (full batch)")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     f, g = obj.value_and_grad(theta)
     g = np.asarray(g, dtype=np.float64)
     f0, g0 = float(f), float(np.linalg.norm(g))
-    acc = {"passes": 0.0, "samples": 0, "losses": []}  # full-batch passes and mini-batch samples seen
+    passes, samples, n = 0.0, 0, 0  # full-batch passes and mini-batch samples seen (of n per pass)
     updates = 0
-    yield Step(0, theta.copy(), float(f), g0, {"epoch": 0, "updates": 0, "work": 0.0, "batch_loss": float(f),
-                                               **extra_info()})
-    for epoch in range(1, int(epochs) + 1):
-        if float(np.linalg.norm(g)) <= tol * max(1.0, g0):
+
+    def extra() -> dict:
+        return {"updates": updates, **{name: params[name] for name in tunables}}
+
+    step_k, stop = record(0, theta, f, g0, {"epoch": 0, "batch_loss": float(f), **extra()}, work=0.0, loss0=f0,
+                          blowup=blowup)
+    sent = yield step_k
+    for epoch in range(1, maxiter + 1):
+        if stop:
             return
-        acc["losses"] = []
-        if full:
+        params.update(apply_sent(sent, params, tunables))
+        if converged(float(np.linalg.norm(g)), g0, tol):
+            return
+        losses: list = []
+        if params["batch_size"] is None:
             # full batch: the gradient at theta is the one computed when the last epoch ended,
             # exactly as in gradient descent (one value_and_grad = 2 passes per update)
             def grad_at(point, theta=theta, f=f, g=g):
-                acc["passes"] += 2.0
-                if point is theta:
-                    fb, gb = f, g
-                else:
-                    fb, gb = obj.value_and_grad(point)
-                acc["losses"].append(float(fb))
+                nonlocal passes
+                passes += 2.0
+                fb, gb = (f, g) if point is theta else obj.value_and_grad(point)
+                losses.append(float(fb))
                 return np.asarray(gb, dtype=np.float64)
 
             theta = update(theta, grad_at, updates + 1)
             updates += 1
         else:
+            n = _n_samples(obj)
             order = rng.permutation(n) if shuffle else np.arange(n)
-            for start in range(0, n, batch_size):
-                idx = order[start:start + batch_size]
+            for start in range(0, n, params["batch_size"]):
+                idx = order[start:start + params["batch_size"]]
 
                 def grad_at(point, idx=idx):
+                    nonlocal samples
                     fb, gb = obj.batch_value_and_grad(point, idx)
-                    acc["samples"] += idx.size
-                    acc["losses"].append(float(fb))
+                    samples += idx.size
+                    losses.append(float(fb))
                     return np.asarray(gb, dtype=np.float64)
 
                 theta = update(theta, grad_at, updates + 1)
                 updates += 1
-                if not (np.isfinite(acc["losses"][-1]) and np.all(np.isfinite(theta))):
+                if not (np.isfinite(losses[-1]) and np.all(np.isfinite(theta))):
                     break
-        f, g = obj.value_and_grad(theta)
+        f, g = obj.value_and_grad(theta)  # monitoring only: not counted as work
         g = np.asarray(g, dtype=np.float64)
-        work = acc["passes"] + (2.0 * acc["samples"] / n if n else 0.0)
-        info = {"epoch": epoch, "updates": updates, "work": work,
-                "batch_loss": float(np.mean(acc["losses"])), **extra_info()}
-        step_k, diverged = _record(epoch, theta, f, g, info, f0, blowup, check_x=True)
-        yield step_k
-        if diverged:
-            return
+        work = passes + (2.0 * samples / n if n else 0.0)
+        info = {"epoch": epoch, "batch_loss": float(np.mean(losses)), **extra()}
+        step_k, stop = record(epoch, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup)
+        sent = yield step_k
 
 
+def _sgd_tunables(obj: Any) -> dict:
+    return {
+        "lr": lambda v: check_positive("lr", v),
+        "momentum": lambda v: check_fraction("momentum", v),
+        "batch_size": lambda v: _batch_size(obj, v),
+    }
+
+
+@tunable("lr", "momentum", "batch_size")
 def sgd(
     obj: Any,
     theta0: np.ndarray,
@@ -488,7 +581,7 @@ def sgd(
     batch_size: int | None = 32,
     momentum: float = 0.0,
     nesterov: bool = False,
-    epochs: int = 10**6,
+    maxiter: int = 10**6,
     seed: int | np.random.Generator = 0,
     shuffle: bool = True,
     tol: float = 1e-10,
@@ -502,24 +595,57 @@ def sgd(
     .. math::
         v_{k+1} = \mu v_k - \eta \nabla f_B(\theta_k), \qquad \theta_{k+1} = \theta_k + v_{k+1},
 
-    with :math:`\eta` = ``lr``, :math:`\mu` = ``momentum`` and :math:`f_B` the mean loss over the batch
-    (plus the regularizer). With ``nesterov=True`` the gradient is taken at the look-ahead point
+    with :math:`\eta` = ``lr``, :math:`\mu` = ``momentum``, :math:`v_0 = 0` and :math:`f_B` the mean loss over
+    the batch (plus the regularizer). With ``nesterov=True`` the gradient is taken at the look-ahead point
     :math:`\theta_k + \mu v_k` (Sutskever et al. 2013). With ``momentum=0`` the update is exactly
-    :math:`\theta_{k+1} = \theta_k - \eta \nabla f_B(\theta_k)`, and with ``batch_size=None`` (or at
-    least ``n_samples``) the iterates are those of :func:`gradient_descent` with ``step=lr``.
+    :math:`\theta_{k+1} = \theta_k - \eta \nabla f_B(\theta_k)`, and with ``batch_size=None`` (or at least
+    ``n_samples``) the iterates and the work are those of :func:`gradient_descent` with ``step=lr``. The
+    generator follows the protocol of :mod:`numdl_core.iterate`; the velocity :math:`v` and the random stream
+    are kept when ``lr``, ``momentum`` or ``batch_size`` are sent mid-run.
 
-    Objective protocol: ``value_and_grad(theta)`` (the full objective) and, for mini-batches,
-    ``n_samples`` and ``batch_value_and_grad(theta, idx) -> (f_B, grad f_B)`` where ``idx`` is an
-    integer array of sample indices (rows of the training data).
+    Parameters
+    ----------
+    obj : object
+        The objective: ``value_and_grad(theta)`` (the full objective) and ``n_params``; for mini-batches also
+        ``n_samples`` and ``batch_value_and_grad(theta, idx) -> (f_B, grad f_B)`` with ``idx`` an integer array
+        of sample indices (rows of the training data).
+    theta0 : array_like, shape (n_params,)
+        The initial guess (copied).
+    lr : float, optional
+        The learning rate :math:`\eta` (the course's :math:`\mu`). Tunable.
+    batch_size : int or None, optional
+        Samples per batch; None for the full batch. Tunable (from the next epoch on).
+    momentum : float, optional
+        :math:`\mu \in [0, 1)` (the course's :math:`\gamma`). Tunable.
+    nesterov : bool, optional
+        Gradient at the look-ahead point.
+    maxiter : int, optional
+        Number of epochs.
+    seed : int or numpy.random.Generator, optional
+        The shuffling stream.
+    shuffle : bool, optional
+        False: batches in the order of the samples.
+    tol : float, optional
+        Stop when the full gradient satisfies :math:`\|\nabla f\| \le` ``tol`` :math:`\max(1, \|\nabla f(\theta_0)\|)`.
+    blowup : float, optional
+        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
 
     Yields
     ------
     Step
-        One per epoch (``iteration`` = epoch; 0 is the initial guess). ``loss`` and ``grad_norm``
-        are those of the full objective at the end of the epoch (an extra evaluation for monitoring,
-        not counted as work). ``info``: ``epoch``, ``updates`` (cumulative parameter updates),
-        ``work`` (cumulative data passes used by the method: ``2 |B| / n`` per batch gradient),
-        ``batch_loss`` (mean of the mini-batch losses seen during the epoch), ``lr``, ``momentum``.
+        One per epoch (``iteration`` = epoch; 0 is the initial guess). ``loss`` and ``grad_norm`` are those of
+        the full objective at the end of the epoch (an extra evaluation for monitoring, not counted as work).
+        ``info``: ``epoch``, ``updates`` (cumulative parameter updates), ``work`` (cumulative data passes:
+        ``2 |B| / n`` per batch gradient, so 2 per epoch), ``batch_loss`` (mean of the mini-batch losses seen
+        during the epoch), ``lr``, ``momentum``, ``batch_size``.
+
+    Raises
+    ------
+    TypeError
+        For mini-batches on an objective without ``n_samples`` and ``batch_value_and_grad``.
+    ValueError
+        For ``lr <= 0``, ``momentum`` outside ``[0, 1)``, ``batch_size < 1``, a bad ``tol``, ``maxiter`` or
+        ``theta0``; or when a bad value is sent (see :mod:`numdl_core.iterate`).
 
     References
     ----------
@@ -529,26 +655,31 @@ def sgd(
     On the importance of initialization and momentum in deep learning, ICML 2013.
     L. Bottou, F. E. Curtis and J. Nocedal, Optimization methods for large-scale machine learning,
     SIAM Review 60 (2018).
+
+    Examples
+    --------
+    >>> obj = FunctionObjective(lambda x: (0.5 * x @ x, x), 1)     # full batch: gradient descent
+    >>> [(s.loss, s.info["work"]) for s in sgd(obj, [2.0], lr=0.5, batch_size=None, maxiter=2)]
+    [(2.0, 0.0), (0.5, 2.0), (0.125, 4.0)]
     """
-    lr = _check_positive("lr", lr)
-    momentum = float(momentum)
-    if not np.isfinite(momentum) or not 0.0 <= momentum < 1.0:
-        raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
-    state: dict = {"v": None}
+    params = {"lr": lr, "momentum": momentum, "batch_size": batch_size}
+    velocity: np.ndarray | None = None
 
     def update(theta, grad_at, k):
-        if momentum == 0.0:
-            return theta - lr * grad_at(theta)
-        v = state["v"] if state["v"] is not None else np.zeros_like(theta)
-        g = grad_at(theta + momentum * v) if nesterov else grad_at(theta)
-        v = momentum * v - lr * g
-        state["v"] = v
-        return theta + v
+        nonlocal velocity
+        lr, mu = params["lr"], params["momentum"]
+        v = velocity if velocity is not None else np.zeros_like(theta)
+        g = grad_at(theta + mu * v) if nesterov and mu else grad_at(theta)
+        if mu == 0.0 and velocity is None:
+            return theta - lr * g  # plain SGD, no velocity to keep
+        velocity = mu * v - lr * g
+        return theta + velocity
 
-    return _stochastic(obj, theta0, update, batch_size=batch_size, epochs=epochs, seed=seed, shuffle=shuffle,
-                       tol=tol, blowup=blowup, extra_info=lambda: {"lr": lr, "momentum": momentum})
+    return (yield from _stochastic(obj, theta0, update, params, _sgd_tunables(obj), seed=seed, shuffle=shuffle,
+                                   tol=tol, maxiter=maxiter, blowup=blowup))
 
 
+@tunable("lr", "batch_size")
 def adam(
     obj: Any,
     theta0: np.ndarray,
@@ -558,7 +689,7 @@ def adam(
     beta1: float = 0.9,
     beta2: float = 0.999,
     eps: float = 1e-8,
-    epochs: int = 10**6,
+    maxiter: int = 10**6,
     seed: int | np.random.Generator = 0,
     shuffle: bool = True,
     tol: float = 1e-10,
@@ -573,34 +704,87 @@ def adam(
         v_k = \beta_2 v_{k-1} + (1-\beta_2) g_k^2, \quad
         \theta_k = \theta_{k-1} - \eta\, \frac{m_k / (1-\beta_1^k)}{\sqrt{v_k / (1-\beta_2^k)} + \epsilon},
 
-    with :math:`m_0 = v_0 = 0` (squares and roots elementwise). Batching, the objective protocol and
-    the yielded :class:`Step` records are as in :func:`sgd` (one Step per epoch; ``info["work"]``
-    in data passes).
+    with :math:`m_0 = v_0 = 0` (squares and roots elementwise). Batching, work and the yielded records are as
+    in :func:`sgd` (one Step per epoch, one batch gradient of ``2 |B| / n`` data passes per update). The
+    generator follows the protocol of :mod:`numdl_core.iterate`; the moment estimates :math:`m, v`, the update
+    count :math:`k` and the random stream are kept when ``lr`` or ``batch_size`` are sent mid-run.
 
-    Reference: D. P. Kingma and J. Ba, Adam: a method for stochastic optimization, ICLR 2015 (Algorithm 1).
+    Parameters
+    ----------
+    obj : object
+        The objective, as for :func:`sgd`.
+    theta0 : array_like, shape (n_params,)
+        The initial guess (copied).
+    lr : float, optional
+        The learning rate :math:`\eta`. Tunable.
+    batch_size : int or None, optional
+        Samples per batch; None for the full batch. Tunable (from the next epoch on).
+    beta1, beta2 : float, optional
+        Decay rates of the moment estimates, in ``[0, 1)``.
+    eps : float, optional
+        :math:`\epsilon > 0` in the denominator.
+    maxiter : int, optional
+        Number of epochs.
+    seed : int or numpy.random.Generator, optional
+        The shuffling stream.
+    shuffle : bool, optional
+        False: batches in the order of the samples.
+    tol : float, optional
+        Stop when the full gradient satisfies :math:`\|\nabla f\| \le` ``tol`` :math:`\max(1, \|\nabla f(\theta_0)\|)`.
+    blowup : float, optional
+        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
+
+    Yields
+    ------
+    Step
+        As for :func:`sgd`; ``info`` holds ``epoch``, ``updates``, ``work``, ``batch_loss``, ``lr`` and
+        ``batch_size``.
+
+    Raises
+    ------
+    TypeError
+        For mini-batches on an objective without ``n_samples`` and ``batch_value_and_grad``.
+    ValueError
+        For ``lr <= 0``, ``beta1`` or ``beta2`` outside ``[0, 1)``, ``eps <= 0``, ``batch_size < 1``, a bad
+        ``tol``, ``maxiter`` or ``theta0``; or when a bad value is sent (see :mod:`numdl_core.iterate`).
+
+    References
+    ----------
+    D. P. Kingma and J. Ba, Adam: a method for stochastic optimization, ICLR 2015 (Algorithm 1).
+
+    Examples
+    --------
+    >>> obj = FunctionObjective(lambda x: (0.5 * x @ x, x), 1)     # the first step has length lr
+    >>> [s.x.round(6).tolist() for s in adam(obj, [1.0], lr=0.1, batch_size=None, maxiter=2)]
+    [[1.0], [0.9], [0.800412]]
     """
-    lr = _check_positive("lr", lr)
-    for name, b in (("beta1", beta1), ("beta2", beta2)):
-        if not np.isfinite(b) or not 0.0 <= float(b) < 1.0:
-            raise ValueError(f"{name} must lie in [0, 1), got {b}")
-    eps = _check_positive("eps", eps)
-    state: dict = {"m": None, "v": None}
+    beta1, beta2 = check_fraction("beta1", beta1), check_fraction("beta2", beta2)
+    eps = check_positive("eps", eps)
+    params = {"lr": lr, "batch_size": batch_size}
+    m: np.ndarray | None = None
+    v: np.ndarray | None = None
 
     def update(theta, grad_at, k):
+        nonlocal m, v
         g = grad_at(theta)
-        m = state["m"] if state["m"] is not None else np.zeros_like(theta)
-        v = state["v"] if state["v"] is not None else np.zeros_like(theta)
-        m = beta1 * m + (1.0 - beta1) * g
-        v = beta2 * v + (1.0 - beta2) * g * g
-        state["m"], state["v"] = m, v
+        m = beta1 * (m if m is not None else np.zeros_like(theta)) + (1.0 - beta1) * g
+        v = beta2 * (v if v is not None else np.zeros_like(theta)) + (1.0 - beta2) * g * g
         mhat = m / (1.0 - beta1**k)
         vhat = v / (1.0 - beta2**k)
-        return theta - lr * mhat / (np.sqrt(vhat) + eps)
+        return theta - params["lr"] * mhat / (np.sqrt(vhat) + eps)
 
-    return _stochastic(obj, theta0, update, batch_size=batch_size, epochs=epochs, seed=seed, shuffle=shuffle,
-                       tol=tol, blowup=blowup, extra_info=lambda: {"lr": lr})
+    tunables = {name: check for name, check in _sgd_tunables(obj).items() if name in adam.tunables}
+    return (yield from _stochastic(obj, theta0, update, params, tunables, seed=seed, shuffle=shuffle, tol=tol,
+                                   maxiter=maxiter, blowup=blowup))
 
 
+_GN_TUNABLES = {
+    "damping": lambda v: check_nonneg("damping", v),
+    **_CG_TUNABLES,
+}
+
+
+@tunable(*_GN_TUNABLES)
 def gauss_newton(
     obj: Any,
     theta0: np.ndarray,
@@ -618,87 +802,134 @@ def gauss_newton(
 
     .. math:: (J^\top J + \lambda I)\, p = -g
 
-    by conjugate gradients (``cg_tol`` relative residual, at most ``cg_maxiter`` iterations; each CG
-    iteration costs one :math:`J v` and one :math:`J^\top w`), then sets :math:`\theta_{k+1} = \theta_k + t_k p`
-    with an Armijo line search from :math:`t = 1` (:func:`armijo`). :math:`\lambda` = ``damping``
-    (``>= 0``). The Gauss-Newton matrix is positive semidefinite, so :math:`p` is a descent direction;
-    if CG returns nothing usable the step falls back to :math:`-g`. Near a zero-residual minimum
-    (an "inverse crime" fit) convergence is fast (quadratic in the limit ``cg_tol -> 0``, ``damping = 0``).
+    by conjugate gradients (``cg_tol`` relative residual, at most ``cg_maxiter`` iterations), then sets
+    :math:`\theta_{k+1} = \theta_k + t_k p` with an Armijo line search from :math:`t = 1` (:func:`armijo`).
+    :math:`\lambda` = ``damping`` (``>= 0``). The Gauss-Newton matrix is positive semidefinite, so :math:`p` is a
+    descent direction; if CG returns nothing usable the step falls back to :math:`-g`. Near a zero-residual
+    minimum (an "inverse crime" fit) convergence is fast (quadratic in the limit ``cg_tol -> 0``,
+    ``damping = 0``). A non-finite Jacobian product ends the run as diverged. The generator follows the protocol
+    of :mod:`numdl_core.iterate`.
 
-    Objective protocol: ``residual(theta) -> r`` (1-D), ``jac_vec(theta, v) -> J v`` and
-    ``jac_t_vec(theta, w) -> J^T w``; ``value_and_grad`` is not used (the loss is ``0.5 ||r||^2``).
-    Optionally ``linearize(theta) -> (Jv, JTw)``, the two products at a fixed ``theta`` as functions of
-    one argument, which the CG loop then uses (so that one forward pass serves all its products).
+    Parameters
+    ----------
+    obj : object
+        A least-squares objective: ``residual(theta) -> r`` (1-D), ``jac_vec(theta, v) -> J v`` and
+        ``jac_t_vec(theta, w) -> J^T w`` (``value_and_grad`` is not used: the loss is ``0.5 ||r||^2``).
+        Optionally ``linearize(theta) -> (Jv, JTw)``, the two products at a fixed ``theta`` as functions of one
+        argument, which the CG loop then uses (so that one forward pass serves all its products).
+    theta0 : array_like, shape (n_params,)
+        The initial guess (copied).
+    damping : float, optional
+        The Levenberg-Marquardt shift :math:`\lambda \ge 0`. Tunable.
+    cg_maxiter : int, optional
+        Most CG iterations per Gauss-Newton step. Tunable.
+    cg_tol : float, optional
+        Relative residual of the inner solve. Tunable.
+    tol : float, optional
+        Stop when :math:`\|J^\top r\| \le` ``tol`` :math:`\max(1, \|J^\top r\|_0)`.
+    maxiter : int, optional
+        Stop after this many Gauss-Newton iterations.
+    blowup : float, optional
+        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
 
     Yields
     ------
     Step
-        ``info``: ``step``, ``cg_iterations``, ``backtracks``, ``fallback``, ``matvecs`` (cumulative
-        number of products with :math:`J` or :math:`J^\top`) and ``work`` (cumulative data passes:
-        every ``residual``, ``jac_vec`` and ``jac_t_vec`` counts 1).
+        One per iteration, from iteration 0 (``theta0``). ``info``: ``step``, ``cg_iterations``,
+        ``backtracks``, ``fallback``, ``matvecs`` (cumulative number of products with :math:`J` or
+        :math:`J^\top`) and ``work``. Cost per iteration: one :math:`J v` and one :math:`J^\top w` (2 data passes)
+        per CG iteration, and one residual and one :math:`J^\top r` (2 passes) per trial step of the line search.
+
+    Raises
+    ------
+    TypeError
+        If ``obj`` lacks ``residual``, ``jac_vec`` or ``jac_t_vec``.
+    ValueError
+        For ``damping < 0``, ``cg_maxiter < 1``, ``cg_tol <= 0``, a bad ``tol``, ``maxiter`` or ``theta0``; or
+        when a bad value is sent (see :mod:`numdl_core.iterate`).
 
     References
     ----------
     J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed., Springer, 2006, Sec. 10.3
     (Gauss-Newton, Levenberg-Marquardt). L. Ruthotto and E. Haber, *Numerical Methods for Deep
     Learning*, Module 4 (Gauss-Newton for single-layer networks).
+
+    Examples
+    --------
+    >>> class Line:                       # r(x) = A x - b: one Gauss-Newton step solves linear least squares
+    ...     A, b, n_params = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]]), np.array([1.0, 2.0, 3.0]), 2
+    ...     def residual(self, x): return self.A @ x - self.b
+    ...     def jac_vec(self, x, v): return self.A @ v
+    ...     def jac_t_vec(self, x, w): return self.A.T @ w
+    >>> [s.x.round(12).tolist() for s in gauss_newton(Line(), [0.0, 0.0], cg_tol=1e-12)]
+    [[0.0, 0.0], [1.0, 1.0]]
     """
     for name in ("residual", "jac_vec", "jac_t_vec"):
         if not callable(getattr(obj, name, None)):
             raise TypeError(f"Gauss-Newton needs obj.{name}; the objective must be of least-squares type "
                             "(residual, jac_vec, jac_t_vec), e.g. a single-layer network with loss='squared'")
-    damping = check_nonneg("damping", damping)
-    if int(cg_maxiter) < 1:
-        raise ValueError(f"cg_maxiter must be at least 1, got {cg_maxiter}")
-    cg_tol = _check_positive("cg_tol", cg_tol)
+    params = {"damping": damping, "cg_maxiter": cg_maxiter, "cg_tol": cg_tol}
+    params = {name: check(params[name]) for name, check in _GN_TUNABLES.items()}
+    tol, maxiter = check_stop(tol, maxiter)
     theta = _check_theta(obj, theta0)
-    count = {"work": 0.0, "matvecs": 0}
+    work, matvecs = 0.0, 0  # data passes and J / J^T products after iteration 0
 
-    class _LS:
+    class _LS:  # the loss 0.5 ||r||^2 and its gradient J^T r, for the line search
         n_params = theta.size
 
         @staticmethod
         def value_and_grad(th):
+            nonlocal work, matvecs
             r = np.asarray(obj.residual(th), dtype=np.float64)
-            count["work"] += 1.0
+            work += WORK_PER_CALL["residual"]
             f = 0.5 * float(r @ r)
             if not np.isfinite(f):
                 return f, np.full(th.shape, np.nan)
-            count["work"] += 1.0
-            count["matvecs"] += 1
+            work, matvecs = work + WORK_PER_CALL["jac_t_vec"], matvecs + 1
             return f, np.asarray(obj.jac_t_vec(th, r), dtype=np.float64)
 
     f, g = _LS.value_and_grad(theta)
     f0, g0 = float(f), float(np.linalg.norm(g))
-    yield Step(0, theta.copy(), f0, g0, {"step": 0.0, "cg_iterations": 0, "matvecs": count["matvecs"],
-                                          "work": count["work"]})
+    work, matvecs = 0.0, 0  # the evaluation of iteration 0 is not counted
+    info0 = {"step": 0.0, "cg_iterations": 0, "matvecs": matvecs}
+    step_k, stop = record(0, theta, f, g0, info0, work=work, loss0=f0, blowup=blowup)
+    sent = yield step_k
     for k in range(1, maxiter + 1):
-        if float(np.linalg.norm(g)) <= tol * max(1.0, g0):
+        if stop:
+            return
+        params = apply_sent(sent, params, _GN_TUNABLES)
+        if converged(float(np.linalg.norm(g)), g0, tol):
             return
         if callable(getattr(obj, "linearize", None)):
             Jv, JTw = obj.linearize(theta)
         else:
             Jv, JTw = (lambda v, th=theta: obj.jac_vec(th, v)), (lambda w, th=theta: obj.jac_t_vec(th, w))
+        nonfinite, lam = False, params["damping"]
 
         def gn_matvec(v):
-            count["work"] += 2.0
-            count["matvecs"] += 2
-            return np.asarray(JTw(Jv(v)), dtype=np.float64) + damping * v
+            nonlocal work, matvecs, nonfinite
+            work, matvecs = work + WORK_PER_CALL["jac_vec"] + WORK_PER_CALL["jac_t_vec"], matvecs + 2
+            out = np.asarray(JTw(Jv(v)), dtype=np.float64) + lam * v
+            nonfinite = nonfinite or not np.all(np.isfinite(out))
+            return out
 
-        p, its, ok = conjugate_gradient(gn_matvec, -g, tol=cg_tol, maxiter=int(cg_maxiter))
+        p, its, ok = conjugate_gradient(gn_matvec, -g, tol=params["cg_tol"], maxiter=params["cg_maxiter"])
+        info = {"cg_iterations": its}
+        if nonfinite:
+            info.update(step=0.0, fallback=False, backtracks=0, matvecs=matvecs)
+            step_k, stop = record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup,
+                                  reason="a Jacobian product J v or J^T w is not finite (nan or inf)")
+            sent = yield step_k
+            continue
         fallback = False
         if not np.any(p) or float(g @ p) >= 0 or not np.all(np.isfinite(p)):
             p, fallback = -g, True
         t, f_new, g_new, nb = armijo(_LS, theta, f, g, p, t0=1.0)
-        info = {"cg_iterations": its, "fallback": fallback, "backtracks": nb}
+        info.update(fallback=fallback, backtracks=nb, step=t, matvecs=matvecs)
         if t == 0.0:
-            info.update(step=0.0, stalled=True, matvecs=count["matvecs"], work=count["work"])
-            yield Step(k, theta.copy(), float(f), float(np.linalg.norm(g)), info)
-            return
-        theta = theta + t * p
-        f, g = f_new, g_new
-        info.update(step=t, matvecs=count["matvecs"], work=count["work"])
-        step_k, diverged = _record(k, theta, f, g, info, f0, blowup)
-        yield step_k
-        if diverged:
-            return
+            info["stalled"] = True
+        else:
+            theta = theta + t * p
+            f, g = f_new, g_new
+        step_k, stop = record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup)
+        sent = yield step_k

@@ -58,7 +58,9 @@ import numpy as np
 from numdl_core._validate import check_labels, check_nonneg, check_X
 from numdl_core.classify import log_softmax, softmax
 from numdl_core.lstsq import solve as lstsq_solve
-from numdl_core.optim import BLOWUP, Step, armijo, conjugate_gradient, is_diverged
+from numdl_core.iterate import (BLOWUP, Step, apply_sent, check_count, check_positive, check_stop, converged, record,
+                                 tunable)
+from numdl_core.optim import armijo, conjugate_gradient
 
 __all__ = [
     "ACTIVATIONS",
@@ -838,6 +840,16 @@ class VarPro:
         return self.model.value(self.full_theta(u))
 
 
+def _varpro_tunables() -> dict:
+    return {
+        "damping": lambda v: check_nonneg("damping", v),
+        "cg_maxiter": lambda v: check_count("cg_maxiter", v),
+        "cg_tol": lambda v: check_positive("cg_tol", v),
+        "step": lambda v: check_positive("step", v),
+    }
+
+
+@tunable("damping", "cg_maxiter", "cg_tol", "step")
 def varpro(
     model: SingleLayer,
     theta0: np.ndarray,
@@ -858,49 +870,88 @@ def varpro(
 
     Every evaluation of the reduced objective :math:`\phi(u)` (see :class:`VarPro`) solves the inner
     linear least-squares problem for the output weights, so every iterate is the best network for its
-    hidden layer (iteration 0 is the ELM of the starting ``K, b``). Outer methods:
+    hidden layer (iteration 0 is the ELM of the starting ``K, b``). Outer methods, both ending with
+    :math:`u_{k+1} = u_k + t_k p_k` and an Armijo line search (:func:`numdl_core.optim.armijo`):
 
     - ``"gauss_newton"``: :math:`(J_r^\top J_r + \lambda I) p = -\nabla\phi` by CG, with Kaufman's (1975)
       approximation of the reduced Jacobian :math:`J_r = P^\perp J_u` (:math:`J_u` the Jacobian of the residual
       with respect to :math:`u`, :math:`P^\perp` the projector onto the orthogonal complement of the range of
       the inner least-squares matrix; with ``inner="cg"`` the projection is not available and :math:`J_u` is
-      used), then an Armijo line search from ``t = 1``;
-    - ``"gradient_descent"``: :math:`p = -\nabla\phi` with an Armijo line search from ``t = step``.
+      used), line search from ``t = 1``;
+    - ``"gradient_descent"``: :math:`p = -\nabla\phi`, line search from ``t = step``.
+
+    A non-finite product with :math:`J_r` ends the run as diverged; an inner solve that fails (non-finite
+    features at a trial point) rejects that trial step. The generator follows the protocol of
+    :mod:`numdl_core.iterate`.
 
     Parameters
     ----------
     model : SingleLayer
         With ``loss="squared"``.
-    theta0 : ndarray
+    theta0 : array_like
         A full parameter vector (its ``W, c`` are ignored) or ``u0 = [K.ravel(), b]``.
-    method, inner, inner_tol, inner_maxiter
-        See above and :class:`VarPro`.
-    damping, cg_maxiter, cg_tol
-        Gauss-Newton options as in :func:`numdl_core.optim.gauss_newton`.
+    method : {"gauss_newton", "gradient_descent"}, optional
+        The outer method.
+    inner : {"direct", "cg"}, optional
+        The inner least-squares solver (see :class:`VarPro`).
+    inner_tol : float, optional
+        Relative tolerance of the inner CG solve.
+    inner_maxiter : int, optional
+        Most inner CG iterations.
+    damping : float, optional
+        Levenberg-Marquardt shift :math:`\lambda \ge 0` of the Gauss-Newton system. Tunable.
+    cg_maxiter : int, optional
+        Most CG iterations per Gauss-Newton step. Tunable.
+    cg_tol : float, optional
+        Relative residual of the Gauss-Newton CG solve. Tunable.
+    step : float, optional
+        First trial step of the line search of ``"gradient_descent"``. Tunable.
+    tol : float, optional
+        Stop when :math:`\|\nabla\phi\| \le` ``tol`` :math:`\max(1, \|\nabla\phi(u_0)\|)`.
+    maxiter : int, optional
+        Stop after this many outer iterations.
+    blowup : float, optional
+        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
 
     Yields
     ------
     Step
         ``x`` is the *full* ``theta = [K, b, W*, c*]`` (use it with ``model.predict``); ``grad_norm`` is
         :math:`\|\nabla\phi\|`. ``info``: ``u`` (the outer variable), ``step``, ``backtracks``,
-        ``cg_iterations``, ``inner_iterations`` (of the last inner solve), ``matvecs`` and ``work``
-        (cumulative data passes: each reduced evaluation counts 1 forward + the inner solve (1 for
-        ``"direct"``, one per CG iteration) + 1 adjoint; each product with :math:`J_r` or :math:`J_r^\top` 1).
+        ``cg_iterations``, ``fallback``, ``inner_iterations`` (of the last inner solve), ``matvecs`` and
+        ``work``. Cost: each reduced evaluation (one per trial step) counts 1 forward pass + the inner solve (1
+        for ``"direct"``, one per inner CG iteration) + 1 adjoint pass; each CG iteration of Gauss-Newton one
+        product with :math:`J_r` and one with :math:`J_r^\top` (2 passes).
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`SingleLayer`.
+    ValueError
+        For a model without the squared loss, an unknown ``method`` or ``inner``, a step that is not a positive
+        number, ``damping < 0``, ``cg_maxiter < 1``, ``cg_tol <= 0``, a bad ``tol``, ``maxiter`` or
+        ``theta0``; or when a bad value is sent (see :mod:`numdl_core.iterate`).
 
     References
     ----------
     Golub and Pereyra (1973); Kaufman (1975); O'Leary and Rust (2013), Sec. 2-3;
     Newman, Ruthotto, Hart and van Bloemen Waanders (2021).
+
+    Examples
+    --------
+    >>> X, y = make_inverse_crime(200, width=4, n_classes=3, seed=0)[:2]    # data a width-4 network fits
+    >>> M = SingleLayer(X, y, 4, loss="squared")
+    >>> steps = list(varpro(M, M.init_theta(1), maxiter=10))
+    >>> len(steps), steps[-1].loss < 1e-5 * steps[0].loss
+    (11, True)
     """
     if method not in VARPRO_METHODS:
         raise ValueError(f"unknown outer method {method!r}; choose one of {', '.join(VARPRO_METHODS)}")
     vp = VarPro(model, inner=inner, inner_tol=inner_tol, inner_maxiter=inner_maxiter)
-    step = float(step)
-    if not np.isfinite(step) or step <= 0:
-        raise ValueError(f"step must be a positive number, got {step}")
-    damping = check_nonneg("damping", damping)
-    if int(cg_maxiter) < 1:
-        raise ValueError(f"cg_maxiter must be at least 1, got {cg_maxiter}")
+    tunables = _varpro_tunables()
+    params = {"damping": damping, "cg_maxiter": cg_maxiter, "cg_tol": cg_tol, "step": step}
+    params = {name: check(params[name]) for name, check in tunables.items()}
+    tol, maxiter = check_stop(tol, maxiter)
     u = vp._check_u(theta0)
     if not np.all(np.isfinite(u)):
         raise ValueError("theta0 has non-finite entries (nan or inf)")
@@ -915,7 +966,11 @@ def varpro(
 
         @staticmethod
         def value_and_grad(uu):
-            W, c, its, Q = vp._solve(uu)
+            try:
+                W, c, its, Q = vp._solve(uu)
+            except np.linalg.LinAlgError:  # non-finite features: a rejected trial step
+                count["work"] += 1.0
+                return np.nan, np.full(nu, np.nan)
             theta = np.concatenate([uu, W.ravel(), c])
             f, g = M.value_and_grad(theta)
             count["work"] += 2.0 + its
@@ -959,49 +1014,60 @@ def varpro(
 
         return matvec
 
+    last.update(u=u, theta=np.concatenate([u, np.full(M.n_params - nu, np.nan)]), Q=None, its=0)
     f, g = _Reduced.value_and_grad(u)
     f0, g0 = float(f), float(np.linalg.norm(g))
+    work0 = count["work"]  # the evaluation of iteration 0 is not counted
 
-    def record(k, f, g, info):
-        info.update(u=last["u"].copy(), inner_iterations=last["its"], matvecs=count["matvecs"], work=count["work"])
-        return Step(k, last["theta"].copy(), float(f), float(np.linalg.norm(g)), info)
+    def finish(k, f, g, info, reason=None):
+        info.update(u=last["u"].copy(), inner_iterations=last["its"], matvecs=count["matvecs"])
+        return record(k, last["theta"], f, float(np.linalg.norm(g)), info, work=count["work"] - work0, loss0=f0,
+                      blowup=blowup, reason=reason)
 
-    yield record(0, f, g, {"step": 0.0, "cg_iterations": 0})
+    step_k, stop = finish(0, f, g, {"step": 0.0, "cg_iterations": 0})
+    sent = yield step_k
     for k in range(1, maxiter + 1):
-        if float(np.linalg.norm(g)) <= tol * max(1.0, g0):
+        if stop:
+            return
+        params = apply_sent(sent, params, tunables)
+        if converged(float(np.linalg.norm(g)), g0, tol):
             return
         state = dict(last)
-        its, fallback = 0, False
+        its, fallback, nonfinite = 0, False, False
         if method == "gauss_newton":
             JrTJr = reduced_normal_matvec(state["theta"], state["Q"])
+            lam = params["damping"]
 
             def matvec(v):
+                nonlocal nonfinite
                 count["work"] += 2.0
                 count["matvecs"] += 2
-                return JrTJr(v) + damping * v
+                out = JrTJr(v) + lam * v
+                nonfinite = nonfinite or not np.all(np.isfinite(out))
+                return out
 
-            p, its, ok = conjugate_gradient(matvec, -g, tol=float(cg_tol), maxiter=int(cg_maxiter))
+            p, its, ok = conjugate_gradient(matvec, -g, tol=params["cg_tol"], maxiter=params["cg_maxiter"])
+            if nonfinite:
+                info = {"cg_iterations": its, "fallback": False, "backtracks": 0, "step": 0.0}
+                step_k, stop = finish(k, f, g, info, reason="a product with the reduced Jacobian is not finite "
+                                                            "(nan or inf)")
+                sent = yield step_k
+                continue
             if not np.any(p) or float(g @ p) >= 0 or not np.all(np.isfinite(p)):
                 p, fallback = -g, True
             t0 = 1.0
         else:
-            p, t0 = -g, step
-        u_k = state["u"]
-        t, f_new, g_new, nb = armijo(_Reduced, u_k, f, g, p, t0=t0)
-        info = {"cg_iterations": its, "fallback": fallback, "backtracks": nb}
+            p, t0 = -g, params["step"]
+        t, f_new, g_new, nb = armijo(_Reduced, state["u"], f, g, p, t0=t0)
+        info = {"cg_iterations": its, "fallback": fallback, "backtracks": nb, "step": t}
         if t == 0.0:
             last.update(state)
-            info.update(step=0.0, stalled=True)
-            yield record(k, f, g, info)
-            return
-        # armijo accepts the last point it evaluated, so `last` holds the new iterate and its inner solution
-        f, g = f_new, g_new
-        info["step"] = t
-        if is_diverged(float(f), f0, blowup) or not np.isfinite(np.linalg.norm(g)):
-            info["diverged"] = True
-            yield record(k, f, g, info)
-            return
-        yield record(k, f, g, info)
+            info["stalled"] = True
+        else:
+            # armijo accepts the last point it evaluated, so `last` holds the new iterate and its inner solution
+            f, g = f_new, g_new
+        step_k, stop = finish(k, f, g, info)
+        sent = yield step_k
 
 
 # --------------------------------------------------------------------------------------------

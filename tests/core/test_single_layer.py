@@ -316,7 +316,7 @@ def test_inverse_crime_is_recovered_by_varpro():
 def test_sgd_trains_peaks_classifier(peaks_course):
     X, y, Xv, yv = peaks_course
     M = SingleLayer(X, y, 30, activation="tanh", alpha=1e-4)
-    steps = list(sgd(M, M.init_theta(0), lr=0.05, batch_size=32, momentum=0.9, epochs=40, seed=0))
+    steps = list(sgd(M, M.init_theta(0), lr=0.05, batch_size=32, momentum=0.9, maxiter=40, seed=0))
     last = steps[-1]
     assert last.iteration == 40 and last.info["work"] == pytest.approx(80.0)
     assert last.info["updates"] == 40 * 32

@@ -1,0 +1,443 @@
+r"""The iteration protocol: one way to run, watch, steer and stop every iterative method of ``numdl_core``.
+
+Every iterative method (gradient descent, Newton-CG, SGD, Adam, Gauss-Newton, variable projection, steepest
+descent and CGLS for least squares; :data:`numdl_core.solvers.SOLVERS` lists them all) is a Python *generator
+function* that follows the rules below, so one loop, one plot and one test serve them all.
+
+1. **One record per iteration.** ``next(gen)`` runs one iteration and returns a :class:`Step`
+   ``(iteration, x, loss, grad_norm, info)``. The first Step is iteration 0, the initial guess, with
+   ``info["work"] == 0``. For SGD and Adam one iteration is one epoch. Each Step owns its arrays (a copy, never
+   a view that a later iteration overwrites). Bad arguments raise ``ValueError`` (or ``TypeError``) at the first
+   ``next``, as for any generator.
+
+2. **The same names for the same things.** Start point ``theta0`` (the second positional argument of a method
+   on an objective object: ``gradient_descent(obj, theta0, ...)``) or ``x0`` (a keyword of the linear
+   least-squares methods, default zero); ``step`` the step length :math:`t` (the course's :math:`\alpha`);
+   ``lr`` the learning rate :math:`\eta` of SGD and Adam only; ``tol`` and ``maxiter`` (rule 3); ``alpha`` the
+   regularization weight (the course's :math:`\lambda`); ``damping`` the Levenberg-Marquardt shift;
+   ``cg_tol`` and ``cg_maxiter`` the inner conjugate-gradient solve; ``blowup`` (rule 3); ``seed``.
+
+3. **Stopping.** The generator returns (``StopIteration``; a ``for`` loop simply ends) when
+
+   - the gradient is small: before each iteration, ``grad_norm <= tol * max(1, grad_norm_0)`` with
+     ``grad_norm_0`` that of iteration 0 (``tol`` defaults to ``1e-10``), so the last Step is the first one that
+     met the test;
+   - ``maxiter`` iterations are done (``maxiter + 1`` Steps with iteration 0);
+   - the run diverged: the loss, the gradient or ``x`` is not finite, a product the method needs (a
+     Hessian-vector product, ``A p``) is not finite, or ``|loss| > blowup * max(1, |loss_0|)`` (``blowup``
+     defaults to :data:`BLOWUP`). That Step is yielded once with ``info["diverged"] = True`` and
+     ``info["reason"]``, a short sentence such as ``"the loss is not finite (nan or inf)"``;
+   - a line search found no decrease (at round-off level): that Step repeats the last ``x`` with
+     ``info["stalled"] = True`` and ``info["step"] = 0``;
+   - or the caller stops asking (``itertools.islice``, ``break``, a paused UI).
+
+4. **Work.** Every Step has ``info["work"]``: the cumulative cost since iteration 0 in *data passes*, one pass
+   being one sweep of all the training data through the model in one direction. A loss evaluation costs 1, a
+   loss and its gradient by backpropagation 2, a Hessian-vector product 4, a residual :math:`r(\theta)`, a
+   Jacobian product :math:`J v` or a transposed product :math:`J^\top w` 1 each, a mini-batch of :math:`b` of the
+   :math:`n` samples :math:`b/n` of the same; for linear least squares one product with :math:`A` or
+   :math:`A^\top` is 1 pass. The evaluation of the initial guess (iteration 0) and monitoring-only evaluations
+   (the full loss of SGD at the end of an epoch) are not counted. Work never decreases, so methods that take
+   very different iterations can be compared on one "loss against work" axis.
+
+5. **Steering.** A method declares with :func:`tunable` which keywords may change mid-run (its ``tunables``
+   attribute, for instance ``("step", "line_search")`` for gradient descent). ``gen.send({"step": 0.05})`` runs
+   the next iteration with the new value and returns its Step, exactly as ``next(gen)`` would have with the old
+   one: the send itself consumes one iteration (that is Python's generator protocol). Everything else is kept:
+   the iterate, the iteration count, momentum and Adam buffers, the random-number stream, the work counter.
+   Sending the values the run already has changes nothing. An unknown name or a bad value raises
+   ``ValueError`` that names the tunables; like any exception inside a generator it also ends that run, so
+   restart from the last Step's ``x`` if needed. ``next(gen)`` is ``gen.send(None)``.
+
+Examples
+--------
+Gradient descent on :math:`f(x) = \tfrac12\|x\|^2`, whose gradient is :math:`x`, with the step changed mid-run:
+
+>>> from numdl_core.optim import FunctionObjective, gradient_descent
+>>> obj = FunctionObjective(lambda x: (0.5 * x @ x, x), 2)
+>>> gen = gradient_descent(obj, [4.0, 2.0], step=0.5)
+>>> [next(gen).x for _ in range(2)]         # iteration 0, then x1 = x0 - 0.5 x0
+[array([4., 2.]), array([2., 1.])]
+>>> gen.send({"step": 0.25}).x              # iteration 2 uses the new step: x2 = x1 - 0.25 x1
+array([1.5 , 0.75])
+>>> next(gen).info["work"]                  # 3 gradients (2 passes each) after iteration 0
+6.0
+
+References
+----------
+PEP 342, *Coroutines via enhanced generators* (``send``), https://peps.python.org/pep-0342/.
+J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed., Springer, 2006 (stopping tests, Ch. 3).
+L. Ruthotto and E. Haber, *Numerical Methods for Deep Learning*, lecture notes, Modules 2-4 (work in passes
+through the data).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+__all__ = [
+    "BLOWUP",
+    "Step",
+    "is_diverged",
+    "divergence",
+    "record",
+    "converged",
+    "tunable",
+    "apply_sent",
+    "check_stop",
+    "check_positive",
+    "check_count",
+    "check_fraction",
+    "check_flag",
+]
+
+BLOWUP = 1e12
+"""Default ``blowup``: a loss above ``BLOWUP * max(1, |loss_0|)`` counts as diverged."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One iteration of an iterative method.
+
+    Attributes
+    ----------
+    iteration : int
+        Iteration number, 0 for the initial guess.
+    x : ndarray
+        The current flat parameter vector (a copy owned by this record).
+    loss : float
+        Objective value at ``x``.
+    grad_norm : float
+        Euclidean norm of the gradient at ``x``.
+    info : dict
+        ``work`` (cumulative data passes) and method-specific extras (step length, CG iterations, residual
+        norm...); ``diverged`` and ``reason``, or ``stalled``, on the last Step of a run that ended that way.
+    """
+
+    iteration: int
+    x: np.ndarray
+    loss: float
+    grad_norm: float
+    info: dict = field(default_factory=dict)
+
+
+def is_diverged(loss: float, loss0: float, blowup: float = BLOWUP) -> bool:
+    """The blow-up test on the loss alone.
+
+    Parameters
+    ----------
+    loss : float
+        The current loss.
+    loss0 : float
+        The loss at iteration 0.
+    blowup : float, optional
+        The allowed growth factor.
+
+    Returns
+    -------
+    bool
+        True if ``loss`` is not finite or ``|loss| > blowup * max(1, |loss0|)``.
+    """
+    return (not np.isfinite(loss)) or abs(loss) > blowup * max(1.0, abs(loss0))
+
+
+def divergence(loss: float, grad_norm: float, x: np.ndarray, loss0: float, blowup: float = BLOWUP) -> str | None:
+    """Why an iterate counts as diverged (rule 3 of the protocol).
+
+    Parameters
+    ----------
+    loss, grad_norm : float
+        Loss and gradient norm at ``x``.
+    x : ndarray
+        The iterate.
+    loss0 : float
+        The loss at iteration 0.
+    blowup : float, optional
+        See :func:`is_diverged`.
+
+    Returns
+    -------
+    str or None
+        A short sentence (non-finite loss, gradient or ``x``, or a loss blow-up), or None if ``x`` is fine.
+    """
+    if not np.isfinite(loss):
+        return "the loss is not finite (nan or inf)"
+    if not np.isfinite(grad_norm):
+        return "the gradient is not finite (nan or inf)"
+    if not np.all(np.isfinite(x)):
+        return "the iterate x has non-finite entries (nan or inf)"
+    if is_diverged(loss, loss0, blowup):
+        return f"the loss grew above {blowup:g} times max(1, |initial loss|)"
+    return None
+
+
+def record(
+    k: int,
+    x: np.ndarray,
+    loss: float,
+    grad_norm: float,
+    info: dict,
+    *,
+    work: float,
+    loss0: float,
+    blowup: float = BLOWUP,
+    reason: str | None = None,
+) -> tuple[Step, bool]:
+    """End iteration ``k``: the :class:`Step` to yield and whether the run must stop after it.
+
+    Parameters
+    ----------
+    k : int
+        The iteration number.
+    x : ndarray
+        The iterate; the Step gets a float64 copy.
+    loss, grad_norm : float
+        Objective value and gradient norm at ``x``.
+    info : dict
+        The method's extras; ``work`` is added, and ``diverged`` and ``reason`` when the run diverged.
+    work : float
+        Cumulative work in data passes since iteration 0.
+    loss0 : float
+        The loss at iteration 0 (the scale of the blow-up test).
+    blowup : float, optional
+        See :func:`is_diverged`.
+    reason : str, optional
+        A divergence the method detected itself (e.g. a non-finite Hessian-vector product).
+
+    Returns
+    -------
+    step : Step
+    stop : bool
+        True if the run diverged here or ``info["stalled"]`` is set: the method yields ``step`` and returns.
+    """
+    loss, grad_norm = float(loss), float(grad_norm)
+    reason = reason or divergence(loss, grad_norm, x, loss0, blowup)
+    info["work"] = float(work)
+    if reason:
+        info["diverged"] = True
+        info["reason"] = reason
+    step = Step(int(k), np.array(x, dtype=np.float64), loss, grad_norm, info)
+    return step, bool(reason) or bool(info.get("stalled"))
+
+
+def converged(grad_norm: float, grad_norm0: float, tol: float) -> bool:
+    """The stopping test of rule 3.
+
+    Parameters
+    ----------
+    grad_norm : float
+        The current gradient norm.
+    grad_norm0 : float
+        The gradient norm at iteration 0.
+    tol : float
+        The tolerance.
+
+    Returns
+    -------
+    bool
+        ``grad_norm <= tol * max(1, grad_norm0)``: a relative test if ``grad_norm0 > 1``, else an absolute one.
+    """
+    return grad_norm <= tol * max(1.0, grad_norm0)
+
+
+def tunable(*names: str) -> Callable:
+    """Declare the keywords a generator function takes mid-run through ``gen.send``.
+
+    Parameters
+    ----------
+    *names : str
+        Keyword arguments of the decorated function.
+
+    Returns
+    -------
+    callable
+        A decorator that only sets ``fn.tunables = names`` and returns ``fn`` itself (no wrapper), so ``fn``
+        stays a generator function with its own signature and docstring.
+
+    Examples
+    --------
+    >>> @tunable("step")
+    ... def count(step=1):
+    ...     yield step
+    >>> count.tunables, count.__name__
+    (('step',), 'count')
+    """
+    def mark(fn: Callable) -> Callable:
+        fn.tunables = tuple(names)
+        return fn
+    return mark
+
+
+def apply_sent(sent: Any, current: dict, allowed: Mapping[str, Callable[[Any], Any]]) -> dict:
+    """The tunable values after ``gen.send(sent)``.
+
+    Parameters
+    ----------
+    sent : dict or None
+        What the caller sent (None for ``next(gen)``).
+    current : dict
+        The values in use.
+    allowed : mapping
+        ``{name: check}`` for each tunable; ``check(value)`` returns the value to use or raises.
+
+    Returns
+    -------
+    dict
+        ``current`` updated with the checked values of ``sent`` (a new dict; ``current`` itself if ``sent`` is
+        None or empty).
+
+    Raises
+    ------
+    ValueError
+        For something other than a dict, an unknown name or a bad value; the message names the tunables.
+    """
+    if sent is None or (isinstance(sent, Mapping) and not sent):
+        return current
+    valid = ", ".join(allowed) if allowed else "none (this method takes no values mid-run)"
+    if not isinstance(sent, Mapping):
+        raise ValueError(f"send a dict of new values, e.g. gen.send({{'step': 0.1}}), got {sent!r}; "
+                         f"tunables of this method: {valid}")
+    unknown = [name for name in sent if name not in allowed]
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(map(repr, unknown))} mid-run; tunables of this method: {valid}")
+    new = dict(current)
+    for name, value in sent.items():
+        try:
+            new[name] = allowed[name](value)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"bad value for {name!r}: {err} (tunables of this method: {valid})") from err
+    return new
+
+
+def check_stop(tol: Any, maxiter: Any) -> tuple[float, int]:
+    """Check the stopping keywords.
+
+    Parameters
+    ----------
+    tol : float
+        A finite number ``>= 0``.
+    maxiter : int
+        An integer ``>= 0``.
+
+    Returns
+    -------
+    tuple of (float, int)
+        ``(tol, maxiter)``.
+
+    Raises
+    ------
+    ValueError
+        If either is out of range.
+    """
+    tol = float(tol)
+    if not np.isfinite(tol) or tol < 0:
+        raise ValueError(f"tol must be a finite number >= 0, got {tol}")
+    return tol, check_count("maxiter", maxiter, minimum=0)
+
+
+def check_positive(name: str, value: Any) -> float:
+    """Check a positive finite number (a step length, a learning rate, a tolerance).
+
+    Parameters
+    ----------
+    name : str
+        The argument's name in the error message.
+    value : float
+        The number.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a finite number ``> 0``.
+    """
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number, got {value}")
+    return value
+
+
+def check_count(name: str, value: Any, minimum: int = 1) -> int:
+    """Check an integer ``>= minimum`` (an iteration count); integral floats such as ``20.0`` are accepted.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name in the error message.
+    value : int
+        The count.
+    minimum : int, optional
+        The smallest value accepted.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a whole number ``>= minimum``.
+    """
+    try:
+        whole = not isinstance(value, (bool, np.bool_)) and float(value) == int(value)
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if int(value) < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {int(value)}")
+    return int(value)
+
+
+def check_fraction(name: str, value: Any) -> float:
+    """Check a number in ``[0, 1)`` (a momentum, an averaging weight).
+
+    Parameters
+    ----------
+    name : str
+        The argument's name in the error message.
+    value : float
+        The number.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is outside ``[0, 1)``.
+    """
+    value = float(value)
+    if not np.isfinite(value) or not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must lie in [0, 1), got {value}")
+    return value
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """Check a boolean switch.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name in the error message.
+    value : bool
+        The switch (a Python or numpy bool, or the integer 0 or 1).
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a bool.
+    """
+    if not (isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1))):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
