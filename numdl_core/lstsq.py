@@ -69,7 +69,24 @@ def _check_alpha(alpha: float) -> float:
 
 
 def objective(A, b: np.ndarray, x: np.ndarray, alpha: float = 0.0) -> float:
-    r"""The objective :math:`\|A x - b\|^2 + \alpha \|x\|^2`."""
+    r"""The objective :math:`f(x) = \|A x - b\|^2 + \alpha \|x\|^2` that every solver here minimizes.
+
+    Parameters
+    ----------
+    A : ndarray, sparse matrix or LinearOperator, shape (m, n)
+    b : ndarray, shape (m,)
+    x : ndarray, shape (n,)
+    alpha : float
+        Tikhonov parameter.
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    Hansen (2010), Sec. 4.4 (Tikhonov regularization); Ruthotto and Haber, Module 2.
+    """
     r = A @ x - b
     return float(np.sum(r * r) + alpha * np.sum(x * x))
 
@@ -100,7 +117,26 @@ def solve(A, b, method: str = "qr", alpha: float = 0.0) -> np.ndarray:
     -------
     x : ndarray, shape (n,) or (n, k)
 
-    Reference: Golub and Van Loan (2013), Sec. 5.3 (normal equations, QR), 5.5 (SVD, minimum norm).
+    Raises
+    ------
+    ValueError
+        If ``A`` is not a finite 2-D matrix, ``b`` has the wrong number of rows or non-finite entries,
+        ``alpha < 0``, ``method`` is unknown (the message lists :data:`METHODS`), or the method cannot solve
+        the problem (``"normal"``: numerically singular; ``"qr"``: rank deficient, or more columns than rows
+        with ``alpha = 0``; the message suggests ``"svd"`` or ``alpha > 0``).
+
+    References
+    ----------
+    Golub and Van Loan (2013), Sec. 5.3 (normal equations, QR), 5.5 (SVD, minimum norm).
+
+    Examples
+    --------
+    >>> A = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> b = np.array([1.0, 2.0, 4.0])
+    >>> solve(A, b)
+    array([1.333333, 2.333333])
+    >>> np.allclose(solve(A, b, "normal"), solve(A, b, "svd"))
+    True
     """
     A = _as_array(A)
     m, n = A.shape
@@ -160,8 +196,37 @@ def filter_factors(
     Tikhonov: :math:`\phi_i = \sigma_i^2 / (\sigma_i^2 + \alpha)`. Truncated SVD with ``k`` terms:
     :math:`\phi_i = 1` for :math:`i \le k`, else 0. Neither: all ones except numerically zero
     singular values (below ``len(s) * eps * sigma_1``), which get 0.
-    With ``svd_inverse=True`` returns :math:`\phi_i / \sigma_i` instead (0 where :math:`\sigma_i = 0`).
-    Reference: Hansen (2010), Sec. 4.2 and 4.4.
+
+    Parameters
+    ----------
+    s : ndarray, shape (p,)
+        Singular values, descending.
+    alpha : float, optional
+        Tikhonov parameter (``>= 0``; 0 or None: no Tikhonov filter).
+    k : int, optional
+        Number of kept terms of the truncated SVD (``>= 0``); takes precedence over ``alpha``.
+    svd_inverse : bool
+        Return :math:`\phi_i / \sigma_i` instead (0 where :math:`\sigma_i = 0`).
+
+    Returns
+    -------
+    phi : ndarray, shape (p,)
+
+    Raises
+    ------
+    ValueError
+        If ``k < 0`` or ``alpha < 0``.
+
+    References
+    ----------
+    Hansen (2010), Sec. 4.2 and 4.4.
+
+    Examples
+    --------
+    >>> filter_factors(np.array([2.0, 1.0, 0.5]), alpha=1.0)
+    array([0.8, 0.5, 0.2])
+    >>> filter_factors(np.array([2.0, 1.0, 0.5]), k=2)
+    array([1., 1., 0.])
     """
     s = np.asarray(s, dtype=np.float64)
     tiny = max(s.size, 1) * np.finfo(float).eps * (s.max() if s.size else 0.0)
@@ -184,7 +249,30 @@ def filter_factors(
 
 
 def tsvd(A, b, k: int) -> np.ndarray:
-    r"""Truncated SVD solution :math:`x_k = \sum_{i \le k} \frac{u_i^\top b}{\sigma_i} v_i` (Hansen 2010, Sec. 4.2)."""
+    r"""Truncated SVD solution :math:`x_k = \sum_{i \le k} \frac{u_i^\top b}{\sigma_i} v_i`.
+
+    Numerically zero singular values (see :func:`filter_factors`) are dropped even for ``i <= k``.
+
+    Parameters
+    ----------
+    A : ndarray, shape (m, n)
+    b : ndarray, shape (m,) or (m, q)
+    k : int
+        Number of kept terms, ``0 <= k <= min(m, n)``.
+
+    Returns
+    -------
+    x : ndarray, shape (n,) or (n, q)
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is out of range, or ``A``, ``b`` are not finite arrays of matching rows.
+
+    References
+    ----------
+    Hansen (2010), Sec. 4.2.
+    """
     A = _as_array(A)
     b = _check_b(b, A.shape[0])
     U, s, Vt = np.linalg.svd(A, full_matrices=False)
@@ -194,7 +282,34 @@ def tsvd(A, b, k: int) -> np.ndarray:
 
 
 def tikhonov_svd(U: np.ndarray, s: np.ndarray, Vt: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
-    r"""Tikhonov solution from a precomputed SVD: :math:`x = V \operatorname{diag}(\sigma/(\sigma^2+\alpha)) U^\top b`."""
+    r"""Tikhonov solution from a precomputed SVD: :math:`x = V \operatorname{diag}(\sigma/(\sigma^2+\alpha)) U^\top b`.
+
+    The minimizer of :math:`\|Ax - b\|^2 + \alpha\|x\|^2` for :math:`A = U \operatorname{diag}(\sigma) V^\top`;
+    one SVD then serves every ``alpha`` (an L-curve, a slider).
+
+    Parameters
+    ----------
+    U : ndarray, shape (m, p)
+    s : ndarray, shape (p,)
+    Vt : ndarray, shape (p, n)
+        The economy SVD, ``np.linalg.svd(A, full_matrices=False)``.
+    b : ndarray, shape (m,)
+    alpha : float
+        Tikhonov parameter, ``>= 0``.
+
+    Returns
+    -------
+    x : ndarray, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        If ``alpha < 0`` (through :func:`filter_factors`).
+
+    References
+    ----------
+    Hansen (2010), Sec. 4.4.
+    """
     return Vt.T @ (filter_factors(s, alpha=alpha, svd_inverse=True) * (U.T @ b))
 
 
@@ -462,8 +577,30 @@ def cgls(
 def l_curve(A, b, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r"""Points of the L-curve :math:`(\|A x_\alpha - b\|, \|x_\alpha\|)` for Tikhonov solutions :math:`x_\alpha`.
 
-    Computed from one SVD. Returns ``(residual_norms, solution_norms)``, one entry per alpha.
-    Reference: Hansen (2010), Sec. 5.3; Hansen and O'Leary (1993).
+    Computed from one SVD :math:`A = U \Sigma V^\top`, with :math:`\beta = U^\top b`:
+    :math:`\|x_\alpha\|^2 = \sum_i (\phi_i \beta_i / \sigma_i)^2` and
+    :math:`\|A x_\alpha - b\|^2 = \sum_i ((1 - \phi_i)\beta_i)^2 + \|b - U\beta\|^2` (:func:`filter_factors`).
+
+    Parameters
+    ----------
+    A : ndarray, shape (m, n)
+    b : ndarray, shape (m,)
+    alphas : ndarray, shape (k,)
+        Tikhonov parameters, each ``>= 0``.
+
+    Returns
+    -------
+    residual_norms : ndarray, shape (k,)
+    solution_norms : ndarray, shape (k,)
+
+    Raises
+    ------
+    ValueError
+        If ``b`` is not a single vector or an alpha is negative or not finite.
+
+    References
+    ----------
+    Hansen (2010), Sec. 5.3; Hansen and O'Leary (1993).
     """
     A = _as_array(A)
     b = _check_b(b, A.shape[0])
@@ -488,7 +625,31 @@ def l_curve(A, b, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def l_curve_corner(residual_norms: np.ndarray, solution_norms: np.ndarray, alphas: np.ndarray) -> int:
     r"""Index of the L-curve corner: the point of maximum curvature of :math:`(\log\|r\|, \log\|x\|)`
-    as a function of :math:`\log\alpha` (finite differences). Reference: Hansen and O'Leary (1993).
+    as a function of :math:`\log\alpha` (finite differences).
+
+    With :math:`u = \log\|r\|`, :math:`v = \log\|x\|` and :math:`t = \log\alpha`, the curvature is
+    :math:`\kappa = (u' v'' - u'' v') / (u'^2 + v'^2)^{3/2}`; the two points at each end are excluded.
+
+    Parameters
+    ----------
+    residual_norms, solution_norms : ndarray, shape (k,)
+        From :func:`l_curve`, all ``> 0``.
+    alphas : ndarray, shape (k,)
+        At least 5 values, all ``> 0``, ordered.
+
+    Returns
+    -------
+    int
+        The index into ``alphas`` of the corner.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, fewer than 5 alphas are given, or a value is not positive.
+
+    References
+    ----------
+    Hansen and O'Leary (1993); Hansen (2010), Sec. 5.3.
     """
     alphas = np.asarray(alphas, dtype=float)
     residual_norms = np.asarray(residual_norms, dtype=float)
@@ -515,7 +676,31 @@ def l_curve_corner(residual_norms: np.ndarray, solution_norms: np.ndarray, alpha
 def lsqr_reference(A, b, alpha: float = 0.0, *, atol: float = 1e-14, btol: float = 1e-14, iter_lim: int | None = None) -> np.ndarray:
     r"""``scipy.sparse.linalg.lsqr`` for the same objective (``damp = sqrt(alpha)``): an independent reference.
 
-    Reference: Paige and Saunders (1982).
+    LSQR minimizes :math:`\|Ax - b\|^2 + \mathrm{damp}^2\|x\|^2`, the objective of :func:`objective`.
+
+    Parameters
+    ----------
+    A : ndarray, sparse matrix or LinearOperator, shape (m, n)
+    b : ndarray, shape (m,)
+    alpha : float
+        Tikhonov parameter, ``>= 0``.
+    atol, btol : float
+        LSQR's stopping tolerances.
+    iter_lim : int, optional
+        LSQR's iteration limit (scipy's default if None).
+
+    Returns
+    -------
+    x : ndarray, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        If ``alpha < 0``.
+
+    References
+    ----------
+    Paige and Saunders (1982).
     """
     alpha = _check_alpha(alpha)
     return spla.lsqr(_operator(A), np.asarray(b, dtype=float), damp=np.sqrt(alpha), atol=atol, btol=btol,
@@ -525,11 +710,47 @@ def lsqr_reference(A, b, alpha: float = 0.0, *, atol: float = 1e-14, btol: float
 def sd_rate(kappa: float) -> float:
     r"""Steepest-descent contraction factor :math:`(\kappa - 1)/(\kappa + 1)` for the condition number
     :math:`\kappa` of the Hessian :math:`A^\top A + \alpha I` (so :math:`\kappa = \operatorname{cond}(A)^2` for
-    :math:`\alpha = 0`)."""
+    :math:`\alpha = 0`).
+
+    Parameters
+    ----------
+    kappa : float
+        Condition number, ``>= 1``.
+
+    Returns
+    -------
+    float
+        The bound on the energy-norm error reduction per exact-line-search step.
+
+    References
+    ----------
+    Nocedal and Wright (2006), Theorem 3.3.
+
+    Examples
+    --------
+    >>> sd_rate(9.0), cg_rate(9.0)
+    (0.8, 0.5)
+    """
     return (kappa - 1) / (kappa + 1)
 
 
 def cg_rate(kappa: float) -> float:
-    r"""Conjugate-gradient contraction factor :math:`(\sqrt\kappa - 1)/(\sqrt\kappa + 1)`, :math:`\kappa` as in :func:`sd_rate`."""
+    r"""Conjugate-gradient contraction factor :math:`(\sqrt\kappa - 1)/(\sqrt\kappa + 1)`, :math:`\kappa` as in :func:`sd_rate`.
+
+    The energy-norm error after k steps is at most :math:`2\,\mathrm{rate}^k` times the initial one.
+
+    Parameters
+    ----------
+    kappa : float
+        Condition number, ``>= 1``.
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    Nocedal and Wright (2006), Eq. (5.36); Golub and Van Loan (2013), Theorem 11.3.3.
+    """
     r = np.sqrt(kappa)
     return (r - 1) / (r + 1)
