@@ -728,8 +728,8 @@ def sd_rate(kappa: float) -> float:
 
     Examples
     --------
-    >>> sd_rate(9.0), cg_rate(9.0)
-    (0.8, 0.5)
+    >>> print(sd_rate(9.0), cg_rate(9.0))
+    0.8 0.5
     """
     return (kappa - 1) / (kappa + 1)
 
