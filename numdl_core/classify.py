@@ -64,6 +64,24 @@ def log_softmax(Z: np.ndarray) -> np.ndarray:
     Subtracting the row maximum first (the "max-shift") keeps every exponent :math:`\le 0`,
     so nothing overflows however large the logits are; the result is unchanged because
     softmax is invariant to adding a constant to all entries of a row.
+
+    Parameters
+    ----------
+    Z : array_like, shape (n_samples, n_classes)
+        Logits, samples as rows (any shape: the last axis is the class axis).
+
+    Returns
+    -------
+    ndarray, shape of ``Z``
+
+    References
+    ----------
+    Bishop (2006), Sec. 4.3.4; Ruthotto and Haber, Module 3 (the max-shift).
+
+    Examples
+    --------
+    >>> log_softmax(np.array([[1000.0, 1000.0]]))
+    array([[-0.693147, -0.693147]])
     """
     Z = np.asarray(Z, dtype=np.float64)
     Zs = Z - np.max(Z, axis=-1, keepdims=True)
@@ -71,7 +89,27 @@ def log_softmax(Z: np.ndarray) -> np.ndarray:
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:
-    r"""Row-wise :math:`\mathrm{softmax}(z)_j = e^{z_j} / \sum_k e^{z_k}`, computed with the max-shift."""
+    r"""Row-wise :math:`\mathrm{softmax}(z)_j = e^{z_j} / \sum_k e^{z_k}`, computed with the max-shift.
+
+    Parameters
+    ----------
+    Z : array_like, shape (n_samples, n_classes)
+        Logits, samples as rows (the last axis is the class axis).
+
+    Returns
+    -------
+    ndarray, shape of ``Z``
+        Each row non-negative and summing to 1.
+
+    References
+    ----------
+    Bishop (2006), Eq. 4.104; Ruthotto and Haber, Module 3.
+
+    Examples
+    --------
+    >>> softmax(np.array([[0.0, np.log(3.0)]]))
+    array([[0.25, 0.75]])
+    """
     Z = np.asarray(Z, dtype=np.float64)
     E = np.exp(Z - np.max(Z, axis=-1, keepdims=True))
     return E / np.sum(E, axis=-1, keepdims=True)
@@ -107,12 +145,35 @@ class SoftmaxRegression:
     changes nothing (softmax is shift invariant), so the direction ``(0, 1)`` is in its null
     space. Gradients are orthogonal to it, so gradient descent and CG never move along it.
 
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, n_features)
+        Features, samples as rows; finite.
+    y : ndarray of int, shape (n_samples,)
+        Labels in ``0..n_classes-1``.
+    n_classes : int
+        Number of classes ``C >= 2``.
+    alpha : float
+        Tikhonov weight ``>= 0``.
+
     Attributes
     ----------
     X : ndarray, shape (n_samples, n_features)
     y : ndarray of int64, shape (n_samples,)
     n_classes, n_features, n_samples, n_params : int
+        ``n_params = (n_features + 1) * n_classes``.
     alpha : float
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not a finite 2-D array, a label is outside ``0..C-1``, ``n_classes < 2`` or ``alpha < 0``.
+    TypeError
+        If ``n_classes`` is not an integer or ``y`` does not hold integers.
+
+    References
+    ----------
+    Bishop (2006), Sec. 4.3.4 (Eq. 4.109-4.110); Ruthotto and Haber, Module 3.
     """
 
     def __init__(self, X: np.ndarray, y: np.ndarray, n_classes: int, alpha: float = 0.0):
@@ -141,13 +202,44 @@ class SoftmaxRegression:
         return theta
 
     def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Split ``theta`` into ``W`` of shape ``(n_features, n_classes)`` and ``b`` of shape ``(n_classes,)`` (views)."""
+        """Split ``theta`` into ``W`` of shape ``(n_features, n_classes)`` and ``b`` of shape ``(n_classes,)`` (views).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+
+        Returns
+        -------
+        W : ndarray, shape (n_features, n_classes)
+            ``theta[:n_features * n_classes]`` in C order.
+        b : ndarray, shape (n_classes,)
+
+        Raises
+        ------
+        ValueError
+            If ``theta`` is not a flat vector of ``n_params`` entries.
+        """
         theta = self._check_theta(theta)
         k = self.n_features * self.n_classes
         return theta[:k].reshape(self.n_features, self.n_classes), theta[k:]
 
     def pack(self, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Inverse of :meth:`unpack`: ``concatenate([W.ravel(), b])``."""
+        """Inverse of :meth:`unpack`: ``concatenate([W.ravel(), b])``.
+
+        Parameters
+        ----------
+        W : ndarray, shape (n_features, n_classes)
+        b : ndarray, shape (n_classes,)
+
+        Returns
+        -------
+        theta : ndarray, shape (n_params,)
+
+        Raises
+        ------
+        ValueError
+            If ``W`` or ``b`` has the wrong shape.
+        """
         W = np.asarray(W, dtype=np.float64)
         b = np.asarray(b, dtype=np.float64)
         if W.shape != (self.n_features, self.n_classes) or b.shape != (self.n_classes,):
@@ -156,28 +248,92 @@ class SoftmaxRegression:
         return np.concatenate([W.ravel(), b])
 
     def init(self, scale: float = 0.0, seed: int = 0) -> np.ndarray:
-        """A starting ``theta``: zeros, or N(0, scale^2) entries drawn with ``seed``."""
+        """A starting ``theta``: zeros, or N(0, scale^2) entries drawn with ``seed``.
+
+        Parameters
+        ----------
+        scale : float
+            Standard deviation of the entries (0: all zeros, the usual start of a convex problem).
+        seed : int
+
+        Returns
+        -------
+        theta : ndarray, shape (n_params,)
+        """
         if scale == 0:
             return np.zeros(self.n_params)
         return float(scale) * np.random.default_rng(seed).standard_normal(self.n_params)
 
     # ---- model -----------------------------------------------------------------------------
     def logits(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
-        """``Z = X W + b`` (rows are samples); ``X`` defaults to the training data."""
+        r"""Logits :math:`Z = X W + \mathbf 1 b^\top` (rows are samples).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        X : ndarray, shape (m, n_features), optional
+            Default: the training data.
+
+        Returns
+        -------
+        Z : ndarray, shape (m, n_classes)
+        """
         W, b = self.unpack(theta)
         X = self.X if X is None else check_X(X, n_features=self.n_features)
         return X @ W + b
 
     def predict_proba(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
-        """Class probabilities ``softmax(X W + b)``, shape ``(n_samples, n_classes)``."""
+        r"""Class probabilities :math:`\mathrm{softmax}(X W + \mathbf 1 b^\top)` (row-wise).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        X : ndarray, shape (m, n_features), optional
+            Default: the training data.
+
+        Returns
+        -------
+        P : ndarray, shape (m, n_classes)
+            Rows sum to 1.
+        """
         return softmax(self.logits(theta, X))
 
     def predict(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
-        """Predicted class ``argmax_j (X W + b)_j`` (int64)."""
+        r"""Predicted class :math:`\arg\max_j (x_i W + b)_j` of every row.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        X : ndarray, shape (m, n_features), optional
+            Default: the training data.
+
+        Returns
+        -------
+        ndarray of int64, shape (m,)
+        """
         return np.argmax(self.logits(theta, X), axis=1).astype(np.int64)
 
     def accuracy(self, theta: np.ndarray, X: np.ndarray | None = None, y: np.ndarray | None = None) -> float:
-        """Fraction of correctly classified samples (training data by default)."""
+        """Fraction of correctly classified samples (training data by default).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        X : ndarray, shape (m, n_features), optional
+            Other data (e.g. validation); default the training data.
+        y : ndarray of int, shape (m,), optional
+            Labels of ``X``; required with ``X``.
+
+        Returns
+        -------
+        float
+            In [0, 1].
+
+        Raises
+        ------
+        ValueError
+            If ``X`` is given without ``y``, or their shapes do not match.
+        """
         if X is None:
             X, y = self.X, self.y
         elif y is None:
@@ -211,14 +367,35 @@ class SoftmaxRegression:
         return ST, data
 
     def loss(self, theta: np.ndarray) -> float:
-        """The objective value ``f(theta)``."""
+        r"""The objective :math:`f(\theta) = \frac1n\sum_i -\log\mathrm{softmax}(x_i W + b)_{y_i} + \frac\alpha2\|W\|_F^2`.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+
+        Returns
+        -------
+        float
+        """
         theta = self._check_theta(theta)
         _, data = self._probs(theta)
         W, _ = self.unpack(theta)
         return data + 0.5 * self.alpha * float(np.sum(W * W))
 
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """``(f(theta), grad f(theta))``; see the class docstring for the formulas."""
+        r"""``(f(theta), grad f(theta))``: :math:`\nabla_W f = \tfrac1n X^\top (S - Y) + \alpha W`,
+        :math:`\nabla_b f = \tfrac1n (S - Y)^\top \mathbf{1}` (see the class docstring).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+
+        Returns
+        -------
+        f : float
+        g : ndarray, shape (n_params,)
+            Laid out as ``theta``: ``concatenate([grad_W.ravel(), grad_b])``.
+        """
         theta = self._check_theta(theta)
         ST, data = self._probs(theta)
         W, _ = self.unpack(theta)
@@ -232,7 +409,21 @@ class SoftmaxRegression:
         return f, np.concatenate([gW.ravel(), inv_n * RT.sum(axis=1)])
 
     def hess_vec(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """Exact Hessian-vector product ``H(theta) v`` (matrix-free; see the class docstring)."""
+        r"""Exact Hessian-vector product :math:`\nabla^2 f(\theta)\, v` (matrix-free; see the class docstring).
+
+        Per sample the block :math:`\mathrm{diag}(s_i) - s_i s_i^\top` between the features
+        (Bishop 2006, Eq. 4.110), plus :math:`\alpha V` on the ``W`` part.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        v : ndarray, shape (n_params,)
+            Direction ``(V, v_b)`` laid out as ``theta``.
+
+        Returns
+        -------
+        ndarray, shape (n_params,)
+        """
         theta = self._check_theta(theta)
         v = self._check_theta(v, "v")
         ST, _ = self._probs(theta)
@@ -253,6 +444,15 @@ class SoftmaxRegression:
 
         Each per-sample block :math:`\mathrm{diag}(s) - s s^\top` has norm at most 1/2, so
         :math:`L \le \|[X\ \mathbf{1}]\|_2^2 / (2n) + \alpha`.
+
+        Returns
+        -------
+        float
+            The bound :math:`L` (one 2-norm of an ``n x (n_features + 1)`` matrix).
+
+        References
+        ----------
+        Nocedal and Wright (2006), Sec. 3.3 (step sizes for L-smooth functions); Bishop (2006), Eq. 4.110.
         """
         A = np.hstack([self.X, np.ones((self.n_samples, 1))])
         return float(np.linalg.norm(A, 2) ** 2 / (2 * self.n_samples) + self.alpha)
@@ -291,7 +491,22 @@ def softmax_regression(X: np.ndarray, y: np.ndarray, n_classes: int, alpha: floa
         With ``value_and_grad(theta)``, ``hess_vec(theta, v)``, ``n_params``,
         ``predict_proba(theta, X)``, ``predict``, ``accuracy``, ``unpack``, ``pack``.
 
-    References: Bishop (2006), Sec. 4.3.4; Ruthotto and Haber, Module 3.
+    Raises
+    ------
+    ValueError, TypeError
+        As :class:`SoftmaxRegression`.
+
+    References
+    ----------
+    Bishop (2006), Sec. 4.3.4; Ruthotto and Haber, Module 3.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> obj = softmax_regression(X, np.array([0, 0, 1, 1]), n_classes=2, alpha=0.1)
+    >>> f, g = obj.value_and_grad(np.zeros(obj.n_params))
+    >>> print(round(f, 6), g.shape)  # log 2 at theta = 0
+    0.693147 (4,)
     """
     return SoftmaxRegression(X, y, n_classes, alpha)
 
@@ -305,12 +520,40 @@ def sklearn_reference(obj: SoftmaxRegression, *, tol: float = 1e-10, max_iter: i
     :math:`W = [-w/2,\ w/2]`, whose penalty :math:`\tfrac{\alpha}{2}\|W\|_F^2 = \tfrac{\alpha}{4}\|w\|^2`
     matches :math:`C = 2/(\alpha n)`. ``alpha = 0`` uses ``C = inf`` (no penalty). The bias is only defined up to
     a common shift of all classes (softmax is shift invariant); the one returned is scikit-learn's.
-    Runs on one thread (scikit-learn's OpenMP loss oversubscribes a busy machine).
+    Runs on one thread (scikit-learn's OpenMP loss oversubscribes a busy machine). Needs scikit-learn and
+    threadpoolctl (the ``sklearn`` extra of numdl_core).
 
-    Reference: scikit-learn User Guide, Sec. 1.1.11 (logistic regression, multinomial case).
+    Parameters
+    ----------
+    obj : SoftmaxRegression
+        The objective (its data, ``n_classes`` and ``alpha``).
+    tol : float
+        scikit-learn's tolerance.
+    max_iter : int
+        scikit-learn's iteration limit.
+
+    Returns
+    -------
+    theta : ndarray, shape (obj.n_params,)
+        The minimizer in our layout ``concatenate([W.ravel(), b])``.
+
+    Raises
+    ------
+    ValueError
+        If ``obj.y`` holds fewer than two classes, or fewer than ``n_classes`` with ``n_classes >= 3``.
+    ImportError
+        If scikit-learn or threadpoolctl is not installed.
+
+    References
+    ----------
+    scikit-learn User Guide, Sec. 1.1.11 (logistic regression, multinomial case).
     """
-    from sklearn.linear_model import LogisticRegression  # optional dependency: imported on use
-    from threadpoolctl import threadpool_limits
+    try:
+        from sklearn.linear_model import LogisticRegression  # optional dependency: imported on use
+        from threadpoolctl import threadpool_limits
+    except ImportError as err:
+        raise ImportError("sklearn_reference needs scikit-learn and threadpoolctl: "
+                          "pip install scikit-learn threadpoolctl") from err
 
     n, C = obj.n_samples, obj.n_classes
     if np.unique(obj.y).size < 2:
@@ -338,6 +581,31 @@ def features(X: np.ndarray, kind: str = "linear") -> np.ndarray:
     ``"linear"``: ``X`` itself. ``"quadratic"``: ``[X, x_j x_k for j <= k]``; for 2-D data
     ``[x1, x2, x1^2, x1 x2, x2^2]``, with which an ellipse becomes a linear decision boundary
     (the "ellipses" data set is not linearly separable in the raw coordinates but is in these).
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, d)
+    kind : str
+        One of :data:`FEATURES`.
+
+    Returns
+    -------
+    ndarray, shape (n_samples, d) or (n_samples, d + d (d + 1) / 2)
+        A new array.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is unknown (the message lists :data:`FEATURES`) or ``X`` is not a finite 2-D array.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 3 (feature maps for linear classifiers); Bishop (2006), Sec. 4.3.
+
+    Examples
+    --------
+    >>> features(np.array([[2.0, 3.0]]), "quadratic")
+    array([[2., 3., 4., 6., 9.]])
     """
     X = check_X(X)
     if kind == "linear":
@@ -358,8 +626,35 @@ def decision_map(
     """Predicted class on an ``n x n`` grid covering the 2-D points ``X`` (plus a relative ``margin``).
 
     ``predict`` maps an array of points of shape ``(m, 2)`` to labels (e.g.
-    ``lambda P: obj.predict(theta, features(P, "quadratic"))``). Returns ``(gx, gy, labels)`` with
-    ``labels[j, i]`` the class at ``(gx[i], gy[j])`` (the layout of a plotly heatmap).
+    ``lambda P: obj.predict(theta, features(P, "quadratic"))``). The grid spans
+    ``[min - margin * range, max + margin * range]`` of each coordinate.
+
+    Parameters
+    ----------
+    predict : callable
+        ``(m, 2) array -> (m,) labels``.
+    X : ndarray, shape (n_samples, 2)
+        The points to cover.
+    n : int
+        Grid points per axis (at least 2).
+    margin : float
+        Padding relative to the data range.
+
+    Returns
+    -------
+    gx : ndarray, shape (n,)
+    gy : ndarray, shape (n,)
+    labels : ndarray, shape (n, n)
+        ``labels[j, i]`` is the class at ``(gx[i], gy[j])`` (the layout of a plotly heatmap).
+
+    Raises
+    ------
+    ValueError
+        If ``X`` does not have 2 columns or ``n < 2``.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 3 (decision boundaries of linear classifiers).
     """
     X = check_X(X)
     if X.shape[1] != 2:
@@ -412,7 +707,21 @@ def loss_landscape(
     ndarray, shape (len(w2_grid), len(w1_grid))
         ``out[j, i]`` is the loss at ``(w1_grid[i], w2_grid[j])`` (plotly's contour layout).
 
-    Reference: Ruthotto and Haber, Module 3 (why cross-entropy, not least squares, for classification).
+    Raises
+    ------
+    ValueError
+        If ``loss`` is unknown, ``X`` does not have 2 columns, a label is not 0 or 1, or a grid is empty or
+        not finite.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 3 (why cross-entropy, not least squares, for classification).
+
+    Examples
+    --------
+    >>> X, y = np.array([[1.0, 0.0], [-1.0, 0.0]]), np.array([1, 0])
+    >>> loss_landscape(X, y, np.array([0.0]), np.array([0.0]))  # log 2 at w = 0
+    array([[0.693147]])
     """
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
@@ -458,6 +767,30 @@ def cross_entropy_bits(p: np.ndarray, q: np.ndarray) -> float:
     for ``q`` (codeword lengths :math:`-\log_2 q_i`); :math:`H(p, p)` is the entropy and
     :math:`H(p, q) - H(p, p) = KL(p\|q) \ge 0` (Gibbs' inequality; Cover and Thomas 2006, Thm 5.4.3).
     Terms with :math:`p_i = 0` contribute 0; :math:`p_i > 0 = q_i` gives ``inf``.
+
+    Parameters
+    ----------
+    p, q : ndarray, shape (k,)
+        Probability vectors (entries ``>= 0`` summing to 1).
+
+    Returns
+    -------
+    float
+        In bits.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` or ``q`` is not a probability vector, or their lengths differ.
+
+    References
+    ----------
+    Cover and Thomas (2006), Sec. 2.1 and 5.4.
+
+    Examples
+    --------
+    >>> cross_entropy_bits([0.5, 0.5], [0.25, 0.75]) > entropy_bits([0.5, 0.5])
+    True
     """
     p = _check_distribution(p, "p")
     q = _check_distribution(q, "q")
@@ -470,7 +803,27 @@ def cross_entropy_bits(p: np.ndarray, q: np.ndarray) -> float:
 
 
 def entropy_bits(p: np.ndarray) -> float:
-    r"""Entropy :math:`H(p) = -\sum_i p_i \log_2 p_i` in bits (:func:`cross_entropy_bits` with ``q = p``)."""
+    r"""Entropy :math:`H(p) = -\sum_i p_i \log_2 p_i` in bits (:func:`cross_entropy_bits` with ``q = p``).
+
+    Parameters
+    ----------
+    p : ndarray, shape (k,)
+        A probability vector.
+
+    Returns
+    -------
+    float
+        In bits: the least average code length per symbol (Shannon).
+
+    References
+    ----------
+    Cover and Thomas (2006), Sec. 2.1 and Thm 5.3.1.
+
+    Examples
+    --------
+    >>> entropy_bits([0.5, 0.25, 0.125, 0.125])
+    1.75
+    """
     return cross_entropy_bits(p, p)
 
 
@@ -478,9 +831,18 @@ def entropy_bits(p: np.ndarray) -> float:
 class CodingExample:
     """The course's coding example: a source ``p`` and three prefix codes for it.
 
-    ``codes`` maps a name to ``(q, codewords, bits)``: the distribution the code is ideal for,
-    one binary codeword per symbol (lengths ``-log2 q``), and the average length
-    ``H(p, q) = sum_i p_i len(codeword_i)`` in bits.
+    Attributes
+    ----------
+    symbols : tuple of str
+        The source's symbols.
+    p : ndarray, shape (k,)
+        Their probabilities.
+    codes : dict
+        Maps a name to ``(q, codewords, bits)``: the distribution the code is ideal for,
+        one binary codeword per symbol (lengths ``-log2 q``), and the average length
+        ``H(p, q) = sum_i p_i len(codeword_i)`` in bits.
+    bits : dict
+        Name -> average code length in bits.
     """
 
     symbols: tuple[str, ...]
@@ -510,6 +872,20 @@ def coding_example() -> CodingExample:
     This is Olah's (2015) example (Alice's word frequencies with Bob's code), symbols reordered
     so that ``p`` is decreasing. Cross-entropy training of a classifier minimizes exactly this
     average code length of the labels under the model's ``q``.
+
+    Returns
+    -------
+    CodingExample
+        Symbols ``A..D``, ``p`` and the three codes.
+
+    References
+    ----------
+    C. Olah, "Visual Information Theory" (2015); Cover and Thomas (2006), Ch. 5.
+
+    Examples
+    --------
+    >>> coding_example().bits
+    {'optimal': 1.75, 'uniform': 2.0, 'mismatched': 2.25}
     """
     p = np.array([0.5, 0.25, 0.125, 0.125])
     specs = {
