@@ -210,9 +210,25 @@ def similarity_matrix(
         Symmetric, non-negative, zero diagonal. Dense for the fully connected graph, CSR for the kNN and
         epsilon graphs. Weights that underflow to 0 (far points, small ``sigma``) are simply absent edges.
 
+    Raises
+    ------
+    ValueError
+        If ``X`` has fewer than 2 rows or non-finite entries, ``sigma`` (or ``epsilon``) is not positive,
+        ``n_neighbors`` is not in ``1..n_samples-1``, or both ``n_neighbors`` and ``epsilon`` are given.
+    TypeError
+        If ``n_neighbors`` is not an integer.
+
     References
     ----------
     U. von Luxburg, "A tutorial on spectral clustering" (2007), Sec. 2.2.
+
+    Examples
+    --------
+    >>> W = similarity_matrix(np.array([[0.0, 0.0], [1.0, 0.0], [3.0, 0.0]]), sigma=1.0)
+    >>> W
+    array([[0.      , 0.606531, 0.011109],
+           [0.606531, 0.      , 0.135335],
+           [0.011109, 0.135335, 0.      ]])
     """
     X = _check_points(X)
     sigma = _positive("sigma", sigma)
@@ -240,7 +256,32 @@ def epsilon_graph(X: Any, epsilon: float, *, sigma: float = 1.0, binary: bool = 
 
     The edge weight is the Gaussian :math:`\exp(-\|x_i - x_j\|^2 / (2\sigma^2))`, or 1 with
     ``binary=True`` (the unweighted epsilon graph of von Luxburg 2007, Sec. 2.2). Pairs are found with
-    ``scipy.spatial.cKDTree.query_pairs``. Returns a symmetric CSR matrix with zero diagonal.
+    ``scipy.spatial.cKDTree.query_pairs``.
+
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, n_features)
+        The points, one per row (at least 2).
+    epsilon : float
+        Neighbourhood radius (``> 0``).
+    sigma : float
+        Width of the Gaussian weights (``> 0``).
+    binary : bool
+        Weight 1 on every edge instead of the Gaussian.
+
+    Returns
+    -------
+    W : scipy.sparse.csr_matrix, shape (n_samples, n_samples)
+        Symmetric, zero diagonal.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not a finite array of at least 2 points or ``epsilon``, ``sigma`` is not positive.
+
+    References
+    ----------
+    von Luxburg (2007), Sec. 2.2.
     """
     X = _check_points(X)
     epsilon = _positive("epsilon", epsilon)
@@ -261,7 +302,25 @@ def epsilon_graph(X: Any, epsilon: float, *, sigma: float = 1.0, binary: bool = 
 
 
 def degrees(W: Any) -> np.ndarray:
-    """Degree vector ``d = W 1`` (row sums) of a similarity matrix, dense or sparse."""
+    r"""Degree vector :math:`d = W \mathbf 1` (row sums) of a similarity matrix, dense or sparse.
+
+    Parameters
+    ----------
+    W : ndarray or scipy.sparse matrix, shape (n, n)
+
+    Returns
+    -------
+    d : ndarray, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        If ``W`` is not a finite, non-empty square matrix.
+
+    References
+    ----------
+    von Luxburg (2007), Sec. 2.1.
+    """
     W = _check_square(W, "W")
     return np.asarray(W.sum(axis=1), dtype=np.float64).ravel()
 
@@ -286,8 +345,33 @@ def graph_laplacian(W: Any, kind: str = "sym") -> np.ndarray | sp.csr_matrix:
     entry is dropped, so that node's row and column are zero (no ``nan``; the node is a connected component
     of its own with eigenvalue 0, as with ``scipy.sparse.csgraph.laplacian(normed=True)``).
 
-    Returns the same format as ``W``: a dense array for a dense ``W``, a CSR matrix for a sparse one.
-    Reference: von Luxburg (2007), Sec. 3.
+    Parameters
+    ----------
+    W : ndarray or scipy.sparse matrix, shape (n, n)
+        Symmetric, non-negative similarity matrix.
+    kind : {"unnormalized", "sym", "rw"}
+        The Laplacian (see :data:`LAPLACIANS`).
+
+    Returns
+    -------
+    L : ndarray or scipy.sparse.csr_matrix, shape (n, n)
+        The same format as ``W``: a dense array for a dense ``W``, a CSR matrix for a sparse one.
+
+    Raises
+    ------
+    ValueError
+        If ``W`` is not square, finite, non-negative and symmetric, or ``kind`` is unknown (the message
+        lists the kinds).
+
+    References
+    ----------
+    von Luxburg (2007), Sec. 3.
+
+    Examples
+    --------
+    >>> Y, A = toy_graph()
+    >>> graph_laplacian(A, "unnormalized") @ np.ones(5)
+    array([0., 0., 0., 0., 0.])
     """
     W = _check_weights(W)
     kind = _check_kind(kind)
@@ -369,6 +453,26 @@ def smallest_eigenpairs(
         Ascending.
     eigenvectors : ndarray, shape (n, k)
         Orthonormal columns; each column's entry of largest magnitude is positive.
+
+    Raises
+    ------
+    ValueError
+        If ``A`` is not a finite square matrix, ``solver`` is unknown, ``k`` is out of range, or
+        ``k > n - 2`` with ``"lanczos"``.
+    TypeError
+        If ``k`` is not an integer.
+
+    References
+    ----------
+    Golub and Van Loan (2013), Sec. 8.1 and 10.1 (symmetric eigenproblems, Lanczos); Saad (2011), Sec. 8.3
+    (shift-invert).
+
+    Examples
+    --------
+    >>> Y, A = toy_graph()
+    >>> vals, vecs = smallest_eigenpairs(graph_laplacian(A, "unnormalized"), 3)
+    >>> vals
+    array([0., 1., 2.])
     """
     A = _check_square(A, "A")
     solver = _check_solver(solver)
@@ -424,10 +528,26 @@ def laplacian_eigenpairs(
     solver : {"dense", "lanczos"}
         See :func:`smallest_eigenpairs` (also for ``tol`` and ``maxiter``).
 
+    seed : int
+        Seed of the Lanczos start vector.
+    tol : float
+        Relative accuracy of Lanczos (0 = machine precision).
+    maxiter : int, optional
+        Restart limit of Lanczos.
+
     Returns
     -------
     eigenvalues : ndarray, shape (k,), ascending
     eigenvectors : ndarray, shape (n, k)
+
+    Raises
+    ------
+    ValueError
+        As :func:`graph_laplacian` and :func:`smallest_eigenpairs`.
+
+    References
+    ----------
+    von Luxburg (2007), Sec. 3 (Proposition 3: the eigenpairs of ``L_rw`` and ``L_sym``).
     """
     kind = _check_kind(kind)
     if kind != "rw":
@@ -454,11 +574,38 @@ def fiedler_vector(
     Its sign pattern splits the graph in two (a relaxed ratio cut). :math:`\lambda_2 = 0` exactly when
     the graph is disconnected. ``kind="sym"``/``"rw"`` give the normalized-cut versions.
 
+    Parameters
+    ----------
+    W : ndarray or scipy.sparse matrix, shape (n, n)
+        Symmetric similarity (or 0/1 adjacency) matrix, ``n >= 2``.
+    kind : {"unnormalized", "sym", "rw"}
+        The Laplacian.
+    solver : {"dense", "lanczos"}
+        See :func:`smallest_eigenpairs`.
+    seed : int
+        Seed of the Lanczos start vector.
+
     Returns
     -------
     lambda2 : float
     u : ndarray, shape (n,)
         Unit norm; its entry of largest magnitude is positive.
+
+    Raises
+    ------
+    ValueError
+        As :func:`laplacian_eigenpairs`.
+
+    References
+    ----------
+    M. Fiedler, "Algebraic connectivity of graphs" (1973); von Luxburg (2007), Sec. 5.
+
+    Examples
+    --------
+    >>> Y, A = toy_graph()
+    >>> lam2, u = fiedler_vector(A)
+    >>> print(round(lam2, 6))
+    1.0
     """
     lam, U = laplacian_eigenpairs(W, 2, kind=kind, solver=solver, seed=seed)
     return float(lam[1]), U[:, 1].copy()
@@ -476,6 +623,25 @@ def n_zero_eigenvalues(eigenvalues: Any, tol: float | None = None) -> int:
     For a graph Laplacian this equals the number of connected components (von Luxburg 2007,
     Prop. 2 and 4) when enough eigenvalues are given. Default ``tol = 1e-9 * max(1, max |lambda|)``: a
     dense or Lanczos zero eigenvalue comes out at about machine epsilon times ``||L||``.
+
+    Parameters
+    ----------
+    eigenvalues : array_like, shape (k,)
+    tol : float, optional
+        Threshold; the default above if None.
+
+    Returns
+    -------
+    int
+
+    References
+    ----------
+    von Luxburg (2007), Propositions 2 and 4.
+
+    Examples
+    --------
+    >>> n_zero_eigenvalues([1e-16, 3e-15, 0.4, 1.2])
+    2
     """
     lam = np.asarray(eigenvalues, dtype=np.float64).ravel()
     if lam.size == 0:
@@ -500,7 +666,20 @@ def eigengap(eigenvalues: Any, *, max_clusters: int | None = None) -> tuple[int,
     gaps : ndarray, shape (m - 1,)
         ``gaps[i] = lambda_{i+2} - lambda_{i+1}`` (0-based ``np.diff`` of the eigenvalues).
 
-    Reference: von Luxburg (2007), Sec. 8.3.
+    Raises
+    ------
+    ValueError
+        If fewer than 2 eigenvalues are given.
+
+    References
+    ----------
+    von Luxburg (2007), Sec. 8.3.
+
+    Examples
+    --------
+    >>> k, gaps = eigengap([0.0, 1e-3, 2e-3, 0.5, 0.6])
+    >>> k
+    3
     """
     lam = np.asarray(eigenvalues, dtype=np.float64).ravel()
     if lam.size < 2:
@@ -515,6 +694,25 @@ def connected_components(W: Any) -> tuple[int, np.ndarray]:
 
     An edge is a non-zero ``W_ij``. Use it to check that the multiplicity of the eigenvalue 0 of a
     Laplacian (:func:`n_zero_eigenvalues`) equals the number of components.
+
+    Parameters
+    ----------
+    W : ndarray or scipy.sparse matrix, shape (n, n)
+
+    Returns
+    -------
+    n_components : int
+    labels : ndarray of int64, shape (n,)
+        Component of each node, in ``0..n_components-1``.
+
+    Raises
+    ------
+    ValueError
+        If ``W`` is not a finite, non-empty square matrix.
+
+    References
+    ----------
+    von Luxburg (2007), Propositions 2 and 4; ``scipy.sparse.csgraph.connected_components``.
     """
     W = _check_square(W, "W")
     n, labels = _cc(sp.csr_matrix(W), directed=False)
@@ -541,9 +739,32 @@ def spectral_embedding(
     (generalized eigenvectors :math:`L u = \lambda D u`, Shi and Malik) are used without row normalization
     by default (von Luxburg 2007, Sec. 4).
 
+    Parameters
+    ----------
+    W : ndarray or scipy.sparse matrix, shape (n_samples, n_samples)
+        Symmetric similarity matrix.
+    n_components : int
+        Number of eigenvectors.
+    laplacian : {"unnormalized", "sym", "rw"}
+    solver : {"dense", "lanczos"}
+        See :func:`smallest_eigenpairs`.
+    normalize_rows : bool, optional
+        Scale every row to unit length; default True for ``"sym"``, else False.
+    seed : int
+        Seed of the Lanczos start vector.
+
     Returns
     -------
     U : ndarray, shape (n_samples, n_components)
+
+    Raises
+    ------
+    ValueError
+        As :func:`laplacian_eigenpairs`.
+
+    References
+    ----------
+    Ng, Jordan and Weiss (2001); Shi and Malik (2000); von Luxburg (2007), Sec. 4.
     """
     laplacian = _check_kind(laplacian, "laplacian")
     _, U = laplacian_eigenpairs(W, n_components, kind=laplacian, solver=solver, seed=seed)
@@ -584,7 +805,22 @@ def kmeans(
     centers : ndarray, shape (k, n_features)   (only with ``full_output``)
     inertia : float                             (only with ``full_output``)
 
-    References: S. Lloyd (1982), IEEE Trans. Inf. Theory 28; Arthur and Vassilvitskii (2007).
+    Raises
+    ------
+    ValueError
+        If ``k`` is out of range or exceeds the number of distinct points, ``n_init`` or ``maxiter`` is below
+        1, or every restart lost a cluster.
+
+    References
+    ----------
+    S. Lloyd (1982), IEEE Trans. Inf. Theory 28; Arthur and Vassilvitskii (2007).
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0]])
+    >>> labels = kmeans(X, 2)
+    >>> bool(labels[0] == labels[1] != labels[2] == labels[3])
+    True
     """
     X = _check_points(X)
     n = X.shape[0]
@@ -647,15 +883,46 @@ def spectral_clustering(
     ``solver="auto"`` uses the dense ``eigh`` up to 200 points and Lanczos (``eigsh``, shift-invert) beyond;
     ``"dense"`` or ``"lanczos"`` force one (see :func:`smallest_eigenpairs`).
 
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, n_features)
+        The points, one per row.
+    n_clusters : int
+        Number of clusters, ``1..n_samples``.
+    sigma : float
+        Width of the Gaussian similarity (``> 0``).
+    n_neighbors : int, optional
+        Symmetric kNN graph with this ``k``.
+    laplacian : {"unnormalized", "sym", "rw"}
+    seed : int
+        Seed of Lanczos and of k-means.
+    epsilon : float, optional
+        Epsilon graph with this radius (not with ``n_neighbors``).
+    solver : {"auto", "dense", "lanczos"}
+    n_init : int
+        k-means restarts.
+
     Returns
     -------
     labels : ndarray of int64, shape (n_samples,), values in ``0..n_clusters-1``
+
+    Raises
+    ------
+    ValueError
+        As :func:`similarity_matrix`, :func:`smallest_eigenpairs` and :func:`kmeans` (bad points, widths,
+        neighbour counts, Laplacian or solver names, cluster counts).
+
+    References
+    ----------
+    Ng, Jordan and Weiss (2001); von Luxburg (2007), Sec. 4.
 
     Examples
     --------
     >>> from numdl_core.data import make_dataset
     >>> X, y = make_dataset("moons", 300, noise=0.05)
     >>> labels = spectral_clustering(X, 2, sigma=0.3, n_neighbors=10)
+    >>> print(f"{adjusted_rand_index(y, labels):.3f}")
+    1.000
     """
     X = _check_points(X)
     n_clusters = _check_k(n_clusters, X.shape[0], "n_clusters")
@@ -798,10 +1065,28 @@ def two_cluster_lambda2(
     the symmetric kNN graph with ``k = 10`` has 2 components (lambda_2 about 1e-16, machine zero), with
     ``k = 20`` it is connected (lambda_2 about 1.0e-2), and the fully connected graph gives about 0.405.
 
+    Parameters
+    ----------
+    n_samples : int
+        Number of moons points.
+    noise : float
+        Their noise.
+    sigma : float
+        Width of the Gaussian similarity.
+    k_disconnected, k_connected : int
+        Neighbour counts of the two kNN graphs.
+    seed : int
+        Seed of the data and of Lanczos.
+    solver : {"dense", "lanczos"}
+
     Returns
     -------
     dict
         ``{"disconnected_knn": ..., "connected_knn": ..., "fully_connected": ...}`` (floats).
+
+    References
+    ----------
+    von Luxburg (2007), Sec. 3 and 8; Ruthotto and Haber, Module 1.
     """
     from numdl_core.data import make_dataset
 
@@ -828,16 +1113,38 @@ def adjusted_rand_index(labels_true: Any, labels_pred: Any) -> float:
     of ``labels_pred``), row sums :math:`a_i` and column sums :math:`b_j`,
 
     .. math::
-        \mathrm{ARI} = rac{\sum_{ij}inom{n_{ij}}{2} - E}{	frac12ig(\sum_iinom{a_i}{2}
-        + \sum_jinom{b_j}{2}ig) - E}, \qquad
-        E = rac{\sum_iinom{a_i}{2}\sum_jinom{b_j}{2}}{inom{n}{2}} .
+        \mathrm{ARI} = \frac{\sum_{ij}\binom{n_{ij}}{2} - E}{\tfrac12\big(\sum_i\binom{a_i}{2}
+        + \sum_j\binom{b_j}{2}\big) - E}, \qquad
+        E = \frac{\sum_i\binom{a_i}{2}\sum_j\binom{b_j}{2}}{\binom{n}{2}} .
 
     1 for identical partitions (whatever the cluster numbers), about 0 for a random assignment, negative
     when worse than chance. When the denominator vanishes (both partitions a single cluster, or both all
     singletons) the partitions are identical and the index is 1, as in scikit-learn's
     ``adjusted_rand_score``.
 
-    Reference: L. Hubert and P. Arabie, "Comparing partitions", Journal of Classification 2 (1985) 193-218.
+    Parameters
+    ----------
+    labels_true, labels_pred : array_like, shape (n,)
+        Two labellings of the same points (any hashable labels; their numbering does not matter).
+
+    Returns
+    -------
+    float
+        At most 1.
+
+    Raises
+    ------
+    ValueError
+        If the two labellings have different lengths.
+
+    References
+    ----------
+    L. Hubert and P. Arabie, "Comparing partitions", Journal of Classification 2 (1985) 193-218.
+
+    Examples
+    --------
+    >>> adjusted_rand_index([0, 0, 1, 1], [1, 1, 0, 0])
+    1.0
     """
     a = np.asarray(labels_true).ravel()
     b = np.asarray(labels_pred).ravel()
