@@ -1,0 +1,49 @@
+"""Every iterative method of ``numdl_core``, by name.
+
+:data:`SOLVERS` maps a short name to a generator function that follows the iteration protocol of
+:mod:`numdl_core.iterate`. Each takes its problem positionally, its options as keywords with the same name
+for the same meaning everywhere, and lists in ``fn.tunables`` the keywords it takes mid-run through
+``gen.send``:
+
+========================== ============================== ====================================
+name                       problem (positional)           tunables
+========================== ============================== ====================================
+``gradient_descent``       ``obj, theta0``                ``step``, ``line_search``
+``newton_cg``              ``obj, theta0``                ``cg_tol``, ``cg_maxiter``
+``sgd``                    ``obj, theta0``                ``lr``, ``momentum``, ``batch_size``
+``adam``                   ``obj, theta0``                ``lr``, ``batch_size``
+``gauss_newton``           ``obj, theta0``                ``damping``, ``cg_tol``, ``cg_maxiter``
+``varpro``                 ``model, theta0``              ``damping``, ``cg_maxiter``, ``cg_tol``, ``step``
+``lstsq.steepest_descent`` ``A, b`` (start: keyword x0)   ``step``
+``lstsq.cgls``             ``A, b`` (start: keyword x0)   (none)
+========================== ============================== ====================================
+
+A program can look a method up and fill its keywords from a dict of parameters by name, e.g. with
+:func:`inspect.signature`.
+
+Examples
+--------
+>>> import inspect
+>>> cgls = SOLVERS["lstsq.cgls"]
+>>> [p for p in inspect.signature(cgls).parameters][:4], cgls.tunables
+(['A', 'b', 'alpha', 'x0'], ())
+"""
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from numdl_core import lstsq, optim, single_layer
+
+__all__ = ["SOLVERS"]
+
+SOLVERS = MappingProxyType({
+    "gradient_descent": optim.gradient_descent,
+    "newton_cg": optim.newton_cg,
+    "sgd": optim.sgd,
+    "adam": optim.adam,
+    "gauss_newton": optim.gauss_newton,
+    "varpro": single_layer.varpro,
+    "lstsq.steepest_descent": lstsq.steepest_descent,
+    "lstsq.cgls": lstsq.cgls,
+})
+"""Read-only ``{name: generator function}`` of every iterative method (see the module docstring)."""
