@@ -1,0 +1,524 @@
+"""The iteration protocol of numdl_core.iterate, checked on every generator function of numdl_core.
+
+The generators are *discovered* (every public generator function defined in a numdl_core module, walked with
+pkgutil), and each must have a small test problem in ``CASES``: a new iterative method cannot escape this file.
+Parametrized over all of them: iteration 0 first with work 0, typed fields, Steps that own their arrays, work
+that never decreases, ``tol`` and ``maxiter``, divergence flagged once with a reason, the registry, and
+``gen.send``: the same values give the uninterrupted trajectory to the last bit (a restart would lose momentum
+and Adam buffers), a new value changes it from the next iteration on, an unknown name raises ValueError.
+
+Oracles: the uninterrupted run of the same generator (send), a restart from the same iterate (state kept),
+``optim.CountingObjective`` and a counting LinearOperator (work, counted independently of the method), the
+closed-form stopping threshold.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import itertools
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import numpy as np
+import pytest
+import scipy.sparse.linalg as spla
+
+import numdl_core
+from numdl_core import iterate, lstsq, optim
+from numdl_core.iterate import Step, apply_sent, record, tunable
+from numdl_core.single_layer import SingleLayer, make_inverse_crime, varpro
+from numdl_core.solvers import SOLVERS
+
+
+def _discover() -> dict[str, Callable]:
+    found = {}
+    for info in pkgutil.walk_packages(numdl_core.__path__, "numdl_core."):
+        mod = importlib.import_module(info.name)
+        for name, obj in vars(mod).items():
+            if (not name.startswith("_") and inspect.isgeneratorfunction(obj)
+                    and getattr(obj, "__module__", None) == mod.__name__):
+                found[f"{mod.__name__}.{name}"] = obj
+    return found
+
+
+GENERATORS = _discover()
+
+
+# ------------------------------------------------------------------------------------------------
+# small test problems
+# ------------------------------------------------------------------------------------------------
+_Q = np.linalg.qr(np.random.default_rng(0).standard_normal((4, 4)))[0]
+H = (_Q * np.array([1.0, 2.0, 5.0, 10.0])) @ _Q.T  # SPD, eigenvalues 1..10: L = 10, step < 0.2 converges
+C = np.array([1.0, -2.0, 0.5, 3.0])
+X0 = np.array([0.5, -0.5, 1.0, 0.0])
+
+
+def quadratic() -> optim.FunctionObjective:
+    """f(x) = x'Hx/2 - c'x."""
+    return optim.FunctionObjective(lambda x: (0.5 * x @ H @ x - C @ x, H @ x - C), 4, lambda x, v: H @ v)
+
+
+def quartic() -> optim.FunctionObjective:
+    """f(x) = x'Hx/2 - c'x + sum(x^4)/4: strongly convex, not quadratic (Newton takes several steps)."""
+    return optim.FunctionObjective(lambda x: (0.5 * x @ H @ x - C @ x + 0.25 * np.sum(x**4), H @ x - C + x**3), 4,
+                                   lambda x, v: H @ v + 3 * x**2 * v)
+
+
+class Batches:
+    """f(x) = 1/(2n) ||A x - b||^2 with b = A x_true (zero residual: SGD converges) and mini-batches."""
+
+    def __init__(self, n=24, d=4, seed=1):
+        rng = np.random.default_rng(seed)
+        self.A = rng.standard_normal((n, d))
+        self.b = self.A @ np.array([1.0, -2.0, 0.5, 1.5])
+        self.n_samples, self.n_params = n, d
+
+    def value_and_grad(self, x):
+        return self.batch_value_and_grad(x, np.arange(self.n_samples))
+
+    def batch_value_and_grad(self, x, idx):
+        r = self.A[idx] @ x - self.b[idx]
+        return 0.5 * float(r @ r) / len(idx), self.A[idx].T @ r / len(idx)
+
+
+class ExpFit:
+    """Residuals r(x) = x0 exp(x1 t) + x2 - y of a noisy exponential, with the Jacobian products."""
+
+    n_params = 3
+
+    def __init__(self):
+        self.t = np.linspace(0, 1, 20)
+        self.y = 2.0 * np.exp(-1.3 * self.t) + 0.5 + 0.01 * np.random.default_rng(0).standard_normal(20)
+
+    def residual(self, x):
+        return x[0] * np.exp(x[1] * self.t) + x[2] - self.y
+
+    def _J(self, x):
+        e = np.exp(x[1] * self.t)
+        return np.column_stack([e, x[0] * self.t * e, np.ones_like(self.t)])
+
+    def jac_vec(self, x, v):
+        return self._J(x) @ v
+
+    def jac_t_vec(self, x, w):
+        return self._J(x).T @ w
+
+
+class Poisoned:
+    """``obj`` whose ``hess_vec``/``jac_vec`` return nan from call ``after`` on (non-finite data mid-run)."""
+
+    def __init__(self, obj, after=3):
+        self.obj, self.after, self.calls = obj, after, 0
+
+    def __getattr__(self, name):
+        attr = getattr(self.obj, name)
+        if name not in ("hess_vec", "jac_vec"):
+            return attr
+
+        def poisoned(*args):
+            self.calls += 1
+            out = attr(*args)
+            return out * np.nan if self.calls >= self.after else out
+        return poisoned
+
+
+class CountingOperator(spla.LinearOperator):
+    """A matrix as a LinearOperator that counts its products (and turns them to inf from product ``inf_after``)."""
+
+    def __init__(self, A, inf_after=None):
+        super().__init__(np.float64, A.shape)
+        self.A, self.products, self.inf_after = A, 0, inf_after
+
+    def _out(self, y):
+        self.products += 1
+        return y * np.inf if self.inf_after is not None and self.products >= self.inf_after else y
+
+    def _matvec(self, x):
+        return self._out(self.A @ x)
+
+    def _rmatvec(self, y):
+        return self._out(self.A.T @ y)
+
+
+_rng = np.random.default_rng(2)
+A_LS = _rng.standard_normal((12, 6)) @ np.diag([1.0, 0.8, 0.5, 0.3, 0.2, 0.1])
+B_LS = _rng.standard_normal(12)
+SD_STEP = 0.9 / (2 * np.linalg.norm(A_LS, 2) ** 2)  # below 1/lambda_max(A'A): converges
+A_CG = _rng.standard_normal((40, 20)) @ np.diag(np.logspace(0, -2, 20))  # CGLS needs more than 9 iterations
+B_CG = _rng.standard_normal(40)
+
+_Xvp, _yvp = make_inverse_crime(60, width=3, n_classes=2, seed=0)[:2]
+
+
+def varpro_model(X=None) -> SingleLayer:
+    return SingleLayer(_Xvp.copy() if X is None else X, _yvp, 3, loss="squared")
+
+
+def _poison_after_first(gen: Iterator[Step], poison: Callable[[], None]) -> Iterator[Step]:
+    yield next(gen)
+    poison()
+    yield from gen
+
+
+def _varpro_diverging():
+    M = varpro_model()
+    return _poison_after_first(varpro(M, M.init_theta(1)), lambda: M.X.__setitem__((0, 0), np.inf))
+
+
+@dataclass
+class Case:
+    """A small problem for one generator: ``start(**kw)`` runs it with ``kwargs`` updated by ``kw``."""
+
+    fn: Callable
+    args: Callable[[], tuple]  # the problem (positional arguments), fresh for every run
+    kwargs: dict  # keywords of the reference run (the tunables' current values are these or the defaults)
+    changed: dict  # a different value for the send test ({} if the method has no tunables)
+    diverging: Callable[[], Iterator[Step]]  # a run that must end diverged
+    tol: float = 1e-6  # reachable by this run (kwargs updated by tol_kwargs)
+    tol_kwargs: dict = field(default_factory=dict)
+    stateful: bool = False  # a restart from the same iterate differs (momentum, moment estimates)
+    start_kw: str = "theta0"
+
+    def start(self, **kw) -> Iterator[Step]:
+        return self.fn(*self.args(), **{**self.kwargs, **kw})
+
+    def current(self) -> dict:
+        """The values of the tunables in the reference run."""
+        sig = inspect.signature(self.fn).parameters
+        return {name: self.kwargs.get(name, sig[name].default) for name in self.fn.tunables}
+
+
+CASES = {
+    "numdl_core.optim.gradient_descent": Case(
+        optim.gradient_descent, lambda: (quartic(), X0), {"step": 0.15}, {"step": 0.05},
+        lambda: optim.gradient_descent(quadratic(), X0, step=0.25)),  # 0.25 > 2/L: |1 - 0.25 * 10| = 1.5
+    "numdl_core.optim.newton_cg": Case(
+        optim.newton_cg, lambda: (quartic(), 3 * X0), {}, {"cg_maxiter": 1},
+        lambda: optim.newton_cg(Poisoned(quartic()), 3 * X0)),
+    "numdl_core.optim.sgd": Case(
+        optim.sgd, lambda: (Batches(), np.zeros(4)), {"lr": 0.05, "momentum": 0.5, "batch_size": 8}, {"lr": 0.02},
+        lambda: optim.sgd(Batches(), np.zeros(4), lr=10.0, batch_size=8), stateful=True),
+    "numdl_core.optim.adam": Case(
+        optim.adam, lambda: (Batches(), np.zeros(4)), {"lr": 0.05, "batch_size": 8}, {"lr": 0.01},
+        lambda: optim.adam(Batches(), np.zeros(4), lr=1e8, batch_size=8), tol=1e-3,
+        tol_kwargs={"batch_size": None, "lr": 0.1}, stateful=True),
+    "numdl_core.optim.gauss_newton": Case(
+        optim.gauss_newton, lambda: (ExpFit(), np.array([1.0, 0.5, 0.0])), {"cg_maxiter": 2}, {"damping": 1.0},
+        lambda: optim.gauss_newton(Poisoned(ExpFit()), np.array([1.0, 0.5, 0.0]))),
+    "numdl_core.single_layer.varpro": Case(
+        varpro, lambda: (varpro_model(), varpro_model().init_theta(1)), {"cg_maxiter": 3}, {"damping": 1.0},
+        _varpro_diverging, tol=1e-4, tol_kwargs={"cg_maxiter": 20}),
+    "numdl_core.lstsq.steepest_descent": Case(
+        lstsq.steepest_descent, lambda: (A_LS, B_LS), {"step": SD_STEP}, {"step": None},
+        lambda: lstsq.steepest_descent(A_LS, B_LS, step=3 * SD_STEP), tol=1e-4, start_kw="x0"),
+    "numdl_core.lstsq.cgls": Case(
+        lstsq.cgls, lambda: (A_CG, B_CG), {}, {},
+        lambda: lstsq.cgls(CountingOperator(A_CG, inf_after=5), B_CG), tol=1e-8, start_kw="x0"),
+}
+
+NAMES = sorted(GENERATORS)
+
+
+def _steps(gen, n):
+    return list(itertools.islice(gen, n))
+
+
+def _same(a: Step, b: Step) -> bool:
+    return (a.iteration == b.iteration and np.array_equal(a.x, b.x) and a.loss == b.loss
+            and a.grad_norm == b.grad_norm and a.info["work"] == b.info["work"])
+
+
+# ------------------------------------------------------------------------------------------------
+# discovery and registry
+# ------------------------------------------------------------------------------------------------
+def test_discovery_finds_the_known_generators():
+    assert {"numdl_core.optim.gradient_descent", "numdl_core.optim.sgd", "numdl_core.lstsq.cgls",
+            "numdl_core.single_layer.varpro"} <= set(GENERATORS)
+
+
+def test_every_generator_has_a_test_problem():
+    missing = sorted(set(GENERATORS) - set(CASES))
+    assert not missing, f"add a small test problem to CASES for the new generator(s) {missing}"
+    assert set(CASES) == set(GENERATORS), f"CASES lists functions that are no generators: {set(CASES) - set(GENERATORS)}"
+
+
+def test_registry_covers_every_generator():
+    registered = set(SOLVERS.values())
+    missing = sorted(name for name, fn in GENERATORS.items() if fn not in registered)
+    assert not missing, f"numdl_core.solvers.SOLVERS lacks {missing}"
+    assert len(registered) == len(SOLVERS)  # one name per method
+    assert all(inspect.isgeneratorfunction(fn) for fn in SOLVERS.values())
+    with pytest.raises(TypeError):
+        SOLVERS["mine"] = optim.sgd  # read-only
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_signature_follows_the_naming_rules(name):
+    fn = GENERATORS[name]
+    params = inspect.signature(fn).parameters
+    assert params["tol"].default == 1e-10 and params["tol"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert params["maxiter"].kind is inspect.Parameter.KEYWORD_ONLY and params["maxiter"].default >= 10**6
+    assert params["blowup"].default == iterate.BLOWUP
+    start = CASES[name].start_kw
+    assert start in params and (start == "x0") == (params[start].kind is inspect.Parameter.KEYWORD_ONLY)
+    assert not {"epochs", "eta", "learning_rate", "lam", "max_iter", "x_0"} & set(params)
+    assert isinstance(fn.tunables, tuple)
+    for t in fn.tunables:
+        assert params[t].kind is inspect.Parameter.KEYWORD_ONLY, t
+
+
+# ------------------------------------------------------------------------------------------------
+# records, work, stopping
+# ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", NAMES)
+def test_iteration_zero_first_and_fields_typed(name):
+    steps = _steps(CASES[name].start(), 6)
+    assert [s.iteration for s in steps] == list(range(6))
+    assert steps[0].info["work"] == 0.0
+    for s in steps:
+        assert isinstance(s, Step) and type(s.iteration) is int
+        assert isinstance(s.x, np.ndarray) and s.x.dtype == np.float64 and s.x.ndim == 1
+        assert type(s.loss) is float and type(s.grad_norm) is float and np.isfinite(s.loss)
+        assert isinstance(s.info, dict) and type(s.info["work"]) is float
+        assert not s.info.get("diverged") and not s.info.get("stalled")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_steps_own_their_arrays(name):
+    case = CASES[name]
+    args = case.args()
+    if case.start_kw == "theta0":
+        x0 = np.array(args[1], dtype=float)
+        steps = _steps(case.fn(args[0], x0, *args[2:], **case.kwargs), 5)
+    else:
+        x0 = np.zeros(args[0].shape[1])
+        steps = _steps(case.fn(*args, x0=x0, **case.kwargs), 5)
+    saved = [s.x.copy() for s in steps]
+    for i, a in enumerate(steps):
+        assert not np.shares_memory(a.x, x0)
+        for b in steps[i + 1:]:
+            assert a.x is not b.x and not np.shares_memory(a.x, b.x) and a.info is not b.info
+    steps[1].x[:] = 1e9  # mutating one record (or the caller's start point) changes no other
+    x0[:] = -1e9
+    for k in (0, 2, 3, 4):
+        np.testing.assert_array_equal(steps[k].x, saved[k])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_work_never_decreases(name):
+    work = np.array([s.info["work"] for s in _steps(CASES[name].start(), 12)])
+    assert work[0] == 0.0 and np.all(np.diff(work) >= 0) and work[-1] > 0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_maxiter(name):
+    case = CASES[name]
+    assert [s.iteration for s in case.start(maxiter=3)] == [0, 1, 2, 3]
+    assert [s.iteration for s in case.start(maxiter=0)] == [0]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_tol(name):
+    case = CASES[name]
+    steps = list(case.start(tol=case.tol, maxiter=20000, **case.tol_kwargs))
+    threshold = case.tol * max(1.0, steps[0].grad_norm)
+    assert len(steps) > 2 and not steps[-1].info.get("diverged") and not steps[-1].info.get("stalled")
+    assert steps[-1].grad_norm <= threshold, (len(steps), steps[-1].grad_norm, threshold)
+    assert all(s.grad_norm > threshold for s in steps[:-1])  # it stops at the first Step that meets tol
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_divergence_is_flagged_once_with_a_reason(name):
+    with np.errstate(all="ignore"):  # overflow and nan warnings on the way are expected
+        steps = _steps(CASES[name].diverging(), 10000)
+    flagged = [s for s in steps if s.info.get("diverged")]
+    assert len(flagged) == 1 and flagged[0] is steps[-1], [s.info for s in steps[-3:]]
+    reason = steps[-1].info["reason"]
+    assert isinstance(reason, str) and 10 < len(reason) < 100
+    assert len(steps) < 10000  # the generator returned after the diverged Step
+    assert all(np.isfinite(s.loss) and np.all(np.isfinite(s.x)) for s in steps[:-1])
+    assert steps[-1].info["work"] >= steps[-2].info["work"]
+
+
+def test_divergence_reasons():
+    big = list(optim.gradient_descent(quadratic(), X0, step=0.25))[-1]
+    assert big.info["reason"] == "the loss grew above 1e+12 times max(1, |initial loss|)" and big.loss > 1e12
+    assert list(CASES["numdl_core.optim.newton_cg"].diverging())[-1].info["reason"].startswith("a Hessian-vector")
+    assert list(CASES["numdl_core.lstsq.cgls"].diverging())[-1].info["reason"] == (
+        "the product A p is not finite (nan or inf)")
+    nan_at_start = optim.FunctionObjective(lambda x: (np.nan, x), 1)
+    steps = list(optim.gradient_descent(nan_at_start, [1.0], step=0.1))
+    assert len(steps) == 1 and steps[0].info["reason"] == "the loss is not finite (nan or inf)"
+
+
+# ------------------------------------------------------------------------------------------------
+# send: tunables mid-run
+# ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", NAMES)
+def test_send_of_the_same_values_keeps_the_trajectory(name):
+    case = CASES[name]
+    ref = _steps(case.start(), 9)
+    gen = case.start()
+    got = _steps(gen, 3)
+    got.append(gen.send(case.current()))  # consumes iteration 3
+    got.append(gen.send({}))
+    got += _steps(gen, 4)
+    assert [s.iteration for s in got] == list(range(9))
+    assert all(_same(a, b) for a, b in zip(ref, got))
+    if case.stateful:  # the state matters: a restart from iteration 3 does not reproduce iteration 4
+        args = case.args()
+        restarted = _steps(case.fn(args[0], ref[3].x, **case.kwargs), 2)
+        assert not np.allclose(restarted[1].x, ref[4].x, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if CASES[n].changed])
+def test_send_of_a_new_value_changes_the_trajectory_from_then_on(name):
+    case = CASES[name]
+    ref = _steps(case.start(), 8)
+    gen = case.start()
+    got = _steps(gen, 3)
+    s3 = gen.send(case.changed)
+    got += [s3] + _steps(gen, 4)
+    assert [s.iteration for s in got] == list(range(8))
+    assert all(_same(a, b) for a, b in zip(ref[:3], got[:3]))
+    assert not np.array_equal(s3.x, ref[3].x)  # the new value acts at once, on the iteration the send runs
+    assert s3.info["work"] >= got[2].info["work"]  # and the counters go on
+    for key, value in case.changed.items():
+        if key in s3.info and key != "step":
+            assert s3.info[key] == value
+
+
+def test_send_keeps_momentum_and_the_random_stream():
+    """SGD with momentum and shuffled batches: lr changed by send == a reference loop that changes lr in place."""
+    obj = Batches()
+    gen = optim.sgd(obj, np.zeros(4), lr=0.05, momentum=0.5, batch_size=8, seed=3)
+    steps = _steps(gen, 3) + [gen.send({"lr": 0.02})] + _steps(gen, 2)
+    rng, x, v = np.random.default_rng(3), np.zeros(4), np.zeros(4)
+    for epoch in range(1, 6):
+        lr = 0.05 if epoch < 3 else 0.02
+        order = rng.permutation(24)
+        for start in range(0, 24, 8):
+            idx = order[start:start + 8]
+            g = obj.A[idx].T @ (obj.A[idx] @ x - obj.b[idx]) / 8
+            v = 0.5 * v - lr * g
+            x = x + v
+        np.testing.assert_allclose(steps[epoch].x, x, rtol=1e-14, atol=1e-15)
+        assert steps[epoch].info["lr"] == lr
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_send_of_an_unknown_name_or_a_bad_value_raises(name):
+    case = CASES[name]
+    tunables = case.fn.tunables
+    for bad in ({"no_such_option": 1.0}, 0.5, ({tunables[0]: "bad"} if tunables else {"step": 0.1})):
+        gen = case.start()
+        _steps(gen, 2)
+        with pytest.raises(ValueError) as err:
+            gen.send(bad)
+        msg = str(err.value)
+        assert all(t in msg for t in tunables) and (tunables or "none" in msg)
+
+
+# ------------------------------------------------------------------------------------------------
+# work against independent counters
+# ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("make", [
+    lambda o: optim.gradient_descent(o, X0, step=0.15),
+    lambda o: optim.gradient_descent(o, X0, step=1.0, line_search=True),
+    lambda o: optim.newton_cg(o, 3 * X0),
+], ids=["gd", "gd-armijo", "newton-cg"])
+def test_work_equals_counting_objective(make):
+    cobj = optim.CountingObjective(quartic())
+    for s in itertools.islice(make(cobj), 15):
+        # CountingObjective also counts the evaluation at theta0 (2 passes), which the protocol leaves out
+        assert s.info["work"] == cobj.work - 2.0
+    assert cobj.calls.get("hess_vec", 0) == s.info.get("hess_vecs", 0)
+
+
+def test_gauss_newton_work_equals_counting_objective():
+    cobj = optim.CountingObjective(ExpFit())
+    for s in itertools.islice(optim.gauss_newton(cobj, np.array([1.0, 0.5, 0.0]), cg_maxiter=2), 10):
+        assert s.info["work"] == cobj.work - 2.0  # residual and J^T r at theta0
+
+
+@pytest.mark.parametrize("method", [lstsq.steepest_descent, lstsq.cgls])
+@pytest.mark.parametrize("step", [None, SD_STEP])
+def test_lstsq_work_is_the_number_of_products(method, step):
+    op = CountingOperator(A_LS)
+    kw = {"step": step} if method is lstsq.steepest_descent else {}
+    for s in itertools.islice(method(op, B_LS, **kw), 10):
+        assert s.info["work"] == op.products - 2  # A x0 and A^T r0 of iteration 0 are not counted
+        assert s.info["work"] == 2 * s.iteration
+
+
+def test_full_batch_sgd_work_equals_gradient_descent():
+    a = _steps(optim.sgd(quartic(), X0, lr=0.15, batch_size=None), 6)
+    b = _steps(optim.gradient_descent(quartic(), X0, step=0.15), 6)
+    assert all(_same(sa, sb) for sa, sb in zip(a, b))
+
+
+# ------------------------------------------------------------------------------------------------
+# the helpers of numdl_core.iterate
+# ------------------------------------------------------------------------------------------------
+def test_tunable_marks_without_wrapping():
+    def gen(step=1.0):
+        yield step
+    assert tunable("step")(gen) is gen and gen.tunables == ("step",) and inspect.isgeneratorfunction(gen)
+
+
+def test_apply_sent():
+    allowed = {"step": lambda v: iterate.check_positive("step", v), "momentum": lambda v: iterate.check_fraction(
+        "momentum", v)}
+    cur = {"step": 1.0, "momentum": 0.5}
+    assert apply_sent(None, cur, allowed) is cur and apply_sent({}, cur, allowed) is cur
+    new = apply_sent({"step": 2}, cur, allowed)
+    assert new == {"step": 2.0, "momentum": 0.5} and cur["step"] == 1.0
+    with pytest.raises(ValueError, match="cannot change 'lr' mid-run; tunables of this method: step, momentum"):
+        apply_sent({"lr": 0.1}, cur, allowed)
+    with pytest.raises(ValueError, match=r"bad value for 'momentum': momentum must lie in \[0, 1\)"):
+        apply_sent({"momentum": 1.0}, cur, allowed)
+    with pytest.raises(ValueError, match="send a dict"):
+        apply_sent([("step", 1.0)], cur, allowed)
+    with pytest.raises(ValueError, match="none"):
+        apply_sent({"step": 1.0}, {}, {})
+
+
+def test_record_and_checks():
+    x = np.array([1.0, 2.0])
+    s, stop = record(3, x, 1.5, 0.25, {"step": 0.1}, work=6, loss0=2.0)
+    assert (s.iteration, s.loss, s.grad_norm, s.info, stop) == (3, 1.5, 0.25, {"step": 0.1, "work": 6.0}, False)
+    assert s.x is not x and np.array_equal(s.x, x)
+    for loss, gn, xx, words in ((np.inf, 1.0, x, "loss is not finite"), (1.0, np.nan, x, "gradient"),
+                                (1.0, 1.0, np.array([np.nan, 0.0]), "iterate"), (3e12, 1.0, x, "grew above")):
+        s, stop = record(1, xx, loss, gn, {}, work=1.0, loss0=2.0)
+        assert stop and s.info["diverged"] is True and words in s.info["reason"]
+    s, stop = record(1, x, 1.0, 1.0, {"stalled": True}, work=1.0, loss0=2.0)
+    assert stop and "diverged" not in s.info
+    assert iterate.converged(1e-10, 0.5, 1e-10) and not iterate.converged(2e-10, 0.5, 1e-10)
+    assert iterate.converged(1e-9, 10.0, 1e-10) and not iterate.converged(1.1e-9, 10.0, 1e-10)
+    assert iterate.check_stop(0, 5.0) == (0.0, 5)
+    for bad in ((-1e-3, 5), (np.nan, 5), (1e-8, -1), (1e-8, 2.5), (1e-8, True)):
+        with pytest.raises(ValueError):
+            iterate.check_stop(*bad)
+    assert iterate.check_flag("f", np.bool_(True)) is True and iterate.check_flag("f", 0) is False
+    with pytest.raises(ValueError, match="True or False"):
+        iterate.check_flag("line_search", "yes")
+
+
+def test_names_are_importable_from_optim():
+    assert optim.Step is Step and optim.BLOWUP == iterate.BLOWUP and optim.is_diverged is iterate.is_diverged
+    assert numdl_core.Step is Step
+    assert callable(optim.CountingObjective) and optim.WORK_PER_CALL["hess_vec"] == 4.0
+
+
+def test_a_notebook_loop_over_the_registry():
+    """The registry as a program uses it: fill keywords by name from one parameter dict."""
+    params = {"step": SD_STEP, "alpha": 1e-3, "maxiter": 5, "lr": 0.1}
+    ends = {}
+    for name in ("lstsq.steepest_descent", "lstsq.cgls"):
+        fn = SOLVERS[name]
+        kw = {k: v for k, v in params.items() if k in inspect.signature(fn).parameters}
+        ends[name] = list(fn(A_LS, B_LS, **kw))[-1]
+    assert ends["lstsq.cgls"].iteration == ends["lstsq.steepest_descent"].iteration == 5
+    assert ends["lstsq.cgls"].loss < ends["lstsq.steepest_descent"].loss
