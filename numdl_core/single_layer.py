@@ -142,6 +142,30 @@ def activation(name: str) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray
 
     ``"sin"``: :math:`\sin, \cos`; ``"tanh"``: :math:`\tanh, 1 - \tanh^2`; ``"relu"``:
     :math:`\max(a, 0)` and the Heaviside step (0 at :math:`a = 0`); ``"identity"``: :math:`a, 1`.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`ACTIVATIONS`.
+
+    Returns
+    -------
+    callable
+        ``A -> (sigma(A), sigma'(A))``, both of the shape of ``A``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown (the message lists :data:`ACTIVATIONS`).
+
+    References
+    ----------
+    Ruthotto and Haber, Module 4 (activation functions).
+
+    Examples
+    --------
+    >>> activation("tanh")(np.array([0.0]))
+    (array([0.]), array([1.]))
     """
     if name not in _ACT:
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
@@ -205,6 +229,42 @@ class SingleLayer:
     (length :math:`nC + dm + mC`, blocks raveled in C order, present also when :math:`\alpha = 0`)
     satisfies :math:`f = \frac12\|r\|^2`; :meth:`jac_vec` and :meth:`jac_t_vec` apply its Jacobian
     :math:`J` and :math:`J^\top` without forming them (one linearized forward / one adjoint pass).
+
+    Attributes
+    ----------
+    X : ndarray, shape (n_samples, n_features)
+    y : ndarray of int64, shape (n_samples,)
+    Y : ndarray, shape (n_samples, n_classes)
+        One-hot labels, or the given target matrix.
+    width, n_classes, n_samples, n_features : int
+    n_params : int
+        ``d m + m + m C + C``.
+    n_hidden_params : int
+        ``d m + m`` (the ``K, b`` part).
+    n_residuals : int
+        ``n C + d m + m C``.
+    activation, loss : str
+    alpha : float
+
+    Raises
+    ------
+    ValueError
+        If ``activation`` or ``loss`` is unknown, ``X`` or ``y`` is malformed (non-finite, wrong shapes,
+        labels out of range, fewer than 2 classes), a target matrix comes with ``loss="softmax"``, ``width``
+        is not a positive integer, or ``alpha < 0``.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 4 (single-layer networks); Nocedal and Wright (2006), Sec. 10.3 (least squares).
+
+    Examples
+    --------
+    >>> from numdl_core.checks import derivative_check
+    >>> from numdl_core.data import make_dataset
+    >>> X, y = make_dataset("moons", 40)
+    >>> net = SingleLayer(X, y, 5, activation="tanh", alpha=1e-3)
+    >>> derivative_check(net.value_and_grad, net.init_theta(0), hess_vec=net.hess_vec).passed
+    True
     """
 
     def __init__(
@@ -257,7 +317,24 @@ class SingleLayer:
 
     # ---- layout ---------------------------------------------------------------------------
     def split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``theta -> (K, b, W, c)`` with shapes ``(d, m), (m,), (m, C), (C,)`` (views of ``theta``)."""
+        """``theta -> (K, b, W, c)`` (views of ``theta``).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+
+        Returns
+        -------
+        K : ndarray, shape (d, m)
+        b : ndarray, shape (m,)
+        W : ndarray, shape (m, C)
+        c : ndarray, shape (C,)
+
+        Raises
+        ------
+        ValueError
+            If ``theta`` is not a flat vector of ``n_params`` entries.
+        """
         theta = self._check_theta(theta)
         d, m, C = self.n_features, self.width, self.n_classes
         e = self._ends
@@ -270,7 +347,24 @@ class SingleLayer:
                 theta[e[1]: e[2]].reshape(self.width, self.n_classes), theta[e[2]:])
 
     def join(self, K: np.ndarray, b: np.ndarray, W: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """``(K, b, W, c) -> theta = concatenate([K.ravel(), b, W.ravel(), c])``."""
+        """``(K, b, W, c) -> theta = concatenate([K.ravel(), b, W.ravel(), c])`` (the inverse of :meth:`split`).
+
+        Parameters
+        ----------
+        K : ndarray, shape (d, m)
+        b : ndarray, shape (m,)
+        W : ndarray, shape (m, C)
+        c : ndarray, shape (C,)
+
+        Returns
+        -------
+        theta : ndarray, shape (n_params,)
+
+        Raises
+        ------
+        ValueError
+            If a block has the wrong shape.
+        """
         d, m, C = self.n_features, self.width, self.n_classes
         parts = [(K, (d, m), "K"), (b, (m,), "b"), (W, (m, C), "W"), (c, (C,), "c")]
         out = []
@@ -291,7 +385,18 @@ class SingleLayer:
 
     def init_theta(self, seed: int | np.random.Generator = 0, scale: float = 1.0) -> np.ndarray:
         """A random starting point: ``K, b`` from :func:`random_hidden` (with ``scale``), ``W`` with
-        N(0, 1/m) entries, ``c = 0``."""
+        N(0, 1/m) entries, ``c = 0``.
+
+        Parameters
+        ----------
+        seed : int or numpy.random.Generator
+        scale : float
+            Scale of ``K, b`` (see :func:`random_hidden`).
+
+        Returns
+        -------
+        theta : ndarray, shape (n_params,)
+        """
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         K, b = random_hidden(self.n_features, self.width, seed=rng, scale=scale)
         W = rng.standard_normal((self.width, self.n_classes)) / np.sqrt(self.width)
@@ -299,7 +404,18 @@ class SingleLayer:
 
     # ---- forward ----------------------------------------------------------------------------
     def features(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
-        r"""Hidden features :math:`Z = \sigma(X K + \mathbf 1 b^\top)`, shape ``(n, m)`` (training ``X`` by default)."""
+        r"""Hidden features :math:`Z = \sigma(X K + \mathbf 1 b^\top)`.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        X : ndarray, shape (n, d), optional
+            Default: the training data.
+
+        Returns
+        -------
+        Z : ndarray, shape (n, m)
+        """
         K, b, _, _ = self.split(theta)
         X = self.X if X is None else check_X(X, n_features=self.n_features)
         return self._features(K, b, X)
@@ -310,7 +426,18 @@ class SingleLayer:
         return _VALUE_INPLACE[self.activation](A)
 
     def outputs(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
-        r"""Network outputs (logits) :math:`O = Z W + \mathbf 1 c^\top`, shape ``(n, C)``."""
+        r"""Network outputs (logits) :math:`O = Z W + \mathbf 1 c^\top`.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        X : ndarray, shape (n, d), optional
+            Default: the training data.
+
+        Returns
+        -------
+        O : ndarray, shape (n, C)
+        """
         K, b, W, c = self.split(theta)
         X = self.X if X is None else check_X(X, n_features=self.n_features)
         O = self._features(K, b, X) @ W
@@ -318,15 +445,56 @@ class SingleLayer:
         return O
 
     def predict_proba(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
-        """Row-wise ``softmax`` of the outputs (for ``loss="squared"`` a monotone rescaling of the outputs)."""
+        """Row-wise ``softmax`` of the outputs (for ``loss="squared"`` a monotone rescaling of the outputs).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        X : ndarray, shape (n, d), optional
+            Default: the training data.
+
+        Returns
+        -------
+        P : ndarray, shape (n, C)
+            Rows sum to 1.
+        """
         return softmax(self.outputs(theta, X))
 
     def predict(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
-        """Predicted class: the arg-max of the outputs (int64)."""
+        """Predicted class: the arg-max of the outputs.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        X : ndarray, shape (n, d), optional
+            Default: the training data.
+
+        Returns
+        -------
+        ndarray of int64, shape (n,)
+        """
         return np.argmax(self.outputs(theta, X), axis=1).astype(np.int64)
 
     def accuracy(self, theta: np.ndarray, X: np.ndarray | None = None, y: np.ndarray | None = None) -> float:
-        """Fraction of correctly classified samples (training data by default; pass ``X, y`` for validation)."""
+        """Fraction of correctly classified samples (training data by default; pass ``X, y`` for validation).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        X : ndarray, shape (n, d), optional
+        y : ndarray of int, shape (n,), optional
+            Both or neither.
+
+        Returns
+        -------
+        float
+            In [0, 1].
+
+        Raises
+        ------
+        ValueError
+            If only one of ``X``, ``y`` is given, or they are malformed.
+        """
         if (X is None) != (y is None):
             raise ValueError("pass both X and y (validation data) or neither (training data)")
         if X is None:  # the training data, checked in __init__
@@ -384,13 +552,36 @@ class SingleLayer:
         return f, g
 
     def value(self, theta: np.ndarray) -> float:
-        """The objective ``f(theta)`` on the training data (loss plus regularizer), without the gradient."""
+        r"""The objective :math:`f(\theta)` on the training data (loss plus :math:`\frac\alpha2(\|K\|_F^2 + \|W\|_F^2)`),
+        without the gradient (one forward pass).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+
+        Returns
+        -------
+        float
+        """
         theta = self._check_theta(theta)
         f, _ = self._loss_grad(theta, self.X, self.y, self.Y, grad=False)
         return self._add_reg(theta, f, None)[0]
 
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """``(f(theta), grad f(theta))`` on all training samples (one forward and one adjoint pass)."""
+        """``(f(theta), grad f(theta))`` on all training samples (one forward and one adjoint pass).
+
+        The backpropagation formulas are in the class docstring.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+
+        Returns
+        -------
+        f : float
+        g : ndarray, shape (n_params,)
+            Laid out as ``theta``.
+        """
         theta = self._check_theta(theta)
         f, g = self._loss_grad(theta, self.X, self.y, self.Y)
         return self._add_reg(theta, f, g)
@@ -408,6 +599,21 @@ class SingleLayer:
         \dot Z^\top\delta O + Z^\top\dot{\delta O} + \alpha v_W;\ \dot{\delta O}^\top\mathbf 1]`.
         The Hessian is indefinite away from a minimum (the problem is not convex); used by
         :func:`numdl_core.optim.newton_cg`. For ``"relu"`` :math:`\sigma'' = 0` (almost everywhere).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        v : ndarray, shape (n_params,)
+            Direction, laid out as ``theta``.
+
+        Returns
+        -------
+        ndarray, shape (n_params,)
+
+        References
+        ----------
+        Nocedal and Wright (2006), Sec. 8.2 (automatic differentiation);
+        B. A. Pearlmutter, Fast exact multiplication by the Hessian, Neural Computation 6 (1994).
         """
         theta = self._check_theta(theta)
         K, b, W, c = self.split(theta)
@@ -434,9 +640,29 @@ class SingleLayer:
         return np.concatenate([hK.ravel(), dAd.sum(axis=0), hW.ravel(), dOd.sum(axis=0)])
 
     def batch_value_and_grad(self, theta: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:
-        """Mean loss over the samples ``idx`` (integer row indices) plus the full regularizer, and its
+        r"""Mean loss over the samples ``idx`` (integer row indices) plus the full regularizer, and its
         gradient: the mini-batch objective :math:`f_B` of :func:`numdl_core.optim.sgd`.
-        ``idx=None`` is the full objective."""
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        idx : ndarray of int, shape (b,), or None
+            Row indices of the batch; None is the full objective.
+
+        Returns
+        -------
+        f_B : float
+        g_B : ndarray, shape (n_params,)
+
+        Raises
+        ------
+        ValueError
+            If ``idx`` is not a non-empty 1-D integer array of valid row indices.
+
+        References
+        ----------
+        Bottou, Curtis and Nocedal, Optimization methods for large-scale machine learning, SIAM Review 60 (2018).
+        """
         if idx is None:
             return self.value_and_grad(theta)
         theta = self._check_theta(theta)
@@ -450,7 +676,23 @@ class SingleLayer:
 
     def data_loss(self, theta: np.ndarray, X: np.ndarray | None = None, y: np.ndarray | None = None) -> float:
         """Mean loss (no regularizer) on ``X, y`` (e.g. validation data; training data by default).
-        For ``loss="squared"`` ``y`` may be labels (one-hot targets) or a target matrix."""
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        X : ndarray, shape (n, d), optional
+        y : ndarray, optional
+            Labels of shape (n,); for ``loss="squared"`` also a target matrix of shape (n, C). Both or neither.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        ValueError
+            If only one of ``X``, ``y`` is given, or they are malformed.
+        """
         theta = self._check_theta(theta)
         if (X is None) != (y is None):
             raise ValueError("pass both X and y (validation data) or neither (training data)")
@@ -474,7 +716,21 @@ class SingleLayer:
             raise TypeError(f"{what} is defined for the least-squares loss only; build the network with loss='squared'")
 
     def residual(self, theta: np.ndarray) -> np.ndarray:
-        r"""The residual :math:`r(\theta)` with :math:`f = \frac12\|r\|^2` (see the class Notes)."""
+        r"""The residual :math:`r(\theta)` with :math:`f = \frac12\|r\|^2` (see the class Notes).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+
+        Returns
+        -------
+        r : ndarray, shape (n_residuals,)
+
+        Raises
+        ------
+        TypeError
+            If the network was not built with ``loss="squared"``.
+        """
         self._need_squared("residual")
         K, b, W, c = self.split(theta)
         R = self._features(K, b, self.X) @ W
@@ -486,7 +742,26 @@ class SingleLayer:
     def linearize(self, theta: np.ndarray) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
         """``(Jv, JTw)``: the products of :meth:`jac_vec` and :meth:`jac_t_vec` at a fixed ``theta`` as
         functions of ``v`` and ``w``, reusing one forward pass (what :func:`numdl_core.optim.gauss_newton`
-        calls in its CG loop)."""
+        calls in its CG loop).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+
+        Returns
+        -------
+        Jv : callable
+            ``v (n_params,) -> J v (n_residuals,)``.
+        JTw : callable
+            ``w (n_residuals,) -> J^T w (n_params,)``.
+
+        Raises
+        ------
+        TypeError
+            If the network was not built with ``loss="squared"``.
+        ValueError
+            (when called) If ``v`` or ``w`` has the wrong number of entries.
+        """
         self._need_squared("linearize")
         K, b, W, _ = self.split(theta)
         W = W.copy()
@@ -537,13 +812,43 @@ class SingleLayer:
     def jac_vec(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
         r""":math:`J v` for a parameter direction ``v`` (layout of ``theta``):
         :math:`\delta O = ((X v_K + \mathbf 1 v_b^\top) \odot \sigma'(A)) W + Z v_W + \mathbf 1 v_c^\top`,
-        returned as :math:`[\delta O / \sqrt n;\ \sqrt\alpha v_K;\ \sqrt\alpha v_W]` (raveled)."""
+        returned as :math:`[\delta O / \sqrt n;\ \sqrt\alpha v_K;\ \sqrt\alpha v_W]` (raveled).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        v : ndarray, shape (n_params,)
+
+        Returns
+        -------
+        ndarray, shape (n_residuals,)
+
+        Raises
+        ------
+        TypeError
+            If the network was not built with ``loss="squared"``.
+        """
         return self.linearize(theta)[0](v)
 
     def jac_t_vec(self, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
         r""":math:`J^\top w` for ``w`` in residual space ``[w_O (n x C); w_K (d x m); w_W (m x C)]``:
         with :math:`\delta O = w_O/\sqrt n`, :math:`\delta A = (\delta O W^\top) \odot \sigma'(A)`, returns
-        :math:`[X^\top \delta A + \sqrt\alpha w_K;\ \delta A^\top \mathbf 1;\ Z^\top \delta O + \sqrt\alpha w_W;\ \delta O^\top \mathbf 1]`."""
+        :math:`[X^\top \delta A + \sqrt\alpha w_K;\ \delta A^\top \mathbf 1;\ Z^\top \delta O + \sqrt\alpha w_W;\ \delta O^\top \mathbf 1]`.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        w : ndarray, shape (n_residuals,)
+
+        Returns
+        -------
+        ndarray, shape (n_params,)
+
+        Raises
+        ------
+        TypeError
+            If the network was not built with ``loss="squared"``.
+        """
         return self.linearize(theta)[1](w)
 
 
@@ -557,8 +862,33 @@ def random_hidden(
 
     For ``"sin"`` these are random Fourier features (Rahimi and Recht 2007); for ``tanh``/``relu``
     random hyperplanes :math:`x^\top k_j + b_j = 0` crossing the data region. Huang et al. (2006) draw
-    uniform weights; the conclusions are the same. Returns ``(K, b)`` of shapes ``(n_features, width)``
-    and ``(width,)``; the same ``seed`` gives the same pre-activations for every activation.
+    uniform weights; the conclusions are the same. The same ``seed`` gives the same pre-activations for
+    every activation.
+
+    Parameters
+    ----------
+    n_features : int
+        ``d``.
+    width : int
+        ``m``, a positive integer.
+    seed : int or numpy.random.Generator
+    scale : float
+        ``s > 0``.
+
+    Returns
+    -------
+    K : ndarray, shape (n_features, width)
+    b : ndarray, shape (width,)
+
+    Raises
+    ------
+    ValueError
+        If ``width`` is not a positive integer or ``scale`` is not positive.
+
+    References
+    ----------
+    Huang, Zhu and Siew (2006); A. Rahimi and B. Recht, Random features for large-scale kernel machines,
+    NIPS 2007.
     """
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     width = _check_width(width)
@@ -589,11 +919,11 @@ class ELMResult:
 
     Attributes
     ----------
-    theta : ndarray
+    theta : ndarray, shape (n_params,)
         Flat parameters ``[K, b, W, c]`` of the fitted network.
     model : SingleLayer
         The least-squares objective on the training data (``model.accuracy(theta, X_val, y_val)``...).
-    singular_values : ndarray
+    singular_values : ndarray, shape (min(n, m),)
         Singular values of the feature matrix ``Z = act(X K + b)`` (descending).
     train_accuracy : float
     """
@@ -627,13 +957,45 @@ def elm(
     iterations). Equivalently, :math:`[W; c^\top]` solves the augmented system
     :math:`[Z, \mathbf 1;\ \sqrt{n\alpha}\, I, 0]\,[W; c^\top] \approx [Y; 0]`.
 
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, n_features)
+    y : ndarray of int, shape (n_samples,)
+        Labels ``0..C-1`` (one-hot targets), or a target matrix of shape (n_samples, C).
+    width : int
+        Number of hidden neurons ``m``.
+    activation : {"sin", "tanh", "relu", "identity"}
+    alpha : float
+        Tikhonov weight ``>= 0``.
+    seed : int or numpy.random.Generator
+        Seed of the hidden layer.
+    scale : float
+        Scale of the hidden layer (see :func:`random_hidden`).
+    n_classes : int, optional
+        ``C`` (default ``max(y) + 1``).
+
     Returns
     -------
     ELMResult
         ``theta``, ``model``, ``singular_values`` of ``Z`` (their decay shows how ill-conditioned the
         output problem is for each activation) and ``train_accuracy``.
 
-    Reference: Huang, Zhu and Siew (2006), Neurocomputing 70, Sec. 3 (the ELM algorithm).
+    Raises
+    ------
+    ValueError
+        As :class:`SingleLayer` and :func:`random_hidden`.
+
+    References
+    ----------
+    Huang, Zhu and Siew (2006), Neurocomputing 70, Sec. 3 (the ELM algorithm).
+
+    Examples
+    --------
+    >>> from numdl_core.data import make_dataset
+    >>> X, y = make_dataset("moons", 200, noise=0.1)
+    >>> res = elm(X, y, 100, alpha=1e-6)
+    >>> res.train_accuracy > 0.95
+    True
     """
     X = check_X(X)
     model = SingleLayer(X, y, width, activation=activation, loss="squared", alpha=0.0, n_classes=n_classes)
@@ -661,9 +1023,34 @@ def elm_accuracy_vs_width(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Train and validation accuracy of :func:`elm` for each width in ``widths`` (same ``seed`` for all).
 
-    Returns ``(widths, train_accuracy, validation_accuracy)`` as arrays. With ``alpha`` tiny the training
-    accuracy rises to 1 as the width approaches the number of samples, while the validation accuracy
-    peaks and then falls (overfitting): the regularization ``alpha`` controls the gap.
+    With ``alpha`` tiny the training accuracy rises to 1 as the width approaches the number of samples,
+    while the validation accuracy peaks and then falls (overfitting): the regularization ``alpha`` controls
+    the gap.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, d)
+    y : ndarray of int, shape (n,)
+    widths : sequence of int, length k
+    X_val : ndarray, shape (n_val, d)
+    y_val : ndarray of int, shape (n_val,)
+    activation, alpha, seed, scale
+        As in :func:`elm`.
+
+    Returns
+    -------
+    widths : ndarray of int64, shape (k,)
+    train_accuracy : ndarray, shape (k,)
+    validation_accuracy : ndarray, shape (k,)
+
+    Raises
+    ------
+    ValueError
+        As :func:`elm` (a width that is not a positive integer, malformed data).
+
+    References
+    ----------
+    Huang, Zhu and Siew (2006); Ruthotto and Haber, Module 4 (overfitting of the ELM).
     """
     widths = np.asarray([_check_width(w) for w in np.atleast_1d(widths)], dtype=np.int64)
     X = check_X(X)
@@ -689,8 +1076,33 @@ def feature_singular_values(
 ) -> dict:
     """Singular values of the ELM feature matrix ``act(X K + b)`` for each activation (same random ``K, b``).
 
-    Returns ``{activation: singular values (descending)}``; plot them on a log scale to compare how
-    fast they decay (the numerical rank of the features, and the conditioning of the output solve).
+    Plot them on a log scale to compare how fast they decay (the numerical rank of the features, and the
+    conditioning of the output solve).
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, d)
+    width : int
+        ``m``.
+    activations : sequence of str
+        Names from :data:`ACTIVATIONS`.
+    seed : int
+    scale : float
+        See :func:`random_hidden`.
+
+    Returns
+    -------
+    dict
+        ``{activation: ndarray of shape (min(n, m),)}``, singular values descending.
+
+    Raises
+    ------
+    ValueError
+        As :func:`random_hidden` and :func:`activation`.
+
+    References
+    ----------
+    Huang, Zhu and Siew (2006); Golub and Van Loan (2013), Sec. 2.4 (the SVD and numerical rank).
     """
     X = check_X(X)
     K, b = random_hidden(X.shape[1], width, seed=seed, scale=scale)
@@ -729,12 +1141,25 @@ class VarPro:
         satisfies :math:`\|\nabla_{W,c} f\| \le` ``inner_tol`` :math:`\cdot \|\nabla_{W,c} f(0)\|` (per class column)
         or after ``inner_maxiter`` iterations.
     inner_tol : float
+        Relative tolerance of the inner CGLS (``>= 0``).
     inner_maxiter : int
+        Iteration limit of the inner CGLS (``>= 1``).
 
     Attributes
     ----------
     n_params : int
         ``d m + m``; ``u = concatenate([K.ravel(), b])`` (the first entries of the full ``theta``).
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`SingleLayer` with ``loss="squared"``.
+    ValueError
+        If ``inner`` is unknown, ``inner_maxiter < 1`` or ``inner_tol < 0``.
+
+    References
+    ----------
+    Golub and Pereyra (1973); O'Leary and Rust (2013); Newman, Ruthotto, Hart and van Bloemen Waanders (2021).
     """
 
     def __init__(self, model: SingleLayer, *, inner: str = "direct", inner_tol: float = 1e-12,
@@ -817,26 +1242,71 @@ class VarPro:
         return Xs[:m], Xs[m], its, None
 
     def solve_inner(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-        """``(W, c, iterations)`` of the inner least-squares problem for ``u = (K, b)`` (``iterations`` is 1
-        for the direct solver)."""
+        """``(W, c, iterations)`` of the inner least-squares problem for ``u = (K, b)``.
+
+        Parameters
+        ----------
+        u : ndarray, shape (n_params,) or (model.n_params,)
+            ``concatenate([K.ravel(), b])``, or a full ``theta`` (its ``K, b`` part is used).
+
+        Returns
+        -------
+        W : ndarray, shape (m, C)
+        c : ndarray, shape (C,)
+        iterations : int
+            CGLS iterations (1 for the direct solver).
+        """
         W, c, its, _ = self._solve(self._check_u(u))
         return W, c, its
 
     def full_theta(self, u: np.ndarray) -> np.ndarray:
-        """The full parameter vector ``[K, b, W*(u), c*(u)]`` of the network (for prediction)."""
+        """The full parameter vector ``[K, b, W*(u), c*(u)]`` of the network (for prediction).
+
+        Parameters
+        ----------
+        u : ndarray, shape (n_params,) or (model.n_params,)
+
+        Returns
+        -------
+        theta : ndarray, shape (model.n_params,)
+        """
         u = self._check_u(u)
         W, c, _, _ = self._solve(u)
         return np.concatenate([u, W.ravel(), c])
 
     def value_and_grad(self, u: np.ndarray) -> tuple[float, np.ndarray]:
-        r"""``(phi(u), grad_u f(u, W*, c*))``: the reduced objective and the variable projection gradient."""
+        r"""``(phi(u), grad_u f(u, W*, c*))``: the reduced objective and the variable projection gradient
+        :math:`\nabla\phi(u) = \nabla_u f(u, W^*(u), c^*(u))`.
+
+        Parameters
+        ----------
+        u : ndarray, shape (n_params,) or (model.n_params,)
+
+        Returns
+        -------
+        phi : float
+        g : ndarray, shape (n_params,)
+
+        References
+        ----------
+        Golub and Pereyra (1973).
+        """
         u = self._check_u(u)
         W, c, _, _ = self._solve(u)
         f, g = self.model.value_and_grad(np.concatenate([u, W.ravel(), c]))
         return f, g[: self.n_params]
 
     def value(self, u: np.ndarray) -> float:
-        """The reduced objective :math:`\\phi(u)`."""
+        """The reduced objective :math:`\\phi(u) = f(u, W^*(u), c^*(u))`.
+
+        Parameters
+        ----------
+        u : ndarray, shape (n_params,) or (model.n_params,)
+
+        Returns
+        -------
+        float
+        """
         return self.model.value(self.full_theta(u))
 
 
@@ -1087,6 +1557,30 @@ def surface_directions(
     bias parts are set to zero, so that a step of 1 changes every neuron by about its own size (and the
     picture does not depend on the arbitrary scale of each layer). ``normalize="unit"``: each direction is
     scaled to unit Euclidean norm.
+
+    Parameters
+    ----------
+    obj : object
+        The objective (with ``split`` for ``"filter"``).
+    theta : ndarray, shape (n_params,)
+        The centre of the picture.
+    seed : int
+    normalize : {"filter", "unit"}
+
+    Returns
+    -------
+    d1, d2 : ndarray, shape (n_params,)
+
+    Raises
+    ------
+    ValueError
+        If ``normalize`` is unknown.
+    TypeError
+        If ``normalize="filter"`` and ``obj`` has no ``split``.
+
+    References
+    ----------
+    Li, Xu, Taylor, Studer and Goldstein, NeurIPS 2018 (filter normalization).
     """
     if normalize not in NORMALIZATIONS:
         raise ValueError(f"unknown normalization {normalize!r}; choose one of {', '.join(NORMALIZATIONS)}")
@@ -1129,13 +1623,34 @@ def loss_surface(
     width 30 and the 41 x 41 grid; build ``obj`` on a subsample for a faster picture). The centre of the
     grid (``n`` odd) is ``theta`` itself.
 
+    Parameters
+    ----------
+    obj : object
+        With ``value(theta)`` or ``value_and_grad(theta)``.
+    theta : ndarray, shape (n_params,)
+    n : int
+        Grid points per axis (at least 2).
+    span : float
+        Half-width of the grid (``> 0``).
+    seed : int
+        Seed of the directions.
+    normalize : {"filter", "unit"}
+        See :func:`surface_directions`.
+
     Returns
     -------
     alphas, betas : ndarray, shape (n,)
     values : ndarray, shape (n, n)
         Rows follow ``betas``, columns ``alphas`` (the layout of a plotly heatmap/contour).
 
-    Reference: Li, Xu, Taylor, Studer and Goldstein, Visualizing the loss landscape of neural nets, NeurIPS 2018.
+    Raises
+    ------
+    ValueError
+        If ``n < 2`` or ``span`` is not positive (and see :func:`surface_directions`).
+
+    References
+    ----------
+    Li, Xu, Taylor, Studer and Goldstein, Visualizing the loss landscape of neural nets, NeurIPS 2018.
     """
     n = int(n)
     if n < 2:
@@ -1157,8 +1672,25 @@ def loss_surface(
 def project_onto_plane(
     points: np.ndarray, center: np.ndarray, d1: np.ndarray, d2: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates ``(a, b)`` of the least-squares projection of each row of ``points`` onto the plane
-    ``center + a d1 + b d2`` (to draw an optimization path on a :func:`loss_surface` picture)."""
+    r"""Coordinates ``(a, b)`` of the least-squares projection of each row of ``points`` onto the plane
+    ``center + a d1 + b d2`` (to draw an optimization path on a :func:`loss_surface` picture).
+
+    :math:`(a_k, b_k) = \arg\min \|p_k - \mathrm{center} - a d_1 - b d_2\|`.
+
+    Parameters
+    ----------
+    points : ndarray, shape (k, n_params) or (n_params,)
+    center : ndarray, shape (n_params,)
+    d1, d2 : ndarray, shape (n_params,)
+
+    Returns
+    -------
+    a, b : ndarray, shape (k,)
+
+    References
+    ----------
+    Li et al. (2018), Sec. 7 (optimization paths on the loss surface).
+    """
     P = np.atleast_2d(np.asarray(points, dtype=np.float64)) - np.asarray(center, dtype=np.float64).ravel()
     D = np.column_stack([d1, d2])
     coef = np.linalg.lstsq(D, P.T, rcond=None)[0]
@@ -1187,6 +1719,36 @@ def make_inverse_crime(
     A network of the same ``width`` and ``activation`` can fit both exactly (loss 0 on ``Y`` with
     ``loss="squared"``, accuracy 1 on ``y``), so training that does not get there is an optimization failure,
     not a modelling one.
+
+    Parameters
+    ----------
+    n_samples : int
+        ``n``, a positive integer.
+    width : int
+        Hidden neurons of the true network.
+    n_classes : int
+        ``C >= 2``.
+    n_features : int
+        ``d``.
+    activation : {"sin", "tanh", "relu", "identity"}
+    seed : int
+
+    Returns
+    -------
+    X : ndarray, shape (n_samples, n_features)
+    y : ndarray of int64, shape (n_samples,)
+    Y : ndarray, shape (n_samples, n_classes)
+    theta_true : ndarray, shape (d m + m + m C + C,)
+
+    Raises
+    ------
+    ValueError
+        If ``activation`` is unknown, ``n_samples`` is not a positive integer or ``n_classes < 2``.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 4 (the inverse crime); D. Colton and R. Kress, *Inverse Acoustic and
+    Electromagnetic Scattering Theory*, 2nd ed., Springer, 1998 (the term).
     """
     if activation not in _ACT:
         raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
