@@ -59,15 +59,57 @@ __all__ = [
 ]
 
 class Objective(Protocol):
-    """What an optimizer needs: ``value_and_grad`` and ``n_params`` (``hess_vec`` for Newton)."""
+    """What an optimizer needs: ``value_and_grad`` and ``n_params`` (``hess_vec`` for Newton).
+
+    A structural type (:class:`typing.Protocol`): any object with these members is an objective, e.g.
+    :class:`numdl_core.classify.SoftmaxRegression`, :class:`numdl_core.single_layer.SingleLayer` or a
+    :class:`FunctionObjective`.
+
+    Attributes
+    ----------
+    n_params : int
+        Length of the flat parameter vector ``theta``.
+    """
 
     n_params: int
 
-    def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]: ...
+    def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        r"""The value :math:`f(\theta)` and the gradient :math:`\nabla f(\theta)`.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+
+        Returns
+        -------
+        f : float
+        g : ndarray, shape (n_params,)
+        """
+        ...
 
 
 class FunctionObjective:
-    """Wrap plain callables ``f(theta) -> (value, grad)`` and ``Hv(theta, v)`` as an objective."""
+    """Wrap plain callables ``f(theta) -> (value, grad)`` and ``Hv(theta, v)`` as an objective.
+
+    Parameters
+    ----------
+    value_and_grad : callable
+        ``theta (n_params,) -> (float, ndarray of shape (n_params,))``.
+    n_params : int
+        Length of ``theta``.
+    hess_vec : callable, optional
+        ``(theta, v) -> H(theta) v``, both of shape (n_params,); needed by Newton-CG.
+
+    Attributes
+    ----------
+    n_params : int
+
+    Examples
+    --------
+    >>> quad = FunctionObjective(lambda x: (float(x @ x), 2 * x), 2, lambda x, v: 2 * v)
+    >>> quad.value_and_grad(np.array([1.0, 2.0]))
+    (5.0, array([2., 4.]))
+    """
 
     def __init__(self, value_and_grad: Callable, n_params: int, hess_vec: Callable | None = None):
         self._vg = value_and_grad
@@ -75,9 +117,36 @@ class FunctionObjective:
         self.n_params = int(n_params)
 
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """The wrapped ``value_and_grad(theta)``.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+
+        Returns
+        -------
+        f : float
+        g : ndarray, shape (n_params,)
+        """
         return self._vg(theta)
 
     def hess_vec(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """The wrapped ``hess_vec(theta, v)``.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        v : ndarray, shape (n_params,)
+
+        Returns
+        -------
+        ndarray, shape (n_params,)
+
+        Raises
+        ------
+        TypeError
+            If no ``hess_vec`` was given.
+        """
         if self._hv is None:
             raise TypeError("this objective has no Hessian-vector product (hess_vec)")
         return self._hv(theta, v)
@@ -113,9 +182,49 @@ def armijo(
 
     A step must also decrease ``f`` strictly, so that at round-off level (where the Armijo
     test degenerates to ``f_new <= f``) the search reports a stall instead of looping.
-    Returns ``(t, f_new, g_new, backtracks)``; ``t = 0`` if no step satisfied the condition
-    within ``max_backtracks`` (then ``f_new, g_new`` are the old values).
-    Reference: Nocedal and Wright (2006), Algorithm 3.1.
+
+    Parameters
+    ----------
+    obj : Objective
+        With ``value_and_grad``.
+    theta : ndarray, shape (n_params,)
+        The current point.
+    f : float
+        :math:`f(\theta)`.
+    g : ndarray, shape (n_params,)
+        :math:`\nabla f(\theta)`.
+    p : ndarray, shape (n_params,)
+        A descent direction (:math:`g^\top p < 0`).
+    t0 : float
+        First trial step.
+    c1 : float
+        Sufficient-decrease constant, in (0, 1).
+    shrink : float
+        Factor per backtrack, in (0, 1).
+    max_backtracks : int
+        Most backtracks.
+
+    Returns
+    -------
+    t : float
+        The accepted step, 0 if no step satisfied the condition within ``max_backtracks``.
+    f_new : float
+        :math:`f(\theta + t p)` (the old ``f`` when ``t = 0``).
+    g_new : ndarray, shape (n_params,)
+        The gradient there (the old ``g`` when ``t = 0``).
+    backtracks : int
+
+    References
+    ----------
+    Nocedal and Wright (2006), Algorithm 3.1.
+
+    Examples
+    --------
+    >>> quad = FunctionObjective(lambda x: (float(x @ x), 2 * x), 1)
+    >>> x = np.array([1.0]); f, g = quad.value_and_grad(x)
+    >>> t, f_new, g_new, nb = armijo(quad, x, f, g, -g)   # t = 1 overshoots to -1; t = 1/2 lands on 0
+    >>> t, f_new, nb
+    (0.5, 0.0, 1)
     """
     slope = float(g @ p)
     t = t0
@@ -238,10 +347,38 @@ def conjugate_gradient(
 ) -> tuple[np.ndarray, int, bool]:
     r"""Conjugate gradients for :math:`H p = r` with ``H`` given by ``matvec`` (Hestenes-Stiefel 1952).
 
-    Stops when :math:`\|H p - r\| \le` ``tol`` :math:`\|r\|` or after ``maxiter`` iterations.
-    Returns ``(p, iterations, ok)``; ``ok`` is False if negative curvature
-    (:math:`d^\top H d \le 0`) was met, in which case ``p`` is the last iterate (zero if it
-    was met at once). Reference: Nocedal and Wright (2006), Algorithm 5.2 and 7.1.
+    Stops when :math:`\|H p - r\| \le` ``tol`` :math:`\|r\|` or after ``maxiter`` iterations, starting
+    from :math:`p = 0`.
+
+    Parameters
+    ----------
+    matvec : callable
+        ``d (n,) -> H d (n,)``, ``H`` symmetric.
+    rhs : ndarray, shape (n,)
+        The right-hand side ``r``.
+    tol : float
+        Relative residual tolerance.
+    maxiter : int
+        Most iterations.
+
+    Returns
+    -------
+    p : ndarray, shape (n,)
+        The last iterate (zero if negative curvature was met at once).
+    iterations : int
+    ok : bool
+        False if negative curvature (:math:`d^\top H d \le 0`, or not finite) was met.
+
+    References
+    ----------
+    Hestenes and Stiefel (1952); Nocedal and Wright (2006), Algorithms 5.2 and 7.1.
+
+    Examples
+    --------
+    >>> H = np.array([[4.0, 1.0], [1.0, 3.0]])
+    >>> p, its, ok = conjugate_gradient(lambda d: H @ d, np.array([1.0, 2.0]), tol=1e-12)
+    >>> p, its, ok   # exact after n = 2 steps
+    (array([0.090909, 0.636364]), 2, True)
     """
     p = np.zeros_like(rhs)
     r = rhs.copy()
@@ -425,6 +562,23 @@ class CountingObjective:
         cobj = CountingObjective(obj)
         for step in gradient_descent(cobj, theta0, step=0.5, line_search=True):
             work_history.append(cobj.work)
+
+    Parameters
+    ----------
+    obj : Objective
+        The objective to wrap.
+
+    Attributes
+    ----------
+    obj : Objective
+    work : float
+        Data passes used so far.
+    calls : dict
+        Method name -> number of calls.
+
+    References
+    ----------
+    Newman, Ruthotto, Hart and van Bloemen Waanders (2021) (comparing training methods by work).
     """
 
     def __init__(self, obj: Any):
@@ -449,6 +603,24 @@ class CountingObjective:
         return attr
 
     def batch_value_and_grad(self, theta: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:
+        """The wrapped mini-batch value and gradient, counted as ``2 len(idx) / n`` data passes.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        idx : ndarray of int, shape (b,), or None
+            Sample indices; None is the full objective (2 passes).
+
+        Returns
+        -------
+        f_B : float
+        g_B : ndarray, shape (n_params,)
+
+        Raises
+        ------
+        TypeError
+            If the wrapped objective has no ``n_samples`` or ``batch_value_and_grad``.
+        """
         if idx is None:
             self._count("batch_value_and_grad", 2.0)
             return self.obj.value_and_grad(theta)
