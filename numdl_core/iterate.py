@@ -47,7 +47,9 @@ function* that follows the rules below, so one loop, one plot and one test serve
    the iterate, the iteration count, momentum and Adam buffers, the random-number stream, the work counter.
    Sending the values the run already has changes nothing. An unknown name or a bad value raises
    ``ValueError`` that names the tunables; like any exception inside a generator it also ends that run, so
-   restart from the last Step's ``x`` if needed. ``next(gen)`` is ``gen.send(None)``.
+   restart from the last Step's ``x`` if needed. ``next(gen)`` is ``gen.send(None)``; the first call must be
+   ``next(gen)`` (Python refuses a value sent into a generator that has not started). The tunables of each
+   method are listed in :mod:`numdl_core.solvers`.
 
 Examples
 --------

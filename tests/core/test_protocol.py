@@ -240,7 +240,8 @@ def test_discovery_finds_the_known_generators():
 def test_every_generator_has_a_test_problem():
     missing = sorted(set(GENERATORS) - set(CASES))
     assert not missing, f"add a small test problem to CASES for the new generator(s) {missing}"
-    assert set(CASES) == set(GENERATORS), f"CASES lists functions that are no generators: {set(CASES) - set(GENERATORS)}"
+    stale = sorted(set(CASES) - set(GENERATORS))
+    assert not stale, f"CASES lists functions that are no (public) generators: {stale}"
 
 
 def test_registry_covers_every_generator():
