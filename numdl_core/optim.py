@@ -321,7 +321,7 @@ def gradient_descent(
         info: dict = {}
         if params["line_search"]:
             t, f_new, g_new, nb = armijo(obj, theta, f, g, -g, t0=t)
-            work += 2.0 * (nb + 1)  # one value_and_grad per trial step
+            work += WORK_PER_CALL["value_and_grad"] * (nb + 1)  # one value_and_grad per trial step
             info["backtracks"] = nb
             if t == 0.0:
                 info["stalled"] = True
@@ -332,7 +332,7 @@ def gradient_descent(
             theta = theta - t * g
             f, g = obj.value_and_grad(theta)
             g = np.asarray(g, dtype=np.float64)
-            work += 2.0
+            work += WORK_PER_CALL["value_and_grad"]
         info["step"] = t
         step_k, stop = record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup)
         sent = yield step_k
