@@ -1,5 +1,6 @@
-"""Figures of the linear-classification page: decision regions, optimizer convergence,
-squared loss versus cross-entropy contours, and the cross-entropy coding example.
+"""Figures of the linear-classification page: squared loss versus cross-entropy contours, the cross-entropy
+coding example, confusion counts and weight images (decision maps and convergence curves are shared:
+:mod:`app.figures.common`).
 
 Plain functions: numbers in, ``plotly.graph_objects.Figure`` out (no Streamlit).
 """
@@ -15,37 +16,11 @@ from plotly.subplots import make_subplots
 from app.style import BLACK, DIVERGING, SEQUENTIAL, base_layout, color, fast_figure, new_figure
 
 __all__ = [
-    "class_colorscale",
-    "decision_regions_figure",
-    "optimizer_convergence_figure",
     "loss_contours_figure",
     "coding_figure",
     "confusion_figure",
-    "live_convergence_figure",
     "weight_mosaic_figure",
 ]
-
-MAX_GRID = 80  # a decision map finer than this per axis is thinned before drawing (keeps redraws light)
-
-
-def _rgba(hex_color: str, alpha: float) -> str:
-    h = hex_color.lstrip("#")
-    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
-def class_colorscale(n_classes: int, alpha: float = 0.35) -> list:
-    """A stepped (discrete) plotly colour scale: class ``k`` of ``0..n_classes-1`` gets palette colour ``k``.
-
-    Use with ``zmin=-0.5, zmax=n_classes-0.5``; ``alpha`` lightens the regions so points stay visible.
-    """
-    n = max(int(n_classes), 1)
-    scale = []
-    for k in range(n):
-        c = _rgba(color(k), alpha)
-        scale += [[k / n, c], [(k + 1) / n, c]]
-    return scale
-
 
 @functools.lru_cache(maxsize=None)
 def _named_scale(name: str) -> tuple:
@@ -54,157 +29,9 @@ def _named_scale(name: str) -> tuple:
     return tuple(tuple(x) for x in go.Heatmap(colorscale=name).to_plotly_json()["colorscale"])
 
 
-def _positive(y) -> np.ndarray:
-    y = np.asarray(y, dtype=float).copy()
-    y[~np.isfinite(y) | (y <= 0)] = np.nan
-    return y
-
-
 def _room_for_subplot_titles(fig: go.Figure, title: str | None) -> None:
     """Lift the horizontal legend above the subplot titles (which sit just above each panel)."""
     fig.update_layout(margin=dict(t=95 if title else 70), legend=dict(y=1.1, yanchor="bottom"))
-
-
-def decision_regions_figure(
-    gx: np.ndarray,
-    gy: np.ndarray,
-    labels: np.ndarray,
-    X: np.ndarray,
-    y: np.ndarray,
-    *,
-    n_classes: int | None = None,
-    y_pred: np.ndarray | None = None,
-    title: str | None = None,
-    height: int = 420,
-) -> go.Figure:
-    """Predicted class on a grid (light discrete colours) with the data points on top.
-
-    Parameters
-    ----------
-    gx, gy : 1-D arrays
-        Grid coordinates (e.g. from ``numdl_core.classify.decision_map``; at most ~80 points per axis).
-    labels : ndarray of int, shape (len(gy), len(gx))
-        ``labels[j, i]`` is the predicted class at ``(gx[i], gy[j])``.
-    X : ndarray, shape (n, 2); y : ndarray of int, shape (n,)
-        The data, one colour per class (WebGL scatter for more than 1000 points).
-    n_classes : int, optional
-        Number of classes (default: from ``labels`` and ``y``), so colours stay fixed while the map changes.
-    y_pred : ndarray of int, optional
-        Predictions at ``X``; misclassified points get a black ring.
-    """
-    gx = np.asarray(gx, dtype=float)
-    gy = np.asarray(gy, dtype=float)
-    labels = np.asarray(labels)
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y).astype(int)
-    if labels.shape != (gy.size, gx.size):
-        raise ValueError(f"labels must have shape (len(gy), len(gx)) = {(gy.size, gx.size)}, got {labels.shape}")
-    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] != y.size:
-        raise ValueError(f"X must have shape (n, 2) and y shape (n,), got {X.shape} and {y.shape}")
-    # keep the map light: thin a too-fine grid
-    si = max(1, int(np.ceil(gx.size / MAX_GRID)))
-    sj = max(1, int(np.ceil(gy.size / MAX_GRID)))
-    gx, gy, labels = gx[::si], gy[::sj], labels[::sj, ::si]
-    C = int(n_classes) if n_classes else int(max(labels.max(initial=0), y.max(initial=0)) + 1)
-    # one Figure(data, layout) call: add_trace / update_* cost milliseconds each, too much for live frames
-    data = [dict(type="heatmap", x=gx, y=gy, z=labels.astype(float), zmin=-0.5, zmax=C - 0.5,
-                 colorscale=class_colorscale(C), showscale=False, hoverinfo="skip", name="regions")]
-    kind = "scattergl" if X.shape[0] > 1000 else "scatter"
-    for k in range(C):
-        m = y == k
-        if not np.any(m):
-            continue
-        data.append(dict(type=kind, x=X[m, 0], y=X[m, 1], mode="markers", name=f"class {k}",
-                         marker=dict(color=color(k), size=6, line=dict(color="white", width=0.5))))
-    if y_pred is not None:
-        y_pred = np.asarray(y_pred).astype(int)
-        if y_pred.shape != y.shape:
-            raise ValueError(f"y_pred must have the shape of y {y.shape}, got {y_pred.shape}")
-        wrong = y_pred != y
-        data.append(dict(type=kind, x=X[wrong, 0], y=X[wrong, 1], mode="markers",
-                         name=f"misclassified ({int(wrong.sum())})",
-                         marker=dict(color="rgba(0,0,0,0)", size=11, line=dict(color=BLACK, width=1.5))))
-    layout = base_layout(title, x_title="x₁", y_title="x₂", height=height)
-    # legend on the right: the equal-aspect map leaves room there, and the title keeps the top
-    layout["legend"] = dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02)
-    layout["xaxis"].update(range=[gx[0], gx[-1]], showgrid=False, zeroline=False)
-    layout["yaxis"].update(range=[gy[0], gy[-1]], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
-    return fast_figure(data, layout)
-
-
-def optimizer_convergence_figure(
-    histories: Mapping[str, Mapping[str, Sequence[float]]],
-    *,
-    f_star: float | None = None,
-    diverged: Mapping[str, int] | None = None,
-    title: str | None = None,
-    height: int = 360,
-) -> go.Figure:
-    """Loss (or loss gap) and gradient norm per iteration, log-y, one colour per optimizer.
-
-    Parameters
-    ----------
-    histories : {name: {"loss": array, "grad_norm": array, "iteration": array (optional)}}
-        One entry per optimizer (e.g. "GD (step 1/L)", "GD + Armijo", "Newton-CG").
-    f_star : float, optional
-        The optimal value; if given the left panel shows ``loss - f_star``, where linear
-        convergence is a straight line and quadratic convergence a plunging curve.
-    diverged : {name: iteration}, optional
-        Marks the iteration where an optimizer diverged.
-    """
-    return _convergence(histories, f_star=f_star, diverged=diverged, title=title, height=height)
-
-
-def _convergence(histories, *, f_star, diverged, title, height, events=()) -> go.Figure:
-    """Both panels of :func:`optimizer_convergence_figure` (and its event marks) in one ``Figure(data, layout)``.
-
-    The two panels are laid out by hand (``xaxis``/``xaxis2`` domains) instead of ``make_subplots``, which
-    costs tens of milliseconds: this figure is redrawn in every live frame.
-    """
-    left = "loss − f*" if f_star is not None else "loss"
-    data, hide = [], {"showlegend": False}
-    for i, (name, h) in enumerate(histories.items()):
-        loss = np.asarray(h["loss"], dtype=float)
-        gn = np.asarray(h["grad_norm"], dtype=float)
-        it = np.asarray(h.get("iteration", np.arange(loss.size)))
-        yl = _positive(loss - f_star if f_star is not None else loss)
-        gn = _positive(gn)
-        c = color(i)
-        for panel, vals in ((1, yl), (2, gn)):
-            xa, ya = ("x", "y") if panel == 1 else ("x2", "y2")
-            data.append(dict(type="scatter", x=it, y=vals, mode="lines", name=name, legendgroup=name,
-                             line=dict(color=c, width=2), xaxis=xa, yaxis=ya, **({} if panel == 1 else hide)))
-        if diverged and name in diverged and it.size:
-            k = diverged[name]
-            for panel, vals in ((1, yl), (2, gn)):
-                last = next((v for v in vals[::-1] if np.isfinite(v)), None)
-                data.append(dict(type="scatter", x=[k], y=[last], mode="markers+text", text=["diverged"],
-                                 textposition="top left", showlegend=False, legendgroup=name,
-                                 marker=dict(symbol="x", size=12, color=c),
-                                 xaxis="x" if panel == 1 else "x2", yaxis="y" if panel == 1 else "y2"))
-    # the base layout with the ``make_subplots(rows=1, cols=2, horizontal_spacing=0.12)`` grid
-    layout = base_layout(title, height=height)
-    ylog = dict(type="log", exponentformat="power")
-    layout["xaxis"].update(title=dict(text="iteration"), anchor="y", domain=[0.0, 0.44])
-    layout["yaxis"].update(ylog, anchor="x", domain=[0.0, 1.0])
-    layout["xaxis2"] = dict(title=dict(text="iteration"), anchor="y2", domain=[0.56, 1.0])
-    layout["yaxis2"] = dict(ylog, anchor="x2", domain=[0.0, 1.0])
-    annotations = [dict(text=text, x=x, y=1.0, xref="paper", yref="paper", xanchor="center", yanchor="bottom",
-                        showarrow=False, font=dict(size=16)) for text, x in ((left, 0.22), ("‖gradient‖", 0.78))]
-    shapes = []
-    for it, text in events:  # dotted vertical lines in both panels, the text in the left one
-        for xa, ya in (("x", "y"), ("x2", "y2")):
-            shapes.append(dict(type="line", xref=xa, yref=f"{ya} domain", x0=it, x1=it, y0=0, y1=1,
-                               line=dict(color="#888", dash="dot", width=1)))
-        annotations.append(dict(text=text, x=it, y=1, xref="x", yref="y domain", xanchor="right", yanchor="top",
-                                showarrow=False, font=dict(size=10)))
-    layout["annotations"] = annotations
-    if shapes:
-        layout["shapes"] = shapes
-    # room for the subplot titles: the horizontal legend goes above them
-    layout["margin"]["t"] = 95 if title else 70
-    layout["legend"].update(y=1.1, yanchor="bottom")
-    return fast_figure(data, layout)
 
 
 def loss_contours_figure(
@@ -313,20 +140,6 @@ def confusion_figure(
     layout["yaxis"].update(title=dict(text="true class"), type="category", autorange="reversed", scaleanchor="x",
                            scaleratio=1)
     return fast_figure(data, layout)  # redrawn in every frame of the live digits run
-
-
-def live_convergence_figure(
-    histories: Mapping[str, Mapping[str, Sequence[float]]],
-    *,
-    f_star: float | None = None,
-    diverged: Mapping[str, int] | None = None,
-    events: Sequence[tuple[int, str]] = (),
-    title: str | None = None,
-    height: int = 360,
-) -> go.Figure:
-    """:func:`optimizer_convergence_figure` plus dotted vertical lines in both panels where a setting
-    changed mid-run (``events``: ``[(iteration, text)]``, e.g. ``(120, "step 1 → 5")``)."""
-    return _convergence(histories, f_star=f_star, diverged=diverged, title=title, height=height, events=events)
 
 
 def weight_mosaic_figure(

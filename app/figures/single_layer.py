@@ -1,6 +1,6 @@
 """Figures of the single-layer network page: ELM singular values, accuracy against width, the loss
-surface along two random directions, loss against work for several solvers, accuracy curves and the
-decision map.
+surface along two random directions, accuracy curves and the inner-solve order (loss curves and decision
+maps are shared: :mod:`app.figures.common`).
 
 Plain functions: numbers in, ``plotly.graph_objects.Figure`` out (no Streamlit).
 """
@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.classify import class_colorscale
+from app.figures.common import compact, decimate, positive
 from app.style import base_layout, fast_figure
 from app.style import BLACK, BLUE, SEQUENTIAL, VERMILLION, color, new_figure
 
@@ -19,22 +19,11 @@ __all__ = [
     "singular_values_figure",
     "accuracy_vs_width_figure",
     "loss_surface_figure",
-    "loss_vs_work_figure",
-    "loss_vs_iteration_figure",
     "accuracy_curves_figure",
-    "decision_map_figure",
     "inner_solve_figure",
 ]
 
-MAX_GRID = 80  # decision maps finer than this per axis are thinned before drawing
 EPS = float(np.finfo(float).eps)
-
-
-def _positive(y) -> np.ndarray:
-    """Non-positive and non-finite values become nan (they cannot be drawn on a log axis)."""
-    y = np.asarray(y, dtype=float).copy()
-    y[~np.isfinite(y) | (y <= 0)] = np.nan
-    return y
 
 
 def _vector(name: str, a, n: int | None = None) -> np.ndarray:
@@ -79,7 +68,7 @@ def singular_values_figure(
     for k, (name, s) in enumerate(singular_values.items()):
         s = _vector(f"singular values of {name}", s)
         y = s / s[0] if relative and s.size and s[0] > 0 else s
-        fig.add_trace(go.Scatter(x=np.arange(1, s.size + 1), y=_positive(y), mode="lines+markers", name=name,
+        fig.add_trace(go.Scatter(x=np.arange(1, s.size + 1), y=positive(y), mode="lines+markers", name=name,
                                  line=dict(color=color(k), width=2), marker=dict(size=4)))
     if relative:
         fig.add_hline(y=EPS, line=dict(color=BLACK, width=1, dash="dot"), annotation_text="round-off (eps)",
@@ -146,7 +135,7 @@ def loss_surface_figure(
     V = np.asarray(values, dtype=float)
     if V.shape != (b.size, a.size):
         raise ValueError(f"values must have shape (len(betas), len(alphas)) = {(b.size, a.size)}, got {V.shape}")
-    z = np.log10(_positive(V)) if log else V
+    z = np.log10(positive(V)) if log else V
     fig = new_figure(title, x_title="α (direction 1)", y_title="β (direction 2)", height=height)
     fig.add_trace(go.Contour(x=a, y=b, z=z, colorscale=SEQUENTIAL, ncontours=25, name="loss",
                              contours=dict(coloring="heatmap", showlines=True),
@@ -169,88 +158,6 @@ def loss_surface_figure(
     return _legend_right(fig)
 
 
-def loss_vs_work_figure(
-    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
-    *,
-    log_x: bool = False,
-    log_y: bool = True,
-    y_title: str = "training loss",
-    diverged: Mapping[str, bool] | None = None,
-    title: str | None = None,
-    height: int = 360,
-) -> go.Figure:
-    """Loss against work (data passes) for several solvers side by side.
-
-    Parameters
-    ----------
-    curves : {solver name: (work, loss)}
-        ``work`` from ``Step.info["work"]`` (SGD, Adam, Gauss-Newton, VarPro) or a
-        ``CountingObjective`` (gradient descent, Newton-CG): cumulative passes over the training data.
-    diverged : {solver name: bool}
-        A cross marks the last point of a solver that diverged.
-    """
-    data = []
-    for k, (name, (w, f)) in enumerate(curves.items()):
-        w = _vector(f"work of {name}", w)
-        f = _vector(f"loss of {name}", f, w.size)
-        y = _positive(f) if log_y else f
-        x = _positive(w) if log_x else w
-        data.append(dict(type="scatter", x=x, y=y, mode="lines+markers" if w.size <= 60 else "lines", name=name,
-                         line=dict(color=color(k), width=2), marker=dict(size=4)))
-        if diverged and diverged.get(name) and w.size:
-            last = next((v for v in y[::-1] if np.isfinite(v)), None)
-            data.append(dict(type="scatter", x=[x[-1]], y=[last], mode="markers+text", text=["diverged"],
-                             textposition="top left", showlegend=False,
-                             marker=dict(symbol="x", size=12, color=color(k))))
-    layout = _layout(title, x_title="work (passes over the data)", y_title=y_title, log_x=log_x, log_y=log_y,
-                     height=height)
-    return fast_figure(data, layout)  # one call: add_trace / update_* cost milliseconds each
-
-
-def loss_vs_iteration_figure(
-    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
-    *,
-    log_x: bool = False,
-    log_y: bool = True,
-    x_title: str = "iteration",
-    y_title: str = "loss",
-    events: Sequence[tuple[float, str]] = (),
-    diverged: Mapping[str, float] | None = None,
-    title: str | None = None,
-    height: int = 360,
-) -> go.Figure:
-    """Loss against iteration, one line per solver: the picture of :func:`app.figures.common.convergence_figure`
-    (legend below, dotted vertical lines where a setting changed mid-run), built in one ``Figure(data, layout)``
-    call for live frames, optionally on a log iteration axis.
-
-    Parameters
-    ----------
-    curves : {solver name: (iterations, loss)}
-    events : [(iteration, text)]
-    diverged : {solver name: iteration}
-        A cross marks where a solver diverged.
-    """
-    data = []
-    for k, (name, (it, f)) in enumerate(curves.items()):
-        it = _vector(f"iterations of {name}", it)
-        f = _vector(f"loss of {name}", f, it.size)
-        y = _positive(f) if log_y else f
-        data.append(dict(type="scatter", x=it, y=y, mode="lines", name=name, line=dict(color=color(k), width=2)))
-        if diverged and name in diverged and it.size:
-            last = next((v for v in y[::-1] if np.isfinite(v)), None)
-            data.append(dict(type="scatter", x=[diverged[name]], y=[last], mode="markers+text", text=["diverged"],
-                             textposition="top left", marker=dict(symbol="x", size=12, color=color(k)),
-                             showlegend=False))
-    layout = base_layout(title, x_title=x_title, y_title=y_title, log_x=log_x, log_y=log_y, height=height)
-    layout["xaxis"]["exponentformat"] = "B"  # iteration counts read 1, 10, 100, 1k also on a log axis
-    if events:  # dotted vertical marks with their text, in the layout (add_vline is slow for live frames)
-        layout["shapes"] = [dict(type="line", xref="x", yref="paper", x0=it, x1=it, y0=0, y1=1,
-                                 line=dict(color="#888", dash="dot", width=1)) for it, _ in events]
-        layout["annotations"] = [dict(x=it, y=1, xref="x", yref="paper", text=text, showarrow=False, xanchor="right",
-                                      yanchor="top", font=dict(size=10)) for it, text in events]
-    return fast_figure(data, layout)
-
-
 def accuracy_curves_figure(
     iterations: Sequence[float],
     train_accuracy: Sequence[float],
@@ -263,65 +170,15 @@ def accuracy_curves_figure(
     """Training and validation accuracy during training (the gap is the generalization error)."""
     it = _vector("iterations", iterations)
     tr = _vector("train_accuracy", train_accuracy, it.size)
-    data = [dict(type="scatter", x=it, y=tr, mode="lines", name="training", line=dict(color=BLUE, width=2))]
+    x, y = decimate(it, tr)  # redrawn in every live frame: at most MAX_CURVE_POINTS float32 points per curve
+    data = [dict(type="scatter", x=compact(x), y=compact(y), mode="lines", name="training",
+                 line=dict(color=BLUE, width=2))]
     if validation_accuracy is not None:
-        va = _vector("validation_accuracy", validation_accuracy, it.size)
-        data.append(dict(type="scatter", x=it, y=va, mode="lines", name="validation",
+        x, y = decimate(it, _vector("validation_accuracy", validation_accuracy, it.size))
+        data.append(dict(type="scatter", x=compact(x), y=compact(y), mode="lines", name="validation",
                          line=dict(color=VERMILLION, width=2, dash="dash")))
     layout = _layout(title, x_title=x_title, y_title="accuracy", height=height)
     layout["yaxis"]["range"] = [0, 1.02]
-    return fast_figure(data, layout)
-
-
-def decision_map_figure(
-    gx: Sequence[float],
-    gy: Sequence[float],
-    labels: np.ndarray,
-    X: np.ndarray,
-    y: Sequence[int],
-    *,
-    n_classes: int = 5,
-    title: str | None = None,
-    height: int = 440,
-) -> go.Figure:
-    """Predicted class on a grid (light discrete colours, one per class) with the data points as WebGL markers.
-
-    Parameters
-    ----------
-    gx, gy : 1-D arrays
-        Grid coordinates (``numdl_core.classify.decision_map(lambda P: model.predict(theta, P), X, n=80)``);
-        grids finer than 80 per axis are thinned.
-    labels : ndarray of int, shape (len(gy), len(gx))
-        ``labels[j, i]`` is the class at ``(gx[i], gy[j])``.
-    X : ndarray, shape (n, 2); y : ndarray of int, shape (n,)
-    n_classes : int
-        Fixed number of colours (5 for peaks), so colours do not jump while the map changes.
-    """
-    gx = _vector("gx", gx)
-    gy = _vector("gy", gy)
-    labels = np.asarray(labels)
-    if labels.shape != (gy.size, gx.size):
-        raise ValueError(f"labels must have shape (len(gy), len(gx)) = {(gy.size, gx.size)}, got {labels.shape}")
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y).astype(int).ravel()
-    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] != y.size:
-        raise ValueError(f"X must have shape (n, 2) and y shape (n,), got {X.shape} and {y.shape}")
-    C = int(n_classes)
-    if C < 1 or (y.size and y.max() >= C) or labels.max(initial=0) >= C:
-        raise ValueError(f"labels and y must lie in 0..{C - 1} for n_classes = {C}")
-    si = max(1, int(np.ceil(gx.size / MAX_GRID)))
-    sj = max(1, int(np.ceil(gy.size / MAX_GRID)))
-    gx, gy, labels = gx[::si], gy[::sj], labels[::sj, ::si]
-    data = [dict(type="heatmap", x=gx, y=gy, z=labels.astype(float), zmin=-0.5, zmax=C - 0.5,
-                 colorscale=class_colorscale(C), showscale=False, hoverinfo="skip", name="regions")]
-    for k in range(C):
-        m = y == k
-        data.append(dict(type="scattergl", x=X[m, 0], y=X[m, 1], mode="markers", name=f"class {k}",
-                         marker=dict(color=color(k), size=5, line=dict(color="white", width=0.5))))
-    layout = base_layout(title, x_title="x₁", y_title="x₂", height=height)
-    layout["legend"] = dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02)
-    layout["xaxis"].update(range=[gx[0], gx[-1]], showgrid=False, zeroline=False)
-    layout["yaxis"].update(range=[gy[0], gy[-1]], showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
     return fast_figure(data, layout)
 
 
@@ -362,7 +219,7 @@ def inner_solve_figure(
                                  line=dict(color=VERMILLION, width=2, dash="dash")))
     if inner_optimality is not None:
         io = _vector("inner_optimality", inner_optimality, it.size)
-        fig.add_trace(go.Scatter(x=it, y=_positive(io), mode="lines+markers", name="inner optimality (right axis)",
+        fig.add_trace(go.Scatter(x=it, y=positive(io), mode="lines+markers", name="inner optimality (right axis)",
                                  yaxis="y2", line=dict(color=color(2), width=1.5, dash="dot"), marker=dict(size=5)))
         fig.update_layout(yaxis2=dict(title="‖∇_W f‖ / ‖∇_W f(W=0)‖", type="log", overlaying="y", side="right",
                                       showgrid=False, exponentformat="power", dtick=4))

@@ -5,16 +5,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from app.figures.classify import (
-    class_colorscale,
-    coding_figure,
-    confusion_figure,
-    decision_regions_figure,
-    loss_contours_figure,
-    live_convergence_figure,
-    optimizer_convergence_figure,
-    weight_mosaic_figure,
-)
+from app.figures.classify import coding_figure, confusion_figure, loss_contours_figure, weight_mosaic_figure
+from app.figures.common import class_colorscale, convergence_figure, decision_map_figure
 from app.style import PALETTE
 from numdl_core.classify import coding_example, decision_map, loss_landscape, softmax_regression
 from numdl_core.data import make_dataset
@@ -38,11 +30,11 @@ def test_class_colorscale_is_stepped_palette():
     assert cs[2][1].startswith(f"rgba({r},{g},{b},")
 
 
-def test_decision_regions_figure(fitted):
+def test_decision_map_figure(fitted):
     X, y, obj, th = fitted
     gx, gy, lab = decision_map(lambda P: obj.predict(th, P), X, n=60)
     pred = obj.predict(th, X)
-    fig = decision_regions_figure(gx, gy, lab, X, y, n_classes=3, y_pred=pred)
+    fig = decision_map_figure(gx, gy, lab, X, y, n_classes=3, y_pred=pred)
     assert isinstance(fig, go.Figure)
     heat = fig.data[0]
     assert heat.type == "heatmap" and np.asarray(heat.z).shape == (60, 60)
@@ -57,14 +49,21 @@ def test_decision_regions_figure(fitted):
     # large data: WebGL points; too fine a map is thinned to at most 80 x 80
     Xb, yb = make_dataset("blobs", 1500, seed=1)
     gx, gy, lab = decision_map(lambda P: obj.predict(th, P), Xb, n=200)
-    fig = decision_regions_figure(gx, gy, lab, Xb, yb)
+    fig = decision_map_figure(gx, gy, lab, Xb, yb)
     assert np.asarray(fig.data[0].z).shape[0] <= 80 and np.asarray(fig.data[0].z).shape[1] <= 80
     assert all(t.type == "scattergl" for t in fig.data[1:])
     with pytest.raises(ValueError, match="len\\(gy\\), len\\(gx\\)"):
-        decision_regions_figure(gx, gy, lab.T[:5], Xb, yb)
+        decision_map_figure(gx, gy, lab.T[:5], Xb, yb)
 
 
-def test_optimizer_convergence_figure(fitted):
+def _two_panels(hist, f_star=0.0, **kw):
+    """The page's two-panel convergence figure: loss gap on the left, gradient norm on the right."""
+    its = {n: h.get("iteration", np.arange(len(h["loss"]))) for n, h in hist.items()}
+    return convergence_figure({n: (its[n], np.asarray(h["loss"]) - f_star) for n, h in hist.items()},
+                              right={n: (its[n], h["grad_norm"]) for n, h in hist.items()}, y_title="loss − f*", **kw)
+
+
+def test_two_panel_convergence_figure(fitted):
     X, y, obj, th = fitted
     f_star = obj.loss(th)
     hist = {}
@@ -75,12 +74,12 @@ def test_optimizer_convergence_figure(fitted):
     for name, gen in runs.items():
         steps = list(gen)
         hist[name] = {"loss": [s.loss for s in steps], "grad_norm": [s.grad_norm for s in steps]}
-    fig = optimizer_convergence_figure(hist, f_star=f_star, diverged={"GD (step 1/L)": 60})
+    fig = _two_panels(hist, f_star=f_star, diverged={"GD (step 1/L)": 60})
     assert fig.layout.yaxis.type == "log" and fig.layout.yaxis2.type == "log"
     lines = [t for t in fig.data if t.mode == "lines"]
     assert len(lines) == 4
     assert lines[0].name == "GD (step 1/L)" and lines[0].xaxis == "x" and lines[1].xaxis == "x2"
-    np.testing.assert_allclose(np.asarray(lines[1].y, dtype=float), hist["GD (step 1/L)"]["grad_norm"])
+    np.testing.assert_allclose(np.asarray(lines[1].y, dtype=float), hist["GD (step 1/L)"]["grad_norm"], rtol=1e-6)
     # loss gap: non-positive values (Newton reaching f* to round-off) become gaps, not log errors
     gap = np.asarray(lines[2].y, dtype=float)
     assert np.all(np.isnan(gap) | (gap > 0))
@@ -137,9 +136,9 @@ def test_confusion_figure():
         confusion_figure(y_true, y_pred + 1, 3)
 
 
-def test_live_convergence_figure_marks_events_in_both_panels(fitted):
+def test_two_panel_convergence_figure_marks_events_in_both_panels(fitted):
     hist = {"GD": {"loss": [1.0, 0.5, 0.25, 0.2], "grad_norm": [1.0, 0.3, 0.1, 0.05], "iteration": [0, 1, 2, 3]}}
-    fig = live_convergence_figure(hist, events=[(2, "step 1 → 5")])
+    fig = _two_panels(hist, events=[(2, "step 1 → 5")])
     assert [s.x0 for s in fig.layout.shapes] == [2, 2]
     assert {s.xref for s in fig.layout.shapes} == {"x", "x2"}
     assert any(a.text == "step 1 → 5" for a in fig.layout.annotations)
