@@ -7,10 +7,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.figures.classify import (
-    coding_figure, confusion_figure, decision_regions_figure, live_convergence_figure, loss_contours_figure,
-    weight_mosaic_figure,
-)
+from app.figures.classify import coding_figure, confusion_figure, loss_contours_figure, weight_mosaic_figure
+from app.figures.common import convergence_figure, decision_map_figure
 from app.live import Run, live_run
 from app.panels import Experiment, code_panel, self_check, show, taylor_panel, theory, try_this
 from app.params import PageParams, Param
@@ -221,8 +219,11 @@ def train_section() -> None:
 
     def draw(run: Run) -> None:
         div = {n: s.iteration for n, s in run.series.items() if s.status == "diverged"}
-        conv = live_convergence_figure({n: s.history for n, s in run.series.items()}, f_star=f_star, diverged=div,
-                                       events=run.events, title="Convergence (log scale)")
+        ser = run.series
+        conv = convergence_figure(
+            {n: (s.history["iteration"], np.asarray(s.history["loss"]) - f_star) for n, s in ser.items()},
+            right={n: (s.history["iteration"], s.history["grad_norm"]) for n, s in ser.items()},
+            y_title="loss − f*", diverged=div, events=run.events, title="Convergence (log scale)")
         if two_d:
             grid = 60 if len(shown) == 2 else 80
             cols = st.columns(len(shown))
@@ -231,9 +232,9 @@ def train_section() -> None:
                 x = s.last.x
                 gx, gy, lab = decision_map(lambda P: obj.predict(x, features(P, feats)), X, n=grid)
                 acc = 100 * obj.accuracy(x)
-                show(decision_regions_figure(gx, gy, lab, X, y, n_classes=C, y_pred=obj.predict(x),
-                                             title=f"{name}: iteration {s.iteration}, accuracy {acc:.1f}%",
-                                             height=380 if len(shown) == 2 else 440),
+                show(decision_map_figure(gx, gy, lab, X, y, n_classes=C, y_pred=obj.predict(x),
+                                         title=f"{name}: iteration {s.iteration}, accuracy {acc:.1f}%",
+                                         height=380 if len(shown) == 2 else 440),
                      f"lc.map.{name}", col)
             show(conv, "lc.conv")
         else:

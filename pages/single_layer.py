@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.figures.common import convergence_figure, decision_map_figure
 from app.figures.single_layer import (
-    accuracy_curves_figure, accuracy_vs_width_figure, decision_map_figure, inner_solve_figure, loss_surface_figure,
-    loss_vs_iteration_figure, loss_vs_work_figure, singular_values_figure,
+    accuracy_curves_figure, accuracy_vs_width_figure, inner_solve_figure, loss_surface_figure, singular_values_figure,
 )
 from app.live import Metrics, Run, live_run
 from app.panels import Experiment, code_panel, self_check, show, taylor_panel, theory, try_this
@@ -232,13 +232,14 @@ def _run_metrics(M: sl.SingleLayer, Xv, yv, accuracies: bool = True) -> Metrics:
 def _loss_figures(run: Run, y_title: str, work_title: str, iter_title: str, *, log_iterations: bool = False):
     """Loss against work (log axis) and loss against iteration of every series of ``run``, divergence marked."""
     ser = run.series
-    by_work = loss_vs_work_figure({n: (s.history["work"], s.history["loss"]) for n, s in ser.items()}, log_x=True,
-                                  diverged={n: s.status == "diverged" for n, s in ser.items()}, title=work_title)
-    by_iter = loss_vs_iteration_figure({n: (s.history["iteration"], s.history["loss"]) for n, s in ser.items()},
-                                       events=run.events, y_title=y_title, log_x=log_iterations,
-                                       x_title="iteration (log)" if log_iterations else "iteration",
-                                       diverged={n: s.iteration for n, s in ser.items() if s.status == "diverged"},
-                                       title=iter_title)
+    by_work = convergence_figure({n: (s.history["work"], s.history["loss"]) for n, s in ser.items()}, x="work",
+                                 log_x=True, y_title="training loss",
+                                 diverged={n: s.status == "diverged" for n, s in ser.items()}, title=work_title)
+    by_iter = convergence_figure({n: (s.history["iteration"], s.history["loss"]) for n, s in ser.items()},
+                                 events=run.events, y_title=y_title, log_x=log_iterations,
+                                 x_title="iteration (log)" if log_iterations else "iteration",
+                                 diverged={n: s.iteration for n, s in ser.items() if s.status == "diverged"},
+                                 title=iter_title)
     return by_work, by_iter
 
 
@@ -297,7 +298,7 @@ def elm_section() -> None:
     cond = s[0] / s[-1] if s[-1] > 0 else float("inf")
     c3, c4 = st.columns(2)
     if grid is not None:
-        show(decision_map_figure(*grid, X, y, n_classes=_n_classes(y, yv), height=400,
+        show(decision_map_figure(*grid, X, y, n_classes=_n_classes(y, yv), height=400, webgl=True, marker_size=5,
                                  title=f"ELM decision map, width {p['width']}"), "sl.fig.elm.map", c3)
     else:
         c3.info("Digits have 64 features: no 2-D decision map.")
@@ -422,7 +423,8 @@ def train_section() -> None:
         c3, c4 = st.columns(2)
         sm = ser[map_name]
         if X.shape[1] == 2 and np.all(np.isfinite(sm.last.x)):
-            show(decision_map_figure(*_map(M, sm.last.x, X, LIVE_MAP_GRID), X, y, n_classes=C,
+            show(decision_map_figure(*_map(M, sm.last.x, X, LIVE_MAP_GRID), X, y, n_classes=C, height=440,
+                                     webgl=True, marker_size=5,
                                      title=f"{map_name}: decision map at iteration {sm.iteration}"), "sl.fig.train.map", c3)
         elif X.shape[1] != 2:
             c3.info("Digits have 64 features: no 2-D decision map. The table and the accuracy curves show the "
@@ -651,9 +653,11 @@ def crime_section() -> None:
         show(by_work, "sl.fig.crime.work", c2)
         first = ser[SOLVERS[enabled[0]]]
         c3, c4 = st.columns(2)
-        show(decision_map_figure(*truth_map, X, y, n_classes=5, height=380, title="True network"), "sl.fig.crime.truth", c3)
+        show(decision_map_figure(*truth_map, X, y, n_classes=5, height=380, webgl=True, marker_size=5,
+                                 title="True network"), "sl.fig.crime.truth", c3)
         if np.all(np.isfinite(first.last.x)):
             show(decision_map_figure(*_map(M, first.last.x, X, LIVE_MAP_GRID), X, y, n_classes=5, height=380,
+                                     webgl=True, marker_size=5,
                                      title=f"{first.name} at iteration {first.iteration}"), "sl.fig.crime.map", c4)
         # accuracies of the shown iterates only, once per frame (not for every iteration of the frame)
         acc = {n: _accuracies(M, s.last.x, Xv, yv) for n, s in ser.items()}
