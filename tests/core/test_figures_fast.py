@@ -1,0 +1,88 @@
+"""``app.style.fast_figure`` skips plotly's validation through the PRIVATE ``_validate=False`` switch.
+
+It is kept only because these tests rebuild every figure it builds with validation and compare the JSON sent to
+the browser: a plotly release that changes the switch, or a trace or layout property written wrong in
+``app.figures``, fails here instead of drawing a broken chart.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+import app.figures.classify as classify
+import app.figures.common as common
+import app.figures.lstsq as lstsq
+import app.figures.single_layer as single_layer
+import app.figures.spectral as spectral
+from app.style import TEMPLATE, base_layout, fast_figure
+
+RNG = np.random.default_rng(0)
+IT = np.arange(500)
+LOSS = np.exp(-IT / 80.0) + 1e-3
+GRID = np.linspace(-2.0, 2.0, 12)
+LABELS = (np.add.outer(GRID, GRID) > 0).astype(int) + (np.subtract.outer(GRID, GRID) > 1).astype(int)
+X = RNG.uniform(-2, 2, (40, 2))
+Y = (X.sum(axis=1) > 0).astype(int)
+
+# every figure function that builds with fast_figure, with small inputs covering its options
+CASES = {
+    "convergence, iteration, one panel": lambda: common.convergence_figure(
+        {"SD": (IT, LOSS), "CG": (IT[:50], LOSS[:50] ** 2)}, theory={"bound": (IT, 0.9 ** IT)},
+        events=[(100, "step 1 → 2")], diverged={"CG": 49}, log_x=True, title="t"),
+    "convergence, work": lambda: common.convergence_figure(
+        {"SGD": (IT[:40] * 2.0, LOSS[:40]), "GN": (IT * 3.0, LOSS)}, x="work", log_x=True,
+        diverged={"SGD": True, "GN": False}),
+    "convergence, two panels": lambda: common.convergence_figure(
+        {"GD": (IT, LOSS - 1e-3), "NCG": (IT[:9], LOSS[:9])}, right={"GD": (IT, 2 * LOSS), "NCG": (IT[:9], LOSS[:9])},
+        y_title="loss − f*", events=[(20, "step 1 → 5")], diverged={"GD": 499}, title="c"),
+    "convergence, linear y": lambda: common.convergence_figure({"a": (IT, np.sin(IT / 9.0))}, log_y=False),
+    "decision map, points and misclassified": lambda: common.decision_map_figure(
+        GRID, GRID, LABELS, X, Y, n_classes=3, y_pred=1 - Y, title="m"),
+    "decision map, webgl, uneven grid": lambda: common.decision_map_figure(
+        GRID ** 3, GRID, LABELS, X, Y, webgl=True, marker_size=5),
+    "confusion": lambda: classify.confusion_figure(Y, 1 - Y, 2),
+    "weight mosaic": lambda: classify.weight_mosaic_figure({"GD": RNG.standard_normal((64, 3))}, class_names="abc"),
+    "accuracy curves": lambda: single_layer.accuracy_curves_figure(IT, np.tanh(IT / 50), np.tanh(IT / 60)),
+    "accuracy curves, training only": lambda: single_layer.accuracy_curves_figure(IT[:5], [0.1, 0.2, 0.3, 0.4, 0.5]),
+}
+COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "weight_mosaic_figure",
+           "accuracy_curves_figure"}
+
+
+def _sent(fig: go.Figure) -> dict:
+    """The figure as Streamlit sends it to the browser (``st.plotly_chart``: ``plotly.io.to_json(fig, validate=False)``)."""
+    return json.loads(pio.to_json(fig, validate=False))
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_fast_figure_equals_the_validated_figure(case):
+    fast = CASES[case]()
+    validated = go.Figure(fast.to_dict())  # plotly validates every property here (raises on a wrong one)
+    assert _sent(validated) == _sent(fast)
+    assert _sent(fast)["layout"]["template"] == json.loads(pio.to_json(pio.templates[TEMPLATE], validate=False))
+
+
+def test_every_figure_built_with_fast_figure_is_covered():
+    users = {name for module in (common, classify, single_layer, lstsq, spectral)
+             for name, f in inspect.getmembers(module, inspect.isfunction)
+             if f.__module__ == module.__name__ and "fast_figure(" in inspect.getsource(f)}
+    assert users == COVERED, f"add a case to CASES for {sorted(users - COVERED)}"
+
+
+def test_uint8_levels_stay_uint8_fast_and_validated():
+    fig = fast_figure([dict(type="heatmap", z=np.eye(3, dtype=np.uint8), x0=0.0, dx=0.5)], base_layout("u"))
+    sent = _sent(fig)
+    assert sent["data"][0]["z"]["dtype"] == "u1"  # uint8 levels stay uint8 on the wire
+    assert _sent(go.Figure(fig.to_dict())) == sent
+
+
+def test_wrong_property_fails_validation():
+    """The oracle of these tests is real: validation rejects what fast_figure lets through."""
+    fig = fast_figure([dict(type="scatter", x=[1], y=[2], mode="lines", linee=dict(width=2))], base_layout())
+    with pytest.raises(ValueError, match="linee"):
+        go.Figure(fig.to_dict())
