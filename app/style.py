@@ -43,18 +43,12 @@ def axis(title: str | None = None, log: bool = False, **kw) -> dict:
     return d
 
 
-def new_figure(
-    title: str | None = None,
-    *,
-    x_title: str | None = None,
-    y_title: str | None = None,
-    log_x: bool = False,
-    log_y: bool = False,
-    height: int = 380,
-) -> go.Figure:
-    """An empty figure with the app's base layout (light template, compact margins, legend below the plot)."""
-    return go.Figure(layout=base_layout(title, x_title=x_title, y_title=y_title, log_x=log_x, log_y=log_y,
-                                        height=height))
+def new_figure(title: str | None = None, **kw) -> go.Figure:
+    """An empty figure with the app's base layout (light template, compact margins, legend below the plot).
+
+    ``kw`` are the keywords of :func:`base_layout`: ``x_title``, ``y_title``, ``log_x``, ``log_y``, ``height``.
+    """
+    return go.Figure(layout=base_layout(title, **kw))
 
 
 def base_layout(
