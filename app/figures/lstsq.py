@@ -7,6 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from app.figures.common import compact, decimate
 from app.style import BLACK, BLUE, DIVERGING, GREEN, VERMILLION, color, new_figure
 
 __all__ = [
@@ -47,34 +48,51 @@ def degree_errors_figure(degrees: np.ndarray, train: np.ndarray, test: np.ndarra
     return fig
 
 
+def _ellipse_path(center: np.ndarray, A: np.ndarray) -> str:
+    """SVG path of the ellipse ``center + A [cos t, sin t]`` as four cubic Bezier arcs.
+
+    A quarter circle from (1, 0) to (0, 1) is the Bezier curve with control points (1, k), (k, 1),
+    :math:`k = 4(\\sqrt 2 - 1)/3`, radial error below :math:`2.7\\cdot10^{-4}` (Riskus, "Approximation of a cubic
+    Bezier curve by circular arcs", Information Technology and Control 35, 2006); an affine map ``A`` maps it to the
+    quarter ellipse with the same relative error.
+    """
+    k = 4.0 * (np.sqrt(2.0) - 1.0) / 3.0
+    unit = [(1, 0), (1, k), (k, 1), (0, 1), (-k, 1), (-1, k), (-1, 0), (-1, -k), (-k, -1), (0, -1), (k, -1),
+            (1, -k), (1, 0)]
+    P = center[None, :] + np.asarray(unit, dtype=float) @ A.T
+    pts = [f"{x:.9g},{y:.9g}" for x, y in P]
+    return "M" + pts[0] + "".join(f"C{pts[i]} {pts[i + 1]} {pts[i + 2]}" for i in range(1, 13, 3)) + "Z"
+
+
 def quadratic_contours_figure(H: np.ndarray, x_star: np.ndarray, levels: np.ndarray, paths: Mapping[str, np.ndarray],
                               window: tuple[np.ndarray, np.ndarray], *, height: int = 420) -> go.Figure:
     """Level sets of a 2-D quadratic f(x) = f* + (x − x*)ᵀH(x − x*) with the iterate paths of each solver.
 
-    The level sets are ellipses, drawn exactly as one line trace (x* + √c · V Λ^{-1/2} [cos t, sin t]) instead of
-    a plotly contour: browsers redraw it many times per second during a live run, a 90x90 contour they do not.
-    ``levels`` are the values c = f − f*; ``window`` is ``(lower corner, upper corner)`` of the axes.
+    The level set f − f* = c is the ellipse x* + √c · V Λ^{-1/2} [cos t, sin t] (H = V Λ Vᵀ), drawn exactly as a
+    layout path of four Bezier arcs (a few hundred bytes per ellipse) instead of a plotly contour or sampled lines:
+    it is redrawn in every frame of a live run. ``levels`` are the values c; ``window`` is ``(lower corner, upper
+    corner)`` of the axes. Paths longer than 300 iterates are thinned geometrically (the late iterates crowd at x*)
+    and sent as float32.
     """
     fig = new_figure("Iterates on the level sets of f", x_title="x₁", y_title="x₂", height=height)
     lam, V = np.linalg.eigh(np.asarray(H, dtype=float))
-    t = np.linspace(0, 2 * np.pi, 121)
-    circle = np.vstack([np.cos(t), np.sin(t)])
     M = V / np.sqrt(np.maximum(lam, np.finfo(float).tiny))
-    c = np.sqrt(np.asarray(levels, dtype=float))
-    E = x_star[:, None, None] + c[None, :, None] * (M @ circle)[:, None, :]  # (2, levels, points)
-    E = np.concatenate([E, np.full((2, c.size, 1), np.nan)], axis=2)  # NaN between ellipses breaks the line
-    xs, ys = E[0].ravel(), E[1].ravel()
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="level sets", line=dict(color="#9AA5B1", width=1),
-                             hoverinfo="skip"))
+    x_star = np.asarray(x_star, dtype=float)
+    ring = dict(color="#9AA5B1", width=1)
+    shapes = [dict(type="path", path=_ellipse_path(x_star, np.sqrt(c) * M), line=ring, layer="below")
+              for c in np.asarray(levels, dtype=float) if np.isfinite(c) and c > 0]
+    # the legend entry of the level sets (the ellipses themselves are layout shapes)
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="level sets", line=ring, hoverinfo="skip"))
     for i, (name, P) in enumerate(paths.items()):
-        P = np.asarray(P)
+        P = np.asarray(P, dtype=float)
         if P.size:
-            fig.add_trace(go.Scatter(x=P[:, 0], y=P[:, 1], mode="lines+markers", name=name,
+            px, py = decimate(P[:, 0], P[:, 1], log=True)
+            fig.add_trace(go.Scatter(x=compact(px), y=compact(py), mode="lines+markers", name=name,
                                      line=dict(color=color(i + 1 if i else 0), width=2), marker=dict(size=5)))
     fig.add_trace(go.Scatter(x=[x_star[0]], y=[x_star[1]], mode="markers", name="x*",
                              marker=dict(symbol="star", size=14, color=BLACK)))
     lo, hi = window
-    fig.update_layout(xaxis_range=[lo[0], hi[0]], yaxis_range=[lo[1], hi[1]])
+    fig.update_layout(xaxis_range=[lo[0], hi[0]], yaxis_range=[lo[1], hi[1]], shapes=shapes)
     return fig
 
 
