@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from numdl_core.lstsq import solve
+from numdl_core._validate import check_nonneg
+from numdl_core.lstsq import METHODS, solve
 
 __all__ = [
     "vandermonde",
@@ -20,8 +21,10 @@ __all__ = [
     "deblur_problem",
     "matrix_with_condition",
     "conditioning_experiment",
+    "polyfit_experiment",
     "one_hot",
     "with_bias",
+    "one_hot_experiment",
 ]
 
 
@@ -305,6 +308,79 @@ def conditioning_experiment(conds: np.ndarray, m: int = 40, n: int = 10, seed: i
     return out
 
 
+def polyfit_experiment(degrees=range(13), *, n_points: int = 10, noise: float = 0.1, method: str = "qr",
+                       alpha: float = 0.0, seed: int = 0, n_test: int = 400) -> dict:
+    r"""Fit polynomials of each degree to :func:`polyfit_problem` data: training and test error against the degree.
+
+    For degree d the coefficients :math:`c` minimize :math:`\|V_d(t) c - y\|^2 + \alpha \|c\|^2`
+    (:func:`vandermonde`, :func:`numdl_core.lstsq.solve`). The training error is the RMS residual
+    :math:`\sqrt{\tfrac1m \sum_i (p(t_i) - y_i)^2}` on the data; the test error is the RMS distance
+    to :math:`\sin(\pi t^2)` on ``n_test`` equispaced points of [0, 1]. Low degrees underfit (both errors large),
+    high degrees overfit (training error to round-off, test error large).
+
+    Parameters
+    ----------
+    degrees : iterable of int
+        Degrees to fit (each ``>= 0``).
+    n_points, noise, seed
+        The data (:func:`polyfit_problem`).
+    method : {"normal", "qr", "svd"}
+        The direct solver.
+    alpha : float
+        Tikhonov parameter, ``>= 0``.
+    n_test : int
+        Number of test points (at least 2).
+
+    Returns
+    -------
+    dict
+        ``"degree"`` (ndarray of int), ``"train"``, ``"test"`` (RMS errors, ``nan`` where the solver refuses
+        the degree: more coefficients than points or numerically rank deficient), ``"cond"`` (cond of each
+        Vandermonde matrix on the data), ``"fits"`` (``{degree: values on the test points}`` for the degrees
+        fitted), ``"t"``, ``"y"`` (the data), ``"t_test"``, ``"truth"`` (:math:`\sin(\pi t^2)` there).
+
+    Raises
+    ------
+    ValueError
+        If ``n_test < 2``, a degree is negative, or for bad data or solver arguments (:func:`polyfit_problem`,
+        :func:`numdl_core.lstsq.solve`: unknown method, ``alpha < 0``).
+
+    References
+    ----------
+    Ruthotto and Haber, Module 2 (polynomial fitting); T. Hastie, R. Tibshirani and J. Friedman, *The Elements of
+    Statistical Learning*, 2nd ed., Springer, 2009, Sec. 7.2 (training versus test error).
+
+    Examples
+    --------
+    >>> out = polyfit_experiment([1, 3, 9], noise=0.1, seed=0)
+    >>> int(out["degree"][np.nanargmin(out["test"])]), bool(out["train"][2] < 1e-8)
+    (3, True)
+    """
+    if int(n_test) < 2:
+        raise ValueError(f"n_test must be at least 2, got {n_test}")
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    alpha = check_nonneg("the regularization parameter alpha", alpha)
+    t, y = polyfit_problem(n_points, noise, seed)
+    t_test = np.linspace(0.0, 1.0, int(n_test))
+    truth = np.sin(np.pi * t_test**2)
+    degrees = np.array([int(d) for d in degrees], dtype=int)
+    train, test, cond = (np.full(degrees.size, np.nan) for _ in range(3))
+    fits = {}
+    for i, d in enumerate(degrees):
+        V = vandermonde(t, d)
+        cond[i] = np.linalg.cond(V)
+        try:
+            c = solve(V, y, method, alpha)
+        except ValueError:  # this degree cannot be fitted by this method: more unknowns than data
+            continue
+        fits[int(d)] = vandermonde(t_test, d) @ c
+        train[i] = np.sqrt(np.mean((V @ c - y) ** 2))
+        test[i] = np.sqrt(np.mean((fits[int(d)] - truth) ** 2))
+    return {"degree": degrees, "train": train, "test": test, "cond": cond, "fits": fits, "t": t, "y": y,
+            "t_test": t_test, "truth": truth}
+
+
 def one_hot(y: np.ndarray, n_classes: int | None = None) -> np.ndarray:
     r"""One-hot matrix :math:`Y` with :math:`Y_{i, y_i} = 1` and zeros elsewhere.
 
@@ -362,3 +438,65 @@ def with_bias(X: np.ndarray) -> np.ndarray:
     Ruthotto and Haber, Module 2 (linear models with a bias).
     """
     return np.hstack([X, np.ones((X.shape[0], 1))])
+
+
+def one_hot_experiment(X: np.ndarray, y: np.ndarray, n_train: int, *, alpha: float = 1.0, method: str = "qr",
+                       seed: int = 0) -> dict:
+    r"""One-hot regression as a classifier: fit :math:`W` on a random training split, report both accuracies.
+
+    With :math:`\hat X = [X, \mathbf 1]` (:func:`with_bias`) and one-hot targets :math:`Y` (:func:`one_hot`),
+    :math:`W = \arg\min \|\hat X W - Y\|_F^2 + \alpha \|W\|_F^2` (one least-squares problem per class, the bias
+    row regularized too); an image :math:`x` is assigned the class :math:`\arg\max_c (\hat x^\top W)_c`.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, d)
+    y : ndarray of int, shape (n,)
+        Labels in ``0..C-1``.
+    n_train : int
+        Training samples, ``1 <= n_train < n``; the rest is the test set. The split is a permutation drawn
+        with ``seed``.
+    alpha : float
+        Tikhonov parameter, ``>= 0``.
+    method : {"normal", "qr", "svd"}
+        The direct solver (:func:`numdl_core.lstsq.solve`).
+    seed : int
+        Seed of the split.
+
+    Returns
+    -------
+    dict
+        ``"W"`` (ndarray, shape (d + 1, C); the last row is the bias), ``"train_accuracy"``,
+        ``"test_accuracy"`` (fractions in [0, 1]), ``"n_test"``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_train`` is out of range, the shapes do not match, or the solver cannot solve the problem
+        (e.g. the normal equations with ``alpha`` too small: the message says what to change).
+
+    References
+    ----------
+    Ruthotto and Haber, Module 2 (one-hot regression on digits); C. M. Bishop, *Pattern Recognition and Machine
+    Learning*, Springer, 2006, Sec. 4.1.3 (least squares for classification).
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [0.1], [0.9], [1.0], [0.2], [0.8]])
+    >>> out = one_hot_experiment(X, np.array([0, 0, 1, 1, 0, 1]), 4, alpha=1e-3, seed=0)
+    >>> out["W"].shape, out["train_accuracy"], out["test_accuracy"]
+    ((2, 2), 1.0, 1.0)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2 or y.shape != (X.shape[0],):
+        raise ValueError(f"X must have shape (n, d) and y shape (n,), got {X.shape} and {y.shape}")
+    if not 1 <= int(n_train) < y.size:
+        raise ValueError(f"n_train must be between 1 and {y.size - 1} (n - 1: keep a test set), got {n_train}")
+    perm = np.random.default_rng(seed).permutation(y.size)
+    tr, te = perm[: int(n_train)], perm[int(n_train):]
+    Xb = with_bias(X)
+    W = solve(Xb[tr], one_hot(y[tr], int(y.max()) + 1), method, alpha)
+    predict = np.argmax(Xb @ W, axis=1)
+    return {"W": W, "train_accuracy": float(np.mean(predict[tr] == y[tr])),
+            "test_accuracy": float(np.mean(predict[te] == y[te])), "n_test": int(te.size)}

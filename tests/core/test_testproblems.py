@@ -149,3 +149,66 @@ def test_one_hot_and_with_bias():
         T.one_hot(np.array([0.0, 1.0]))
     X = np.arange(6.0).reshape(3, 2)
     np.testing.assert_array_equal(T.with_bias(X), [[0, 1, 1], [2, 3, 1], [4, 5, 1]])
+
+
+def test_polyfit_experiment_against_numpy_polyfit():
+    """Oracle: numpy.polyfit (alpha = 0), numpy's minimum-norm lstsq (SVD, more coefficients than points) and the
+    stacked system [V; √α I] (Tikhonov); the errors recomputed from their definitions."""
+    out = T.polyfit_experiment(range(13), noise=0.1, seed=0)
+    t, y, tt = out["t"], out["y"], out["t_test"]
+    np.testing.assert_allclose(out["truth"], np.sin(np.pi * tt**2))
+    for i, d in enumerate(out["degree"]):
+        if d <= 9:
+            fit = np.polyval(np.polyfit(t, y, d), tt)
+            np.testing.assert_allclose(out["fits"][d], fit, atol=1e-9 * out["cond"][i])
+            assert out["train"][i] == pytest.approx(np.sqrt(np.mean((np.polyval(np.polyfit(t, y, d), t) - y) ** 2)),
+                                                    rel=1e-6, abs=1e-9)
+            assert out["test"][i] == pytest.approx(np.sqrt(np.mean((fit - out["truth"]) ** 2)), rel=1e-6)
+        else:  # QR refuses more coefficients than points
+            assert d not in out["fits"] and np.isnan(out["train"][i]) and np.isnan(out["test"][i])
+    assert out["cond"][3] == pytest.approx(np.linalg.cond(np.vander(t, 4)), rel=1e-10)
+    # under- and overfitting: the test error is smallest at degree 4 (measured: 0.040; 0.052 at 3, 0.083 at 9);
+    # degree 9 interpolates the 10 points
+    assert int(out["degree"][np.nanargmin(out["test"])]) == 4 and out["train"][9] < 1e-10
+    svd = T.polyfit_experiment([12], method="svd")
+    c = np.linalg.lstsq(T.vandermonde(t, 12), y, rcond=None)[0]
+    np.testing.assert_allclose(svd["fits"][12], T.vandermonde(tt, 12) @ c, atol=1e-6)
+    tik = T.polyfit_experiment([9], alpha=1e-4)
+    V = T.vandermonde(t, 9)
+    c = np.linalg.lstsq(np.vstack([V, 1e-2 * np.eye(10)]), np.concatenate([y, np.zeros(10)]), rcond=None)[0]
+    np.testing.assert_allclose(tik["fits"][9], T.vandermonde(tt, 9) @ c, rtol=1e-8)
+    assert tik["test"][0] < out["test"][9]  # regularization tames the overfit
+    with pytest.raises(ValueError, match="method"):
+        T.polyfit_experiment([1], method="lu")
+    with pytest.raises(ValueError, match="alpha"):
+        T.polyfit_experiment([1], alpha=-1.0)
+    with pytest.raises(ValueError, match="n_test"):
+        T.polyfit_experiment([1], n_test=1)
+
+
+def test_one_hot_experiment_against_scikit_learn_ridge():
+    """Oracle: scikit-learn's Ridge without intercept on [X, 1] minimizes the same ‖[X,1]W − Y‖² + α‖W‖²;
+    accuracies recomputed with a plain loop."""
+    sklearn = pytest.importorskip("sklearn.linear_model")
+    from numdl_core.data import load_digits
+
+    X, y = load_digits()
+    out = T.one_hot_experiment(X, y, 1000, alpha=1.0, method="qr", seed=0)
+    perm = np.random.default_rng(0).permutation(y.size)
+    tr, te = perm[:1000], perm[1000:]
+    ridge = sklearn.Ridge(alpha=1.0, fit_intercept=False, solver="svd").fit(T.with_bias(X[tr]), T.one_hot(y[tr], 10))
+    np.testing.assert_allclose(out["W"], ridge.coef_.T, rtol=1e-8, atol=1e-10)
+    correct = sum(int(np.argmax(T.with_bias(X[[i]]) @ out["W"]) == y[i]) for i in te)
+    assert out["test_accuracy"] == correct / te.size and out["n_test"] == te.size == 797
+    # the page's reference numbers (digits, 1000 training images, alpha = 1, seed 0): 95.6% and 92.8%
+    assert out["train_accuracy"] == pytest.approx(0.956, abs=1e-12)
+    assert out["test_accuracy"] == pytest.approx(740 / 797, abs=1e-12)
+    for method in ("normal", "svd"):
+        other = T.one_hot_experiment(X, y, 1000, alpha=1.0, method=method, seed=0)
+        assert other["test_accuracy"] == out["test_accuracy"]
+    few = T.one_hot_experiment(X, y, 200, alpha=1e-4, seed=0)  # overfitting: train near 100%, test lower
+    assert few["train_accuracy"] > 0.99 and few["test_accuracy"] < few["train_accuracy"] - 0.05
+    with pytest.raises(ValueError, match="n_train"):
+        T.one_hot_experiment(X, y, y.size)
+    with pytest.raises(ValueError, match="shape"):
+        T.one_hot_experiment(X, y[:-1], 10)
