@@ -129,3 +129,39 @@ def test_least_squares_play_advances_chart(server, chrome):
     page.get_by_role("button", name="▶ Play", exact=True).wait_for(timeout=10_000)
     _no_exception(page)
     page.close()
+
+
+def _section_urls():
+    from app.catalog import CATALOG
+    from tests.pages.test_export import _cases
+
+    paths = {e.file: e.url_path for e in CATALOG}
+    for case in _cases():
+        name, query = case.values
+        if "preset" in query or name not in paths:
+            continue
+        qs = "&".join(f"{k}={v}" for k, v in query.items())
+        yield pytest.param(f"{paths[name]}" + (f"?{qs}" if qs else ""), id=case.id)
+
+
+@pytest.mark.parametrize("url", list(_section_urls()))
+def test_every_page_and_section_renders_in_chromium(server, chrome, url):
+    page = chrome.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/{url}")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+    page.get_by_text("Export this experiment").first.wait_for(timeout=30_000)
+    _no_exception(page)
+    page.close()
+
+
+def test_instructor_link_locks_and_hides_in_chromium(server, chrome):
+    page = chrome.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/derivatives?preset=wrong-hessian&lock=function&hide=seed")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+    _no_exception(page)
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Function f")
+    assert box.locator("input").first.input_value() == "Rosenbrock"
+    assert box.locator("input").first.is_disabled()
+    assert page.locator('[data-testid="stSlider"]').filter(has_text="Seed").count() == 0
+    assert "function=rosenbrock" in page.url and "lock=function" in page.url
+    page.close()
