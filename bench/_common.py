@@ -1,9 +1,27 @@
-"""Shared by the benchmark scripts in this folder (imported as ``bench._common``)."""
+"""Shared by the benchmark scripts in this folder (imported as ``bench._common``).
+
+- :func:`best_time`: the best wall time of a few calls;
+- :func:`page_sections`: the sections of a page, read from its ``SECTIONS`` dict (the values of the ``section``
+  URL parameter), without importing the page;
+- :class:`StreamlitServer`: the real app served on a free loopback port for the length of a ``with`` block.
+"""
 from __future__ import annotations
 
+import ast
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.error
+import urllib.request
 
 import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"  # the benchmarks never talk to anything else
 
 
 def best_time(fun, repeats: int):
@@ -14,3 +32,103 @@ def best_time(fun, repeats: int):
         out = fun()
         best = min(best, time.perf_counter() - t0)
     return best, out
+
+
+def page_sections(path: pathlib.Path) -> list[str]:
+    """The keys of the module-level ``SECTIONS = {...}`` dict literal of a page file, in order.
+
+    A page that has no such dict has a single section, the page itself: the result is ``[]``. The page is parsed,
+    not imported (importing a Streamlit page would run it).
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "SECTIONS" for t in node.targets):
+            if isinstance(node.value, ast.Dict):
+                return [k.value for k in node.value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+    return []
+
+
+def free_port() -> int:
+    """A TCP port that is free on the loopback interface right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class StreamlitServer:
+    """``streamlit run app/main.py`` from the repository root, bound to 127.0.0.1 on a free port.
+
+    Use as a context manager: entering waits until ``/_stcore/health`` answers (or raises with the end of the
+    server's log), leaving terminates the process (and kills it if it does not stop within 10 s).
+    """
+
+    def __init__(self, port: int | None = None, start_timeout: float = 60.0, extra_args: tuple[str, ...] = ()):
+        self.port = port or free_port()
+        self.start_timeout = start_timeout
+        self.extra_args = tuple(extra_args)
+        self.proc: subprocess.Popen | None = None
+        self._log = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def log_tail(self, n: int = 2000) -> str:
+        if self._log is None:
+            return ""
+        self._log.flush()
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", "replace")[-n:]
+
+    def __enter__(self) -> "StreamlitServer":
+        self._log = tempfile.TemporaryFile()
+        cmd = [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.headless", "true",
+               "--server.port", str(self.port), "--server.address", HOST, *self.extra_args]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.2)
+        tail = self.log_tail()
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"the Streamlit server did not become healthy on port {self.port}:\n{tail}")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def fmt(x, digits: int = 1) -> str:
+    """A number for a table: fixed digits, '–' for a missing value (None or NaN)."""
+    if x is None or (isinstance(x, float) and x != x):
+        return "–"
+    if isinstance(x, float):
+        return f"{x:.{digits}f}"
+    return str(x)
+
+
+def md_table(headers: list[str], rows: list[list]) -> str:
+    """A Markdown table (also readable as plain text); right-aligned columns for numbers."""
+    cells = [[fmt(c) if not isinstance(c, str) else c for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    numeric = [all(not isinstance(row[i], str) or row[i] in ("–", "") for row in rows) and bool(rows)
+               for i in range(len(headers))]
+    def line(vals):
+        return "| " + " | ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(vals, widths, numeric)) + " |"
+    sep = "|" + "|".join(("-" * (w + 1) + ":") if num else ("-" * (w + 2)) for w, num in zip(widths, numeric)) + "|"
+    return "\n".join([line(headers), sep] + [line(r) for r in cells])
