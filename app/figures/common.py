@@ -7,6 +7,9 @@ Live figures are redrawn several times per second and sent to the browser as JSO
 """
 from __future__ import annotations
 
+import base64
+import struct
+import zlib
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -296,6 +299,7 @@ def decision_map_figure(
     marker_size: float = 6,
     title: str | None = None,
     height: int = 420,
+    image: bool = False,
 ) -> go.Figure:
     """Predicted class on a grid (light discrete colours, one per class) with the data points on top.
 
@@ -320,6 +324,9 @@ def decision_map_figure(
         Draw the points with WebGL (default: for more than 1000 points).
     marker_size : float
         Size of the data points.
+    image : bool
+        Send the regions as a PNG image under the points (a few hundred bytes, however fine the grid) instead of
+        a heatmap, for maps redrawn in every live frame; needs an equally spaced grid (else the heatmap is used).
 
     Notes
     -----
@@ -340,12 +347,13 @@ def decision_map_figure(
     C = int(n_classes) if n_classes else int(max(labels.max(initial=0), y.max(initial=0)) + 1)
     if C < 1 or (y.size and y.max() >= C) or labels.max(initial=0) >= C:
         raise ValueError(f"labels and y must lie in 0..{C - 1} for n_classes = {C}")
-    si = max(1, int(np.ceil(gx.size / MAX_GRID)))
-    sj = max(1, int(np.ceil(gy.size / MAX_GRID)))
+    image = image and C <= 256 and {"dx", "dy"} <= {**_cells("x", gx), **_cells("y", gy)}.keys()
+    si = 1 if image else max(1, int(np.ceil(gx.size / MAX_GRID)))
+    sj = 1 if image else max(1, int(np.ceil(gy.size / MAX_GRID)))
     gx, gy, labels = gx[::si], gy[::sj], labels[::sj, ::si]
     # class levels as uint8 (uint16 beyond 256 classes): the same numbers, so the same colours under zmin/zmax
     z = labels.astype(np.uint8 if C <= 256 else np.uint16)
-    data = [dict(type="heatmap", **_cells("x", gx), **_cells("y", gy), z=z, zmin=-0.5, zmax=C - 0.5,
+    data = [] if image else [dict(type="heatmap", **_cells("x", gx), **_cells("y", gy), z=z, zmin=-0.5, zmax=C - 0.5,
                  colorscale=class_colorscale(C), showscale=False, hoverinfo="skip", name="regions")]
     kind = "scattergl" if (webgl if webgl is not None else X.shape[0] > 1000) else "scatter"
     P = X.astype(np.float32)
@@ -369,7 +377,28 @@ def decision_map_figure(
     layout["xaxis"].update(range=[float(gx[0]), float(gx[-1])], showgrid=False, zeroline=False)
     layout["yaxis"].update(range=[float(gy[0]), float(gy[-1])], showgrid=False, zeroline=False, scaleanchor="x",
                            scaleratio=1)
+    if image:
+        layout["images"] = [_regions_image(z, C, gx, gy)]
     return fast_figure(data, layout)
+
+
+def _regions_image(z: np.ndarray, n_classes: int, gx: np.ndarray, gy: np.ndarray) -> dict:
+    """A layout image of the class levels ``z[j, i]`` at ``(gx[i], gy[j])``: a palette PNG (colour type 3,
+    one byte per cell, the colours of :func:`class_colorscale`), stretched over the cells of the grid."""
+    hx, hy = (gx[-1] - gx[0]) / max(gx.size - 1, 1), (gy[-1] - gy[0]) / max(gy.size - 1, 1)
+    rgb = [bytes(int(color(k)[i:i + 2], 16) for i in (1, 3, 5)) for k in range(n_classes)]
+    rows = np.ascontiguousarray(z[::-1].astype(np.uint8))  # PNG rows run top to bottom
+    raw = np.hstack([np.zeros((rows.shape[0], 1), np.uint8), rows]).tobytes()  # filter byte 0 per row
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", rows.shape[1], rows.shape[0], 8, 3, 0, 0, 0))
+           + chunk(b"PLTE", b"".join(rgb)) + chunk(b"tRNS", bytes([round(0.35 * 255)] * n_classes))
+           + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    return dict(source="data:image/png;base64," + base64.b64encode(png).decode(), xref="x", yref="y",
+                x=float(gx[0] - hx / 2), y=float(gy[-1] + hy / 2), sizex=float(gx[-1] - gx[0] + hx),
+                sizey=float(gy[-1] - gy[0] + hy), sizing="stretch", layer="below", xanchor="left", yanchor="top")
 
 
 def taylor_figure(

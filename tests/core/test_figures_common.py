@@ -65,3 +65,37 @@ def test_decision_map_sends_uint8_levels_on_equal_cells():
     assert len(pio.to_json(fig, validate=False)) < 12_000
     with pytest.raises(ValueError, match="class indices"):
         decision_map_figure(g, g, lab - 1, X, [0, 1])
+
+
+def test_decision_map_as_image_is_the_same_map_in_a_few_hundred_bytes():
+    """``image=True``: the regions as a palette PNG under the points. Oracle: Pillow decodes the PNG back to the
+    class levels (top row = largest y) and its palette to the colours of class_colorscale."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from app.figures.common import class_colorscale
+
+    g = np.linspace(-1.0, 1.0, 120)
+    lab = (np.add.outer(g, g) > 0).astype(int) + (np.subtract.outer(g, g) > 0.5).astype(int)
+    X = np.array([[-0.5, -0.5], [0.5, 0.5], [0.0, 0.9]])
+    fig = decision_map_figure(g, g, lab, X, [0, 1, 2], n_classes=3, image=True)
+    sent = json.loads(pio.to_json(fig, validate=False))
+    assert all(tr["type"] != "heatmap" for tr in sent["data"])
+    (img,) = sent["layout"]["images"]
+    png = Image.open(io.BytesIO(base64.b64decode(img["source"].split(",", 1)[1])))
+    assert png.mode == "P" and png.size == (120, 120)
+    np.testing.assert_array_equal(np.asarray(png)[::-1], lab)
+    rgba = np.asarray(png.convert("RGBA"))[::-1]
+    scale = class_colorscale(3)
+    for k in range(3):
+        r, gg, b = rgba[lab == k][0, :3]
+        assert scale[2 * k][1] == f"rgba({r},{gg},{b},0.35)" and rgba[lab == k][0, 3] == round(0.35 * 255)
+    h = 2 / 119  # the image covers the cells: half a cell beyond the first and last centres
+    assert img["x"] == pytest.approx(-1 - h / 2) and img["sizex"] == pytest.approx(2 + h)
+    assert img["y"] == pytest.approx(1 + h / 2) and img["yanchor"] == "top" and img["layer"] == "below"
+    assert len(img["source"]) < 1_000 and len(pio.to_json(fig, validate=False)) < 3_000
+    # an uneven grid cannot be an image: the heatmap is used
+    fig = decision_map_figure(g ** 3, g, lab, X, [0, 1, 2], image=True)
+    assert fig.data[0].type == "heatmap" and not fig.layout.images

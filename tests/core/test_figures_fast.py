@@ -45,6 +45,7 @@ CASES = {
         GRID, GRID, LABELS, X, Y, n_classes=3, y_pred=1 - Y, title="m"),
     "decision map, webgl, uneven grid": lambda: common.decision_map_figure(
         GRID ** 3, GRID, LABELS, X, Y, webgl=True, marker_size=5),
+    "decision map, image": lambda: common.decision_map_figure(GRID, GRID, LABELS, X, Y, y_pred=1 - Y, image=True),
     "confusion": lambda: classify.confusion_figure(Y, 1 - Y, 2),
     "weight mosaic": lambda: classify.weight_mosaic_figure({"GD": RNG.standard_normal((64, 3))}, class_names="abc"),
     "accuracy curves": lambda: single_layer.accuracy_curves_figure(IT, np.tanh(IT / 50), np.tanh(IT / 60)),
