@@ -126,8 +126,16 @@ def md_table(headers: list[str], rows: list[list]) -> str:
     """A Markdown table (also readable as plain text); right-aligned columns for numbers."""
     cells = [[fmt(c) if not isinstance(c, str) else c for c in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    numeric = [all(not isinstance(row[i], str) or row[i] in ("–", "") for row in rows) and bool(rows)
-               for i in range(len(headers))]
+    def is_number(c) -> bool:
+        if not isinstance(c, str):
+            return True
+        try:
+            float(c.replace(" ", "").split("(")[0])
+            return True
+        except ValueError:
+            return c in ("–", "", "error")
+
+    numeric = [bool(rows) and all(is_number(row[i]) for row in rows) for i in range(len(headers))]
     def line(vals):
         return "| " + " | ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(vals, widths, numeric)) + " |"
     sep = "|" + "|".join(("-" * (w + 1) + ":") if num else ("-" * (w + 2)) for w, num in zip(widths, numeric)) + "|"

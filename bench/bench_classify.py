@@ -27,7 +27,7 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from bench._common import best_time  # noqa: E402
+from bench._common import best_time, md_table  # noqa: E402
 from numdl_core.classify import softmax_regression  # noqa: E402
 from numdl_core.data import load_digits  # noqa: E402
 from numdl_core.optim import newton_cg  # noqa: E402
@@ -69,7 +69,8 @@ def sk_min_iter(obj, X, y, C, solver, target):
     return hi
 
 
-def main() -> None:
+def measure() -> tuple[list[dict], list[dict]]:
+    """(rows, blocks): time to the target gap per alpha and method, and the building blocks of a Newton step."""
     X, y = load_digits()
     n = X.shape[0]
     rows = []
@@ -89,16 +90,16 @@ def main() -> None:
             }
             for name, kw in configs.items():
                 t, (its, hv, f) = best_time(lambda kw=kw: ours_to_gap(obj, target, **kw), REPEATS)
-                rows.append((alpha, name, t, its, hv, (f - f_star) / f_star))
+                rows.append(_row(alpha, name, t, its, hv, f, f_star))
             for solver in ("lbfgs", "newton-cg"):
                 m = sk_min_iter(obj, X, y, C, solver, target)
                 t, clf = best_time(lambda m=m, solver=solver: sk_fit(X, y, C, solver, m), REPEATS)
                 f = obj.loss(obj.pack(clf.coef_.T, clf.intercept_))
-                rows.append((alpha, f"sklearn {solver}", t, int(clf.n_iter_[0]), None, (f - f_star) / f_star))
+                rows.append(_row(alpha, f"sklearn {solver}", t, int(clf.n_iter_[0]), None, f, f_star))
             # sklearn with its default tolerance: how far from the optimum does it stop?
             t, clf = best_time(lambda: sk_fit(X, y, C, "lbfgs", 100, tol=1e-4), REPEATS)
             f = obj.loss(obj.pack(clf.coef_.T, clf.intercept_))
-            rows.append((alpha, "sklearn lbfgs (defaults tol=1e-4)", t, int(clf.n_iter_[0]), None, (f - f_star) / f_star))
+            rows.append(_row(alpha, "sklearn lbfgs (defaults tol=1e-4)", t, int(clf.n_iter_[0]), None, f, f_star))
 
             th = tight[3].x
             v = np.random.default_rng(0).standard_normal(obj.n_params)
@@ -111,19 +112,38 @@ def main() -> None:
             t_vg, _ = best_time(vg_uncached, 50)
             obj.value_and_grad(th)
             t_hv, _ = best_time(lambda: obj.hess_vec(th, v), 50)
-            blocks.append((alpha, t_vg, t_hv))
+            blocks.append({"alpha": alpha, "value_and_grad_ms": 1e3 * t_vg, "hess_vec_ms": 1e3 * t_hv})
+    return rows, blocks
 
-    print(f"digits: n = {n}, 64 features, 10 classes, 650 parameters; target: relative loss gap <= {GAP:g}; "
-          f"best of {REPEATS}, 1 thread\n")
-    print(f"{'alpha':>7}  {'method':<46} {'time [ms]':>10} {'iters':>6} {'Hv':>5} {'ms/iter':>8} {'rel. gap':>10}")
-    for alpha, name, t, its, hv, gap in rows:
-        per = 1e3 * t / max(its, 1)
-        hvs = "" if hv is None else str(hv)
-        print(f"{alpha:7.0e}  {name:<46} {1e3 * t:10.2f} {its:6d} {hvs:>5} {per:8.3f} {gap:10.2e}")
+
+def _row(alpha, method, t, its, hv, f, f_star) -> dict:
+    return {"alpha": alpha, "method": method, "ms": 1e3 * t, "iterations": its, "hess_vecs": hv,
+            "ms_per_iteration": 1e3 * t / max(its, 1), "rel_gap": (f - f_star) / f_star}
+
+
+SETUP = (f"the 8x8 digits (1797 x 64, 10 classes, 650 parameters); target: relative loss gap <= {GAP:g}; "
+         f"best of {REPEATS}, one thread")
+HEADERS = ["alpha", "method", "time (ms)", "iterations", "Hv products", "ms/iteration", "relative gap"]
+BLOCK_HEADERS = ["alpha", "value_and_grad (ms)", "hess_vec, cached S (ms)"]
+
+
+def table(rows: list[dict]) -> str:
+    return md_table(HEADERS, [[f"{r['alpha']:.0e}", r["method"], f"{r['ms']:.1f}", str(r["iterations"]),
+                               "–" if r["hess_vecs"] is None else str(r["hess_vecs"]), f"{r['ms_per_iteration']:.2f}",
+                               f"{r['rel_gap']:.1e}"] for r in rows])
+
+
+def block_table(blocks: list[dict]) -> str:
+    return md_table(BLOCK_HEADERS, [[f"{b['alpha']:.0e}", f"{b['value_and_grad_ms']:.3f}", f"{b['hess_vec_ms']:.3f}"]
+                                    for b in blocks])
+
+
+def main() -> None:
+    rows, blocks = measure()
+    print(SETUP + "\n")
+    print(table(rows))
     print("\nbuilding blocks (best of 50):")
-    print(f"{'alpha':>7}  {'value_and_grad [ms]':>20} {'hess_vec (cached S) [ms]':>25}")
-    for alpha, t_vg, t_hv in blocks:
-        print(f"{alpha:7.0e}  {1e3 * t_vg:20.3f} {1e3 * t_hv:25.3f}")
+    print(block_table(blocks))
 
 
 if __name__ == "__main__":

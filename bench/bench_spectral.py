@@ -20,14 +20,15 @@ import numpy as np  # noqa: E402
 from sklearn.cluster import SpectralClustering  # noqa: E402
 from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
-from bench._common import best_time  # noqa: E402
+from bench._common import best_time, md_table  # noqa: E402
 from numdl_core import spectral  # noqa: E402
 from numdl_core.data import make_dataset  # noqa: E402
 
 N, NOISE, SIGMA, K, REPEATS, SEED = 2000, 0.1, 0.05, 20, 7, 0
 
 
-def main() -> None:
+def clustering() -> tuple[dict, list[dict]]:
+    """(graph info, rows): the graph build, and per method its best time and ARI against the truth and sklearn."""
     X, y = make_dataset("moons", N, NOISE, seed=SEED)
     t_graph, W = best_time(lambda: spectral.similarity_matrix(X, sigma=SIGMA, n_neighbors=K), REPEATS)
 
@@ -63,32 +64,50 @@ def main() -> None:
         for name, _, fun in methods:
             t, labels[name] = best_time(fun, 1)
             times[name] = min(times[name], t)
-    rows = [(name, graph, times[name], labels[name]) for name, graph, _ in methods]
     lab_sk = labels["sklearn SpectralClustering"]
-
-    print(f"two moons n={N} noise={NOISE}, kNN k={K}, sigma={SIGMA}; graph build (ours, cKDTree) "
-          f"{1e3 * t_graph:.1f} ms, nnz(W)={W.nnz}; best of {REPEATS}")
-    print(f"{'method':34s} {'graph':8s} {'time [ms]':>10s} {'ARI truth':>10s} {'ARI vs sk':>10s}")
-    for name, graph, t, lab in rows:
-        print(f"{name:34s} {graph:8s} {1e3 * t:10.1f} {adjusted_rand_score(y, lab):10.4f} "
-              f"{adjusted_rand_score(lab_sk, lab):10.4f}")
+    rows = [{"method": name, "graph": graph, "ms": 1e3 * times[name], "ari_truth": adjusted_rand_score(y, labels[name]),
+             "ari_sklearn": adjusted_rand_score(lab_sk, labels[name])} for name, graph, _ in methods]
+    return {"graph_ms": 1e3 * t_graph, "nnz": W.nnz}, rows
 
 
-def eigensolver_table() -> None:
+def eigensolver_rows() -> list[dict]:
     """Dense eigh vs shift-invert Lanczos for the 10 smallest eigenpairs of L_sym, n = 2000."""
     X, _ = make_dataset("moons", N, NOISE, seed=SEED)
     graphs = {
         f"kNN k={K} (sparse)": spectral.similarity_matrix(X, sigma=SIGMA, n_neighbors=K),
         "fully connected (dense)": spectral.similarity_matrix(X, sigma=0.2),
     }
-    print(f"\n10 smallest eigenpairs of L_sym, n={N}, best of 3")
-    print(f"{'graph':26s} {'dense eigh [ms]':>16s} {'Lanczos eigsh [ms]':>19s} {'max |dlambda|':>14s}")
+    rows = []
     for name, W in graphs.items():
         t_d, (lam_d, _) = best_time(lambda: spectral.laplacian_eigenpairs(W, 10, solver="dense"), 3)
         t_l, (lam_l, _) = best_time(lambda: spectral.laplacian_eigenpairs(W, 10, solver="lanczos"), 3)
-        print(f"{name:26s} {1e3 * t_d:16.1f} {1e3 * t_l:19.1f} {np.max(np.abs(lam_d - lam_l)):14.2e}")
+        rows.append({"graph": name, "dense_ms": 1e3 * t_d, "lanczos_ms": 1e3 * t_l,
+                     "max_dlambda": float(np.max(np.abs(lam_d - lam_l)))})
+    return rows
+
+
+SETUP = f"two moons n = {N}, noise {NOISE}, kNN graph k = {K}, sigma = {SIGMA}; best of {REPEATS}"
+HEADERS = ["method", "graph", "time (ms)", "ARI vs truth", "ARI vs sklearn"]
+EIG_HEADERS = ["graph", "dense eigh (ms)", "Lanczos eigsh (ms)", "max abs(Δλ)"]
+
+
+def table(info: dict, rows: list[dict]) -> str:
+    head = f"graph build (ours, cKDTree) {info['graph_ms']:.1f} ms, nnz(W) = {info['nnz']}\n\n"
+    return head + md_table(HEADERS, [[r["method"], r["graph"], f"{r['ms']:.1f}", f"{r['ari_truth']:.4f}",
+                                      f"{r['ari_sklearn']:.4f}"] for r in rows])
+
+
+def eigensolver_table(rows: list[dict]) -> str:
+    return md_table(EIG_HEADERS, [[r["graph"], f"{r['dense_ms']:.1f}", f"{r['lanczos_ms']:.1f}",
+                                   f"{r['max_dlambda']:.1e}"] for r in rows])
+
+
+def main() -> None:
+    print(SETUP)
+    print(table(*clustering()))
+    print(f"\n10 smallest eigenpairs of L_sym, n = {N}, best of 3")
+    print(eigensolver_table(eigensolver_rows()))
 
 
 if __name__ == "__main__":
     main()
-    eigensolver_table()
