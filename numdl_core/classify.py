@@ -52,6 +52,8 @@ __all__ = [
     "entropy_bits",
     "CodingExample",
     "coding_example",
+    "PrefixCode",
+    "prefix_code",
 ]
 
 
@@ -897,3 +899,101 @@ def coding_example() -> CodingExample:
     for name, (q, words) in specs.items():
         codes[name] = (q, words, cross_entropy_bits(p, q))
     return CodingExample(("A", "B", "C", "D"), p, codes)
+
+
+@dataclass(frozen=True)
+class PrefixCode:
+    """A prefix code with given codeword lengths for a source ``p`` (or why there is none).
+
+    Attributes
+    ----------
+    lengths : ndarray of int, shape (k,)
+        The codeword lengths :math:`\\ell_i`.
+    kraft_sum : float
+        :math:`\\sum_i 2^{-\\ell_i}`; a prefix code with these lengths exists if and only if it is at most 1.
+    codewords : tuple of str, or None
+        The canonical prefix code with these lengths (None if the Kraft sum exceeds 1).
+    average_length : float
+        :math:`\\sum_i p_i \\ell_i` bits per symbol, at least the entropy :math:`H(p)`.
+    q : ndarray, shape (k,)
+        The distribution the lengths are ideal for, :math:`q_i = 2^{-\\ell_i} / \\sum_j 2^{-\\ell_j}`.
+    cross_entropy : float
+        :math:`H(p, q)` in bits; equal to ``average_length`` when the Kraft sum is 1.
+    """
+
+    lengths: np.ndarray
+    kraft_sum: float
+    codewords: tuple | None
+    average_length: float
+    q: np.ndarray
+    cross_entropy: float
+
+    @property
+    def exists(self) -> bool:
+        """A prefix code with these lengths exists (Kraft sum at most 1)."""
+        return self.kraft_sum <= 1.0
+
+    @property
+    def complete(self) -> bool:
+        """No codeword is wasted (Kraft sum exactly 1)."""
+        return self.kraft_sum == 1.0
+
+
+def prefix_code(p: np.ndarray, lengths) -> PrefixCode:
+    r"""A binary prefix code with codeword lengths ``lengths`` for a source with probabilities ``p``.
+
+    By the Kraft inequality a prefix code with lengths :math:`\ell_i` exists if and only if
+    :math:`\sum_i 2^{-\ell_i} \le 1`; the canonical one assigns, in order of increasing length, the next
+    binary number of each length. Its average length :math:`\sum_i p_i \ell_i` is at least :math:`H(p)`, with
+    equality when :math:`\ell_i = -\log_2 p_i`; with a Kraft sum of 1 it is the cross-entropy :math:`H(p, q)` for
+    :math:`q_i = 2^{-\ell_i}`.
+
+    Parameters
+    ----------
+    p : array_like, shape (k,)
+        The source's probabilities.
+    lengths : array_like of int, shape (k,)
+        Codeword lengths, at least 1.
+
+    Returns
+    -------
+    PrefixCode
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not a probability vector, or ``lengths`` are not integers >= 1 of the same length.
+
+    References
+    ----------
+    Cover and Thomas (2006), Sec. 5.2 (Kraft inequality) and 5.4 (H(p, q) = expected length of a mismatched
+    code).
+
+    Examples
+    --------
+    >>> c = prefix_code([0.5, 0.25, 0.125, 0.125], [2, 3, 1, 3])
+    >>> c.codewords, c.average_length, c.kraft_sum
+    (('10', '110', '0', '111'), 2.25, 1.0)
+    >>> prefix_code([0.5, 0.25, 0.125, 0.125], [1, 1, 2, 2]).exists
+    False
+    """
+    p = _check_distribution(p, "p")
+    ell = np.asarray(lengths)
+    if ell.shape != p.shape or not np.all(np.isfinite(ell.astype(float))) or np.any(ell != np.round(ell)) \
+            or np.any(ell < 1):
+        raise ValueError(f"lengths must be {p.size} integers >= 1 (one per symbol), got {lengths!r}")
+    ell = ell.astype(np.int64)
+    weights = 2.0 ** -ell.astype(float)
+    kraft = float(weights.sum())
+    words = None
+    if kraft <= 1.0:
+        out = [""] * ell.size
+        code, prev = 0, 0
+        for i in np.argsort(ell, kind="stable"):
+            code <<= int(ell[i]) - prev
+            prev = int(ell[i])
+            out[i] = format(code, f"0{prev}b")
+            code += 1
+        words = tuple(out)
+    q = weights / kraft
+    return PrefixCode(ell, kraft, words, float(p @ ell), q, cross_entropy_bits(p, q))

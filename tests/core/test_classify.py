@@ -27,6 +27,7 @@ from numdl_core.classify import (
     features,
     log_softmax,
     loss_landscape,
+    prefix_code,
     softmax,
     softmax_regression,
 )
@@ -339,6 +340,35 @@ def test_coding_example_numbers():
     assert cross_entropy_bits([1.0, 0.0], [0.0, 1.0]) == np.inf
     with pytest.raises(ValueError, match="sum to 1"):
         cross_entropy_bits([0.5, 0.6], [0.5, 0.5])
+
+
+def test_prefix_code_kraft_codewords_and_lengths():
+    """Oracles: exact Kraft sums with fractions.Fraction, the prefix property by a plain double loop, and the
+    course's 1.75 / 2 / 2.25 bits."""
+    from fractions import Fraction
+    from itertools import product
+
+    p = coding_example().p
+    for lengths in product(range(1, 5), repeat=4):
+        c = prefix_code(p, lengths)
+        kraft = sum(Fraction(1, 2 ** k) for k in lengths)
+        assert c.kraft_sum == float(kraft) and c.exists == (kraft <= 1) and c.complete == (kraft == 1)
+        assert c.average_length == pytest.approx(sum(pi * k for pi, k in zip(p, lengths)), abs=1e-15)
+        if not c.exists:
+            assert c.codewords is None
+            continue
+        assert c.average_length >= entropy_bits(p)  # Shannon: no prefix code beats the entropy
+        assert [len(w) for w in c.codewords] == list(lengths)
+        assert all(not b.startswith(a) for i, a in enumerate(c.codewords) for j, b in enumerate(c.codewords) if i != j)
+        if c.complete:
+            assert c.cross_entropy == pytest.approx(c.average_length, rel=1e-15)
+    assert [prefix_code(p, k).average_length for k in ((1, 2, 3, 3), (2, 2, 2, 2), (2, 3, 1, 3))] == [1.75, 2.0, 2.25]
+    assert prefix_code(p, (1, 1, 2, 2)).kraft_sum == 1.5
+    np.testing.assert_array_equal(prefix_code(p, (2, 3, 1, 3)).q, coding_example().codes["mismatched"][0])
+    with pytest.raises(ValueError, match="integers >= 1"):
+        prefix_code(p, (0, 1, 2, 3))
+    with pytest.raises(ValueError, match="integers >= 1"):
+        prefix_code(p, (1, 2, 3))
 
 
 # ------------------------------------------------------------------------------------------

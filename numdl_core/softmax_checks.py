@@ -1,0 +1,265 @@
+r"""Checks of a softmax-regression objective beyond the Taylor test: no overflow, shift invariance, and agreement
+with scikit-learn's optimum.
+
+- **The max-shift.** :math:`\log\sum_j e^{z_j} = m + \log\sum_j e^{z_j - m}` with :math:`m = \max_j z_j` keeps
+  every exponent :math:`\le 0`: the loss stays finite for weights of size :math:`10^4` (logits of
+  :math:`10^4` and more), where the naive formula overflows beyond :math:`z \approx 709`
+  (:func:`overflow_check`).
+- **Shift invariance.** :math:`\mathrm{softmax}(z + c\mathbf 1) = \mathrm{softmax}(z)`: adding the same
+  constant to every bias changes neither the loss nor its gradient, so the Hessian has the null direction
+  :math:`(0, \mathbf 1)` (:func:`shift_invariance`).
+- **An independent optimum.** scikit-learn's ``LogisticRegression`` minimizes the same objective with
+  :math:`C = 1/(\alpha n)` (:math:`2/(\alpha n)` for two classes) by L-BFGS (:func:`sklearn_comparison`).
+
+References
+----------
+L. Ruthotto and E. Haber, *Numerical Methods for Deep Learning*, Module 3 (the max-shift, invariances).
+N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., SIAM, 2002 (overflow, Sec. 2.1 and 27.8).
+scikit-learn User Guide, Sec. 1.1.11 (logistic regression).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from numdl_core.classify import SoftmaxRegression, sklearn_reference
+
+__all__ = ["OverflowCheck", "overflow_check", "ShiftCheck", "shift_invariance", "SklearnComparison",
+           "sklearn_comparison"]
+
+
+def _finite_or_zero(obj: SoftmaxRegression, theta) -> np.ndarray:
+    theta = np.asarray(theta, dtype=np.float64)
+    return theta if theta.shape == (obj.n_params,) and np.all(np.isfinite(theta)) else np.zeros(obj.n_params)
+
+
+@dataclass(frozen=True)
+class OverflowCheck:
+    """The loss of a classifier whose weights were scaled to ``max |W_ij| = scale``.
+
+    Attributes
+    ----------
+    scale : float
+        The largest weight after scaling.
+    largest_logit : float
+        :math:`\\max_{ij} |z_{ij}|` at the scaled weights.
+    loss : float
+        The loss with the max-shift (nan if it raised).
+    error : str or None
+        The floating-point error raised by the loss or its gradient, if any.
+    naive_loss : float
+        :math:`\\frac1n\\sum_i \\log\\sum_j e^{z_{ij}} - z_{iy_i}` without the max-shift (``inf`` once a logit
+        exceeds about 709).
+    passed : bool
+        The loss and its gradient are finite and raised no overflow, invalid or division error.
+    """
+
+    scale: float
+    largest_logit: float
+    loss: float
+    error: str | None
+    naive_loss: float
+    passed: bool
+
+
+def overflow_check(obj: SoftmaxRegression, theta, *, scale: float = 1e4, seed: int = 0) -> OverflowCheck:
+    r"""Scale the weights of ``theta`` to :math:`\max_{ij}|W_{ij}|` = ``scale`` and evaluate the loss and gradient.
+
+    The evaluation runs with numpy raising on overflow, invalid operations and division by zero (underflow
+    ignored, as :math:`e^{-10^4} = 0` is harmless). A ``theta`` with non-finite entries (a diverged iterate) is
+    replaced by 0; if :math:`W = 0`, random signs (``seed``) are scaled instead.
+
+    Parameters
+    ----------
+    obj : SoftmaxRegression
+        The objective.
+    theta : array_like, shape (obj.n_params,)
+        The classifier whose weight directions are scaled (biases kept).
+    scale : float
+        The largest weight after scaling.
+    seed : int
+        Seeds the random signs used when :math:`W = 0`.
+
+    Returns
+    -------
+    OverflowCheck
+
+    Raises
+    ------
+    ValueError
+        If ``scale`` is not a positive finite number.
+
+    References
+    ----------
+    Higham (2002), Sec. 27.8 (the log-sum-exp trick); Ruthotto and Haber, Module 3.
+
+    Examples
+    --------
+    >>> from numdl_core.classify_problems import classification_problem
+    >>> obj = classification_problem("blobs").obj
+    >>> r = overflow_check(obj, np.zeros(obj.n_params))
+    >>> r.passed, r.naive_loss
+    (True, inf)
+    """
+    scale = float(scale)
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a positive finite number, got {scale}")
+    W, b = obj.unpack(_finite_or_zero(obj, theta))
+    if not np.any(W):
+        W = np.sign(np.random.default_rng(seed).standard_normal(W.shape))
+    big = obj.pack(W * (scale / np.abs(W).max()), b)
+    error, loss = None, float("nan")
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            f, g = obj.value_and_grad(big)
+        loss = float(f)
+        finite = bool(np.isfinite(loss) and np.all(np.isfinite(g)))
+    except FloatingPointError as err:
+        error, finite = str(err), False
+    Wb, bb = obj.unpack(big)
+    Z = obj.X @ Wb + bb
+    with np.errstate(all="ignore"):
+        naive = float(np.mean(np.log(np.sum(np.exp(Z), axis=1)) - Z[np.arange(obj.n_samples), obj.y]))
+    return OverflowCheck(scale, float(np.abs(Z).max()), loss, error, naive, finite and error is None)
+
+
+@dataclass(frozen=True)
+class ShiftCheck:
+    """The change of the loss and gradient when every bias is shifted by the same constant.
+
+    Attributes
+    ----------
+    shift : float
+        The constant :math:`c` added to every entry of :math:`b`.
+    loss_change : float
+        :math:`|f(\\theta + c\\,e_b) - f(\\theta)| / |f(\\theta)|`.
+    grad_change : float
+        :math:`\\max |\\nabla f(\\theta + c\\,e_b) - \\nabla f(\\theta)|`.
+    passed : bool
+        ``loss_change < 1e-12``: round-off only.
+    """
+
+    shift: float
+    loss_change: float
+    grad_change: float
+    passed: bool
+
+
+def shift_invariance(obj: SoftmaxRegression, theta, *, shift: float = 5.0) -> ShiftCheck:
+    r"""Check :math:`f(W, b + c\mathbf 1) = f(W, b)` and the same for :math:`\nabla f` (softmax is shift invariant).
+
+    A ``theta`` with non-finite entries (a diverged iterate) is replaced by 0.
+
+    Parameters
+    ----------
+    obj : SoftmaxRegression
+        The objective.
+    theta : array_like, shape (obj.n_params,)
+        Where to check.
+    shift : float
+        The constant :math:`c`.
+
+    Returns
+    -------
+    ShiftCheck
+
+    References
+    ----------
+    Bishop (2006), Sec. 4.3.4; Ruthotto and Haber, Module 3.
+
+    Examples
+    --------
+    >>> from numdl_core.classify_problems import classification_problem
+    >>> obj = classification_problem("blobs").obj
+    >>> shift_invariance(obj, obj.init(1.0, seed=1)).passed
+    True
+    """
+    theta = _finite_or_zero(obj, theta)
+    W, b = obj.unpack(theta)
+    f0, g0 = obj.value_and_grad(theta)
+    f1, g1 = obj.value_and_grad(obj.pack(W, b + float(shift)))
+    change = abs(f1 - f0) / max(abs(f0), np.finfo(float).tiny)
+    return ShiftCheck(float(shift), float(change), float(np.abs(g1 - g0).max()), bool(change < 1e-12))
+
+
+@dataclass(frozen=True)
+class SklearnComparison:
+    """Our optimum against scikit-learn's ``LogisticRegression`` on the same objective.
+
+    Attributes
+    ----------
+    loss : float
+        Our :math:`f^*`.
+    loss_sklearn : float
+        :math:`f` at scikit-learn's minimizer.
+    rel_gap : float
+        :math:`|f^* - f_{sk}| / |f_{sk}|`.
+    weight_rel_diff : float
+        :math:`\\|W - W_{sk}\\|_F / \\|W_{sk}\\|_F`.
+    same_predictions : float
+        Fraction of the training samples both classify alike.
+    c_value : float
+        scikit-learn's :math:`C` used (:math:`1/(\\alpha n)`, or :math:`2/(\\alpha n)` for two classes).
+    seconds : float
+        scikit-learn's fitting time.
+    """
+
+    loss: float
+    loss_sklearn: float
+    rel_gap: float
+    weight_rel_diff: float
+    same_predictions: float
+    c_value: float
+    seconds: float
+
+
+def sklearn_comparison(obj: SoftmaxRegression, theta) -> SklearnComparison:
+    r"""Compare the minimizer ``theta`` with scikit-learn's (:func:`numdl_core.classify.sklearn_reference`).
+
+    Parameters
+    ----------
+    obj : SoftmaxRegression
+        The objective.
+    theta : array_like, shape (obj.n_params,)
+        Our minimizer.
+
+    Returns
+    -------
+    SklearnComparison
+
+    Raises
+    ------
+    ValueError
+        If ``theta`` has the wrong size or non-finite entries (or as :func:`~numdl_core.classify.sklearn_reference`).
+    ImportError
+        If scikit-learn is not installed.
+
+    References
+    ----------
+    scikit-learn User Guide, Sec. 1.1.11.
+
+    Examples
+    --------
+    >>> from numdl_core.classify_problems import classification_problem, reference_optimum
+    >>> obj = classification_problem("blobs", alpha=1e-2).obj
+    >>> r = sklearn_comparison(obj, reference_optimum(obj).theta)
+    >>> r.rel_gap < 1e-8, r.same_predictions
+    (True, 1.0)
+    """
+    theta = np.asarray(theta, dtype=np.float64)
+    if theta.shape != (obj.n_params,) or not np.all(np.isfinite(theta)):
+        raise ValueError(f"theta must be a finite vector of length {obj.n_params}")
+    t0 = time.perf_counter()
+    th_sk = sklearn_reference(obj)
+    seconds = time.perf_counter() - t0
+    f, f_sk = obj.loss(theta), obj.loss(th_sk)
+    W, _ = obj.unpack(theta)
+    W_sk, _ = obj.unpack(th_sk)
+    n, C = obj.n_samples, obj.n_classes
+    c_value = float("inf") if obj.alpha == 0 else (2.0 if C == 2 else 1.0) / (obj.alpha * n)
+    return SklearnComparison(
+        float(f), float(f_sk), float(abs(f - f_sk) / max(abs(f_sk), np.finfo(float).tiny)),
+        float(np.linalg.norm(W - W_sk) / max(np.linalg.norm(W_sk), np.finfo(float).tiny)),
+        float(np.mean(obj.predict(theta) == obj.predict(th_sk))), c_value, float(seconds))
