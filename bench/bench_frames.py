@@ -60,6 +60,11 @@ from bench._common import HOST, StreamlitServer, md_table, page_sections  # noqa
 TARGET_KB = 20.0  # a live frame at default settings
 TARGET_FPS = 10.0  # server side
 PLAY, RESET = ".play", ".reset"
+# The sections that have a live run today (README, "What is in it"). Sections are discovered, not taken from
+# here; this only lets the report say when one of them shows no Play button any more (a renamed key, a broken
+# page), instead of silently measuring nothing.
+EXPECTED_LIVE = {("least-squares", "iterative"), ("least-squares", "deblur"), ("linear-classification", "train"),
+                 ("single-layer", "train"), ("single-layer", "crime")}
 FRAGMENT_OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
 FULL_OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")
 EARLY = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
@@ -450,7 +455,7 @@ def measure_target(port: int, t: Target, seconds: float, timeout: float = 60.0) 
     with Session(port, t.url_path, t.query, timeout) as s:
         first = s.load()
         plays = [k for k in s.widgets if k.endswith(PLAY)]
-        info = {"page": t.page, "section": t.section, "first_load_kb": first.nbytes / 1024,
+        info = {"page": t.page, "url_path": t.url_path, "section": t.section, "first_load_kb": first.nbytes / 1024,
                 "live_runs": [k[: -len(PLAY)] for k in plays], "errors": first.exceptions}
     results = []
     for key in plays:  # one fresh tab per live run
@@ -478,14 +483,16 @@ def measure(seconds: float = 4.0, pages: list[str] | None = None, port: int | No
         stop = time.monotonic() + budget
         for t in targets(pages):
             if time.monotonic() > stop:
-                renders.append({"page": t.page, "section": t.section, "first_load_kb": float("nan"),
-                                "live_runs": [], "errors": [f"skipped: the {budget:.0f} s budget was spent"]})
+                renders.append({"page": t.page, "url_path": t.url_path, "section": t.section,
+                                "first_load_kb": float("nan"), "live_runs": [],
+                                "errors": [f"skipped: the {budget:.0f} s budget was spent"]})
                 continue
             try:
                 results, info = measure_target(p, t, seconds)
             except (TimeoutError, ConnectionClosed, ProtocolError, OSError) as err:
-                renders.append({"page": t.page, "section": t.section, "first_load_kb": float("nan"),
-                                "live_runs": [], "errors": [f"{type(err).__name__}: {err}"]})
+                renders.append({"page": t.page, "url_path": t.url_path, "section": t.section,
+                                "first_load_kb": float("nan"), "live_runs": [],
+                                "errors": [f"{type(err).__name__}: {err}"]})
                 log(f"  {t.page} / {t.section or '-'}: {type(err).__name__}: {err}")
                 continue
             renders.append(info)
@@ -509,6 +516,12 @@ def table_rows(live: list[dict]) -> list[list]:
     return [[r["page"], r["section"] or "–", f"{r['frames']} ({r['interrupted']})", r["kb_median"], r["kb_max"],
              r["fps"], r["kb_per_s"], r["run_ms"], r["deflate_kb_median"], r["first_load_kb"], r["restarts"]]
             for r in live]
+
+
+def missing_live(renders: list[dict]) -> list[str]:
+    """The sections of EXPECTED_LIVE that showed no Play button (or could not be opened)."""
+    found = {(r["url_path"], r["section"]) for r in renders if r["live_runs"]}
+    return sorted(f"{u}?section={sec}" for u, sec in EXPECTED_LIVE - found)
 
 
 def format_table(live: list[dict]) -> str:
@@ -544,6 +557,9 @@ def main() -> None:
     print(format_breakdown(live))
     without = [f"{r['page']} / {r['section'] or '-'}" for r in renders if not r["live_runs"]]
     print("\nSections without a live run:", ", ".join(without) or "none")
+    missing = missing_live(renders) if not args.page else []
+    if missing:
+        print("Expected a live run but found no Play button on:", ", ".join(missing))
     if args.json:
         args.json.write_text(json.dumps({"live": live, "renders": renders}, indent=1, default=str))
 

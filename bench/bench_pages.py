@@ -94,15 +94,24 @@ def first_render_rows(reps: int = 5, pages: list[str] | None = None, log=None) -
 
 
 def live_frames(speed: int, frames: int = 30) -> dict:
-    """Median compute and draw time of a live least-squares frame at ``speed`` iterations per frame (AppTest)."""
+    """Median compute and draw time of a live least-squares frame at ``speed`` iterations per frame (AppTest).
+
+    The run is found by its Play button (the widget key ending in ``.play``; the run's state is kept in
+    ``st.session_state`` under the key without ``.play``), so renamed keys do not break the bench.
+    """
     at = page("least_squares.py", {"section": "iterative", "a": "0.01", "speed": str(speed)}).run()
-    at.button(key="lstsq.iter.run.play").click().run()
+    if at.exception:
+        raise RuntimeError(f"live least squares: {at.exception[0].message}")
+    plays = [b.key for b in at.button if b.key and b.key.endswith(".play")]
+    if len(plays) != 1:
+        raise RuntimeError(f"expected one Play button on the least-squares 'iterative' section, found {plays}")
+    at.button(key=plays[0]).click().run()
     compute, draw = [], []
     for _ in range(frames):
         at.run()
         if at.exception:
             raise RuntimeError(f"live least squares: {at.exception[0].message}")
-        run = at.session_state["lstsq.iter.run"]
+        run = at.session_state[plays[0][: -len(".play")]]
         compute.append(run.frame_ms)
         draw.append(run.draw_ms)
     c, d = statistics.median(compute), statistics.median(draw)
