@@ -31,7 +31,8 @@ client) and the bytes of the first page load.
 Also estimated: the frame size if ``server.enableWebsocketCompression`` were on (permessage-deflate as the
 server would configure it: 4 KB window, memLevel 5, context kept across messages), by deflating the same
 messages in the same order. The browser additionally resends every widget's value with each tick; this client
-sends only the click (the server keeps the other widgets' values), which changes nothing it receives.
+sends only the click (the server keeps the other widgets' values, so the page runs the same); what the client
+sends is not counted.
 """
 from __future__ import annotations
 
@@ -66,7 +67,6 @@ PLAY, RESET = ".play", ".reset"
 EXPECTED_LIVE = {("least-squares", "iterative"), ("least-squares", "deblur"), ("linear-classification", "train"),
                  ("single-layer", "train"), ("single-layer", "crime")}
 FRAGMENT_OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
-FULL_OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")
 EARLY = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 
 
