@@ -290,6 +290,44 @@ class Preconditioned:
         """
         return float(1.0 / self.eigenvalues[-1])
 
+    def summary(self) -> dict:
+        r"""The headline numbers: cond(A), :math:`\kappa`, the SD and CG factors and the stable step limit.
+
+        Returns
+        -------
+        dict
+            ``{"cond(A)", "κ = cond((AM⁻¹)ᵀAM⁻¹)", "SD factor (κ−1)/(κ+1)", "CG factor (√κ−1)/(√κ+1)",
+            "stable step limit 1/λmax"}`` to floats.
+        """
+        return {"cond(A)": self.cond_A, "κ = cond((AM⁻¹)ᵀAM⁻¹)": self.kappa, "SD factor (κ−1)/(κ+1)": self.sd_rate,
+                "CG factor (√κ−1)/(√κ+1)": self.cg_rate, "stable step limit 1/λmax": self.step_limit}
+
+    def level_sets(self, n: int = 16, ratio: float = 0.35, pad: float = 1.0) -> tuple[np.ndarray, tuple]:
+        r"""Levels and a window for a picture of :math:`f(x) = \|Ax - b\|^2` around the race, in x.
+
+        The levels are :math:`c_k = (f(x_0) - f^*)\,\text{ratio}^k`, :math:`k = 0..n-1`, with
+        :math:`f(x) - f^* = \|A(x - x^*)\|^2` and :math:`x_0 = M^{-1} y_0`: the first level passes through the start.
+        The window is the box around :math:`x_0` and :math:`x^*`, padded by ``pad`` on every side.
+
+        Parameters
+        ----------
+        n : int
+            Number of levels.
+        ratio : float
+            Ratio of consecutive levels, in (0, 1).
+        pad : float
+            Margin of the window.
+
+        Returns
+        -------
+        levels : ndarray, shape (n,)
+        window : tuple of two ndarrays of shape (n_unknowns,)
+            The lower and the upper corner.
+        """
+        x0 = self.to_x(self.y0)
+        c0 = energy_norm(self.A, self.y0 - self.y_star) ** 2
+        return c0 * ratio ** np.arange(int(n)), (np.minimum(x0, self.x_star) - pad, np.maximum(x0, self.x_star) + pad)
+
     def to_x(self, y) -> np.ndarray:
         r"""Iterates in the original variables, :math:`x = M^{-1} y`.
 

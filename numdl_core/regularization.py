@@ -121,6 +121,19 @@ class Regularizations:
         """
         return float(self.alphas[self.corner])
 
+    def summary(self) -> dict:
+        r"""The headline numbers: cond(A), the relative errors and the alpha of the L-curve corner.
+
+        Returns
+        -------
+        dict
+            ``{"cond(A)", "error, no regularization", "error, Tikhonov", "error, truncated SVD",
+            "L-curve corner α", "error at the corner"}`` to floats.
+        """
+        e = self.errors
+        return {"cond(A)": self.cond, "error, no regularization": e["naive"], "error, Tikhonov": e["tikhonov"],
+                "error, truncated SVD": e["tsvd"], "L-curve corner α": self.alpha_corner, "error at the corner": e["corner"]}
+
 
 def compare_regularizations(A, b, x_true, *, alpha: float, k: int, alphas=None,
                             lsqr_iterations: int = 5000) -> Regularizations:
@@ -222,6 +235,17 @@ class SemiConvergence:
         float
         """
         return float(self.errors[-1])
+
+    def summary(self) -> dict:
+        r"""The headline numbers: the smallest error, its iteration and the error now.
+
+        Returns
+        -------
+        dict
+            ``{"CGLS smallest error", "CGLS best iteration", "CGLS error now"}`` to floats.
+        """
+        return {"CGLS smallest error": self.best_error, "CGLS best iteration": float(self.best_iteration),
+                "CGLS error now": self.final_error}
 
 
 def semi_convergence(A, b, x_true, iterations: int) -> SemiConvergence:

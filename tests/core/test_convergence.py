@@ -129,3 +129,16 @@ def test_preconditioned_problem(kind):
         assert P.kappa > 1e4
     with pytest.raises(ValueError, match="b must"):
         C.preconditioned(A, b[:2])
+
+
+def test_level_sets_pass_through_the_start():
+    A, b, _ = exercise_3x2(1.0)
+    P = C.preconditioned(A, b, "jacobi")
+    levels, (lo, hi) = P.level_sets(n=5, ratio=0.5, pad=1.0)
+    x0 = P.to_x(P.y0)
+    r = A @ x0 - b
+    f_star = np.sum((A @ P.x_star - b) ** 2)
+    assert levels[0] == pytest.approx(r @ r - f_star, rel=1e-10)  # oracle: f(x0) − f* from the residuals
+    np.testing.assert_allclose(levels[1:] / levels[:-1], 0.5)
+    np.testing.assert_allclose(lo, np.minimum(x0, P.x_star) - 1.0)
+    np.testing.assert_allclose(hi, np.maximum(x0, P.x_star) + 1.0)

@@ -1,13 +1,28 @@
-"""pages/least_squares.py headless: every experiment, the live runs (Play, Step, divergence, mid-run step change)."""
+"""pages/least_squares.py headless: every experiment, the live runs (Play, Step, divergence, mid-run step change),
+the presets and the headline numbers the page records (Lesson.numbers) against the syllabus' reference values."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from app.lesson import EXPORT_KEY
 from tests.pages.helpers import assert_clean, figures, page, render_section, texts
 
 NAME = "least_squares.py"
 SECTIONS = ["polyfit", "iterative", "deblur", "conditioning", "digits"]
+RUN, DEBLUR_RUN = "lstsq.iterative.run", "lstsq.deblur.run"
+
+
+def numbers(at) -> dict:
+    return at.session_state[EXPORT_KEY]["lstsq"]["numbers"]
+
+
+def play(at, key: str, frames: int):
+    at.button(key=f"{key}.play").click().run()
+    for _ in range(frames):
+        at.run()  # each run stands for one frame of the fragment timer
+    assert_clean(at)
+    return at
 
 
 @pytest.mark.parametrize("section", SECTIONS)
@@ -17,87 +32,136 @@ def test_each_section_renders(section):
 
 def test_step_then_play_on_3x2():
     at = page(NAME, {"section": "iterative", "a": "1"}).run()
-    at.button(key="lstsq.iter.run.step").click().run()
-    at.button(key="lstsq.iter.run.step").click().run()
+    at.button(key=f"{RUN}.step").click().run()
+    at.button(key=f"{RUN}.step").click().run()
     assert_clean(at)
     cap = " ".join(texts(at.caption))
     assert "steepest descent**: iteration 2" in cap
     assert "CG (CGLS)**: converged at iteration 2" in cap  # CG ends in 2 steps
-    at.button(key="lstsq.iter.run.play").click().run()
-    for _ in range(3):
-        at.run()  # each run stands for one frame of the fragment timer
-    assert_clean(at)
-    assert "iteration 2 " not in " ".join(texts(at.caption))
+    assert numbers(at)["CG iterations"] == 2 and numbers(at)["CG error"] < 1e-12
+    play(at, RUN, 3)
+    assert "steepest descent**: iteration 2," not in " ".join(texts(at.caption))
+    assert at.session_state[RUN].series["steepest descent"].iteration > 2
 
 
-@pytest.mark.parametrize("a,bound", [("1", 0.988), ("0.01", 0.99997)])
-def test_sd_rate_within_theory(a, bound):
-    at = page(NAME, {"section": "iterative", "a": a, "speed": "200"}).run()
-    at.button(key="lstsq.iter.run.play").click().run()
-    for _ in range(6):
-        at.run()
-    assert_clean(at)
-    info = " ".join(texts(at.info))
-    measured = float(info.split("iterations): **")[1].split("**")[0])
-    theory = float(info.split("(κ−1)/(κ+1) is ")[1].rstrip("."))
+@pytest.mark.parametrize("a,cond,bound", [("1", 13.0, 0.988), ("0.01", 250.0, 0.99997)])
+def test_sd_rate_within_theory(a, cond, bound):
+    at = play(page(NAME, {"section": "iterative", "a": a, "speed": "200"}).run(), RUN, 6)
+    n = numbers(at)
+    assert float(f"{n['cond(A)']:.3g}") == cond  # the syllabus' cond(A) = 13.0, 250
+    theory = n["SD factor (κ−1)/(κ+1)"]
     assert theory == pytest.approx(bound, abs=5e-4)  # the syllabus' reference factors 0.988, 0.99997
     # from the worst-case start, the exact line search contracts by exactly the bound
-    assert measured == pytest.approx(theory, abs=2e-5)
+    assert n["measured SD factor"] == pytest.approx(theory, abs=2e-5)
+    assert any(s.startswith("measured SD factor") for s in texts(at.success))  # the agreement check on screen
+    assert f"**{n['measured SD factor']:.5g}**" in " ".join(texts(at.caption))
+
+
+def test_ill_conditioned_3x2_numbers():
+    at = page(NAME, {"section": "iterative", "a": "1e-05"}).run()
+    assert_clean(at)
+    n = numbers(at)
+    assert float(f"{n['cond(A)']:.3g}") == 2.45e5 and n["SD factor (κ−1)/(κ+1)"] > 0.9999999999
+    assert n["‖x* − x_true‖"] == pytest.approx(3.6e3, rel=0.02)  # x* far from x_true: ill-conditioning
 
 
 def test_absurd_step_diverges_with_message_and_curve():
-    at = page(NAME, {"section": "iterative", "line_search": "fixed", "step": "1", "speed": "50"}).run()
-    at.button(key="lstsq.iter.run.play").click().run()
-    for _ in range(3):
-        at.run()
-    assert_clean(at)
+    at = play(page(NAME, {"section": "iterative", "line_search": "fixed", "step": "1", "speed": "50"}).run(), RUN, 3)
     err = " ".join(texts(at.error))
     assert "diverged at iteration" in err and "exceeds 1/λmax" in err
     conv = figures(at)[0]
     sd = next(tr for tr in conv["data"] if tr.get("name") == "steepest descent")
-    assert len(sd["x"]) >= 2  # the curve up to the divergence is kept
+    assert len(sd["x"]["bdata"] if isinstance(sd["x"], dict) else sd["x"]) >= 2  # the curve up to the divergence
     # lowering the step restarts the diverged run, which now converges
     at.select_slider(key="lstsq.iterative.step").set_value(0.01).run()
-    at.button(key="lstsq.iter.run.play").click().run()
-    for _ in range(3):
-        at.run()
-    assert_clean(at)
+    play(at, RUN, 3)
     assert "diverged" not in " ".join(texts(at.error))
 
 
 def test_step_change_mid_run_takes_effect_without_reset():
-    at = page(NAME, {"section": "iterative", "line_search": "fixed", "step": "0.001", "speed": "10"}).run()
-    at.button(key="lstsq.iter.run.play").click().run()
-    at.run()
-    before = at.session_state["lstsq.iter.run"].series["steepest descent"].iteration
+    at = play(page(NAME, {"section": "iterative", "line_search": "fixed", "step": "0.001", "speed": "10"}).run(), RUN, 1)
+    before = at.session_state[RUN].series["steepest descent"].iteration
     assert before >= 10
     at.select_slider(key="lstsq.iterative.step").set_value(0.01).run()
-    run = at.session_state["lstsq.iter.run"]
+    run = at.session_state[RUN]
     sd = run.series["steepest descent"]
     assert sd.iteration >= before  # continued, not reset
     assert run.events and "step" in run.events[-1][1]
     assert sd.last.info["step"] == pytest.approx(0.01)
 
 
-def test_structural_change_resets():
-    at = page(NAME, {"section": "iterative", "speed": "10"}).run()
-    at.button(key="lstsq.iter.run.play").click().run()
+def test_step_is_not_sent_into_the_exact_line_search():
+    at = play(page(NAME, {"section": "iterative", "speed": "5"}).run(), RUN, 1)
+    assert at.select_slider(key="lstsq.iterative.step").disabled
+    at.session_state["lstsq.iterative.step"] = 0.1  # e.g. a Try-this button
     at.run()
+    run = at.session_state[RUN]
+    assert not run.events and run.series["steepest descent"].last.info["step"] != pytest.approx(0.1)
+
+
+def test_structural_change_resets():
+    at = play(page(NAME, {"section": "iterative", "speed": "10"}).run(), RUN, 1)
     at.segmented_control(key="lstsq.iterative.a").set_value(1e-2).run()
     assert_clean(at)
-    run = at.session_state["lstsq.iter.run"]
+    run = at.session_state[RUN]
     assert run.series["steepest descent"].iteration == 0 and not run.running
 
 
 def test_deblur_semi_convergence_live():
-    at = page(NAME, {"section": "deblur", "noise": "0.01", "speed": "20"}).run()
-    at.button(key="lstsq.deblur.run.play").click().run()
-    for _ in range(4):
-        at.run()
-    assert_clean(at)
-    e = np.asarray(at.session_state["lstsq.deblur.run"].series["CGLS"].history["error"])
+    at = play(page(NAME, {"section": "deblur", "noise": "0.01", "speed": "20"}).run(), DEBLUR_RUN, 4)
+    e = np.asarray(at.session_state[DEBLUR_RUN].series["CGLS"].history["error"])
     k = int(np.argmin(e))
     assert 0 < k < e.size - 1 and e[-1] > 1.5 * e[k]  # falls, then rises: semi-convergence
+    at.button(key=f"{DEBLUR_RUN}.play").click().run()  # pause: the page records the semi-convergence numbers
+    n = numbers(at)
+    assert n["CGLS best iteration"] == k and n["CGLS smallest error"] == pytest.approx(e[k], rel=1e-12)
+    assert n["CGLS error now"] > 1.5 * n["CGLS smallest error"]
+
+
+def test_deblur_numbers_and_lsqr_check():
+    at = page(NAME, {"section": "deblur"}).run()
+    assert_clean(at)
+    n = numbers(at)
+    # measured at the defaults (noise 0.01, width 0.03, seed 0): naive 2.7e10, Tikhonov 0.172, TSVD 0.193,
+    # corner α = 3.4e-4 with error 0.203
+    assert n["error, no regularization"] > 1e6 and n["error, Tikhonov"] < 0.2 and n["error, truncated SVD"] < 0.2
+    assert 1e-4 < n["L-curve corner α"] < 1e-3 and n["error at the corner"] < 0.25
+    assert any(s.startswith("Tikhonov solution by the SVD") for s in texts(at.success))
+
+
+@pytest.mark.parametrize("preset,key", [("naive-inversion", "error, Tikhonov"), ("l-curve-corner", "error, Tikhonov")])
+def test_deblur_presets(preset, key):
+    at = page(NAME, {"preset": preset}).run()
+    assert_clean(at)
+    n = numbers(at)
+    if preset == "naive-inversion":  # noise amplified by 1/σᵢ: far worse than at the corner
+        assert n[key] > 10 * n["error at the corner"] and n["error, truncated SVD"] > 10 * n["error at the corner"]
+    else:  # the corner's α: an error close to the corner's
+        assert n[key] == pytest.approx(n["error at the corner"], rel=0.05)
+
+
+def test_digits_accuracies():
+    at = page(NAME, {"section": "digits"}).run()
+    assert_clean(at)
+    n = numbers(at)  # 1000 training images, α = 1, QR: 95.6% and 740/797 = 92.8%
+    assert n["training accuracy"] == pytest.approx(0.956) and n["test accuracy"] == pytest.approx(740 / 797)
+    metrics = [m.value for m in at.metric]
+    assert metrics == ["95.6%", "92.8%"]
+    at = page(NAME, {"preset": "too-little-regularization"}).run()
+    n = numbers(at)
+    assert n["training accuracy"] > 0.99 and n["test accuracy"] < n["training accuracy"] - 0.05
+
+
+def test_polyfit_and_conditioning_numbers():
+    at = page(NAME, {"section": "polyfit"}).run()
+    n = numbers(at)
+    assert n["best degree (test)"] == 4 and n["test RMS"] == pytest.approx(0.0520, abs=1e-4)
+    at = page(NAME, {"preset": "overfitting"}).run()
+    assert numbers(at)["training RMS"] < 1e-10  # degree 9 interpolates 10 points
+    at = page(NAME, {"section": "conditioning"}).run()
+    n = numbers(at)  # cond(A) = 1e6: the normal equations lose about twice as many digits as QR
+    assert n["normal error at cond(A) = 1e6"] > 1e-7 and n["qr error at cond(A) = 1e6"] < 1e-9
+    assert 1e6 < n["normal equations fail from cond(A)"] < 1e10
 
 
 def test_rank_deficient_choices_are_explained_not_crashing():
@@ -119,15 +183,21 @@ def test_bad_url_values():
 def test_preconditioning(precond, max_iter):
     at = page(NAME, {"section": "iterative", "a": "0.01", "precond": precond, "speed": "5"}).run()
     assert_clean(at)
-    md = " ".join(texts(at.markdown))
-    kappa = float(md.split("κ = cond((AM⁻¹)ᵀAM⁻¹) = **")[1].split("**")[0])
+    kappa = numbers(at)["κ = cond((AM⁻¹)ᵀAM⁻¹)"]
+    assert f"κ = cond((AM⁻¹)ᵀAM⁻¹) = **{kappa:.3g}**" in " ".join(texts(at.markdown))
     if precond == "qr":
         assert kappa == pytest.approx(1.0, abs=1e-6)  # A R⁻¹ = Q: perfectly conditioned
     else:
         assert kappa > 1e4  # column scaling does not cure nearly parallel columns
-    at.button(key="lstsq.iter.run.play").click().run()
-    at.run()
-    sd = at.session_state["lstsq.iter.run"].series["steepest descent"]
+    play(at, RUN, 1)
+    sd = at.session_state[RUN].series["steepest descent"]
     if max_iter is not None:
         assert sd.status == "converged" and sd.iteration <= max_iter
         assert sd.history["error"][-1] < 1e-10
+
+
+def test_presets_open_their_section():
+    for preset, section in (("zig-zag", "iterative"), ("semi-convergence", "deblur"), ("smooth-weights", "digits")):
+        at = page(NAME, {"preset": preset}).run()
+        assert_clean(at)
+        assert at.query_params["section"] in (section, [section])
