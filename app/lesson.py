@@ -109,7 +109,7 @@ class Lesson:
 
         The structural parameters drawn so far (plus ``depends``, e.g. derived values) restart it when they
         change; the tunable ones are sent into the running solvers. ``options`` go to :func:`app.live.live_run`
-        (``metrics``, ``diverged_hint``, ``keep_path``, ``max_iter``, ``default_speed``, ``max_points``).
+        (``metrics``, ``diverged_hint``, ``keep_path``, ``max_iter``, ``default_speed``, ``max_points``, ``per_step``).
         """
         structure = {**self.by_role("structure"), **dict(depends or {})}
         return live_run(f"{self.key}.{self.scope or 'page'}.{name}", self.pp, solvers, draw, structure=structure,

@@ -72,9 +72,13 @@ class Solver:
         """The keywords the running method takes through ``gen.send`` (declared by ``numdl_core.iterate.tunable``)."""
         return frozenset(getattr(self.function, "tunables", ()))
 
+    def kwargs(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The keywords :meth:`start` passes: those of ``params`` the method takes, then the fixed ``options``
+        (e.g. to replay the series in an exported script: ``SOLVERS[method](*args, **kwargs)``)."""
+        return {**{k: v for k, v in params.items() if k in self.keywords and k not in self.options}, **self.options}
+
     def start(self, params: Mapping[str, Any], x0: np.ndarray | None = None) -> Iterator:
-        kw = {k: v for k, v in params.items() if k in self.keywords and k not in self.options}
-        kw.update(self.options)
+        kw = self.kwargs(params)
         args = self.args
         if x0 is not None:
             names = list(inspect.signature(self.function).parameters)
@@ -212,12 +216,16 @@ def _finish(s: Series) -> None:
 
 
 def _next(s: Series) -> Any:
-    """The next Step of ``s`` (``None`` at the end of the generator); numerical errors end the series."""
+    """The next Step of ``s`` (``None`` at the end of the generator); numerical errors end the series.
+
+    Also the look-ahead of a fresh or restarted run (outside :func:`advance`) overflows silently: a diverging
+    method reports it in its Step."""
     try:
-        if s.send:
-            sent, s.send = s.send, None
-            return s.gen.send(sent)
-        return next(s.gen)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            if s.send:
+                sent, s.send = s.send, None
+                return s.gen.send(sent)
+            return next(s.gen)
     except StopIteration:
         return None
     except (ValueError, FloatingPointError, np.linalg.LinAlgError, ZeroDivisionError, OverflowError) as err:
@@ -268,12 +276,14 @@ def frame_budget_ms() -> float | None:
 
 
 def advance(run: Run, k: int, *, metrics: Metrics | None = None, keep_path: bool = False,
-            max_points: int = 2000, max_iter: int | None = None, budget_ms: float | None = -1.0) -> None:
+            max_points: int = 2000, max_iter: int | None = None, budget_ms: float | None = -1.0,
+            per_step: Mapping[str, int] | None = None) -> None:
     """Advance every running series of ``run`` by up to ``k`` iterations (the work of one frame).
 
     Series advance in turns, one iteration each, so that with a time budget (``budget_ms``; default
     :func:`frame_budget_ms`, ``None`` for none) a slow method (Gauss-Newton) does not starve a fast one (SGD)
-    and a frame never blocks the page for long.
+    and a frame never blocks the page for long. ``per_step`` (``{series name: n}``, default 1) lets a series make
+    ``n`` iterations per turn, e.g. several cheap SGD epochs per Gauss-Newton step.
     """
     if budget_ms is not None and budget_ms < 0:
         budget_ms = frame_budget_ms()
@@ -283,7 +293,7 @@ def advance(run: Run, k: int, *, metrics: Metrics | None = None, keep_path: bool
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for i in range(k):
             for s in run.series.values():
-                _pull(s, 1, metrics, keep_path, max_points, max_iter)
+                _pull(s, int((per_step or {}).get(s.name, 1)), metrics, keep_path, max_points, max_iter)
             if run.done or (budget_ms is not None and 1e3 * (time.perf_counter() - t0) > budget_ms):
                 break
     run.frame_ms = 1e3 * (time.perf_counter() - t0)
@@ -383,6 +393,7 @@ def live_run(
     max_points: int = 2000,
     max_iter: int | None = 100_000,
     default_speed: int | None = None,
+    per_step: Mapping[str, int] | None = None,
 ) -> Run:
     """Draw the live-run controls and the live picture; return the run (for checks below the picture).
 
@@ -404,6 +415,8 @@ def live_run(
         ``metrics(name, step) -> {column: float}``: extra columns recorded per iteration (e.g. the error).
     diverged_hint : str or callable, optional
         The reason shown when a series diverges (e.g. "step 0.3 > 2/L = 0.2").
+    per_step : dict, optional
+        ``{series name: n}``: iterations of that series per step of the run (default 1; see :func:`advance`).
     """
     tunables = tunables or {}
     solvers = None
@@ -432,7 +445,8 @@ def live_run(
         r = st.session_state[key]
         r.running = False
         if r.iteration == at_iteration:  # a repeated delivery of the same click finds the run already moved on
-            step_once(r, max_iter=max_iter, metrics=metrics, keep_path=keep_path, max_points=max_points)
+            step_once(r, max_iter=max_iter, metrics=metrics, keep_path=keep_path, max_points=max_points,
+                      per_step=per_step)
 
     def _reset() -> None:
         st.session_state[key] = new_run(start, structure, tunables, **kw)
@@ -448,7 +462,8 @@ def live_run(
         r: Run = st.session_state[key]
         was_running = r.running
         if r.running:
-            advance(r, speed, max_iter=max_iter, metrics=metrics, keep_path=keep_path, max_points=max_points)
+            advance(r, speed, max_iter=max_iter, metrics=metrics, keep_path=keep_path, max_points=max_points,
+                    per_step=per_step)
         t0 = time.perf_counter()
         _status_line(r, diverged_hint)
         st.session_state[LIVE_FRAME_KEY] = r.running  # charts of a playing run are drawn static (app.panels.show)

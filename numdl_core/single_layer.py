@@ -51,7 +51,7 @@ NeurIPS 2018 (filter-normalized directions).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -78,6 +78,33 @@ __all__ = [
     "loss_surface",
     "project_onto_plane",
     "make_inverse_crime",
+    "N_VALIDATION",
+    "DataSplit",
+    "train_validation_data",
+    "accuracies",
+    "output_curvature",
+    "sgd_lr_limit",
+    "TrainingProblem",
+    "training_problem",
+    "model_checks",
+    "ELM_WIDTHS",
+    "ELMExperiment",
+    "elm_experiment",
+    "VarProExperiment",
+    "varpro_experiment",
+    "SurfaceExperiment",
+    "surface_experiment",
+    "dead_relu_neurons",
+    "condition_number",
+    "VarProCheck",
+    "varpro_gradient_check",
+    "varpro_inner_sweep",
+    "TRAINERS",
+    "training_path",
+    "SurfaceStats",
+    "surface_statistics",
+    "InverseCrime",
+    "inverse_crime_problem",
 ]
 
 ACTIVATIONS = ("sin", "tanh", "relu", "identity")
@@ -853,6 +880,306 @@ class SingleLayer:
 
 
 # --------------------------------------------------------------------------------------------
+# the lesson's data and what a trainer needs to know about the model
+# --------------------------------------------------------------------------------------------
+N_VALIDATION = 2000
+"""Validation points of the 2-D data sets (the course: 1000 training and 2000 validation points)."""
+
+
+class DataSplit(NamedTuple):
+    """Training and validation data (:func:`train_validation_data`).
+
+    Attributes
+    ----------
+    X : ndarray, shape (n_train, d)
+    y : ndarray of int64, shape (n_train,)
+    X_val : ndarray, shape (n_val, d)
+    y_val : ndarray of int64, shape (n_val,)
+    n_classes : int
+        ``C = max(max(y), max(y_val)) + 1``.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    n_classes: int
+
+
+def train_validation_data(name: str, n_train: int = 1000, *, seed: int = 0, n_val: int = N_VALIDATION) -> DataSplit:
+    """Training data and independent validation data, as in the course's single-layer experiments.
+
+    A 2-D set (``numdl_core.data.make_dataset``, without noise): ``n_train`` points with ``seed`` and ``n_val``
+    fresh points with ``seed + 1000``. ``"digits"`` (``numdl_core.data.load_digits``, 1797 images of 8 x 8
+    pixels): a random permutation with ``seed``, the first ``n_train`` images for training and the rest
+    for validation (``n_val`` is not used).
+
+    Parameters
+    ----------
+    name : str
+        ``"digits"`` or a name of ``numdl_core.data.DATASETS`` (the page uses ``"peaks"`` and ``"ellipses"``).
+    n_train : int
+        Training points (digits: at most 1796).
+    seed : int
+    n_val : int
+        Validation points of a 2-D set.
+
+    Returns
+    -------
+    DataSplit
+        ``(X, y, X_val, y_val, n_classes)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown data set, or a digits split that leaves no training or no validation image.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 4 (peaks: 1000 training and 2000 validation points).
+
+    Examples
+    --------
+    >>> d = train_validation_data("peaks", 100, seed=0)
+    >>> d.X.shape, d.X_val.shape, d.n_classes
+    ((100, 2), (2000, 2), 5)
+    """
+    from numdl_core.data import load_digits, make_dataset
+
+    if name == "digits":
+        X, y = load_digits()
+        n_train = int(n_train)
+        if not 1 <= n_train < y.size:
+            raise ValueError(f"digits: n_train must be between 1 and {y.size - 1}, got {n_train}")
+        perm = np.random.default_rng(seed).permutation(y.size)
+        X, y, Xv, yv = X[perm[:n_train]], y[perm[:n_train]], X[perm[n_train:]], y[perm[n_train:]]
+    else:
+        X, y = make_dataset(name, n_train, noise=0.0, seed=seed)
+        Xv, yv = make_dataset(name, n_val, noise=0.0, seed=seed + 1000)
+    return DataSplit(X, y, Xv, yv, int(max(y.max(), yv.max())) + 1)
+
+
+def accuracies(model: SingleLayer, theta: np.ndarray, X_val: np.ndarray, y_val: np.ndarray) -> tuple[float, float]:
+    """Training and validation accuracy of ``theta``: ``nan`` for both when ``theta`` is not finite (a diverged run).
+
+    Parameters
+    ----------
+    model : SingleLayer
+        Holds the training data.
+    theta : ndarray, shape (n_params,)
+    X_val : ndarray, shape (n_val, d)
+    y_val : ndarray of int, shape (n_val,)
+
+    Returns
+    -------
+    train, validation : float
+        Fractions of correctly classified points (see :meth:`SingleLayer.accuracy`).
+
+    Examples
+    --------
+    >>> d = train_validation_data("peaks", 200)
+    >>> M = SingleLayer(d.X, d.y, 30, loss="squared")
+    >>> tr, va = accuracies(M, elm(d.X, d.y, 30).theta, d.X_val, d.y_val)
+    >>> 0.5 < va <= tr <= 1.0
+    True
+    """
+    theta = np.asarray(theta, dtype=np.float64)
+    if not np.all(np.isfinite(theta)):
+        return float("nan"), float("nan")
+    with np.errstate(all="ignore"):
+        return model.accuracy(theta), model.accuracy(theta, X_val, y_val)
+
+
+def output_curvature(model: SingleLayer, theta: np.ndarray) -> float:
+    r"""Curvature :math:`L` of the loss in the output weights ``(W, c)`` at ``theta`` (hidden layer fixed).
+
+    With :math:`A = [Z,\ \mathbf 1]` (features and a column of ones), the least-squares loss is a quadratic in
+    ``(W, c)`` whose Hessian has largest eigenvalue at most
+
+    .. math:: L = \lambda_{\max}(A^\top A / n) + \alpha
+
+    (equal for :math:`\alpha = 0`); for the softmax cross-entropy the Hessian of :math:`-\log\mathrm{softmax}`
+    in the outputs is :math:`\mathrm{diag}(p) - p p^\top \preceq \tfrac12 I`, which halves the bound.
+
+    Parameters
+    ----------
+    model : SingleLayer
+    theta : ndarray, shape (n_params,)
+
+    Returns
+    -------
+    float
+        :math:`L > 0`.
+
+    References
+    ----------
+    Bottou, Curtis and Nocedal, Optimization methods for large-scale machine learning, SIAM Review 60 (2018),
+    Sec. 4 (the Lipschitz constant of the gradient); D. Böhning, Multinomial logistic regression algorithm,
+    Ann. Inst. Statist. Math. 44 (1992) 197-200 (the bound of the softmax Hessian).
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 0.0], [1.0, 0.0]])
+    >>> M = SingleLayer(X, np.array([0, 1]), 1, activation="identity", loss="squared")
+    >>> theta = M.join(np.array([[1.0], [0.0]]), np.zeros(1), np.zeros((1, 2)), np.zeros(2))
+    >>> round(output_curvature(M, theta), 12)       # A = [[0, 1], [1, 1]]: eigenvalues of A'A/2
+    1.309016994375
+    """
+    Z = model.features(theta)
+    A = np.c_[Z, np.ones(Z.shape[0])]
+    L = float(np.linalg.eigvalsh(A.T @ A / Z.shape[0])[-1]) + model.alpha
+    return L / 2 if model.loss == "softmax" else L
+
+
+def sgd_lr_limit(model: SingleLayer, theta: np.ndarray, momentum: float = 0.0) -> float:
+    r"""The largest stable learning rate of heavy-ball SGD on the output layer at ``theta``.
+
+    On a quadratic with curvature :math:`L` the heavy-ball iteration
+    :math:`v_{k+1} = \mu v_k - \eta \nabla f`, :math:`\theta_{k+1} = \theta_k + v_{k+1}` is stable exactly when
+    :math:`0 < \eta L < 2(1 + \mu)`; with :math:`L` from :func:`output_curvature` the limit is
+
+    .. math:: \eta_{\max} = \frac{2(1 + \mu)}{L}.
+
+    Beyond it SGD diverges whatever the hidden layer does (the output weights alone already blow up).
+
+    Parameters
+    ----------
+    model : SingleLayer
+    theta : ndarray, shape (n_params,)
+    momentum : float
+        :math:`\mu \in [0, 1)`.
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    B. T. Polyak, Some methods of speeding up the convergence of iteration methods, USSR Comput. Math. Math.
+    Phys. 4 (1964) 1-17.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 0.0], [1.0, 0.0]])
+    >>> M = SingleLayer(X, np.array([0, 1]), 1, activation="identity", loss="squared")
+    >>> theta = M.join(np.array([[1.0], [0.0]]), np.zeros(1), np.zeros((1, 2)), np.zeros(2))
+    >>> round(sgd_lr_limit(M, theta, momentum=0.5) * output_curvature(M, theta), 12)
+    3.0
+    """
+    return 2.0 * (1.0 + float(momentum)) / output_curvature(model, theta)
+
+
+class TrainingProblem(NamedTuple):
+    """Result of :func:`training_problem`.
+
+    Attributes
+    ----------
+    data : DataSplit
+    model : SingleLayer
+        The objective on the training data.
+    theta0 : ndarray, shape (n_params,)
+        The starting point.
+    """
+
+    data: DataSplit
+    model: SingleLayer
+    theta0: np.ndarray
+
+
+def training_problem(
+    data: str = "peaks",
+    n_train: int = 1000,
+    width: int = 30,
+    *,
+    activation: str = "tanh",
+    loss: str = "squared",
+    alpha: float = 1e-4,
+    seed: int = 0,
+) -> TrainingProblem:
+    """The training set-up of the single-layer lesson: data, model and starting point.
+
+    The data come from :func:`train_validation_data`; the start is ``model.init_theta(seed, scale=s)`` with
+    :math:`s = 0.3` for the digits (64 pixels in [0, 1]: with :math:`s = 1` the pre-activations :math:`x^\\top k`
+    would be several times those of the 2-D sets and saturate tanh) and :math:`s = 1` otherwise.
+
+    Parameters
+    ----------
+    data : str
+        See :func:`train_validation_data`.
+    n_train, width : int
+    activation, loss : str
+        See :class:`SingleLayer`.
+    alpha : float
+        Tikhonov weight.
+    seed : int
+        Seed of the data and of the start.
+
+    Returns
+    -------
+    TrainingProblem
+        ``(data, model, theta0)``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`train_validation_data` and :class:`SingleLayer`.
+
+    Examples
+    --------
+    >>> d, M, theta0 = training_problem("peaks", 200, 10)
+    >>> M.n_params == theta0.size == 2 * 10 + 10 + 10 * 5 + 5
+    True
+    """
+    d = train_validation_data(data, n_train, seed=seed)
+    model = SingleLayer(d.X, d.y, width, activation=activation, loss=loss, alpha=alpha, n_classes=d.n_classes)
+    return TrainingProblem(d, model, model.init_theta(seed, scale=0.3 if data == "digits" else 1.0))
+
+
+def model_checks(model: SingleLayer, theta: np.ndarray, *, seed: int = 0, n: int = 14) -> tuple[Any, Any]:
+    r"""The derivative checks of a network at ``theta``: the Taylor test and, for least squares, the adjoint test.
+
+    The Taylor test (:func:`numdl_core.checks.derivative_check`) checks the gradient and, except for ReLU (whose
+    :math:`\sigma'' = 0` away from the kinks makes :math:`f` only piecewise smooth), the Hessian-vector product.
+    The adjoint test (:func:`numdl_core.checks.adjoint_check`, relative tolerance :math:`10^{-12}`) checks that the
+    matrix-free :math:`J^\top` of :meth:`SingleLayer.linearize`, which Gauss-Newton uses, is the transpose of
+    :math:`J`.
+
+    Parameters
+    ----------
+    model : SingleLayer
+    theta : ndarray, shape (n_params,)
+    seed : int
+        Seed of the random directions.
+    n : int
+        Step sizes of the Taylor test.
+
+    Returns
+    -------
+    taylor : numdl_core.checks.DerivativeCheck
+    adjoint : numdl_core.checks.AdjointCheck or None
+        ``None`` for the softmax loss (no residual).
+
+    References
+    ----------
+    Ruthotto and Haber, Module 0 (the Taylor and adjoint tests).
+
+    Examples
+    --------
+    >>> d, M, theta0 = training_problem("peaks", 100, 5)
+    >>> taylor, adjoint = model_checks(M, theta0)
+    >>> taylor.passed, adjoint.passed
+    (True, True)
+    """
+    from numdl_core.checks import adjoint_check, derivative_check
+
+    taylor = derivative_check(model.value_and_grad, theta, hess_vec=None if model.activation == "relu" else
+                              model.hess_vec, seed=seed, n=n)
+    if model.loss != "squared":
+        return taylor, None
+    return taylor, adjoint_check(*model.linearize(theta), model.n_params, seed=seed, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
 # extreme learning machine
 # --------------------------------------------------------------------------------------------
 def random_hidden(
@@ -1108,6 +1435,187 @@ def feature_singular_values(
     K, b = random_hidden(X.shape[1], width, seed=seed, scale=scale)
     A = X @ K + b
     return {name: np.linalg.svd(activation(name)(A)[0], compute_uv=False) for name in activations}
+
+
+def dead_relu_neurons(X: np.ndarray, width: int, *, seed: int = 0, scale: float = 1.0) -> int:
+    r"""How many random ReLU neurons of :func:`random_hidden` are zero on every sample of ``X``.
+
+    Neuron :math:`j` is dead when its hyperplane :math:`x^\top k_j + b_j = 0` leaves all the data on the
+    inactive side, :math:`x_i^\top k_j + b_j \le 0` for every :math:`i`: its ReLU feature is identically 0, a
+    zero singular value of the feature matrix (the same ``K, b`` as :func:`feature_singular_values`).
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, d)
+    width : int
+        ``m``.
+    seed : int
+    scale : float
+        See :func:`random_hidden`.
+
+    Returns
+    -------
+    int
+        Between 0 and ``width``.
+
+    References
+    ----------
+    L. Lu, Y. Shin, Y. Su and G. E. Karniadakis, Dying ReLU and initialization, Commun. Comput. Phys. 28 (2020).
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).uniform(-1, 1, (50, 2))
+    >>> dead_relu_neurons(X, 200, scale=1.0) > 0        # hyperplanes far from the data
+    True
+    """
+    X = check_X(X)
+    K, b = random_hidden(X.shape[1], width, seed=seed, scale=scale)
+    return int(np.sum(np.all(X @ K + b <= 0, axis=0)))
+
+
+def condition_number(singular_values) -> float:
+    r""":math:`\kappa = \sigma_1 / \sigma_m` from singular values in descending order (``inf`` if :math:`\sigma_m = 0`).
+
+    The output solve of an ELM (with :math:`\alpha = 0`) is as ill-conditioned as :math:`\kappa(Z)`.
+
+    Parameters
+    ----------
+    singular_values : array_like, shape (k,)
+        Descending, non-negative (e.g. a value of :func:`feature_singular_values`).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If there are no singular values.
+
+    References
+    ----------
+    Golub and Van Loan, *Matrix Computations*, 4th ed., 2013, Sec. 2.6.2.
+
+    Examples
+    --------
+    >>> condition_number([4.0, 2.0, 0.5]), condition_number([1.0, 0.0])
+    (8.0, inf)
+    """
+    s = np.asarray(singular_values, dtype=np.float64).ravel()
+    if s.size == 0:
+        raise ValueError("no singular values")
+    return float(s[0] / s[-1]) if s[-1] > 0 else float("inf")
+
+
+ELM_WIDTHS = (1, 2, 5, 10, 20, 50, 100, 200, 300, 500)
+"""The widths of the accuracy-against-width curve of :func:`elm_experiment`."""
+
+
+@dataclass(frozen=True)
+class ELMExperiment:
+    """Result of :func:`elm_experiment`.
+
+    Attributes
+    ----------
+    data : DataSplit
+    result : ELMResult
+        The ELM of the chosen width.
+    activation : str
+    singular_values : dict
+        ``{activation: singular values}`` of the feature matrix for sin, tanh and ReLU (same ``K, b``).
+    dead_neurons : int
+        ReLU neurons that are zero on all the training data.
+    widths, train_accuracy, validation_accuracy : ndarray, shape (k,)
+        The ELM accuracy against the width (:func:`elm_accuracy_vs_width`).
+    """
+
+    data: DataSplit
+    result: ELMResult
+    activation: str
+    singular_values: dict
+    dead_neurons: int
+    widths: np.ndarray
+    train_accuracy: np.ndarray
+    validation_accuracy: np.ndarray
+
+    @property
+    def accuracies(self) -> tuple[float, float]:
+        """Training and validation accuracy of the ELM of the chosen width."""
+        return accuracies(self.result.model, self.result.theta, self.data.X_val, self.data.y_val)
+
+    @property
+    def cond(self) -> float:
+        """cond(Z) of the feature matrix of the chosen activation (:func:`condition_number`)."""
+        return condition_number(self.singular_values[self.activation])
+
+    def summary(self) -> dict:
+        """The headline numbers.
+
+        Returns
+        -------
+        dict
+            ``"training accuracy"``, ``"validation accuracy"``, ``"cond(Z)"``, ``"dead ReLU neurons"`` and
+            ``"validation accuracy, width m"`` for every width of the curve.
+        """
+        tr, va = self.accuracies
+        return {"training accuracy": tr, "validation accuracy": va, "cond(Z)": self.cond,
+                "dead ReLU neurons": self.dead_neurons,
+                **{f"validation accuracy, width {w}": float(a) for w, a in zip(self.widths, self.validation_accuracy)}}
+
+
+def elm_experiment(
+    data: str = "peaks",
+    n_train: int = 1000,
+    width: int = 50,
+    *,
+    activation: str = "tanh",
+    alpha: float = 1e-6,
+    scale: float = 1.0,
+    seed: int = 0,
+    widths=ELM_WIDTHS,
+) -> ELMExperiment:
+    """The ELM lesson on one data set: the ELM of one width, its features, and the accuracy against the width.
+
+    :func:`train_validation_data`, then :func:`elm`, :func:`feature_singular_values` (sin, tanh, ReLU),
+    :func:`dead_relu_neurons` and :func:`elm_accuracy_vs_width`, all with the same random hidden layer
+    (``seed``, ``scale``).
+
+    Parameters
+    ----------
+    data : str
+        See :func:`train_validation_data`.
+    n_train, width : int
+    activation : str
+    alpha, scale : float
+        See :func:`elm`.
+    seed : int
+    widths : sequence of int
+
+    Returns
+    -------
+    ELMExperiment
+
+    Raises
+    ------
+    ValueError
+        As the functions it calls.
+
+    References
+    ----------
+    Huang, Zhu and Siew (2006).
+
+    Examples
+    --------
+    >>> out = elm_experiment("peaks", 300, 50, widths=(10, 50))
+    >>> out.summary()["validation accuracy, width 50"] > out.summary()["validation accuracy, width 10"]
+    True
+    """
+    d = train_validation_data(data, n_train, seed=seed)
+    res = elm(d.X, d.y, width, activation=activation, alpha=alpha, seed=seed, scale=scale, n_classes=d.n_classes)
+    curve = elm_accuracy_vs_width(d.X, d.y, widths, d.X_val, d.y_val, activation=activation, alpha=alpha, seed=seed,
+                                  scale=scale)
+    return ELMExperiment(d, res, activation, feature_singular_values(d.X, width, seed=seed, scale=scale),
+                         dead_relu_neurons(d.X, width, seed=seed, scale=scale), *curve)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1540,6 +2048,236 @@ def varpro(
         sent = yield step_k
 
 
+class VarProCheck(NamedTuple):
+    """Result of :func:`varpro_gradient_check`.
+
+    Attributes
+    ----------
+    taylor : numdl_core.checks.DerivativeCheck
+        The Taylor test of :math:`(\\varphi, \\nabla_u f)`.
+    inner_optimality : float
+        :math:`\\|\\nabla_W f(u, W_k)\\| / \\|\\nabla_W f(u, 0)\\|` (``W`` with ``c``): 0 for the exact inner solution.
+    inner_iterations : int
+        Iterations of the inner solve (1 for ``"direct"``).
+    """
+
+    taylor: Any
+    inner_optimality: float
+    inner_iterations: int
+
+
+def varpro_gradient_check(
+    model: SingleLayer, u: np.ndarray, *, inner: str = "direct", inner_maxiter: int = 500, seed: int = 0, n: int = 14
+) -> VarProCheck:
+    r"""Taylor test of the VarPro gradient, and how far the inner solve is from optimal.
+
+    VarPro uses the partial gradient :math:`\nabla_u f(u, W_k(u))` as the gradient of
+    :math:`\varphi(u) = f(u, W_k(u))`. By the chain rule
+    :math:`\nabla\varphi = \nabla_u f + (\partial W_k / \partial u)^\top \nabla_W f(u, W_k)`, so it is the gradient
+    only when :math:`\nabla_W f(u, W_k) = 0`, i.e. for an exact inner solve (``inner="direct"``, or CG run to
+    convergence); a few inner CG iterations (``inner="cg"``, from :math:`W = 0`, no tolerance) leave the second
+    term and the Taylor test drops from order 2 to order 1.
+
+    Parameters
+    ----------
+    model : SingleLayer
+        With ``loss="squared"``.
+    u : ndarray, shape (d m + m,) or (n_params,)
+        The hidden weights ``[K.ravel(), b]`` (or a full ``theta``, whose ``W, c`` are ignored).
+    inner : {"direct", "cg"}
+    inner_maxiter : int
+        Inner CG iterations (``inner="cg"``).
+    seed : int
+        Seed of the Taylor direction.
+    n : int
+        Step sizes of the Taylor test.
+
+    Returns
+    -------
+    VarProCheck
+        ``(taylor, inner_optimality, inner_iterations)``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :class:`VarPro`.
+
+    References
+    ----------
+    Golub and Pereyra (1973), Thm. 2.1; O'Leary and Rust (2013), Sec. 2.
+
+    Examples
+    --------
+    >>> from numdl_core.data import make_dataset
+    >>> X, y = make_dataset("peaks", 100, noise=0.0)
+    >>> M = SingleLayer(X, y, 5, loss="squared", alpha=1e-3)
+    >>> u = M.init_theta(0)[:M.n_hidden_params]
+    >>> exact = varpro_gradient_check(M, u)
+    >>> sloppy = varpro_gradient_check(M, u, inner="cg", inner_maxiter=2)
+    >>> round(exact.taylor.order), round(sloppy.taylor.order)
+    (2, 1)
+    """
+    from numdl_core.checks import derivative_check
+
+    vp = VarPro(model, inner=inner, inner_tol=0.0, inner_maxiter=inner_maxiter)
+    u = vp._check_u(u)
+    nu = vp.n_params
+    with np.errstate(all="ignore"):
+        res = derivative_check(vp.value_and_grad, u, seed=seed, n=n)
+        W, c, its = vp.solve_inner(u)
+        g = model.value_and_grad(np.concatenate([u, W.ravel(), c]))[1][nu:]
+        g0 = model.value_and_grad(np.concatenate([u, np.zeros(W.size + c.size)]))[1][nu:]
+    return VarProCheck(res, float(np.linalg.norm(g) / np.linalg.norm(g0)), int(its))
+
+
+def varpro_inner_sweep(
+    model: SingleLayer, u: np.ndarray, iterations=(1, 2, 5, 10, 20, 50), *, seed: int = 0, n: int = 14
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The observed Taylor order of the VarPro gradient against the number of inner CG iterations.
+
+    :func:`varpro_gradient_check` with ``inner="cg"`` for each count in ``iterations``, and once with the
+    direct inner solve. Far below the size of the inner problem the order is 1; with an accurate inner solve it
+    is 2 (near the size of the inner problem, round-off in the inner solve can make it erratic).
+
+    Parameters
+    ----------
+    model : SingleLayer
+        With ``loss="squared"``.
+    u : ndarray
+        As in :func:`varpro_gradient_check`.
+    iterations : sequence of int, length k
+    seed, n : int
+        As in :func:`varpro_gradient_check`.
+
+    Returns
+    -------
+    orders : ndarray, shape (k,)
+        Observed order of :math:`E_1` for each inner iteration count.
+    inner_optimality : ndarray, shape (k,)
+    direct_order : float
+    direct_optimality : float
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :class:`VarPro`.
+
+    References
+    ----------
+    Golub and Pereyra (1973); Newman, Ruthotto, Hart and van Bloemen Waanders (2021), Sec. 3.
+
+    Examples
+    --------
+    >>> from numdl_core.data import make_dataset
+    >>> X, y = make_dataset("peaks", 100, noise=0.0)
+    >>> M = SingleLayer(X, y, 5, loss="squared", alpha=1e-3)
+    >>> orders, _, direct, _ = varpro_inner_sweep(M, M.init_theta(0), iterations=(1, 50))
+    >>> round(orders[0]), round(orders[-1]), round(direct)
+    (1, 2, 2)
+    """
+    checks = [varpro_gradient_check(model, u, inner="cg", inner_maxiter=int(k), seed=seed, n=n) for k in iterations]
+    direct = varpro_gradient_check(model, u, seed=seed, n=n)
+    return (np.array([c.taylor.order for c in checks]), np.array([c.inner_optimality for c in checks]),
+            float(direct.taylor.order), direct.inner_optimality)
+
+
+@dataclass(frozen=True)
+class VarProExperiment:
+    """Result of :func:`varpro_experiment`.
+
+    Attributes
+    ----------
+    check : VarProCheck
+        The chosen inner solve.
+    sweep : tuple of int
+        Inner CG iteration counts of the sweep.
+    orders, inner_optimality : ndarray, shape (len(sweep),)
+        Observed Taylor order and inner optimality for each count (:func:`varpro_inner_sweep`).
+    direct_order, direct_optimality : float
+        The same with the direct inner solve.
+    unknowns_per_class : int
+        ``m + 1``: a column of ``W`` and an entry of ``c`` (CG on the inner problem ends after at most that many
+        iterations in exact arithmetic).
+    """
+
+    check: VarProCheck
+    sweep: tuple
+    orders: np.ndarray
+    inner_optimality: np.ndarray
+    direct_order: float
+    direct_optimality: float
+    unknowns_per_class: int
+
+    def summary(self) -> dict:
+        """The headline numbers.
+
+        Returns
+        -------
+        dict
+            ``"E1 order"``, ``"inner optimality"``, ``"E1 order with the direct inner solve"`` and
+            ``"E1 order with k inner CG iterations"`` for every ``k`` of the sweep.
+        """
+        return {"E1 order": self.check.taylor.order, "inner optimality": self.check.inner_optimality,
+                "E1 order with the direct inner solve": self.direct_order,
+                **{f"E1 order with {k} inner CG iterations": float(o) for k, o in zip(self.sweep, self.orders)}}
+
+
+def varpro_experiment(
+    n_train: int = 200,
+    width: int = 10,
+    *,
+    activation: str = "tanh",
+    alpha: float = 1e-3,
+    inner: str = "cg",
+    inner_iters: int = 2,
+    seed: int = 0,
+    sweep=(1, 2, 5, 10, 20, 50),
+) -> VarProExperiment:
+    """The VarPro gradient lesson: Taylor tests of the reduced gradient against the accuracy of the inner solve.
+
+    A least-squares network on ``n_train`` points of peaks (:func:`train_validation_data`), ``u`` the hidden
+    weights of ``init_theta(seed)``; :func:`varpro_gradient_check` with the chosen inner solve and
+    :func:`varpro_inner_sweep` over ``sweep``.
+
+    Parameters
+    ----------
+    n_train, width : int
+    activation : str
+    alpha : float
+        Tikhonov weight (makes the inner problem well posed).
+    inner : {"direct", "cg"}
+    inner_iters : int
+        Inner CG iterations (``inner="cg"``).
+    seed : int
+    sweep : sequence of int
+
+    Returns
+    -------
+    VarProExperiment
+
+    Raises
+    ------
+    ValueError
+        As the functions it calls.
+
+    References
+    ----------
+    Golub and Pereyra (1973).
+
+    Examples
+    --------
+    >>> out = varpro_experiment(100, 5, inner="cg", inner_iters=2, sweep=(2,))
+    >>> round(out.check.taylor.order), round(out.direct_order)
+    (1, 2)
+    """
+    d = train_validation_data("peaks", n_train, seed=seed)
+    model = SingleLayer(d.X, d.y, width, activation=activation, loss="squared", alpha=alpha, n_classes=d.n_classes)
+    u = model.init_theta(seed)[: model.n_hidden_params]
+    check = varpro_gradient_check(model, u, inner=inner, inner_maxiter=inner_iters, seed=seed)
+    sweep = tuple(int(k) for k in sweep)
+    return VarProExperiment(check, sweep, *varpro_inner_sweep(model, u, sweep, seed=seed), model.width + 1)
+
+
 # --------------------------------------------------------------------------------------------
 # loss surface along two random directions
 # --------------------------------------------------------------------------------------------
@@ -1697,6 +2435,266 @@ def project_onto_plane(
     return coef[0], coef[1]
 
 
+TRAINERS = ("newton_cg", "sgd")
+
+
+def training_path(
+    model: SingleLayer, theta0: np.ndarray, trainer: str = "newton_cg", iterations: int = 30, *, seed: int = 0
+) -> list[Step]:
+    r"""The iterates of a short training run, to draw on a :func:`loss_surface` picture.
+
+    ``"newton_cg"``: :func:`numdl_core.optim.newton_cg` with 10 CG iterations per step. ``"sgd"``: heavy-ball
+    :func:`numdl_core.optim.sgd` (momentum 0.9, batches of 32, shuffled with ``seed``) with the learning rate
+
+    .. math:: \eta = \min\big(0.05,\ \tfrac12\,\eta_{\max}\big), \qquad \eta_{\max} = 2(1 + 0.9)/L,
+
+    half the stability limit of :func:`sgd_lr_limit` at ``theta0`` (``info["lr"]`` of each Step). One
+    iteration of SGD is one epoch. The run stops after ``iterations`` iterations, or earlier when it converges;
+    a diverging run is cut before its first non-finite iterate.
+
+    Parameters
+    ----------
+    model : SingleLayer
+    theta0 : ndarray, shape (n_params,)
+    trainer : {"newton_cg", "sgd"}
+    iterations : int
+        At least 1.
+    seed : int
+        Seed of the SGD batches.
+
+    Returns
+    -------
+    list of Step
+        Iteration 0 (``theta0``) first; every ``x`` finite.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``trainer`` or ``iterations < 1``.
+
+    References
+    ----------
+    Li, Xu, Taylor, Studer and Goldstein (2018), Sec. 7 (optimization paths on loss surfaces).
+
+    Examples
+    --------
+    >>> from numdl_core.data import make_dataset
+    >>> X, y = make_dataset("peaks", 100, noise=0.0)
+    >>> M = SingleLayer(X, y, 5)
+    >>> path = training_path(M, M.init_theta(0), "newton_cg", 5)
+    >>> len(path), path[-1].loss < path[0].loss
+    (6, True)
+    """
+    from numdl_core.optim import newton_cg, sgd
+
+    if trainer not in TRAINERS:
+        raise ValueError(f"unknown trainer {trainer!r}; choose one of {', '.join(TRAINERS)}")
+    iterations = check_count("iterations", iterations)
+    with np.errstate(all="ignore"):
+        if trainer == "newton_cg":
+            gen = newton_cg(model, theta0, cg_maxiter=10)
+        else:
+            lr = min(0.05, 0.5 * sgd_lr_limit(model, theta0, 0.9))
+            gen = sgd(model, theta0, lr=lr, batch_size=32, momentum=0.9, seed=seed)
+        steps = []
+        for s in gen:
+            if not (np.isfinite(s.loss) and np.all(np.isfinite(s.x))):
+                break
+            steps.append(s)
+            if s.iteration >= iterations or s.info.get("diverged"):
+                break
+    return steps
+
+
+class SurfaceStats(NamedTuple):
+    """Result of :func:`surface_statistics`.
+
+    Attributes
+    ----------
+    centre : float
+        The loss at the centre of the grid.
+    minimum, maximum : float
+        Smallest and largest value on the grid.
+    negative_curvature : float
+        Fraction of the interior grid points where the loss bends downwards along direction 1.
+    local_minima : int
+        Interior grid points lower than their 8 neighbours.
+    """
+
+    centre: float
+    minimum: float
+    maximum: float
+    negative_curvature: float
+    local_minima: int
+
+
+def surface_statistics(values: np.ndarray) -> SurfaceStats:
+    r"""What a :func:`loss_surface` grid says about convexity.
+
+    Along direction 1 (the columns), the second difference
+    :math:`f_{i,j-1} - 2 f_{i,j} + f_{i,j+1} < -10^{-12} \max(1, |f_{\rm centre}|)` means the loss bends
+    downwards: impossible for a convex function, whose restriction to any line is convex. A local minimum of the
+    grid is an interior point lower than its 8 neighbours: more than one means more than one basin (on the grid).
+
+    Parameters
+    ----------
+    values : ndarray, shape (n, n)
+        ``values[i, j]`` as returned by :func:`loss_surface` (``n >= 3``).
+
+    Returns
+    -------
+    SurfaceStats
+        ``(centre, minimum, maximum, negative_curvature, local_minima)``.
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is not a 2-D array with at least 3 points per axis.
+
+    References
+    ----------
+    S. Boyd and L. Vandenberghe, *Convex Optimization*, Cambridge, 2004, Sec. 3.1.1 (restriction to a line).
+
+    Examples
+    --------
+    >>> a = np.linspace(-1, 1, 5)
+    >>> s = surface_statistics(np.add.outer(a**2, np.cos(3 * a)))    # rows: beta, columns: alpha
+    >>> s.centre, s.negative_curvature > 0, s.local_minima
+    (1.0, True, 0)
+    """
+    V = np.asarray(values, dtype=np.float64)
+    if V.ndim != 2 or min(V.shape) < 3:
+        raise ValueError(f"values must be a 2-D grid with at least 3 points per axis, got shape {V.shape}")
+    centre = float(V[V.shape[0] // 2, V.shape[1] // 2])
+    d2 = V[:, 2:] - 2 * V[:, 1:-1] + V[:, :-2]
+    negative = float(np.mean(d2 < -1e-12 * max(1.0, abs(centre))))
+    inner = V[1:-1, 1:-1]
+    neighbours = np.stack([V[:-2, 1:-1], V[2:, 1:-1], V[1:-1, :-2], V[1:-1, 2:],
+                           V[:-2, :-2], V[2:, 2:], V[:-2, 2:], V[2:, :-2]])
+    minima = int(np.sum(np.all(inner < neighbours, axis=0)))
+    return SurfaceStats(centre, float(V.min()), float(V.max()), negative, minima)
+
+
+@dataclass(frozen=True)
+class SurfaceExperiment:
+    """Result of :func:`surface_experiment`.
+
+    Attributes
+    ----------
+    alphas, betas : ndarray, shape (n,)
+    values : ndarray, shape (n, n)
+        The loss on the plane (:func:`loss_surface`).
+    path : tuple of ndarray
+        ``(a, b)``: the training path projected onto the plane (:func:`project_onto_plane`).
+    stats : SurfaceStats
+    loss_before, loss_after : float
+        The loss at the start and at the end of training.
+    accuracy : float
+        Training accuracy at the end of training.
+    iterations : int
+        Training iterations done (fewer than asked if the run converged, stalled or diverged).
+    lr : float or None
+        The SGD learning rate (``None`` for Newton-CG).
+    """
+
+    alphas: np.ndarray
+    betas: np.ndarray
+    values: np.ndarray
+    path: tuple
+    stats: SurfaceStats
+    loss_before: float
+    loss_after: float
+    accuracy: float
+    iterations: int
+    lr: float | None
+
+    def summary(self) -> dict:
+        """The headline numbers.
+
+        Returns
+        -------
+        dict
+            The fields of :attr:`stats`, the loss before and after training, the training accuracy and the
+            iterations done.
+        """
+        s = self.stats
+        return {"loss at the centre": s.centre, "smallest loss on the grid": s.minimum,
+                "largest loss on the grid": s.maximum, "negative curvature fraction": s.negative_curvature,
+                "local minima": s.local_minima, "loss before training": self.loss_before,
+                "loss after training": self.loss_after, "training accuracy": self.accuracy,
+                "training iterations": self.iterations}
+
+
+def surface_experiment(
+    data: str = "peaks",
+    n_train: int = 300,
+    width: int = 20,
+    *,
+    activation: str = "tanh",
+    loss: str = "softmax",
+    center: str = "trained",
+    trainer: str = "newton_cg",
+    iterations: int = 30,
+    span: float = 1.0,
+    normalize: str = "filter",
+    seed: int = 0,
+    n: int = 41,
+) -> SurfaceExperiment:
+    """The loss-surface lesson: train a network briefly, then picture the loss on a random plane.
+
+    A network (:class:`SingleLayer`, Tikhonov weight :math:`10^{-4}`) on ``n_train`` points of ``data``, trained
+    from ``init_theta(seed)`` by :func:`training_path`; the plane passes through the initial or the trained point
+    (``center``), with directions from :func:`surface_directions`; the loss on an ``n x n`` grid
+    (:func:`loss_surface`), its statistics (:func:`surface_statistics`) and the training path projected onto it.
+
+    Parameters
+    ----------
+    data : str
+        See :func:`train_validation_data` (a 2-D set).
+    n_train, width : int
+    activation, loss : str
+    center : {"initial", "trained"}
+    trainer : {"newton_cg", "sgd"}
+    iterations : int
+    span : float
+    normalize : {"filter", "unit"}
+    seed : int
+        Seed of the data, the start, the SGD batches and the directions.
+    n : int
+        Grid points per axis.
+
+    Returns
+    -------
+    SurfaceExperiment
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``center`` (and as the functions it calls).
+
+    References
+    ----------
+    Li, Xu, Taylor, Studer and Goldstein (2018).
+
+    Examples
+    --------
+    >>> out = surface_experiment("peaks", 100, 5, iterations=5, n=9)
+    >>> out.values.shape, bool(np.isclose(out.stats.centre, out.loss_after))
+    ((9, 9), True)
+    """
+    if center not in ("initial", "trained"):
+        raise ValueError(f"unknown center {center!r}; choose 'initial' or 'trained'")
+    d = train_validation_data(data, n_train, seed=seed)
+    model = SingleLayer(d.X, d.y, width, activation=activation, loss=loss, alpha=1e-4, n_classes=d.n_classes)
+    path = training_path(model, model.init_theta(seed), trainer, iterations, seed=seed)
+    theta = path[0].x if center == "initial" else path[-1].x
+    a, b, V = loss_surface(model, theta, n=n, span=span, seed=seed, normalize=normalize)
+    projected = project_onto_plane(np.array([s.x for s in path]), theta,
+                                   *surface_directions(model, theta, seed=seed, normalize=normalize))
+    return SurfaceExperiment(a, b, V, projected, surface_statistics(V), float(path[0].loss), float(path[-1].loss),
+                             model.accuracy(path[-1].x), int(path[-1].iteration), path[-1].info.get("lr"))
+
+
 # --------------------------------------------------------------------------------------------
 # inverse crime
 # --------------------------------------------------------------------------------------------
@@ -1771,3 +2769,93 @@ def make_inverse_crime(
     Y = O + c
     theta = np.concatenate([K.ravel(), b, W.ravel(), c])
     return X, np.argmax(Y, axis=1).astype(np.int64), Y, theta
+
+
+class InverseCrime(NamedTuple):
+    """Result of :func:`inverse_crime_problem`.
+
+    Attributes
+    ----------
+    X : ndarray, shape (n, 2)
+    y : ndarray of int64, shape (n,)
+        Labels ``argmax(Y)``.
+    Y : ndarray, shape (n, C)
+        The true network's outputs (the least-squares targets).
+    theta_true : ndarray
+        The true network's parameters.
+    truth : SingleLayer
+        The true network's model (``truth.predict(theta_true, P)`` labels any points ``P``).
+    X_val : ndarray, shape (n_val, 2)
+    y_val : ndarray of int64, shape (n_val,)
+        Fresh points, labelled by the true network.
+    model : SingleLayer
+        The network to train: least squares on ``Y``, width ``width``.
+    theta0 : ndarray
+        Its random start (``model.init_theta(seed + 1)``).
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    Y: np.ndarray
+    theta_true: np.ndarray
+    truth: SingleLayer
+    X_val: np.ndarray
+    y_val: np.ndarray
+    model: SingleLayer
+    theta0: np.ndarray
+
+
+def inverse_crime_problem(
+    n_train: int = 300,
+    true_width: int = 8,
+    width: int = 16,
+    *,
+    activation: str = "tanh",
+    seed: int = 0,
+    n_classes: int = 5,
+    n_val: int = N_VALIDATION,
+) -> InverseCrime:
+    """The inverse-crime lesson: data made by a known network, validation points, and a network to train.
+
+    :func:`make_inverse_crime` (``n_train`` samples, a true network of ``true_width`` neurons, ``seed``); fresh
+    validation points drawn like the samples, :math:`U[-3, 3]^2` (``seed + 1000``), labelled by the true network;
+    a least-squares network of ``width`` neurons on the targets ``Y``, started at ``init_theta(seed + 1)``. If
+    ``width >= true_width`` it can fit ``Y`` exactly, so a run that stops short of loss 0 is an optimization
+    failure.
+
+    Parameters
+    ----------
+    n_train, true_width, width : int
+    activation : str
+        Of both networks.
+    seed : int
+    n_classes : int
+    n_val : int
+        Validation points.
+
+    Returns
+    -------
+    InverseCrime
+        ``(X, y, Y, theta_true, truth, X_val, y_val, model, theta0)``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`make_inverse_crime` and :class:`SingleLayer`.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 4 (the inverse crime).
+
+    Examples
+    --------
+    >>> crime = inverse_crime_problem(100, 4, 8, n_classes=3, n_val=50)
+    >>> crime.truth.accuracy(crime.theta_true, crime.X_val, crime.y_val), crime.model.width
+    (1.0, 8)
+    """
+    X, y, Y, theta_true = make_inverse_crime(n_train, true_width, n_classes, activation=activation, seed=seed)
+    truth = SingleLayer(X, Y, true_width, activation=activation, loss="squared")
+    X_val = np.random.default_rng(seed + 1000).uniform(-3.0, 3.0, (int(n_val), X.shape[1]))
+    model = SingleLayer(X, Y, width, activation=activation, loss="squared")
+    return InverseCrime(X, y, Y, theta_true, truth, X_val, truth.predict(theta_true, X_val), model,
+                        model.init_theta(seed + 1))

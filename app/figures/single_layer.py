@@ -1,6 +1,6 @@
 """Figures of the single-layer network page: ELM singular values, accuracy against width, the loss
-surface along two random directions, accuracy curves and the inner-solve order (loss curves and decision
-maps are shared: :mod:`app.figures.common`).
+surface along two random directions, accuracy curves, the inner-solve order, and the loss curves and decision
+map of a live run (drawn with the shared :mod:`app.figures.common`).
 
 Plain functions: numbers in, ``plotly.graph_objects.Figure`` out (no Streamlit).
 """
@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from app.figures.common import compact, decimate, positive
+from app.figures.common import compact, convergence_figure, decimate, decision_map_figure, positive
 from app.style import base_layout, fast_figure
 from app.style import BLACK, BLUE, SEQUENTIAL, VERMILLION, color, new_figure
 
@@ -21,7 +21,12 @@ __all__ = [
     "loss_surface_figure",
     "accuracy_curves_figure",
     "inner_solve_figure",
+    "loss_figures",
+    "live_map_figure",
+    "LIVE_MAP_POINTS",
 ]
+
+LIVE_MAP_POINTS = 300  # data points drawn on a decision map that is redrawn in every live frame
 
 EPS = float(np.finfo(float).eps)
 
@@ -231,3 +236,81 @@ def inner_solve_figure(
     hi = max(2.5, float(finite.max()) if finite.size else 0.0) + 0.3
     fig.update_layout(yaxis=dict(range=[lo, hi]))
     return _legend_right(fig)
+
+
+def loss_figures(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    *,
+    diverged: Mapping[str, float] | None = None,
+    events: Sequence[tuple[float, str]] = (),
+    y_title: str = "training loss",
+    titles: tuple[str, str] = ("Training loss against work", "Training loss against iteration"),
+    log_iterations: bool = False,
+) -> tuple[go.Figure, go.Figure]:
+    """The loss of every series of a live run against work (log-log) and against iteration.
+
+    Parameters
+    ----------
+    histories : {name: {"iteration": ..., "work": ..., "loss": ...}}
+        The recorded history of each series (work in passes over the data, ``Step.info["work"]``).
+    diverged : {name: iteration}, optional
+        Series that diverged, and where: a cross marks it in both figures.
+    events : [(iteration, text)]
+        Settings changed mid-run (dotted lines in the figure against iteration).
+    y_title : str
+        Title of the y axis against iteration.
+    titles : (str, str)
+        Titles of the figure against work and of the figure against iteration.
+    log_iterations : bool
+        Logarithmic iteration axis.
+
+    Returns
+    -------
+    (plotly.graph_objects.Figure, plotly.graph_objects.Figure)
+        Against work, against iteration.
+    """
+    diverged = dict(diverged or {})
+    by_work = convergence_figure({n: (h["work"], h["loss"]) for n, h in histories.items()}, x="work", log_x=True,
+                                 y_title="training loss", diverged={n: n in diverged for n in histories},
+                                 title=titles[0])
+    by_iter = convergence_figure({n: (h["iteration"], h["loss"]) for n, h in histories.items()}, events=events,
+                                 y_title=y_title, log_x=log_iterations, diverged=diverged, title=titles[1],
+                                 x_title="iteration (log)" if log_iterations else "iteration")
+    return by_work, by_iter
+
+
+def live_map_figure(
+    gx: Sequence[float],
+    gy: Sequence[float],
+    labels: np.ndarray,
+    X: np.ndarray,
+    y: Sequence[int],
+    *,
+    max_points: int = LIVE_MAP_POINTS,
+    **options,
+) -> go.Figure:
+    """:func:`app.figures.common.decision_map_figure` with at most ``max_points`` of the data points.
+
+    A decision map redrawn in every live frame carries its map (uint8 levels) and the points; 1000 points
+    would double the bytes of the frame, so evenly spaced rows of ``X`` are kept (the data sets are shuffled,
+    so every class keeps its share).
+
+    Parameters
+    ----------
+    gx, gy, labels, X, y
+        As in :func:`app.figures.common.decision_map_figure`.
+    max_points : int
+        Points drawn at most.
+    **options
+        Passed on (``n_classes``, ``title``, ``height``, ``marker_size``, ``webgl``...).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.shape[0] > max_points:
+        keep = np.unique(np.linspace(0, X.shape[0] - 1, int(max_points)).round().astype(int))
+        X, y = X[keep], y[keep]
+    return decision_map_figure(gx, gy, labels, X, y, **options)

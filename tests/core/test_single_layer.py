@@ -351,3 +351,177 @@ def test_loss_surface_grid_and_filter_normalization(peaks_small):
     np.testing.assert_allclose(pb, [-0.2, 0.0], atol=1e-12)
     with pytest.raises(ValueError, match="filter, unit"):
         loss_surface(M, theta, normalize="layer")
+
+
+# ---------------------------------------------------------------------------------------------
+# the lesson's set-ups and experiments (pages/single_layer.py calls these)
+# ---------------------------------------------------------------------------------------------
+from numdl_core import single_layer as sl  # noqa: E402
+from numdl_core.data import load_digits  # noqa: E402
+
+
+def test_train_validation_data_is_the_course_split():
+    d = sl.train_validation_data("peaks", 300, seed=2)
+    X, y = make_dataset("peaks", 300, noise=0.0, seed=2)
+    Xv, yv = make_dataset("peaks", 2000, noise=0.0, seed=1002)
+    for a, b in zip(d, (X, y, Xv, yv, 5)):
+        np.testing.assert_array_equal(a, b)
+    g = sl.train_validation_data("digits", 1000, seed=0)
+    assert g.X.shape == (1000, 64) and g.X_val.shape == (797, 64) and g.n_classes == 10
+    Xd, _ = load_digits()  # a partition of the 1797 images: every image once
+    rows = {r.tobytes() for r in np.vstack([g.X, g.X_val])}
+    assert len(rows) == len({r.tobytes() for r in Xd})
+    with pytest.raises(ValueError, match="digits"):
+        sl.train_validation_data("digits", 1797)
+
+
+def test_accuracies_match_a_plain_argmax_and_are_nan_for_a_diverged_theta(peaks_small):
+    X, y = peaks_small
+    M = SingleLayer(X, y, 5, loss="squared")
+    theta = M.init_theta(0)
+    K, b, W, c = M.split(theta)
+    Xv, yv = make_dataset("peaks", 50, noise=0.0, seed=9)
+    plain = [np.mean(np.argmax(np.tanh(P @ K + b) @ W + c, axis=1) == t) for P, t in ((X, y), (Xv, yv))]
+    assert sl.accuracies(M, theta, Xv, yv) == pytest.approx(tuple(plain), abs=0)
+    bad = theta.copy()
+    bad[3] = np.inf
+    assert all(np.isnan(sl.accuracies(M, bad, Xv, yv)))
+
+
+def _output_hessian(M, theta):
+    """The dense Hessian of the loss in the output weights (W, c), column by column from exact H v products."""
+    nu = M.n_hidden_params
+    E = np.eye(M.n_params)[:, nu:]
+    return np.column_stack([M.hess_vec(theta, e)[nu:] for e in E.T])
+
+
+def test_output_curvature_is_the_largest_eigenvalue_of_the_output_hessian(peaks_small):
+    X, y = peaks_small
+    M = SingleLayer(X, y, 6, loss="squared")
+    theta = M.init_theta(1)
+    lam = np.linalg.eigvalsh(_output_hessian(M, theta))[-1]
+    assert sl.output_curvature(M, theta) == pytest.approx(lam, rel=1e-10)  # exact for least squares, alpha = 0
+    for loss, alpha in (("squared", 1e-2), ("softmax", 0.0), ("softmax", 1e-2)):  # an upper bound otherwise
+        M = SingleLayer(X, y, 6, loss=loss, alpha=alpha)
+        lam = np.linalg.eigvalsh(_output_hessian(M, theta))[-1]
+        assert lam <= sl.output_curvature(M, theta) * (1 + 1e-12)
+        assert lam >= 0.2 * sl.output_curvature(M, theta)  # measured ratios 0.5-1: the bound is not loose
+
+
+def test_sgd_lr_limit_separates_convergent_and_divergent_heavy_ball(peaks_small):
+    """Oracle: full-batch heavy ball on the output least-squares problem min 1/(2n)||[Z 1] V - Y||^2, a plain loop."""
+    X, y = peaks_small
+    M = SingleLayer(X, y, 6, loss="squared")
+    theta = M.init_theta(1)
+    A = np.c_[M.features(theta), np.ones(M.n_samples)]
+    Y = np.eye(5)[y]
+    mu = 0.9
+    limit = sl.sgd_lr_limit(M, theta, mu)
+
+    def final_residual(lr):
+        V, vel = np.zeros((A.shape[1], 5)), np.zeros((A.shape[1], 5))
+        for _ in range(1000):
+            vel = mu * vel - lr * A.T @ (A @ V - Y) / M.n_samples
+            V = V + vel
+        return np.linalg.norm(A.T @ (A @ V - Y))
+
+    assert final_residual(0.97 * limit) < 1e-8  # measured 4e-13 (||A^T Y|| = 132 at the start)
+    assert final_residual(1.03 * limit) > 1e100  # measured 1.7e131
+
+
+def test_dead_relu_neurons_and_condition_number():
+    X = np.random.default_rng(0).uniform(-1, 1, (80, 2))
+    K, b = sl.random_hidden(2, 300, seed=4, scale=2.0)
+    dead = sum(all(X[i] @ K[:, j] + b[j] <= 0 for i in range(80)) for j in range(300))  # a plain loop
+    assert sl.dead_relu_neurons(X, 300, seed=4, scale=2.0) == dead > 0
+    U, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((6, 3)))
+    assert sl.condition_number([5.0, 1.0, 0.5]) == pytest.approx(np.linalg.cond(U @ np.diag([5.0, 1.0, 0.5])))
+    assert sl.condition_number([2.0, 0.0]) == np.inf
+    with pytest.raises(ValueError):
+        sl.condition_number([])
+
+
+def test_varpro_gradient_check_and_inner_sweep(peaks_small):
+    X, y = peaks_small
+    M = SingleLayer(X, y, 6, loss="squared", alpha=1e-3)
+    u = M.init_theta(1)
+    exact = sl.varpro_gradient_check(M, u)
+    assert exact.taylor.passed and exact.taylor.order == pytest.approx(2.0, abs=0.15)
+    assert exact.inner_optimality < 1e-10 and exact.inner_iterations == 1
+    sloppy = sl.varpro_gradient_check(M, u, inner="cg", inner_maxiter=2)
+    assert not sloppy.taylor.passed and sloppy.taylor.order == pytest.approx(1.0, abs=0.15)
+    # oracle of the inner optimality: the (W, c) gradient after 2 CG steps, from VarPro's own inner solve
+    W, c, its = VarPro(M, inner="cg", inner_tol=0.0, inner_maxiter=2).solve_inner(u[: M.n_hidden_params])
+    g = M.value_and_grad(np.concatenate([u[: M.n_hidden_params], W.ravel(), c]))[1][M.n_hidden_params:]
+    g0 = M.value_and_grad(np.concatenate([u[: M.n_hidden_params], np.zeros(W.size + c.size)]))[1][M.n_hidden_params:]
+    assert sloppy.inner_optimality == pytest.approx(np.linalg.norm(g) / np.linalg.norm(g0), rel=1e-12)
+    assert sloppy.inner_optimality > 1e-3
+    orders, opt, d_order, d_opt = sl.varpro_inner_sweep(M, u, (1, 2, 50))
+    assert orders[0] == pytest.approx(1.0, abs=0.15) and orders[-1] == pytest.approx(2.0, abs=0.15)
+    assert opt[0] > opt[1] > opt[2] and d_order == pytest.approx(exact.taylor.order) and d_opt < 1e-10
+
+
+def test_training_path_is_the_solver_run_cut_at_the_iterations(peaks_small):
+    X, y = peaks_small
+    M = SingleLayer(X, y, 5)
+    th0 = M.init_theta(0)
+    path = sl.training_path(M, th0, "sgd", 4, seed=3)
+    lr = min(0.05, 1.9 / sl.output_curvature(M, th0))
+    plain = list(sgd(M, th0, lr=lr, batch_size=32, momentum=0.9, seed=3, maxiter=4))
+    assert [s.iteration for s in path] == [0, 1, 2, 3, 4] and path[-1].info["lr"] == lr
+    np.testing.assert_array_equal(path[-1].x, plain[-1].x)
+    with pytest.raises(ValueError, match="newton_cg, sgd"):
+        sl.training_path(M, th0, "adam")
+
+
+def test_surface_statistics_on_closed_form_grids():
+    a = np.linspace(-2, 2, 21)
+    bowl = np.add.outer(a**2, a**2)  # convex: no negative curvature, one minimum (the centre)
+    s = sl.surface_statistics(bowl)
+    assert (s.centre, s.minimum, s.maximum, s.negative_curvature, s.local_minima) == (0.0, 0.0, 8.0, 0.0, 1)
+    saddle = np.add.outer(a**2, -(a**2))  # concave along alpha (the columns) everywhere
+    assert sl.surface_statistics(saddle).negative_curvature == 1.0 and sl.surface_statistics(saddle).local_minima == 0
+    egg = np.add.outer(np.cos(np.pi * a), np.cos(np.pi * a))  # minima at odd integers: (±1, ±1) inside the grid
+    assert sl.surface_statistics(egg).local_minima == 4
+    with pytest.raises(ValueError, match="at least 3"):
+        sl.surface_statistics(np.zeros((2, 5)))
+
+
+def test_experiments_summarize_the_functions_they_call():
+    e = sl.elm_experiment("peaks", 300, 50, activation="relu", seed=1, widths=(10, 50))
+    d = sl.train_validation_data("peaks", 300, seed=1)
+    res = elm(d.X, d.y, 50, activation="relu", seed=1, n_classes=5)
+    np.testing.assert_array_equal(e.result.theta, res.theta)
+    s = e.summary()
+    assert s["validation accuracy"] == res.model.accuracy(res.theta, d.X_val, d.y_val)
+    assert s["validation accuracy, width 50"] == s["validation accuracy"]  # the same ELM on the curve
+    assert s["dead ReLU neurons"] == sl.dead_relu_neurons(d.X, 50, seed=1)
+    sv = feature_singular_values(d.X, 50, seed=1)["relu"]
+    assert s["cond(Z)"] == (sv[0] / sv[-1] if sv[-1] > 0 else np.inf)
+
+    v = sl.varpro_experiment(100, 5, inner="direct", seed=0, sweep=(2,))
+    assert v.unknowns_per_class == 6 and v.summary()["E1 order"] == pytest.approx(2.0, abs=0.15)
+    assert v.summary()["E1 order with 2 inner CG iterations"] == pytest.approx(1.0, abs=0.15)
+
+    f = sl.surface_experiment("peaks", 100, 5, center="initial", iterations=3, n=5)
+    M = SingleLayer(*make_dataset("peaks", 100, noise=0.0, seed=0), 5, alpha=1e-4)
+    assert f.stats.centre == pytest.approx(M.value(M.init_theta(0)), rel=1e-13) == f.loss_before
+    assert f.path[0][0] == pytest.approx(0.0, abs=1e-12) and f.iterations == 3 and f.lr is None
+    with pytest.raises(ValueError, match="center"):
+        sl.surface_experiment(center="middle")
+
+
+def test_training_problem_model_checks_and_inverse_crime():
+    d, M, th0 = sl.training_problem("digits", 200, 8, seed=1)
+    np.testing.assert_array_equal(th0, M.init_theta(1, scale=0.3))  # 64 pixels: smaller random K, b
+    taylor, adjoint = sl.model_checks(M, th0, seed=1)
+    assert taylor.passed and taylor.err2 is not None and adjoint.passed and adjoint.rel_error < 1e-12
+    _, Ms, ths = sl.training_problem("peaks", 100, 4, activation="relu", loss="softmax")
+    taylor, adjoint = sl.model_checks(Ms, ths)
+    assert adjoint is None and taylor.err2 is None and taylor.passed
+    c = sl.inverse_crime_problem(200, 6, 12, seed=3, n_val=400)
+    X, y, Y, theta_true = make_inverse_crime(200, 6, 5, seed=3)
+    np.testing.assert_array_equal(c.Y, Y)
+    assert c.truth.accuracy(c.theta_true, c.X_val, c.y_val) == 1.0 and np.abs(c.X_val).max() <= 3.0
+    assert c.model.width == 12 and c.model.loss == "squared"
+    np.testing.assert_array_equal(c.theta0, c.model.init_theta(4))

@@ -72,9 +72,10 @@ def test_training_step_then_play():
         assert f"**{name}**: iteration 2," in cap
     assert "**SGD**: iteration 4," in cap  # epochs
     run = at.session_state[TRAIN_RUN]
-    # one step of SGD = 2 epochs (default), one epoch = 2 data passes
-    assert run.series["SGD"].history["work"] == pytest.approx([0.0, 4.0, 8.0])
-    assert run.series["SGD"].history["iteration"] == [0, 2, 4]
+    # one step of the run = 2 SGD epochs (default), one epoch = 2 data passes: every epoch recorded
+    assert run.series["SGD"].history["work"] == pytest.approx([0.0, 2.0, 4.0, 6.0, 8.0])
+    assert run.series["SGD"].history["iteration"] == [0, 1, 2, 3, 4]
+    assert run.series["VarPro"].history["iteration"] == [0, 1, 2]
     assert run.series["VarPro"].history["loss"][0] < run.series["SGD"].history["loss"][0]  # iteration 0 = the ELM
     at.button(key=f"{TRAIN_RUN}.play").click().run()
     _frames(at, 3)
@@ -115,8 +116,8 @@ def test_checks_are_shown_with_real_numbers():
     assert float(orders["E1"]) == pytest.approx(2.0, abs=0.15)
     assert float(orders["E2"]) == pytest.approx(3.0, abs=0.2)
     metrics = {m.label: m.value for m in at.metric}
-    assert float(metrics["adjoint test: relative gap"]) < 1e-12
-    assert any("transpose of J to round-off" in s for s in texts(at.success))
+    assert float(metrics["relative gap"]) < 1e-12
+    assert any("Jᵀ is the transpose of J" in s and "round-off" in s for s in texts(at.success))
 
 
 def test_absurd_learning_rate_diverges_with_hint_then_recovers():
@@ -169,17 +170,17 @@ def test_structural_change_resets():
 
 def test_url_reproduces_settings():
     q = {"section": "train", "width": "12", "activation": "sin", "lr": "0.2", "gn": "0", "newton": "1",
-         "batch": "64", "momentum": "0.5"}
+         "batch_size": "64", "momentum": "0.5"}
     at = page(NAME, q).run()
     assert_clean(at)
     assert at.slider(key="sl.train.width").value == 12
     assert at.segmented_control(key="sl.train.activation").value == "sin"
     assert at.select_slider(key="sl.train.lr").value == 0.2
-    assert at.selectbox(key="sl.train.batch").value == 64
+    assert at.selectbox(key="sl.train.batch_size").value == 64
     run = at.session_state[TRAIN_RUN]
     assert list(run.series) == ["SGD", "VarPro", "Newton-CG"]
     assert any("K 2×12" in c for c in texts(at.caption))
-    for k in ("width", "activation", "gn", "newton", "batch"):
+    for k in ("width", "activation", "gn", "newton", "batch_size"):
         assert at.query_params[k] in (q[k], [q[k]])
 
 
