@@ -80,6 +80,16 @@ __all__ = [
     "toy_graph",
     "two_cluster_lambda2",
     "adjusted_rand_index",
+    "GRAPHS",
+    "TOY_SPECTRUM",
+    "COURSE_LAMBDA2",
+    "similarity_graph",
+    "edge_summary",
+    "edge_list",
+    "nearest_neighbour_distance",
+    "suggest_clusters",
+    "normalize_rows",
+    "two_cluster_graphs",
 ]
 
 LAPLACIANS = ("unnormalized", "sym", "rw")
@@ -1088,19 +1098,10 @@ def two_cluster_lambda2(
     ----------
     von Luxburg (2007), Sec. 3 and 8; Ruthotto and Haber, Module 1.
     """
-    from numdl_core.data import make_dataset
-
-    X, _ = make_dataset("moons", n_samples, noise, seed=seed)
-    out = {}
-    for key, kw in (
-        ("disconnected_knn", dict(n_neighbors=k_disconnected)),
-        ("connected_knn", dict(n_neighbors=k_connected)),
-        ("fully_connected", {}),
-    ):
-        W = similarity_matrix(X, sigma=sigma, **kw)
-        lam, _ = laplacian_eigenpairs(W, 2, kind="sym", solver=solver, seed=seed)
-        out[key] = float(lam[1])
-    return out
+    _, graphs = two_cluster_graphs(n_samples=n_samples, noise=noise, sigma=sigma, k_disconnected=k_disconnected,
+                                   k_connected=k_connected, seed=seed)
+    return {key: float(laplacian_eigenpairs(W, 2, kind="sym", solver=solver, seed=seed)[0][1])
+            for key, W in graphs.items()}
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -1168,3 +1169,284 @@ def adjusted_rand_index(labels_true: Any, labels_pred: Any) -> float:
     if maximum == expected:
         return 1.0
     return float((index - expected) / (maximum - expected))
+
+
+# ----------------------------------------------------------------------------------------------------
+# the graph by name, the number of clusters, the embedding's rows
+# ----------------------------------------------------------------------------------------------------
+GRAPHS = ("full", "knn", "epsilon")
+TOY_SPECTRUM = (0.0, 1.0, 2.0, 4.0, 5.0)
+COURSE_LAMBDA2 = {"disconnected_knn": 1.9e-15, "connected_knn": 8.7e-3, "fully_connected": 0.40}
+
+
+def similarity_graph(
+    X: Any, graph: str = "knn", *, sigma: float = 1.0, k: int = 10, epsilon: float = 0.3
+) -> np.ndarray | sp.csr_matrix:
+    r"""The Gaussian similarity graph of the rows of ``X``, chosen by name.
+
+    .. math:: W_{ij} = \exp\!\left(-\frac{\|x_i - x_j\|^2}{2\sigma^2}\right) \ \text{on the edges}, \qquad W_{ii} = 0,
+
+    with every pair an edge (``"full"``), the symmetric k-nearest-neighbour edges (``"knn"``) or the pairs at
+    distance at most ``epsilon`` (``"epsilon"``); see :func:`similarity_matrix`. ``k`` is ignored unless
+    ``graph="knn"``, ``epsilon`` unless ``graph="epsilon"``.
+
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, n_features)
+        The points, one per row.
+    graph : {"full", "knn", "epsilon"}
+        Which edges (see :data:`GRAPHS`).
+    sigma : float
+        Width of the Gaussian weights (``> 0``).
+    k : int
+        Neighbours of the kNN graph, ``1..n_samples-1``.
+    epsilon : float
+        Radius of the epsilon graph (``> 0``).
+
+    Returns
+    -------
+    W : ndarray or scipy.sparse.csr_matrix, shape (n_samples, n_samples)
+        Dense for ``"full"``, CSR otherwise.
+
+    Raises
+    ------
+    ValueError
+        If ``graph`` is unknown (the message lists the names), or as :func:`similarity_matrix`.
+
+    References
+    ----------
+    von Luxburg (2007), Sec. 2.2.
+
+    Examples
+    --------
+    >>> W = similarity_graph(np.array([[0.0, 0.0], [1.0, 0.0], [3.0, 0.0]]), "knn", k=1)
+    >>> W.toarray().round(4)
+    array([[0.    , 0.6065, 0.    ],
+           [0.6065, 0.    , 0.1353],
+           [0.    , 0.1353, 0.    ]])
+    """
+    if graph not in GRAPHS:
+        raise ValueError(f"unknown graph {graph!r}; choose one of {', '.join(map(repr, GRAPHS))}")
+    if graph == "knn":
+        n = _check_points(X).shape[0]
+        if isinstance(k, (int, np.integer)) and not 1 <= k <= n - 1:
+            raise ValueError(f"a kNN graph on n = {n} points needs 1 <= k <= n - 1 = {n - 1} neighbours, got k = {k}: "
+                             "with n points each point has at most n − 1 neighbours; lower k or add points")
+        return similarity_matrix(X, sigma=sigma, n_neighbors=k)
+    if graph == "epsilon":
+        return similarity_matrix(X, sigma=sigma, epsilon=epsilon)
+    return similarity_matrix(X, sigma=sigma)
+
+
+def edge_summary(W: Any) -> tuple[int, float]:
+    r"""The number of edges :math:`\{i < j : W_{ij} > 0\}` of a graph and the weight of its lightest edge.
+
+    Parameters
+    ----------
+    W : ndarray or scipy.sparse matrix, shape (n, n)
+        Symmetric similarity matrix.
+
+    Returns
+    -------
+    n_edges : int
+    lightest : float
+        The smallest positive weight (0 for a graph without edges).
+
+    Raises
+    ------
+    ValueError
+        If ``W`` is not a finite square matrix.
+
+    Examples
+    --------
+    >>> Y, A = toy_graph()
+    >>> edge_summary(0.5 * A)
+    (6, 0.5)
+    """
+    W = _check_square(W, "W")
+    w = sp.triu(W, k=1).data if sp.issparse(W) else W[np.triu_indices(W.shape[0], 1)]
+    w = w[w > 0]
+    return int(w.size), float(w.min()) if w.size else 0.0
+
+
+def edge_list(
+    W: Any, *, max_edges: int | None = None, min_weight: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The edges ``i < j`` with ``W_ij > min_weight`` of a symmetric matrix, at most ``max_edges`` of them.
+
+    With more than ``max_edges`` edges an evenly spaced (deterministic) subsample of them is returned, so that
+    short and long edges stay represented alike (for drawing a large graph).
+
+    Parameters
+    ----------
+    W : ndarray or scipy.sparse matrix, shape (n, n)
+        Symmetric similarity matrix.
+    max_edges : int, optional
+        The largest number of edges returned (all if None).
+    min_weight : float
+        Lighter edges are left out (e.g. ``1e-3`` for a fully connected graph).
+
+    Returns
+    -------
+    i, j : ndarray of int64
+        End points, ``i < j``.
+    w : ndarray
+        Their weights.
+    n_total : int
+        The number of edges heavier than ``min_weight`` before subsampling.
+
+    Raises
+    ------
+    ValueError
+        If ``W`` is not a finite square matrix.
+
+    Examples
+    --------
+    >>> i, j, w, total = edge_list(toy_graph()[1], max_edges=3)
+    >>> i, j, total
+    (array([0, 1, 2]), array([1, 2, 3]), 6)
+    """
+    W = _check_square(W, "W")
+    if sp.issparse(W):
+        T = sp.triu(sp.coo_matrix(W), k=1)
+        i, j, w = T.row, T.col, T.data
+    else:
+        i, j = np.nonzero(np.triu(W, k=1))
+        w = W[i, j]
+    keep = w > max(float(min_weight), 0.0)
+    i, j, w = i[keep], j[keep], np.asarray(w[keep], dtype=np.float64)
+    total = int(w.size)
+    if max_edges is not None and total > max_edges:
+        pick = np.unique(np.linspace(0, total - 1, max(int(max_edges), 0)).round().astype(np.int64))
+        i, j, w = i[pick], j[pick], w[pick]
+    return np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64), w, total
+
+
+def nearest_neighbour_distance(X: Any) -> float:
+    """The median distance from a point to its nearest neighbour: the scale below which no edge can form.
+
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, n_features)
+        At least 2 points.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not a finite array of at least 2 points.
+
+    Examples
+    --------
+    >>> nearest_neighbour_distance([[0.0], [1.0], [3.0]])
+    1.0
+    """
+    X = _check_points(X)
+    return float(np.median(cKDTree(X).query(X, k=2)[0][:, 1]))
+
+
+def suggest_clusters(eigenvalues: Any, *, max_clusters: int = 10) -> int:
+    r"""The number of clusters the spectrum suggests.
+
+    On a graph with ``m`` zero eigenvalues, :math:`2 \le m \le` ``max_clusters``, the answer is ``m`` (one
+    cluster per connected component). Otherwise the eigengap heuristic: the ``k <= max_clusters`` maximizing
+    :math:`\lambda_{k+1} - \lambda_k` (:func:`eigengap`). The zero multiplicity comes first because the
+    largest gap of a normalized spectrum can sit further right, among the growing eigenvalues of each piece.
+
+    Parameters
+    ----------
+    eigenvalues : array_like, shape (m,)
+        The smallest eigenvalues of a Laplacian, ascending (at least 2).
+    max_clusters : int
+        The largest answer considered.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If fewer than 2 eigenvalues are given.
+
+    References
+    ----------
+    von Luxburg (2007), Sec. 8.3 and Propositions 2 and 4.
+
+    Examples
+    --------
+    >>> suggest_clusters([0.0, 1e-16, 0.3, 0.4]), suggest_clusters([0.0, 0.01, 0.02, 0.5, 0.6])
+    (2, 3)
+    """
+    lam = np.asarray(eigenvalues, dtype=np.float64).ravel()
+    if lam.size < 2:
+        raise ValueError(f"suggest_clusters needs at least 2 eigenvalues, got {lam.size}")
+    n_zero = n_zero_eigenvalues(lam)
+    if 2 <= n_zero <= max_clusters:
+        return n_zero
+    return eigengap(lam, max_clusters=min(int(max_clusters), lam.size - 1))[0]
+
+
+def normalize_rows(U: Any) -> np.ndarray:
+    r"""Scale every row of the embedding to unit length, :math:`t_i = u_i / \|u_i\|` (zero rows stay zero).
+
+    The step of Ng, Jordan and Weiss between the eigenvectors of :math:`L_{\mathrm{sym}}` and k-means.
+
+    Parameters
+    ----------
+    U : array_like, shape (n, k)
+
+    Returns
+    -------
+    ndarray, shape (n, k)
+
+    Examples
+    --------
+    >>> normalize_rows([[3.0, 4.0], [0.0, 0.0]])
+    array([[0.6, 0.8],
+           [0. , 0. ]])
+    """
+    U = np.asarray(U, dtype=np.float64)
+    norms = np.linalg.norm(U, axis=1, keepdims=True)
+    return np.divide(U, norms, out=np.zeros_like(U), where=norms > 0)
+
+
+def two_cluster_graphs(
+    *, n_samples: int = 200, noise: float = 0.05, sigma: float = 0.9, k_disconnected: int = 10,
+    k_connected: int = 20, seed: int = 0,
+) -> tuple[np.ndarray, dict[str, np.ndarray | sp.csr_matrix]]:
+    """The three graphs of :func:`two_cluster_lambda2` on the same two moons.
+
+    Parameters
+    ----------
+    n_samples, noise, sigma, k_disconnected, k_connected, seed
+        As in :func:`two_cluster_lambda2`.
+
+    Returns
+    -------
+    X : ndarray, shape (n_samples, 2)
+        The points (``make_dataset("moons", n_samples, noise, seed=seed)``).
+    graphs : dict
+        ``{"disconnected_knn": W, "connected_knn": W, "fully_connected": W}``: the kNN graphs with
+        ``k_disconnected`` and ``k_connected`` neighbours and the fully connected graph, all of width ``sigma``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`similarity_matrix` (a neighbour count of at least ``n_samples``, a non-positive ``sigma``).
+
+    Examples
+    --------
+    >>> X, graphs = two_cluster_graphs()
+    >>> {name: connected_components(W)[0] for name, W in graphs.items()}
+    {'disconnected_knn': 2, 'connected_knn': 1, 'fully_connected': 1}
+    """
+    from numdl_core.data import make_dataset
+
+    X, _ = make_dataset("moons", n_samples, noise, seed=seed)
+    return X, {"disconnected_knn": similarity_matrix(X, sigma=sigma, n_neighbors=k_disconnected),
+               "connected_knn": similarity_matrix(X, sigma=sigma, n_neighbors=k_connected),
+               "fully_connected": similarity_matrix(X, sigma=sigma)}

@@ -400,3 +400,93 @@ def test_lanczos_maxiter_caps_a_hopeless_run():
         dense, _ = S.laplacian_eigenpairs(W, 20, kind=kind, solver="dense")
         lanczos, _ = S.laplacian_eigenpairs(W, 20, kind=kind, solver="lanczos", maxiter=20)
         np.testing.assert_allclose(lanczos, dense, atol=1e-10)
+
+
+# ---------------------------------------------------------------------------------------------- graph by name, helpers
+def _brute_graph(X, graph, sigma, k, epsilon):
+    """A double-loop oracle of the three graphs: Gaussian weights on the edges chosen by name."""
+    n = X.shape[0]
+    D = np.array([[np.sum((X[i] - X[j]) ** 2) for j in range(n)] for i in range(n)])
+    W = np.exp(-D / (2 * sigma**2))
+    np.fill_diagonal(W, 0.0)
+    if graph == "epsilon":
+        W[np.sqrt(D) > epsilon] = 0.0
+    elif graph == "knn":
+        near = np.zeros((n, n), dtype=bool)
+        for i in range(n):
+            order = [j for j in np.argsort(D[i], kind="stable") if j != i][:k]
+            near[i, order] = True
+        W[~(near | near.T)] = 0.0
+    return W
+
+
+@pytest.mark.parametrize("graph", S.GRAPHS)
+def test_similarity_graph_by_name_matches_a_double_loop(graph):
+    X, _ = make_dataset("moons", 60, noise=0.1, seed=3)
+    W = S.similarity_graph(X, graph, sigma=0.4, k=5, epsilon=0.3)
+    np.testing.assert_allclose(dense(W), _brute_graph(X, graph, 0.4, 5, 0.3), rtol=1e-12, atol=0)
+    assert sp.issparse(W) == (graph != "full")
+    with pytest.raises(ValueError, match="unknown graph 'nope'; choose one of 'full', 'knn', 'epsilon'"):
+        S.similarity_graph(X, "nope")
+    with pytest.raises(ValueError, match="at most n − 1 neighbours"):
+        S.similarity_graph(X, "knn", k=60)
+
+
+def test_edge_summary_and_edge_list_match_a_loop():
+    X, _ = make_dataset("blobs", 40, noise=0.1, seed=1)
+    for W in (S.similarity_matrix(X, sigma=0.5), S.similarity_matrix(X, sigma=0.5, n_neighbors=4)):
+        M = dense(W)
+        pairs = [(i, j, M[i, j]) for i in range(40) for j in range(i + 1, 40) if M[i, j] > 0]
+        assert S.edge_summary(W) == (len(pairs), min(w for _, _, w in pairs))
+        i, j, w, total = S.edge_list(W)
+        assert total == len(pairs) and sorted(zip(i, j)) == sorted((a, b) for a, b, _ in pairs)
+        np.testing.assert_array_equal(w, M[i, j])
+        heavy = [p for p in pairs if p[2] > 0.1]
+        i, j, w, total = S.edge_list(W, max_edges=10, min_weight=0.1)
+        assert total == len(heavy) and i.size == min(10, len(heavy)) and np.all(w > 0.1) and np.all(i < j)
+    assert S.edge_summary(np.zeros((3, 3))) == (0, 0.0)
+
+
+def test_nearest_neighbour_distance_matches_brute_force():
+    from scipy.spatial.distance import cdist
+
+    X, _ = make_dataset("rings", 150, noise=0.1, seed=2)
+    D = cdist(X, X)
+    np.fill_diagonal(D, np.inf)
+    assert S.nearest_neighbour_distance(X) == pytest.approx(np.median(D.min(axis=1)), rel=1e-12)
+
+
+def test_suggest_clusters_zero_multiplicity_first_then_eigengap():
+    assert S.suggest_clusters([0.0, 1e-16, 2e-16, 0.5, 0.6]) == 3  # three components
+    assert S.suggest_clusters([0.0, 1e-16, 0.01, 0.02, 1.5, 1.6]) == 2  # zeros win over the larger gap after λ4
+    assert S.suggest_clusters([0.0, 0.01, 0.02, 0.5, 0.6]) == 3  # connected: the eigengap
+    assert S.suggest_clusters([0.0] * 12 + [1.0], max_clusters=10) <= 10  # more zeros than allowed: the eigengap
+    with pytest.raises(ValueError):
+        S.suggest_clusters([0.0])
+
+
+def test_normalize_rows_matches_sklearn():
+    from sklearn.preprocessing import normalize
+
+    U = np.random.default_rng(0).standard_normal((20, 3))
+    U[4] = 0.0
+    np.testing.assert_allclose(S.normalize_rows(U), normalize(U), rtol=1e-14, atol=0)
+    X, _ = make_dataset("moons", 200, noise=0.05, seed=0)
+    W = S.similarity_matrix(X, sigma=0.3, n_neighbors=8)
+    np.testing.assert_allclose(S.normalize_rows(S.laplacian_eigenpairs(W, 2)[1]), S.spectral_embedding(W, 2))
+
+
+def test_two_cluster_graphs_give_the_course_lambda2():
+    """The reference values of the page: lambda_2 = 0 to round-off (measured 2.7e-16; course 1.9e-15), 1.0e-2
+    (course 8.7e-3) and 0.405 (course 0.40), each from scipy's eigvalsh of the explicit normalized Laplacian."""
+    X, graphs = S.two_cluster_graphs()
+    assert X.shape == (200, 2)
+    lam2 = {g: scipy.linalg.eigvalsh(dense(csgraph_laplacian(dense(W), normed=True)))[1] for g, W in graphs.items()}
+    assert abs(lam2["disconnected_knn"]) < 1e-12
+    assert lam2["connected_knn"] == pytest.approx(1.0e-2, rel=0.01)
+    assert lam2["fully_connected"] == pytest.approx(0.405, abs=1e-3)
+    ours = S.two_cluster_lambda2()
+    for g in graphs:
+        assert ours[g] == pytest.approx(lam2[g], rel=1e-9, abs=1e-13)
+    assert [csgraph_components(sp.csr_matrix(W))[0] for W in graphs.values()] == [2, 1, 1]
+    assert set(S.COURSE_LAMBDA2) == set(graphs) and S.TOY_SPECTRUM == (0.0, 1.0, 2.0, 4.0, 5.0)

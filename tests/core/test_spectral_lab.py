@@ -1,0 +1,90 @@
+"""numdl_core.spectral_lab: each study against the same experiment redone step by step with independent tools
+(scikit-learn's adjusted_rand_score and SpectralClustering, scipy.linalg.eigvalsh, scipy.sparse.csgraph), and the
+course's reference values (toy spectrum {0, 1, 2, 4, 5}; lambda_2 about 1e-15, 8.7e-3, 0.40)."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.linalg
+from scipy.sparse.csgraph import connected_components, laplacian
+from sklearn.cluster import SpectralClustering
+from sklearn.metrics import adjusted_rand_score
+
+from numdl_core import spectral as S
+from numdl_core import spectral_lab as lab
+from numdl_core.checks import Agreement
+from numdl_core.data import make_dataset
+
+
+@pytest.mark.parametrize("kw", [{}, {"dataset": "circles", "noise": 0.05}, {"dataset": "blobs", "laplacian": "rw"},
+                                {"graph": "full", "solver": "lanczos", "clusters": "eigengap"}])
+def test_clustering_study_equals_the_steps_and_scikit_learn(kw):
+    r = lab.clustering_study(**kw)
+    p = {"dataset": "moons", "n": 300, "noise": 0.1, "seed": 0, "graph": "knn", "laplacian": "sym", **kw}
+    X, y = make_dataset(p["dataset"], p["n"], p["noise"], seed=p["seed"])
+    W = S.similarity_graph(X, p["graph"], sigma=0.3, k=10, epsilon=0.3)
+    Wd = W.toarray() if hasattr(W, "toarray") else W
+    ref = scipy.linalg.eigvalsh(laplacian(Wd, normed=p["laplacian"] != "unnormalized"))[:20]
+    np.testing.assert_allclose(r.eigenvalues, ref, atol=1e-10)
+    assert r.numbers["components"] == connected_components(Wd, directed=False)[0] == r.n_components
+    assert r.numbers["edges"] == np.count_nonzero(np.triu(Wd, 1))
+    assert r.ari == pytest.approx(adjusted_rand_score(y, r.labels), abs=1e-12)
+    assert r.ari_kmeans == pytest.approx(adjusted_rand_score(y, r.labels_kmeans), abs=1e-12)
+    assert all(c.passed for c in r.checks)
+    assert any(isinstance(c, Agreement) for c in r.checks) == (r.runs["lanczos"].error is None)
+    if p["dataset"] == "moons" and p["graph"] == "knn":  # the same graph in scikit-learn's pipeline
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            sk = SpectralClustering(2, affinity="precomputed", random_state=0).fit_predict(W)
+        assert adjusted_rand_score(sk, r.labels) >= 0.95 and r.ari > 0.9 > 0.5 > r.ari_kmeans
+
+
+def test_clustering_study_failures_are_explained():
+    with pytest.raises(ValueError, match="The graph is empty"):
+        lab.clustering_study(graph="epsilon", epsilon=0.01, n=20)
+    r = lab.clustering_study(graph="full", sigma=0.01, solver="lanczos")
+    assert r.solver == "dense" and "Lanczos eigsh failed" in r.warnings[0] and "Krylov" in r.warnings[0]
+    assert r.numbers["zero eigenvalues"] == 20 and not r.checks[-1].passed
+    r = lab.clustering_study(graph="epsilon", epsilon=0.02)
+    assert any("connected components but you ask for 2 clusters" in t for t in r.notes)
+    r = lab.clustering_study(n=1100, solver="lanczos")
+    assert list(r.runs) == ["lanczos"] and any("Dense eigh skipped" in t for t in r.notes)
+
+
+def test_toy_study_reference_numbers():
+    r = lab.toy_study()
+    np.testing.assert_allclose([r.numbers[f"λ{i}"] for i in range(1, 6)], S.TOY_SPECTRUM, atol=1e-12)
+    assert r.checks[0].passed and r.checks[0].rel_error < 1e-12  # agreement with {0, 1, 2, 4, 5}
+    assert r.numbers["power rate (theory)"] == pytest.approx(6 / 7)
+    assert r.numbers["inverse rate (theory)"] == pytest.approx(0.5)
+    np.testing.assert_allclose(r.degrees, [2, 4, 3, 2, 1])
+    cut = lab.toy_study(cut=True, laplacian="sym", solver="lanczos")
+    assert cut.numbers["components"] == 2 == cut.numbers["zero eigenvalues"] and "inverse" not in cut.iterations
+    assert cut.lanczos.size == 3 and "at most n - 2 = 3" in cut.warnings[0]
+    np.testing.assert_allclose(cut.lanczos, cut.eigenvalues[:3], atol=1e-10)
+    with pytest.raises(ValueError):
+        lab.toy_study(solver="qr")
+
+
+def test_ring_study_accuracy_against_a_loop():
+    r = lab.ring_study()
+    rest = np.setdiff1d(np.arange(r.y.size), r.labelled)
+    assert r.numbers["accuracy (graph) %"] == pytest.approx(100 * np.mean(r.predicted[rest] == r.y[rest]))
+    assert r.numbers["accuracy (graph) %"] > 95 > 80 > r.numbers["nearest labelled point %"]
+    assert r.numbers["labelled points"] == 9 and r.warnings == ()
+    broken = lab.ring_study(k=3)
+    assert broken.predicted is None and "accuracy (graph) %" not in broken.numbers
+    assert broken.missing > 0 and "hold no labelled point" in broken.warnings[0]
+    assert lab.ring_study(graph="full", sigma=1.0).numbers["accuracy (graph) %"] < 60
+
+
+def test_lambda2_study_course_values():
+    r = lab.lambda2_study()
+    assert abs(r.values["disconnected_knn"]) < 1e-12  # measured 2.7e-16; course 1.9e-15
+    assert r.values["connected_knn"] == pytest.approx(1.0e-2, rel=0.01)  # course 8.7e-3
+    assert r.values["fully_connected"] == pytest.approx(0.405, abs=1e-3)  # course 0.40
+    assert r.values == S.two_cluster_lambda2() and all(c.passed for c in r.checks.values())
+    assert r.components == {"disconnected_knn": 2, "connected_knn": 1, "fully_connected": 1} and r.warnings == ()
+    assert "is connected" in lab.lambda2_study(k_disconnected=14).warnings[0]
