@@ -25,6 +25,7 @@ What the kit does once for every page:
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import pprint
 from typing import Any, Callable, Mapping, Sequence
@@ -36,7 +37,8 @@ from app.live import Run, Solver, live_run
 from app.panels import Experiment, check_panel, presenting, theory, try_this
 from app.params import PageParams, Param
 
-__all__ = ["Lesson", "Solver", "Experiment", "Param", "script_text", "history_csv", "arrays_npz", "EXPORT_KEY"]
+__all__ = ["Lesson", "Solver", "Experiment", "Param", "script_text", "call_script", "history_csv", "arrays_npz",
+           "EXPORT_KEY"]
 
 EXPORT_KEY = "_lesson.export"  # session state: {page key: {"script", "numbers", "section"}} (read by the tests)
 
@@ -130,6 +132,13 @@ class Lesson:
             for (k, v), c in zip(numbers.items(), cols * (len(numbers) // len(cols) + 1)):
                 c.metric(k, f"{v:.4g}")
 
+    def remarks(self, result: Any) -> None:
+        """A result's ``warnings`` (what failed without stopping it) as warnings and its ``notes`` as remarks."""
+        for text in getattr(result, "warnings", ()):
+            st.warning(text)
+        for text in getattr(result, "notes", ()):
+            st.info(text)
+
     def try_this(self, experiments: Sequence[Experiment]) -> None:
         """The "Try this" panel; a button sets each experiment's controls (in this section)."""
         try_this(experiments, lambda settings: self.pp.apply(settings, scope=self.scope or None),
@@ -196,6 +205,14 @@ def script_text(title: str, section: str | None, params: Mapping[str, Any], body
             "    for name, value in numbers.items():\n"
             '        print(f"{name}: {value:.10g}")\n\n\n'
             + body.strip("\n") + "\n")
+
+
+def call_script(fn: Callable) -> str:
+    """A script body for :meth:`Lesson.export`: call ``fn`` (a ``numdl_core`` function) with the parameters of the
+    same names and report the ``numbers`` of its result."""
+    names = tuple(inspect.signature(fn).parameters)
+    return (f"from {fn.__module__} import {fn.__name__}\n\n# the steps: help({fn.__name__})\n"
+            f"result = {fn.__name__}(**{{name: params[name] for name in {names!r}}})\nreport(result.numbers)\n")
 
 
 def _plain(v: Any) -> Any:

@@ -177,7 +177,8 @@ def code_panel(code: str) -> None:
 
 def check_panel(result: Any, *, key: str, what: str | None = None) -> None:
     """Render one check result of ``numdl_core.checks``: a Taylor test (``DerivativeCheck``), an adjoint test
-    (``AdjointCheck``) or an agreement with a reference (``Agreement``)."""
+    (``AdjointCheck``), an agreement with a reference (``Agreement``) or a property with its numbers in a
+    sentence (any result with ``name``, ``passed`` and ``detail``, e.g. ``laplacian_checks.PropertyCheck``)."""
     if hasattr(result, "err1"):
         taylor_panel(result, key=key, what=what or "gradient")
         return
@@ -190,6 +191,9 @@ def check_panel(result: Any, *, key: str, what: str | None = None) -> None:
             st.success("✔ Jᵀ is the transpose of J: the two inner products agree to round-off.")
         else:
             st.error("✘ Jᵀ is not the transpose of J: the inner products differ far beyond round-off.")
+        return
+    if hasattr(result, "detail"):  # a property check (numdl_core.laplacian_checks.PropertyCheck)
+        (st.success if result.passed else st.error)(f"{'✔' if result.passed else '✘'} {result.name}: {result.detail}")
         return
     text = f"{result.name}: relative difference {result.rel_error:.1e} to {result.reference} (tolerance {result.rtol:.0e})"
     (st.success if result.passed else st.error)(("✔ " if result.passed else "✘ ") + text)
