@@ -13,7 +13,9 @@ import plotly.graph_objects as go
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 
+from app.figures.common import convergence_figure
 from app.style import BLACK, DIVERGING, VERMILLION, color, new_figure
+from numdl_core.spectral import edge_list
 
 __all__ = [
     "graph_edges",
@@ -28,6 +30,7 @@ __all__ = [
     "semi_supervised_figure",
     "solver_timing_figure",
     "lambda2_figure",
+    "iteration_figure",
 ]
 
 MAX_EDGES = 5000  # the graph figure draws at most this many edges (the heaviest), to keep redraws light
@@ -69,27 +72,13 @@ def _equal_aspect(fig: go.Figure, row: int | None = None, col: int | None = None
 def graph_edges(
     W, *, max_edges: int = MAX_EDGES, min_weight: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Edges ``i < j`` with ``W_ij > min_weight`` of a symmetric matrix (dense or sparse).
+    """Edges ``i < j`` with ``W_ij > min_weight`` of a symmetric matrix (dense or sparse):
+    :func:`numdl_core.spectral.edge_list` with at most ``max_edges`` edges.
 
     Returns ``(i, j, w, n_total)``: at most ``max_edges`` edges, an evenly spaced (deterministic) subsample
     of the ``n_total`` edges when there are more, so that short and long edges stay represented alike.
     """
-    if sp.issparse(W):
-        T = sp.triu(sp.coo_matrix(W), k=1)
-        i, j, w = T.row, T.col, T.data
-    else:
-        W = np.asarray(W, dtype=float)
-        if W.ndim != 2 or W.shape[0] != W.shape[1]:
-            raise ValueError(f"W must be a square matrix, got shape {W.shape}")
-        i, j = np.nonzero(np.triu(W, k=1))
-        w = W[i, j]
-    keep = w > max(float(min_weight), 0.0)
-    i, j, w = i[keep], j[keep], np.asarray(w[keep], dtype=float)
-    total = int(w.size)
-    if total > max_edges:
-        pick = np.unique(np.linspace(0, total - 1, max(int(max_edges), 0)).round().astype(np.int64))
-        i, j, w = i[pick], j[pick], w[pick]
-    return np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64), w, total
+    return edge_list(W, max_edges=max_edges, min_weight=min_weight)
 
 
 def match_labels(reference, labels) -> np.ndarray:
@@ -559,3 +548,32 @@ def lambda2_figure(
     fig.update_xaxes(type="category")
     fig.update_yaxes(range=[np.log10(LAMBDA2_FLOOR) - 0.5, 1.0], dtick=2)
     return fig
+
+
+def iteration_figure(
+    iterations: Mapping[str, object],
+    rates: Mapping[str, float],
+    *,
+    title: str | None = None,
+    height: int = 340,
+) -> go.Figure:
+    """Residuals ``||L u_k - rho_k u_k||`` of power and inverse iteration against ``k`` on a log axis, each with its
+    theory line ``r_K rate**(k - K)`` (dashed, through the last point, in the same colour).
+
+    ``iterations`` maps ``"power"`` / ``"inverse"`` to a :class:`numdl_core.eigensolvers.FiedlerIteration` (its
+    ``residual``, ``bound`` c and ``shift`` s are read); ``rates`` the same keys to the theoretical rates.
+    """
+    if set(rates) != set(iterations):
+        raise ValueError(f"give one rate per iteration {sorted(iterations)}, got {sorted(rates)}")
+    series, theory = {}, {}
+    for key, it in iterations.items():
+        r = np.asarray(it.residual, dtype=float).ravel()
+        if r.size == 0:
+            raise ValueError(f"{key}: the residual history is empty")
+        name = f"{key}, c = {it.bound:g}" if key == "power" else f"{key}, s = {it.shift:g}"
+        k = np.arange(r.size)
+        series[name] = (k, r)
+        with np.errstate(under="ignore", over="ignore", divide="ignore", invalid="ignore"):
+            y = r[-1] * np.power(float(rates[key]), (k - k[-1]).astype(float))
+        theory[f"{name}: theory rate {rates[key]:.3g}"] = (k, np.where(np.isfinite(y), y, np.nan))
+    return convergence_figure(series, theory=theory, y_title="‖L u_k − ρ_k u_k‖", title=title, height=height)
