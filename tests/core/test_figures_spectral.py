@@ -237,3 +237,24 @@ def test_graph_figure_from_edges_matches_graph_figure():
     assert empty.data[0].name == "edges (0)" and len(empty.data[0].x) == 0
     with pytest.raises(ValueError, match="node indices"):
         F.graph_figure_from_edges(X, (np.array([0]), np.array([500]), np.array([1.0]), 1))
+
+
+def test_iteration_figure_residuals_and_theory_lines():
+    """Power and inverse iteration on the toy graph: one residual curve each, and a dashed theory line through the
+    last point with the closed-form rate (6/7 and 1/2)."""
+    from numdl_core.eigensolvers import fiedler_iteration
+
+    A = S.toy_graph()[1]
+    its = {m: fiedler_iteration(A, method=m) for m in ("power", "inverse")}
+    fig = F.iteration_figure(its, {"power": 6 / 7, "inverse": 0.5})
+    names = [t.name for t in fig.data]
+    assert names == ["power, c = 8", "inverse, s = 0", "power, c = 8: theory rate 0.857",
+                     "inverse, s = 0: theory rate 0.5"]
+    assert fig.layout.yaxis.type == "log"
+    for curve, line, it, rate in zip(fig.data[:2], fig.data[2:], its.values(), (6 / 7, 0.5)):
+        y, t = np.asarray(curve.y, dtype=float), np.asarray(line.y, dtype=float)
+        np.testing.assert_allclose(y, it.residual, rtol=1e-6)  # float32 on the wire
+        assert t[-1] == pytest.approx(y[-1], rel=1e-6) and t[-2] / t[-1] == pytest.approx(1 / rate, rel=1e-5)
+        assert line.line.dash == "dash" and line.line.color == curve.line.color
+    with pytest.raises(ValueError, match="one rate per iteration"):
+        F.iteration_figure(its, {"power": 0.5})
