@@ -508,8 +508,9 @@ def lambda2_study(*, n: int = 200, noise: float = 0.05, sigma: float = 0.9, k_di
                   k_connected: int = 20, seed: int = 0, solver: str = "dense") -> Lambda2Study:
     r""":math:`\lambda_2` of :math:`L_{\mathrm{sym}}` for three graphs on two moons, against the course.
 
-    :func:`numdl_core.spectral.two_cluster_lambda2` and :func:`numdl_core.spectral.two_cluster_graphs` with these
-    settings, the components and Fiedler vector of each graph, and each :math:`\lambda_2` compared with
+    The graphs of :func:`numdl_core.spectral.two_cluster_graphs` with these settings, :math:`\lambda_2` and the
+    Fiedler vector of each (the values of :func:`numdl_core.spectral.two_cluster_lambda2`), its connected
+    components, and each :math:`\lambda_2` compared with
     :data:`numdl_core.spectral.COURSE_LAMBDA2` (:math:`1.9\cdot 10^{-15}`, :math:`8.7\cdot 10^{-3}`, 0.40).
 
     Parameters
@@ -533,11 +534,12 @@ def lambda2_study(*, n: int = 200, noise: float = 0.05, sigma: float = 0.9, k_di
     >>> r.components, round(r.values["fully_connected"], 3), all(c.passed for c in r.checks.values())
     ({'disconnected_knn': 2, 'connected_knn': 1, 'fully_connected': 1}, 0.405, True)
     """
-    kw = dict(n_samples=n, noise=noise, sigma=sigma, k_disconnected=k_disconnected, k_connected=k_connected, seed=seed)
-    values = S.two_cluster_lambda2(**kw, solver=solver)
-    X, graphs = S.two_cluster_graphs(**kw)
+    X, graphs = S.two_cluster_graphs(n_samples=n, noise=noise, sigma=sigma, k_disconnected=k_disconnected,
+                                     k_connected=k_connected, seed=seed)
+    pairs = {key: S.laplacian_eigenpairs(W, 2, kind="sym", solver=solver, seed=seed) for key, W in graphs.items()}
+    values = {key: float(lam[1]) for key, (lam, _) in pairs.items()}  # as two_cluster_lambda2
+    fiedler = {key: U[:, 1] for key, (_, U) in pairs.items()}
     comps = {key: S.connected_components(W)[0] for key, W in graphs.items()}
-    fiedler = {key: S.laplacian_eigenpairs(W, 2, kind="sym")[1][:, 1] for key, W in graphs.items()}
     edges = {key: S.edge_list(W, max_edges=1500, min_weight=1e-2 if key == "fully_connected" else 0.0)
              for key, W in graphs.items()}
     checks = {key: order_of_magnitude_check(f"λ₂ of the {LAMBDA2_GRAPHS[key]} graph", v, S.COURSE_LAMBDA2[key])
