@@ -1447,6 +1447,6 @@ def two_cluster_graphs(
     from numdl_core.data import make_dataset
 
     X, _ = make_dataset("moons", n_samples, noise, seed=seed)
-    return X, {"disconnected_knn": similarity_matrix(X, sigma=sigma, n_neighbors=k_disconnected),
-               "connected_knn": similarity_matrix(X, sigma=sigma, n_neighbors=k_connected),
-               "fully_connected": similarity_matrix(X, sigma=sigma)}
+    return X, {"disconnected_knn": similarity_graph(X, "knn", sigma=sigma, k=k_disconnected),
+               "connected_knn": similarity_graph(X, "knn", sigma=sigma, k=k_connected),
+               "fully_connected": similarity_graph(X, "full", sigma=sigma)}
