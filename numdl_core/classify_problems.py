@@ -31,7 +31,7 @@ from numdl_core.data import load_digits, make_dataset, n_classes_of
 from numdl_core.optim import newton_cg
 
 __all__ = ["DATASETS", "ClassificationProblem", "classification_problem", "Optimum", "reference_optimum",
-           "StepRegime", "step_regime", "loss_increases"]
+           "StepRegime", "step_regime", "loss_increases", "iterate_report"]
 
 DATASETS = ("linear", "blobs", "ellipses", "peaks", "digits")
 """The data sets of the lesson: four 2-D sets (:func:`numdl_core.data.make_dataset`) and the 8x8 digits."""
@@ -270,6 +270,20 @@ class StepRegime:
         r"""The step beyond which the iterates blow up, :math:`2/\alpha` (inf for :math:`\alpha = 0`)."""
         return 2.0 / self.alpha if self.alpha > 0 else float("inf")
 
+    @property
+    def message(self) -> str:
+        """What the step does, in one or two sentences with its numbers (for a report or a user interface)."""
+        t, two = self.step, f"2/L = {self.safe_step:.3g}"
+        if self.kind == "safe":
+            return f"t = {t:g} ≤ {two}: the loss decreases at every iteration."
+        if self.kind == "oscillates":
+            return (f"t = {t:g} > {two} (L = {self.L:.3g} bounds the Hessian): gradient descent can overshoot, and the "
+                    "loss go up. The cross-entropy grows only linearly in W (its gradient is bounded), so the loss does "
+                    f"not explode as on a quadratic: it would only blow up once t·α > 2 (t > {self.blowup_step:.4g}).")
+        return (f"t = {t:g} > {two}, and even t·α = {t * self.alpha:.3g} > 2: the Tikhonov term (α/2)‖W‖² is a "
+                f"quadratic with curvature α, and each step multiplies W by (1 − tα) = {self.factor:.3g}, so ‖W‖ and the "
+                "loss grow geometrically. (The cross-entropy alone cannot blow up: its gradient is bounded.)")
+
 
 def step_regime(obj, step: float) -> StepRegime:
     r"""Classify a fixed gradient-descent step on a regularized softmax-regression objective.
@@ -304,6 +318,8 @@ def step_regime(obj, step: float) -> StepRegime:
     >>> obj = classification_problem("blobs", alpha=1e-2).obj
     >>> [step_regime(obj, t).kind for t in (1.0, 50.0, 1000.0)]
     ['safe', 'oscillates', 'blows up']
+    >>> step_regime(obj, 1.0).message
+    't = 1 ≤ 2/L = 1.07: the loss decreases at every iteration.'
     """
     step = float(step)
     if not (np.isfinite(step) and step > 0):
@@ -346,3 +362,39 @@ def loss_increases(loss, last: int = 60) -> tuple[int, int]:
     if f.size < 2:
         return 0, 0
     return int(np.sum(np.diff(f) > 0)), int(f.size - 1)
+
+
+def iterate_report(problem: ClassificationProblem, step, f_star: float = float("nan")) -> dict[str, float]:
+    r"""The numbers of one iterate of an optimizer on ``problem``, as the page's table shows them.
+
+    Parameters
+    ----------
+    problem : ClassificationProblem
+        The problem.
+    step : Step
+        A record of :mod:`numdl_core.iterate` (``x``, ``loss``, ``grad_norm``, ``info``).
+    f_star : float
+        The optimal loss :math:`f^*` (nan if unknown).
+
+    Returns
+    -------
+    dict
+        ``loss``, ``loss - f*`` (:math:`f - f^*`, clipped at 0), ``grad norm``, ``training accuracy``,
+        ``test accuracy`` (nan without a test set), ``step`` (the last step length), ``work`` (data passes),
+        ``CG iterations`` and ``Hessian-vector products`` (nan for a method without them).
+
+    Examples
+    --------
+    >>> from numdl_core.optim import newton_cg
+    >>> pr = classification_problem("linear", n=100, alpha=1e-2)
+    >>> steps = list(newton_cg(pr.obj, np.zeros(pr.obj.n_params)))
+    >>> r = iterate_report(pr, steps[-1], f_star=steps[-1].loss)
+    >>> r["loss - f*"], r["training accuracy"], r["work"] == steps[-1].info["work"]
+    (0.0, 0.97, True)
+    """
+    info = step.info
+    return {"loss": float(step.loss), "loss - f*": max(float(step.loss) - f_star, 0.0) if np.isfinite(f_star) else
+            float("nan"), "grad norm": float(step.grad_norm), "training accuracy": problem.obj.accuracy(step.x),
+            "test accuracy": problem.test_accuracy(step.x), "step": float(info.get("step", 0.0)),
+            "work": float(info["work"]), "CG iterations": float(info.get("cg_iterations", np.nan)),
+            "Hessian-vector products": float(info.get("hess_vecs", np.nan))}

@@ -23,7 +23,9 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import logsumexp
 
+from numdl_core.checks import Agreement
 from numdl_core.classify import SoftmaxRegression, sklearn_reference
 
 __all__ = ["OverflowCheck", "overflow_check", "ShiftCheck", "shift_invariance", "SklearnComparison",
@@ -36,8 +38,12 @@ def _finite_or_zero(obj: SoftmaxRegression, theta) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class OverflowCheck:
-    """The loss of a classifier whose weights were scaled to ``max |W_ij| = scale``.
+class OverflowCheck(Agreement):
+    """The loss of a classifier whose weights were scaled to ``max |W_ij| = scale``, against scipy's log-sum-exp.
+
+    An :class:`~numdl_core.checks.Agreement` (``name``, ``reference``, ``rel_error``, ``rtol``, ``passed``) with
+    the details below. ``passed``: the loss and its gradient are finite, raised no overflow, invalid or
+    division error, and the loss agrees with ``reference_loss`` to ``rtol``.
 
     Attributes
     ----------
@@ -47,21 +53,21 @@ class OverflowCheck:
         :math:`\\max_{ij} |z_{ij}|` at the scaled weights.
     loss : float
         The loss with the max-shift (nan if it raised).
+    reference_loss : float
+        The same loss with ``scipy.special.logsumexp`` (an independent implementation).
     error : str or None
         The floating-point error raised by the loss or its gradient, if any.
     naive_loss : float
         :math:`\\frac1n\\sum_i \\log\\sum_j e^{z_{ij}} - z_{iy_i}` without the max-shift (``inf`` once a logit
-        exceeds about 709).
-    passed : bool
-        The loss and its gradient are finite and raised no overflow, invalid or division error.
+        exceeds about 709, nan when a row also underflows to :math:`\\log 0`).
     """
 
     scale: float
     largest_logit: float
     loss: float
+    reference_loss: float
     error: str | None
     naive_loss: float
-    passed: bool
 
 
 def overflow_check(obj: SoftmaxRegression, theta, *, scale: float = 1e4, seed: int = 0) -> OverflowCheck:
@@ -85,6 +91,7 @@ def overflow_check(obj: SoftmaxRegression, theta, *, scale: float = 1e4, seed: i
     Returns
     -------
     OverflowCheck
+        An agreement with ``scipy.special.logsumexp`` (relative tolerance 1e-12).
 
     Raises
     ------
@@ -114,20 +121,29 @@ def overflow_check(obj: SoftmaxRegression, theta, *, scale: float = 1e4, seed: i
     try:
         with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
             f, g = obj.value_and_grad(big)
-        loss = float(f)
-        finite = bool(np.isfinite(loss) and np.all(np.isfinite(g)))
+        if np.isfinite(f) and np.all(np.isfinite(g)):
+            loss = float(f)
     except FloatingPointError as err:
-        error, finite = str(err), False
+        error = str(err)
     Wb, bb = obj.unpack(big)
     Z = obj.X @ Wb + bb
+    rows = np.arange(obj.n_samples)
+    ref = float(np.mean(logsumexp(Z, axis=1) - Z[rows, obj.y]) + 0.5 * obj.alpha * np.sum(Wb * Wb))
     with np.errstate(all="ignore"):
-        naive = float(np.mean(np.log(np.sum(np.exp(Z), axis=1)) - Z[np.arange(obj.n_samples), obj.y]))
-    return OverflowCheck(scale, float(np.abs(Z).max()), loss, error, naive, finite and error is None)
+        naive = float(np.mean(np.log(np.sum(np.exp(Z), axis=1)) - Z[rows, obj.y]))
+    rel = abs(loss - ref) / max(abs(ref), np.finfo(float).tiny)
+    name = f"loss at max |Wᵢⱼ| = {scale:g} (largest logit {np.abs(Z).max():.2g}), gradient finite"
+    return OverflowCheck(name, "scipy.special.logsumexp", float(rel), 1e-12, bool(rel <= 1e-12), scale,
+                         float(np.abs(Z).max()), loss, ref, error, naive)
 
 
 @dataclass(frozen=True)
-class ShiftCheck:
-    """The change of the loss and gradient when every bias is shifted by the same constant.
+class ShiftCheck(Agreement):
+    """The loss and gradient after every bias is shifted by the same constant, against those before.
+
+    An :class:`~numdl_core.checks.Agreement` of the vector :math:`(f, \\nabla f)` at :math:`(W, b + c\\mathbf 1)`
+    with the one at :math:`(W, b)` (``rel_error`` is the relative difference of the two vectors, ``rtol`` 1e-12),
+    with the details below.
 
     Attributes
     ----------
@@ -137,14 +153,11 @@ class ShiftCheck:
         :math:`|f(\\theta + c\\,e_b) - f(\\theta)| / |f(\\theta)|`.
     grad_change : float
         :math:`\\max |\\nabla f(\\theta + c\\,e_b) - \\nabla f(\\theta)|`.
-    passed : bool
-        ``loss_change < 1e-12``: round-off only.
     """
 
     shift: float
     loss_change: float
     grad_change: float
-    passed: bool
 
 
 def shift_invariance(obj: SoftmaxRegression, theta, *, shift: float = 5.0) -> ShiftCheck:
@@ -164,6 +177,7 @@ def shift_invariance(obj: SoftmaxRegression, theta, *, shift: float = 5.0) -> Sh
     Returns
     -------
     ShiftCheck
+        An agreement of :math:`(f, \nabla f)` after the shift with before it (relative tolerance 1e-12).
 
     References
     ----------
@@ -180,13 +194,19 @@ def shift_invariance(obj: SoftmaxRegression, theta, *, shift: float = 5.0) -> Sh
     W, b = obj.unpack(theta)
     f0, g0 = obj.value_and_grad(theta)
     f1, g1 = obj.value_and_grad(obj.pack(W, b + float(shift)))
+    before, after = np.r_[f0, g0], np.r_[f1, g1]
+    rel = float(np.linalg.norm(after - before) / max(np.linalg.norm(before), np.finfo(float).tiny))
     change = abs(f1 - f0) / max(abs(f0), np.finfo(float).tiny)
-    return ShiftCheck(float(shift), float(change), float(np.abs(g1 - g0).max()), bool(change < 1e-12))
+    return ShiftCheck(f"f and ∇f after b → b + {float(shift):g}·1", "f and ∇f at b", rel, 1e-12, bool(rel <= 1e-12),
+                      float(shift), float(change), float(np.abs(g1 - g0).max()))
 
 
 @dataclass(frozen=True)
-class SklearnComparison:
+class SklearnComparison(Agreement):
     """Our optimum against scikit-learn's ``LogisticRegression`` on the same objective.
+
+    An :class:`~numdl_core.checks.Agreement` of our :math:`f^*` with :math:`f` at scikit-learn's minimizer
+    (``rel_error`` :math:`= |f^* - f_{sk}| / |f_{sk}|`, ``rtol`` 1e-6) with the details below.
 
     Attributes
     ----------
@@ -194,8 +214,6 @@ class SklearnComparison:
         Our :math:`f^*`.
     loss_sklearn : float
         :math:`f` at scikit-learn's minimizer.
-    rel_gap : float
-        :math:`|f^* - f_{sk}| / |f_{sk}|`.
     weight_rel_diff : float
         :math:`\\|W - W_{sk}\\|_F / \\|W_{sk}\\|_F`.
     same_predictions : float
@@ -208,7 +226,6 @@ class SklearnComparison:
 
     loss: float
     loss_sklearn: float
-    rel_gap: float
     weight_rel_diff: float
     same_predictions: float
     c_value: float
@@ -228,6 +245,7 @@ def sklearn_comparison(obj: SoftmaxRegression, theta) -> SklearnComparison:
     Returns
     -------
     SklearnComparison
+        An agreement of :math:`f` at ``theta`` with :math:`f` at scikit-learn's minimizer (relative tolerance 1e-6).
 
     Raises
     ------
@@ -245,8 +263,8 @@ def sklearn_comparison(obj: SoftmaxRegression, theta) -> SklearnComparison:
     >>> from numdl_core.classify_problems import classification_problem, reference_optimum
     >>> obj = classification_problem("blobs", alpha=1e-2).obj
     >>> r = sklearn_comparison(obj, reference_optimum(obj).theta)
-    >>> r.rel_gap < 1e-8, r.same_predictions
-    (True, 1.0)
+    >>> r.passed, r.rel_error < 1e-8, r.same_predictions
+    (True, True, 1.0)
     """
     theta = np.asarray(theta, dtype=np.float64)
     if theta.shape != (obj.n_params,) or not np.all(np.isfinite(theta)):
@@ -259,7 +277,9 @@ def sklearn_comparison(obj: SoftmaxRegression, theta) -> SklearnComparison:
     W_sk, _ = obj.unpack(th_sk)
     n, C = obj.n_samples, obj.n_classes
     c_value = float("inf") if obj.alpha == 0 else (2.0 if C == 2 else 1.0) / (obj.alpha * n)
+    rel = float(abs(f - f_sk) / max(abs(f_sk), np.finfo(float).tiny))
+    reference = f"LogisticRegression(C = {2 if C == 2 else 1}/(αn)) of scikit-learn, f = {f_sk:.10g}"
     return SklearnComparison(
-        float(f), float(f_sk), float(abs(f - f_sk) / max(abs(f_sk), np.finfo(float).tiny)),
+        f"f* = {f:.10g}", reference, rel, 1e-6, bool(rel <= 1e-6), float(f), float(f_sk),
         float(np.linalg.norm(W - W_sk) / max(np.linalg.norm(W_sk), np.finfo(float).tiny)),
         float(np.mean(obj.predict(theta) == obj.predict(th_sk))), c_value, float(seconds))

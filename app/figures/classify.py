@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from app.figures.common import compact
 from app.style import BLACK, DIVERGING, SEQUENTIAL, base_layout, color, fast_figure, new_figure
 
 __all__ = [
@@ -149,6 +150,7 @@ def weight_mosaic_figure(
     class_names: Sequence[str] | None = None,
     title: str | None = None,
     height: int | None = None,
+    hover: bool = True,
 ) -> go.Figure:
     """The weight images of one or more linear classifiers in one heatmap (light enough to redraw live).
 
@@ -156,6 +158,8 @@ def weight_mosaic_figure(
     column ``c`` of ``W`` is drawn as a ``shape`` image. One row of images per entry, one image per class,
     separated by blank lines. Each row is scaled by its own ``max |W|`` (a diverging scale centred at 0, red
     positive, blue negative) so a young iterate with small weights stays visible; hovering shows the real value.
+    Sent as float32 (:func:`~app.figures.common.compact`); ``hover=False`` leaves out the hover values (half the
+    bytes), for the frames of a playing run, which are drawn without hover anyway.
     """
     names = list(weights)
     if not names:
@@ -177,9 +181,10 @@ def weight_mosaic_figure(
             Z[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = img / scale
             V[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = img
     labels = list(class_names) if class_names is not None else [str(c) for c in range(C)]
-    data = [dict(type="heatmap", z=Z, customdata=V, colorscale=_named_scale(DIVERGING), reversescale=True, zmin=-1,
-                 zmax=1, showscale=False, hoverongaps=False, name="weights",
-                 hovertemplate="w = %{customdata:.3g}<extra></extra>")]
+    data = [dict(type="heatmap", z=compact(Z), colorscale=_named_scale(DIVERGING), reversescale=True, zmin=-1, zmax=1,
+                 showscale=False, hoverongaps=False, name="weights",
+                 **(dict(customdata=compact(V), hovertemplate="w = %{customdata:.3g}<extra></extra>") if hover else
+                    dict(hoverinfo="skip")))]
     layout = base_layout(title, height=height or 70 + 110 * len(names))
     layout["xaxis"].update(tickmode="array", tickvals=[c * (w + 1) + (w - 1) / 2 for c in range(C)], ticktext=labels,
                            showgrid=False, zeroline=False, side="top")

@@ -152,12 +152,16 @@ def test_weight_mosaic_figure():
     heat = fig.data[0]
     Z, V = np.asarray(heat.z, dtype=float), np.asarray(heat.customdata, dtype=float)
     assert Z.shape == (17, 89)  # two rows of 8x8 images, ten per row, one blank line between
-    np.testing.assert_array_equal(V[:8, 9:17], W1[:, 1].reshape(8, 8))  # class 1 of the first row
-    np.testing.assert_array_equal(V[9:17, :8], W2[:, 0].reshape(8, 8))
+    np.testing.assert_allclose(V[:8, 9:17], W1[:, 1].reshape(8, 8), rtol=1e-7)  # class 1 of the first row (float32)
+    np.testing.assert_allclose(V[9:17, :8], W2[:, 0].reshape(8, 8), rtol=1e-7)
     assert np.all(np.isnan(Z[8])) and np.all(np.isnan(Z[:, 8]))  # separators
     # each row scaled by its own max |W|: the tiny second row fills the colour range too
     assert np.nanmax(np.abs(Z[:8])) == pytest.approx(1.0) and np.nanmax(np.abs(Z[9:])) == pytest.approx(1.0)
     assert list(fig.layout.xaxis.ticktext) == [str(c) for c in range(10)]
     assert list(fig.layout.yaxis.ticktext) == ["GD", "Newton-CG"]
+    # without hover values (a playing frame): the same picture in half the bytes
+    lean = weight_mosaic_figure({"GD": W1, "Newton-CG": W2}, hover=False)
+    np.testing.assert_array_equal(np.asarray(lean.data[0].z, dtype=float), Z)
+    assert lean.data[0].customdata is None and len(lean.to_json()) < min(0.6 * len(fig.to_json()), 12_000)
     with pytest.raises(ValueError, match="shape"):
         weight_mosaic_figure({"GD": W1[:10]})

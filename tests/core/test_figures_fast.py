@@ -48,6 +48,7 @@ CASES = {
     "decision map, image": lambda: common.decision_map_figure(GRID, GRID, LABELS, X, Y, y_pred=1 - Y, image=True),
     "confusion": lambda: classify.confusion_figure(Y, 1 - Y, 2),
     "weight mosaic": lambda: classify.weight_mosaic_figure({"GD": RNG.standard_normal((64, 3))}, class_names="abc"),
+    "weight mosaic, no hover": lambda: classify.weight_mosaic_figure({"GD": RNG.standard_normal((64, 2))}, hover=False),
     "accuracy curves": lambda: single_layer.accuracy_curves_figure(IT, np.tanh(IT / 50), np.tanh(IT / 60)),
     "accuracy curves, training only": lambda: single_layer.accuracy_curves_figure(IT[:5], [0.1, 0.2, 0.3, 0.4, 0.5]),
 }

@@ -28,12 +28,25 @@ def test_loss_at_weights_of_size_1e4_equals_logsumexp(blobs):
     W = W * (1e4 / np.abs(W).max())
     Z = obj.X @ W + b
     oracle = np.mean(ssp.logsumexp(Z, axis=1) - Z[np.arange(obj.n_samples), obj.y]) + 0.5e-2 * np.sum(W * W)
-    assert r.passed and r.error is None and r.scale == 1e4
-    assert r.loss == pytest.approx(oracle, rel=1e-12)
+    assert r.passed and r.error is None and r.scale == 1e4 and r.rel_error <= 1e-12 and r.rtol == 1e-12
+    assert r.loss == pytest.approx(oracle, rel=1e-12) and r.reference_loss == pytest.approx(oracle, rel=1e-14)
+    assert "max |Wᵢⱼ| = 10000" in r.name and r.reference == "scipy.special.logsumexp"
     assert r.largest_logit == pytest.approx(np.abs(Z).max()) and r.largest_logit > 709
     with np.errstate(all="ignore"):  # without the max-shift exp overflows (inf), or underflows to log 0 (-inf)
         naive = np.mean(np.log(np.sum(np.exp(Z), axis=1)) - Z[np.arange(obj.n_samples), obj.y])
     assert not np.isfinite(r.naive_loss) and np.array_equal(r.naive_loss, naive, equal_nan=True)
+
+
+def test_an_overflowing_loss_fails_the_check(blobs):
+    class Naive(SoftmaxRegression):  # the loss without the max-shift
+        def value_and_grad(self, theta):
+            W, b = self.unpack(theta)
+            Z = self.X @ W + b
+            f = np.mean(np.log(np.sum(np.exp(Z), axis=1)) - Z[np.arange(self.n_samples), self.y])
+            return f, np.zeros_like(theta)
+
+    r = overflow_check(Naive(blobs.X, blobs.y, 3, 1e-2), blobs.init(1.0, seed=2))
+    assert not r.passed and "overflow" in r.error and np.isnan(r.loss) and np.isfinite(r.reference_loss)
 
 
 def test_zero_or_diverged_weights_get_random_signs(blobs):
@@ -51,7 +64,8 @@ def test_shift_invariance_holds_and_the_check_can_fail(blobs):
     obj = blobs
     theta = obj.init(1.0, seed=1)
     r = shift_invariance(obj, theta)
-    assert r.passed and r.loss_change < 1e-14 and r.grad_change < 1e-14 and r.shift == 5.0
+    assert r.passed and r.loss_change < 1e-14 and r.grad_change < 1e-14 and r.shift == 5.0 and r.rel_error < 1e-14
+    assert r.name == "f and ∇f after b → b + 5·1" and r.rtol == 1e-12
     W, b = obj.unpack(theta)
     Z = obj.X @ W + b
     np.testing.assert_allclose(ssp.softmax(Z + 5.0, axis=1), ssp.softmax(Z, axis=1), rtol=1e-13)
@@ -64,7 +78,7 @@ def test_shift_invariance_holds_and_the_check_can_fail(blobs):
             return f + 0.5 * float(theta[-self.n_classes:] @ theta[-self.n_classes:]), g
 
     bad = shift_invariance(BiasPenalty(obj.X, obj.y, 3, 1e-2), theta)
-    assert not bad.passed and bad.loss_change > 1e-3
+    assert not bad.passed and bad.loss_change > 1e-3 and bad.rel_error > 1e-3
 
 
 def test_sklearn_comparison_at_our_optimum(blobs):
@@ -73,13 +87,14 @@ def test_sklearn_comparison_at_our_optimum(blobs):
     r = sklearn_comparison(obj, theta)
     th_sk = sklearn_reference(obj)
     W, W_sk = obj.unpack(theta)[0], obj.unpack(th_sk)[0]
-    assert r.rel_gap < 1e-8 and r.loss == pytest.approx(obj.loss(th_sk), rel=1e-8)
+    assert r.passed and r.rel_error < 1e-8 and r.loss == pytest.approx(obj.loss(th_sk), rel=1e-8)
+    assert r.loss_sklearn == obj.loss(th_sk) and "C = 1/(αn)" in r.reference
     assert r.weight_rel_diff == pytest.approx(np.linalg.norm(W - W_sk) / np.linalg.norm(W_sk), rel=1e-6)
     assert r.weight_rel_diff < 1e-4 and r.same_predictions == 1.0
     assert r.c_value == pytest.approx(1 / (1e-2 * 300)) and r.seconds > 0
     two = classification_problem("linear", alpha=1e-2).obj
     assert sklearn_comparison(two, reference_optimum(two).theta).c_value == pytest.approx(2 / (1e-2 * 300))
     far = sklearn_comparison(obj, np.zeros(obj.n_params))
-    assert far.rel_gap > 0.1  # log 3 at theta = 0 is far from the optimum
+    assert not far.passed and far.rel_error > 0.1  # log 3 at theta = 0 is far from the optimum
     with pytest.raises(ValueError, match="finite vector"):
         sklearn_comparison(obj, np.full(obj.n_params, np.inf))

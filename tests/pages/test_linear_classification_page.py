@@ -1,8 +1,10 @@
 """pages/linear_classification.py headless: every section, the live GD vs Newton-CG run (Step, Play, divergence,
-oscillation, mid-run step change, reset, URL), the checks (Taylor, overflow, invariance, scikit-learn) and the numbers."""
+oscillation, tunables sent mid-run, reset, URL, presets), the checks (Taylor, overflow, invariance, scikit-learn) and
+the numbers."""
 from __future__ import annotations
 
 import base64
+import io
 import re
 
 import numpy as np
@@ -15,14 +17,15 @@ from tests.pages.helpers import assert_clean, figures, page, texts
 
 NAME = "linear_classification.py"
 GD, NCG = "gradient descent", "Newton-CG"
+RUN = "lc.train.run"
 
 
 def _play(at, frames: int):
-    at.button(key="lc.run.play").click().run()
+    at.button(key=f"{RUN}.play").click().run()
     for _ in range(frames):
         at.run()  # each run stands for one frame of the fragment timer
     assert_clean(at)
-    return at.session_state["lc.run"]
+    return at.session_state[RUN]
 
 
 def _array(v) -> np.ndarray:
@@ -34,9 +37,17 @@ def _array(v) -> np.ndarray:
 
 
 def _stats(at) -> dict:
-    """The per-optimizer table under the live picture, as {optimizer: row}."""
+    """The per-optimizer table under the live picture, as {optimizer: row} (numbers)."""
     df = at.dataframe[0].value
     return {r["optimizer"]: r for r in df.to_dict("records")}
+
+
+def _map_labels(fig: dict) -> np.ndarray:
+    """The class levels of a live decision map (sent as a palette PNG under the points)."""
+    from PIL import Image
+
+    (img,) = fig["layout"]["images"]
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(img["source"].split(",", 1)[1]))))[::-1]
 
 
 @pytest.mark.parametrize("query,n_figs", [
@@ -55,16 +66,21 @@ def test_each_section_renders(query, n_figs):
 
 def test_step_then_play():
     at = page(NAME).run()
-    at.button(key="lc.run.step").click().run()
-    at.button(key="lc.run.step").click().run()
+    at.button(key=f"{RUN}.step").click().run()
+    at.button(key=f"{RUN}.step").click().run()
     assert_clean(at)
     cap = " ".join(texts(at.caption))
     assert f"**{GD}**: iteration 2" in cap and f"**{NCG}**: iteration 2" in cap
     run = _play(at, 3)
     assert run.series[GD].iteration > 2
-    # the decision maps follow the iterates: titles carry the iteration
-    titles = [f["layout"]["title"]["text"] for f in figures(at)[:2]]
-    assert titles[0].startswith(f"{GD}: iteration {run.series[GD].iteration},")
+    # the decision maps follow the iterates: titles carry the iteration, the regions are the predicted classes
+    maps = figures(at)[:2]
+    assert maps[0]["layout"]["title"]["text"].startswith(f"{GD}: iteration {run.series[GD].iteration},")
+    from numdl_core.classify_problems import classification_problem
+
+    pr = classification_problem("blobs")
+    gx, gy, lab = pr.decision_map(run.series[NCG].last.x)
+    np.testing.assert_array_equal(_map_labels(maps[1]), lab)
 
 
 def test_newton_quadratic_vs_gd_linear_on_blobs():
@@ -81,8 +97,12 @@ def test_newton_quadratic_vs_gd_linear_on_blobs():
     gd_it = np.asarray(gd.history["iteration"])
     assert gd_g[gd_it == k][0] > 1e-3  # GD at the same iteration: three orders of magnitude away
     rows = _stats(at)
-    assert float(rows[NCG]["‖∇f‖"]) < 1e-9 and float(rows[GD]["‖∇f‖"]) > 1e-4
-    assert float(rows[NCG]["loss − f*"]) < 1e-12  # reached the cached reference optimum
+    assert rows[NCG]["grad norm"] < 1e-9 and rows[GD]["grad norm"] > 1e-4
+    assert rows[NCG]["loss - f*"] < 1e-12  # reached the cached reference optimum
+    # work in data passes, from the protocol: GD 2 per iteration; Newton-CG 4 per H·v product + 2 per trial step
+    assert rows[GD]["work"] == 2 * rows[GD]["iteration"]
+    assert rows[NCG]["work"] >= 4 * rows[NCG]["Hessian-vector products"] + 2 * rows[NCG]["iteration"]
+    assert np.isnan(rows[GD]["Hessian-vector products"])
     ok = " ".join(texts(at.success))
     assert f"{NCG}**: converged at iteration {ncg.iteration}" in " ".join(texts(at.caption)) or "converged" in ok
 
@@ -91,8 +111,7 @@ def test_separable_toy_accuracy():
     at = page(NAME, {"data": "linear", "noise": "0", "speed": "5"}).run()
     run = _play(at, 5)
     assert run.series[NCG].status == "converged"
-    acc = float(_stats(at)[NCG]["train acc."].rstrip("%")) / 100
-    assert acc >= 0.98
+    assert _stats(at)[NCG]["training accuracy"] >= 0.98
 
 
 def test_ellipses_need_quadratic_features():
@@ -100,7 +119,7 @@ def test_ellipses_need_quadratic_features():
     for feats in ("linear", "quadratic"):
         at = page(NAME, {"data": "ellipses", "features": feats, "noise": "0.05", "alpha": "0.0001", "speed": "20"}).run()
         assert _play(at, 1).series[NCG].status == "converged"
-        acc[feats] = float(_stats(at)[NCG]["train acc."].rstrip("%")) / 100
+        acc[feats] = _stats(at)[NCG]["training accuracy"]
     assert acc["linear"] < 0.65 and acc["quadratic"] > 0.95
 
 
@@ -110,6 +129,7 @@ def test_absurd_step_diverges_with_hint_then_recovers():
     assert run.series[GD].status == "diverged" and run.series[NCG].status != "diverged"
     err = " ".join(texts(at.error))
     assert "diverged at iteration" in err and "> 2/L = 1.07" in err and "t·α = 10 > 2" in err
+    assert "(1 − tα) = -9" in err and "1/L = 0.535" in err
     conv = figures(at)[2]
     gd_line = next(tr for tr in conv["data"] if tr.get("name") == GD)
     assert _array(gd_line["x"]).size >= 2  # the curve up to the divergence is kept
@@ -129,50 +149,76 @@ def test_large_step_oscillates_without_blowing_up():
     assert "Step t = 50 > 2/L = 1.08" in warn and "went **up**" in warn and "t > 2000" in warn
 
 
-def test_step_change_mid_run_continues_gd_only():
+def _pause(at):
+    at.button(key=f"{RUN}.play").click().run()  # the Play button reads Pause while playing
+    assert not at.session_state[RUN].running
+    return at.session_state[RUN]
+
+
+def test_step_change_mid_run_is_sent_into_gd_only():
     at = page(NAME, {"step": "0.1", "speed": "5"}).run()
-    run = _play(at, 2)
-    before = run.series[GD].iteration
+    _play(at, 2)
+    run = _pause(at)
+    before, points = run.series[GD].iteration, len(run.series[GD].history["iteration"])
     ncg_before = (run.series[NCG].iteration, run.series[NCG].offset)
     at.select_slider(key="lc.train.step").set_value(1.0).run()
-    run = at.session_state["lc.run"]
-    assert run.series[GD].iteration >= before and run.series[GD].offset == before  # continued, not reset
+    run = at.session_state[RUN]
+    gd = run.series[GD]
+    assert gd.iteration == before and gd.offset == 0 and len(gd.history["iteration"]) == points  # not reset
     assert (run.series[NCG].iteration, run.series[NCG].offset) == ncg_before  # Newton-CG untouched
-    assert run.events and "step" in run.events[-1][1]
-    at.button(key="lc.run.step").click().run()
-    assert at.session_state["lc.run"].series[GD].last.info["step"] == pytest.approx(1.0)
+    assert run.events == [(before, "step 0.1 → 1")]
+    for _ in range(2):  # the iteration fetched ahead was computed with t = 0.1; the next one uses t = 1
+        at.button(key=f"{RUN}.step").click().run()
+    gd = at.session_state[RUN].series[GD]
+    assert gd.last.info["step"] == pytest.approx(1.0) and gd.iteration == before + 2 and gd.offset == 0
     # the event line is drawn in both panels of the convergence figure
     assert len(figures(at)[2]["layout"]["shapes"]) == 2
+
+
+def test_cg_settings_are_sent_into_newton_cg_mid_run():
+    at = page(NAME, {"speed": "1", "cg_maxiter": "1"}).run()
+    _play(at, 2)
+    run = _pause(at)
+    k, gd_k = run.series[NCG].iteration, run.series[GD].iteration
+    assert run.series[NCG].last.info["cg_iterations"] == 1
+    at.slider(key="lc.train.cg_maxiter").set_value(50).run()
+    for _ in range(2):
+        at.button(key=f"{RUN}.step").click().run()
+    run = at.session_state[RUN]
+    ncg = run.series[NCG]
+    assert ncg.iteration == k + 2 and ncg.offset == 0 and ncg.last.info["cg_iterations"] > 1  # same run, new value
+    assert run.series[GD].iteration == gd_k + 2 and "cg_maxiter 1 → 50" in run.events[-1][1]
 
 
 def test_structural_change_resets():
     at = page(NAME, {"speed": "5"}).run()
     _play(at, 1)
-    at.select_slider(key="lc.train.cg_tol").set_value(1e-4).run()
+    at.select_slider(key="lc.train.alpha").set_value(1e-2).run()
     assert_clean(at)
-    run = at.session_state["lc.run"]
-    assert run.series[GD].iteration == 0 and not run.running
+    run = at.session_state[RUN]
+    assert run.series[GD].iteration == 0 and not run.running and not run.events
     _play(at, 1)
     at.selectbox(key="lc.train.data").set_value("peaks").run()
-    run = at.session_state["lc.run"]
+    run = at.session_state[RUN]
     assert run.series[NCG].iteration == 0 and run.series[NCG].last.loss == pytest.approx(np.log(5))
 
 
 def test_url_reproduces_settings():
     q = {"data": "peaks", "features": "quadratic", "n": "400", "noise": "0.05", "alpha": "0.01", "seed": "3",
-         "gd": "armijo", "step": "2", "cg_tol": "0.01", "cg_maxiter": "7", "show": "gd", "speed": "10"}
+         "line_search": "True", "step": "2", "cg_tol": "0.01", "cg_maxiter": "7", "show": "gd", "speed": "10"}
     at = page(NAME, q).run()
     assert_clean(at)
     for k, v in q.items():
         got = at.query_params[k]
         got = got[0] if isinstance(got, list) else got
-        assert got == v or (k not in ("data", "features", "gd", "show") and float(got) == float(v)), k
+        assert got == v or (k not in ("data", "features", "line_search", "show") and float(got) == float(v)), k
     assert at.selectbox(key="lc.train.data").value == "peaks"
     assert at.segmented_control(key="lc.train.features").value == "quadratic"
     assert at.select_slider(key="lc.train.alpha").value == 0.01
     assert at.slider(key="lc.train.cg_maxiter").value == 7
-    run = at.session_state["lc.run"]
-    assert dict(run.structure)["cg_maxiter"] == "7" and dict(run.tunables)["step"] == "2.0"
+    run = at.session_state[RUN]
+    assert dict(run.structure)["alpha"] == 0.01 and dict(run.tunables) == {
+        "cg_maxiter": 7, "cg_tol": 0.01, "line_search": True, "step": 2.0}
     assert "400 samples, 5 features, 5 classes: 30 unknowns" in " ".join(texts(at.caption))
     run = _play(at, 1)
     assert run.series[NCG].iteration % 10 == 0 or run.series[NCG].status == "converged"  # 10 per frame
@@ -185,9 +231,12 @@ def test_checks_taylor_overflow_invariance():
     _play(at, 1)
     ok = " ".join(texts(at.success))
     assert "E1 decays like h^2.0 and E2 like h^3.0" in ok
-    assert "max |Wᵢⱼ| = 10⁴" in ok and "gradient finite" in ok
-    assert "b → b + 5·1 changes f by" in ok
-    assert "gives **inf** here" in " ".join(texts(at.caption))  # the naive formula overflows
+    m = re.search(r"loss at max \|Wᵢⱼ\| = 10000 \(largest logit ([0-9.e+]+)\), gradient finite: relative difference "
+                  r"([0-9.e+-]+) to scipy.special.logsumexp", ok)
+    assert m and float(m.group(1)) > 709 and float(m.group(2)) <= 1e-12
+    m = re.search(r"f and ∇f after b → b \+ 5·1: relative difference ([0-9.e+-]+) to f and ∇f at b", ok)
+    assert m and float(m.group(1)) < 1e-14
+    assert "gives **inf** here" in " ".join(texts(at.markdown))  # the naive formula overflows
 
 
 def test_sklearn_comparison_on_request():
@@ -197,8 +246,9 @@ def test_sklearn_comparison_on_request():
     assert_clean(at)
     msg = next(s for s in texts(at.success) if "LogisticRegression" in s)
     assert "C = 2/(αn)" in msg  # two classes
-    gap = float(re.search(r"relative gap ([0-9.e+-]+)\)", msg).group(1))
+    gap = float(re.search(r"relative difference ([0-9.e+-]+) to", msg).group(1))
     assert gap < 1e-8
+    assert "same predictions on 100.0% of the samples" in " ".join(texts(at.caption))
 
 
 def test_sklearn_reference_helper_matches_newton_cg():
@@ -214,11 +264,11 @@ def test_sklearn_reference_helper_matches_newton_cg():
 
 def test_try_this_sets_up_experiments():
     at = page(NAME, {"data": "digits"}).run()
-    at.button(key="lc.try.try1").click().run()  # ellipses with quadratic features, also from the digits view
+    at.button(key="lc.train.try1").click().run()  # ellipses with quadratic features, also from the digits view
     assert_clean(at)
     assert at.selectbox(key="lc.train.data").value == "ellipses"
     assert at.segmented_control(key="lc.train.features").value == "quadratic"
-    at.button(key="lc.try.try2").click().run()  # too large a step
+    at.button(key="lc.train.try2").click().run()  # too large a step
     assert at.select_slider(key="lc.train.step").value == 1000.0
     _play(at, 3)
     assert "diverged at iteration" in " ".join(texts(at.error))
@@ -227,14 +277,48 @@ def test_try_this_sets_up_experiments():
     assert not at.error
 
 
+@pytest.mark.parametrize("preset,section", [("newton-in-8-steps", "train"), ("step-too-large", "train"),
+                                            ("plateaus", "losses"), ("mismatched-code", "coding")])
+def test_presets_open_their_section(preset, section):
+    at = page(NAME, {"preset": preset}).run()
+    assert_clean(at)
+    assert at.query_params["section"] in (section, [section]) and not at.warning
+
+
+def test_newton_converges_in_8_steps_as_the_preset_says():
+    at = page(NAME, {"preset": "newton-in-8-steps"}).run()
+    run = _play(at, 4)
+    ncg, gd = run.series[NCG], run.series[GD]
+    assert ncg.status == "converged" and ncg.iteration == 8
+    g = np.asarray(ncg.history["grad_norm"])
+    assert g[7] < 1e-6 <= g[6]  # ‖∇f‖ < 1e-6 after 7 iterations
+    assert ncg.last.info["hess_vecs"] == 27
+    assert 0.05 < gd.history["grad_norm"][8] < 0.2  # GD after 8 iterations: about 0.1
+
+
+def test_line_search_preset_rescues_the_step_at_a_price_in_data_passes():
+    at = page(NAME, {"preset": "line-search", "axis": "work"}).run()
+    run = _play(at, 4)
+    gd = run.series[GD]
+    loss = np.asarray(gd.history["loss"])
+    assert gd.status != "diverged" and np.all(np.diff(loss) <= 0) and loss[-1] < 0.5 * loss[0]  # Armijo: monotone
+    assert gd.last.info["backtracks"] > 0 and gd.last.info["step"] < 1000.0
+    assert gd.last.info["work"] > 2 * gd.iteration  # every trial step costs a gradient (2 passes)
+    conv = figures(at)[2]
+    assert conv["layout"]["xaxis"]["title"]["text"] == "work (passes over the data)"
+    gd_line = next(tr for tr in conv["data"] if tr.get("name") == GD)
+    assert _array(gd_line["x"])[-1] == gd.history["work"][-1]
+
+
 def test_digits_live():
     at = page(NAME, {"data": "digits", "speed": "5"}).run()
     run = _play(at, 4)
     assert run.series[NCG].iteration >= 10
     rows = _stats(at)
-    assert float(rows[NCG]["test acc."].rstrip("%")) > 90
+    assert rows[NCG]["test accuracy"] > 0.9
     mosaic = figures(at)[0]
     assert _array(mosaic["data"][0]["z"]).shape == (17, 89)  # both optimizers, ten 8x8 images each
+    assert at.slider(key="lc.train.n").disabled and not at.slider(key="lc.train.n_train").disabled
 
 
 def test_losses_section_convexity_numbers():
@@ -252,9 +336,10 @@ def test_coding_section_numbers_and_kraft():
     bars = figures(at)[0]["data"][0]
     assert list(bars["y"]) == [1.75, 2.0, 2.25]
     assert "**1.75 bits**" in " ".join(texts(at.success))
-    at.button(key="lc.coding.try.try0").click().run()  # lengths (2, 3, 1, 3)
-    assert "**2.25 bits**" in " ".join(texts(at.success))
-    at.button(key="lc.coding.try.try1").click().run()  # lengths (1, 1, 2, 2)
+    at.button(key="lc.coding.try0").click().run()  # lengths (2, 3, 1, 3)
+    ok = " ".join(texts(at.success))
+    assert "**2.25 bits**" in ok and "A = 10, B = 110, C = 0, D = 111" in ok and "H(p, q) = 2.25 bits" in ok
+    at.button(key="lc.coding.try1").click().run()  # lengths (1, 1, 2, 2)
     assert "Kraft sum Σ 2^(−ℓᵢ) = 1.5 > 1" in " ".join(texts(at.warning))
     assert_clean(at)
 

@@ -1,0 +1,46 @@
+"""Export scripts of the linear-classification page (pages/linear_classification.py), one per section.
+
+Each redoes the section's experiment with ``numdl_core`` from the page's ``params`` and prints, with ``report``,
+the numbers the page records (``Lesson.numbers``); the live run is replayed for ``params["iterations"]``, each
+optimizer with the tunables of the page (the keywords of the solver of the same name).
+"""
+from __future__ import annotations
+
+__all__ = ["SCRIPTS"]
+
+SCRIPTS = {"train": """
+import itertools
+import numpy as np
+from numdl_core.checks import derivative_check
+from numdl_core.classify_problems import classification_problem, iterate_report, reference_optimum
+from numdl_core.softmax_checks import overflow_check
+from numdl_core.solvers import SOLVERS
+
+keys = ("data", "features", "n", "noise", "n_train", "alpha", "seed")
+problem = classification_problem(**{k: params[k] for k in keys})
+obj, last = problem.obj, {}
+numbers = {"2/L": 2 / obj.lipschitz_bound(), "f*": reference_optimum(obj).loss}
+for name, method in (("gradient descent", "gradient_descent"), ("Newton-CG", "newton_cg")):
+    steps = SOLVERS[method](obj, np.zeros(obj.n_params), **{k: params[k] for k in SOLVERS[method].tunables})
+    last[name] = list(itertools.islice(steps, params["iterations"][name] + 1))[-1]  # the iterate the page shows
+    numbers.update({f"{name}: {k}": v for k, v in iterate_report(problem, last[name], numbers["f*"]).items()})
+# the checks at the iterate the page checks: gradient descent's, or Newton-CG's if GD diverged or is not shown
+name = "Newton-CG" if params["show"] == "ncg" or last["gradient descent"].info.get("diverged") else "gradient descent"
+taylor = derivative_check(obj.value_and_grad, last[name].x, hess_vec=obj.hess_vec, seed=params["seed"], n=12)
+numbers.update({"E1 order": taylor.order, "E2 order": taylor.order2,
+                "loss at max |W| = 1e4": overflow_check(obj, last[name].x).loss})
+report({k: v for k, v in numbers.items() if np.isfinite(v)})
+""", "losses": """
+from numdl_core.loss_convexity import compare_losses
+
+r = compare_losses(params["data"], noise=params["noise"], w_max=params["w_max"], seed=params["seed"])
+report({"smallest second difference, squared loss": r.curvature_squared,
+        "smallest second difference, cross-entropy": r.curvature_cross_entropy})
+""", "coding": """
+from numdl_core.classify import coding_example, entropy_bits, prefix_code
+
+ex = coding_example()  # p = (1/2, 1/4, 1/8, 1/8) and three codes
+code = prefix_code(ex.p, [params[f"len_{s}"] for s in "abcd"])
+report({**{f"{name} code (bits)": bits for name, bits in ex.bits.items()}, "entropy H(p) (bits)": entropy_bits(ex.p),
+        "Kraft sum": code.kraft_sum, "your average length (bits)": code.average_length})
+"""}
