@@ -12,7 +12,7 @@ import scipy.optimize as sopt
 
 from numdl_core.classify import sklearn_reference
 from numdl_core.classify_problems import (
-    DATASETS, classification_problem, loss_increases, reference_optimum, step_regime,
+    DATASETS, classification_problem, iterate_report, loss_increases, reference_optimum, step_regime,
 )
 from numdl_core.data import load_digits, make_dataset
 from numdl_core.optim import gradient_descent
@@ -113,3 +113,36 @@ def test_loss_increases_against_a_plain_loop():
     assert loss_increases([1.0]) == (0, 0)
     with pytest.raises(ValueError, match="at least 1"):
         loss_increases(f, 0)
+
+
+def test_step_regime_message_states_the_numbers_of_each_regime():
+    obj = classification_problem("blobs", alpha=1e-2).obj
+    safe, osc, blow = (step_regime(obj, t).message for t in (1.0, 50.0, 1000.0))
+    assert safe == "t = 1 ≤ 2/L = 1.07: the loss decreases at every iteration."
+    assert osc.startswith("t = 50 > 2/L = 1.07 (L = 1.87 bounds the Hessian)") and "(t > 200)" in osc
+    assert blow.startswith("t = 1000 > 2/L = 1.07, and even t·α = 10 > 2") and "(1 − tα) = -9" in blow
+
+
+def test_iterate_report_against_the_objective_and_the_protocol_counters():
+    """Oracle: the objective evaluated directly, and work counted by hand from the protocol's costs (a gradient 2
+    passes, a Hessian-vector product 4)."""
+    from numdl_core.optim import newton_cg
+
+    pr = classification_problem("digits", n_train=500, alpha=1e-2)
+    steps = [s for s, _ in zip(newton_cg(pr.obj, np.zeros(pr.obj.n_params)), range(4))]
+    f_star = reference_optimum(pr.obj).loss
+    r = iterate_report(pr, steps[-1], f_star)
+    x = steps[-1].x
+    W, b = pr.obj.unpack(x)
+    assert r["loss"] == pytest.approx(pr.obj.loss(x), rel=1e-14) and r["loss - f*"] == pytest.approx(r["loss"] - f_star)
+    assert r["grad norm"] == pytest.approx(np.linalg.norm(pr.obj.value_and_grad(x)[1]), rel=1e-12)
+    assert r["training accuracy"] == np.mean(np.argmax(pr.obj.X @ W + b, axis=1) == pr.y)
+    assert r["test accuracy"] == np.mean(np.argmax(pr.X_test @ W + b, axis=1) == pr.y_test)
+    hv = sum(s.info["cg_iterations"] for s in steps)
+    tries = sum(s.info["backtracks"] + 1 for s in steps[1:])
+    assert r["Hessian-vector products"] == hv and r["work"] == 4 * hv + 2 * tries
+    assert r["CG iterations"] == steps[-1].info["cg_iterations"] and r["step"] == steps[-1].info["step"]
+    blobs = classification_problem("blobs")
+    r0 = iterate_report(blobs, next(gradient_descent(blobs.obj, np.zeros(blobs.obj.n_params))))  # no f*, no CG
+    assert np.isnan(r0["loss - f*"]) and np.isnan(r0["test accuracy"]) and np.isnan(r0["CG iterations"])
+    assert r0["work"] == 0 and r0["loss"] == pytest.approx(np.log(3))
