@@ -75,7 +75,8 @@ class Solver:
     def kwargs(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The keywords :meth:`start` passes: those of ``params`` the method takes, then the fixed ``options``
         (e.g. to replay the series in an exported script: ``SOLVERS[method](*args, **kwargs)``)."""
-        return {**{k: v for k, v in params.items() if k in self.keywords and k not in self.options}, **self.options}
+        keywords = self.keywords
+        return {**{k: v for k, v in params.items() if k in keywords and k not in self.options}, **self.options}
 
     def start(self, params: Mapping[str, Any], x0: np.ndarray | None = None) -> Iterator:
         kw = self.kwargs(params)

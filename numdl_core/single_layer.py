@@ -2642,8 +2642,8 @@ def surface_experiment(
 ) -> SurfaceExperiment:
     """The loss-surface lesson: train a network briefly, then picture the loss on a random plane.
 
-    A network (:class:`SingleLayer`, Tikhonov weight :math:`10^{-4}`) on ``n_train`` points of ``data``, trained
-    from ``init_theta(seed)`` by :func:`training_path`; the plane passes through the initial or the trained point
+    A network (:func:`training_problem`, Tikhonov weight :math:`10^{-4}`) on ``n_train`` points of ``data``,
+    trained from its ``theta0`` by :func:`training_path`; the plane passes through the initial or the trained point
     (``center``), with directions from :func:`surface_directions`; the loss on an ``n x n`` grid
     (:func:`loss_surface`), its statistics (:func:`surface_statistics`) and the training path projected onto it.
 
@@ -2684,9 +2684,8 @@ def surface_experiment(
     """
     if center not in ("initial", "trained"):
         raise ValueError(f"unknown center {center!r}; choose 'initial' or 'trained'")
-    d = train_validation_data(data, n_train, seed=seed)
-    model = SingleLayer(d.X, d.y, width, activation=activation, loss=loss, alpha=1e-4, n_classes=d.n_classes)
-    path = training_path(model, model.init_theta(seed), trainer, iterations, seed=seed)
+    _, model, theta0 = training_problem(data, n_train, width, activation=activation, loss=loss, seed=seed)
+    path = training_path(model, theta0, trainer, iterations, seed=seed)
     theta = path[0].x if center == "initial" else path[-1].x
     a, b, V = loss_surface(model, theta, n=n, span=span, seed=seed, normalize=normalize)
     projected = project_onto_plane(np.array([s.x for s in path]), theta,

@@ -2,88 +2,21 @@
 non-convex loss surface, the inverse crime and the VarPro gradient check."""
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from app.exports.single_layer import SCRIPTS
 from app.figures.common import decision_map_figure
 from app.figures.single_layer import (accuracy_curves_figure, accuracy_vs_width_figure, inner_solve_figure,
-                                      live_map_figure, loss_figures, loss_surface_figure, singular_values_figure)
-from app.lesson import Experiment, Lesson, Param, Solver
+                                      loss_surface_figure, singular_values_figure)
+from app.lesson import Experiment, Lesson, Solver
+from app.lessons.single_layer import (ACT_LABELS, CRIME, CRIME_SERIES, CRIME_SWITCHES, CRIME_TUNE, ELM, LIVE_GRID,
+                                      SERIES, SURFACE, SWITCHES, TRAIN, TUNE, VARPRO, draw_run, pct, summary)
 from app.panels import self_check, show
-from app.params import SEED
 from numdl_core import single_layer as sl
 from numdl_core.classify import decision_map
 
 SECTIONS = {"elm": "ELM (random features)", "train": "Training: SGD vs Gauss-Newton vs VarPro",
             "surface": "Loss surface", "crime": "Inverse crime", "varpro": "VarPro gradient"}
-DATA_LABELS = {"peaks": "peaks (5 classes)", "ellipses": "ellipses (2 classes)", "digits": "digits (8×8, 10 classes)"}
-ACT_LABELS = {"sin": "sin", "tanh": "tanh", "relu": "ReLU"}
-# the series of the live runs: switch -> (label, solver of numdl_core.solvers.SOLVERS, fixed options)
-SERIES = {"sgd": ("SGD", "sgd", {}), "gn": ("Gauss-Newton", "gauss_newton", {"damping": 1e-6}),
-          "varpro": ("VarPro", "varpro", {"damping": 1e-6}),
-          "sd": ("steepest descent", "gradient_descent", {"step": 1.0, "line_search": True}),
-          "newton": ("Newton-CG", "newton_cg", {})}
-CRIME_SERIES = {"varpro": ("VarPro", "varpro", {"cg_tol": 1e-3}), "sgd": ("SGD", "sgd", {"momentum": 0.9}),
-                "gn": ("Gauss-Newton", "gauss_newton", {"cg_tol": 1e-3})}
-LIVE_GRID = 60  # decision maps redrawn in every live frame: 60 x 60 cells
-ALPHAS = (0.0, 1e-10, 1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1)
-LRS = tuple(float(f"{m * 10.0**e:g}") for e in range(-3, 2) for m in (1, 2, 5)) + (100.0,)
-
-DATA = Param("data", "Data", "choice", "peaks", options=tuple(DATA_LABELS), labels=DATA_LABELS)
-N_TRAIN = Param("n_train", "Training points", "int", 1000, lo=100, hi=1000, step=100)
-ACT = Param("activation", "Activation σ", "choice", "tanh", options=tuple(ACT_LABELS), labels=ACT_LABELS,
-            widget="segmented")
-WIDTH = Param("width", "Width m", "int", 30, lo=2, hi=100)
-LOSS = Param("loss", "Loss", "choice", "squared", options=("squared", "softmax"),
-             labels={"squared": "least squares", "softmax": "softmax cross-entropy"})
-ALPHA = Param("alpha", "Tikhonov α (λ in the notes)", "choice", 1e-4, options=ALPHAS, labels={0.0: "0"})
-LR = Param("lr", "SGD learning rate η (μ in the notes)", "log", 0.05, options=LRS, role="tunable")
-CG = Param("cg_maxiter", "CG iterations per step (GN, VarPro, Newton)", "int", 20, lo=1, hi=50, role="tunable")
-ELM = [DATA, N_TRAIN.but(help="Validation: 2000 fresh points (peaks, ellipses) or the remaining images (digits)."),
-       ACT, WIDTH.but(label="Width m (hidden neurons)", default=50, lo=1, hi=500),
-       ALPHA.but(label="Tikhonov α (output solve)", default=1e-6), SEED,
-       Param("scale", "Scale s of the random K, b", "log", 1.0, options=(0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0),
-             help="K ~ N(0, s²), b ~ U(−πs, πs).")]
-TRAIN = [DATA, N_TRAIN, ACT, WIDTH, LOSS.but(help="Gauss-Newton and VarPro need the least-squares loss."), ALPHA, SEED]
-SWITCHES = [Param(k, SERIES[k][0], "bool", k in ("sgd", "gn", "varpro"), help=h) for k, h in (
-    ("sgd", None), ("gn", None), ("varpro", None), ("sd", "Armijo line search from t = 1."),
-    ("newton", "Exact Hessian-vector products (4 passes each)."))]
-TUNE = [LR, Param("batch_size", "SGD batch size", "choice", 32, options=(8, 16, 32, 64, 128, 256, 1000),
-                  labels={1000: "full batch"}, role="tunable"),
-        Param("momentum", "SGD momentum μ (γ in the notes)", "float", 0.9, lo=0.0, hi=0.99, step=0.01, role="tunable"),
-        CG, Param("sgd_epochs", "SGD epochs per step", "choice", 2, options=(1, 2, 5, 10, 20), role="view",
-                  help="One Gauss-Newton or VarPro step costs about 40 passes over the data, one SGD epoch 2, yet 2 "
-                       "epochs (64 mini-batches) take about as long to compute as one Gauss-Newton step: the default "
-                       "gives every solver about the same computing time per frame. The plot against work is fair "
-                       "either way."),
-        Param("map_solver", "Decision map and accuracy curves of", "choice", "varpro", options=tuple(SERIES),
-              labels={k: v[0] for k, v in SERIES.items()}, role="view")]
-SURFACE = [DATA.but(options=("peaks", "ellipses")),
-           N_TRAIN.but(label="Points (subsample)", default=300, help="41 × 41 loss evaluations: a subsample is quicker."),
-           ACT, WIDTH.but(default=20), LOSS.but(default="softmax"),
-           Param("center", "Centre of the picture", "choice", "trained", options=("initial", "trained"),
-                 labels={"initial": "initial θ₀", "trained": "trained θ"}, widget="segmented"),
-           Param("trainer", "Trained by", "choice", "newton_cg", options=sl.TRAINERS,
-                 labels={"newton_cg": "Newton-CG", "sgd": "SGD (μ 0.9, batch 32)"},
-                 help="SGD: η = min(0.05, half the stability limit 2(1+μ)/L of the output layer at θ₀)."),
-           Param("iterations", "Training iterations (SGD: epochs)", "int", 30, lo=1, hi=200),
-           Param("span", "Span of the grid", "choice", 1.0, options=(0.1, 0.25, 0.5, 1.0, 2.0)),
-           Param("normalize", "Directions", "choice", "filter", options=("filter", "unit"),
-                 labels={"filter": "filter-normalized", "unit": "unit length"}, widget="segmented",
-                 help="Filter-normalized (Li et al. 2018): each neuron's part of d scaled to that neuron's size in θ."),
-           Param("log", "Colour by log₁₀(loss)", "bool", False, role="view"), SEED]
-CRIME = [N_TRAIN.but(label="Samples", default=300), Param("true_width", "Width of the true network", "int", 8, lo=2,
-                                                           hi=20),
-         WIDTH.but(label="Width of the trained network", default=16, hi=40), ACT, SEED]
-CRIME_SWITCHES = [Param(k, v[0], "bool", k != "sgd") for k, v in CRIME_SERIES.items()]
-CRIME_TUNE = [CG.but(label="CG iterations per step", default=50, hi=100), LR.but(default=0.01)]
-VARPRO = [N_TRAIN.but(label="Points (peaks)", default=200), WIDTH.but(default=10, hi=50), ACT, ALPHA.but(default=1e-3),
-          Param("inner", "Inner solve for W", "choice", "cg", options=("direct", "cg"), widget="segmented",
-                labels={"direct": "direct (SVD)", "cg": "CG"},
-                help="Direct: the exact inner solution by an SVD. CG: a fixed number of CG iterations from W = 0."),
-          Param("inner_iters", "Inner CG iterations", "int", 2, lo=1, hi=100), SEED]
 
 EXPERIMENTS = {"elm": [
     Experiment("Dead ReLU neurons", "Compare the singular values of the three activations at width 200. Which curve "
@@ -180,45 +113,7 @@ lesson.theory(
     "Review 60 (SGD); Li, Xu, Taylor, Studer and Goldstein (2018), NeurIPS (loss landscapes).")
 section = lesson.sections(SECTIONS, default="train")
 cached = st.cache_data(max_entries=16, show_spinner=False)
-
-
-def pct(a: float) -> str:
-    return "–" if not np.isfinite(a) else f"{100 * a:.1f}%"
-
-
-def summary(run, M: sl.SingleLayer, d) -> tuple[list[dict], dict]:
-    """Rows of the solver table (the last iterate of each series) and its headline numbers."""
-    rows, numbers = [], {}
-    for n, s in run.series.items():
-        tr, va = sl.accuracies(M, s.last.x, d.X_val, d.y_val)
-        rows.append({"solver": n, "iteration": s.iteration, "work (passes)": f"{s.last.info['work']:.1f}",
-                     "loss": f"{s.last.loss:.4g}", "train acc": pct(tr), "validation acc": pct(va), "status": s.status})
-        numbers.update({f"{n} loss": s.last.loss, f"{n} work": s.last.info["work"], f"{n} training accuracy": tr,
-                        f"{n} validation accuracy": va})
-    return rows, {k: v for k, v in numbers.items() if np.isfinite(v)}
-
-
-def draw_run(run, M: sl.SingleLayer, d, X, y, shown: str, key: str, **loss_kw):
-    """Loss against work and iteration, the decision map of series ``shown`` and the solver table of a live run;
-    returns the column next to the map and the table rows."""
-    for c, fig, name in zip(st.columns(2), loss_figures({n: s.history for n, s in run.series.items()}, events=run.events,
-                            diverged={n: s.iteration for n, s in run.series.items() if s.status == "diverged"},
-                            **loss_kw), ("work", "iter")):
-        show(fig, f"sl.fig.{key}.{name}", c)
-    c3, c4 = st.columns(2)
-    s = run.series[shown]
-    if X.shape[1] != 2:
-        c3.info("Digits have 64 features: no 2-D decision map. The table and the accuracy curves show the "
-                "classification quality.")
-    elif np.all(np.isfinite(s.last.x)):
-        show(live_map_figure(*decision_map(lambda P: M.predict(s.last.x, P), X, n=LIVE_GRID), X, y, n_classes=int(
-            max(y.max(), M.n_classes - 1)) + 1, height=420, marker_size=5, image=True,
-            title=f"{shown}: decision map at iteration {s.iteration}"), f"sl.fig.{key}.map", c3)
-    else:
-        c3.warning(f"{shown} has no finite weights to draw.")
-    rows = summary(run, M, d)[0]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    return c4, rows
+model_checks = cached(lambda p: sl.model_checks(*sl.training_problem(**p)[1:], seed=p["seed"]))  # at θ₀
 
 
 def elm_section() -> None:
@@ -229,12 +124,13 @@ def elm_section() -> None:
     c1, c2 = st.columns(2)
     show(singular_values_figure(e.singular_values, title=f"Singular values of Z = σ(XK + b), width {p['width']}"),
          "sl.fig.elm.svals", c1)
-    show(accuracy_vs_width_figure(e.widths, e.train_accuracy, e.validation_accuracy, current=p["width"],
-                                  title=f"ELM accuracy against width ({ACT_LABELS[p['activation']]})"), "sl.fig.elm.width", c2)
+    show(accuracy_vs_width_figure(e.widths, e.train_accuracy, e.validation_accuracy, current=p["width"], title="ELM "
+                                  f"accuracy against width ({ACT_LABELS[p['activation']]})"), "sl.fig.elm.width", c2)
     c3, c4 = st.columns(2)
     if d.X.shape[1] == 2:
-        show(decision_map_figure(*elm_map(p), d.X, d.y, n_classes=d.n_classes, height=400, webgl=True,
-                                 marker_size=5, title=f"ELM decision map, width {p['width']}"), "sl.fig.elm.map", c3)
+        show(decision_map_figure(*decision_map(lambda P: res.model.predict(res.theta, P), d.X, n=80), d.X, d.y,
+                                 n_classes=d.n_classes, height=400, webgl=True, marker_size=5,
+                                 title=f"ELM decision map, width {p['width']}"), "sl.fig.elm.map", c3)
     else:
         c3.info("Digits have 64 features: no 2-D decision map.")
     m = c4.columns(2)
@@ -250,24 +146,6 @@ def elm_section() -> None:
     lesson.numbers(e.summary())
 
 
-@cached
-def elm_map(p: dict):
-    res = sl.elm_experiment(**p).result
-    return decision_map(lambda P: res.model.predict(res.theta, P), res.model.X, n=80)
-
-
-@cached
-def model_checks(p: dict):
-    _, M, th0 = sl.training_problem(**p)
-    return sl.model_checks(M, th0, seed=p["seed"])
-
-
-@cached
-def truth_map(p: dict):
-    c = sl.inverse_crime_problem(**p)
-    return decision_map(lambda P: c.truth.predict(c.theta_true, P), c.X, n=LIVE_GRID)
-
-
 def train_section():
     st.subheader("Training side by side: SGD, Gauss-Newton, variable projection")
     p = lesson.controls(TRAIN, columns=4)
@@ -277,7 +155,7 @@ def train_section():
     t = lesson.controls(TUNE, columns=3)
     d, M, th0 = cached(sl.training_problem)(**p)
     keys = [k for k in SERIES if on[k] and not (p["loss"] == "softmax" and k in ("gn", "varpro"))]
-    if p["loss"] == "softmax" and (on["gn"] or on["varpro"]):
+    if len(keys) < sum(on.values()):
         st.info("Gauss-Newton and VarPro need a residual r(θ) with f = ½‖r‖² (the least-squares loss); with the "
                 "softmax cross-entropy they are left out. Switch the loss to least squares to compare them.")
     if not keys:
@@ -286,7 +164,7 @@ def train_section():
     shown = SERIES[t["map_solver"] if t["map_solver"] in keys else keys[0]][0]
 
     def draw(run) -> None:
-        c4, _ = draw_run(run, M, d, d.X, d.y, shown, "train", log_iterations=True,
+        c4, _ = draw_run(run, M, d, shown, "train", log_iterations=True,
                          titles=("Training loss against work", "Training loss against iteration (SGD: epochs)"))
         h = run.series[shown].history
         show(accuracy_curves_figure(h["iteration"], h["train_acc"], h["val_acc"], title=f"{shown}: training and "
@@ -294,18 +172,19 @@ def train_section():
         st.caption(f"Frame compute time {run.frame_ms:.0f} ms. Work: a forward or adjoint pass over the "
                    f"{M.n_samples} training points counts 1; a mini-batch of b points b/n.")
 
-    hint = (f"the learning rate η = {t['lr']:g} is too large. In the output weights W the loss is a quadratic with "
-            f"curvature L = λmax([Z 1]ᵀ[Z 1])/n{' /2' if p['loss'] == 'softmax' else ''} ≈ {L:.3g} at the start, and "
-            f"heavy-ball SGD with momentum μ = {t['momentum']:g} is unstable for η > 2(1+μ)/L ≈ {lr_max:.3g}. Lower η: "
-            "the run restarts.")
+    def hint(run) -> str:
+        return (f"the learning rate η = {t['lr']:g} is too large. In the output weights W the loss is a quadratic with "
+                f"curvature L = λmax([Z 1]ᵀ[Z 1])/n{' /2' if p['loss'] == 'softmax' else ''} ≈ {L:.3g} at the start, "
+                f"and heavy-ball SGD with momentum μ = {t['momentum']:g} is unstable for η > 2(1+μ)/L ≈ {lr_max:.3g}. "
+                "Lower η: the run restarts." if "SGD" in run.series and run.series["SGD"].status == "diverged" else
+                "the loss became non-finite. Lower the step sizes or raise α; the run restarts when a tunable changes.")
+
     solvers = {SERIES[k][0]: Solver(SERIES[k][1], M, th0, **SERIES[k][2]) for k in keys}
     run = lesson.live("run", solvers, draw, max_iter=2000, default_speed=1, per_step={"SGD": t["sgd_epochs"]},
-                      metrics=lambda n, s: dict(zip(("train_acc", "val_acc"), sl.accuracies(M, s.x, d.X_val, d.y_val)),
-                                                work=s.info["work"]),
-                      diverged_hint=lambda r: hint if "SGD" in r.series and r.series["SGD"].status == "diverged" else
-                      "the loss became non-finite. Lower the step sizes or raise α; the run restarts when a tunable changes.")
+                      diverged_hint=hint, metrics=lambda n, s: dict(zip(("train_acc", "val_acc"), sl.accuracies(
+                          M, s.x, d.X_val, d.y_val)), work=s.info["work"]))
     st.caption(f"{M.n_params} weights (K {M.n_features}×{M.width}, b, W {M.width}×{d.n_classes}, c); start θ₀ with "
-               f"K ~ N(0, s²), s = {0.3 if p['data'] == 'digits' else 1:g}." + (f" SGD is stable for η up to about "
+               f"K ~ N(0, s²), s = {0.3 if p['data'] == 'digits' else 1:g}." + (" SGD is stable for η up to about "
                f"2(1+μ)/L ≈ {lr_max:.3g} (L ≈ {L:.3g}, the curvature of the loss in W at θ₀)." if "sgd" in keys else "")
                + (" VarPro's iteration 0 is already the ELM of θ₀." if "varpro" in keys else ""))
     st.markdown("#### Checks")
@@ -330,8 +209,7 @@ def surface_section() -> None:
     st.subheader("The loss along two random directions")
     p = lesson.controls(SURFACE, columns=4)
     e = cached(sl.surface_experiment)(**{k: v for k, v in p.items() if k != "log"})
-    s = e.stats
-    c1, c2 = st.columns([3, 2])
+    s, c1, c2 = e.stats, *st.columns([3, 2])
     show(loss_surface_figure(e.alphas, e.betas, e.values, path=e.path, log=p["log"], title="f(θ + α d₁ + β d₂) around "
                              f"the {'trained' if p['center'] == 'trained' else 'initial'} point"), "sl.fig.surface", c1)
     c2.metric("loss at the centre", f"{s.centre:.4g}")
@@ -364,16 +242,17 @@ def crime_section():
     keys = [k for k in CRIME_SERIES if on[k]]
     if not keys:
         return st.warning("Switch on at least one solver.")
-    c1, c2 = st.columns(2)
-    show(decision_map_figure(*truth_map(p), c.X, c.y, n_classes=5, height=420, marker_size=5, image=True,
-                             title="True network"), "sl.fig.crime.truth", c1)
+    c1, c2 = st.columns(2)  # the truth is drawn once, outside the live frames
+    show(decision_map_figure(*decision_map(lambda P: c.truth.predict(c.theta_true, P), c.X, n=LIVE_GRID), c.X, c.y,
+                             n_classes=5, height=420, marker_size=5, image=True, title="True network"),
+         "sl.fig.crime.truth", c1)
     c2.caption(f"True network: width {p['true_width']}, {ACT_LABELS[p['activation']]}; trained network: width "
                f"{p['width']}, started at random (seed {p['seed'] + 1}). Targets: the real-valued outputs of the true "
                "network (least squares); labels: their arg-max. Validation: fresh points labelled by the true network.")
 
     def draw(run) -> None:
-        c4, rows = draw_run(run, c.model, c, c.X, c.y, CRIME_SERIES[keys[0]][0], "crime",
-                            y_title="training loss ½‖r‖²", titles=("Loss against work", "Loss against iteration"))
+        c4, rows = draw_run(run, c.model, c, CRIME_SERIES[keys[0]][0], "crime", y_title="training loss ½‖r‖²",
+                            titles=("Loss against work", "Loss against iteration"))
         for row, s in zip(rows, run.series.values()):
             if s.last.loss < 1e-10 and row["train acc"] == "100.0%":
                 c4.success(f"{s.name} recovered a perfect fit: loss {s.last.loss:.1e}, training accuracy 100%, "
@@ -415,6 +294,6 @@ out = {"elm": elm_section, "train": train_section, "surface": surface_section, "
        "varpro": varpro_section}[section]()
 run, solvers = out if isinstance(out, tuple) else (None, {})
 lesson.try_this(EXPERIMENTS[section])
-lesson.export(SCRIPTS[section], run=run, extra={"solvers": {n: [s.method, s.kwargs(lesson.params)] for n, s in
-                                                            solvers.items()}} if solvers else None)
+lesson.export(SCRIPTS[section], run=run, extra=solvers and {"solvers": {n: [s.method, s.kwargs(lesson.params)]
+                                                                     for n, s in solvers.items()}})
 lesson.finish()
