@@ -145,11 +145,13 @@ def train() -> Run:
             diverged={n: True for n, s in ser.items() if s.status == "diverged"},
             events=run.events if axis == "iteration" else (), title="Convergence (log scale)")
         if two_d:
+            k = -(-pr.y.size // 300) if run.running else 1  # playing: every k-th point (at most 300 on the wire)
             for name, col in zip(shown, st.columns(len(shown))):
                 x, acc = ser[name].last.x, 100 * obj.accuracy(ser[name].last.x)
-                show(decision_map_figure(*pr.decision_map(x), pr.X, pr.y, n_classes=pr.n_classes, y_pred=obj.predict(x),
+                show(decision_map_figure(*pr.decision_map(x), pr.X[::k], pr.y[::k], n_classes=pr.n_classes,
+                                         y_pred=obj.predict(x)[::k], image=True,
                                          title=f"{name}: iteration {ser[name].iteration}, accuracy {acc:.1f}%",
-                                         height=380 if len(shown) == 2 else 440, image=True), f"lc.map.{name}", col)
+                                         height=380 if len(shown) == 2 else 440), f"lc.map.{name}", col)
             show(conv, "lc.conv")
         else:
             show(weight_mosaic_figure({f"{n} (it. {ser[n].iteration})": obj.unpack(ser[n].last.x)[0] for n in shown},
