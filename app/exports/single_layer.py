@@ -16,8 +16,8 @@ report(elm_experiment(**{k: params[k] for k in keys}).summary())
 from itertools import islice
 from numdl_core.single_layer import accuracies, model_checks, output_curvature, sgd_lr_limit, training_problem
 from numdl_core.solvers import SOLVERS
-d, M, theta0 = training_problem(**{k: params[k] for k in ("data", "n_train", "width", "activation", "loss", "alpha",
-                                                          "seed")})
+keys = ("data", "n_train", "width", "activation", "loss", "alpha", "seed")
+d, M, theta0 = training_problem(**{k: params[k] for k in keys})
 numbers = {}
 for label, (name, options) in params["solvers"].items():  # replay each series for the page's iterations
     *_, last = islice(SOLVERS[name](M, theta0, **options), params["iterations"][label] + 1)
