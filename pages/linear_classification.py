@@ -36,7 +36,7 @@ MODEL = [Param("data", "Data set", "choice", "blobs", options=tuple(DATA_LABELS)
          ALPHA.but(label="Tikhonov α (λ in the notes)", options=(1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0),
                    role="structure", help="Weight of (α/2)‖W‖²: makes the minimizer unique and finite."), SEED]
 OPT = [Param("line_search", "GD step rule", "choice", False, options=(False, True), widget="segmented",
-             labels={False: "fixed step", True: "Armijo"}, role="tunable"),
+             labels={False: "fixed", True: "Armijo"}, role="tunable"),
        STEP.but(label="GD step t (α in the notes)", default=1.0, options=tuple(
            float(f"{m * 10.0 ** e:g}") for e in range(-3, 4) for m in (1, 2, 5)) + (1e4,),
            help="Fixed step (or the first trial step of Armijo). Takes effect mid-run, from the current iterate."),
@@ -47,7 +47,8 @@ OPT = [Param("line_search", "GD step rule", "choice", False, options=(False, Tru
        Param("show", "Show", "choice", "both", options=("both", "gd", "ncg"), widget="segmented", role="view",
              labels={"gd": "GD", "ncg": "NCG"}, help="Whose decision regions (or weights) to draw."),
        Param("axis", "Curves against", "choice", "iteration", options=("iteration", "work"), widget="segmented",
-             labels={"work": "data passes"}, role="view", help="A gradient costs 2 passes, a H·v product 4.")]
+             labels={"iteration": "iterations"}, role="view",
+             help="Work in passes over the data: a gradient costs 2, a Hessian-vector product 4.")]
 LOSSES = [Param("data", "Data set", "choice", "linear", options=("linear", "ellipses", "moons", "circles"),
                 labels={"linear": "separable toy"}), Param("noise", "Noise", "float", 0.0, lo=0.0, hi=0.5, step=0.01),
           Param("w_max", "Window |w| ≤", "float", 10.0, lo=1.0, hi=50.0, step=1.0), SEED]
@@ -74,7 +75,7 @@ EXPERIMENTS = {"train": [
                 "step": 1000.0, "speed": 2}, name="step-too-large"),
     Experiment("A line search rescues the step", "Keep t = 1000 but switch the GD step rule to Armijo.", "Armijo "
                "halves the trial step until the loss decreases enough: GD converges from any first trial step, at the "
-               "price of extra gradients: switch the curves to data passes.", {"section": "train", "data": "blobs",
+               "price of extra gradients: plot the curves against work.", {"section": "train", "data": "blobs",
                "alpha": 1e-2, "line_search": True, "step": 1000.0, "speed": 5}, name="line-search")], "losses": [
     Experiment("Plateaus", "Widen the window to |w| ≤ 40. What does the squared loss look like far from the origin?",
                "Flat regions near 0 or 1/2 (saturated sigmoids) separated by cliffs: no gradient to follow. The "
@@ -124,9 +125,10 @@ def train() -> Run:
     st.subheader("Gradient descent vs Newton-CG on softmax regression")
     st.markdown("**Data and model**")
     two_d = lesson.controls(MODEL[:1])["data"] != "digits"
-    lesson.controls(MODEL[1:], columns=6, disabled=("n_train",) if two_d else ("features", "n", "noise"))
+    lesson.controls(MODEL[1:], widths=(1.5, 1, 1, 1, 1.1, 1),
+                    disabled=("n_train",) if two_d else ("features", "n", "noise"))
     st.markdown("**Optimizers**")
-    p = lesson.controls(OPT, columns=6) | lesson.params
+    p = lesson.controls(OPT, widths=(1.2, 1.1, 1, 1.1, 1.45, 1.3)) | lesson.params
     pr, opt = problem_and_optimum(**{q.name: p[q.name] for q in MODEL})
     obj, f_star, regime = pr.obj, opt.loss, step_regime(pr.obj, p["step"])
     L, shown = regime.L, {"both": (GD, NCG), "gd": (GD,), "ncg": (NCG,)}[p["show"]]
