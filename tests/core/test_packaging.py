@@ -28,7 +28,7 @@ def _name(requirement: str) -> str:
 def _third_party_imports(top_level: bool) -> set[str]:
     """Top-level module names imported by numdl_core (at module level, or inside functions)."""
     found = set()
-    for path in (ROOT / "numdl_core").glob("*.py"):
+    for path in (ROOT / "numdl_core").rglob("*.py"):
         tree = ast.parse(path.read_text())
         module_level = set(map(id, tree.body))
         for node in ast.walk(tree):
@@ -62,7 +62,9 @@ def test_the_extras_are_the_requirements_files():
 
 
 def test_only_numdl_core_is_packaged_and_the_version_is_the_module_s():
-    assert PYPROJECT["tool"]["setuptools"]["packages"] == ["numdl_core"]
+    # every package of numdl_core (its subpackages too: setuptools installs only the listed ones), nothing else
+    packages = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "numdl_core").rglob("__init__.py")}
+    assert sorted(PYPROJECT["tool"]["setuptools"]["packages"]) == sorted(packages)
     assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "numdl_core.__version__"}
     assert re.fullmatch(r"\d+\.\d+\.\d+", numdl_core.__version__)
     assert (ROOT / PYPROJECT["project"]["readme"]).is_file()

@@ -1,0 +1,457 @@
+r"""Variable projection: the output weights eliminated by an inner least-squares solve.
+
+:class:`VarPro` is the reduced objective :math:`\varphi(u) = f(u, W^*(u), c^*(u))` over the hidden weights
+:math:`u = (K, b)`; :func:`varpro` trains a least-squares network on it (Gauss-Newton with Kaufman's reduced
+Jacobian, or gradient descent), following the iteration protocol of :mod:`numdl_core.iterate`.
+
+References
+----------
+G. H. Golub and V. Pereyra, SIAM J. Numer. Anal. 10 (1973) 413-432; L. Kaufman, BIT 15 (1975) 49-57;
+E. Newman, L. Ruthotto, J. Hart and B. van Bloemen Waanders, SIAM J. Math. Data Sci. 3 (2021) 1041-1066.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from numdl_core.iterate import (BLOWUP, Step, apply_sent, check_count, check_positive, check_stop, converged, record,
+                                 tunable)
+from numdl_core._validate import check_nonneg
+from numdl_core.optim import armijo, conjugate_gradient
+from numdl_core.single_layer.model import SingleLayer, _act_inplace
+
+__all__ = [
+    "VarPro",
+    "varpro",
+]
+
+INNER_SOLVERS = ("direct", "cg")
+VARPRO_METHODS = ("gauss_newton", "gradient_descent")
+
+
+class VarPro:
+    r"""The reduced (variable projection) objective of a least-squares single-layer network.
+
+    The output weights enter linearly, so for fixed hidden parameters :math:`u = (K, b)` the best
+    :math:`(W, c)` solves a linear least-squares problem (the *inner* problem)
+
+    .. math::
+        (W^*(u), c^*(u)) = \arg\min_{W, c}\ \tfrac1{2n}\|Z(u) W + \mathbf 1 c^\top - Y\|_F^2 + \tfrac\alpha2 \|W\|_F^2 ,
+
+    and the reduced objective is :math:`\phi(u) = f(u, W^*(u), c^*(u))` (``f`` the ``model`` objective,
+    which includes :math:`\frac\alpha2\|K\|^2`). Since :math:`\nabla_{W,c} f = 0` at the inner solution,
+
+    .. math:: \nabla \phi(u) = \nabla_u f(u, W^*(u), c^*(u))
+
+    (Golub and Pereyra 1973): the reduced gradient is the partial gradient, *only if the inner problem is
+    solved accurately*. With a sloppy inner solve (few CG iterations) the same formula is not the gradient
+    of the function being minimized, and the Taylor test fails (order 1).
+
+    Parameters
+    ----------
+    model : SingleLayer
+        With ``loss="squared"``.
+    inner : {"direct", "cg"}
+        ``"direct"``: SVD of the stacked matrix :math:`[Z, \mathbf 1;\ \sqrt{n\alpha} I, 0]/\sqrt n` (exact up to
+        round-off; minimum norm if rank deficient). ``"cg"``: CGLS from zero, stopped when the inner gradient
+        satisfies :math:`\|\nabla_{W,c} f\| \le` ``inner_tol`` :math:`\cdot \|\nabla_{W,c} f(0)\|` (per class column)
+        or after ``inner_maxiter`` iterations.
+    inner_tol : float
+        Relative tolerance of the inner CGLS (``>= 0``).
+    inner_maxiter : int
+        Iteration limit of the inner CGLS (``>= 1``).
+
+    Attributes
+    ----------
+    n_params : int
+        ``d m + m``; ``u = concatenate([K.ravel(), b])`` (the first entries of the full ``theta``).
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`SingleLayer` with ``loss="squared"``.
+    ValueError
+        If ``inner`` is unknown, ``inner_maxiter < 1`` or ``inner_tol < 0``.
+
+    References
+    ----------
+    Golub and Pereyra (1973); O'Leary and Rust (2013); Newman, Ruthotto, Hart and van Bloemen Waanders (2021).
+    """
+
+    def __init__(self, model: SingleLayer, *, inner: str = "direct", inner_tol: float = 1e-12,
+                 inner_maxiter: int = 500):
+        if not isinstance(model, SingleLayer):
+            raise TypeError("VarPro needs a SingleLayer model")
+        model._need_squared("variable projection")
+        if inner not in INNER_SOLVERS:
+            raise ValueError(f"unknown inner solver {inner!r}; choose one of {', '.join(INNER_SOLVERS)}")
+        if int(inner_maxiter) < 1:
+            raise ValueError(f"inner_maxiter must be at least 1, got {inner_maxiter}")
+        self.model = model
+        self.inner = inner
+        self.inner_tol = check_nonneg("inner_tol", inner_tol)
+        self.inner_maxiter = int(inner_maxiter)
+        self.n_params = model.n_hidden_params
+
+    def _check_u(self, u) -> np.ndarray:
+        u = np.asarray(u, dtype=np.float64).ravel()
+        if u.size == self.model.n_params:
+            u = u[: self.n_params]
+        if u.size != self.n_params:
+            raise ValueError(f"u must have d*m + m = {self.n_params} entries (K and b), or be a full theta of "
+                             f"{self.model.n_params} entries, got {u.size}")
+        return u
+
+    def _hidden(self, u):
+        d, m = self.model.n_features, self.model.width
+        return u[: d * m].reshape(d, m), u[d * m:]
+
+    def _solve(self, u):
+        """Inner solve. Returns ``(W, c, iterations, Q)``; ``Q`` an orthonormal basis of the range of the
+        stacked inner matrix (direct solver only, else ``None``)."""
+        M = self.model
+        n, m = M.n_samples, M.width
+        K, b = self._hidden(u)
+        Z = M._features(K, b, M.X)
+        sn, sa = np.sqrt(n), np.sqrt(M.alpha)
+        if self.inner == "direct":
+            A = np.zeros((n + m, m + 1))
+            A[:n, :m] = Z / sn
+            A[:n, m] = 1.0 / sn
+            A[n + np.arange(m), np.arange(m)] = sa
+            U, s, Vt = np.linalg.svd(A, full_matrices=False)
+            r = int(np.sum(s > max(A.shape) * np.finfo(float).eps * s[0])) if s[0] > 0 else 0
+            Q = U[:, :r]
+            Wa = Vt[:r].T @ ((Q[:n].T @ (M.Y / sn)) / s[:r, None])
+            return Wa[:m], Wa[m], 1, Q
+
+        def Amul(P):  # (m+1, C) -> (n+m, C)
+            return np.vstack([(Z @ P[:m] + P[m]) / sn, sa * P[:m]])
+
+        def ATmul(R):  # (n+m, C) -> (m+1, C)
+            top = Z.T @ R[:n] / sn + sa * R[n:]
+            return np.vstack([top, R[:n].sum(axis=0)[None] / sn])
+
+        C = M.n_classes
+        Xs = np.zeros((m + 1, C))
+        R = np.vstack([M.Y / sn, np.zeros((m, C))])
+        S = ATmul(R)
+        P = S.copy()
+        gamma = np.sum(S * S, axis=0)
+        stop = self.inner_tol**2 * gamma
+        its = 0
+        for its in range(1, self.inner_maxiter + 1):
+            active = gamma > stop
+            if not np.any(active):
+                its -= 1
+                break
+            Qm = Amul(P)
+            delta = np.sum(Qm * Qm, axis=0)
+            a = np.where(active & (delta > 0), gamma / np.where(delta > 0, delta, 1.0), 0.0)
+            Xs += a * P
+            R -= a * Qm
+            S = ATmul(R)
+            gnew = np.sum(S * S, axis=0)
+            beta = np.where(active, gnew / np.where(gamma > 0, gamma, 1.0), 0.0)
+            P = S + beta * P
+            gamma = np.where(active, gnew, gamma)
+        return Xs[:m], Xs[m], its, None
+
+    def solve_inner(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """``(W, c, iterations)`` of the inner least-squares problem for ``u = (K, b)``.
+
+        Parameters
+        ----------
+        u : ndarray, shape (n_params,) or (model.n_params,)
+            ``concatenate([K.ravel(), b])``, or a full ``theta`` (its ``K, b`` part is used).
+
+        Returns
+        -------
+        W : ndarray, shape (m, C)
+        c : ndarray, shape (C,)
+        iterations : int
+            CGLS iterations (1 for the direct solver).
+        """
+        W, c, its, _ = self._solve(self._check_u(u))
+        return W, c, its
+
+    def full_theta(self, u: np.ndarray) -> np.ndarray:
+        """The full parameter vector ``[K, b, W*(u), c*(u)]`` of the network (for prediction).
+
+        Parameters
+        ----------
+        u : ndarray, shape (n_params,) or (model.n_params,)
+
+        Returns
+        -------
+        theta : ndarray, shape (model.n_params,)
+        """
+        u = self._check_u(u)
+        W, c, _, _ = self._solve(u)
+        return np.concatenate([u, W.ravel(), c])
+
+    def value_and_grad(self, u: np.ndarray) -> tuple[float, np.ndarray]:
+        r"""``(phi(u), grad_u f(u, W*, c*))``: the reduced objective and the variable projection gradient
+        :math:`\nabla\phi(u) = \nabla_u f(u, W^*(u), c^*(u))`.
+
+        Parameters
+        ----------
+        u : ndarray, shape (n_params,) or (model.n_params,)
+
+        Returns
+        -------
+        phi : float
+        g : ndarray, shape (n_params,)
+
+        References
+        ----------
+        Golub and Pereyra (1973).
+        """
+        u = self._check_u(u)
+        W, c, _, _ = self._solve(u)
+        f, g = self.model.value_and_grad(np.concatenate([u, W.ravel(), c]))
+        return f, g[: self.n_params]
+
+    def value(self, u: np.ndarray) -> float:
+        """The reduced objective :math:`\\phi(u) = f(u, W^*(u), c^*(u))`.
+
+        Parameters
+        ----------
+        u : ndarray, shape (n_params,) or (model.n_params,)
+
+        Returns
+        -------
+        float
+        """
+        return self.model.value(self.full_theta(u))
+
+
+def _varpro_tunables() -> dict:
+    return {
+        "damping": lambda v: check_nonneg("damping", v),
+        "cg_maxiter": lambda v: check_count("cg_maxiter", v),
+        "cg_tol": lambda v: check_positive("cg_tol", v),
+        "step": lambda v: check_positive("step", v),
+    }
+
+
+@tunable("damping", "cg_maxiter", "cg_tol", "step")
+def varpro(
+    model: SingleLayer,
+    theta0: np.ndarray,
+    *,
+    method: str = "gauss_newton",
+    inner: str = "direct",
+    inner_tol: float = 1e-12,
+    inner_maxiter: int = 500,
+    damping: float = 0.0,
+    cg_maxiter: int = 20,
+    cg_tol: float = 1e-2,
+    step: float = 1.0,
+    tol: float = 1e-10,
+    maxiter: int = 10**6,
+    blowup: float = BLOWUP,
+) -> Iterator[Step]:
+    r"""Train a least-squares single-layer network by variable projection (outer iteration in ``K, b`` only).
+
+    Every evaluation of the reduced objective :math:`\phi(u)` (see :class:`VarPro`) solves the inner
+    linear least-squares problem for the output weights, so every iterate is the best network for its
+    hidden layer (iteration 0 is the ELM of the starting ``K, b``). Outer methods, both ending with
+    :math:`u_{k+1} = u_k + t_k p_k` and an Armijo line search (:func:`numdl_core.optim.armijo`):
+
+    - ``"gauss_newton"``: :math:`(J_r^\top J_r + \lambda I) p = -\nabla\phi` by CG, with Kaufman's (1975)
+      approximation of the reduced Jacobian :math:`J_r = P^\perp J_u` (:math:`J_u` the Jacobian of the residual
+      with respect to :math:`u`, :math:`P^\perp` the projector onto the orthogonal complement of the range of
+      the inner least-squares matrix; with ``inner="cg"`` the projection is not available and :math:`J_u` is
+      used), line search from ``t = 1``;
+    - ``"gradient_descent"``: :math:`p = -\nabla\phi`, line search from ``t = step``.
+
+    A non-finite product with :math:`J_r` ends the run as diverged; an inner solve that fails (non-finite
+    features at a trial point) rejects that trial step. The generator follows the protocol of
+    :mod:`numdl_core.iterate`.
+
+    Parameters
+    ----------
+    model : SingleLayer
+        With ``loss="squared"``.
+    theta0 : array_like
+        A full parameter vector (its ``W, c`` are ignored) or ``u0 = [K.ravel(), b]``.
+    method : {"gauss_newton", "gradient_descent"}, optional
+        The outer method.
+    inner : {"direct", "cg"}, optional
+        The inner least-squares solver (see :class:`VarPro`).
+    inner_tol : float, optional
+        Relative tolerance of the inner CG solve.
+    inner_maxiter : int, optional
+        Most inner CG iterations.
+    damping : float, optional
+        Levenberg-Marquardt shift :math:`\lambda \ge 0` of the Gauss-Newton system. Tunable.
+    cg_maxiter : int, optional
+        Most CG iterations per Gauss-Newton step. Tunable.
+    cg_tol : float, optional
+        Relative residual of the Gauss-Newton CG solve. Tunable.
+    step : float, optional
+        First trial step of the line search of ``"gradient_descent"``. Tunable.
+    tol : float, optional
+        Stop when :math:`\|\nabla\phi\| \le` ``tol`` :math:`\max(1, \|\nabla\phi(u_0)\|)`.
+    maxiter : int, optional
+        Stop after this many outer iterations.
+    blowup : float, optional
+        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
+
+    Yields
+    ------
+    Step
+        ``x`` is the *full* ``theta = [K, b, W*, c*]`` (use it with ``model.predict``); ``grad_norm`` is
+        :math:`\|\nabla\phi\|`. ``info``: ``u`` (the outer variable), ``step``, ``backtracks``,
+        ``cg_iterations``, ``fallback``, ``inner_iterations`` (of the last inner solve), ``matvecs`` and
+        ``work``. Cost: each reduced evaluation (one per trial step) counts 1 forward pass + the inner solve (1
+        for ``"direct"``, one per inner CG iteration) + 1 adjoint pass; each CG iteration of Gauss-Newton one
+        product with :math:`J_r` and one with :math:`J_r^\top` (2 passes).
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`SingleLayer`.
+    ValueError
+        For a model without the squared loss, an unknown ``method`` or ``inner``, a step that is not a positive
+        number, ``damping < 0``, ``cg_maxiter < 1``, ``cg_tol <= 0``, a bad ``tol``, ``maxiter`` or
+        ``theta0``; or when a bad value is sent (see :mod:`numdl_core.iterate`).
+
+    References
+    ----------
+    Golub and Pereyra (1973); Kaufman (1975); O'Leary and Rust (2013), Sec. 2-3;
+    Newman, Ruthotto, Hart and van Bloemen Waanders (2021).
+
+    Examples
+    --------
+    >>> X, y = make_inverse_crime(200, width=4, n_classes=3, seed=0)[:2]    # data a width-4 network fits
+    >>> M = SingleLayer(X, y, 4, loss="squared")
+    >>> steps = list(varpro(M, M.init_theta(1), maxiter=10))
+    >>> len(steps), steps[-1].loss < 1e-5 * steps[0].loss
+    (11, True)
+    """
+    if method not in VARPRO_METHODS:
+        raise ValueError(f"unknown outer method {method!r}; choose one of {', '.join(VARPRO_METHODS)}")
+    vp = VarPro(model, inner=inner, inner_tol=inner_tol, inner_maxiter=inner_maxiter)
+    tunables = _varpro_tunables()
+    params = {"damping": damping, "cg_maxiter": cg_maxiter, "cg_tol": cg_tol, "step": step}
+    params = {name: check(params[name]) for name, check in tunables.items()}
+    tol, maxiter = check_stop(tol, maxiter)
+    u = vp._check_u(theta0)
+    if not np.all(np.isfinite(u)):
+        raise ValueError("theta0 has non-finite entries (nan or inf)")
+    M = model
+    n, d, m, C = M.n_samples, M.n_features, M.width, M.n_classes
+    nu = vp.n_params
+    count = {"work": 0.0, "matvecs": 0}
+    last: dict = {}
+
+    class _Reduced:
+        n_params = nu
+
+        @staticmethod
+        def value_and_grad(uu):
+            try:
+                W, c, its, Q = vp._solve(uu)
+            except np.linalg.LinAlgError:  # non-finite features: a rejected trial step
+                count["work"] += 1.0
+                return np.nan, np.full(nu, np.nan)
+            theta = np.concatenate([uu, W.ravel(), c])
+            f, g = M.value_and_grad(theta)
+            count["work"] += 2.0 + its
+            last.update(u=uu, theta=theta, Q=Q, its=its)
+            return f, g[:nu]
+
+    def reduced_normal_matvec(theta, Q):
+        r"""``v -> J_r^T J_r v`` with ``J_r = P^\perp J_u`` at ``theta`` (without the damping).
+
+        The products with the model's Jacobian restricted to ``u = (K, b)``: in residual space only the data
+        block and the W-regularization block (zero for a direction in ``u``) take part in the projection
+        :math:`P^\perp = I - Q Q^\top` (per class column; applied for :math:`J_r` and again for :math:`J_r^\top`),
+        and the K-regularization block :math:`\sqrt\alpha v_K` passes through unchanged. The same operations in
+        the same order as the full products :meth:`SingleLayer.linearize` (the same numbers), without the parts
+        that vanish for a direction in ``u``.
+        """
+        X = M.X
+        K, b, W, _ = M._split(theta)
+        W = W.copy()
+        A = X @ K
+        A += b
+        _, dZ = _act_inplace(M.activation, A)
+        sn, sa = np.sqrt(n), np.sqrt(M.alpha)
+        scratch = np.empty((n, m))
+
+        def matvec(v):
+            vK = v[: d * m].reshape(d, m)
+            dA = np.matmul(X, vK, out=scratch)
+            dA += v[d * m:]
+            dA *= dZ
+            S = np.zeros((n + m, C))  # [data block; W-regularization block] of J_u v
+            np.divide(dA @ W, sn, out=S[:n])
+            if Q is not None:
+                S -= Q @ (Q.T @ S)
+                S -= Q @ (Q.T @ S)
+            dA = np.matmul(S[:n] / sn, W.T, out=scratch)
+            dA *= dZ
+            gK = X.T @ dA
+            gK += sa * (sa * vK)
+            return np.concatenate([gK.ravel(), dA.sum(axis=0)])
+
+        return matvec
+
+    last.update(u=u, theta=np.concatenate([u, np.full(M.n_params - nu, np.nan)]), Q=None, its=0)
+    f, g = _Reduced.value_and_grad(u)
+    f0, g0 = float(f), float(np.linalg.norm(g))
+    work0 = count["work"]  # the evaluation of iteration 0 is not counted
+
+    def finish(k, f, g, info, reason=None):
+        info.update(u=last["u"].copy(), inner_iterations=last["its"], matvecs=count["matvecs"])
+        return record(k, last["theta"], f, float(np.linalg.norm(g)), info, work=count["work"] - work0, loss0=f0,
+                      blowup=blowup, reason=reason)
+
+    step_k, stop = finish(0, f, g, {"step": 0.0, "cg_iterations": 0})
+    sent = yield step_k
+    for k in range(1, maxiter + 1):
+        if stop:
+            return
+        params = apply_sent(sent, params, tunables)
+        if converged(float(np.linalg.norm(g)), g0, tol):
+            return
+        state = dict(last)
+        its, fallback, nonfinite = 0, False, False
+        if method == "gauss_newton":
+            JrTJr = reduced_normal_matvec(state["theta"], state["Q"])
+            lam = params["damping"]
+
+            def matvec(v):
+                nonlocal nonfinite
+                count["work"] += 2.0
+                count["matvecs"] += 2
+                out = JrTJr(v) + lam * v
+                nonfinite = nonfinite or not np.all(np.isfinite(out))
+                return out
+
+            p, its, ok = conjugate_gradient(matvec, -g, tol=params["cg_tol"], maxiter=params["cg_maxiter"])
+            if nonfinite:
+                info = {"cg_iterations": its, "fallback": False, "backtracks": 0, "step": 0.0}
+                step_k, stop = finish(k, f, g, info, reason="a product with the reduced Jacobian is not finite "
+                                                            "(nan or inf)")
+                sent = yield step_k
+                continue
+            if not np.any(p) or float(g @ p) >= 0 or not np.all(np.isfinite(p)):
+                p, fallback = -g, True
+            t0 = 1.0
+        else:
+            p, t0 = -g, params["step"]
+        t, f_new, g_new, nb = armijo(_Reduced, state["u"], f, g, p, t0=t0)
+        info = {"cg_iterations": its, "fallback": fallback, "backtracks": nb, "step": t}
+        if t == 0.0:
+            last.update(state)
+            info["stalled"] = True
+        else:
+            # armijo accepts the last point it evaluated, so `last` holds the new iterate and its inner solution
+            f, g = f_new, g_new
+        step_k, stop = finish(k, f, g, info)
+        sent = yield step_k
