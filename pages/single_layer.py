@@ -184,7 +184,7 @@ def train_section():
                       diverged_hint=hint, metrics=lambda n, s: dict(zip(("train_acc", "val_acc"), sl.accuracies(
                           M, s.x, d.X_val, d.y_val)), work=s.info["work"]))
     st.caption(f"{M.n_params} weights (K {M.n_features}×{M.width}, b, W {M.width}×{d.n_classes}, c); start θ₀ with "
-               f"K ~ N(0, s²), s = {0.3 if p['data'] == 'digits' else 1:g}." + (" SGD is stable for η up to about "
+               f"K ~ N(0, s²), s = {sl.init_scale(p['data']):g}." + (" SGD is stable for η up to about "
                f"2(1+μ)/L ≈ {lr_max:.3g} (L ≈ {L:.3g}, the curvature of the loss in W at θ₀)." if "sgd" in keys else "")
                + (" VarPro's iteration 0 is already the ELM of θ₀." if "varpro" in keys else ""))
     st.markdown("#### Checks")

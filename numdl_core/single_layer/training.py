@@ -25,6 +25,7 @@ __all__ = [
     "accuracies",
     "output_curvature",
     "sgd_lr_limit",
+    "init_scale",
     "TrainingProblem",
     "training_problem",
     "model_checks",
@@ -217,6 +218,29 @@ def sgd_lr_limit(model: SingleLayer, theta: np.ndarray, momentum: float = 0.0) -
     return 2.0 * (1.0 + float(momentum)) / output_curvature(model, theta)
 
 
+def init_scale(data: str) -> float:
+    r"""The scale :math:`s` of the random hidden layer of a starting point on ``data`` (see :func:`random_hidden`).
+
+    :math:`s = 0.3` for the digits (64 pixels in [0, 1]: with :math:`s = 1` the pre-activations :math:`x^\top k`
+    would be several times those of the 2-D sets and saturate tanh), :math:`s = 1` otherwise.
+
+    Parameters
+    ----------
+    data : str
+        A data set name of :func:`train_validation_data`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> init_scale("digits"), init_scale("peaks")
+    (0.3, 1.0)
+    """
+    return 0.3 if data == "digits" else 1.0
+
+
 class TrainingProblem(NamedTuple):
     """Result of :func:`training_problem`.
 
@@ -247,8 +271,7 @@ def training_problem(
     """The training set-up of the single-layer lesson: data, model and starting point.
 
     The data come from :func:`train_validation_data`; the start is ``model.init_theta(seed, scale=s)`` with
-    :math:`s = 0.3` for the digits (64 pixels in [0, 1]: with :math:`s = 1` the pre-activations :math:`x^\\top k`
-    would be several times those of the 2-D sets and saturate tanh) and :math:`s = 1` otherwise.
+    :math:`s` = :func:`init_scale` ``(data)``.
 
     Parameters
     ----------
@@ -280,7 +303,7 @@ def training_problem(
     """
     d = train_validation_data(data, n_train, seed=seed)
     model = SingleLayer(d.X, d.y, width, activation=activation, loss=loss, alpha=alpha, n_classes=d.n_classes)
-    return TrainingProblem(d, model, model.init_theta(seed, scale=0.3 if data == "digits" else 1.0))
+    return TrainingProblem(d, model, model.init_theta(seed, scale=init_scale(data)))
 
 
 def model_checks(model: SingleLayer, theta: np.ndarray, *, seed: int = 0, n: int = 14) -> tuple[Any, Any]:
