@@ -150,7 +150,7 @@ def train() -> Run:
             diverged={n: True for n, s in ser.items() if s.status == "diverged"},
             events=run.events if axis == "iteration" else (), title="Convergence (log scale)")
         if two_d:
-            k = -(-pr.y.size // 300) if run.running else 1  # playing: every k-th point (at most 300 on the wire)
+            k = -(-pr.y.size // 150) if run.running else 1  # playing: every k-th point (at most 150 per map on the wire)
             for name, col in zip(shown, st.columns(len(shown))):
                 x, acc = ser[name].last.x, 100 * obj.accuracy(ser[name].last.x)
                 show(decision_map_figure(*pr.decision_map(x), pr.X[::k], pr.y[::k], n_classes=pr.n_classes,
