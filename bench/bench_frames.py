@@ -342,6 +342,7 @@ class LiveResult:
     frames: list[Frame]
     restarts: int
     specs: dict[str, str]  # the plotly figures of the last frame
+    previous_specs: dict[str, str]  # and of the frame before it
     errors: list[str]
 
     @property
@@ -401,31 +402,45 @@ class LiveResult:
                 "kb_max": self.kb_max, "deflate_kb_median": self.deflate_kb_median, "fps": self.fps,
                 "kb_per_s": self.kb_per_s, "run_ms": self.run_ms, "first_load_kb": self.first_load / 1024,
                 "restarts": self.restarts, "seconds": self.seconds, "breakdown": self.breakdown(),
-                "charts": {k: chart_anatomy(v) for k, v in self.specs.items()}, "errors": self.errors}
+                "charts": {k: chart_anatomy(v, self.previous_specs.get(k)) for k, v in self.specs.items()}, "errors": self.errors}
 
 
-def chart_anatomy(spec: str) -> dict:
-    """Where the bytes of one plotly figure JSON are: per trace and layout (compact JSON), and base64 arrays."""
+def chart_anatomy(spec: str, previous: str | None = None) -> dict:
+    """Where the bytes of one plotly figure JSON are.
+
+    Sizes are of compact JSON: each trace (largest first) and the layout (with its three largest entries);
+    ``base64_arrays``: the ``bdata`` strings of typed arrays; ``images``: ``data:image`` URIs (layout images).
+    With ``previous`` (the same chart one frame earlier): ``static``, the bytes of the traces (matched by position)
+    and of the layout that did not change from one frame to the next: what a frame resends for nothing.
+    """
     fig = json.loads(spec)
     size = lambda obj: len(json.dumps(obj, separators=(",", ":")))  # noqa: E731
-    bdata = 0
+    counts = {"bdata": 0, "images": 0}
 
     def walk(obj):
-        nonlocal bdata
         if isinstance(obj, dict):
             if isinstance(obj.get("bdata"), str):
-                bdata += len(obj["bdata"])
+                counts["bdata"] += len(obj["bdata"])
             for v in obj.values():
                 walk(v)
         elif isinstance(obj, list):
             for v in obj:
                 walk(v)
+        elif isinstance(obj, str) and obj.startswith("data:image"):
+            counts["images"] += len(obj)
 
     walk(fig)
-    traces = [(f"{t.get('name') or t.get('type', 'scatter')} ({t.get('type', 'scatter')})", size(t))
-              for t in fig.get("data", [])]
-    return {"bytes": len(spec), "layout": size(fig.get("layout", {})), "base64_arrays": bdata,
-            "traces": sorted(traces, key=lambda r: -r[1])}
+    data, layout = fig.get("data", []), fig.get("layout", {})
+    before = json.loads(previous) if previous else None
+    old = before.get("data", []) if before else []
+    traces = [(f"{t.get('name') or t.get('type', 'scatter')} ({t.get('type', 'scatter')})", size(t),
+               i < len(old) and old[i] == t) for i, t in enumerate(data)]
+    static = None
+    if before is not None:
+        static = sum(n for _, n, same in traces if same) + (size(layout) if before.get("layout") == layout else 0)
+    parts = sorted(((k, size(v)) for k, v in layout.items()), key=lambda r: -r[1])[:3]
+    return {"bytes": len(spec), "layout": size(layout), "layout_parts": parts, "base64_arrays": counts["bdata"],
+            "images": counts["images"], "static": static, "traces": sorted(traces, key=lambda r: -r[1])}
 
 
 @dataclass
@@ -465,9 +480,12 @@ def measure_target(port: int, t: Target, seconds: float, timeout: float = 60.0) 
             errors = sorted({e for r in s.runs for e in r.exceptions})
             fragment_runs = [r for r in s.runs if r.fragment_ids and r.specs]
             done = [r for r in fragment_runs if r.status == FRAGMENT_OK]
-            specs = (done or fragment_runs)[-1].specs if fragment_runs else {}
+            last = (done or fragment_runs)[-1] if fragment_runs else None
+            earlier = [r for r in fragment_runs if r is not last and (last is None or r.finished < last.finished)]
+            specs = last.specs if last else {}
+            previous = earlier[-1].specs if earlier else {}
             results.append(LiveResult(t.page, t.url_path, t.section, key[: -len(PLAY)], seconds, first.nbytes,
-                                      list(s.frames), restarts, specs, errors))
+                                      list(s.frames), restarts, specs, previous, errors))
     return results, info
 
 
@@ -528,6 +546,20 @@ def format_table(live: list[dict]) -> str:
     return md_table(FRAME_HEADERS, table_rows(live))
 
 
+def describe_chart(a: dict) -> str:
+    """One line about a chart_anatomy() result."""
+    kb = lambda n: f"{n / 1024:.1f} KB"  # noqa: E731
+    text = f"{kb(a['bytes'])}"
+    if a["static"] is not None:
+        text += f", of which {kb(a['static'])} unchanged since the previous frame"
+    text += f"; base64 arrays {kb(a['base64_arrays'])}"
+    if a["images"]:
+        text += f", images {kb(a['images'])}"
+    parts = ", ".join(f"{k} {kb(n)}" for k, n in a["layout_parts"])
+    traces = ", ".join(f"{name} {kb(n)}{' (unchanged)' if same else ''}" for name, n, same in a["traces"][:3])
+    return text + f"; layout {kb(a['layout'])} ({parts}); largest traces: {traces}"
+
+
 def format_breakdown(live: list[dict], top: int = 6) -> str:
     lines = []
     for r in live:
@@ -536,9 +568,7 @@ def format_breakdown(live: list[dict], top: int = 6) -> str:
         for label, b in r["breakdown"][:top]:
             lines.append(f"  {b / 1024:7.1f} KB  {100 * b / total if total else 0:4.0f}%  {label}")
         for label, a in r["charts"].items():
-            tr = ", ".join(f"{name} {n / 1024:.1f}" for name, n in a["traces"][:3])
-            lines.append(f"    {label}: layout {a['layout'] / 1024:.1f} KB, base64 arrays {a['base64_arrays'] / 1024:.1f}"
-                         f" KB; largest traces (KB): {tr}")
+            lines.append(f"    {label}: {describe_chart(a)}")
     return "\n".join(lines)
 
 

@@ -121,10 +121,7 @@ def breakdown_md(live: list[dict], top: int = 5) -> str:
         if charts:
             out.append("")
             for label, a in charts:
-                traces = ", ".join(f"{name} {n / 1024:.1f} KB" for name, n in a["traces"][:3])
-                out.append(f"- `{label.split(' ', 1)[-1]}` ({a['bytes'] / 1024:.1f} KB): base64 arrays "
-                           f"{a['base64_arrays'] / 1024:.1f} KB, layout {a['layout'] / 1024:.1f} KB; largest traces: "
-                           f"{traces}")
+                out.append(f"- `{label.split(' ', 1)[-1]}`: " + bench_frames.describe_chart(a))
         out.append("")
     return "\n".join(out)
 

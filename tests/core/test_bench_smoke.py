@@ -43,10 +43,17 @@ def test_chart_anatomy_counts_base64_arrays():
                     {"type": "scatter", "name": "small", "x": [1, 2]}],
            "layout": {"title": {"text": "t"}}}
     a = bench_frames.chart_anatomy(json.dumps(fig))
-    assert a["base64_arrays"] == 3200
-    assert [name for name, _ in a["traces"]] == ["big (scatter)", "small (scatter)"]
-    assert a["traces"][0][1] == len(json.dumps(fig["data"][0], separators=(",", ":")))
-    assert a["layout"] == len('{"title":{"text":"t"}}')
+    assert a["base64_arrays"] == 3200 and a["images"] == 0 and a["static"] is None
+    assert [name for name, _, _ in a["traces"]] == ["big (scatter)", "small (scatter)"]
+    big = len(json.dumps(fig["data"][0], separators=(",", ":")))
+    assert a["traces"][0][1] == big
+    assert a["layout"] == len('{"title":{"text":"t"}}') and a["layout_parts"] == [("title", len('{"text":"t"}'))]
+    # one frame later only the small trace changed: the big trace and the layout were resent for nothing
+    later = json.loads(json.dumps(fig))
+    later["data"][1]["x"] = [1, 2, 3]
+    b = bench_frames.chart_anatomy(json.dumps(later), previous=json.dumps(fig))
+    assert b["static"] == big + a["layout"]
+    assert [same for _, _, same in b["traces"]] == [True, False]
 
 
 def test_public_cache_clear_works_outside_a_server():
