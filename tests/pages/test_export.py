@@ -23,7 +23,9 @@ def _cases():
     import ast
 
     for path in PAGES:
-        tree = ast.parse(path.read_text())
+        companion = ROOT / "app" / "lessons" / path.name  # a page's declarations may live in app/lessons/<page>.py
+        source = path.read_text() + ("\n" + companion.read_text() if companion.exists() else "")
+        tree = ast.parse(source)
         sections = presets = None
         for node in ast.walk(tree):  # SECTIONS = {...} and Experiment(..., name="...") literals in the page
             if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SECTIONS" for t in node.targets):
