@@ -82,16 +82,10 @@ def timed_eigenpairs(
 
     Parameters
     ----------
-    W : ndarray or scipy.sparse matrix, shape (n, n)
-        Symmetric similarity matrix.
-    k : int
-        Number of eigenpairs.
-    kind : {"unnormalized", "sym", "rw"}
+    W, k, kind, seed, maxiter
+        As in :func:`numdl_core.spectral.laplacian_eigenpairs`.
     solvers : sequence of {"dense", "lanczos"}
-    seed : int
-        Seed of the Lanczos start vector.
-    maxiter : int, optional
-        Restart limit of Lanczos.
+        The solvers to run, in this order.
 
     Returns
     -------

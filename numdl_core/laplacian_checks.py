@@ -102,9 +102,8 @@ def null_vector_check(W: Any, kind: str = "sym") -> PropertyCheck:
 
     Parameters
     ----------
-    W : ndarray or scipy.sparse matrix, shape (n, n)
-        Symmetric similarity matrix.
-    kind : {"unnormalized", "sym", "rw"}
+    W, kind
+        The similarity matrix and the Laplacian, as in :func:`laplacian_norm_bound`.
 
     Returns
     -------
@@ -114,7 +113,8 @@ def null_vector_check(W: Any, kind: str = "sym") -> PropertyCheck:
     Raises
     ------
     ValueError
-        As :func:`numdl_core.spectral.graph_laplacian`.
+        If ``W`` is not a symmetric non-negative finite square matrix or ``kind`` is unknown
+        (:func:`numdl_core.spectral.graph_laplacian`).
 
     Examples
     --------
@@ -200,7 +200,7 @@ def zero_multiplicity_check(W: Any, eigenvalues: Any, tol: float | None = None) 
     Raises
     ------
     ValueError
-        If ``W`` is not a finite square matrix.
+        If ``W`` is not a finite, non-empty square matrix (:func:`numdl_core.spectral.connected_components`).
 
     Examples
     --------

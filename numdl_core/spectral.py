@@ -553,7 +553,8 @@ def laplacian_eigenpairs(
     Raises
     ------
     ValueError
-        As :func:`graph_laplacian` and :func:`smallest_eigenpairs`.
+        If ``W`` is not a symmetric non-negative finite square matrix, ``kind`` is unknown (:func:`graph_laplacian`)
+        or ``k`` is out of range (:func:`smallest_eigenpairs`).
 
     References
     ----------
@@ -604,7 +605,7 @@ def fiedler_vector(
     Raises
     ------
     ValueError
-        As :func:`laplacian_eigenpairs`.
+        As :func:`laplacian_eigenpairs` with ``k = 2`` (so also for a graph of fewer than 2 nodes).
 
     References
     ----------
@@ -718,7 +719,7 @@ def connected_components(W: Any) -> tuple[int, np.ndarray]:
     Raises
     ------
     ValueError
-        If ``W`` is not a finite, non-empty square matrix.
+        If ``W`` is not a finite, non-empty square matrix (symmetric or not).
 
     References
     ----------
@@ -732,6 +733,12 @@ def connected_components(W: Any) -> tuple[int, np.ndarray]:
 # ----------------------------------------------------------------------------------------------------
 # clustering
 # ----------------------------------------------------------------------------------------------------
+def _unit_rows(U: np.ndarray) -> np.ndarray:
+    """Every row of a float array divided by its Euclidean norm; zero rows stay zero."""
+    norms = np.linalg.norm(U, axis=1, keepdims=True)
+    return np.divide(U, norms, out=np.zeros_like(U), where=norms > 0)
+
+
 def spectral_embedding(
     W: Any,
     n_components: int,
@@ -770,7 +777,7 @@ def spectral_embedding(
     Raises
     ------
     ValueError
-        As :func:`laplacian_eigenpairs`.
+        As :func:`laplacian_eigenpairs`, with ``laplacian`` as its ``kind`` and ``n_components`` as its ``k``.
 
     References
     ----------
@@ -780,10 +787,7 @@ def spectral_embedding(
     _, U = laplacian_eigenpairs(W, n_components, kind=laplacian, solver=solver, seed=seed)
     if normalize_rows is None:
         normalize_rows = laplacian == "sym"
-    if normalize_rows:
-        norms = np.linalg.norm(U, axis=1, keepdims=True)
-        U = np.divide(U, norms, out=np.zeros_like(U), where=norms > 0)
-    return U
+    return _unit_rows(U) if normalize_rows else U
 
 
 def kmeans(
@@ -1298,7 +1302,7 @@ def edge_list(
     Raises
     ------
     ValueError
-        If ``W`` is not a finite square matrix.
+        As :func:`edge_summary`.
 
     Examples
     --------
@@ -1365,12 +1369,13 @@ def suggest_clusters(eigenvalues: Any, *, max_clusters: int = 10) -> int:
 
     Returns
     -------
-    int
+    k : int
+        The suggested number of clusters.
 
     Raises
     ------
     ValueError
-        If fewer than 2 eigenvalues are given.
+        As :func:`eigengap`.
 
     References
     ----------
@@ -1409,9 +1414,7 @@ def normalize_rows(U: Any) -> np.ndarray:
     array([[0.6, 0.8],
            [0. , 0. ]])
     """
-    U = np.asarray(U, dtype=np.float64)
-    norms = np.linalg.norm(U, axis=1, keepdims=True)
-    return np.divide(U, norms, out=np.zeros_like(U), where=norms > 0)
+    return _unit_rows(np.asarray(U, dtype=np.float64))
 
 
 def two_cluster_graphs(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -59,8 +59,27 @@ def _edges(W: Any, graph: str, max_edges: int = MAX_EDGES) -> tuple:
     return S.edge_list(W, max_edges=max_edges, min_weight=FULL_MIN_WEIGHT if graph == "full" else 0.0)
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Study:
+    """What every study returns after its arrays: keyword-only fields, last in the constructor.
+
+    Attributes
+    ----------
+    numbers : dict
+        The headline numbers by name.
+    warnings : tuple of str
+        What went wrong without stopping the study, in words.
+    notes : tuple of str
+        Remarks on the result.
+    """
+
+    numbers: dict
+    warnings: tuple = ()
+    notes: tuple = ()
+
+
 @dataclass(frozen=True)
-class ClusteringStudy:
+class ClusteringStudy(_Study):
     """The result of :func:`clustering_study`.
 
     Attributes
@@ -92,10 +111,8 @@ class ClusteringStudy:
         Their adjusted Rand indices against ``y`` (nan if k-means failed).
     checks : tuple
         The null vector, PSD, dense vs Lanczos (``Agreement``, when both ran) and zero-multiplicity checks.
-    numbers : dict
-        The headline numbers by name.
-    warnings, notes : tuple of str
-        What failed without stopping the study, and remarks on the result.
+    numbers, warnings, notes
+        The headline numbers by name, what failed without stopping the study and remarks, as every study.
     """
 
     X: np.ndarray
@@ -117,9 +134,6 @@ class ClusteringStudy:
     ari: float
     ari_kmeans: float
     checks: tuple
-    numbers: dict
-    warnings: tuple = ()
-    notes: tuple = ()
 
 
 def clustering_study(
@@ -229,11 +243,12 @@ def clustering_study(
     if labels is not None:
         numbers.update({"ARI spectral": ari, "ARI k-means (raw)": ari_raw})
     return ClusteringStudy(X, y, _edges(W, graph), n_edges, n_comp, runs, used, lam, U, n_zero, suggested, n_classes,
-                           nc, E, labels, raw, ari, ari_raw, tuple(checks), numbers, tuple(warn), tuple(notes))
+                           nc, E, labels, raw, ari, ari_raw, tuple(checks), numbers=numbers, warnings=tuple(warn),
+                           notes=tuple(notes))
 
 
 @dataclass(frozen=True)
-class ToyStudy:
+class ToyStudy(_Study):
     """The result of :func:`toy_study`.
 
     Attributes
@@ -257,8 +272,8 @@ class ToyStudy:
         ``{"power": FiedlerIteration, "inverse": FiedlerIteration}`` (a method that could not run is missing).
     rates : dict
         Their theoretical rates.
-    numbers : dict
-    warnings, notes : tuple of str
+    numbers, warnings, notes
+        The headline numbers by name, what went wrong and remarks, as every study.
     """
 
     Y: np.ndarray
@@ -273,9 +288,6 @@ class ToyStudy:
     checks: tuple
     iterations: dict
     rates: dict
-    numbers: dict
-    warnings: tuple = ()
-    notes: tuple = ()
 
 
 def toy_study(*, laplacian: str = "unnormalized", solver: str = "dense", cut: bool = False,
@@ -345,11 +357,11 @@ def toy_study(*, laplacian: str = "unnormalized", solver: str = "dense", cut: bo
     if laplacian == "unnormalized":  # the Fiedler vector's energy: ½ u'Lu = λ₂ / 2
         numbers["½uᵀLu"] = float(0.5 * V[:, 1] @ L @ V[:, 1])
     return ToyStudy(Y, A, S.degrees(A), L, lam, V, lanczos, numbers["components"], numbers["zero eigenvalues"],
-                    tuple(checks), iterations, rates, numbers, tuple(warn), tuple(notes))
+                    tuple(checks), iterations, rates, numbers=numbers, warnings=tuple(warn), notes=tuple(notes))
 
 
 @dataclass(frozen=True)
-class RingStudy:
+class RingStudy(_Study):
     """The result of :func:`ring_study`.
 
     Attributes
@@ -376,10 +388,9 @@ class RingStudy:
         Why the graph method cannot run.
     ill_conditioned : str or None
         scipy's warning when the linear system is ill-conditioned.
-    numbers : dict
-        The headline numbers (accuracies in percent).
-    warnings, notes : tuple of str
-        Why the graph method cannot run, in words; remarks on the result.
+    numbers, warnings, notes
+        The headline numbers (accuracies in percent), why the graph method cannot run in words, and remarks, as
+        every study.
     """
 
     X: np.ndarray
@@ -395,9 +406,6 @@ class RingStudy:
     seconds: float
     error: str | None
     ill_conditioned: str | None
-    numbers: dict
-    warnings: tuple = ()
-    notes: tuple = ()
 
 
 def ring_study(
@@ -466,11 +474,11 @@ def ring_study(
         "below round-off make parts of the graph nearly disconnected. The solution may carry little information "
         "there.",)
     return RingStudy(X, y, idx, _edges(W, graph), n_comp, comp, missing, pred, acc, nearest, seconds, error, ill,
-                     numbers, warn, notes)
+                     numbers=numbers, warnings=warn, notes=notes)
 
 
 @dataclass(frozen=True)
-class Lambda2Study:
+class Lambda2Study(_Study):
     """The result of :func:`lambda2_study`.
 
     Attributes
@@ -488,10 +496,9 @@ class Lambda2Study:
         fully connected graph).
     checks : dict
         :func:`numdl_core.laplacian_checks.order_of_magnitude_check` of each value against the course.
-    numbers : dict
-        The headline numbers.
-    warnings : tuple of str
-        A "disconnected" graph that is connected, or a "connected" one that is not.
+    numbers, warnings, notes
+        The headline numbers, a "disconnected" graph that is connected or a "connected" one that is not, and no
+        notes, as every study.
     """
 
     X: np.ndarray
@@ -500,8 +507,6 @@ class Lambda2Study:
     fiedler: dict
     edges: dict
     checks: dict
-    numbers: dict = field(default_factory=dict)
-    warnings: tuple = ()
 
 
 def lambda2_study(*, n: int = 200, noise: float = 0.05, sigma: float = 0.9, k_disconnected: int = 10,
@@ -551,4 +556,4 @@ def lambda2_study(*, n: int = 200, noise: float = 0.05, sigma: float = 0.9, k_di
     if comps["connected_knn"] > 1:
         warn.append(f"With k = {k_connected} the 'connected' kNN graph has {comps['connected_knn']} components: "
                     "raise k.")
-    return Lambda2Study(X, values, comps, fiedler, edges, checks, numbers, tuple(warn))
+    return Lambda2Study(X, values, comps, fiedler, edges, checks, numbers=numbers, warnings=tuple(warn))
