@@ -118,9 +118,134 @@ def softmax(Z: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
+# predictions of a classifier from its logits
+# --------------------------------------------------------------------------------------------
+class _Classifier:
+    """The flat parameter vector and the predictions from the logits, shared by :class:`SoftmaxRegression` and
+    :class:`numdl_core.single_layer.SingleLayer` (a mixin).
+
+    A subclass calls ``_layout`` in ``__init__`` (which sets ``n_params``) and has the training data ``X``, ``y``,
+    ``n_features`` and ``_logits(theta, X)``: :meth:`logits` of the rows of an already checked ``X``.
+    """
+
+    def _layout(self, *blocks: tuple[str, tuple[int, ...]]) -> None:
+        """Set the layout of ``theta``: the blocks ``(name, shape)``, each raveled in C order, one after another."""
+        self._blocks = blocks
+        self._ends = np.cumsum([int(np.prod(shape)) for _, shape in blocks])
+        self._slices = [(slice(e - int(np.prod(shape)), e), shape) for (_, shape), e in zip(blocks, self._ends)]
+        self.n_params = int(self._ends[-1])
+
+    def _check_theta(self, theta, name: str = "theta") -> np.ndarray:
+        theta = np.asarray(theta, dtype=np.float64)
+        if theta.ndim != 1 or theta.size != self.n_params:
+            layout = ", ".join(f"{block} {'x'.join(map(str, shape))}" for block, shape in self._blocks)
+            raise ValueError(f"{name} must be a flat vector of n_params = {self.n_params} entries ({layout}), "
+                             f"got shape {theta.shape}")
+        return theta
+
+    def _split(self, theta: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The blocks of an already checked ``theta`` (views)."""
+        return tuple(theta[sl].reshape(shape) for sl, shape in self._slices)
+
+    def _join(self, *arrays: np.ndarray) -> np.ndarray:
+        """The blocks ``arrays`` (checked against the layout) as one flat ``theta``."""
+        out = []
+        for a, (name, shape) in zip(arrays, self._blocks):
+            a = np.asarray(a, dtype=np.float64)
+            if a.shape != shape:
+                raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
+            out.append(a.ravel())
+        return np.concatenate(out)
+
+    def _data(self, X: np.ndarray | None) -> np.ndarray:
+        """``X`` checked against the model, or the training data if None."""
+        return self.X if X is None else check_X(X, n_features=self.n_features)
+
+    def _labelled(self, X: np.ndarray | None, y: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Checked labelled data ``(X, y)``: both given (validation data) or neither (the training data)."""
+        if (X is None) != (y is None):
+            raise ValueError("pass both X and y (validation data) or neither (training data)")
+        if X is None:  # the training data, checked in __init__
+            return self.X, self.y
+        X = check_X(X, n_features=self.n_features)
+        return X, check_labels(y, X.shape[0])
+
+    def logits(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        r"""Logits (class scores) :math:`O`, one row per sample (row of ``X``).
+
+        :math:`O = X W + \mathbf 1 b^\top` for :class:`SoftmaxRegression`; the network outputs
+        :math:`O = \sigma(X K + \mathbf 1 b^\top) W + \mathbf 1 c^\top` for
+        :class:`numdl_core.single_layer.SingleLayer` (also named ``outputs`` there).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        X : ndarray, shape (m, n_features), optional
+            Default: the training data.
+
+        Returns
+        -------
+        O : ndarray, shape (m, n_classes)
+        """
+        return self._logits(theta, self._data(X))
+
+    def predict_proba(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        r"""Class probabilities :math:`\mathrm{softmax}(O)` of the :meth:`logits` :math:`O` (row-wise).
+
+        For a network trained with the squared loss, a monotone rescaling of its outputs.
+
+        Parameters
+        ----------
+        theta, X : as for :meth:`logits`
+
+        Returns
+        -------
+        P : ndarray, shape (m, n_classes)
+            Rows sum to 1.
+        """
+        return softmax(self.logits(theta, X))
+
+    def predict(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        r"""Predicted class :math:`\arg\max_j O_{ij}` of every row: the largest logit.
+
+        Parameters
+        ----------
+        theta, X : as for :meth:`logits`
+
+        Returns
+        -------
+        ndarray of int64, shape (m,)
+        """
+        return np.argmax(self.logits(theta, X), axis=1).astype(np.int64)
+
+    def accuracy(self, theta: np.ndarray, X: np.ndarray | None = None, y: np.ndarray | None = None) -> float:
+        """Fraction of correctly classified samples (training data by default; pass ``X, y`` for validation).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        X : ndarray, shape (m, n_features), optional
+        y : ndarray of int, shape (m,), optional
+            Labels of ``X``. Both or neither.
+
+        Returns
+        -------
+        float
+            In [0, 1].
+
+        Raises
+        ------
+        ValueError
+            If only one of ``X``, ``y`` is given, or they are malformed.
+        """
+        X, y = self._labelled(X, y)
+        return float(np.mean(np.argmax(self._logits(theta, X), axis=1) == y))
+
+
+# --------------------------------------------------------------------------------------------
 # softmax regression
 # --------------------------------------------------------------------------------------------
-class SoftmaxRegression:
+class SoftmaxRegression(_Classifier):
     r"""Regularized softmax cross-entropy of a linear model, as an objective on a flat ``theta``.
 
     .. math::
@@ -188,21 +313,13 @@ class SoftmaxRegression:
         self.n_samples, self.n_features = self.X.shape
         self.y = check_labels(y, self.n_samples, self.n_classes)
         self.alpha = check_nonneg("alpha (the Tikhonov weight)", alpha)
-        self.n_params = (self.n_features + 1) * self.n_classes
+        self._layout(("W", (self.n_features, self.n_classes)), ("b", (self.n_classes,)))
         self._YT = np.zeros((self.n_classes, self.n_samples))  # one-hot labels, class-major
         self._YT[self.y, np.arange(self.n_samples)] = 1.0
         self._XT = np.ascontiguousarray(self.X.T)
         self._cache: tuple[np.ndarray, np.ndarray, float] | None = None  # (theta, S^T, data loss)
 
     # ---- parameter vector ------------------------------------------------------------------
-    def _check_theta(self, theta, name: str = "theta") -> np.ndarray:
-        theta = np.asarray(theta, dtype=np.float64)
-        if theta.ndim != 1 or theta.size != self.n_params:
-            raise ValueError(f"{name} must be a flat vector of n_params = {self.n_params} entries "
-                             f"((n_features + 1) * n_classes = ({self.n_features} + 1) * {self.n_classes}), "
-                             f"got shape {theta.shape}")
-        return theta
-
     def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Split ``theta`` into ``W`` of shape ``(n_features, n_classes)`` and ``b`` of shape ``(n_classes,)`` (views).
 
@@ -221,9 +338,7 @@ class SoftmaxRegression:
         ValueError
             If ``theta`` is not a flat vector of ``n_params`` entries.
         """
-        theta = self._check_theta(theta)
-        k = self.n_features * self.n_classes
-        return theta[:k].reshape(self.n_features, self.n_classes), theta[k:]
+        return self._split(self._check_theta(theta))
 
     def pack(self, W: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Inverse of :meth:`unpack`: ``concatenate([W.ravel(), b])``.
@@ -242,12 +357,7 @@ class SoftmaxRegression:
         ValueError
             If ``W`` or ``b`` has the wrong shape.
         """
-        W = np.asarray(W, dtype=np.float64)
-        b = np.asarray(b, dtype=np.float64)
-        if W.shape != (self.n_features, self.n_classes) or b.shape != (self.n_classes,):
-            raise ValueError(f"W must have shape {(self.n_features, self.n_classes)} and b shape {(self.n_classes,)}, "
-                             f"got {W.shape} and {b.shape}")
-        return np.concatenate([W.ravel(), b])
+        return self._join(W, b)
 
     def init(self, scale: float = 0.0, seed: int = 0) -> np.ndarray:
         """A starting ``theta``: zeros, or N(0, scale^2) entries drawn with ``seed``.
@@ -266,83 +376,10 @@ class SoftmaxRegression:
             return np.zeros(self.n_params)
         return float(scale) * np.random.default_rng(seed).standard_normal(self.n_params)
 
-    # ---- model -----------------------------------------------------------------------------
-    def logits(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
-        r"""Logits :math:`Z = X W + \mathbf 1 b^\top` (rows are samples).
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-        X : ndarray, shape (m, n_features), optional
-            Default: the training data.
-
-        Returns
-        -------
-        Z : ndarray, shape (m, n_classes)
-        """
+    # ---- model (logits, predictions: see _Classifier) ----------------------------------------
+    def _logits(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         W, b = self.unpack(theta)
-        X = self.X if X is None else check_X(X, n_features=self.n_features)
         return X @ W + b
-
-    def predict_proba(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
-        r"""Class probabilities :math:`\mathrm{softmax}(X W + \mathbf 1 b^\top)` (row-wise).
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-        X : ndarray, shape (m, n_features), optional
-            Default: the training data.
-
-        Returns
-        -------
-        P : ndarray, shape (m, n_classes)
-            Rows sum to 1.
-        """
-        return softmax(self.logits(theta, X))
-
-    def predict(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
-        r"""Predicted class :math:`\arg\max_j (x_i W + b)_j` of every row.
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-        X : ndarray, shape (m, n_features), optional
-            Default: the training data.
-
-        Returns
-        -------
-        ndarray of int64, shape (m,)
-        """
-        return np.argmax(self.logits(theta, X), axis=1).astype(np.int64)
-
-    def accuracy(self, theta: np.ndarray, X: np.ndarray | None = None, y: np.ndarray | None = None) -> float:
-        """Fraction of correctly classified samples (training data by default).
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-        X : ndarray, shape (m, n_features), optional
-            Other data (e.g. validation); default the training data.
-        y : ndarray of int, shape (m,), optional
-            Labels of ``X``; required with ``X``.
-
-        Returns
-        -------
-        float
-            In [0, 1].
-
-        Raises
-        ------
-        ValueError
-            If ``X`` is given without ``y``, or their shapes do not match.
-        """
-        if X is None:
-            X, y = self.X, self.y
-        elif y is None:
-            raise ValueError("pass the labels y together with X")
-        X = check_X(X, n_features=self.n_features)
-        y = check_labels(y, X.shape[0])
-        return float(np.mean(self.predict(theta, X) == y))
 
     # ---- objective -------------------------------------------------------------------------
     # Internally the per-sample arrays are stored class-major, shape (n_classes, n_samples): the

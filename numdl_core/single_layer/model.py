@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from numdl_core._validate import check_labels, check_nonneg, check_X
-from numdl_core.classify import log_softmax, softmax
+from numdl_core.classify import _Classifier, log_softmax, softmax
 
 __all__ = [
     "ACTIVATIONS",
@@ -134,7 +134,7 @@ def _one_hot(y: np.ndarray, C: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # the objective
 # --------------------------------------------------------------------------------------------
-class SingleLayer:
+class SingleLayer(_Classifier):
     r"""Training objective of a single-layer network on fixed data, on the flat vector ``theta``.
 
     Model :math:`O = \sigma(X K + \mathbf 1 b^\top) W + \mathbf 1 c^\top` (see the module docstring) with
@@ -252,9 +252,7 @@ class SingleLayer:
         self.alpha = check_nonneg("alpha", alpha)
         self.n_samples, self.n_features = n, d
         m, C = self.width, self.n_classes
-        self._sizes = (d * m, m, m * C, C)
-        self._ends = np.cumsum(self._sizes)
-        self.n_params = int(self._ends[-1])
+        self._layout(("K", (d, m)), ("b", (m,)), ("W", (m, C)), ("c", (C,)))
         self.n_hidden_params = d * m + m
         self.n_residuals = n * C + d * m + m * C
         self._act = _ACT[activation]
@@ -279,16 +277,7 @@ class SingleLayer:
         ValueError
             If ``theta`` is not a flat vector of ``n_params`` entries.
         """
-        theta = self._check_theta(theta)
-        d, m, C = self.n_features, self.width, self.n_classes
-        e = self._ends
-        return theta[: e[0]].reshape(d, m), theta[e[0]: e[1]], theta[e[1]: e[2]].reshape(m, C), theta[e[2]:]
-
-    def _split(self, theta: np.ndarray):
-        """:meth:`split` of an already checked ``theta`` (hot loops)."""
-        e = self._ends
-        return (theta[: e[0]].reshape(self.n_features, self.width), theta[e[0]: e[1]],
-                theta[e[1]: e[2]].reshape(self.width, self.n_classes), theta[e[2]:])
+        return self._split(self._check_theta(theta))
 
     def join(self, K: np.ndarray, b: np.ndarray, W: np.ndarray, c: np.ndarray) -> np.ndarray:
         """``(K, b, W, c) -> theta = concatenate([K.ravel(), b, W.ravel(), c])`` (the inverse of :meth:`split`).
@@ -309,23 +298,7 @@ class SingleLayer:
         ValueError
             If a block has the wrong shape.
         """
-        d, m, C = self.n_features, self.width, self.n_classes
-        parts = [(K, (d, m), "K"), (b, (m,), "b"), (W, (m, C), "W"), (c, (C,), "c")]
-        out = []
-        for a, shape, name in parts:
-            a = np.asarray(a, dtype=np.float64)
-            if a.shape != shape:
-                raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
-            out.append(a.ravel())
-        return np.concatenate(out)
-
-    def _check_theta(self, theta) -> np.ndarray:
-        theta = np.asarray(theta, dtype=np.float64)
-        if theta.ndim != 1 or theta.size != self.n_params:
-            raise ValueError(f"theta must be a flat vector of n_params = {self.n_params} entries "
-                             f"(K {self.n_features}x{self.width}, b, W {self.width}x{self.n_classes}, c), "
-                             f"got shape {theta.shape}")
-        return theta
+        return self._join(K, b, W, c)
 
     def init_theta(self, seed: int | np.random.Generator = 0, scale: float = 1.0) -> np.ndarray:
         """A random starting point: ``K, b`` from :func:`random_hidden` (with ``scale``), ``W`` with
@@ -352,100 +325,27 @@ class SingleLayer:
 
         Parameters
         ----------
-        theta : ndarray, shape (n_params,)
-        X : ndarray, shape (n, d), optional
-            Default: the training data.
+        theta, X : as for :meth:`logits`
 
         Returns
         -------
         Z : ndarray, shape (n, m)
         """
         K, b, _, _ = self.split(theta)
-        X = self.X if X is None else check_X(X, n_features=self.n_features)
-        return self._features(K, b, X)
+        return self._features(K, b, self._data(X))
 
     def _features(self, K, b, X) -> np.ndarray:
         A = X @ K
         A += b
         return _VALUE_INPLACE[self.activation](A)
 
-    def outputs(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
-        r"""Network outputs (logits) :math:`O = Z W + \mathbf 1 c^\top`.
+    outputs = _Classifier.logits  # the network outputs are the logits
 
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-        X : ndarray, shape (n, d), optional
-            Default: the training data.
-
-        Returns
-        -------
-        O : ndarray, shape (n, C)
-        """
+    def _logits(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         K, b, W, c = self.split(theta)
-        X = self.X if X is None else check_X(X, n_features=self.n_features)
         O = self._features(K, b, X) @ W
         O += c
         return O
-
-    def predict_proba(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
-        """Row-wise ``softmax`` of the outputs (for ``loss="squared"`` a monotone rescaling of the outputs).
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-        X : ndarray, shape (n, d), optional
-            Default: the training data.
-
-        Returns
-        -------
-        P : ndarray, shape (n, C)
-            Rows sum to 1.
-        """
-        return softmax(self.outputs(theta, X))
-
-    def predict(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
-        """Predicted class: the arg-max of the outputs.
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-        X : ndarray, shape (n, d), optional
-            Default: the training data.
-
-        Returns
-        -------
-        ndarray of int64, shape (n,)
-        """
-        return np.argmax(self.outputs(theta, X), axis=1).astype(np.int64)
-
-    def accuracy(self, theta: np.ndarray, X: np.ndarray | None = None, y: np.ndarray | None = None) -> float:
-        """Fraction of correctly classified samples (training data by default; pass ``X, y`` for validation).
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-        X : ndarray, shape (n, d), optional
-        y : ndarray of int, shape (n,), optional
-            Both or neither.
-
-        Returns
-        -------
-        float
-            In [0, 1].
-
-        Raises
-        ------
-        ValueError
-            If only one of ``X``, ``y`` is given, or they are malformed.
-        """
-        if (X is None) != (y is None):
-            raise ValueError("pass both X and y (validation data) or neither (training data)")
-        if X is None:  # the training data, checked in __init__
-            return float(np.mean(self.predict(theta) == self.y))
-        X = check_X(X, n_features=self.n_features)
-        y = check_labels(y, X.shape[0])
-        return float(np.mean(self.predict(theta, X) == y))
 
     def _reg(self, K, W) -> float:
         return 0.5 * self.alpha * (float(np.sum(K * K)) + float(np.sum(W * W)))
