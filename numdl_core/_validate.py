@@ -5,7 +5,7 @@ Every check converts its argument to the array or number the caller computes wit
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -89,27 +89,127 @@ def check_labels(y: Any, n_samples: int, n_classes: int | None = None) -> np.nda
     return y
 
 
-def check_nonneg(name: str, value: Any) -> float:
-    """Check a finite number ``>= 0`` (a regularization weight, a damping, a tolerance).
+def _finite(name: str, value: Any, ok: Callable[[float], bool], must: str) -> float:
+    """``value`` as a float if it is finite and ``ok(value)``; else ``ValueError("{name} must {must}, got ...")``."""
+    value = float(value)
+    if not (np.isfinite(value) and ok(value)):
+        raise ValueError(f"{name} must {must}, got {value}")
+    return value
+
+
+def _range_check(requirement: str, examples: str) -> Callable[[Callable], Callable]:
+    """Give a check of a finite float in a range its docstring (one text for all of them, as scipy's ``doccer``)."""
+    def document(fn: Callable) -> Callable:
+        fn.__doc__ = f"""Check {requirement}.
 
     Parameters
     ----------
     name : str
         The argument's name in the error message.
     value : float
-        The number.
+        {examples}
 
     Returns
     -------
     float
-        ``value`` as a float.
 
     Raises
     ------
     ValueError
-        If ``value`` is negative, nan or infinite.
+        If ``value`` is not {requirement} (nan and infinities never are).
     """
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return value
+        return fn
+    return document
+
+
+@_range_check("a finite number ``>= 0``", "A regularization weight, a damping or a tolerance.")
+def check_nonneg(name: str, value: Any) -> float:
+    return _finite(name, value, lambda v: v >= 0, "be a finite number >= 0")
+
+
+@_range_check("a positive finite number", "A step length, a learning rate or a tolerance.")
+def check_positive(name: str, value: Any) -> float:
+    return _finite(name, value, lambda v: v > 0, "be a positive finite number")
+
+
+@_range_check("a number in ``[0, 1)``", "A momentum or an averaging weight.")
+def check_fraction(name: str, value: Any) -> float:
+    return _finite(name, value, lambda v: 0.0 <= v < 1.0, "lie in [0, 1)")
+
+
+def check_count(name: str, value: Any, minimum: int = 1) -> int:
+    """Check an integer ``>= minimum`` (an iteration count); integral floats such as ``20.0`` are accepted.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name in the error message.
+    value : int
+        The count.
+    minimum : int, optional
+        The smallest value accepted.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a whole number ``>= minimum``.
+    """
+    try:
+        whole = not isinstance(value, (bool, np.bool_)) and float(value) == int(value)
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if int(value) < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {int(value)}")
+    return int(value)
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """Check a boolean switch: a Python or numpy bool, or the integer 0 or 1.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name in the error message.
+    value : bool
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a bool.
+    """
+    if not (isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1))):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_stop(tol: Any, maxiter: Any) -> tuple[float, int]:
+    """Check the stopping keywords of an iterative method (:mod:`numdl_core.iterate`, rule 3).
+
+    Parameters
+    ----------
+    tol : float
+        A finite number ``>= 0``.
+    maxiter : int
+        An integer ``>= 0``.
+
+    Returns
+    -------
+    tuple of (float, int)
+        ``(tol, maxiter)``.
+
+    Raises
+    ------
+    ValueError
+        If either is out of range.
+    """
+    return check_nonneg("tol", tol), check_count("maxiter", maxiter, minimum=0)

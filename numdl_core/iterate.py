@@ -79,6 +79,14 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from numdl_core._validate import (  # the argument checks of the methods, public here
+    check_count,
+    check_flag,
+    check_fraction,
+    check_positive,
+    check_stop,
+)
+
 __all__ = [
     "BLOWUP",
     "Step",
@@ -311,135 +319,3 @@ def apply_sent(sent: Any, current: dict, allowed: Mapping[str, Callable[[Any], A
         except (TypeError, ValueError) as err:
             raise ValueError(f"bad value for {name!r}: {err} (tunables of this method: {valid})") from err
     return new
-
-
-def check_stop(tol: Any, maxiter: Any) -> tuple[float, int]:
-    """Check the stopping keywords.
-
-    Parameters
-    ----------
-    tol : float
-        A finite number ``>= 0``.
-    maxiter : int
-        An integer ``>= 0``.
-
-    Returns
-    -------
-    tuple of (float, int)
-        ``(tol, maxiter)``.
-
-    Raises
-    ------
-    ValueError
-        If either is out of range.
-    """
-    tol = float(tol)
-    if not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"tol must be a finite number >= 0, got {tol}")
-    return tol, check_count("maxiter", maxiter, minimum=0)
-
-
-def check_positive(name: str, value: Any) -> float:
-    """Check a positive finite number (a step length, a learning rate, a tolerance).
-
-    Parameters
-    ----------
-    name : str
-        The argument's name in the error message.
-    value : float
-        The number.
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    ValueError
-        If ``value`` is not a finite number ``> 0``.
-    """
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value}")
-    return value
-
-
-def check_count(name: str, value: Any, minimum: int = 1) -> int:
-    """Check an integer ``>= minimum`` (an iteration count); integral floats such as ``20.0`` are accepted.
-
-    Parameters
-    ----------
-    name : str
-        The argument's name in the error message.
-    value : int
-        The count.
-    minimum : int, optional
-        The smallest value accepted.
-
-    Returns
-    -------
-    int
-
-    Raises
-    ------
-    ValueError
-        If ``value`` is not a whole number ``>= minimum``.
-    """
-    try:
-        whole = not isinstance(value, (bool, np.bool_)) and float(value) == int(value)
-    except (TypeError, ValueError, OverflowError):
-        whole = False
-    if not whole:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if int(value) < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {int(value)}")
-    return int(value)
-
-
-def check_fraction(name: str, value: Any) -> float:
-    """Check a number in ``[0, 1)`` (a momentum, an averaging weight).
-
-    Parameters
-    ----------
-    name : str
-        The argument's name in the error message.
-    value : float
-        The number.
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    ValueError
-        If ``value`` is outside ``[0, 1)``.
-    """
-    value = float(value)
-    if not np.isfinite(value) or not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must lie in [0, 1), got {value}")
-    return value
-
-
-def check_flag(name: str, value: Any) -> bool:
-    """Check a boolean switch.
-
-    Parameters
-    ----------
-    name : str
-        The argument's name in the error message.
-    value : bool
-        The switch (a Python or numpy bool, or the integer 0 or 1).
-
-    Returns
-    -------
-    bool
-
-    Raises
-    ------
-    ValueError
-        If ``value`` is not a bool.
-    """
-    if not (isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1))):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
