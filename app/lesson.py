@@ -8,7 +8,7 @@ A page is read top to bottom like the lecture::
     p = lesson.controls(PARAMS, columns=3)                 # the plain parameter dict of this section
     run = lesson.live("iter", {"SD": Solver("lstsq.steepest_descent", A, b)}, draw)   # Play / Step / Reset
     lesson.numbers({"measured rate": rate})                # headline numbers: shown, exported, tested
-    lesson.try_this(EXPERIMENTS)
+    lesson.try_this()                                      # the experiments of this section
     lesson.export(SCRIPT, run=run)                         # CSV, NPZ and a runnable script of this experiment
     lesson.finish()                                        # the URL, and notes about bad links
 
@@ -53,8 +53,8 @@ class Lesson:
     title : str
         The page title.
     presets : sequence of Experiment
-        The page's guided experiments; those with a ``name`` can be opened with ``?preset=name`` (their
-        ``settings`` may include ``"section"``).
+        The page's guided experiments, in the order of its "Try this" panels; those with a ``name`` can be
+        opened with ``?preset=name``. On a page with sections each names its own in ``settings["section"]``.
     slides : str, optional
         The course slide file the page follows, named in its theory panel.
     """
@@ -63,6 +63,7 @@ class Lesson:
         self.key = key
         self.title = title
         self.slides = slides
+        self.experiments = tuple(presets)
         self.presets = {e.name: e for e in presets if e.name}
         self.pp = PageParams(key, presets={n: e.settings for n, e in self.presets.items()})
         self.scope = ""
@@ -139,8 +140,13 @@ class Lesson:
         for text in getattr(result, "notes", ()):
             st.info(text)
 
-    def try_this(self, experiments: Sequence[Experiment]) -> None:
-        """The "Try this" panel; a button sets each experiment's controls (in this section)."""
+    def try_this(self, experiments: Sequence[Experiment] | None = None) -> None:
+        """The "Try this" panel; a button sets each experiment's controls (in this section).
+
+        By default the page's experiments of the current section (all of them on a page without sections).
+        """
+        if experiments is None:
+            experiments = [e for e in self.experiments if not self.section or e.settings.get("section") == self.section]
         try_this(experiments, lambda settings: self.pp.apply(settings, scope=self.scope or None),
                  key=".".join(filter(None, (self.key, self.scope))))
 

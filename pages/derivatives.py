@@ -101,7 +101,7 @@ if res.err2 is not None:
     numbers["E2 order"] = res.order2
 lesson.numbers(numbers)
 
-lesson.try_this(EXPERIMENTS)
+lesson.try_this()
 self_check("A correct gradient: halving h divides E1 by about…", ["2", "4", "8"], 1,
            "E1 = O(h²): halving h divides it by 4 (E0 by 2, E2 by 8).", key="derivatives.quiz")
 lesson.export(SCRIPT)

@@ -278,6 +278,6 @@ def digits_section() -> None:
 
 run = {"polyfit": polyfit_section, "iterative": iterative_section, "deblur": deblur_section,
        "conditioning": conditioning_section, "digits": digits_section}[section]()
-lesson.try_this([e for e in EXPERIMENTS if e.settings["section"] == section])
+lesson.try_this()
 lesson.export(SCRIPTS[section], run=run)
 lesson.finish()

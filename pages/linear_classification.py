@@ -56,7 +56,7 @@ TABLE = {c: st.column_config.NumberColumn(format=f) for c, f in (
     ("loss", "%.6g"), ("loss - f*", "%.3e"), ("grad norm", "%.3e"), ("training accuracy", "percent"),
     ("test accuracy", "percent"), ("step", "%.3g"), ("work", "%d"))}
 CODE = [Param(f"len_{s.lower()}", f"length of {s}", "int", d, lo=1, hi=6) for s, d in zip("ABCD", (1, 2, 3, 3))]
-EXPERIMENTS = {"train": [
+EXPERIMENTS = [
     Experiment("Linear vs quadratic convergence", "On blobs with a fixed step t = 1 (just under 2/L), press Play. How "
                "many iterations does each method need to bring ‖∇f‖ below 10⁻⁶?", "Newton-CG: 7 (converged at 8); "
                "the correct digits roughly double per step. GD is a straight line on the log scale (linear rate): "
@@ -79,7 +79,7 @@ EXPERIMENTS = {"train": [
     Experiment("A line search rescues the step", "Keep t = 1000 but switch the GD step rule to Armijo.", "Armijo "
                "halves the trial step until the loss decreases enough: GD converges from any first trial step, at the "
                "price of extra gradients: plot the curves against work.", {"section": "train", "data": "blobs",
-               "alpha": 1e-2, "line_search": True, "step": 1000.0, "speed": 5}, name="line-search")], "losses": [
+               "alpha": 1e-2, "line_search": True, "step": 1000.0, "speed": 5}, name="line-search"),
     Experiment("Plateaus", "Widen the window to |w| ≤ 40. What does the squared loss look like far from the origin?",
                "Flat regions near 0 or 1/2 (saturated sigmoids) separated by cliffs: no gradient to follow. The "
                "cross-entropy is a smooth bowl opening linearly.", {"section": "losses", "w_max": 40.0},
@@ -87,17 +87,17 @@ EXPERIMENTS = {"train": [
     Experiment("Harder data", "Switch to the moons with noise 0.1. Is the cross-entropy still convex?", "Yes: "
                "convexity is a property of the loss of a linear model, not of the data; its minimum is just higher. "
                "The squared loss still bends down.", {"section": "losses", "data": "moons", "noise": 0.1},
-               name="moons-still-convex")], "coding": [
+               name="moons-still-convex"),
     Experiment("The mismatched code", "Set the lengths to (2, 3, 1, 3). How many bits per symbol?", "2.25 bits: the "
                "frequent A costs 2 bits, the rare C only 1. The 0.5 extra bits are KL(p‖q).",
                {"section": "coding", "len_a": 2, "len_b": 3, "len_c": 1, "len_d": 3}, name="mismatched-code"),
     Experiment("Shorter than possible", "Try (1, 1, 2, 2). Why is it rejected?", "Kraft sum 1/2 + 1/2 + 1/4 + 1/4 = "
                "1.5 > 1: two one-bit codewords use up 0 and 1, nothing is left for C and D. No code beats the entropy "
                "1.75 bits.", {"section": "coding", "len_a": 1, "len_b": 1, "len_c": 2, "len_d": 2},
-               name="kraft-violated")]}
+               name="kraft-violated"),
+]
 
-lesson = Lesson("lc", "🧭 Linear classification", presets=[e for es in EXPERIMENTS.values() for e in es],
-                slides="03-NumDNN-LinearClassification.tex")
+lesson = Lesson("lc", "🧭 Linear classification", presets=EXPERIMENTS, slides="03-NumDNN-LinearClassification.tex")
 lesson.theory(
     "A linear classifier scores each class by zᵢ = xᵢW + b and turns the scores into probabilities with the softmax. "
     "Training minimizes the mean cross-entropy, −log of the probability of the true class, plus a Tikhonov term. "
@@ -276,7 +276,7 @@ def coding() -> None:
 
 
 run = {"train": train, "losses": losses, "coding": coding}[section]()
-lesson.try_this(EXPERIMENTS[section])
+lesson.try_this()
 if section == "train":
     self_check("Newton-CG with max CG iterations = 1 behaves like…",
                ["Newton's method", "gradient descent with a curvature-based step length", "it diverges"], 1,

@@ -18,7 +18,7 @@ from numdl_core.classify import decision_map
 SECTIONS = {"elm": "ELM (random features)", "train": "Training: SGD vs Gauss-Newton vs VarPro",
             "surface": "Loss surface", "crime": "Inverse crime", "varpro": "VarPro gradient"}
 
-EXPERIMENTS = {"elm": [
+EXPERIMENTS = [
     Experiment("Dead ReLU neurons", "Compare the singular values of the three activations at width 200. Which curve "
                "drops to round-off, and why?",
                "The ReLU curve falls to ε·σ₁: random hyperplanes that miss the data give ReLU features that are "
@@ -35,7 +35,7 @@ EXPERIMENTS = {"elm": [
                "With s = 1 the 64-pixel inputs give large pre-activations: sin features are nearly random noise and "
                "validation accuracy drops. s = 0.1 gives smooth features and better generalization.",
                {"section": "elm", "data": "digits", "activation": "sin", "scale": 0.1, "width": 200},
-               name="random-weight-scale")], "train": [
+               name="random-weight-scale"),
     Experiment("Too large a learning rate", "Set η = 1 and press Play. What happens to SGD, and what brings it back?",
                "SGD diverges within an epoch (the page reports the iteration): η is far beyond 2(1+μ)/L. Lower η to "
                "0.05 while it shows the message: the run restarts and converges.",
@@ -52,8 +52,7 @@ EXPERIMENTS = {"elm": [
     Experiment("Mini-batch noise", "Compare batch size 8 and full batch with momentum 0 (change them mid-run).",
                "Small batches make many cheap, noisy updates: fast at first, then the loss jitters at a level set by "
                "η. Full batch is gradient descent: smooth but slow per pass.",
-               {"section": "train", "batch_size": 8, "momentum": 0.0, "speed": 5}, name="mini-batch-noise")],
-    "surface": [
+               {"section": "train", "batch_size": 8, "momentum": 0.0, "speed": 5}, name="mini-batch-noise"),
     Experiment("Around the start vs around the minimum", "Switch the centre between θ₀ and the trained θ.",
                "Around θ₀ the star sits on a slope; after training it sits in a valley. Larger spans show several "
                "basins and saddles: the landscape is non-convex.",
@@ -65,7 +64,7 @@ EXPERIMENTS = {"elm": [
                "A unit step changes large and small neurons by the same absolute amount: the picture is dominated by "
                "the scale of the weights (nearly flat here). Filter-normalized directions scale each neuron to its "
                "own size, so pictures of different networks are comparable.",
-               {"section": "surface", "normalize": "unit"}, name="filter-normalization")], "crime": [
+               {"section": "surface", "normalize": "unit"}, name="filter-normalization"),
     Experiment("Second order wins", "Play VarPro and Gauss-Newton. How low does each loss get, and how fast?",
                "VarPro reaches loss ~1e-12 and 100% accuracy in a few tens of iterations; Gauss-Newton gets there much "
                "more slowly. Near a zero-residual fit Gauss-Newton steps approach Newton steps.",
@@ -80,17 +79,17 @@ EXPERIMENTS = {"elm": [
                "class: a local minimum of the non-convex loss. Width 16 (over-parametrized) recovers the perfect fit "
                "from the same seed in about 25 iterations.",
                {"section": "crime", "width": 8, "true_width": 8, "seed": 1, "varpro": True, "speed": 20},
-               name="inverse-crime-local-minimum")], "varpro": [
+               name="inverse-crime-local-minimum"),
     Experiment("Sloppy inner solve", "Set the inner solve to CG with 2 iterations. What order does E1 show?",
                "Order ≈ 1: the 'gradient' is not the gradient of the function VarPro is minimizing.",
                {"section": "varpro", "inner": "cg", "inner_iters": 2}, name="sloppy-inner-solve"),
     Experiment("Accurate inner solve", "Switch to the direct (SVD) inner solve, or CG with 50 iterations.",
                "Order ≈ 2: the inner optimality vanishes to round-off and the partial gradient is the reduced "
                "gradient (Golub and Pereyra 1973).", {"section": "varpro", "inner": "direct"},
-               name="accurate-inner-solve")]}
+               name="accurate-inner-solve"),
+]
 
-lesson = Lesson("sl", "🧠 Single-layer networks", presets=[e for ex in EXPERIMENTS.values() for e in ex],
-                slides="04-NumDNN-SingleLayer.tex")
+lesson = Lesson("sl", "🧠 Single-layer networks", presets=EXPERIMENTS, slides="04-NumDNN-SingleLayer.tex")
 lesson.theory(
     "One hidden layer of m neurons: the data (rows of X) go through a linear map K, a bias b and an activation σ; "
     "the output layer W, c is linear and a softmax (or a least-squares fit to one-hot targets) turns outputs into "
@@ -293,7 +292,7 @@ def varpro_section() -> None:
 out = {"elm": elm_section, "train": train_section, "surface": surface_section, "crime": crime_section,
        "varpro": varpro_section}[section]()
 run, solvers = out if isinstance(out, tuple) else (None, {})
-lesson.try_this(EXPERIMENTS[section])
+lesson.try_this()
 lesson.export(SCRIPTS[section], run=run, extra=solvers and {"solvers": {n: [s.method, s.kwargs(lesson.params)]
                                                                      for n, s in solvers.items()}})
 lesson.finish()

@@ -57,7 +57,7 @@ LAMBDA2 = [Param("n", "Points n", "int", 200, lo=60, hi=600, step=20),
            Param("sigma", "σ", "log", 0.9, options=(0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.2, 1.5, 2.0, 3.0)),
            Param("k_disconnected", "k of the 'disconnected' kNN graph", "int", 10, lo=2, hi=40),
            Param("k_connected", "k of the 'connected' kNN graph", "int", 20, lo=2, hi=60), SEED, SOLVER]
-EXPERIMENTS = {"clustering": [
+EXPERIMENTS = [
     Experiment("k-means fails where spectral clustering succeeds", "Two noisy circles, a kNN graph. Compare the ARI of "
                "spectral clustering and of k-means on the raw points.", "k-means cuts the plane into two half-planes "
                "(ARI ≈ 0): it can only find convex clusters. The kNN graph links points only along each circle; the "
@@ -82,7 +82,6 @@ EXPERIMENTS = {"clustering": [
                "clusters, one per blob. On the moons the spectrum rises smoothly and the largest gap falls elsewhere "
                "(8 clusters): the heuristic needs well separated groups.", {"section": "clustering", "dataset": "blobs",
                "noise": 0.1, "laplacian": "sym", "clusters": "eigengap"}, name="eigengap"),
-], "toy": [
     Experiment("Cut an edge", "Remove the edge 2–5. What happens to the spectrum and to the Fiedler vector?", "Node 5 "
                "is now isolated: two components, so two zero eigenvalues. u₂ is (a combination of) the component "
                "indicators: constant on {1, 2, 3, 4}, different on node 5. Inverse iteration with s = 0 now meets a "
@@ -97,7 +96,6 @@ EXPERIMENTS = {"clustering": [
                "iterations instead of 33 with s = 0 (rate ½), and 140 with the power method (rate 6/7). With s = 1.6 "
                "the shift is nearer to λ₃ = 2 than to λ₂ = 1: inverse iteration finds u₃, not the Fiedler vector.",
                {"section": "toy", "laplacian": "unnormalized", "cut": False, "shift": 0.9}, name="shift-near-lambda2"),
-], "semi": [
     Experiment("Labels travel along the rings", "With 3 labels per ring and a kNN graph, compare the graph accuracy "
                "with the nearest-labelled-point baseline.", "The graph method labels almost every point correctly "
                "(about 97%); the nearest labelled point is right only about two times out of three, because it "
@@ -111,7 +109,6 @@ EXPERIMENTS = {"clustering": [
                "rings are 2 apart, so with σ = 1 points on different rings are strongly linked; smoothness along the "
                "graph no longer respects the rings.", {"section": "semi", "graph": "full", "sigma": 1.0, "alpha": 1.0},
                name="sigma-too-large"),
-], "lambda2": [
     Experiment("From disconnected to connected", "Raise k of the 'disconnected' graph step by step. When does λ₂ "
                "leave round-off?", "As soon as one edge joins the moons (1 component), λ₂ jumps from ~1e-16 to a "
                "small positive number, growing with the number and weight of the joining edges.",
@@ -120,11 +117,10 @@ EXPERIMENTS = {"clustering": [
                "by orders of magnitude: with a narrow kernel the weights between the moons vanish, and the fully "
                "connected graph behaves like a disconnected one.", {"section": "lambda2", "sigma": 0.2},
                name="narrow-kernel"),
-]}
+]
 
 
-lesson = Lesson("spectral", "🕸️ Spectral clustering", presets=[e for ex in EXPERIMENTS.values() for e in ex],
-                slides="01-NumDNN-Unsupervised.tex")
+lesson = Lesson("spectral", "🕸️ Spectral clustering", presets=EXPERIMENTS, slides="01-NumDNN-Unsupervised.tex")
 lesson.theory(
     "Turn the points into a weighted graph and look at the eigenvectors of its **graph Laplacian** for the smallest "
     "eigenvalues. The Laplacian is positive semidefinite with L·1 = 0; its eigenvalue 0 has multiplicity equal to the "
@@ -188,7 +184,7 @@ def clustering_section() -> None:
     right.caption("Times measured with time.perf_counter (one BLAS thread) when these settings were first computed; "
                   "the page shows the cached values since. Lanczos factorizes L + 10⁻³ I once (shift-invert) and wins "
                   "as n grows: compare at n = 2000 with the dense solver chosen.")
-    lesson.try_this(EXPERIMENTS["clustering"])
+    lesson.try_this()
     self_check("A kNN graph has 3 connected components. What do you know about the spectrum of L = D − W?",
                ["λ₁ = λ₂ = λ₃ = 0 < λ₄", "only λ₁ = 0", "λ₃ = 3"], 0, "The indicator vector of each component is in "
                "the null space: the multiplicity of 0 is the number of components, and λ₄ > 0.",
@@ -232,7 +228,7 @@ def toy_section() -> None:
                         f"{it.observed_rate:.3g} (theory {r.rates[k]:.3g})." for k, it in r.iterations.items())
                + " Power: u ← (cI − L)u, c = 2 max dᵢ ≥ λ_max (Gershgorin); inverse: u ← (L − sI)⁻¹u; the null "
                "vector projected out.")
-    lesson.try_this(EXPERIMENTS["toy"])
+    lesson.try_this()
     lesson.export(call_script(lab.toy_study))
 
 
@@ -260,7 +256,7 @@ def semi_section() -> None:
         st.caption(f"Solved (PᵀP + αL) F = PᵀC for the three classes at once in {1e3 * r.seconds:.1f} ms ("
                    f"{'sparse LU' if p['graph'] != 'full' else 'dense LU'}, measured when computed). Each point takes "
                    "the class with the largest score.")
-    lesson.try_this(EXPERIMENTS["semi"])
+    lesson.try_this()
     lesson.export(call_script(lab.ring_study))
 
 
@@ -291,7 +287,7 @@ def lambda2_section() -> None:
     for col, g in zip(st.columns(3), names):
         show(F.graph_figure_from_edges(r.X, r.edges[g], values=r.fiedler[g], value_name="u₂", height=320,
                                        title=f"{names[g]}: λ₂ = {r.values[g]:.2g}"), f"spectral.fig.lambda2.{g}", col)
-    lesson.try_this(EXPERIMENTS["lambda2"])
+    lesson.try_this()
     lesson.export(call_script(lab.lambda2_study))
 
 

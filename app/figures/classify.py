@@ -1,8 +1,6 @@
 """Figures of the linear-classification page: squared loss versus cross-entropy contours, the cross-entropy
 coding example, confusion counts and weight images (decision maps and convergence curves are shared:
 :mod:`app.figures.common`).
-
-Plain functions: numbers in, ``plotly.graph_objects.Figure`` out (no Streamlit).
 """
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
 """Figures of the single-layer network page: ELM singular values, accuracy against width, the loss
 surface along two random directions, accuracy curves, the inner-solve order, and the loss curves and decision
 map of a live run (drawn with the shared :mod:`app.figures.common`).
-
-Plain functions: numbers in, ``plotly.graph_objects.Figure`` out (no Streamlit).
 """
 from __future__ import annotations
 
