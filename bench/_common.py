@@ -58,12 +58,16 @@ def free_port() -> int:
 class StreamlitServer:
     """``streamlit run app/main.py`` from the repository root, bound to 127.0.0.1 on a free port.
 
+    ``nodelay``: start it through ``bench/_nodelay.py`` (TCP_NODELAY on its connections; see there).
+
     Use as a context manager: entering waits until ``/_stcore/health`` answers (or raises with the end of the
     server's log), leaving terminates the process (and kills it if it does not stop within 10 s).
     """
 
-    def __init__(self, port: int | None = None, start_timeout: float = 60.0, extra_args: tuple[str, ...] = ()):
+    def __init__(self, port: int | None = None, start_timeout: float = 60.0, extra_args: tuple[str, ...] = (),
+                 nodelay: bool = False):
         self.port = port or free_port()
+        self.nodelay = nodelay  # start through bench/_nodelay.py (TCP_NODELAY on the connections)
         self.start_timeout = start_timeout
         self.extra_args = tuple(extra_args)
         self.proc: subprocess.Popen | None = None
@@ -82,7 +86,8 @@ class StreamlitServer:
 
     def __enter__(self) -> "StreamlitServer":
         self._log = tempfile.TemporaryFile()
-        cmd = [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.headless", "true",
+        launcher = [str(ROOT / "bench" / "_nodelay.py")] if self.nodelay else ["-m", "streamlit"]
+        cmd = [sys.executable, *launcher, "run", "app/main.py", "--server.headless", "true",
                "--server.port", str(self.port), "--server.address", HOST, *self.extra_args]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
                                      env={**os.environ, "PYTHONUNBUFFERED": "1"})

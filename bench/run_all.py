@@ -140,6 +140,10 @@ def main() -> None:
                                      log)
     lsq, t_lsq, e_lsq = _timed("bench_pages (live least squares)", bench_pages.live_frame_rows, log)
     frames, t_frames, e_frames = _timed("bench_frames", lambda: bench_frames.measure(args.seconds, log=log), log)
+    live_pairs = {(r["url_path"], r["section"]) for r in (frames[0] if frames else [])}
+    fast, t_fast, e_fast = _timed("bench_frames --nodelay (server time per frame)",
+                                  lambda: bench_frames.measure(args.seconds / 2, nodelay=True, only=live_pairs,
+                                                               log=log)[0] if live_pairs else [], log)
     classify, t_cls, e_cls = _timed("bench_classify", bench_classify.measure, log)
     spectral, t_spec, e_spec = _timed("bench_spectral",
                                       lambda: (bench_spectral.clustering(), bench_spectral.eigensolver_rows()), log)
@@ -173,8 +177,10 @@ def main() -> None:
            f"{args.seconds:g} s. A frame is one fragment rerun: every websocket message up to its "
            "`script_finished`. *interrupted*: frames cut short by the browser's next timer tick (the timer does "
            "not wait for a frame to finish); they still sent what they had drawn and are counted. *frames/s*: "
-           "fragment runs per second of playing; *KB/s*: what one student's tab receives while playing; *frame "
-           "ms*: `new_session` to `script_finished`; *deflate*: the frame size if "
+           "fragment runs per second of playing; *KB/s*: what one student's tab receives while playing; *latency "
+           "ms*: from a frame's first message (`new_session`) to its last (`script_finished`) at the client, which "
+           "on this Streamlit includes about 40 ms of TCP delayed-ACK wait (no `TCP_NODELAY` on its sockets; see "
+           "the docstring of `bench_frames.py`), so it is not the server's run time; *deflate*: the frame size if "
            "`server.enableWebsocketCompression` were on (estimated by deflating the same messages); *page load*: "
            "the first full run of the page; *restarts*: the run ended and was Reset and played again.\n"]
     if live is not None:
@@ -189,6 +195,19 @@ def main() -> None:
                "Median bytes per frame of each element (chart keys; `(new_session)`, `(layout blocks)` etc. are "
                "Streamlit's own messages), and inside each chart of the last frame its largest parts.\n",
                breakdown_md(live)]
+        md += ["### Server time per frame\n",
+               f"The same live runs ({args.seconds / 2:g} s each) on a server started with `TCP_NODELAY` "
+               "(`bench/_nodelay.py`), so that the latency is the server's own time for a frame (the bytes are the "
+               "same). The browser's timer asks for a frame every 50 ms: a frame that takes longer is interrupted "
+               "by the next request.\n"]
+        if fast:
+            md += [md_table(["page", "section", "frames (interrupted)", "server ms per frame (median)", "frames/s",
+                             "≤ 50 ms"],
+                            [[r["page"], r["section"] or "–", f"{r['frames']} ({r['interrupted']})",
+                              f"{r['latency_ms']:.1f}", f"{r['fps']:.1f}", "✓" if r["latency_ms"] <= 50 else "✗"]
+                             for r in fast]), ""]
+        else:
+            md += [f"Failed:\n```\n{e_fast}```" if e_fast else "No live run to measure.", ""]
         quiet = [f"{r['page']} / {r['section'] or '–'}" for r in renders if not r["live_runs"]]
         md += [f"Sections without a live run: {', '.join(quiet) or 'none'}.", ""]
     else:
@@ -209,14 +228,14 @@ def main() -> None:
         md += [f"Failed:\n```\n{e_spec}```", ""]
     md += ["## Time taken\n", md_table(["benchmark", "seconds"], [
         ["bench_pages (first render)", f"{t_pages:.0f}"], ["bench_pages (live least squares)", f"{t_lsq:.0f}"],
-        ["bench_frames", f"{t_frames:.0f}"], ["bench_classify", f"{t_cls:.0f}"], ["bench_spectral", f"{t_spec:.0f}"],
+        ["bench_frames", f"{t_frames:.0f}"], ["bench_frames --nodelay", f"{t_fast:.0f}"], ["bench_classify", f"{t_cls:.0f}"], ["bench_spectral", f"{t_spec:.0f}"],
         ["total", f"{total:.0f}"]]), ""]
 
     args.out.write_text("\n".join(md), encoding="utf-8")
     raw = ROOT / "bench" / "out" / "results.json"
     raw.parent.mkdir(exist_ok=True)
     raw.write_text(json.dumps({"machine": info, "load": [load0, load1], "pages": pages, "live_least_squares": lsq,
-                               "frames": live, "renders": renders, "classify": classify, "spectral": spectral},
+                               "frames": live, "renders": renders, "frames_nodelay": fast, "classify": classify, "spectral": spectral},
                               indent=1, default=str))
     log(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} and "
         f"{raw.relative_to(ROOT)} ({total:.0f} s)")
