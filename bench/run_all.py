@@ -1,10 +1,11 @@
 """Run every benchmark and write one report: ``python bench/run_all.py`` (from the repository root).
 
 In order: ``bench_pages.py`` (first render of every page section; the live least-squares frame cost),
-``bench_frames.py`` (live frames over the real websocket: bytes per frame and where they go, frames/s),
-``bench_classify.py`` and ``bench_spectral.py`` (the numerical core against scikit-learn). Writes
-``bench/RESULTS.md`` (machine, date, versions, every table, the targets and whether they are met) and the raw
-numbers to ``bench/out/results.json``. About 3-4 minutes on 2 cores. Each script also runs alone.
+``bench_frames.py`` (live frames over the real websocket: bytes per frame and where they go, frames/s; then the
+same live runs on a server with TCP_NODELAY for the server's own time per frame), ``bench_classify.py`` and
+``bench_spectral.py`` (the numerical core against scikit-learn). Writes ``bench/RESULTS.md`` (machine, date,
+versions, every table, the targets and whether they are met) and the raw numbers to ``bench/out/results.json``.
+About 2 minutes on 2 cores. Each script also runs alone.
 
 The machine is shared: run it when it is quiet (the load average at the start and end is in the report).
 """
@@ -130,7 +131,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=5, help="repetitions per first render (median; default 5)")
     ap.add_argument("--seconds", type=float, default=4.0, help="seconds of play per live run (default 4)")
-    ap.add_argument("--out", type=pathlib.Path, default=ROOT / "bench" / "RESULTS.md")
+    ap.add_argument("--out", type=pathlib.Path, default=ROOT / "bench" / "RESULTS.md", help="the report to write")
     args = ap.parse_args()
     log = lambda s: print(s, flush=True)  # noqa: E731
 
