@@ -289,12 +289,8 @@ def test_decision_map_layout(blobs):
     assert lab[j, i] == obj.predict(th, np.array([[gx[i], gy[j]]]))[0]
 
 
-def test_loss_landscape_values_and_convexity():
-    X, y = make_dataset("linear", 200, noise=0.0, seed=0)
-    w1 = np.linspace(-10, 10, 41)
-    w2 = np.linspace(-8, 8, 33)
-    CE = loss_landscape(X, y, w1, w2, "cross_entropy")
-    SQ = loss_landscape(X, y, w1, w2, "squared")
+def test_loss_landscape_values_and_convexity(linear_landscapes):
+    X, y, w1, w2, SQ, CE = linear_landscapes
     assert CE.shape == SQ.shape == (33, 41)
     # pointwise against scipy's expit
     for j, i in [(0, 0), (5, 30), (32, 40), (16, 20)]:

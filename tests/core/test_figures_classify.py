@@ -8,7 +8,7 @@ import pytest
 from app.figures.classify import coding_figure, confusion_figure, loss_contours_figure, weight_mosaic_figure
 from app.figures.common import class_colorscale, convergence_figure, decision_map_figure
 from app.style import PALETTE
-from numdl_core.classify import coding_example, decision_map, loss_landscape, softmax_regression
+from numdl_core.classify import coding_example, decision_map, softmax_regression
 from numdl_core.data import make_dataset
 from numdl_core.optim import gradient_descent, newton_cg
 
@@ -87,12 +87,8 @@ def test_two_panel_convergence_figure(fitted):
     assert sum(1 for t in fig.data if t.mode == "markers+text") == 2
 
 
-def test_loss_contours_figure():
-    X, y = make_dataset("linear", 200, noise=0.0, seed=0)
-    w1 = np.linspace(-10, 10, 41)
-    w2 = np.linspace(-8, 8, 33)
-    sq = loss_landscape(X, y, w1, w2, "squared")
-    ce = loss_landscape(X, y, w1, w2, "cross_entropy")
+def test_loss_contours_figure(linear_landscapes):
+    w1, w2, sq, ce = linear_landscapes[2:]
     fig = loss_contours_figure(w1, w2, sq, ce)
     contours = [t for t in fig.data if t.type == "contour"]
     assert len(contours) == 2

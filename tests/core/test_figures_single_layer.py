@@ -18,7 +18,6 @@ from app.figures.common import convergence_figure, decision_map_figure
 from app.style import PALETTE
 from numdl_core.checks import derivative_check
 from numdl_core.classify import decision_map
-from numdl_core.data import make_dataset
 from numdl_core.optim import CountingObjective, gauss_newton, gradient_descent, sgd
 from numdl_core.single_layer import (
     SingleLayer,
@@ -33,15 +32,8 @@ from numdl_core.single_layer import (
 
 
 
-@pytest.fixture(scope="module")
-def peaks():
-    X, y = make_dataset("peaks", 1000, noise=0.0, seed=0)
-    Xv, yv = make_dataset("peaks", 400, noise=0.0, seed=1)
-    return X, y, Xv, yv
-
-
-def test_singular_values_figure(peaks):
-    X = peaks[0]
+def test_singular_values_figure(peaks_course):
+    X = peaks_course[0]
     s = feature_singular_values(X, 40, seed=0)
     fig = singular_values_figure(s)
     assert isinstance(fig, go.Figure)
@@ -58,8 +50,8 @@ def test_singular_values_figure(peaks):
     np.testing.assert_allclose(np.asarray(raw.data[0].y, dtype=float), s["sin"])
 
 
-def test_accuracy_vs_width_figure(peaks):
-    X, y, Xv, yv = peaks
+def test_accuracy_vs_width_figure(peaks_course):
+    X, y, Xv, yv = peaks_course
     w, tr, va = elm_accuracy_vs_width(X, y, [5, 20, 60], Xv, yv)
     fig = accuracy_vs_width_figure(w, tr, va, current=20)
     assert [t.name for t in fig.data] == ["training", "validation"]
@@ -71,8 +63,8 @@ def test_accuracy_vs_width_figure(peaks):
         accuracy_vs_width_figure(w, tr[:2])
 
 
-def test_loss_surface_figure(peaks):
-    X, y = peaks[0][:200], peaks[1][:200]
+def test_loss_surface_figure(peaks_course):
+    X, y = peaks_course[0][:200], peaks_course[1][:200]
     M = SingleLayer(X, y, 8, activation="tanh", alpha=1e-3)
     theta0 = M.init_theta(0)
     steps = list(itertools.islice(gradient_descent(M, theta0, step=0.5), 6))
@@ -96,8 +88,8 @@ def test_loss_surface_figure(peaks):
         loss_surface_figure(a, b, V[:, :-1])
 
 
-def test_loss_vs_work_figure(peaks):
-    X, y = peaks[0][:300], peaks[1][:300]
+def test_loss_vs_work_figure(peaks_course):
+    X, y = peaks_course[0][:300], peaks_course[1][:300]
     M = SingleLayer(X, y, 10, activation="tanh", loss="squared", alpha=1e-3)
     th0 = M.init_theta(0)
     runs = {
@@ -125,8 +117,8 @@ def test_loss_vs_work_figure(peaks):
     assert len(marks) == 1 and marks[0].text == ("diverged",)
 
 
-def test_accuracy_curves_figure(peaks):
-    X, y, Xv, yv = peaks
+def test_accuracy_curves_figure(peaks_course):
+    X, y, Xv, yv = peaks_course
     M = SingleLayer(X[:300], y[:300], 10, activation="tanh", alpha=1e-4)
     steps = list(itertools.islice(sgd(M, M.init_theta(0), lr=0.05, batch_size=32, momentum=0.9), 6))
     ep = [s.iteration for s in steps]
@@ -138,8 +130,8 @@ def test_accuracy_curves_figure(peaks):
     assert fig.layout.xaxis.title.text == "epoch"
 
 
-def test_decision_map_figure(peaks):
-    X, y = peaks[0], peaks[1]
+def test_decision_map_figure(peaks_course):
+    X, y = peaks_course[0], peaks_course[1]
     M = SingleLayer(X, y, 20, activation="tanh", loss="squared", alpha=1e-4)
     for last in varpro(M, M.init_theta(0), cg_maxiter=10, maxiter=5):
         pass
@@ -162,8 +154,8 @@ def test_decision_map_figure(peaks):
         decision_map_figure(gx, gy, lab, X, y + 1, n_classes=5)
 
 
-def test_inner_solve_figure(peaks):
-    X, y = peaks[0][:150], peaks[1][:150]
+def test_inner_solve_figure(peaks_course):
+    X, y = peaks_course[0][:150], peaks_course[1][:150]
     M = SingleLayer(X, y, 6, activation="tanh", loss="squared", alpha=1e-3)
     u = M.init_theta(1)[: M.n_hidden_params]
     its = [1, 2, 50]

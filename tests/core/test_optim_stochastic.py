@@ -16,6 +16,7 @@ from numdl_core.optim import (
 )
 from numdl_core.single_layer import SingleLayer
 from numdl_core.data import make_dataset
+from tests.core.helpers import LeastSquaresBatches
 
 
 
@@ -29,21 +30,6 @@ def _quadratic(seed=0, n=5):
     b = rng.standard_normal(n)
     obj = FunctionObjective(lambda x: (0.5 * x @ A @ x - b @ x, A @ x - b), n)
     return obj, A, b
-
-
-class LeastSquaresBatches:
-    """f(x) = 1/(2n) ||A x - b||^2 with mini-batches f_B(x) = 1/(2|B|) ||A_B x - b_B||^2."""
-
-    def __init__(self, A, b):
-        self.A, self.b = A, b
-        self.n_samples, self.n_params = A.shape
-
-    def value_and_grad(self, x):
-        return self.batch_value_and_grad(x, np.arange(self.n_samples))
-
-    def batch_value_and_grad(self, x, idx):
-        r = self.A[idx] @ x - self.b[idx]
-        return 0.5 * float(r @ r) / len(idx), self.A[idx].T @ r / len(idx)
 
 
 class ExplicitLS:

@@ -29,6 +29,7 @@ from numdl_core import iterate, lstsq, optim
 from numdl_core.iterate import Step, apply_sent, record, tunable
 from numdl_core.single_layer import SingleLayer, make_inverse_crime, varpro
 from numdl_core.solvers import SOLVERS
+from tests.core.helpers import LeastSquaresBatches
 
 
 def _discover() -> dict[str, Callable]:
@@ -65,21 +66,10 @@ def quartic() -> optim.FunctionObjective:
                                    lambda x, v: H @ v + 3 * x**2 * v)
 
 
-class Batches:
-    """f(x) = 1/(2n) ||A x - b||^2 with b = A x_true (zero residual: SGD converges) and mini-batches."""
-
-    def __init__(self, n=24, d=4, seed=1):
-        rng = np.random.default_rng(seed)
-        self.A = rng.standard_normal((n, d))
-        self.b = self.A @ np.array([1.0, -2.0, 0.5, 1.5])
-        self.n_samples, self.n_params = n, d
-
-    def value_and_grad(self, x):
-        return self.batch_value_and_grad(x, np.arange(self.n_samples))
-
-    def batch_value_and_grad(self, x, idx):
-        r = self.A[idx] @ x - self.b[idx]
-        return 0.5 * float(r @ r) / len(idx), self.A[idx].T @ r / len(idx)
+def batches() -> LeastSquaresBatches:
+    """f(x) = 1/(2n) ||A x - b||^2 on 24 random rows, b = A x_true (zero residual: SGD converges), mini-batches."""
+    A = np.random.default_rng(1).standard_normal((24, 4))
+    return LeastSquaresBatches(A, A @ np.array([1.0, -2.0, 0.5, 1.5]))
 
 
 class ExpFit:
@@ -197,11 +187,11 @@ CASES = {
         optim.newton_cg, lambda: (quartic(), 3 * X0), {}, {"cg_maxiter": 1},
         lambda: optim.newton_cg(Poisoned(quartic()), 3 * X0)),
     "numdl_core.optim.sgd": Case(
-        optim.sgd, lambda: (Batches(), np.zeros(4)), {"lr": 0.05, "momentum": 0.5, "batch_size": 8}, {"lr": 0.02},
-        lambda: optim.sgd(Batches(), np.zeros(4), lr=10.0, batch_size=8), stateful=True),
+        optim.sgd, lambda: (batches(), np.zeros(4)), {"lr": 0.05, "momentum": 0.5, "batch_size": 8}, {"lr": 0.02},
+        lambda: optim.sgd(batches(), np.zeros(4), lr=10.0, batch_size=8), stateful=True),
     "numdl_core.optim.adam": Case(
-        optim.adam, lambda: (Batches(), np.zeros(4)), {"lr": 0.05, "batch_size": 8}, {"lr": 0.01},
-        lambda: optim.adam(Batches(), np.zeros(4), lr=1e8, batch_size=8), tol=1e-3,
+        optim.adam, lambda: (batches(), np.zeros(4)), {"lr": 0.05, "batch_size": 8}, {"lr": 0.01},
+        lambda: optim.adam(batches(), np.zeros(4), lr=1e8, batch_size=8), tol=1e-3,
         tol_kwargs={"batch_size": None, "lr": 0.1}, stateful=True),
     "numdl_core.optim.gauss_newton": Case(
         optim.gauss_newton, lambda: (ExpFit(), np.array([1.0, 0.5, 0.0])), {"cg_maxiter": 2}, {"damping": 1.0},
@@ -392,7 +382,7 @@ def test_send_of_a_new_value_changes_the_trajectory_from_then_on(name):
 
 def test_send_keeps_momentum_and_the_random_stream():
     """SGD with momentum and shuffled batches: lr changed by send == a reference loop that changes lr in place."""
-    obj = Batches()
+    obj = batches()
     gen = optim.sgd(obj, np.zeros(4), lr=0.05, momentum=0.5, batch_size=8, seed=3)
     steps = _steps(gen, 3) + [gen.send({"lr": 0.02})] + _steps(gen, 2)
     rng, x, v = np.random.default_rng(3), np.zeros(4), np.zeros(4)

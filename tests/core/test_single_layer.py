@@ -30,14 +30,6 @@ def peaks_small():
     return make_dataset("peaks", 150, noise=0.0, seed=4)
 
 
-@pytest.fixture(scope="module")
-def peaks_course():
-    """The syllabus sizes: 1000 training and 2000 validation points."""
-    X, y = make_dataset("peaks", 1000, noise=0.0, seed=0)
-    Xv, yv = make_dataset("peaks", 2000, noise=0.0, seed=1)
-    return X, y, Xv, yv
-
-
 # ---------------------------------------------------------------------------------------------
 # layout and forward model
 # ---------------------------------------------------------------------------------------------
