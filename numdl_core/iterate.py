@@ -75,7 +75,7 @@ through the data).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Generator, Mapping
 
 import numpy as np
 
@@ -319,3 +319,63 @@ def apply_sent(sent: Any, current: dict, allowed: Mapping[str, Callable[[Any], A
         except (TypeError, ValueError) as err:
             raise ValueError(f"bad value for {name!r}: {err} (tunables of this method: {valid})") from err
     return new
+
+
+def _drive(
+    iterations: Generator[tuple[Step, bool], dict, Any],
+    params: dict,
+    tunables: Mapping[str, Callable[[Any], Any]],
+    *,
+    tol: float,
+    maxiter: int,
+) -> Generator[Step, Any, None]:
+    """The loop every iterative method shares: rules 1, 3 and 5 of the protocol, in one place.
+
+    A method checks its arguments, then returns ``(yield from _drive(its_iterations, ...))``. Its own generator
+    ``iterations`` yields the :func:`record` ``(step, stop)`` of iteration 0, and then, each time it is sent
+    the tunable values for the next iteration, the record of that iteration. ``_drive`` yields the Steps to the
+    caller, checks what the caller sends (:func:`apply_sent`), and ends the run after a Step with ``stop`` set
+    (diverged or stalled), when :func:`converged` holds for the last Step's ``grad_norm``, or after ``maxiter``
+    iterations.
+
+    Parameters
+    ----------
+    iterations : generator
+        The method's iterations, as above.
+    params : dict
+        The checked tunable values at the start.
+    tunables : mapping
+        ``{name: check}`` of the method's tunables (:func:`apply_sent`).
+    tol : float
+        The gradient tolerance of rule 3 (checked, :func:`check_stop`).
+    maxiter : int
+        The most iterations after iteration 0 (checked).
+
+    Yields
+    ------
+    Step
+        Iteration 0, then one per iteration.
+
+    Examples
+    --------
+    Halving ``x`` until the "gradient" ``x`` is below ``tol = 0.2``; the factor is a tunable:
+
+    >>> def halvings(x):
+    ...     params = yield record(0, [x], x, x, {}, work=0.0, loss0=x)
+    ...     for k in range(1, 100):
+    ...         x *= params["factor"]
+    ...         params = yield record(k, [x], x, x, {}, work=k, loss0=1.0)
+    >>> [s.loss for s in _drive(halvings(1.0), {"factor": 0.5}, {"factor": float}, tol=0.2, maxiter=10)]
+    [1.0, 0.5, 0.25, 0.125]
+    """
+    step, stop = next(iterations)
+    grad_norm0 = step.grad_norm
+    sent = yield step
+    for _ in range(maxiter):
+        if stop:
+            return
+        params = apply_sent(sent, params, tunables)
+        if converged(step.grad_norm, grad_norm0, tol):
+            return
+        step, stop = iterations.send(params)
+        sent = yield step

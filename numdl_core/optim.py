@@ -20,6 +20,7 @@ L. Ruthotto and E. Haber, *Numerical Methods for Deep Learning*, lecture notes, 
 """
 from __future__ import annotations
 
+import itertools
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Protocol
 
@@ -29,13 +30,12 @@ from numdl_core._validate import check_nonneg
 from numdl_core.iterate import (
     BLOWUP,
     Step,
-    apply_sent,
     check_count,
     check_flag,
     check_fraction,
     check_positive,
     check_stop,
-    converged,
+    _drive,
     is_diverged,
     record,
     tunable,
@@ -160,6 +160,11 @@ def _check_theta(obj: Any, theta0: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(theta)):
         raise ValueError("theta0 has non-finite entries (nan or inf)")
     return theta
+
+
+def _value_and_grad(obj: Any, theta: np.ndarray) -> tuple[float, np.ndarray]:
+    f, g = obj.value_and_grad(theta)
+    return f, np.asarray(g, dtype=np.float64)
 
 
 def armijo(
@@ -305,37 +310,60 @@ def gradient_descent(
     params = {name: check(params[name]) for name, check in _GD_TUNABLES.items()}
     tol, maxiter = check_stop(tol, maxiter)
     theta = _check_theta(obj, theta0)
-    f, g = obj.value_and_grad(theta)
-    g = np.asarray(g, dtype=np.float64)
-    f0, g0 = float(f), float(np.linalg.norm(g))
-    work = 0.0
-    step_k, stop = record(0, theta, f, g0, {"step": 0.0}, work=work, loss0=f0, blowup=blowup)
-    sent = yield step_k
-    for k in range(1, maxiter + 1):
-        if stop:
-            return
-        params = apply_sent(sent, params, _GD_TUNABLES)
-        if converged(float(np.linalg.norm(g)), g0, tol):
-            return
+    return (yield from _drive(_gd_iterations(obj, theta, blowup), params, _GD_TUNABLES, tol=tol, maxiter=maxiter))
+
+
+def _gd_iterations(obj: Any, theta: np.ndarray, blowup: float):
+    """The iterations of :func:`gradient_descent` (see ``numdl_core.iterate._drive``)."""
+    f, g = _value_and_grad(obj, theta)
+    f0, work = float(f), 0.0
+    params = yield record(0, theta, f, float(np.linalg.norm(g)), {"step": 0.0}, work=work, loss0=f0, blowup=blowup)
+    for k in itertools.count(1):
         t = params["step"]
         info: dict = {}
         if params["line_search"]:
-            t, f_new, g_new, nb = armijo(obj, theta, f, g, -g, t0=t)
-            work += WORK_PER_CALL["value_and_grad"] * (nb + 1)  # one value_and_grad per trial step
-            info["backtracks"] = nb
-            if t == 0.0:
-                info["stalled"] = True
-            else:
-                theta = theta - t * g
-                f, g = f_new, g_new
+            theta, f, g, trials = _line_search(obj, theta, f, g, -g, t, info)
+            work += WORK_PER_CALL["value_and_grad"] * trials  # one value_and_grad per trial step
         else:
             theta = theta - t * g
-            f, g = obj.value_and_grad(theta)
-            g = np.asarray(g, dtype=np.float64)
+            f, g = _value_and_grad(obj, theta)
             work += WORK_PER_CALL["value_and_grad"]
-        info["step"] = t
-        step_k, stop = record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup)
-        sent = yield step_k
+            info["step"] = t
+        params = yield record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup)
+
+
+def _line_search(obj: Any, theta: np.ndarray, f: float, g: np.ndarray, p: np.ndarray, t0: float, info: dict):
+    """The step ``theta + t p`` with :func:`armijo` from ``t0``: ``(theta, f, g, trial steps)`` after it.
+
+    ``info`` gets ``backtracks`` and ``step``, and ``stalled`` if no trial step decreased ``f`` (then
+    ``theta, f, g`` are returned unchanged).
+    """
+    t, f_new, g_new, nb = armijo(obj, theta, f, g, p, t0=t0)
+    info.update(backtracks=nb, step=t)
+    if t == 0.0:
+        info["stalled"] = True
+        return theta, f, g, nb + 1
+    return theta + t * p, f_new, g_new, nb + 1
+
+
+def _cg_direction(matvec: Callable[[np.ndarray], np.ndarray], g: np.ndarray, tol: float, maxiter: int):
+    """The direction of a Newton-type step: :func:`conjugate_gradient` for ``matvec(p) = -g``.
+
+    Returns ``(p, cg_iterations, fallback, nonfinite)``: ``p = -g`` with ``fallback`` set if CG gave no usable
+    descent direction; ``nonfinite`` if a product ``matvec(v)`` was not finite (then ``p`` is meaningless and
+    the method ends the run as diverged).
+    """
+    nonfinite = False
+
+    def watched(v):
+        nonlocal nonfinite
+        out = matvec(v)
+        nonfinite = nonfinite or not np.all(np.isfinite(out))
+        return out
+
+    p, its, _ = conjugate_gradient(watched, -g, tol=tol, maxiter=maxiter)
+    fallback = not nonfinite and (not np.any(p) or float(g @ p) >= 0 or not np.all(np.isfinite(p)))
+    return (-g if fallback else p), its, fallback, nonfinite
 
 
 def conjugate_gradient(
@@ -483,50 +511,36 @@ def newton_cg(
     params = {name: check(params[name]) for name, check in _CG_TUNABLES.items()}
     tol, maxiter = check_stop(tol, maxiter)
     theta = _check_theta(obj, theta0)
-    f, g = obj.value_and_grad(theta)
-    g = np.asarray(g, dtype=np.float64)
-    f0, g0 = float(f), float(np.linalg.norm(g))
-    work, n_hv = 0.0, 0
+    return (yield from _drive(_newton_cg_iterations(obj, theta, blowup), params, _CG_TUNABLES, tol=tol,
+                             maxiter=maxiter))
+
+
+def _newton_cg_iterations(obj: Any, theta: np.ndarray, blowup: float):
+    """The iterations of :func:`newton_cg` (see ``numdl_core.iterate._drive``)."""
+    f, g = _value_and_grad(obj, theta)
+    f0, work, n_hv = float(f), 0.0, 0
     info0 = {"step": 0.0, "cg_iterations": 0, "hess_vecs": 0}
-    step_k, stop = record(0, theta, f, g0, info0, work=work, loss0=f0, blowup=blowup)
-    sent = yield step_k
-    for k in range(1, maxiter + 1):
-        if stop:
-            return
-        params = apply_sent(sent, params, _CG_TUNABLES)
-        if converged(float(np.linalg.norm(g)), g0, tol):
-            return
-        nonfinite = False
+    params = yield record(0, theta, f, float(np.linalg.norm(g)), info0, work=work, loss0=f0, blowup=blowup)
+    for k in itertools.count(1):
 
         def hess_vec(v, theta=theta):
-            nonlocal work, n_hv, nonfinite
+            nonlocal work, n_hv
             work, n_hv = work + WORK_PER_CALL["hess_vec"], n_hv + 1
-            Hv = np.asarray(obj.hess_vec(theta, v), dtype=np.float64)
-            nonfinite = nonfinite or not np.all(np.isfinite(Hv))
-            return Hv
+            return np.asarray(obj.hess_vec(theta, v), dtype=np.float64)
 
         eta = min(params["cg_tol"], float(np.sqrt(np.linalg.norm(g))))
-        p, its, ok = conjugate_gradient(hess_vec, -g, tol=eta, maxiter=params["cg_maxiter"])
+        p, its, fallback, nonfinite = _cg_direction(hess_vec, g, eta, params["cg_maxiter"])
         info = {"cg_iterations": its, "hess_vecs": n_hv}
+        reason = None
         if nonfinite:
             info.update(step=0.0, fallback=False, backtracks=0)
-            step_k, stop = record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup,
-                                  reason="a Hessian-vector product is not finite (nan or inf)")
-            sent = yield step_k
-            continue
-        fallback = False
-        if not np.any(p) or float(g @ p) >= 0 or not np.all(np.isfinite(p)):
-            p, fallback = -g, True
-        t, f_new, g_new, nb = armijo(obj, theta, f, g, p, t0=1.0)
-        work += WORK_PER_CALL["value_and_grad"] * (nb + 1)  # one value_and_grad per trial step
-        info.update(fallback=fallback, backtracks=nb, step=t)
-        if t == 0.0:
-            info["stalled"] = True
+            reason = "a Hessian-vector product is not finite (nan or inf)"
         else:
-            theta = theta + t * p
-            f, g = f_new, g_new
-        step_k, stop = record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup)
-        sent = yield step_k
+            info["fallback"] = fallback
+            theta, f, g, trials = _line_search(obj, theta, f, g, p, 1.0, info)
+            work += WORK_PER_CALL["value_and_grad"] * trials  # one value_and_grad per trial step
+        params = yield record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup,
+                              reason=reason)
 
 
 # --------------------------------------------------------------------------------------------
@@ -680,24 +694,24 @@ def _stochastic(
     tol, maxiter = check_stop(tol, maxiter)
     theta = _check_theta(obj, theta0)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    f, g = obj.value_and_grad(theta)
-    g = np.asarray(g, dtype=np.float64)
-    f0, g0 = float(f), float(np.linalg.norm(g))
+    return (yield from _drive(_epochs(obj, theta, update, params, tunables, rng, shuffle, blowup), params, tunables,
+                             tol=tol, maxiter=maxiter))
+
+
+def _epochs(obj, theta, update, params, tunables, rng, shuffle, blowup):
+    """The iterations (epochs) of :func:`_stochastic` (see ``numdl_core.iterate._drive``)."""
+    f, g = _value_and_grad(obj, theta)
+    f0 = float(f)
     passes, samples, n = 0.0, 0, 0  # full-batch passes and mini-batch samples seen (of n per pass)
     updates = 0
 
     def extra() -> dict:
         return {"updates": updates, **{name: params[name] for name in tunables}}
 
-    step_k, stop = record(0, theta, f, g0, {"epoch": 0, "batch_loss": float(f), **extra()}, work=0.0, loss0=f0,
-                          blowup=blowup)
-    sent = yield step_k
-    for epoch in range(1, maxiter + 1):
-        if stop:
-            return
-        params.update(apply_sent(sent, params, tunables))
-        if converged(float(np.linalg.norm(g)), g0, tol):
-            return
+    info0 = {"epoch": 0, "batch_loss": float(f), **extra()}
+    sent = yield record(0, theta, f, float(np.linalg.norm(g)), info0, work=0.0, loss0=f0, blowup=blowup)
+    for epoch in itertools.count(1):
+        params.update(sent)  # in place: `update` reads the current values
         losses: list = []
         if params["batch_size"] is None:
             # full batch: the gradient at theta is the one computed when the last epoch ended,
@@ -728,12 +742,10 @@ def _stochastic(
                 updates += 1
                 if not (np.isfinite(losses[-1]) and np.all(np.isfinite(theta))):
                     break
-        f, g = obj.value_and_grad(theta)  # monitoring only: not counted as work
-        g = np.asarray(g, dtype=np.float64)
+        f, g = _value_and_grad(obj, theta)  # monitoring only: not counted as work
         work = passes + (2.0 * samples / n if n else 0.0)
         info = {"epoch": epoch, "batch_loss": float(np.mean(losses)), **extra()}
-        step_k, stop = record(epoch, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup)
-        sent = yield step_k
+        sent = yield record(epoch, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup)
 
 
 def _sgd_tunables(obj: Any) -> dict:
@@ -1044,6 +1056,11 @@ def gauss_newton(
     params = {name: check(params[name]) for name, check in _GN_TUNABLES.items()}
     tol, maxiter = check_stop(tol, maxiter)
     theta = _check_theta(obj, theta0)
+    return (yield from _drive(_gn_iterations(obj, theta, blowup), params, _GN_TUNABLES, tol=tol, maxiter=maxiter))
+
+
+def _gn_iterations(obj: Any, theta: np.ndarray, blowup: float):
+    """The iterations of :func:`gauss_newton` (see ``numdl_core.iterate._drive``)."""
     work, matvecs = 0.0, 0  # data passes and J / J^T products after iteration 0
 
     class _LS:  # the loss 0.5 ||r||^2 and its gradient J^T r, for the line search
@@ -1061,47 +1078,31 @@ def gauss_newton(
             return f, np.asarray(obj.jac_t_vec(th, r), dtype=np.float64)
 
     f, g = _LS.value_and_grad(theta)
-    f0, g0 = float(f), float(np.linalg.norm(g))
+    f0 = float(f)
     work, matvecs = 0.0, 0  # the evaluation of iteration 0 is not counted
     info0 = {"step": 0.0, "cg_iterations": 0, "matvecs": matvecs}
-    step_k, stop = record(0, theta, f, g0, info0, work=work, loss0=f0, blowup=blowup)
-    sent = yield step_k
-    for k in range(1, maxiter + 1):
-        if stop:
-            return
-        params = apply_sent(sent, params, _GN_TUNABLES)
-        if converged(float(np.linalg.norm(g)), g0, tol):
-            return
+    params = yield record(0, theta, f, float(np.linalg.norm(g)), info0, work=work, loss0=f0, blowup=blowup)
+    for k in itertools.count(1):
         if callable(getattr(obj, "linearize", None)):
             Jv, JTw = obj.linearize(theta)
         else:
             Jv, JTw = (lambda v, th=theta: obj.jac_vec(th, v)), (lambda w, th=theta: obj.jac_t_vec(th, w))
-        nonfinite, lam = False, params["damping"]
+        lam = params["damping"]
 
         def gn_matvec(v):
-            nonlocal work, matvecs, nonfinite
+            nonlocal work, matvecs
             work, matvecs = work + WORK_PER_CALL["jac_vec"] + WORK_PER_CALL["jac_t_vec"], matvecs + 2
-            out = np.asarray(JTw(Jv(v)), dtype=np.float64) + lam * v
-            nonfinite = nonfinite or not np.all(np.isfinite(out))
-            return out
+            return np.asarray(JTw(Jv(v)), dtype=np.float64) + lam * v
 
-        p, its, ok = conjugate_gradient(gn_matvec, -g, tol=params["cg_tol"], maxiter=params["cg_maxiter"])
+        p, its, fallback, nonfinite = _cg_direction(gn_matvec, g, params["cg_tol"], params["cg_maxiter"])
         info = {"cg_iterations": its}
+        reason = None
         if nonfinite:
-            info.update(step=0.0, fallback=False, backtracks=0, matvecs=matvecs)
-            step_k, stop = record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup,
-                                  reason="a Jacobian product J v or J^T w is not finite (nan or inf)")
-            sent = yield step_k
-            continue
-        fallback = False
-        if not np.any(p) or float(g @ p) >= 0 or not np.all(np.isfinite(p)):
-            p, fallback = -g, True
-        t, f_new, g_new, nb = armijo(_LS, theta, f, g, p, t0=1.0)
-        info.update(fallback=fallback, backtracks=nb, step=t, matvecs=matvecs)
-        if t == 0.0:
-            info["stalled"] = True
+            info.update(step=0.0, fallback=False, backtracks=0)
+            reason = "a Jacobian product J v or J^T w is not finite (nan or inf)"
         else:
-            theta = theta + t * p
-            f, g = f_new, g_new
-        step_k, stop = record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup)
-        sent = yield step_k
+            info["fallback"] = fallback
+            theta, f, g, _ = _line_search(_LS, theta, f, g, p, 1.0, info)
+        info["matvecs"] = matvecs
+        params = yield record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup,
+                              reason=reason)
