@@ -6,8 +6,8 @@ import streamlit as st
 
 from app.exports.single_layer import SCRIPTS
 from app.figures.common import decision_map_figure
-from app.figures.single_layer import (accuracy_curves_figure, accuracy_vs_width_figure, inner_solve_figure,
-                                      loss_surface_figure, singular_values_figure)
+from app.figures.single_layer import (accuracy_curves_figure, inner_solve_figure, loss_surface_figure,
+                                      singular_values_figure)
 from app.lesson import Experiment, Lesson, Solver
 from app.lessons.single_layer import (ACT_LABELS, CRIME, CRIME_SERIES, CRIME_SWITCHES, CRIME_TUNE, ELM, LIVE_GRID,
                                       SERIES, SURFACE, SWITCHES, TRAIN, TUNE, VARPRO, draw_run, pct, summary)
@@ -123,8 +123,9 @@ def elm_section() -> None:
     c1, c2 = st.columns(2)
     show(singular_values_figure(e.singular_values, title=f"Singular values of Z = σ(XK + b), width {p['width']}"),
          "sl.fig.elm.svals", c1)
-    show(accuracy_vs_width_figure(e.widths, e.train_accuracy, e.validation_accuracy, current=p["width"], title="ELM "
-                                  f"accuracy against width ({ACT_LABELS[p['activation']]})"), "sl.fig.elm.width", c2)
+    show(accuracy_curves_figure(e.widths, e.train_accuracy, e.validation_accuracy, x_title="width (hidden neurons)",
+                                log_x=True, markers=True, current=p["width"], height=340, title="ELM accuracy "
+                                f"against width ({ACT_LABELS[p['activation']]})"), "sl.fig.elm.width", c2)
     c3, c4 = st.columns(2)
     if d.X.shape[1] == 2:
         show(decision_map_figure(*decision_map(lambda P: res.model.predict(res.theta, P), d.X, n=80), d.X, d.y,

@@ -15,7 +15,6 @@ from app.style import BLACK, BLUE, SEQUENTIAL, VERMILLION, color, new_figure
 
 __all__ = [
     "singular_values_figure",
-    "accuracy_vs_width_figure",
     "loss_surface_figure",
     "accuracy_curves_figure",
     "inner_solve_figure",
@@ -79,34 +78,6 @@ def singular_values_figure(
     return _legend_right(fig)
 
 
-def accuracy_vs_width_figure(
-    widths: Sequence[int],
-    train_accuracy: Sequence[float],
-    validation_accuracy: Sequence[float] | None = None,
-    *,
-    current: int | None = None,
-    log_x: bool = True,
-    title: str | None = None,
-    height: int = 340,
-) -> go.Figure:
-    """Training (and validation) accuracy against the width of the hidden layer (log-x by default).
-
-    ``current`` marks the width chosen on the page with a dotted vertical line.
-    """
-    w = _vector("widths", widths)
-    tr = _vector("train_accuracy", train_accuracy, w.size)
-    fig = new_figure(title, x_title="width (hidden neurons)", y_title="accuracy", log_x=log_x, height=height)
-    fig.add_trace(go.Scatter(x=w, y=tr, mode="lines+markers", name="training", line=dict(color=BLUE, width=2)))
-    if validation_accuracy is not None:
-        va = _vector("validation_accuracy", validation_accuracy, w.size)
-        fig.add_trace(go.Scatter(x=w, y=va, mode="lines+markers", name="validation",
-                                 line=dict(color=VERMILLION, width=2, dash="dash")))
-    if current is not None:
-        fig.add_vline(x=float(current), line=dict(color=BLACK, width=1, dash="dot"))
-    fig.update_yaxes(range=[0, 1.02])
-    return _legend_right(fig)
-
-
 def loss_surface_figure(
     alphas: Sequence[float],
     betas: Sequence[float],
@@ -162,27 +133,38 @@ def loss_surface_figure(
 
 
 def accuracy_curves_figure(
-    iterations: Sequence[float],
+    x: Sequence[float],
     train_accuracy: Sequence[float],
     validation_accuracy: Sequence[float] | None = None,
     *,
     x_title: str = "epoch",
+    log_x: bool = False,
+    markers: bool = False,
+    current: float | None = None,
     title: str | None = None,
     height: int = 320,
 ) -> go.Figure:
-    """Training and validation accuracy during training (the gap is the generalization error)."""
-    it = _vector("iterations", iterations)
-    tr = _vector("train_accuracy", train_accuracy, it.size)
-    x, y = decimate(it, tr)  # redrawn in every live frame: at most MAX_CURVE_POINTS float32 points per curve
-    data = [dict(type="scatter", x=compact(x), y=compact(y), mode="lines", name="training",
-                 line=dict(color=BLUE, width=2))]
-    if validation_accuracy is not None:
-        x, y = decimate(it, _vector("validation_accuracy", validation_accuracy, it.size))
-        data.append(dict(type="scatter", x=compact(x), y=compact(y), mode="lines", name="validation",
-                         line=dict(color=VERMILLION, width=2, dash="dash")))
-    layout = _layout(title, x_title=x_title, y_title="accuracy", height=height)
+    """Training and validation accuracy against ``x`` (the gap is the generalization error).
+
+    ``x`` is the epoch during training, or the width of the hidden layer for the ELM (``x_title="width (hidden
+    neurons)"``, ``log_x=True``, ``markers=True``); ``current`` marks a chosen ``x`` with a dotted vertical line.
+    A long curve is thinned to at most ``MAX_CURVE_POINTS`` points (it is redrawn in every live frame).
+    """
+    x = _vector("x", x)
+    mode = "lines+markers" if markers else "lines"
+    data = []
+    for name, arg, acc, line in (("training", "train_accuracy", train_accuracy, dict(color=BLUE, width=2)),
+                                 ("validation", "validation_accuracy", validation_accuracy,
+                                  dict(color=VERMILLION, width=2, dash="dash"))):
+        if acc is not None:
+            xs, ys = decimate(x, _vector(arg, acc, x.size))
+            data.append(dict(type="scatter", x=compact(xs), y=compact(ys), mode=mode, name=name, line=line))
+    layout = _layout(title, x_title=x_title, y_title="accuracy", log_x=log_x, height=height)
     layout["yaxis"]["range"] = [0, 1.02]
-    return fast_figure(data, layout)
+    fig = fast_figure(data, layout)
+    if current is not None:
+        fig.add_vline(x=float(current), line=dict(color=BLACK, width=1, dash="dot"))
+    return fig
 
 
 def inner_solve_figure(

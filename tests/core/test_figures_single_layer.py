@@ -9,7 +9,6 @@ import pytest
 
 from app.figures.single_layer import (
     accuracy_curves_figure,
-    accuracy_vs_width_figure,
     inner_solve_figure,
     loss_surface_figure,
     singular_values_figure,
@@ -50,17 +49,18 @@ def test_singular_values_figure(peaks_course):
     np.testing.assert_allclose(np.asarray(raw.data[0].y, dtype=float), s["sin"])
 
 
-def test_accuracy_vs_width_figure(peaks_course):
+def test_accuracy_against_width_figure(peaks_course):
     X, y, Xv, yv = peaks_course
     w, tr, va = elm_accuracy_vs_width(X, y, [5, 20, 60], Xv, yv)
-    fig = accuracy_vs_width_figure(w, tr, va, current=20)
+    fig = accuracy_curves_figure(w, tr, va, x_title="width (hidden neurons)", log_x=True, markers=True, current=20)
     assert [t.name for t in fig.data] == ["training", "validation"]
-    np.testing.assert_array_equal(np.asarray(fig.data[0].x), w)
-    np.testing.assert_array_equal(np.asarray(fig.data[1].y), va)
+    assert all(t.mode == "lines+markers" for t in fig.data) and fig.layout.xaxis.type == "log"
+    np.testing.assert_array_equal(np.asarray(fig.data[0].x, dtype=float), w)
+    np.testing.assert_allclose(np.asarray(fig.data[1].y, dtype=float), va, rtol=1e-6)  # sent as float32
     assert tuple(fig.layout.yaxis.range) == (0, 1.02)
     assert len(fig.layout.shapes) == 1 and fig.layout.shapes[0].x0 == 20
     with pytest.raises(ValueError, match="3 entries"):
-        accuracy_vs_width_figure(w, tr[:2])
+        accuracy_curves_figure(w, tr[:2])
 
 
 def test_loss_surface_figure(peaks_course):
