@@ -16,6 +16,7 @@ L. Ruthotto and E. Haber, *Numerical Methods for Deep Learning*, Module 2.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Iterator
 
 import numpy as np
@@ -25,7 +26,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from numdl_core._validate import check_nonneg
-from numdl_core.iterate import BLOWUP, Step, apply_sent, check_positive, check_stop, converged, record, tunable
+from numdl_core.iterate import BLOWUP, Step, _drive, check_positive, check_stop, record, tunable
 
 __all__ = [
     "METHODS",
@@ -416,49 +417,43 @@ def steepest_descent(
     op, b, x, alpha = _start(A, b, x0, alpha)
     params = {"step": _check_sd_step(step)}
     tol, maxiter = check_stop(tol, maxiter)
+    return (yield from _drive(_sd_iterations(op, b, x, alpha, blowup), params, _SD_TUNABLES, tol=tol, maxiter=maxiter))
+
+
+def _sd_iterations(op, b, x, alpha, blowup):
+    """The iterations of :func:`steepest_descent` (see ``numdl_core.iterate._drive``)."""
     r = op.matvec(x) - b
     g = 2 * (op.rmatvec(r) + alpha * x)
-    f = float(r @ r + alpha * x @ x)
-    f0, g0 = f, float(np.linalg.norm(g))
+    f0 = f = float(r @ r + alpha * x @ x)
     work = 0.0  # products with A or A^T after iteration 0
-    info = {"residual_norm": float(np.linalg.norm(r)), "step": 0.0, "x_norm": float(np.linalg.norm(x))}
-    step_k, stop = record(0, x, f, g0, info, work=work, loss0=f0, blowup=blowup)
-    sent = yield step_k
-    for k in range(1, maxiter + 1):
-        if stop:
-            return
-        params = apply_sent(sent, params, _SD_TUNABLES)
+
+    def info(t: float) -> dict:
+        return {"residual_norm": float(np.linalg.norm(r)), "step": t, "x_norm": float(np.linalg.norm(x))}
+
+    params = yield record(0, x, f, float(np.linalg.norm(g)), info(0.0), work=work, loss0=f0, blowup=blowup)
+    for k in itertools.count(1):
         gn = float(np.linalg.norm(g))
-        if converged(gn, g0, tol):
-            return
-        reason = None
         if params["step"] is None:
             Ag = op.matvec(g)
             work += 1.0
             denom = 2 * (float(Ag @ Ag) + alpha * gn**2)
             t = gn**2 / denom if denom > 0 else 0.0
-            if not np.isfinite(denom):
-                reason = "the product A g is not finite (nan or inf)"
+            reason = None if np.isfinite(denom) else "the product A g is not finite (nan or inf)"
             if t == 0.0 or reason:
-                info = {"residual_norm": float(np.linalg.norm(r)), "step": 0.0, "x_norm": float(np.linalg.norm(x)),
-                        "stalled": reason is None}
-                step_k, stop = record(k, x, f, gn, info, work=work, loss0=f0, blowup=blowup, reason=reason)
-                sent = yield step_k
+                params = yield record(k, x, f, gn, {**info(0.0), "stalled": reason is None}, work=work, loss0=f0,
+                                      blowup=blowup, reason=reason)
                 continue
+            x = x - t * g
             r = r - t * Ag
         else:
             t = params["step"]
-            r = None
-        x = x - t * g
-        if r is None:
+            x = x - t * g
             r = op.matvec(x) - b
             work += 1.0
         g = 2 * (op.rmatvec(r) + alpha * x)
         work += 1.0
         f = float(r @ r + alpha * x @ x)
-        info = {"residual_norm": float(np.linalg.norm(r)), "step": t, "x_norm": float(np.linalg.norm(x))}
-        step_k, stop = record(k, x, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup)
-        sent = yield step_k
+        params = yield record(k, x, f, float(np.linalg.norm(g)), info(t), work=work, loss0=f0, blowup=blowup)
 
 
 @tunable()
@@ -534,31 +529,30 @@ def cgls(
     """
     op, b, x, alpha = _start(A, b, x0, alpha)
     tol, maxiter = check_stop(tol, maxiter)
+    return (yield from _drive(_cgls_iterations(op, b, x, alpha, blowup), {}, {}, tol=tol, maxiter=maxiter))
+
+
+def _cgls_iterations(op, b, x, alpha, blowup):
+    """The iterations of :func:`cgls` (see ``numdl_core.iterate._drive``)."""
     r = b - op.matvec(x)
     s = op.rmatvec(r) - alpha * x
     p = s.copy()
     gamma = float(s @ s)
-    f = float(r @ r + alpha * x @ x)
-    f0, g0 = f, 2 * np.sqrt(gamma)
+    f0 = f = float(r @ r + alpha * x @ x)
     work = 0.0  # products with A or A^T after iteration 0
-    info = {"residual_norm": float(np.linalg.norm(r)), "x_norm": float(np.linalg.norm(x)), "step": 0.0}
-    step_k, stop = record(0, x, f, g0, info, work=work, loss0=f0, blowup=blowup)
-    sent = yield step_k
-    for k in range(1, maxiter + 1):
-        if stop:
-            return
-        apply_sent(sent, {}, {})
-        if converged(2 * np.sqrt(gamma), g0, tol):
-            return
+
+    def info(a: float) -> dict:
+        return {"residual_norm": float(np.linalg.norm(r)), "x_norm": float(np.linalg.norm(x)), "step": a}
+
+    yield record(0, x, f, 2 * np.sqrt(gamma), info(0.0), work=work, loss0=f0, blowup=blowup)
+    for k in itertools.count(1):
         q = op.matvec(p)
         work += 1.0
         delta = float(q @ q) + alpha * float(p @ p)
         if not np.isfinite(delta) or delta <= 0:  # A p not finite, or p = 0 after round-off
-            info = {"residual_norm": float(np.linalg.norm(r)), "x_norm": float(np.linalg.norm(x)), "step": 0.0,
-                    "stalled": bool(np.isfinite(delta))}
             reason = None if np.isfinite(delta) else "the product A p is not finite (nan or inf)"
-            step_k, stop = record(k, x, f, 2 * np.sqrt(gamma), info, work=work, loss0=f0, blowup=blowup, reason=reason)
-            sent = yield step_k
+            yield record(k, x, f, 2 * np.sqrt(gamma), {**info(0.0), "stalled": bool(np.isfinite(delta))}, work=work,
+                         loss0=f0, blowup=blowup, reason=reason)
             continue
         a = gamma / delta
         x = x + a * p
@@ -569,9 +563,7 @@ def cgls(
         p = s + (gamma_new / gamma) * p
         gamma = gamma_new
         f = float(r @ r + alpha * x @ x)
-        info = {"residual_norm": float(np.linalg.norm(r)), "x_norm": float(np.linalg.norm(x)), "step": a}
-        step_k, stop = record(k, x, f, 2 * np.sqrt(gamma), info, work=work, loss0=f0, blowup=blowup)
-        sent = yield step_k
+        yield record(k, x, f, 2 * np.sqrt(gamma), info(a), work=work, loss0=f0, blowup=blowup)
 
 
 def l_curve(A, b, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
