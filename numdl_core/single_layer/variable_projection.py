@@ -11,14 +11,14 @@ E. Newman, L. Ruthotto, J. Hart and B. van Bloemen Waanders, SIAM J. Math. Data 
 """
 from __future__ import annotations
 
+import itertools
 from typing import Iterator
 
 import numpy as np
 
-from numdl_core.iterate import (BLOWUP, Step, apply_sent, check_count, check_positive, check_stop, converged, record,
-                                 tunable)
+from numdl_core.iterate import BLOWUP, Step, _drive, check_count, check_positive, check_stop, record, tunable
 from numdl_core._validate import check_nonneg
-from numdl_core.optim import armijo, conjugate_gradient
+from numdl_core.optim import _cg_direction, _line_search
 from numdl_core.single_layer.model import SingleLayer, _act_inplace
 
 __all__ = [
@@ -401,57 +401,43 @@ def varpro(
 
         return matvec
 
-    last.update(u=u, theta=np.concatenate([u, np.full(M.n_params - nu, np.nan)]), Q=None, its=0)
-    f, g = _Reduced.value_and_grad(u)
-    f0, g0 = float(f), float(np.linalg.norm(g))
-    work0 = count["work"]  # the evaluation of iteration 0 is not counted
+    def iterations():
+        last.update(u=u, theta=np.concatenate([u, np.full(M.n_params - nu, np.nan)]), Q=None, its=0)
+        f, g = _Reduced.value_and_grad(u)
+        f0 = float(f)
+        work0 = count["work"]  # the evaluation of iteration 0 is not counted
 
-    def finish(k, f, g, info, reason=None):
-        info.update(u=last["u"].copy(), inner_iterations=last["its"], matvecs=count["matvecs"])
-        return record(k, last["theta"], f, float(np.linalg.norm(g)), info, work=count["work"] - work0, loss0=f0,
-                      blowup=blowup, reason=reason)
+        def finish(k, f, g, info, reason=None):
+            info.update(u=last["u"].copy(), inner_iterations=last["its"], matvecs=count["matvecs"])
+            return record(k, last["theta"], f, float(np.linalg.norm(g)), info, work=count["work"] - work0, loss0=f0,
+                          blowup=blowup, reason=reason)
 
-    step_k, stop = finish(0, f, g, {"step": 0.0, "cg_iterations": 0})
-    sent = yield step_k
-    for k in range(1, maxiter + 1):
-        if stop:
-            return
-        params = apply_sent(sent, params, tunables)
-        if converged(float(np.linalg.norm(g)), g0, tol):
-            return
-        state = dict(last)
-        its, fallback, nonfinite = 0, False, False
-        if method == "gauss_newton":
-            JrTJr = reduced_normal_matvec(state["theta"], state["Q"])
-            lam = params["damping"]
+        params = yield finish(0, f, g, {"step": 0.0, "cg_iterations": 0})
+        for k in itertools.count(1):
+            state = dict(last)
+            if method == "gauss_newton":
+                JrTJr = reduced_normal_matvec(state["theta"], state["Q"])
+                lam = params["damping"]
 
-            def matvec(v):
-                nonlocal nonfinite
-                count["work"] += 2.0
-                count["matvecs"] += 2
-                out = JrTJr(v) + lam * v
-                nonfinite = nonfinite or not np.all(np.isfinite(out))
-                return out
+                def matvec(v):
+                    count["work"] += 2.0
+                    count["matvecs"] += 2
+                    return JrTJr(v) + lam * v
 
-            p, its, ok = conjugate_gradient(matvec, -g, tol=params["cg_tol"], maxiter=params["cg_maxiter"])
-            if nonfinite:
-                info = {"cg_iterations": its, "fallback": False, "backtracks": 0, "step": 0.0}
-                step_k, stop = finish(k, f, g, info, reason="a product with the reduced Jacobian is not finite "
-                                                            "(nan or inf)")
-                sent = yield step_k
-                continue
-            if not np.any(p) or float(g @ p) >= 0 or not np.all(np.isfinite(p)):
-                p, fallback = -g, True
-            t0 = 1.0
-        else:
-            p, t0 = -g, params["step"]
-        t, f_new, g_new, nb = armijo(_Reduced, state["u"], f, g, p, t0=t0)
-        info = {"cg_iterations": its, "fallback": fallback, "backtracks": nb, "step": t}
-        if t == 0.0:
-            last.update(state)
-            info["stalled"] = True
-        else:
-            # armijo accepts the last point it evaluated, so `last` holds the new iterate and its inner solution
-            f, g = f_new, g_new
-        step_k, stop = finish(k, f, g, info)
-        sent = yield step_k
+                p, its, fallback, nonfinite = _cg_direction(matvec, g, params["cg_tol"], params["cg_maxiter"])
+                if nonfinite:
+                    info = {"cg_iterations": its, "fallback": False, "backtracks": 0, "step": 0.0}
+                    params = yield finish(k, f, g, info, reason="a product with the reduced Jacobian is not "
+                                                                "finite (nan or inf)")
+                    continue
+                t0 = 1.0
+            else:
+                p, its, fallback, t0 = -g, 0, False, params["step"]
+            info = {"cg_iterations": its, "fallback": fallback}
+            # armijo accepts the last point it evaluated, so `last` then holds the new iterate and its inner solution
+            _, f, g, _ = _line_search(_Reduced, state["u"], f, g, p, t0, info)
+            if info.get("stalled"):
+                last.update(state)
+            params = yield finish(k, f, g, info)
+
+    return (yield from _drive(iterations(), params, tunables, tol=tol, maxiter=maxiter))
