@@ -383,12 +383,8 @@ def steepest_descent(
         A fixed step length :math:`t`, or None for the exact line search. Tunable (a float or None).
     x0 : array_like, shape (n,), optional
         The initial guess (copied); zero by default.
-    tol : float, optional
-        Stop when :math:`\|\nabla f\| \le` ``tol`` :math:`\max(1, \|\nabla f(x_0)\|)`.
-    maxiter : int, optional
-        Stop after this many iterations.
-    blowup : float, optional
-        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
+    tol, maxiter, blowup : float, int, float, optional
+        Stop at ``grad_norm <= tol * max(1, grad_norm_0)``, ``maxiter`` or a blow-up (:mod:`numdl_core.iterate`).
 
     Yields
     ------
@@ -486,20 +482,10 @@ def cgls(
 
     Parameters
     ----------
-    A : ndarray, sparse matrix or scipy.sparse.linalg.LinearOperator, shape (m, n)
-        The matrix (a LinearOperator makes the method matrix-free).
-    b : array_like, shape (m,)
-        The right-hand side.
-    alpha : float, optional
-        Tikhonov parameter, ``alpha >= 0``.
-    x0 : array_like, shape (n,), optional
-        The initial guess (copied); zero by default.
-    tol : float, optional
-        Stop when :math:`\|\nabla f\| \le` ``tol`` :math:`\max(1, \|\nabla f(x_0)\|)`.
-    maxiter : int, optional
-        Stop after this many iterations.
-    blowup : float, optional
-        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
+    A, b, alpha, x0
+        As for :func:`steepest_descent`.
+    tol, maxiter, blowup : float, int, float, optional
+        Stop at ``grad_norm <= tol * max(1, grad_norm_0)``, ``maxiter`` or a blow-up (:mod:`numdl_core.iterate`).
 
     Yields
     ------

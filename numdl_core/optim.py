@@ -275,12 +275,8 @@ def gradient_descent(
         The step length :math:`t` (fixed), or the first trial step of the line search. Tunable.
     line_search : bool, optional
         Armijo backtracking on or off. Tunable.
-    tol : float, optional
-        Stop when :math:`\|\nabla f\| \le` ``tol`` :math:`\max(1, \|\nabla f(\theta_0)\|)`.
-    maxiter : int, optional
-        Stop after this many iterations.
-    blowup : float, optional
-        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
+    tol, maxiter, blowup : float, int, float, optional
+        Stop at ``grad_norm <= tol * max(1, grad_norm_0)``, ``maxiter`` or a blow-up (:mod:`numdl_core.iterate`).
 
     Yields
     ------
@@ -469,12 +465,8 @@ def newton_cg(
         Most CG iterations (Hessian-vector products) per Newton step. Tunable.
     cg_tol : float, optional
         Largest relative residual of the inner solve. Tunable.
-    tol : float, optional
-        Stop when :math:`\|\nabla f\| \le` ``tol`` :math:`\max(1, \|\nabla f(\theta_0)\|)`.
-    maxiter : int, optional
-        Stop after this many Newton iterations.
-    blowup : float, optional
-        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
+    tol, maxiter, blowup : float, int, float, optional
+        Stop at ``grad_norm <= tol * max(1, grad_norm_0)``, ``maxiter`` or a blow-up (:mod:`numdl_core.iterate`).
 
     Yields
     ------
@@ -803,16 +795,12 @@ def sgd(
         :math:`\mu \in [0, 1)` (the course's :math:`\gamma`). Tunable.
     nesterov : bool, optional
         Gradient at the look-ahead point.
-    maxiter : int, optional
-        Number of epochs.
     seed : int or numpy.random.Generator, optional
         The shuffling stream.
     shuffle : bool, optional
         False: batches in the order of the samples.
-    tol : float, optional
-        Stop when the full gradient satisfies :math:`\|\nabla f\| \le` ``tol`` :math:`\max(1, \|\nabla f(\theta_0)\|)`.
-    blowup : float, optional
-        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
+    tol, maxiter, blowup : float, int, float, optional
+        Stop at ``grad_norm <= tol * max(1, grad_norm_0)``, ``maxiter`` or a blow-up (:mod:`numdl_core.iterate`).
 
     Yields
     ------
@@ -895,28 +883,16 @@ def adam(
 
     Parameters
     ----------
-    obj : object
-        The objective, as for :func:`sgd`.
-    theta0 : array_like, shape (n_params,)
-        The initial guess (copied).
+    obj, theta0, batch_size, seed, shuffle
+        As for :func:`sgd` (``batch_size`` is tunable).
     lr : float, optional
         The learning rate :math:`\eta`. Tunable.
-    batch_size : int or None, optional
-        Samples per batch; None for the full batch. Tunable (from the next epoch on).
     beta1, beta2 : float, optional
         Decay rates of the moment estimates, in ``[0, 1)``.
     eps : float, optional
         :math:`\epsilon > 0` in the denominator.
-    maxiter : int, optional
-        Number of epochs.
-    seed : int or numpy.random.Generator, optional
-        The shuffling stream.
-    shuffle : bool, optional
-        False: batches in the order of the samples.
-    tol : float, optional
-        Stop when the full gradient satisfies :math:`\|\nabla f\| \le` ``tol`` :math:`\max(1, \|\nabla f(\theta_0)\|)`.
-    blowup : float, optional
-        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
+    tol, maxiter, blowup : float, int, float, optional
+        Stop at ``grad_norm <= tol * max(1, grad_norm_0)``, ``maxiter`` or a blow-up (:mod:`numdl_core.iterate`).
 
     Yields
     ------
@@ -927,7 +903,7 @@ def adam(
     Raises
     ------
     TypeError
-        For mini-batches on an objective without ``n_samples`` and ``batch_value_and_grad``.
+        As for :func:`sgd`.
     ValueError
         For ``lr <= 0``, ``beta1`` or ``beta2`` outside ``[0, 1)``, ``eps <= 0``, ``batch_size < 1``, a bad
         ``tol``, ``maxiter`` or ``theta0``; or when a bad value is sent (see :mod:`numdl_core.iterate`).
@@ -1009,12 +985,8 @@ def gauss_newton(
         Most CG iterations per Gauss-Newton step. Tunable.
     cg_tol : float, optional
         Relative residual of the inner solve. Tunable.
-    tol : float, optional
-        Stop when :math:`\|J^\top r\| \le` ``tol`` :math:`\max(1, \|J^\top r\|_0)`.
-    maxiter : int, optional
-        Stop after this many Gauss-Newton iterations.
-    blowup : float, optional
-        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
+    tol, maxiter, blowup : float, int, float, optional
+        Stop at ``grad_norm <= tol * max(1, grad_norm_0)``, ``maxiter`` or a blow-up (:mod:`numdl_core.iterate`).
 
     Yields
     ------

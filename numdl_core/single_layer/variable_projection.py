@@ -293,12 +293,8 @@ def varpro(
         Relative residual of the Gauss-Newton CG solve. Tunable.
     step : float, optional
         First trial step of the line search of ``"gradient_descent"``. Tunable.
-    tol : float, optional
-        Stop when :math:`\|\nabla\phi\| \le` ``tol`` :math:`\max(1, \|\nabla\phi(u_0)\|)`.
-    maxiter : int, optional
-        Stop after this many outer iterations.
-    blowup : float, optional
-        Divergence threshold on the loss (see :func:`numdl_core.iterate.is_diverged`).
+    tol, maxiter, blowup : float, int, float, optional
+        Stop at ``grad_norm <= tol * max(1, grad_norm_0)``, ``maxiter`` or a blow-up (:mod:`numdl_core.iterate`).
 
     Yields
     ------
