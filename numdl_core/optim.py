@@ -342,12 +342,14 @@ def _line_search(obj: Any, theta: np.ndarray, f: float, g: np.ndarray, p: np.nda
     return theta + t * p, f_new, g_new, nb + 1
 
 
-def _cg_direction(matvec: Callable[[np.ndarray], np.ndarray], g: np.ndarray, tol: float, maxiter: int):
-    """The direction of a Newton-type step: :func:`conjugate_gradient` for ``matvec(p) = -g``.
+def _newton_step(obj: Any, theta: np.ndarray, f: float, g: np.ndarray, matvec: Callable[[np.ndarray], np.ndarray],
+                 cg_tol: float, cg_maxiter: int, info: dict):
+    """One step of a Newton-type method: CG for ``matvec(p) = -g``, then :func:`_line_search` from ``t = 1``.
 
-    Returns ``(p, cg_iterations, fallback, nonfinite)``: ``p = -g`` with ``fallback`` set if CG gave no usable
-    descent direction; ``nonfinite`` if a product ``matvec(v)`` was not finite (then ``p`` is meaningless and
-    the method ends the run as diverged).
+    The CG direction is replaced by ``-g`` (``fallback``) if it is no usable descent direction. Returns
+    ``(theta, f, g, trial steps, nonfinite)``; ``info`` gets ``cg_iterations``, ``fallback``, ``backtracks`` and
+    ``step``. ``nonfinite`` is set, and nothing moves, if a product ``matvec(v)`` was not finite: the method
+    then ends the run as diverged.
     """
     nonfinite = False
 
@@ -357,9 +359,13 @@ def _cg_direction(matvec: Callable[[np.ndarray], np.ndarray], g: np.ndarray, tol
         nonfinite = nonfinite or not np.all(np.isfinite(out))
         return out
 
-    p, its, _ = conjugate_gradient(watched, -g, tol=tol, maxiter=maxiter)
-    fallback = not nonfinite and (not np.any(p) or float(g @ p) >= 0 or not np.all(np.isfinite(p)))
-    return (-g if fallback else p), its, fallback, nonfinite
+    p, its, _ = conjugate_gradient(watched, -g, tol=cg_tol, maxiter=cg_maxiter)
+    info["cg_iterations"] = its
+    if nonfinite:
+        info.update(fallback=False, backtracks=0, step=0.0)
+        return theta, f, g, 0, True
+    info["fallback"] = not np.any(p) or float(g @ p) >= 0 or not np.all(np.isfinite(p))
+    return (*_line_search(obj, theta, f, g, -g if info["fallback"] else p, 1.0, info), False)
 
 
 def conjugate_gradient(
@@ -521,16 +527,11 @@ def _newton_cg_iterations(obj: Any, theta: np.ndarray, blowup: float):
             return np.asarray(obj.hess_vec(theta, v), dtype=np.float64)
 
         eta = min(params["cg_tol"], float(np.sqrt(np.linalg.norm(g))))
-        p, its, fallback, nonfinite = _cg_direction(hess_vec, g, eta, params["cg_maxiter"])
-        info = {"cg_iterations": its, "hess_vecs": n_hv}
-        reason = None
-        if nonfinite:
-            info.update(step=0.0, fallback=False, backtracks=0)
-            reason = "a Hessian-vector product is not finite (nan or inf)"
-        else:
-            info["fallback"] = fallback
-            theta, f, g, trials = _line_search(obj, theta, f, g, p, 1.0, info)
-            work += WORK_PER_CALL["value_and_grad"] * trials  # one value_and_grad per trial step
+        info: dict = {}
+        theta, f, g, trials, nonfinite = _newton_step(obj, theta, f, g, hess_vec, eta, params["cg_maxiter"], info)
+        info["hess_vecs"] = n_hv
+        work += WORK_PER_CALL["value_and_grad"] * trials  # one value_and_grad per trial step
+        reason = "a Hessian-vector product is not finite (nan or inf)" if nonfinite else None
         params = yield record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup,
                               reason=reason)
 
@@ -1066,15 +1067,10 @@ def _gn_iterations(obj: Any, theta: np.ndarray, blowup: float):
             work, matvecs = work + WORK_PER_CALL["jac_vec"] + WORK_PER_CALL["jac_t_vec"], matvecs + 2
             return np.asarray(JTw(Jv(v)), dtype=np.float64) + lam * v
 
-        p, its, fallback, nonfinite = _cg_direction(gn_matvec, g, params["cg_tol"], params["cg_maxiter"])
-        info = {"cg_iterations": its}
-        reason = None
-        if nonfinite:
-            info.update(step=0.0, fallback=False, backtracks=0)
-            reason = "a Jacobian product J v or J^T w is not finite (nan or inf)"
-        else:
-            info["fallback"] = fallback
-            theta, f, g, _ = _line_search(_LS, theta, f, g, p, 1.0, info)
+        info: dict = {}
+        theta, f, g, _, nonfinite = _newton_step(_LS, theta, f, g, gn_matvec, params["cg_tol"], params["cg_maxiter"],
+                                                 info)
         info["matvecs"] = matvecs
+        reason = "a Jacobian product J v or J^T w is not finite (nan or inf)" if nonfinite else None
         params = yield record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup,
                               reason=reason)

@@ -18,7 +18,7 @@ import numpy as np
 
 from numdl_core.iterate import BLOWUP, Step, _drive, check_count, check_positive, check_stop, record, tunable
 from numdl_core._validate import check_nonneg
-from numdl_core.optim import _cg_direction, _line_search
+from numdl_core.optim import _line_search, _newton_step
 from numdl_core.single_layer.model import SingleLayer, _act_inplace
 
 __all__ = [
@@ -411,6 +411,8 @@ def varpro(
         params = yield finish(0, f, g, {"step": 0.0, "cg_iterations": 0})
         for k in itertools.count(1):
             state = dict(last)
+            info: dict = {}
+            # armijo accepts the last point it evaluated, so `last` then holds the new iterate and its inner solution
             if method == "gauss_newton":
                 JrTJr = reduced_normal_matvec(state["theta"], state["Q"])
                 lam = params["damping"]
@@ -420,20 +422,15 @@ def varpro(
                     count["matvecs"] += 2
                     return JrTJr(v) + lam * v
 
-                p, its, fallback, nonfinite = _cg_direction(matvec, g, params["cg_tol"], params["cg_maxiter"])
-                if nonfinite:
-                    info = {"cg_iterations": its, "fallback": False, "backtracks": 0, "step": 0.0}
-                    params = yield finish(k, f, g, info, reason="a product with the reduced Jacobian is not "
-                                                                "finite (nan or inf)")
-                    continue
-                t0 = 1.0
+                _, f, g, _, nonfinite = _newton_step(_Reduced, state["u"], f, g, matvec, params["cg_tol"],
+                                                     params["cg_maxiter"], info)
             else:
-                p, its, fallback, t0 = -g, 0, False, params["step"]
-            info = {"cg_iterations": its, "fallback": fallback}
-            # armijo accepts the last point it evaluated, so `last` then holds the new iterate and its inner solution
-            _, f, g, _ = _line_search(_Reduced, state["u"], f, g, p, t0, info)
+                info.update(cg_iterations=0, fallback=False)
+                _, f, g, _ = _line_search(_Reduced, state["u"], f, g, -g, params["step"], info)
+                nonfinite = False
             if info.get("stalled"):
                 last.update(state)
-            params = yield finish(k, f, g, info)
+            reason = "a product with the reduced Jacobian is not finite (nan or inf)" if nonfinite else None
+            params = yield finish(k, f, g, info, reason)
 
     return (yield from _drive(iterations(), params, tunables, tol=tol, maxiter=maxiter))
