@@ -36,6 +36,7 @@ from typing import Callable
 import numpy as np
 
 from numdl_core._validate import check_labels, check_nonneg, check_X
+from numdl_core.optim import Objective
 
 __all__ = [
     "SoftmaxRegression",
@@ -245,7 +246,7 @@ class _Classifier:
 # --------------------------------------------------------------------------------------------
 # softmax regression
 # --------------------------------------------------------------------------------------------
-class SoftmaxRegression(_Classifier):
+class SoftmaxRegression(_Classifier, Objective):
     r"""Regularized softmax cross-entropy of a linear model, as an objective on a flat ``theta``.
 
     .. math::
@@ -421,20 +422,8 @@ class SoftmaxRegression(_Classifier):
         W, _ = self.unpack(theta)
         return data + 0.5 * self.alpha * float(np.sum(W * W))
 
+    # documented in Objective; the formulas are in the class docstring
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        r"""``(f(theta), grad f(theta))``: :math:`\nabla_W f = \tfrac1n X^\top (S - Y) + \alpha W`,
-        :math:`\nabla_b f = \tfrac1n (S - Y)^\top \mathbf{1}` (see the class docstring).
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-
-        Returns
-        -------
-        f : float
-        g : ndarray, shape (n_params,)
-            Laid out as ``theta``: ``concatenate([grad_W.ravel(), grad_b])``.
-        """
         theta = self._check_theta(theta)
         ST, data = self._probs(theta)
         W, _ = self.unpack(theta)

@@ -61,9 +61,9 @@ __all__ = [
 class Objective(Protocol):
     """What an optimizer needs: ``value_and_grad`` and ``n_params`` (``hess_vec`` for Newton).
 
-    A structural type (:class:`typing.Protocol`): any object with these members is an objective, e.g.
-    :class:`numdl_core.classify.SoftmaxRegression`, :class:`numdl_core.single_layer.SingleLayer` or a
-    :class:`FunctionObjective`.
+    A structural type (:class:`typing.Protocol`): any object with these members is an objective.
+    :class:`numdl_core.classify.SoftmaxRegression`, :class:`numdl_core.single_layer.SingleLayer` and
+    :class:`FunctionObjective` also name it as their base class, and share the docstring of ``value_and_grad``.
 
     Attributes
     ----------
@@ -84,11 +84,12 @@ class Objective(Protocol):
         -------
         f : float
         g : ndarray, shape (n_params,)
+            Laid out as ``theta``.
         """
         ...
 
 
-class FunctionObjective:
+class FunctionObjective(Objective):
     """Wrap plain callables ``f(theta) -> (value, grad)`` and ``Hv(theta, v)`` as an objective.
 
     Parameters
@@ -116,18 +117,8 @@ class FunctionObjective:
         self._hv = hess_vec
         self.n_params = int(n_params)
 
+    # documented in Objective
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """The wrapped ``value_and_grad(theta)``.
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-
-        Returns
-        -------
-        f : float
-        g : ndarray, shape (n_params,)
-        """
         return self._vg(theta)
 
     def hess_vec(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:

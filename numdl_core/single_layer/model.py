@@ -17,6 +17,7 @@ import numpy as np
 
 from numdl_core._validate import check_labels, check_nonneg, check_X
 from numdl_core.classify import _Classifier, log_softmax, softmax
+from numdl_core.optim import Objective
 
 __all__ = [
     "ACTIVATIONS",
@@ -134,7 +135,7 @@ def _one_hot(y: np.ndarray, C: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # the objective
 # --------------------------------------------------------------------------------------------
-class SingleLayer(_Classifier):
+class SingleLayer(_Classifier, Objective):
     r"""Training objective of a single-layer network on fixed data, on the flat vector ``theta``.
 
     Model :math:`O = \sigma(X K + \mathbf 1 b^\top) W + \mathbf 1 c^\top` (see the module docstring) with
@@ -411,21 +412,8 @@ class SingleLayer(_Classifier):
         f, _ = self._loss_grad(theta, self.X, self.y, self.Y, grad=False)
         return self._add_reg(theta, f, None)[0]
 
+    # documented in Objective; the formulas are in the class docstring
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """``(f(theta), grad f(theta))`` on all training samples (one forward and one adjoint pass).
-
-        The backpropagation formulas are in the class docstring.
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-
-        Returns
-        -------
-        f : float
-        g : ndarray, shape (n_params,)
-            Laid out as ``theta``.
-        """
         theta = self._check_theta(theta)
         f, g = self._loss_grad(theta, self.X, self.y, self.Y)
         return self._add_reg(theta, f, g)
