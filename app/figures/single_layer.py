@@ -35,16 +35,20 @@ def _vector(name: str, a, n: int | None = None) -> np.ndarray:
     return a
 
 
+# a horizontal legend above the plot, right-aligned, so that it never covers a left-aligned title
+_LEGEND_RIGHT = dict(x=1.0, xanchor="right", y=1.02, yanchor="bottom")
+
+
 def _layout(title, **kw) -> dict:
-    """The base layout (:func:`app.style.base_layout`) with the legend of :func:`_legend_right`."""
+    """The base layout (:func:`app.style.base_layout`) with the legend at ``_LEGEND_RIGHT``."""
     layout = base_layout(title, **kw)
-    layout["legend"] = dict(layout["legend"], x=1.0, xanchor="right", y=1.02, yanchor="bottom")
+    layout["legend"] = dict(layout["legend"], **_LEGEND_RIGHT)
     return layout
 
 
 def _legend_right(fig: go.Figure) -> go.Figure:
-    """Horizontal legend above the plot, right-aligned, so that it never covers a left-aligned title."""
-    fig.update_layout(legend=dict(x=1.0, xanchor="right", y=1.02, yanchor="bottom"))
+    """``fig`` with its legend at ``_LEGEND_RIGHT``."""
+    fig.update_layout(legend=_LEGEND_RIGHT)
     return fig
 
 
