@@ -148,10 +148,51 @@ class _Classifier:
         """The blocks of an already checked ``theta`` (views)."""
         return tuple(theta[sl].reshape(shape) for sl, shape in self._slices)
 
-    def _join(self, *arrays: np.ndarray) -> np.ndarray:
-        """The blocks ``arrays`` (checked against the layout) as one flat ``theta``."""
+    def split(self, theta: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The blocks of ``theta``, as views: ``(W, b)`` of a :class:`SoftmaxRegression` (also named ``unpack``),
+        ``(K, b, W, c)`` of a :class:`numdl_core.single_layer.SingleLayer`.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+            The blocks one after another, each raveled in C order.
+
+        Returns
+        -------
+        tuple of ndarray
+            ``W`` of shape ``(n_features, n_classes)`` and ``b`` of shape ``(n_classes,)``; or ``K`` ``(d, m)``,
+            ``b`` ``(m,)``, ``W`` ``(m, C)`` and ``c`` ``(C,)``.
+
+        Raises
+        ------
+        ValueError
+            If ``theta`` is not a flat vector of ``n_params`` entries.
+        """
+        return self._split(self._check_theta(theta))
+
+    def join(self, *blocks: np.ndarray) -> np.ndarray:
+        """The inverse of :meth:`split`: ``theta = concatenate([block.ravel() for block in blocks])`` (also named
+        ``pack`` for a :class:`SoftmaxRegression`).
+
+        Parameters
+        ----------
+        *blocks : ndarray
+            ``W, b`` or ``K, b, W, c``, with the shapes :meth:`split` returns.
+
+        Returns
+        -------
+        theta : ndarray, shape (n_params,)
+
+        Raises
+        ------
+        ValueError
+            If a block has the wrong shape, or their number is wrong.
+        """
+        if len(blocks) != len(self._blocks):
+            names = ", ".join(name for name, _ in self._blocks)
+            raise ValueError(f"join takes the {len(self._blocks)} blocks {names}, got {len(blocks)} arrays")
         out = []
-        for a, (name, shape) in zip(arrays, self._blocks):
+        for a, (name, shape) in zip(blocks, self._blocks):
             a = np.asarray(a, dtype=np.float64)
             if a.shape != shape:
                 raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
@@ -321,44 +362,7 @@ class SoftmaxRegression(_Classifier, Objective):
         self._cache: tuple[np.ndarray, np.ndarray, float] | None = None  # (theta, S^T, data loss)
 
     # ---- parameter vector ------------------------------------------------------------------
-    def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Split ``theta`` into ``W`` of shape ``(n_features, n_classes)`` and ``b`` of shape ``(n_classes,)`` (views).
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-
-        Returns
-        -------
-        W : ndarray, shape (n_features, n_classes)
-            ``theta[:n_features * n_classes]`` in C order.
-        b : ndarray, shape (n_classes,)
-
-        Raises
-        ------
-        ValueError
-            If ``theta`` is not a flat vector of ``n_params`` entries.
-        """
-        return self._split(self._check_theta(theta))
-
-    def pack(self, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Inverse of :meth:`unpack`: ``concatenate([W.ravel(), b])``.
-
-        Parameters
-        ----------
-        W : ndarray, shape (n_features, n_classes)
-        b : ndarray, shape (n_classes,)
-
-        Returns
-        -------
-        theta : ndarray, shape (n_params,)
-
-        Raises
-        ------
-        ValueError
-            If ``W`` or ``b`` has the wrong shape.
-        """
-        return self._join(W, b)
+    unpack, pack = _Classifier.split, _Classifier.join  # the names of the linear model
 
     def init(self, scale: float = 0.0, seed: int = 0) -> np.ndarray:
         """A starting ``theta``: zeros, or N(0, scale^2) entries drawn with ``seed``.
@@ -377,7 +381,7 @@ class SoftmaxRegression(_Classifier, Objective):
             return np.zeros(self.n_params)
         return float(scale) * np.random.default_rng(seed).standard_normal(self.n_params)
 
-    # ---- model (logits, predictions: see _Classifier) ----------------------------------------
+    # ---- model (logits, predictions: see _Classifier) --------------------------------------
     def _logits(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         W, b = self.unpack(theta)
         return X @ W + b

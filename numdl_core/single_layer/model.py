@@ -258,49 +258,7 @@ class SingleLayer(_Classifier, Objective):
         self.n_residuals = n * C + d * m + m * C
         self._act = _ACT[activation]
 
-    # ---- layout ---------------------------------------------------------------------------
-    def split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``theta -> (K, b, W, c)`` (views of ``theta``).
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-
-        Returns
-        -------
-        K : ndarray, shape (d, m)
-        b : ndarray, shape (m,)
-        W : ndarray, shape (m, C)
-        c : ndarray, shape (C,)
-
-        Raises
-        ------
-        ValueError
-            If ``theta`` is not a flat vector of ``n_params`` entries.
-        """
-        return self._split(self._check_theta(theta))
-
-    def join(self, K: np.ndarray, b: np.ndarray, W: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """``(K, b, W, c) -> theta = concatenate([K.ravel(), b, W.ravel(), c])`` (the inverse of :meth:`split`).
-
-        Parameters
-        ----------
-        K : ndarray, shape (d, m)
-        b : ndarray, shape (m,)
-        W : ndarray, shape (m, C)
-        c : ndarray, shape (C,)
-
-        Returns
-        -------
-        theta : ndarray, shape (n_params,)
-
-        Raises
-        ------
-        ValueError
-            If a block has the wrong shape.
-        """
-        return self._join(K, b, W, c)
-
+    # ---- layout: split and join, from _Classifier -------------------------------------------
     def init_theta(self, seed: int | np.random.Generator = 0, scale: float = 1.0) -> np.ndarray:
         """A random starting point: ``K, b`` from :func:`random_hidden` (with ``scale``), ``W`` with
         N(0, 1/m) entries, ``c = 0``.
