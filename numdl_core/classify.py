@@ -508,14 +508,8 @@ def softmax_regression(X: np.ndarray, y: np.ndarray, n_classes: int, alpha: floa
 
     Parameters
     ----------
-    X : ndarray, shape (n_samples, n_features)
-        Features, samples as rows; finite.
-    y : ndarray of int, shape (n_samples,)
-        Labels in ``0..n_classes-1``.
-    n_classes : int
-        Number of classes ``C >= 2``.
-    alpha : float
-        Tikhonov weight ``>= 0``.
+    X, y, n_classes, alpha
+        As for :class:`SoftmaxRegression`.
 
     Returns
     -------

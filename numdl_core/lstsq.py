@@ -720,7 +720,7 @@ def cg_rate(kappa: float) -> float:
     Parameters
     ----------
     kappa : float
-        Condition number, ``>= 1``.
+        As for :func:`sd_rate`.
 
     Returns
     -------
