@@ -569,7 +569,9 @@ def l_curve(A, b, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     residual_norms : ndarray, shape (k,)
+        :math:`\|A x_\alpha - b\|` for each alpha.
     solution_norms : ndarray, shape (k,)
+        :math:`\|x_\alpha\|` for each alpha.
 
     Raises
     ------
@@ -670,6 +672,7 @@ def lsqr_reference(A, b, alpha: float = 0.0, *, atol: float = 1e-14, btol: float
     Returns
     -------
     x : ndarray, shape (n,)
+        LSQR's solution, the first output of ``scipy.sparse.linalg.lsqr``.
 
     Raises
     ------
@@ -720,7 +723,7 @@ def cg_rate(kappa: float) -> float:
     Parameters
     ----------
     kappa : float
-        As for :func:`sd_rate`.
+        The condition number ``>= 1``, as for :func:`sd_rate`.
 
     Returns
     -------

@@ -126,8 +126,7 @@ class FunctionObjective(Objective):
 
         Parameters
         ----------
-        theta : ndarray, shape (n_params,)
-        v : ndarray, shape (n_params,)
+        theta, v : ndarray, shape (n_params,)
 
         Returns
         -------

@@ -403,7 +403,8 @@ def elm_experiment(
     Raises
     ------
     ValueError
-        As the functions it calls.
+        For an unknown ``data`` or a bad ``n_train`` (:func:`train_validation_data`), or an ``activation``,
+        a width, ``alpha`` or ``scale`` that :func:`elm` rejects.
 
     References
     ----------

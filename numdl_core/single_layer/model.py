@@ -600,7 +600,7 @@ class SingleLayer(_Classifier, Objective):
         return Jv, JTw
 
     def jac_vec(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
-        r""":math:`J v` for a parameter direction ``v`` (layout of ``theta``):
+        r""":math:`J v` for a parameter direction ``v``:
         :math:`\delta O = ((X v_K + \mathbf 1 v_b^\top) \odot \sigma'(A)) W + Z v_W + \mathbf 1 v_c^\top`,
         returned as :math:`[\delta O / \sqrt n;\ \sqrt\alpha v_K;\ \sqrt\alpha v_W]` (raveled).
 
@@ -608,10 +608,12 @@ class SingleLayer(_Classifier, Objective):
         ----------
         theta : ndarray, shape (n_params,)
         v : ndarray, shape (n_params,)
+            Laid out as ``theta``: ``(v_K, v_b, v_W, v_c)``.
 
         Returns
         -------
         ndarray, shape (n_residuals,)
+            Laid out as the residual :meth:`residual`.
 
         Raises
         ------
@@ -621,7 +623,7 @@ class SingleLayer(_Classifier, Objective):
         return self.linearize(theta)[0](v)
 
     def jac_t_vec(self, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
-        r""":math:`J^\top w` for ``w`` in residual space ``[w_O (n x C); w_K (d x m); w_W (m x C)]``:
+        r""":math:`J^\top w` for ``w`` in residual space:
         with :math:`\delta O = w_O/\sqrt n`, :math:`\delta A = (\delta O W^\top) \odot \sigma'(A)`, returns
         :math:`[X^\top \delta A + \sqrt\alpha w_K;\ \delta A^\top \mathbf 1;\ Z^\top \delta O + \sqrt\alpha w_W;\ \delta O^\top \mathbf 1]`.
 
@@ -629,10 +631,12 @@ class SingleLayer(_Classifier, Objective):
         ----------
         theta : ndarray, shape (n_params,)
         w : ndarray, shape (n_residuals,)
+            ``[w_O (n x C); w_K (d x m); w_W (m x C)]``, raveled.
 
         Returns
         -------
         ndarray, shape (n_params,)
+            Laid out as ``theta``.
 
         Raises
         ------

@@ -140,7 +140,7 @@ def varpro_inner_sweep(
     Raises
     ------
     ValueError, TypeError
-        As :class:`VarPro`.
+        As :func:`varpro_gradient_check`.
 
     References
     ----------
@@ -238,7 +238,8 @@ def varpro_experiment(
     Raises
     ------
     ValueError
-        As the functions it calls.
+        For a bad ``n_train`` (:func:`train_validation_data`), a ``width``, ``activation`` or ``alpha`` that
+        :class:`SingleLayer` rejects, or an unknown ``inner`` (:class:`VarPro`).
 
     References
     ----------
