@@ -420,6 +420,7 @@ class SoftmaxRegression(_Classifier, Objective):
         Returns
         -------
         float
+            ``value_and_grad(theta)[0]``, without the gradient.
         """
         theta = self._check_theta(theta)
         _, data = self._probs(theta)

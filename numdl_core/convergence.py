@@ -251,42 +251,23 @@ class Preconditioned:
 
     @property
     def kappa(self) -> float:
-        r"""Condition number :math:`\kappa = \lambda_{\max}/\lambda_{\min}` of :math:`(AM^{-1})^\top AM^{-1}`.
-
-        Returns
-        -------
-        float
-        """
+        r"""Condition number :math:`\kappa = \lambda_{\max}/\lambda_{\min}` of :math:`(AM^{-1})^\top AM^{-1}`."""
         return float(self.eigenvalues[-1] / self.eigenvalues[0])
 
     @property
     def sd_rate(self) -> float:
-        r"""Steepest-descent factor :math:`(\kappa - 1)/(\kappa + 1)` (exact line search, energy norm).
-
-        Returns
-        -------
-        float
-        """
+        r"""Steepest-descent factor :math:`(\kappa - 1)/(\kappa + 1)` (exact line search, energy norm)."""
         return float(sd_rate(self.kappa))
 
     @property
     def cg_rate(self) -> float:
-        r"""CG factor :math:`(\sqrt\kappa - 1)/(\sqrt\kappa + 1)`.
-
-        Returns
-        -------
-        float
-        """
+        r"""CG factor :math:`(\sqrt\kappa - 1)/(\sqrt\kappa + 1)`."""
         return float(cg_rate(self.kappa))
 
     @property
     def step_limit(self) -> float:
         r"""Largest stable fixed step :math:`1/\lambda_{\max}` for :math:`f = \|AM^{-1}y - b\|^2` (that is 2/L with
         :math:`L = 2\lambda_{\max}`): the error grows by :math:`|1 - 2t\lambda_{\max}| > 1` per step beyond it.
-
-        Returns
-        -------
-        float
         """
         return float(1.0 / self.eigenvalues[-1])
 
@@ -349,10 +330,12 @@ class Preconditioned:
         Parameters
         ----------
         y : array_like, shape (n,)
+            An iterate in the preconditioned variable ``y = M x``.
 
         Returns
         -------
         float
+            1 at the start ``y0``, 0 at the solution ``y_star``.
         """
         return energy_norm(self.A, np.asarray(y, dtype=np.float64) - self.y_star) / energy_norm(
             self.A, self.y0 - self.y_star)

@@ -103,22 +103,12 @@ class Regularizations:
 
     @property
     def cond(self) -> float:
-        r"""cond(A) :math:`= \sigma_1/\sigma_p`.
-
-        Returns
-        -------
-        float
-        """
+        r"""cond(A) :math:`= \sigma_1/\sigma_p`."""
         return float(self.s[0] / self.s[-1])
 
     @property
     def alpha_corner(self) -> float:
-        r"""The alpha at the L-curve corner.
-
-        Returns
-        -------
-        float
-        """
+        r"""The alpha at the L-curve corner."""
         return float(self.alphas[self.corner])
 
     def summary(self) -> dict:
@@ -218,22 +208,12 @@ class SemiConvergence:
 
     @property
     def best_error(self) -> float:
-        r"""The smallest relative error.
-
-        Returns
-        -------
-        float
-        """
+        r"""The smallest relative error."""
         return float(self.errors[self.best_iteration])
 
     @property
     def final_error(self) -> float:
-        r"""The relative error at the last iteration.
-
-        Returns
-        -------
-        float
-        """
+        r"""The relative error at the last iteration."""
         return float(self.errors[-1])
 
     def summary(self) -> dict:
