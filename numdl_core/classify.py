@@ -242,7 +242,7 @@ class _Classifier:
 
         Returns
         -------
-        P : ndarray, shape (m, n_classes)
+        ndarray, shape (m, n_classes)
             Rows sum to 1.
         """
         return softmax(self.logits(theta, X))

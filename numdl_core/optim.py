@@ -604,14 +604,14 @@ class CountingObjective:
 
         Parameters
         ----------
-        theta : ndarray, shape (n_params,)
-        idx : ndarray of int, shape (b,), or None
-            Sample indices; None is the full objective (2 passes).
+        theta, idx
+            As for :meth:`numdl_core.single_layer.SingleLayer.batch_value_and_grad`; ``idx=None`` (the full
+            objective) counts 2 passes.
 
         Returns
         -------
-        f_B : float
-        g_B : ndarray, shape (n_params,)
+        f_B, g_B
+            What the wrapped objective returns.
 
         Raises
         ------

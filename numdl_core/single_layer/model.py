@@ -289,6 +289,7 @@ class SingleLayer(_Classifier, Objective):
         Returns
         -------
         Z : ndarray, shape (n, m)
+            The activations of the ``m`` hidden neurons, one row per sample.
         """
         K, b, _, _ = self.split(theta)
         return self._features(K, b, self._data(X))
@@ -361,6 +362,7 @@ class SingleLayer(_Classifier, Objective):
         Parameters
         ----------
         theta : ndarray, shape (n_params,)
+            The blocks ``K, b, W, c`` (:meth:`split`).
 
         Returns
         -------
@@ -537,6 +539,7 @@ class SingleLayer(_Classifier, Objective):
         Parameters
         ----------
         theta : ndarray, shape (n_params,)
+            The point of the linearization.
 
         Returns
         -------
