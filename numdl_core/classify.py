@@ -314,6 +314,10 @@ class SoftmaxRegression(_Classifier, Objective):
     changes nothing (softmax is shift invariant), so the direction ``(0, 1)`` is in its null
     space. Gradients are orthogonal to it, so gradient descent and CG never move along it.
 
+    The same optimum as scikit-learn's ``LogisticRegression(C=1 / (alpha * n_samples))`` (multinomial, which
+    sums the losses and penalizes ``||W||^2 / (2C)``; see :func:`sklearn_reference`). Also named
+    ``softmax_regression``.
+
     Parameters
     ----------
     X : ndarray, shape (n_samples, n_features)
@@ -343,6 +347,14 @@ class SoftmaxRegression(_Classifier, Objective):
     References
     ----------
     Bishop (2006), Sec. 4.3.4 (Eq. 4.109-4.110); Ruthotto and Haber, Module 3.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> obj = softmax_regression(X, np.array([0, 0, 1, 1]), n_classes=2, alpha=0.1)
+    >>> f, g = obj.value_and_grad(np.zeros(obj.n_params))
+    >>> print(round(f, 6), g.shape)  # log 2 at theta = 0
+    0.693147 (4,)
     """
 
     def __init__(self, X: np.ndarray, y: np.ndarray, n_classes: int, alpha: float = 0.0):
@@ -495,47 +507,7 @@ class SoftmaxRegression(_Classifier, Objective):
                 f"n_classes={self.n_classes}, alpha={self.alpha:g})")
 
 
-def softmax_regression(X: np.ndarray, y: np.ndarray, n_classes: int, alpha: float = 0.0) -> SoftmaxRegression:
-    r"""The regularized softmax cross-entropy objective of a linear classifier.
-
-    .. math::
-        f(\theta) = \operatorname{mean}_i\big(-\log \mathrm{softmax}(x_i W + b)_{y_i}\big)
-                    + \frac{\alpha}{2}\|W\|_F^2 ,
-        \qquad \theta = [\operatorname{vec}(W);\, b],
-
-    with ``W`` of shape ``(n_features, n_classes)`` flattened in C order and ``b`` not regularized.
-    The same optimum as scikit-learn's ``LogisticRegression(C=1 / (alpha * n_samples))``
-    (multinomial, which sums the losses and penalizes ``||W||^2 / (2C)``).
-
-    Parameters
-    ----------
-    X, y, n_classes, alpha
-        As for :class:`SoftmaxRegression`.
-
-    Returns
-    -------
-    SoftmaxRegression
-        With ``value_and_grad(theta)``, ``hess_vec(theta, v)``, ``n_params``,
-        ``predict_proba(theta, X)``, ``predict``, ``accuracy``, ``unpack``, ``pack``.
-
-    Raises
-    ------
-    ValueError, TypeError
-        As :class:`SoftmaxRegression`.
-
-    References
-    ----------
-    Bishop (2006), Sec. 4.3.4; Ruthotto and Haber, Module 3.
-
-    Examples
-    --------
-    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
-    >>> obj = softmax_regression(X, np.array([0, 0, 1, 1]), n_classes=2, alpha=0.1)
-    >>> f, g = obj.value_and_grad(np.zeros(obj.n_params))
-    >>> print(round(f, 6), g.shape)  # log 2 at theta = 0
-    0.693147 (4,)
-    """
-    return SoftmaxRegression(X, y, n_classes, alpha)
+softmax_regression = SoftmaxRegression  # the objective's name in the course code
 
 
 def sklearn_reference(obj: SoftmaxRegression, *, tol: float = 1e-10, max_iter: int = 10_000) -> np.ndarray:

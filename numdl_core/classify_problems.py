@@ -1,7 +1,7 @@
 r"""The problems of the linear-classification lesson, their optimum, and which gradient-descent steps are safe.
 
 A problem is a data set (2-D toy data or the 8x8 digits with a train/test split), a feature map and the
-regularized softmax cross-entropy of :func:`numdl_core.classify.softmax_regression`,
+regularized softmax cross-entropy of :class:`numdl_core.classify.SoftmaxRegression`,
 
 .. math::
     f(\theta) = \frac1n \sum_{i=1}^n -\log \mathrm{softmax}(x_i W + b)_{y_i} + \frac{\alpha}{2}\|W\|_F^2,
