@@ -167,7 +167,7 @@ def inverse_crime_problem(
     Raises
     ------
     ValueError
-        As :func:`make_inverse_crime` and :class:`SingleLayer`.
+        If ``activation`` is unknown, a width or ``n_train`` is not a positive integer, or ``n_classes < 2``.
 
     References
     ----------

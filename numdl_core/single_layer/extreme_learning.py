@@ -115,7 +115,8 @@ def elm(
     Raises
     ------
     ValueError
-        As :class:`SingleLayer` and :func:`random_hidden`.
+        If ``X`` or ``y`` is malformed, ``activation`` is unknown, ``width`` is not a positive integer, ``alpha``
+        is negative or ``scale`` is not positive.
 
     References
     ----------
@@ -230,7 +231,7 @@ def feature_singular_values(
     Raises
     ------
     ValueError
-        As :func:`random_hidden` and :func:`activation`.
+        If an activation is unknown, ``width`` is not a positive integer or ``scale`` is not positive.
 
     References
     ----------

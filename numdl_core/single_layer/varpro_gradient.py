@@ -79,8 +79,10 @@ def varpro_gradient_check(
 
     Raises
     ------
-    ValueError, TypeError
-        As :class:`VarPro`.
+    TypeError
+        If ``model`` is not a :class:`SingleLayer` with ``loss="squared"``.
+    ValueError
+        If ``inner`` is unknown, ``inner_maxiter < 1`` or ``u`` has the wrong length.
 
     References
     ----------
