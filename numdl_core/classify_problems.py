@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from numdl_core import classify
+from numdl_core._validate import check_positive
 from numdl_core.data import load_digits, make_dataset, n_classes_of
 from numdl_core.optim import newton_cg
 
@@ -321,9 +322,7 @@ def step_regime(obj, step: float) -> StepRegime:
     >>> step_regime(obj, 1.0).message
     't = 1 ≤ 2/L = 1.07: the loss decreases at every iteration.'
     """
-    step = float(step)
-    if not (np.isfinite(step) and step > 0):
-        raise ValueError(f"step must be a positive finite number, got {step}")
+    step = check_positive("step", step)
     L, alpha = float(obj.lipschitz_bound()), float(obj.alpha)
     kind = "safe" if step <= 2.0 / L else ("blows up" if step * alpha > 2.0 else "oscillates")
     return StepRegime(step, L, alpha, kind)

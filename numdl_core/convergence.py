@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numdl_core._validate import check_positive
 from numdl_core.lstsq import cg_rate, sd_rate, solve
 
 __all__ = ["PRECONDITIONERS", "preconditioner", "energy_norm", "worst_case_start", "observed_rate",
@@ -164,8 +165,7 @@ def worst_case_start(A, x_star, distance: float = 1.0) -> np.ndarray:
     x_star = np.asarray(x_star, dtype=np.float64)
     if x_star.shape != (A.shape[1],):
         raise ValueError(f"x_star must have {A.shape[1]} entries (columns of A), got shape {x_star.shape}")
-    if not (np.isfinite(distance) and distance > 0):
-        raise ValueError(f"distance must be a positive number, got {distance}")
+    distance = check_positive("distance", distance)
     _, s, Vt = np.linalg.svd(A, full_matrices=False)
     if A.shape[0] < A.shape[1] or s[-1] <= max(A.shape) * np.finfo(float).eps * s[0]:
         raise ValueError("A is rank deficient: the least-squares problem has no unique solution")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numdl_core._validate import check_positive
 from numdl_core.classify import loss_landscape
 from numdl_core.data import make_dataset, n_classes_of
 
@@ -137,8 +138,7 @@ def compare_losses(data: str = "linear", *, noise: float = 0.0, w_max: float = 1
     """
     if n_classes_of(data) != 2:
         raise ValueError(f"the one-neuron model needs two classes; {data!r} has {n_classes_of(data)}")
-    if not (np.isfinite(w_max) and w_max > 0):
-        raise ValueError(f"w_max must be a positive number, got {w_max}")
+    w_max = check_positive("w_max", w_max)
     if int(n_grid) < 3:
         raise ValueError(f"n_grid must be at least 3, got {n_grid}")
     X, y = make_dataset(data, n_samples, noise, seed)

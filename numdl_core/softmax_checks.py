@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
+from numdl_core._validate import check_positive
 from numdl_core.checks import Agreement
 from numdl_core.classify import SoftmaxRegression, sklearn_reference
 
@@ -110,9 +111,7 @@ def overflow_check(obj: SoftmaxRegression, theta, *, scale: float = 1e4, seed: i
     >>> r.passed, r.naive_loss
     (True, inf)
     """
-    scale = float(scale)
-    if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale must be a positive finite number, got {scale}")
+    scale = check_positive("scale", scale)
     W, b = obj.unpack(_finite_or_zero(obj, theta))
     if not np.any(W):
         W = np.sign(np.random.default_rng(seed).standard_normal(W.shape))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numdl_core._validate import check_nonneg
+from numdl_core._validate import check_nonneg, check_positive
 from numdl_core.lstsq import METHODS, solve
 
 __all__ = [
@@ -95,8 +95,7 @@ def polyfit_problem(n_points: int = 10, noise: float = 0.1, seed: int = 0) -> tu
     """
     if int(n_points) < 2:
         raise ValueError(f"n_points must be at least 2, got {n_points}")
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}")
+    noise = check_nonneg("noise", noise)
     t = np.linspace(0.0, 1.0, int(n_points))
     y = np.sin(np.pi * t**2) + noise * np.random.default_rng(seed).standard_normal(t.size)
     return t, y
@@ -141,8 +140,7 @@ def exercise_3x2(a: float, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarra
     a = float(a)
     if not np.isfinite(a) or a == 0:
         raise ValueError(f"a must be a non-zero number (a = 0 makes the columns equal), got {a}")
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}")
+    noise = check_nonneg("noise", noise)
     A = np.array([[1.0, 1 + a], [1.0, 1 + 2 * a], [1.0, 1 + 3 * a]])
     x_true = np.array([1.0, 1.2])
     b = A @ x_true + noise * np.random.default_rng(seed).standard_normal(3)
@@ -178,8 +176,7 @@ def blur_matrix(n: int, width: float = 0.03) -> np.ndarray:
     """
     if int(n) < 2:
         raise ValueError(f"n must be at least 2, got {n}")
-    if not np.isfinite(width) or width <= 0:
-        raise ValueError(f"the blur width must be > 0, got {width}")
+    width = check_positive("width (of the blur)", width)
     t = (np.arange(n) + 0.5) / n
     return np.exp(-((t[:, None] - t[None, :]) ** 2) / (2 * width**2)) / (np.sqrt(2 * np.pi) * width * n)
 
@@ -215,8 +212,7 @@ def deblur_problem(n: int = 128, width: float = 0.03, noise: float = 1e-2, seed:
     ----------
     Hansen (2010), Sec. 1.2 and 7.1; Ruthotto and Haber, Module 2 (deblurring).
     """
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}")
+    noise = check_nonneg("noise", noise)
     A = blur_matrix(n, width)
     t = (np.arange(n) + 0.5) / n
     x_true = (

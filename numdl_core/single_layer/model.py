@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from numdl_core._validate import check_labels, check_nonneg, check_X
+from numdl_core._validate import check_labels, check_nonneg, check_positive, check_X
 from numdl_core.classify import _Classifier, log_softmax, softmax
 from numdl_core.optim import Objective
 
@@ -686,9 +686,7 @@ def random_hidden(
     """
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     width = _check_width(width)
-    scale = float(scale)
-    if not np.isfinite(scale) or scale <= 0:
-        raise ValueError(f"scale must be a positive number, got {scale}")
+    scale = check_positive("scale", scale)
     K = scale * rng.standard_normal((int(n_features), width))
     b = scale * rng.uniform(-np.pi, np.pi, width)
     return K, b

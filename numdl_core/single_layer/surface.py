@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from numdl_core.iterate import Step, check_count
+from numdl_core.iterate import Step, check_count, check_positive
 from numdl_core.single_layer.model import SingleLayer
 from numdl_core.single_layer.training import sgd_lr_limit, training_problem
 
@@ -144,9 +144,7 @@ def loss_surface(
     n = int(n)
     if n < 2:
         raise ValueError(f"n (grid points per axis) must be at least 2, got {n}")
-    span = float(span)
-    if not np.isfinite(span) or span <= 0:
-        raise ValueError(f"span must be a positive number, got {span}")
+    span = check_positive("span", span)
     theta = np.asarray(theta, dtype=np.float64).ravel()
     d1, d2 = surface_directions(obj, theta, seed=seed, normalize=normalize)
     grid = np.linspace(-span, span, n)
