@@ -677,7 +677,7 @@ def lsqr_reference(A, b, alpha: float = 0.0, *, atol: float = 1e-14, btol: float
     Raises
     ------
     ValueError
-        If ``alpha < 0``.
+        If ``alpha`` is negative or not finite.
 
     References
     ----------

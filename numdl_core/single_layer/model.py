@@ -90,8 +90,8 @@ def activation(name: str) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray
 
     Parameters
     ----------
-    name : str
-        One of :data:`ACTIVATIONS`.
+    name : {"sin", "tanh", "relu", "identity"}
+        The names in :data:`ACTIVATIONS`.
 
     Returns
     -------
