@@ -30,12 +30,12 @@ from numdl_core._validate import check_nonneg
 from numdl_core.iterate import (
     BLOWUP,
     Step,
+    _drive,
     check_count,
     check_flag,
     check_fraction,
     check_positive,
     check_stop,
-    _drive,
     is_diverged,
     record,
     tunable,
