@@ -121,7 +121,7 @@ def _row(alpha, method, t, its, hv, f, f_star) -> dict:
             "ms_per_iteration": 1e3 * t / max(its, 1), "rel_gap": (f - f_star) / f_star}
 
 
-SETUP = (f"the 8x8 digits (1797 x 64, 10 classes, 650 parameters); target: relative loss gap <= {GAP:g}; "
+SETUP = (f"The 8x8 digits (1797 x 64, 10 classes, 650 parameters); target: relative loss gap <= {GAP:g}; "
          f"best of {REPEATS}, one thread")
 HEADERS = ["alpha", "method", "time (ms)", "iterations", "Hv products", "ms/iteration", "relative gap"]
 BLOCK_HEADERS = ["alpha", "value_and_grad (ms)", "hess_vec, cached S (ms)"]
