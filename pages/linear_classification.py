@@ -10,7 +10,7 @@ from app.figures.classify import coding_figure, confusion_figure, loss_contours_
 from app.figures.common import convergence_figure, decision_map_figure
 from app.lesson import Experiment, Lesson, Param, Solver
 from app.live import Run
-from app.panels import self_check, show
+from app.panels import live_table, self_check, show
 from app.params import ALPHA, SEED, STEP
 from numdl_core.checks import derivative_check
 from numdl_core.classify import coding_example, entropy_bits, prefix_code
@@ -52,9 +52,9 @@ OPT = [Param("line_search", "GD step rule", "choice", False, options=(False, Tru
 LOSSES = [Param("data", "Data set", "choice", "linear", options=("linear", "ellipses", "moons", "circles"),
                 labels={"linear": "separable toy"}), Param("noise", "Noise", "float", 0.0, lo=0.0, hi=0.5, step=0.01),
           Param("w_max", "Window |w| ≤", "float", 10.0, lo=1.0, hi=50.0, step=1.0), SEED]
-TABLE = {c: st.column_config.NumberColumn(format=f) for c, f in (
-    ("loss", "%.6g"), ("loss - f*", "%.3e"), ("grad norm", "%.3e"), ("training accuracy", "percent"),
-    ("test accuracy", "percent"), ("step", "%.3g"), ("work", "%d"))}
+FORMATS = {"loss": "%.6g", "loss - f*": "%.3e", "grad norm": "%.3e", "training accuracy": "percent",
+           "test accuracy": "percent", "step": "%.3g", "work": "%d"}
+TABLE = {c: st.column_config.NumberColumn(format=f) for c, f in FORMATS.items()}
 CODE = [Param(f"len_{s.lower()}", f"length of {s}", "int", d, lo=1, hi=6) for s, d in zip("ABCD", (1, 2, 3, 3))]
 EXPERIMENTS = [
     Experiment("Linear vs quadratic convergence", "On blobs with a fixed step t = 1 (just under 2/L), press Play. How "
@@ -170,7 +170,7 @@ def train() -> Run:
                                   f"{100 * np.mean(pred == pr.y_test):.1f}%"), "lc.confusion", c_right)
         table = pd.DataFrame([{"optimizer": n, "iteration": s.iteration, **iterate_report(pr, s.last, f_star)}
                               for n, s in ser.items()]).drop(columns=[] if pr.X_test is not None else "test accuracy")
-        st.dataframe(table, hide_index=True, width="stretch", column_config=TABLE)  # formats: a few bytes per frame
+        live_table(table, column_config=TABLE, formats=FORMATS)  # playing: markdown, a few hundred bytes per frame
         if not (p["line_search"] or regime.kind == "safe" or ser[GD].status == "diverged"):
             ups, changes = loss_increases(ser[GD].history["loss"])
             (st.warning if ups else st.info)(f"Step {regime.message} " + (

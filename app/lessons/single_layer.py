@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app.figures.single_layer import live_map_figure, loss_figures
-from app.panels import show
+from app.panels import live_table, show
 from app.params import SEED, Param
 from numdl_core import single_layer as sl
 from numdl_core.classify import decision_map
@@ -121,5 +121,5 @@ def draw_run(run, M: sl.SingleLayer, d, shown: str, key: str, **loss_kw):
     else:
         c3.warning(f"{shown} has no finite weights to draw.")
     rows = summary(run, M, d)[0]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    live_table(pd.DataFrame(rows))
     return c4, rows

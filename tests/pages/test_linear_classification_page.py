@@ -37,7 +37,11 @@ def _array(v) -> np.ndarray:
 
 
 def _stats(at) -> dict:
-    """The per-optimizer table under the live picture, as {optimizer: row} (numbers)."""
+    """The per-optimizer table under the live picture, as {optimizer: row} (numbers). A playing frame shows it
+    as a compact markdown table: pause first (the numbers do not change) to read the interactive one."""
+    pause = [b for b in at.button if b.key and b.key.endswith(".play") and "Pause" in b.label]
+    if pause:
+        pause[0].click().run()
     df = at.dataframe[0].value
     return {r["optimizer"]: r for r in df.to_dict("records")}
 

@@ -88,6 +88,9 @@ def test_training_step_then_play():
     assert gn[-1] < gn[0]
     titles = [f["layout"]["title"]["text"] for f in figures(at)]
     assert "Training loss against work" in titles and any(t.startswith("VarPro: decision map") for t in titles)
+    live = [m.value for m in at.markdown if m.value.startswith("| solver |")]  # playing: a compact markdown table
+    assert live and [r.split("|")[1].strip() for r in live[0].splitlines()[2:]] == ["SGD", "Gauss-Newton", "VarPro"]
+    at.button(key=f"{TRAIN_RUN}.play").click().run()  # paused: the interactive table
     table = at.dataframe[0].value
     assert list(table["solver"]) == ["SGD", "Gauss-Newton", "VarPro"]
 
