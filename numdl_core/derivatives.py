@@ -71,8 +71,10 @@ def make_function(name: str, n: int = 10, seed: int = 0) -> TestFunction:
     - ``"logsumexp"``: :math:`f(x) = \log \sum_j e^{(Mx)_j} - c^\top M x` (the softmax loss of one example),
       :math:`\nabla f = M^\top(p - c)`, :math:`\nabla^2 f = M^\top (\operatorname{diag} p - p p^\top) M`,
       :math:`p = \operatorname{softmax}(Mx)`, computed with the max-shift.
-    - ``"tanh_layer"``: :math:`f(x) = \tfrac12 \|\tanh(K x + b) - y\|^2` (one layer of a network, parameters x
-      entering through the features), :math:`\nabla f = K^\top (\sigma'(z) \odot r)`.
+    - ``"tanh_layer"``: a tanh layer as a function of its input :math:`x` (the weights :math:`K, b` and the
+      target :math:`y` are fixed data), :math:`f(x) = \tfrac12 \|\tanh(K x + b) - y\|^2`,
+      :math:`\nabla f = K^\top (\sigma'(z) \odot r)` with :math:`z = Kx + b`, :math:`r = \tanh(z) - y`,
+      :math:`\sigma' = 1 - \tanh^2`.
 
     Parameters
     ----------
@@ -186,10 +188,17 @@ def make_function(name: str, n: int = 10, seed: int = 0) -> TestFunction:
 def with_bug(fun: TestFunction, gradient: str = "none", hessian: str = "none") -> TestFunction:
     """``fun`` with a classic mistake in the gradient and/or the Hessian-vector product.
 
-    Gradient bugs: ``"scaled"`` (off by 1%: ``1.01 g``), ``"sign"`` (one entry with the wrong sign),
-    ``"missing_term"`` (a term forgotten: half of the gradient of the first coordinate dropped and, for
-    the quadratic, :math:`A x` instead of :math:`\\tfrac12(A + A^\\top)x`). Hessian bugs: ``"scaled"``
-    (``1.1 H v``), ``"missing_term"`` (only the diagonal part, ``diag(H) * v``).
+    Gradient bugs (``g`` the correct gradient, the value ``f`` unchanged), for every function alike:
+
+    - ``"scaled"``: off by 1%, ``1.01 * g``;
+    - ``"sign"``: the last entry with the wrong sign, ``g[-1] -> -g[-1]``;
+    - ``"missing_term"``: a term forgotten, modelled as half of the first entry dropped, ``g[0] -> g[0] / 2``.
+
+    Each leaves an error :math:`\\delta` in the gradient, so :math:`E_1(h) \\approx h\\,|\\delta^\\top v|` decays
+    only like :math:`O(h)` once :math:`h` is small enough that this term beats the :math:`O(h^2)` remainder (for
+    ``"missing_term"`` on Rosenbrock, where ``g[0]`` is small, only below :math:`h \\approx 2 \\cdot 10^{-6}`: use
+    25 step sizes). Hessian bugs: ``"scaled"`` (``1.1 * H v``) and ``"missing_term"``
+    (only the diagonal, ``diag(H) * v``, the diagonal read off column by column as ``(H e_i)_i``).
 
     Parameters
     ----------

@@ -10,8 +10,10 @@ from numdl_core.checks import adjoint_check, derivative_check
 from numdl_core.derivatives import FUNCTIONS, OPERATORS, make_function, make_operator, with_bug
 
 FUNCTION_LABELS = {"quadratic": "quadratic ½xᵀAx − bᵀx", "rosenbrock": "Rosenbrock",
-                   "logsumexp": "softmax loss (log-sum-exp)", "tanh_layer": "one tanh layer ½‖tanh(Kx+b) − y‖²"}
-GRADIENT_LABELS = {"none": "correct", "scaled": "off by 1%", "sign": "one sign flipped", "missing_term": "a term forgotten"}
+                   "logsumexp": "softmax loss (log-sum-exp)",
+                   "tanh_layer": "tanh layer as a function of its input x: ½‖tanh(Kx+b) − y‖²"}
+GRADIENT_LABELS = {"none": "correct", "scaled": "off by 1%", "sign": "last entry's sign flipped",
+                   "missing_term": "a term forgotten (half of g₁)"}
 HESSIAN_LABELS = {"none": "correct", "scaled": "off by 10%", "missing_term": "diagonal only", "skip": "not tested"}
 OPERATOR_LABELS = {"convolution": "1-D convolution (FFT)", "difference": "finite differences",
                    "tanh_jacobian": "Jacobian of a tanh layer"}
@@ -23,7 +25,7 @@ PARAMS = [
     Param("hessian", "Hessian-vector product", "choice", "none", options=tuple(HESSIAN_LABELS), labels=HESSIAN_LABELS),
     Param("n", "Number of variables n", "int", 10, lo=2, hi=50),
     Param("n_h", "Number of step sizes h = 2⁻ᵏ", "int", 20, lo=5, hi=30,
-          help="Smaller h shows the asymptotic order, until round-off takes over (about h ≈ 1e-8 for E1)."),
+          help="Smaller h shows the asymptotic order until E1 ≈ C·h² reaches round-off (eps·|f|, near h ≈ 1e-7)."),
     SEED.but(label="Seed (data and direction v)"),
 ]
 ADJOINT_PARAMS = [
@@ -38,8 +40,11 @@ EXPERIMENTS = [
                "order drops to 1. A test with too few step sizes could miss it: try 8 step sizes.",
                {"gradient": "scaled", "n_h": 25}, name="one-percent-off"),
     Experiment("Round-off", "With the correct gradient and 30 step sizes, what happens to E1 for very small h?",
-               "E1 falls like h² down to about 1e-16 relative to f, then rises again like eps/h·|f|: floating-point "
-               "cancellation. The order is read where the curve is straight.",
+               "E1 falls like h² until the remainder C·h² reaches the round-off in evaluating f, about eps·|f| "
+               "(≈ 4e-16 for the default tanh layer, near h ≈ 1e-7). For smaller h it does not grow: it stays on a "
+               "noisy plateau near eps·|f|, because the rounding errors of f(x+hv) and f(x) do not shrink with h and "
+               "E1 is not divided by h (the eps/h growth belongs to the quotient (f(x+hv) − f(x))/h). The order is "
+               "read where the curve is straight.",
                {"gradient": "none", "n_h": 30}, name="round-off"),
     Experiment("A wrong Hessian", "Keep the gradient correct but use only the diagonal of the Hessian. Which curve shows it?",
                "E1 is still O(h²) (the gradient is right) but E2 also decays like h² instead of h³.",
@@ -62,12 +67,16 @@ if res.err2 is not None:
 report(numbers)
 """
 
-lesson = Lesson("derivatives", "🩺 Checking derivatives", presets=EXPERIMENTS, slides="00-NumDNN-Introduction.tex")
+lesson = Lesson("derivatives", "🩺 Checking derivatives", presets=EXPERIMENTS,
+                slides="03-NumDNN-LinearClassification.tex (Testing your Derivatives) and "
+                       "04-NumDNN-SingleLayer.tex (adjoint test)")
 st.markdown("*Your derivatives are assumed to be wrong unless you prove otherwise.*")
 lesson.theory(
     "Expand f along a random direction v. If g is the gradient, the first-order Taylor remainder E1 shrinks "
     "**quadratically** in h; if g is wrong it shrinks only **linearly**, like E0. Halving h divides a correct "
-    "E1 by 4 and E2 by 8. The adjoint (dot-product) test checks a transpose the same way, without forming a matrix.",
+    "E1 by 4 and E2 by 8. In floating point E1 cannot fall below the round-off of f, about eps·|f|: for tiny h it "
+    "levels off there (it does not grow like eps/h, since it is not divided by h). The adjoint (dot-product) "
+    "test checks a transpose the same way, without forming a matrix.",
     [
         r"E_0(h) = |f(x+hv) - f(x)| = \mathcal O(h)",
         r"E_1(h) = |f(x+hv) - f(x) - h\,\nabla f(x)^\top v| = \mathcal O(h^2)",
