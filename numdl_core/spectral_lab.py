@@ -41,6 +41,7 @@ __all__ = ["ClusteringStudy", "clustering_study", "ToyStudy", "toy_study", "Ring
            "lambda2_study", "LAMBDA2_GRAPHS", "SOLVER_NAMES"]
 
 N_EIG = 20  # eigenpairs for the spectrum (the embedding uses the first n_clusters)
+TOY_LANCZOS_K = 2  # Lanczos on the 5-node toy graph: lambda_1, lambda_2 and the Fiedler vector
 MAX_CLUSTERS = 10
 DENSE_MAX = 1000  # above this many points the dense eigh (O(n^3)) runs only when it is the chosen solver
 LANCZOS_MAXITER = 100  # restarts: converged cases need < 20; a cluster of many zero eigenvalues may never converge
@@ -264,7 +265,8 @@ class ToyStudy(_Study):
         All eigenvalues by the dense solver.
     eigenvectors : ndarray, shape (5, 5)
     lanczos : ndarray or None
-        The eigenvalues by Lanczos when it was chosen (the 3 smallest: it computes at most n - 2).
+        The eigenvalues by Lanczos when it was chosen: only the 2 smallest (:math:`\lambda_1, \lambda_2`), the
+        few eigenpairs the Fiedler vector needs (``eigsh`` is for ``k`` much smaller than ``n``).
     n_components, n_zero : int
     checks : tuple
         Agreement with the course's spectrum (for ``D - A`` of the uncut graph), null vector, PSD, zero multiplicity.
@@ -298,7 +300,7 @@ def toy_study(*, laplacian: str = "unnormalized", solver: str = "dense", cut: bo
     ----------
     laplacian : {"unnormalized", "sym", "rw"}
     solver : {"dense", "lanczos"}
-        With ``"lanczos"`` its eigenvalues are computed too (at most ``n - 2 = 3`` of them).
+        With ``"lanczos"`` its 2 smallest eigenvalues are computed too (``eigsh`` computes at most ``n - 2 = 3``).
     cut : bool
         Remove the edge 2-5: node 5 becomes a second component.
     shift : float
@@ -328,13 +330,14 @@ def toy_study(*, laplacian: str = "unnormalized", solver: str = "dense", cut: bo
     warn, notes = [], []
     lanczos = None
     if solver == "lanczos":
-        run = timed_eigenpairs(A, 5, kind=laplacian, solvers=["lanczos"])["lanczos"]
+        run = timed_eigenpairs(A, TOY_LANCZOS_K, kind=laplacian, solvers=["lanczos"])["lanczos"]
         if run.error:
-            warn.append(f"Lanczos cannot compute all 5 eigenpairs of a 5 × 5 matrix. {run.error}. ARPACK's eigsh needs "
-                        "k < n − 1: it is built for a few eigenpairs of a large sparse matrix. Below: the 3 smallest "
-                        "by Lanczos next to all 5 by the dense eigh.")
-            run = timed_eigenpairs(A, 3, kind=laplacian, solvers=["lanczos"])["lanczos"]
-        lanczos = run.eigenvalues
+            warn.append(f"Lanczos failed on the toy graph. {run.error}.")
+        else:
+            lanczos = run.eigenvalues
+            notes.append(f"Lanczos is asked only for the {TOY_LANCZOS_K} eigenpairs the Fiedler vector needs (λ₁, λ₂): "
+                         "ARPACK's eigsh computes at most n − 2 = 3 of a 5 × 5 matrix and is built for a few "
+                         "eigenpairs (k ≪ n) of a large sparse one. All 5 come from the dense eigh.")
     checks: list = list(laplacian_checks(A, laplacian, lam))
     if laplacian == "unnormalized" and not cut:
         checks.insert(0, agreement("Spectrum of L = D − A", lam, np.array(S.TOY_SPECTRUM),

@@ -87,9 +87,9 @@ EXPERIMENTS = [
                "indicators: constant on {1, 2, 3, 4}, different on node 5. Inverse iteration with s = 0 now meets a "
                "singular matrix; a negative shift finds the indicator.", {"section": "toy", "cut": True},
                name="cut-an-edge"),
-    Experiment("Lanczos on a tiny matrix", "Choose the Lanczos solver. Why can it not deliver all 5 eigenvalues?",
+    Experiment("Lanczos on a tiny matrix", "Choose the Lanczos solver. Why is it asked for only λ₁ and λ₂, not all 5?",
                "ARPACK's Lanczos keeps a Krylov basis larger than the number of wanted eigenpairs: k ≤ n − 2. It is "
-               "the tool for a few eigenpairs of a big sparse matrix, not for all of a small one.",
+               "the tool for a few eigenpairs (k ≪ n) of a big sparse matrix, not for all of a small one.",
                {"section": "toy", "solver": "lanczos", "cut": False}, name="lanczos-on-a-tiny-matrix"),
     Experiment("A shift near λ₂", "Set the shift of inverse iteration to s = 0.9, then to s = 1.6. How fast does it "
                "converge, and to which eigenvalue?", "With s = 0.9 the rate is |1 − 0.9| / |2 − 0.9| ≈ 0.09: about ten "
@@ -123,8 +123,9 @@ EXPERIMENTS = [
 lesson = Lesson("spectral", "🕸️ Spectral clustering", presets=EXPERIMENTS, slides="01-NumDNN-Unsupervised.tex")
 lesson.theory(
     "Turn the points into a weighted graph and look at the eigenvectors of its **graph Laplacian** for the smallest "
-    "eigenvalues. The Laplacian is positive semidefinite with L·1 = 0; its eigenvalue 0 has multiplicity equal to the "
-    "number of connected components, with the components' indicator vectors as eigenvectors. For a connected graph "
+    "eigenvalues. The Laplacians have eigenvalues ≥ 0, with L·1 = 0 and L_rw·1 = 0 but L_sym·D^½1 = 0 (not 1); "
+    "the eigenvalue 0 has multiplicity equal to the number of connected components, with the components' indicator "
+    "vectors (times D^½ for L_sym) as eigenvectors. For a connected graph "
     "the **Fiedler vector** (eigenvector of λ₂) is the smoothest non-constant function on the graph: its sign splits "
     "the graph in two (a relaxed cut), and λ₂ measures how well connected the graph is. Small graphs: a dense eigen-"
     "solver; large ones: Lanczos, or power / inverse iteration for the Fiedler vector alone. Ng–Jordan–Weiss: take "

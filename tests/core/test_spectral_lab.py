@@ -62,8 +62,8 @@ def test_toy_study_reference_numbers():
     np.testing.assert_allclose(r.degrees, [2, 4, 3, 2, 1])
     cut = lab.toy_study(cut=True, laplacian="sym", solver="lanczos")
     assert cut.numbers["components"] == 2 == cut.numbers["zero eigenvalues"] and "inverse" not in cut.iterations
-    assert cut.lanczos.size == 3 and "at most n - 2 = 3" in cut.warnings[0]
-    np.testing.assert_allclose(cut.lanczos, cut.eigenvalues[:3], atol=1e-10)
+    assert cut.lanczos.size == 2 and not cut.warnings and any("at most n − 2 = 3" in t for t in cut.notes)
+    np.testing.assert_allclose(cut.lanczos, cut.eigenvalues[:2], atol=1e-10)
     with pytest.raises(ValueError):
         lab.toy_study(solver="qr")
 
@@ -88,3 +88,27 @@ def test_lambda2_study_course_values():
     assert r.values == S.two_cluster_lambda2() and all(c.passed for c in r.checks.values())
     assert r.components == {"disconnected_knn": 2, "connected_knn": 1, "fully_connected": 1} and r.warnings == ()
     assert "is connected" in lab.lambda2_study(k_disconnected=14).warnings[0]
+
+
+def test_lanczos_is_asked_only_for_the_few_eigenpairs_needed(monkeypatch):
+    """Issue 8: eigsh gets k << n (the point of Lanczos), never k = n - 1 or n - 2 of a matrix it could do whole."""
+    import scipy.sparse.linalg as spla
+    asked, eigsh = [], spla.eigsh
+
+    def spy(A, k=6, *args, **kwargs):
+        asked.append((A.shape[0], k))
+        return eigsh(A, k, *args, **kwargs)
+
+    monkeypatch.setattr(spla, "eigsh", spy)
+    lab.toy_study(solver="lanczos")
+    assert asked == [(5, 2)]  # lambda_1, lambda_2 (the Fiedler vector), not all 5 and not n - 2 = 3
+    asked.clear()
+    lab.clustering_study(n=300, solver="lanczos")
+    assert asked == [(300, lab.N_EIG)] and lab.N_EIG <= 300 // 10  # the 20 eigenvalues on screen
+    asked.clear()
+    X, _ = make_dataset("blobs", 400, 0.05, seed=0)
+    S.spectral_clustering(X, 3, sigma=0.5)  # "auto": Lanczos above 200 points, k = the number of clusters
+    assert asked == [(400, 3)]
+    asked.clear()
+    lab.lambda2_study(solver="lanczos")
+    assert asked and all(k == 2 for _, k in asked)

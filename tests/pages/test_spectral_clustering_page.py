@@ -56,6 +56,14 @@ def test_each_section_renders(section):
     assert numbers(at), "the section records its headline numbers"
 
 
+def test_theory_states_each_laplacian_null_vector():
+    """Issue 8: L·1 = 0 holds for L = D − W and L_rw only; L_sym annihilates D^½·1."""
+    at = page(NAME).run()
+    theory = " ".join(texts(at.markdown))
+    assert "L·1 = 0 and L_rw·1 = 0 but L_sym·D^½1 = 0 (not 1)" in theory
+    assert not re.search(r"(every|each|all) (graph )?Laplacians? .{0,30}L·1 = 0", theory)
+
+
 def test_default_clustering_shows_the_checks_passing():
     at = page(NAME).run()
     assert_clean(at)
@@ -152,9 +160,10 @@ def test_invalid_settings_are_explained_not_crashing():
     assert "accuracy (graph) %" not in metrics(at) and "accuracy (graph) %" not in numbers(at)
     at = page(NAME, {"section": "toy", "solver": "lanczos"}).run()
     assert_clean(at)
-    assert any("at most n - 2 = 3" in w for w in texts(at.warning))
+    assert not at.warning and any("only for the 2 eigenpairs" in t and "k ≪ n" in t for t in texts(at.info))
     table = at.dataframe[0].value
-    assert np.allclose(table["λᵢ (Lanczos eigsh)"].to_numpy()[:3], [0, 1, 2], atol=1e-10)
+    assert np.allclose(table["λᵢ (Lanczos eigsh)"].to_numpy()[:2], [0, 1], atol=1e-10)
+    assert np.isnan(table["λᵢ (Lanczos eigsh)"].to_numpy()[2:]).all()
 
 
 def test_toy_graph_spectrum_on_screen():
