@@ -57,6 +57,19 @@ def test_sd_rate_within_theory(a, cond, bound):
     assert f"**{n['measured SD factor']:.5g}**" in " ".join(texts(at.caption))
 
 
+@pytest.mark.parametrize("a,iterations", [("1", 2), ("1e-05", 3)])
+def test_cg_iteration_count_is_measured(a, iterations):
+    # CG ends after n = 2 steps in exact arithmetic; at a = 1e-5 (κ ≈ 6e10) round-off costs a third one
+    at = play(page(NAME, {"section": "iterative", "a": a, "speed": "20"}).run(), RUN, 2)
+    cg = at.session_state[RUN].series["CG (CGLS)"]
+    assert cg.status == "converged" and numbers(at)["CG iterations"] == iterations
+    cap = " ".join(texts(at.caption))
+    assert f"CG (CGLS) stopped after **{iterations}** iterations" in cap
+    assert ("the extra steps are round-off" in cap) == (iterations > 2)
+    at = page(NAME, {"preset": "cg-round-off"}).run()
+    assert_clean(at)
+
+
 def test_ill_conditioned_3x2_numbers():
     at = page(NAME, {"section": "iterative", "a": "1e-05"}).run()
     assert_clean(at)

@@ -1,0 +1,56 @@
+"""Try-this experiments of the linear least-squares page (pages/least_squares.py).
+
+Each :class:`~app.lesson.Experiment` sets the section and its parameters; the observe texts state what the page's
+recorded numbers show (tests/pages/test_least_squares_page.py pins them).
+"""
+from __future__ import annotations
+
+from app.lesson import Experiment
+
+__all__ = ["EXPERIMENTS"]
+
+EXPERIMENTS = [
+    Experiment("Overfitting", "Raise the degree to 9 (10 coefficients for 10 points). What happens to the training and "
+               "the test error?", "The training error drops to round-off (interpolation) while the curve oscillates "
+               "wildly between the points: the test error grows. Degree 3-5 generalizes best.",
+               {"section": "polyfit", "degree": 9, "method": "svd", "alpha": 0.0}, name="overfitting"),
+    Experiment("Regularization tames it", "Keep degree 9 and set α = 1e-4. Does the fit improve?", "Yes: the Tikhonov "
+               "term damps the large coefficients; the curve becomes smooth and the test error drops, at the price of a "
+               "small training error.", {"section": "polyfit", "degree": 9, "alpha": 1e-4}, name="regularization-tames-it"),
+    Experiment("The zig-zag", "With a = 1 and the exact line search, step through SD. What do successive steps look like?",
+               "Each step is orthogonal to the previous one: a zig-zag across the valley. CG reaches x* in 2 steps (n = 2 "
+               "unknowns).", {"section": "iterative", "a": 1.0, "line_search": "exact", "speed": 1}, name="zig-zag"),
+    Experiment("Ill-conditioning", "Switch to a = 1e-2 and press Play. How many iterations does SD need compared to CG?",
+               "SD's factor is 0.99997: thousands of iterations to gain a few digits. CG still needs 2.",
+               {"section": "iterative", "a": 1e-2, "line_search": "exact", "speed": 50}, name="ill-conditioning"),
+    Experiment("CG in floating point", "Switch to a = 1e-5 and press Play. After how many iterations does CG stop?",
+               "After 3, not 2: in exact arithmetic CG ends after n = 2 steps, but with κ ≈ 6e10 round-off spoils the "
+               "conjugacy of the second direction and a third step removes what is left (the page shows the measured "
+               "count).", {"section": "iterative", "a": 1e-5, "line_search": "exact", "speed": 20}, name="cg-round-off"),
+    Experiment("Preconditioning", "With a = 1e-2, compare the preconditioners. Does scaling the columns help? What does "
+               "the ideal preconditioner R do?", "Column scaling barely changes κ: the columns are nearly parallel, not "
+               "badly scaled. With M = R from the QR factorization, A M⁻¹ = Q has orthonormal columns, κ = 1, and "
+               "steepest descent converges in one step.",
+               {"section": "iterative", "a": 1e-2, "precond": "qr", "line_search": "exact", "speed": 1}, name="preconditioning"),
+    Experiment("Too large a step", "Use a fixed step t = 0.1 with a = 1 and press Play.", "1/λmax(AᵀA) ≈ 0.031 < 0.1: the "
+               "error grows by |1 − 2tλmax| > 1 per step and the run diverges. Lower t to 0.0178 and press Play again: it "
+               "converges.", {"section": "iterative", "a": 1.0, "line_search": "fixed", "step": 0.1, "speed": 5},
+               name="step-too-large"),
+    Experiment("Naive inversion", "Set α = 1e-8 and k = 128. What does the reconstruction look like?", "Noise amplified "
+               "by 1/σᵢ dominates: the Picard plot shows |uᵢᵀb| levelling off at the noise while σᵢ keeps falling.",
+               {"section": "deblur", "alpha": 1e-8, "k": 128}, name="naive-inversion"),
+    Experiment("The L-curve corner", "Set α near the corner of the L-curve. Is the error close to the best?", "The corner "
+               "balances the residual and the solution norm; its error is close to the smallest one.",
+               {"section": "deblur", "alpha": 3.16e-4}, name="l-curve-corner"),
+    Experiment("Semi-convergence", "Play CGLS with noise 0.01. When is the error smallest?", "After a few tens of "
+               "iterations; later iterations fit the noise and the error grows again.",
+               {"section": "deblur", "noise": 0.01, "speed": 2}, name="semi-convergence"),
+    Experiment("Half the digits", "At cond(A) = 1e6, how many correct digits do the normal equations give? QR?", "About 4 "
+               "(16 − 2·6) against about 10 (16 − 6): forming AᵀA squares the condition number.",
+               {"section": "conditioning"}, name="half-the-digits"),
+    Experiment("Too little regularization", "Set α = 1e-4 with 200 training images. Compare training and test accuracy.",
+               "Training accuracy near 100%, test much lower, and noisy weight images: overfitting.",
+               {"section": "digits", "alpha": 1e-4, "n_train": 200}, name="too-little-regularization"),
+    Experiment("Smooth weights", "Now α = 100. What do the weight images look like?", "Smooth, digit-like templates; both "
+               "accuracies drop a little if α is too large.", {"section": "digits", "alpha": 100.0}, name="smooth-weights"),
+]
