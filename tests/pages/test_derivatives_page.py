@@ -76,3 +76,15 @@ def test_url_reproduces_and_bad_values_are_explained():
     note = " ".join(texts(at.warning))
     assert "clamped to 50" in note and "not a number" in note and "`bogus` is not a control" in note
     assert "bogus" not in at.query_params
+
+
+def test_theory_names_the_slides_and_round_off_is_a_plateau():
+    at = page(NAME).run()
+    assert_clean(at)
+    captions = " ".join(texts(at.caption))
+    assert "slides: 03-NumDNN-LinearClassification.tex" in captions and "04-NumDNN-SingleLayer.tex" in captions
+    assert "00-NumDNN-Introduction" not in captions
+    shown = " ".join(texts(at.markdown)) + captions
+    assert "noisy plateau near eps·|f|" in shown and "rises again" not in shown  # E1 levels off, it does not grow like eps/h
+    assert at.selectbox(key="derivatives.function").format_func("tanh_layer").startswith(
+        "tanh layer as a function of its input x")
