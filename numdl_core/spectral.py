@@ -195,6 +195,7 @@ def similarity_matrix(
     sigma: float = 1.0,
     n_neighbors: int | None = None,
     epsilon: float | None = None,
+    mutual: bool = False,
 ) -> np.ndarray | sp.csr_matrix:
     r"""Gaussian similarity graph of the rows of ``X``.
 
@@ -209,10 +210,16 @@ def similarity_matrix(
     n_neighbors : int, optional
         If given (``k``), keep ``W_ij`` only where ``j`` is among the ``k`` nearest neighbours of ``i``
         **or** ``i`` among those of ``j`` (the symmetric kNN graph, von Luxburg 2007, Sec. 2.2).
-        Neighbours are found with ``scipy.spatial.cKDTree``.
+        Neighbours are found with ``scipy.spatial.cKDTree``. With :math:`A_{ij} = W_{ij}` if ``j`` is among
+        the ``k`` nearest of ``i`` (else 0), this graph is :math:`\max(A, A^\top)` elementwise.
     epsilon : float, optional
         If given, keep ``W_ij`` only where ``||x_i - x_j|| <= epsilon`` (the epsilon-neighbourhood graph).
         Cannot be combined with ``n_neighbors``.
+    mutual : bool
+        With ``n_neighbors``: keep ``W_ij`` only where ``j`` is among the ``k`` nearest neighbours of ``i``
+        **and** ``i`` among those of ``j`` (the mutual kNN graph, :math:`\min(A, A^\top)` elementwise; von
+        Luxburg 2007, Sec. 2.2). Sparser than the symmetric kNN graph: it links points of similar density and
+        can leave a point with no edge. Ignored without ``n_neighbors``.
 
     Returns
     -------
@@ -250,7 +257,7 @@ def similarity_matrix(
         idx, dist = _knn_indices(X, k)
         rows = np.repeat(np.arange(n), k)
         A = sp.csr_matrix((_gaussian(dist.ravel() ** 2, sigma), (rows, idx.ravel())), shape=(n, n))
-        W = A.maximum(A.T).tocsr()
+        W = (A.minimum(A.T) if mutual else A.maximum(A.T)).tocsr()
         W.eliminate_zeros()
         W.sort_indices()
         return W
@@ -1178,7 +1185,7 @@ def adjusted_rand_index(labels_true: Any, labels_pred: Any) -> float:
 # ----------------------------------------------------------------------------------------------------
 # the graph by name, the number of clusters, the embedding's rows
 # ----------------------------------------------------------------------------------------------------
-GRAPHS = ("full", "knn", "epsilon")
+GRAPHS = ("full", "knn", "mutual_knn", "epsilon")
 TOY_SPECTRUM = (0.0, 1.0, 2.0, 4.0, 5.0)
 COURSE_LAMBDA2 = {"disconnected_knn": 1.9e-15, "connected_knn": 8.7e-3, "fully_connected": 0.40}
 
@@ -1190,20 +1197,21 @@ def similarity_graph(
 
     .. math:: W_{ij} = \exp\!\left(-\frac{\|x_i - x_j\|^2}{2\sigma^2}\right) \ \text{on the edges}, \qquad W_{ii} = 0,
 
-    with every pair an edge (``"full"``), the symmetric k-nearest-neighbour edges (``"knn"``) or the pairs at
-    distance at most ``epsilon`` (``"epsilon"``); see :func:`similarity_matrix`. ``k`` is ignored unless
-    ``graph="knn"``, ``epsilon`` unless ``graph="epsilon"``.
+    with every pair an edge (``"full"``), the symmetric k-nearest-neighbour edges (``"knn"``: ``j`` among the
+    ``k`` nearest of ``i`` **or** ``i`` among those of ``j``), the mutual ones (``"mutual_knn"``: **and**) or the
+    pairs at distance at most ``epsilon`` (``"epsilon"``); see :func:`similarity_matrix`. ``k`` is ignored unless
+    ``graph`` is ``"knn"`` or ``"mutual_knn"``, ``epsilon`` unless ``graph="epsilon"``.
 
     Parameters
     ----------
     X : array_like, shape (n_samples, n_features)
         The points, one per row.
-    graph : {"full", "knn", "epsilon"}
+    graph : {"full", "knn", "mutual_knn", "epsilon"}
         Which edges (see :data:`GRAPHS`).
     sigma : float
         Width of the Gaussian weights (``> 0``).
     k : int
-        Neighbours of the kNN graph, ``1..n_samples-1``.
+        Neighbours of the (mutual) kNN graph, ``1..n_samples-1``.
     epsilon : float
         Radius of the epsilon graph (``> 0``).
 
@@ -1228,15 +1236,17 @@ def similarity_graph(
     array([[0.    , 0.6065, 0.    ],
            [0.6065, 0.    , 0.1353],
            [0.    , 0.1353, 0.    ]])
+    >>> similarity_graph(np.array([[0.0, 0.0], [1.0, 0.0], [3.0, 0.0]]), "mutual_knn", k=1).nnz  # 2 -> 1 not mutual
+    2
     """
     if graph not in GRAPHS:
         raise ValueError(f"unknown graph {graph!r}; choose one of {', '.join(map(repr, GRAPHS))}")
-    if graph == "knn":
+    if graph in ("knn", "mutual_knn"):
         n = _check_points(X).shape[0]
         if isinstance(k, (int, np.integer)) and not 1 <= k <= n - 1:
             raise ValueError(f"a kNN graph on n = {n} points needs 1 <= k <= n - 1 = {n - 1} neighbours, got k = {k}: "
                              "with n points each point has at most n − 1 neighbours; lower k or add points")
-        return similarity_matrix(X, sigma=sigma, n_neighbors=k)
+        return similarity_matrix(X, sigma=sigma, n_neighbors=k, mutual=graph == "mutual_knn")
     if graph == "epsilon":
         return similarity_matrix(X, sigma=sigma, epsilon=epsilon)
     return similarity_matrix(X, sigma=sigma)

@@ -97,6 +97,49 @@ def test_knn_graph_matches_sklearn_symmetrized(k):
         assert np.all(Wd[i, nn] > 0)
 
 
+@pytest.mark.parametrize("k", [1, 4, 10])
+def test_mutual_knn_graph_matches_a_loop_and_sklearn(k):
+    """Mutual kNN: j among the k nearest of i AND i among the k nearest of j (von Luxburg 2007, Sec. 2.2)."""
+    X, _ = make_dataset("moons", 90, noise=0.1, seed=5)
+    sigma = 0.4
+    W = S.similarity_matrix(X, sigma=sigma, n_neighbors=k, mutual=True)
+    assert sp.issparse(W)
+    Wd = W.toarray()
+    # oracle 1: a plain double loop over the brute-force neighbour lists
+    dist = np.sqrt(((X[:, None, :] - X[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(dist, np.inf)
+    nearest = [set(np.argsort(dist[i])[:k]) for i in range(90)]
+    ref = np.zeros((90, 90))
+    for i in range(90):
+        for j in range(90):
+            if j in nearest[i] and i in nearest[j]:
+                ref[i, j] = np.exp(-dist[i, j] ** 2 / (2 * sigma**2))
+    np.testing.assert_allclose(Wd, ref, rtol=1e-12, atol=0)
+    # oracle 2: scikit-learn's kneighbors_graph, elementwise minimum of A and A^T
+    D = kneighbors_graph(X, k, mode="distance", include_self=False)
+    D = D.minimum(D.T).toarray()
+    np.testing.assert_array_equal(Wd > 0, D > 0)
+    np.testing.assert_allclose(Wd, np.where(D > 0, np.exp(-(D**2) / (2 * sigma**2)), 0.0), rtol=1e-12, atol=0)
+    # a subgraph of the symmetric kNN graph, equal weights on the shared edges; by name through similarity_graph
+    sym = S.similarity_matrix(X, sigma=sigma, n_neighbors=k).toarray()
+    assert np.all((Wd > 0) <= (sym > 0)) and np.array_equal(Wd[Wd > 0], sym[Wd > 0])
+    assert W.nnz < np.count_nonzero(sym)
+    np.testing.assert_array_equal(S.similarity_graph(X, "mutual_knn", sigma=sigma, k=k).toarray(), Wd)
+    # mutual=False (the default) keeps API.md's meaning: the symmetric (OR) kNN graph
+    np.testing.assert_array_equal(S.similarity_matrix(X, sigma=sigma, n_neighbors=k, mutual=False).toarray(), sym)
+
+
+def test_mutual_knn_can_isolate_a_point():
+    """A far point is nobody's nearest neighbour: the kNN graph links it, the mutual kNN graph does not."""
+    X = np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.1], [0.1, 0.1], [5.0, 5.0]])
+    knn = S.similarity_graph(X, "knn", sigma=1.0, k=2).toarray()
+    mutual = S.similarity_graph(X, "mutual_knn", sigma=1.0, k=2).toarray()
+    assert knn[4].sum() > 0 and mutual[4].sum() == 0
+    assert S.connected_components(knn)[0] == 1 and S.connected_components(mutual)[0] == 2
+    with pytest.raises(ValueError, match="1 <= k <= n - 1 = 4"):
+        S.similarity_graph(X, "mutual_knn", k=5)
+
+
 def test_epsilon_graph_matches_brute_force():
     rng = np.random.default_rng(2)
     X = rng.uniform(0, 1, (60, 2))
@@ -404,19 +447,19 @@ def test_lanczos_maxiter_caps_a_hopeless_run():
 
 # ---------------------------------------------------------------------------------------------- graph by name, helpers
 def _brute_graph(X, graph, sigma, k, epsilon):
-    """A double-loop oracle of the three graphs: Gaussian weights on the edges chosen by name."""
+    """A double-loop oracle of the four graphs: Gaussian weights on the edges chosen by name."""
     n = X.shape[0]
     D = np.array([[np.sum((X[i] - X[j]) ** 2) for j in range(n)] for i in range(n)])
     W = np.exp(-D / (2 * sigma**2))
     np.fill_diagonal(W, 0.0)
     if graph == "epsilon":
         W[np.sqrt(D) > epsilon] = 0.0
-    elif graph == "knn":
+    elif graph in ("knn", "mutual_knn"):
         near = np.zeros((n, n), dtype=bool)
         for i in range(n):
             order = [j for j in np.argsort(D[i], kind="stable") if j != i][:k]
             near[i, order] = True
-        W[~(near | near.T)] = 0.0
+        W[~((near & near.T) if graph == "mutual_knn" else (near | near.T))] = 0.0
     return W
 
 
@@ -426,7 +469,7 @@ def test_similarity_graph_by_name_matches_a_double_loop(graph):
     W = S.similarity_graph(X, graph, sigma=0.4, k=5, epsilon=0.3)
     np.testing.assert_allclose(dense(W), _brute_graph(X, graph, 0.4, 5, 0.3), rtol=1e-12, atol=0)
     assert sp.issparse(W) == (graph != "full")
-    with pytest.raises(ValueError, match="unknown graph 'nope'; choose one of 'full', 'knn', 'epsilon'"):
+    with pytest.raises(ValueError, match="unknown graph 'nope'; choose one of 'full', 'knn', 'mutual_knn', 'epsilon'"):
         S.similarity_graph(X, "nope")
     with pytest.raises(ValueError, match="at most n − 1 neighbours"):
         S.similarity_graph(X, "knn", k=60)
