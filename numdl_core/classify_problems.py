@@ -32,7 +32,7 @@ from numdl_core.data import load_digits, make_dataset, n_classes_of
 from numdl_core.optim import newton_cg
 
 __all__ = ["DATASETS", "ClassificationProblem", "classification_problem", "Optimum", "reference_optimum",
-           "StepRegime", "step_regime", "loss_increases", "iterate_report"]
+           "StepRegime", "step_regime", "loss_increases", "iterate_report", "ConvergenceRate", "convergence_rate"]
 
 DATASETS = ("linear", "blobs", "ellipses", "peaks", "digits")
 """The data sets of the lesson: four 2-D sets (:func:`numdl_core.data.make_dataset`) and the 8x8 digits."""
@@ -397,3 +397,106 @@ def iterate_report(problem: ClassificationProblem, step, f_star: float = float("
             "test accuracy": problem.test_accuracy(step.x), "step": float(info.get("step", 0.0)),
             "work": float(info["work"]), "CG iterations": float(info.get("cg_iterations", np.nan)),
             "Hessian-vector products": float(info.get("hess_vecs", np.nan))}
+
+
+@dataclass(frozen=True)
+class ConvergenceRate:
+    r"""The measured convergence rate of a gradient-norm history over its last steps.
+
+    Attributes
+    ----------
+    ratios : ndarray
+        :math:`\|g_{k+1}\| / \|g_k\|` over the last steps, oldest first. Constant and below 1: linear
+        convergence; tending to 0: superlinear.
+    orders : ndarray
+        :math:`\log\|g_{k+1}\| / \log\|g_k\|` for the same steps (nan where :math:`\|g_k\| \ge 1`): the
+        order :math:`q` of :math:`\|g_{k+1}\| \approx \|g_k\|^q` when the constant is about 1 (1: linear,
+        2: quadratic).
+    """
+
+    ratios: np.ndarray
+    orders: np.ndarray
+
+    @property
+    def last_ratio(self) -> float:
+        """The last ratio :math:`\|g_{k+1}\|/\|g_k\|` (nan without a step)."""
+        return float(self.ratios[-1]) if self.ratios.size else float("nan")
+
+    @property
+    def last_order(self) -> float:
+        """The last order estimate (nan without a step)."""
+        return float(self.orders[-1]) if self.orders.size else float("nan")
+
+
+def convergence_rate(grad_norms, iterations=None, *, last: int = 3, floor: float = 0.0) -> ConvergenceRate:
+    r"""Measure the rate of convergence from the gradient norms :math:`\|g_0\|, \|g_1\|, \dots` of a run.
+
+    .. math::
+        r_k = \frac{\|g_{k+1}\|}{\|g_k\|}, \qquad q_k = \frac{\log \|g_{k+1}\|}{\log \|g_k\|}.
+
+    Linear convergence: :math:`r_k \to r \in (0, 1)`; superlinear: :math:`r_k \to 0`; quadratic:
+    :math:`\|g_{k+1}\| \le C \|g_k\|^2`, so :math:`q_k \to 2`. Newton-CG with the forcing sequence
+    :math:`\eta_k = \min(\text{cg\_tol}, \sqrt{\|g_k\|})` (the residual of the inner CG solve relative to
+    :math:`\|g_k\|`) converges superlinearly, with order about 1.5, not quadratically (Nocedal and Wright
+    2006, Theorem 7.2; Eisenstat and Walker 1996).
+
+    Parameters
+    ----------
+    grad_norms : array_like, shape (k,)
+        The gradient norms of the iterates, in order. A run that diverged is measured up to its first non-finite
+        norm.
+    iterations : array_like of int, shape (k,), optional
+        The iteration numbers of the norms, for a thinned history (every s-th iterate): a step over
+        :math:`s` iterations then counts as :math:`s` steps, :math:`r = (\|g_b\|/\|g_a\|)^{1/s}` and
+        :math:`q = (\log\|g_b\|/\log\|g_a\|)^{1/s}`. Default: consecutive iterations.
+    last : int
+        How many of the last steps to measure.
+    floor : float
+        Steps whose new gradient norm is at or below ``floor`` (the round-off level, where the norm stagnates)
+        are left out.
+
+    Returns
+    -------
+    ConvergenceRate
+        Empty arrays if fewer than two norms remain.
+
+    Raises
+    ------
+    ValueError
+        If ``last < 1``, ``floor < 0``, a norm is negative, or ``iterations`` is not increasing or has another
+        length.
+
+    References
+    ----------
+    J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed., Springer, 2006, Sec. 2.2 (rates of
+    convergence) and Theorem 7.2. S. C. Eisenstat and H. F. Walker, SIAM J. Sci. Comput. 17 (1996) 16-32.
+
+    Examples
+    --------
+    >>> r = convergence_rate([1.0, 0.5, 0.25, 0.125])   # linear with rate 1/2
+    >>> r.ratios.tolist()
+    [0.5, 0.5, 0.5]
+    >>> convergence_rate([0.1, 1e-2, 1e-4, 1e-8], last=2).orders.round(12).tolist()   # quadratic: order 2
+    [2.0, 2.0]
+    """
+    g = np.asarray(grad_norms, dtype=np.float64).ravel()
+    it = np.arange(g.size, dtype=np.float64) if iterations is None else np.asarray(iterations, np.float64).ravel()
+    if it.shape != g.shape or np.any(np.diff(it) <= 0):
+        raise ValueError(f"iterations must be {g.size} increasing numbers, one per norm")
+    if int(last) != last or last < 1:
+        raise ValueError(f"last must be an integer >= 1, got {last!r}")
+    if not np.isfinite(floor) or floor < 0:
+        raise ValueError(f"floor must be finite and >= 0, got {floor!r}")
+    if np.any(g < 0):
+        raise ValueError("the gradient norms must be >= 0")
+    end = int(np.argmin(np.isfinite(g))) if not np.all(np.isfinite(g)) else g.size  # up to a divergence
+    keep = np.flatnonzero(g[:end] > floor)
+    n = keep[-1] + 1 if keep.size else 0
+    g, it = g[:n][-(int(last) + 1):], it[:n][-(int(last) + 1):]
+    if g.size < 2:
+        return ConvergenceRate(np.empty(0), np.empty(0))
+    s = np.diff(it)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = (g[1:] / g[:-1]) ** (1 / s)
+        orders = np.where(g[:-1] < 1, (np.log(g[1:]) / np.log(g[:-1])) ** (1 / s), np.nan)
+    return ConvergenceRate(ratios, orders)

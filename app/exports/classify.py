@@ -12,7 +12,7 @@ SCRIPTS = {"train": """
 import itertools
 import numpy as np
 from numdl_core.checks import derivative_check
-from numdl_core.classify_problems import classification_problem, iterate_report, reference_optimum
+from numdl_core.classify_problems import classification_problem, convergence_rate, iterate_report, reference_optimum
 from numdl_core.softmax_checks import overflow_check
 from numdl_core.solvers import SOLVERS
 
@@ -22,7 +22,9 @@ obj, last = problem.obj, {}
 numbers = {"2/L": 2 / obj.lipschitz_bound(), "f*": reference_optimum(obj).loss}
 for name, method in (("gradient descent", "gradient_descent"), ("Newton-CG", "newton_cg")):
     steps = SOLVERS[method](obj, np.zeros(obj.n_params), **{k: params[k] for k in SOLVERS[method].tunables})
-    last[name] = list(itertools.islice(steps, params["iterations"][name] + 1))[-1]  # the iterate the page shows
+    history = list(itertools.islice(steps, params["iterations"][name] + 1))  # up to the iterate the page shows
+    last[name], rate = history[-1], convergence_rate([s.grad_norm for s in history])  # ‖g_k+1‖/‖g_k‖, last 3 steps
+    numbers.update({f"{name}: last ‖∇f‖ ratio": rate.last_ratio, f"{name}: last order": rate.last_order})
     numbers.update({f"{name}: {k}": v for k, v in iterate_report(problem, last[name], numbers["f*"]).items()})
 # the checks at the iterate the page checks: gradient descent's, or Newton-CG's if GD diverged or is not shown
 name = "Newton-CG" if params["show"] == "ncg" or last["gradient descent"].info.get("diverged") else "gradient descent"

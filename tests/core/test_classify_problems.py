@@ -12,10 +12,11 @@ import scipy.optimize as sopt
 
 from numdl_core.classify import sklearn_reference
 from numdl_core.classify_problems import (
-    DATASETS, classification_problem, iterate_report, loss_increases, reference_optimum, step_regime,
+    DATASETS, classification_problem, convergence_rate, iterate_report, loss_increases, reference_optimum,
+    step_regime,
 )
 from numdl_core.data import load_digits, make_dataset
-from numdl_core.optim import gradient_descent
+from numdl_core.optim import gradient_descent, newton_cg
 
 
 def test_two_d_problem_is_the_data_with_its_features():
@@ -146,3 +147,33 @@ def test_iterate_report_against_the_objective_and_the_protocol_counters():
     r0 = iterate_report(blobs, next(gradient_descent(blobs.obj, np.zeros(blobs.obj.n_params))))  # no f*, no CG
     assert np.isnan(r0["loss - f*"]) and np.isnan(r0["test accuracy"]) and np.isnan(r0["CG iterations"])
     assert r0["work"] == 0 and r0["loss"] == pytest.approx(np.log(3))
+
+
+def test_newton_cg_rate_on_blobs_is_superlinear_and_gd_linear():
+    """Inexact Newton-CG (eta_k = min(cg_tol, sqrt(||g||))): the ratios ||g_k+1||/||g_k|| tend to 0 (superlinear),
+    with orders log||g_k+1||/log||g_k|| between 1 and 2 (not quadratic); gradient descent's ratios are constant."""
+    obj = classification_problem("blobs", alpha=1e-3).obj
+    g = np.array([s.grad_norm for s in newton_cg(obj, np.zeros(obj.n_params), cg_tol=0.1, cg_maxiter=20)])
+    r = convergence_rate(g)
+    np.testing.assert_allclose(r.ratios, g[-3:] / g[-4:-1], rtol=1e-15)  # oracle: the definition
+    np.testing.assert_allclose(r.orders, np.log(g[-3:]) / np.log(g[-4:-1]), rtol=1e-15)
+    assert np.all(np.diff(r.ratios) < 0) and r.ratios[0] < 0.1 and r.last_ratio < 1e-4  # -> 0
+    assert np.all((1.3 < r.orders) & (r.orders < 1.9))
+    gd = np.array([s.grad_norm for s in gradient_descent(obj, np.zeros(obj.n_params), step=1.0, maxiter=400)])
+    rg = convergence_rate(gd, last=5)
+    assert np.all((0.98 < rg.ratios) & (rg.ratios < 1.0)) and np.ptp(rg.ratios) < 1e-3  # linear: a constant rate
+    assert np.all(np.abs(rg.orders - 1) < 1e-2)
+
+
+def test_convergence_rate_leaves_out_round_off_and_bad_input():
+    r = convergence_rate([1.0, 1e-2, 1e-5, 1e-11, 5e-12], floor=6e-12)
+    np.testing.assert_allclose(r.ratios, [1e-2, 1e-3, 1e-6])  # the stagnating last step is left out
+    assert convergence_rate([1.0]).ratios.size == 0 and np.isnan(convergence_rate([1.0]).last_ratio)
+    assert np.isnan(convergence_rate([2.0, 1.0]).orders[0])  # log of a norm >= 1: no order
+    np.testing.assert_allclose(convergence_rate([1.0, 0.5, np.inf, np.nan]).ratios, [0.5])  # up to a divergence
+    thinned = convergence_rate([1.0, 0.5, 0.125, 2.0 ** -7], [0, 1, 3, 5])  # every other iterate, rate 1/2 then 1/4
+    np.testing.assert_allclose(thinned.ratios, [0.5, 0.5, 0.25])
+    for bad, kw in [([1.0, -1.0], {}), ([1.0, 0.5], {"last": 0}), ([1.0], {"floor": -1.0}),
+                    ([1.0, 0.5], {"iterations": [0, 0]}), ([1.0, 0.5], {"iterations": [0]})]:
+        with pytest.raises(ValueError):
+            convergence_rate(bad, **kw)

@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pytest
 
+from app.lesson import EXPORT_KEY
 from numdl_core.classify import sklearn_reference, softmax_regression
 from numdl_core.data import make_dataset
 from numdl_core.optim import newton_cg
@@ -87,8 +88,9 @@ def test_step_then_play():
     np.testing.assert_array_equal(_map_labels(maps[1]), lab)
 
 
-def test_newton_quadratic_vs_gd_linear_on_blobs():
-    """Newton-CG reaches ‖∇f‖ < 1e-6 in < 30 iterations; GD after as many iterations is far from it."""
+def test_newton_superlinear_vs_gd_linear_on_blobs():
+    """Newton-CG reaches ‖∇f‖ < 1e-6 in < 30 iterations; GD after as many iterations is far from it. The page
+    measures the rate: Newton-CG's ratios ‖∇f_k+1‖/‖∇f_k‖ fall towards 0 (superlinear, not called quadratic)."""
     at = page(NAME, {"data": "blobs", "speed": "5"}).run()
     run = _play(at, 8)
     ncg, gd = run.series[NCG], run.series[GD]
@@ -107,6 +109,13 @@ def test_newton_quadratic_vs_gd_linear_on_blobs():
     assert rows[GD]["work"] == 2 * rows[GD]["iteration"]
     assert rows[NCG]["work"] >= 4 * rows[NCG]["Hessian-vector products"] + 2 * rows[NCG]["iteration"]
     assert np.isnan(rows[GD]["Hessian-vector products"])
+    numbers = at.session_state[EXPORT_KEY]["lc"]["numbers"]  # what the page records (and its script prints)
+    assert numbers[f"{NCG}: last ‖∇f‖ ratio"] == pytest.approx(g[-1] / g[-2], rel=1e-12) and g[-1] < 1e-3 * g[-2]
+    assert 1 < numbers[f"{NCG}: last order"] < 2 and 0.9 < numbers[f"{GD}: last ‖∇f‖ ratio"] < 1
+    caption = " ".join(texts(at.caption))
+    assert "**Measured rate**" in caption and "→ 0: superlinear" in caption
+    md = " ".join(texts(at.markdown))
+    assert "converges superlinearly" in md and "converges quadratically" not in md
     ok = " ".join(texts(at.success))
     assert f"{NCG}**: converged at iteration {ncg.iteration}" in " ".join(texts(at.caption)) or "converged" in ok
 
