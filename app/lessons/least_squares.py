@@ -49,8 +49,10 @@ EXPERIMENTS = [
                "(16 − 2·6) against about 10 (16 − 6): forming AᵀA squares the condition number.",
                {"section": "conditioning"}, name="half-the-digits"),
     Experiment("Too little regularization", "Set α = 1e-4 with 200 training images. Compare training and test accuracy.",
-               "Training accuracy near 100%, test much lower, and noisy weight images: overfitting.",
+               "Training accuracy near 100%, test much lower, and large, noisy weights: overfitting.",
                {"section": "digits", "alpha": 1e-4, "n_train": 200}, name="too-little-regularization"),
-    Experiment("Smooth weights", "Now α = 100. What do the weight images look like?", "Smooth, digit-like templates; both "
-               "accuracies drop a little if α is too large.", {"section": "digits", "alpha": 100.0}, name="smooth-weights"),
+    Experiment("Small weights", "Now α = 100. What happens to the weights?", "They get smaller: ‖W‖_F drops from "
+               "about 17 at α = 1e-4 and 2.5 at α = 1 to about 1.0 at α = 100, and the pixel noise in the weight "
+               "images fades; both accuracies drop a little if α is too large.",
+               {"section": "digits", "alpha": 100.0}, name="small-weights"),
 ]

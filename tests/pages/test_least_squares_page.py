@@ -165,6 +165,17 @@ def test_digits_accuracies():
     assert n["training accuracy"] > 0.99 and n["test accuracy"] < n["training accuracy"] - 0.05
 
 
+def test_digits_weights_get_smaller_not_smoother():
+    sizes = []
+    for alpha in ("0.0001", "1.0", "100.0"):
+        at = page(NAME, {"section": "digits", "alpha": alpha}).run()
+        assert_clean(at)
+        sizes.append(numbers(at)["‖W‖_F"])
+        assert f"‖W‖_F = **{sizes[-1]:.3g}**" in " ".join(texts(at.caption))
+    # measured (1000 training images, QR, seed 0); tests/core/test_regularization.py checks the SVD closed form
+    assert sizes[0] > sizes[1] > sizes[2] and sizes == pytest.approx([16.88, 2.568, 1.026], rel=2e-3)
+
+
 def test_polyfit_and_conditioning_numbers():
     at = page(NAME, {"section": "polyfit"}).run()
     n = numbers(at)
@@ -210,7 +221,7 @@ def test_preconditioning(precond, max_iter):
 
 
 def test_presets_open_their_section():
-    for preset, section in (("zig-zag", "iterative"), ("semi-convergence", "deblur"), ("smooth-weights", "digits")):
+    for preset, section in (("zig-zag", "iterative"), ("semi-convergence", "deblur"), ("small-weights", "digits")):
         at = page(NAME, {"preset": preset}).run()
         assert_clean(at)
         assert at.query_params["section"] in (section, [section])
