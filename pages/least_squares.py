@@ -96,8 +96,12 @@ def iterative_section():
                 f"SD factor (κ−1)/(κ+1) = **{P.sd_rate:.5g}**, CG factor (√κ−1)/(√κ+1) = **{P.cg_rate:.4g}**; "
                 f"fixed steps are stable for t < 1/λmax = **{P.step_limit:.3g}**.")
     st.caption("Start: the worst case for steepest descent (its first gradient has equal components along both "
-               "eigenvectors of the Hessian), 2 units from the solution in the variables the solver sees. The "
-               f"least-squares solution x* lies {np.linalg.norm(P.x_star - x_true):.3g} from x_true.")
+               "eigenvectors of the Hessian), 2 units from the solution in the variables the solver sees.")
+    gap, smin = np.linalg.norm(P.x_star - x_true), np.linalg.svd(A, compute_uv=False)[-1]
+    st.info(f"**‖x* − x_true‖ = {gap:.3g}.** The least-squares solution x* (★) lies {gap:.3g} from the parameters "
+            f"x_true (◆) that made the data, though b differs from A x_true only by noise of norm "
+            f"{np.linalg.norm(b - A @ x_true):.3g}: the noise is amplified by up to 1/σmin(A) = {1 / smin:.3g}. "
+            "That is the lesson of ill-conditioning: a solver that finds x* exactly still misses x_true.")
 
     levels, window = P.level_sets()  # f − f* = (f(x0) − f*)·0.35ᵏ, in a box around x0 and x*
 
@@ -111,7 +115,8 @@ def iterative_section():
                                 diverged={n: s.iteration for n, s in run.series.items() if s.status == "diverged"},
                                 title="Error against iteration"), "lstsq.iter.conv", c1)
         paths = {n: P.to_x(np.array(s.path)) for n, s in run.series.items()}
-        show(quadratic_contours_figure(A.T @ A, P.x_star, levels, paths, window), "lstsq.iter.contour", c2)
+        show(quadratic_contours_figure(A.T @ A, P.x_star, levels, paths, window, x_true=x_true), "lstsq.iter.contour",
+             c2)
 
     run = lesson.live("run", {"steepest descent": Solver("lstsq.steepest_descent", P.A, b, x0=P.y0,
                                                          **({"step": None} if exact else {})),

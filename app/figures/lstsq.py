@@ -65,14 +65,16 @@ def _ellipse_path(center: np.ndarray, A: np.ndarray) -> str:
 
 
 def quadratic_contours_figure(H: np.ndarray, x_star: np.ndarray, levels: np.ndarray, paths: Mapping[str, np.ndarray],
-                              window: tuple[np.ndarray, np.ndarray], *, height: int = 420) -> go.Figure:
+                              window: tuple[np.ndarray, np.ndarray], *, x_true: np.ndarray | None = None,
+                              height: int = 420) -> go.Figure:
     """Level sets of a 2-D quadratic f(x) = f* + (x − x*)ᵀH(x − x*) with the iterate paths of each solver.
 
     The level set f − f* = c is the ellipse x* + √c · V Λ^{-1/2} [cos t, sin t] (H = V Λ Vᵀ), drawn exactly as a
     layout path of four Bezier arcs (a few hundred bytes per ellipse) instead of a plotly contour or sampled lines:
     it is redrawn in every frame of a live run. ``levels`` are the values c; ``window`` is ``(lower corner, upper
     corner)`` of the axes. Paths longer than 300 iterates are thinned geometrically (the late iterates crowd at x*)
-    and sent as float32.
+    and sent as float32. ``x_true`` (the parameters that generated the data) is drawn as a diamond; when it lies
+    outside the window, a dashed line from x* points to it and the diamond sits where that line leaves the window.
     """
     fig = new_figure("Iterates on the level sets of f", x_title="x₁", y_title="x₂", height=height)
     lam, V = np.linalg.eigh(np.asarray(H, dtype=float))
@@ -91,7 +93,18 @@ def quadratic_contours_figure(H: np.ndarray, x_star: np.ndarray, levels: np.ndar
                                      line=dict(color=color(i + 1 if i else 0), width=2), marker=dict(size=5)))
     fig.add_trace(go.Scatter(x=[x_star[0]], y=[x_star[1]], mode="markers", name="x*",
                              marker=dict(symbol="star", size=14, color=BLACK)))
-    lo, hi = window
+    lo, hi = (np.asarray(c, dtype=float) for c in window)
+    if x_true is not None:
+        d = np.asarray(x_true, dtype=float) - x_star
+        with np.errstate(divide="ignore", invalid="ignore"):  # the largest t <= 1 with x* + t d in the window
+            t = min([1.0] + [float(v) for v in np.where(d > 0, (hi - x_star) / d, (lo - x_star) / d) if v >= 0])
+        inside, shown = t >= 1.0, x_star + t * d
+        name = "x_true" if inside else f"toward x_true ({np.linalg.norm(d):.3g} from x*)"
+        if not inside:
+            fig.add_trace(go.Scatter(x=[x_star[0], shown[0]], y=[x_star[1], shown[1]], mode="lines", showlegend=False,
+                                     line=dict(color=VERMILLION, dash="dash", width=2), hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=[shown[0]], y=[shown[1]], mode="markers", name=name,
+                                 marker=dict(symbol="diamond", size=12, color=VERMILLION)))
     fig.update_layout(xaxis_range=[lo[0], hi[0]], yaxis_range=[lo[1], hi[1]], shapes=shapes)
     return fig
 

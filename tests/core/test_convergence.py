@@ -142,3 +142,15 @@ def test_level_sets_pass_through_the_start():
     np.testing.assert_allclose(levels[1:] / levels[:-1], 0.5)
     np.testing.assert_allclose(lo, np.minimum(x0, P.x_star) - 1.0)
     np.testing.assert_allclose(hi, np.maximum(x0, P.x_star) + 1.0)
+
+
+@pytest.mark.parametrize("a,gap", [(1.0, 0.0617), (1e-2, 3.66), (1e-5, 3.6e3)])
+def test_least_squares_solution_far_from_x_true_when_ill_conditioned(a, gap):
+    """‖x* − x_true‖ on the 3x2 exercise (noise 0.1, seed 0): x* from numpy's lstsq, bounded by ‖b − A x_true‖/σmin."""
+    A, b, x_true = exercise_3x2(a, 0.1, 0)
+    x_star = np.linalg.lstsq(A, b, rcond=None)[0]
+    P = C.preconditioned(A, b, "none")
+    assert np.linalg.norm(P.x_star - x_star) <= 1e-9 * np.linalg.norm(x_star)
+    dist = np.linalg.norm(x_star - x_true)
+    assert dist == pytest.approx(gap, rel=0.1)  # 3.64e3 at a = 1e-5: the lesson of ill-conditioning
+    assert dist <= np.linalg.norm(b - A @ x_true) / np.linalg.svd(A, compute_uv=False)[-1]

@@ -76,6 +76,13 @@ def test_ill_conditioned_3x2_numbers():
     n = numbers(at)
     assert float(f"{n['cond(A)']:.3g}") == 2.45e5 and n["SD factor (κ−1)/(κ+1)"] > 0.9999999999
     assert n["‖x* − x_true‖"] == pytest.approx(3.6e3, rel=0.02)  # x* far from x_true: ill-conditioning
+    assert f"**‖x* − x_true‖ = {n['‖x* − x_true‖']:.3g}.**" in " ".join(texts(at.info))  # shown prominently
+    contour = figures(at)[1]
+    mark = next(tr for tr in contour["data"] if str(tr.get("name", "")).startswith("toward x_true"))
+    assert "3.64e+03 from x*" in mark["name"]  # off the window: the marker points the way
+    at = page(NAME, {"section": "iterative", "a": "1"}).run()  # well conditioned: x_true is on the plot, near x*
+    assert any(tr.get("name") == "x_true" for tr in figures(at)[1]["data"])
+    assert numbers(at)["‖x* − x_true‖"] == pytest.approx(0.0617, abs=1e-4)
 
 
 def test_absurd_step_diverges_with_message_and_curve():
