@@ -164,7 +164,7 @@ def clustering_study(
     noise : float
     seed : int
         Seed of the data, Lanczos and k-means.
-    graph : {"full", "knn", "epsilon"}
+    graph : {"full", "knn", "mutual_knn", "epsilon"}
     sigma, k, epsilon
         The graph's width, neighbours and radius (:func:`numdl_core.spectral.similarity_graph`).
     laplacian : {"unnormalized", "sym", "rw"}

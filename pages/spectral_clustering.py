@@ -13,14 +13,14 @@ from numdl_core import spectral as S
 from numdl_core import spectral_lab as lab
 
 SECTIONS = {"clustering": "Clustering", "toy": "Toy graph", "semi": "Semi-supervised", "lambda2": "λ₂ on two clusters"}
-GRAPHS = {"full": "fully connected", "knn": "kNN", "epsilon": "ε-neighbourhood"}
+GRAPHS = {"full": "fully connected", "knn": "kNN", "mutual_knn": "mutual kNN", "epsilon": "ε-neighbourhood"}
 KINDS = {"unnormalized": "L = D − W", "sym": "L_sym", "rw": "L_rw"}
 ROW = [3, 2, 2, 1.5]
 SIGMA = Param("sigma", "σ (Gaussian width)", "log", 0.3, options=(0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0,
               2.0, 3.0, 5.0, 10.0), help="W_ij = exp(−‖xᵢ − xⱼ‖² / (2σ²)): small σ keeps only very close pairs.")
 GRAPH = Param("graph", "Graph", "choice", "knn", options=tuple(GRAPHS), labels=GRAPHS, widget="segmented")
-KNN = Param("k", "k (neighbours, kNN graph)", "int", 10, lo=1, hi=50,
-            help="Edge i–j when j is among the k nearest neighbours of i or i among those of j.")
+KNN = Param("k", "k (neighbours, kNN graph)", "int", 10, lo=1, hi=50, help="kNN: edge i–j when j is among the k "
+            "nearest neighbours of i or i among those of j; mutual kNN: of i and i among those of j.")
 EPS = Param("epsilon", "ε (radius, ε graph)", "log", 0.3, options=(0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0,
             2.0), help="Edge i–j when ‖xᵢ − xⱼ‖ ≤ ε.")
 KIND = Param("laplacian", "Laplacian", "choice", "sym", options=S.LAPLACIANS, labels=KINDS, widget="segmented",
@@ -65,6 +65,10 @@ EXPERIMENTS = [
                "eigenvalues.",
                {"section": "clustering", "dataset": "circles", "noise": 0.05, "graph": "knn", "k": 10, "sigma": 0.3,
                 "laplacian": "sym", "clusters": "classes"}, name="circles-knn-graph"),
+    Experiment("Mutual kNN", "Rings, k = 10: kNN, then mutual kNN. Edges, components, ARI? Then k = 5.", "An edge "
+               "only if each is in the other's k nearest: 1224 of 1776 edges, 6 (not 61) between rings, 2 components, "
+               "ARI 0.92 → 1; k = 5: 19 pieces.", {"section": "clustering", "dataset": "rings", "noise": 0.1, "graph":
+               "mutual_knn", "k": 10, "sigma": 0.3, "laplacian": "sym", "clusters": "classes"}, name="mutual-knn"),
     Experiment("σ too small", "Fully connected graph with σ = 0.01. How many eigenvalues are zero, and how many "
                "components does `connected_components` report? Switch on the log scale.", "All 20 computed eigenvalues "
                "are numerically zero although the graph is connected: the weights exp(−d²/2σ²) of all but the closest "

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from app.lesson import EXPORT_KEY
+from numdl_core.data import make_dataset
 from tests.pages.helpers import assert_clean, figures, page, render_section, texts
 
 NAME = "spectral_clustering.py"
@@ -100,6 +101,22 @@ def test_circles_spectral_succeeds_where_kmeans_fails():
     at.selectbox(key=wkey("clusters")).set_value("eigengap").run()
     assert_clean(at)
     assert numbers(at)["clusters used"] == 2
+
+
+def test_mutual_knn_graph_choice_on_rings():
+    """The preset's numbers: the mutual kNN graph keeps 1224 of the kNN graph's 1776 edges (oracle: a loop)."""
+    at = page(NAME, {"dataset": "rings", "graph": "mutual_knn"}).run()
+    assert_clean(at)
+    n = numbers(at)
+    X, y = make_dataset("rings", 300, 0.1, seed=0)
+    d = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1)) + np.diag(np.full(300, np.inf))
+    near = np.zeros((300, 300), dtype=bool)
+    near[np.repeat(np.arange(300), 10), np.argsort(d, axis=1)[:, :10].ravel()] = True
+    assert n["edges"] == np.triu(near & near.T).sum() == 1224 and n["components"] == 2
+    assert n["ARI spectral"] == pytest.approx(1.0)
+    at.segmented_control(key=wkey("graph")).set_value("knn").run()
+    assert numbers(at)["edges"] == np.triu(near | near.T).sum() == 1776
+    assert numbers(at)["ARI spectral"] == pytest.approx(0.923, abs=1e-3)
 
 
 def test_graph_types_laplacians_and_solvers():
@@ -289,6 +306,7 @@ def test_bad_url_values_and_try_this():
 
 @pytest.mark.parametrize("preset,section,expect", [
     ("sigma-too-small", "clustering", {"zero eigenvalues": 20}),
+    ("mutual-knn", "clustering", {"edges": 1224, "components": 2, "ARI spectral": 1.0}),
     ("eigengap", "clustering", {"clusters used": 3}),
     ("cut-an-edge", "toy", {"components": 2, "zero eigenvalues": 2}),
     ("rings-semi-supervised", "semi", {"labelled points": 9}),
