@@ -13,7 +13,7 @@ from app.live import Run
 from app.panels import live_table, self_check, show
 from app.params import ALPHA, SEED, STEP
 from numdl_core.checks import derivative_check
-from numdl_core.classify import coding_example, entropy_bits, prefix_code
+from numdl_core.classify import coding_example, entropy_asymmetry, entropy_bits, prefix_code
 from numdl_core.classify_problems import (
     classification_problem, convergence_rate, iterate_report, loss_increases, reference_optimum, step_regime)
 from numdl_core.loss_convexity import compare_losses
@@ -262,6 +262,11 @@ def coding() -> None:
     b = ex.bits
     c2.markdown(f"A codeword of length ℓ is ideal for q = 2^(−ℓ). Optimal: **{b['optimal']:g}** bits = H(p); uniform: "
                 f"**{b['uniform']:g}**; mismatched (another source's code): **{b['mismatched']:g}** = H(p) + KL(p‖q).")
+    asym = entropy_asymmetry()
+    st.markdown(f"**Cross-entropy is not symmetric.** Bob talks about {', '.join(asym.symbols)} with frequencies "
+                f"(1/2, 1/4, 1/8, 1/8), Alice with (1/8, 1/2, 1/4, 1/8); both have entropy {asym.entropy_bob:g} bits. "
+                f"Alice with Bob's code: H(Alice, Bob) = **{asym.alice_with_bobs_code:g} bits**; Bob with Alice's "
+                f"code: H(Bob, Alice) = **{asym.bob_with_alices_code:g} bits**. It measures a mismatch, not a distance.")
     st.markdown("**Design your own code**: pick codeword lengths.")
     p = lesson.controls(CODE, columns=4)
     code = prefix_code(ex.p, [p[f"len_{s}"] for s in "abcd"])
@@ -277,7 +282,8 @@ def coding() -> None:
     st.caption("A classifier trained with cross-entropy minimizes the average number of bits (times ln 2: nats) "
                "needed to send the true labels with the code its predicted probabilities define.")
     lesson.numbers({**{f"{name} code (bits)": bits for name, bits in ex.bits.items()}, "entropy H(p) (bits)":
-                    entropy_bits(ex.p), "Kraft sum": code.kraft_sum, "your average length (bits)": code.average_length})
+                    entropy_bits(ex.p), "H(Alice, Bob) (bits)": asym.alice_with_bobs_code, "H(Bob, Alice) (bits)":
+                    asym.bob_with_alices_code, "Kraft sum": code.kraft_sum, "your average length (bits)": code.average_length})
 
 
 run = {"train": train, "losses": losses, "coding": coding}[section]()

@@ -39,10 +39,12 @@ r = compare_losses(params["data"], noise=params["noise"], w_max=params["w_max"],
 report({"smallest second difference, squared loss": r.curvature_squared,
         "smallest second difference, cross-entropy": r.curvature_cross_entropy})
 """, "coding": """
-from numdl_core.classify import coding_example, entropy_bits, prefix_code
+from numdl_core.classify import coding_example, entropy_asymmetry, entropy_bits, prefix_code
 
 ex = coding_example()  # p = (1/2, 1/4, 1/8, 1/8) and three codes
 code = prefix_code(ex.p, [params[f"len_{s}"] for s in "abcd"])
+asym = entropy_asymmetry()  # the course's Bob (1/2, 1/4, 1/8, 1/8) and Alice (1/8, 1/2, 1/4, 1/8)
 report({**{f"{name} code (bits)": bits for name, bits in ex.bits.items()}, "entropy H(p) (bits)": entropy_bits(ex.p),
+        "H(Alice, Bob) (bits)": asym.alice_with_bobs_code, "H(Bob, Alice) (bits)": asym.bob_with_alices_code,
         "Kraft sum": code.kraft_sum, "your average length (bits)": code.average_length})
 """}

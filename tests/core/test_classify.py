@@ -21,6 +21,7 @@ from numdl_core.classify import (
     LOSSES,
     SoftmaxRegression,
     coding_example,
+    entropy_asymmetry,
     cross_entropy_bits,
     decision_map,
     entropy_bits,
@@ -400,3 +401,18 @@ def test_input_validation(blobs):
         obj.predict_proba(np.zeros(9), np.zeros((4, 3)))
     with pytest.raises(ValueError, match="shape"):
         obj.pack(np.zeros((3, 2)), np.zeros(3))
+
+
+def test_entropy_asymmetry_is_the_course_example():
+    """Bob (1/2, 1/4, 1/8, 1/8) and Alice (1/8, 1/2, 1/4, 1/8) over dogs, cats, fish, birds: H(A, B) = 2.25 but
+    H(B, A) = 2.375 bits. Oracle: the word lengths -log2 q written out (Bob 1, 2, 3, 3; Alice 3, 1, 2, 3)."""
+    ex = entropy_asymmetry()
+    np.testing.assert_array_equal(ex.bob, [1 / 2, 1 / 4, 1 / 8, 1 / 8])
+    np.testing.assert_array_equal(ex.alice, [1 / 8, 1 / 2, 1 / 4, 1 / 8])
+    assert ex.alice_with_bobs_code == 1 / 8 * 1 + 1 / 2 * 2 + 1 / 4 * 3 + 1 / 8 * 3 == 2.25
+    assert ex.bob_with_alices_code == 1 / 2 * 3 + 1 / 4 * 1 + 1 / 8 * 2 + 1 / 8 * 3 == 2.375
+    assert ex.entropy_bob == ex.entropy_alice == 1.75 and ex.symbols == ("dogs", "cats", "fish", "birds")
+    # the gaps are the two KL divergences, computed with scipy (natural log -> bits)
+    from scipy.stats import entropy as kl
+    assert ex.bob_with_alices_code - ex.entropy_bob == pytest.approx(kl(ex.bob, ex.alice) / np.log(2), rel=1e-12)
+    assert ex.alice_with_bobs_code - ex.entropy_alice == pytest.approx(kl(ex.alice, ex.bob) / np.log(2), rel=1e-12)

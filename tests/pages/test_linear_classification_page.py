@@ -349,6 +349,9 @@ def test_coding_section_numbers_and_kraft():
     bars = figures(at)[0]["data"][0]
     assert list(bars["y"]) == [1.75, 2.0, 2.25]
     assert "**1.75 bits**" in " ".join(texts(at.success))
+    numbers = at.session_state[EXPORT_KEY]["lc"]["numbers"]
+    assert (numbers["H(Alice, Bob) (bits)"], numbers["H(Bob, Alice) (bits)"]) == (2.25, 2.375)  # not symmetric
+    assert "H(Bob, Alice) = **2.375 bits**" in " ".join(texts(at.markdown))
     at.button(key="lc.coding.try0").click().run()  # lengths (2, 3, 1, 3)
     ok = " ".join(texts(at.success))
     assert "**2.25 bits**" in ok and "A = 10, B = 110, C = 0, D = 111" in ok and "H(p, q) = 2.25 bits" in ok
