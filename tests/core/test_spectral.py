@@ -6,6 +6,7 @@ Oracles: closed forms (toy graph spectrum, path-graph Fiedler pair), brute-force
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -533,3 +534,13 @@ def test_two_cluster_graphs_give_the_course_lambda2():
         assert ours[g] == pytest.approx(lam2[g], rel=1e-9, abs=1e-13)
     assert [csgraph_components(sp.csr_matrix(W))[0] for W in graphs.values()] == [2, 1, 1]
     assert set(S.COURSE_LAMBDA2) == set(graphs) and S.TOY_SPECTRUM == (0.0, 1.0, 2.0, 4.0, 5.0)
+    # issue 8: the course's values (slides, 01-NumDNN-Unsupervised), not a rounded 1e-15
+    assert S.COURSE_LAMBDA2 == {"disconnected_knn": 1.9e-15, "connected_knn": 8.7e-3, "fully_connected": 0.40}
+
+
+def test_docstrings_have_no_control_characters():
+    """Issue 8: adjusted_rand_index's docstring had control characters (a backslash escape in a non-raw string)."""
+    for name in S.__all__:
+        doc = inspect.getdoc(getattr(S, name)) or ""
+        assert not [c for c in doc if ord(c) < 32 and c != "\n"], name
+    assert r"\binom{n_{ij}}{2}" in S.adjusted_rand_index.__doc__  # the LaTeX survives, not a backspace + "inom"
