@@ -201,10 +201,16 @@ class SemiConvergence:
         :math:`\|x_j - x_\text{true}\|/\|x_\text{true}\|` for iterations :math:`j = 0..k` (fewer if CGLS stopped).
     best_iteration : int
         The iteration of the smallest error: the best early-stopping point.
+    residual_norms, solution_norms : ndarray, shape (k + 1,)
+        :math:`\|A x_j - b\|` and :math:`\|x_j\|` at each iteration: the L-curve of the CGLS iterates, with the
+        iteration count as the regularization parameter (:math:`\|A x_j - b\|` decreases monotonically and
+        :math:`\|x_j\|` increases monotonically from :math:`x_0 = 0`; Hansen 2010, Sec. 6.3.2).
     """
 
     errors: np.ndarray
     best_iteration: int
+    residual_norms: np.ndarray
+    solution_norms: np.ndarray
 
     @property
     def best_error(self) -> float:
@@ -230,10 +236,13 @@ class SemiConvergence:
 
 def semi_convergence(A, b, x_true, iterations: int) -> SemiConvergence:
     r"""Run CGLS (:func:`numdl_core.lstsq.cgls`, from :math:`x_0 = 0`) for ``iterations`` iterations on the
-    unregularized problem and record the relative error to ``x_true`` at each.
+    unregularized problem and record the relative error to ``x_true``, the residual norm and the solution norm at each.
 
     On an ill-posed problem with noisy data the error first falls (the large singular values are resolved), then
-    rises as the iterates start to fit the noise: the iteration count acts as the regularization parameter.
+    rises as the iterates start to fit the noise: the iteration count acts as the regularization parameter. The
+    points :math:`(\|A x_j - b\|, \|x_j\|)`, :math:`j = 0, 1, \dots`, trace the L-curve of the iterates, the
+    analogue of the Tikhonov L-curve :math:`(\|A x_\alpha - b\|, \|x_\alpha\|)` with :math:`1/j` in the role of
+    :math:`\alpha`.
 
     Parameters
     ----------
@@ -267,6 +276,8 @@ def semi_convergence(A, b, x_true, iterations: int) -> SemiConvergence:
     """
     if int(iterations) < 0:
         raise ValueError(f"iterations must be >= 0, got {iterations}")
-    steps = itertools.islice(cgls(A, b), int(iterations) + 1)
+    steps = list(itertools.islice(cgls(A, b), int(iterations) + 1))
     errors = np.array([relative_error(step.x, x_true) for step in steps])
-    return SemiConvergence(errors=errors, best_iteration=int(np.argmin(errors)))
+    return SemiConvergence(errors=errors, best_iteration=int(np.argmin(errors)),
+                           residual_norms=np.array([step.info["residual_norm"] for step in steps]),
+                           solution_norms=np.array([step.info["x_norm"] for step in steps]))

@@ -45,6 +45,7 @@ COND = [Param("n", "Columns n", "int", 10, lo=2, hi=40), SEED]
 DIGITS = [TIKHONOV.but(default=1.0, options=log_options(1e-4, 1e3, 2)), METHOD,
           Param("n_train", "Training images", "int", 1000, lo=50, hi=1500, step=50), SEED]
 CONDS = np.logspace(0, 12, 25)  # cond(A) of the conditioning section; CONDS[12] = 1e6
+LCURVE_ITERATIONS = 100  # CGLS iterates on the deblurring L-curve, beside the Tikhonov one
 
 lesson = Lesson("lstsq", "📐 Linear least squares", presets=EXPERIMENTS, slides="02-NumDNN-LinearLeastSquares.tex")
 lesson.theory(
@@ -52,7 +53,9 @@ lesson.theory(
     "factor A once: the normal equations square the condition number, QR and the SVD do not. Iterative solvers "
     "only multiply by A and Aᵀ: steepest descent converges at a rate set by κ = cond(AᵀA), conjugate "
     "gradients (CGLS) at a rate set by √κ, and ends after n steps. On ill-posed problems the iteration count, "
-    "the rank k of a truncated SVD or α act as the regularization: filter factors φᵢ damp the small singular values.",
+    "the rank k of a truncated SVD or α act as the regularization: filter factors φᵢ damp the small singular values. "
+    "Notation: α is the regularization weight (λ in some slides), t the step size; the objective ‖Ax − b‖² has no ½, "
+    "so its gradient is 2Aᵀ(Ax − b) and a fixed step is stable for t < 1/λmax(AᵀA) (2/λmax with the ½).",
     [
         r"\min_x \; \|A x - b\|^2 + \alpha \|x\|^2 \quad\Longleftrightarrow\quad (A^\top A + \alpha I)\, x = A^\top b",
         r"x_\alpha = \sum_i \underbrace{\frac{\sigma_i^2}{\sigma_i^2 + \alpha}}_{\varphi_i} \frac{u_i^\top b}{\sigma_i} v_i",
@@ -167,14 +170,18 @@ def deblur_section():
                              f"TSVD k={p['k']}": r.x_tsvd}, title="Reconstructions"), "lstsq.deblur.signals", c1)
     show(picard_figure(r.s, r.beta, r.phi), "lstsq.deblur.picard", c2)
     c3, c4 = st.columns(2)
-    show(l_curve_figure(r.residual_norms, r.solution_norms, r.alphas, chosen=p["alpha"], corner=r.corner),
-         "lstsq.deblur.lcurve", c3)
+    lc = _semi_convergence(p["noise"], p["width"], p["seed"], LCURVE_ITERATIONS)  # the L-curve of the CGLS iterates
+    show(l_curve_figure(r.residual_norms, r.solution_norms, r.alphas, chosen=p["alpha"], corner=r.corner,
+                        cgls=(lc.residual_norms, lc.solution_norms, lc.best_iteration)), "lstsq.deblur.lcurve", c3)
+    lesson.numbers({"CGLS L-curve: best iteration": lc.best_iteration, "CGLS L-curve: best error": lc.best_error})
     with c4:
         st.markdown(f"cond(A) = **{r.cond:.2g}**. Relative errors ‖x − x_true‖/‖x_true‖:\n\n"
                     f"- no regularization (A⁻¹b): **{r.errors['naive']:.3g}**\n"
                     f"- Tikhonov, α = {p['alpha']:.2g}: **{r.errors['tikhonov']:.3g}**\n"
                     f"- truncated SVD, k = {p['k']}: **{r.errors['tsvd']:.3g}**\n"
-                    f"- Tikhonov at the L-curve corner, α = {r.alpha_corner:.2g}: **{r.errors['corner']:.3g}**")
+                    f"- Tikhonov at the L-curve corner, α = {r.alpha_corner:.2g}: **{r.errors['corner']:.3g}**\n"
+                    f"- CGLS stopped at its best iteration k = {lc.best_iteration}: **{lc.best_error:.3g}** (the "
+                    "dotted L-curve: the iteration count plays the role of 1/α)")
         lesson.check(agreement("Tikhonov solution by the SVD", r.x_tikhonov, r.x_lsqr,
                                reference="scipy's LSQR with damp = √α"))
     lesson.numbers(r.summary())

@@ -36,6 +36,8 @@ from numdl_core.regularization import compare_regularizations, semi_convergence
 from numdl_core.testproblems import deblur_problem
 A, b, x_true = deblur_problem(128, params["width"], params["noise"], params["seed"])
 numbers = compare_regularizations(A, b, x_true, alpha=params["alpha"], k=params["k"]).summary()
+lc = semi_convergence(A, b, x_true, 100)  # the L-curve of the first 100 CGLS iterates
+numbers.update({"CGLS L-curve: best iteration": lc.best_iteration, "CGLS L-curve: best error": lc.best_error})
 if params["iterations"]["CGLS"] >= 3:  # CGLS on the unregularized problem: the error falls, then rises
     numbers.update(semi_convergence(A, b, x_true, params["iterations"]["CGLS"]).summary())
 report(numbers)

@@ -137,8 +137,13 @@ def picard_figure(s: np.ndarray, beta: np.ndarray, phi: np.ndarray, *, height: i
 
 
 def l_curve_figure(res: np.ndarray, sol: np.ndarray, alphas: np.ndarray, *, chosen: float, corner: int,
-                   height: int = 380) -> go.Figure:
-    """The L-curve (‖Ax−b‖, ‖x‖) on log-log axes with the chosen alpha and the corner."""
+                   cgls: tuple[np.ndarray, np.ndarray, int] | None = None, height: int = 380) -> go.Figure:
+    """The L-curve (‖Ax−b‖, ‖x‖) on log-log axes with the chosen alpha and the corner.
+
+    ``cgls = (residual norms, solution norms, best iteration)`` adds the L-curve of the CGLS iterates x_1, x_2, ...
+    (the iteration count as the regularization parameter; x_0 = 0 has no place on log axes) and marks the iterate
+    with the smallest error.
+    """
     fig = new_figure("L-curve", x_title="residual norm ‖Ax − b‖", y_title="solution norm ‖x‖", log_x=True, log_y=True,
                      height=height)
     fig.add_trace(go.Scatter(x=res, y=sol, mode="lines+markers", name="Tikhonov, α varies",
@@ -149,6 +154,15 @@ def l_curve_figure(res: np.ndarray, sol: np.ndarray, alphas: np.ndarray, *, chos
                              marker=dict(color=VERMILLION, size=14, symbol="circle-open", line=dict(width=3))))
     fig.add_trace(go.Scatter(x=[res[corner]], y=[sol[corner]], mode="markers", name=f"corner α = {alphas[corner]:.2g}",
                              marker=dict(color=GREEN, size=12, symbol="x")))
+    if cgls is not None:
+        c_res, c_sol, best = cgls
+        k = np.arange(1, len(c_res))
+        fig.add_trace(go.Scatter(x=c_res[1:], y=c_sol[1:], mode="lines+markers", name="CGLS, iteration k varies",
+                                 text=[f"k = {j}" for j in k], hoverinfo="text+x+y",
+                                 line=dict(color=color(3), width=2, dash="dot"), marker=dict(size=4)))
+        if best > 0:
+            fig.add_trace(go.Scatter(x=[c_res[best]], y=[c_sol[best]], mode="markers", name=f"best CGLS k = {best}",
+                                     marker=dict(color=color(3), size=12, symbol="diamond-open", line=dict(width=3))))
     return fig
 
 

@@ -58,13 +58,13 @@ def test_naive_solution_of_a_well_conditioned_system_is_the_solve():
     assert r.errors["naive"] < 1e-13
 
 
-def _cgls_errors(A, b, x_true, k):
-    """Plain CGLS (Björck 1996, Alg. 7.4.1 with alpha = 0) from x = 0, relative errors per iteration."""
+def _cgls_iterates(A, b, k):
+    """Plain CGLS (Björck 1996, Alg. 7.4.1 with alpha = 0) from x = 0: the iterates x_0..x_k as rows."""
     x = np.zeros(A.shape[1])
     r = b.copy()
     s = A.T @ r
     p, gamma = s.copy(), s @ s
-    errors = [np.linalg.norm(x - x_true) / np.linalg.norm(x_true)]
+    xs = [x]
     for _ in range(k):
         q = A @ p
         a = gamma / (q @ q)
@@ -72,8 +72,13 @@ def _cgls_errors(A, b, x_true, k):
         s = A.T @ r
         gamma, old = s @ s, gamma
         p = s + gamma / old * p
-        errors.append(np.linalg.norm(x - x_true) / np.linalg.norm(x_true))
-    return np.array(errors)
+        xs.append(x)
+    return np.array(xs)
+
+
+def _cgls_errors(A, b, x_true, k):
+    """Relative errors of the plain CGLS iterates."""
+    return np.linalg.norm(_cgls_iterates(A, b, k) - x_true, axis=1) / np.linalg.norm(x_true)
 
 
 def test_semi_convergence_against_a_plain_cgls_loop():
@@ -87,6 +92,17 @@ def test_semi_convergence_against_a_plain_cgls_loop():
     assert R.semi_convergence(A, b, x_true, 0).errors.tolist() == [1.0]
     with pytest.raises(ValueError, match="iterations"):
         R.semi_convergence(A, b, x_true, -1)
+
+
+def test_cgls_l_curve_of_the_iterates():
+    """The L-curve of the CGLS iterates: residual norms from the plain loop, ‖Ax_j − b‖ falls and ‖x_j‖ grows."""
+    A, b, x_true = deblur_problem(128, width=0.03, noise=0.01, seed=0)
+    sc = R.semi_convergence(A, b, x_true, 60)
+    xs = _cgls_iterates(A, b, 60)
+    np.testing.assert_allclose(sc.residual_norms, np.linalg.norm(xs @ A.T - b, axis=1), rtol=1e-6)
+    np.testing.assert_allclose(sc.solution_norms, np.linalg.norm(xs, axis=1), rtol=1e-6, atol=1e-300)
+    assert np.all(np.diff(sc.residual_norms) <= 1e-12) and np.all(np.diff(sc.solution_norms) >= -1e-12)
+    assert sc.solution_norms[0] == 0.0 and sc.residual_norms[0] == pytest.approx(np.linalg.norm(b))
 
 
 def test_digits_weights_shrink_as_alpha_grows():

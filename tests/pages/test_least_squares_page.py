@@ -147,6 +147,11 @@ def test_deblur_numbers_and_lsqr_check():
     assert n["error, no regularization"] > 1e6 and n["error, Tikhonov"] < 0.2 and n["error, truncated SVD"] < 0.2
     assert 1e-4 < n["L-curve corner α"] < 1e-3 and n["error at the corner"] < 0.25
     assert any(s.startswith("Tikhonov solution by the SVD") for s in texts(at.success))
+    # the L-curve of the CGLS iterates beside the Tikhonov one; its best iterate as good as the best Tikhonov α
+    lc = next(tr for tr in figures(at)[2]["data"] if tr.get("name") == "CGLS, iteration k varies")
+    assert len(lc["text"]) == 100 and lc["text"][0] == "k = 1"
+    assert 5 < n["CGLS L-curve: best iteration"] < 60 and n["CGLS L-curve: best error"] < 0.25
+    assert f"best iteration k = {int(n['CGLS L-curve: best iteration'])}" in " ".join(texts(at.markdown))
 
 
 @pytest.mark.parametrize("preset,key", [("naive-inversion", "error, Tikhonov"), ("l-curve-corner", "error, Tikhonov")])
