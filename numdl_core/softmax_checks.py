@@ -8,6 +8,11 @@ with scikit-learn's optimum.
 - **Shift invariance.** :math:`\mathrm{softmax}(z + c\mathbf 1) = \mathrm{softmax}(z)`: adding the same
   constant to every bias changes neither the loss nor its gradient, so the Hessian has the null direction
   :math:`(0, \mathbf 1)` (:func:`shift_invariance`).
+- **The course's invariances.** The mean loss is a function of the *set* of examples: permuting them
+  (:func:`permutation_invariance`) or replicating the data set (:func:`replication_invariance`) changes neither
+  :math:`f` nor :math:`\nabla f`. With one-hot features :math:`X = Y` (the labels themselves) and
+  :math:`W = a I`, :math:`b = 0`, the loss is :math:`\log(1 + (C - 1)e^{-a})`, which tends to 0 for
+  :math:`a = 10^4` without overflow (:func:`identity_weights_check`).
 - **An independent optimum.** scikit-learn's ``LogisticRegression`` minimizes the same objective with
   :math:`C = 1/(\alpha n)` (:math:`2/(\alpha n)` for two classes) by L-BFGS (:func:`sklearn_comparison`).
 
@@ -30,7 +35,7 @@ from numdl_core.checks import Agreement
 from numdl_core.classify import SoftmaxRegression, sklearn_reference
 
 __all__ = ["OverflowCheck", "overflow_check", "ShiftCheck", "shift_invariance", "SklearnComparison",
-           "sklearn_comparison"]
+           "sklearn_comparison", "permutation_invariance", "replication_invariance", "identity_weights_check"]
 
 
 def _finite_or_zero(obj: SoftmaxRegression, theta) -> np.ndarray:
@@ -282,3 +287,155 @@ def sklearn_comparison(obj: SoftmaxRegression, theta) -> SklearnComparison:
         f"f* = {f:.10g}", reference, rel, 1e-6, bool(rel <= 1e-6), float(f), float(f_sk),
         float(np.linalg.norm(W - W_sk) / max(np.linalg.norm(W_sk), np.finfo(float).tiny)),
         float(np.mean(obj.predict(theta) == obj.predict(th_sk))), c_value, float(seconds))
+
+
+def _same_f_and_grad(name: str, obj: SoftmaxRegression, other: SoftmaxRegression, theta, reference: str) -> Agreement:
+    f0, g0 = obj.value_and_grad(theta)
+    f1, g1 = other.value_and_grad(theta)
+    rel = float(np.linalg.norm(np.r_[f1, g1] - np.r_[f0, g0]) / max(np.linalg.norm(np.r_[f0, g0]),
+                                                                     np.finfo(float).tiny))
+    return Agreement(name, reference, rel, 1e-12, bool(rel <= 1e-12))
+
+
+def permutation_invariance(obj: SoftmaxRegression, theta, *, seed: int = 0) -> Agreement:
+    r"""Check that permuting the examples leaves :math:`f` and :math:`\nabla f` unchanged.
+
+    .. math:: f(\theta; P X, P y) = \frac1n \sum_i \ell(x_{\pi(i)}, y_{\pi(i)}; \theta) = f(\theta; X, y)
+
+    for a permutation matrix :math:`P` (the mean is a sum over the set of examples). A ``theta`` with
+    non-finite entries (a diverged iterate) is replaced by 0.
+
+    Parameters
+    ----------
+    obj : SoftmaxRegression
+        The objective.
+    theta : array_like, shape (obj.n_params,)
+        Where to check.
+    seed : int
+        Seed of the random permutation.
+
+    Returns
+    -------
+    Agreement
+        :math:`(f, \nabla f)` on the permuted examples against the original ones (relative tolerance 1e-12: only
+        the order of the floating-point sums changes).
+
+    References
+    ----------
+    Ruthotto and Haber, *Numerical Methods for Deep Learning*, Module 3 (checks of the softmax function).
+
+    Examples
+    --------
+    >>> from numdl_core.classify_problems import classification_problem
+    >>> obj = classification_problem("blobs").obj
+    >>> permutation_invariance(obj, obj.init(1.0, seed=1)).passed
+    True
+    """
+    theta = _finite_or_zero(obj, theta)
+    perm = np.random.default_rng(seed).permutation(obj.n_samples)
+    other = type(obj)(obj.X[perm], obj.y[perm], obj.n_classes, obj.alpha)
+    return _same_f_and_grad("f and ∇f with the examples permuted", obj, other, theta, "f and ∇f in the original order")
+
+
+def replication_invariance(obj: SoftmaxRegression, theta, *, copies: int = 2) -> Agreement:
+    r"""Check that replicating the data set leaves the mean loss and its gradient unchanged.
+
+    .. math:: f\Big(\theta; \begin{bmatrix} X \\ \vdots \\ X \end{bmatrix},
+        \begin{bmatrix} y \\ \vdots \\ y \end{bmatrix}\Big) = \frac{1}{kn} \sum_{c=1}^k \sum_{i=1}^n
+        \ell(x_i, y_i; \theta) = f(\theta; X, y).
+
+    A ``theta`` with non-finite entries (a diverged iterate) is replaced by 0.
+
+    Parameters
+    ----------
+    obj : SoftmaxRegression
+        The objective.
+    theta : array_like, shape (obj.n_params,)
+        Where to check.
+    copies : int
+        How many copies :math:`k \ge 1` of the data.
+
+    Returns
+    -------
+    Agreement
+        :math:`(f, \nabla f)` on the replicated data against the original (relative tolerance 1e-12).
+
+    Raises
+    ------
+    ValueError
+        If ``copies`` is not an integer >= 1.
+
+    References
+    ----------
+    Ruthotto and Haber, *Numerical Methods for Deep Learning*, Module 3 (checks of the softmax function).
+
+    Examples
+    --------
+    >>> from numdl_core.classify_problems import classification_problem
+    >>> obj = classification_problem("blobs").obj
+    >>> replication_invariance(obj, obj.init(1.0, seed=1), copies=3).passed
+    True
+    """
+    if isinstance(copies, bool) or not isinstance(copies, (int, np.integer)) or copies < 1:
+        raise ValueError(f"copies must be an integer >= 1, got {copies!r}")
+    theta = _finite_or_zero(obj, theta)
+    other = type(obj)(np.tile(obj.X, (copies, 1)), np.tile(obj.y, copies), obj.n_classes, obj.alpha)
+    return _same_f_and_grad(f"mean f and ∇f on {copies} copies of the data", obj, other, theta,
+                            "f and ∇f on the data")
+
+
+def identity_weights_check(n_classes: int, *, scales=(1.0, 1e4), n: int = 50, seed: int = 0) -> Agreement:
+    r"""The course's check: features equal to the one-hot labels, :math:`X = Y`, and :math:`W = a I`, :math:`b = 0`.
+
+    Then the logits of example :math:`i` are :math:`a\,e_{y_i}` and, without regularization,
+
+    .. math:: f = \log\big(e^{a} + C - 1\big) - a = \log\big(1 + (C - 1)e^{-a}\big),
+
+    :math:`\log(1 + (C-1)/e) \approx 0.31` for :math:`a = 1` and two classes, and 0 to machine precision for
+    :math:`a = 10^4`, where the logits are :math:`10^4` and the naive :math:`\log\sum e^{z}` overflows.
+
+    Parameters
+    ----------
+    n_classes : int
+        The number of classes :math:`C \ge 2`.
+    scales : sequence of float
+        The values :math:`a` (finite).
+    n : int
+        The number of examples (random labels).
+    seed : int
+        Seed of the labels.
+
+    Returns
+    -------
+    Agreement
+        The losses at :math:`W = aI` against the closed form ``log1p((C - 1) exp(-a))`` (relative tolerance 1e-12).
+
+    Raises
+    ------
+    ValueError
+        If ``n_classes < 2``, ``n < 1`` or a scale is not finite.
+
+    References
+    ----------
+    Ruthotto and Haber, *Numerical Methods for Deep Learning*, Module 3, and its MATLAB test ``testSoftMax.m``.
+
+    Examples
+    --------
+    >>> r = identity_weights_check(3)
+    >>> r.passed, r.rel_error < 1e-15
+    (True, True)
+    """
+    a = np.asarray(scales, dtype=np.float64).ravel()
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    if a.size == 0 or not np.all(np.isfinite(a)):
+        raise ValueError(f"scales must be finite numbers, got {scales!r}")
+    y = np.random.default_rng(seed).integers(0, n_classes, n)
+    obj = SoftmaxRegression(np.eye(n_classes)[y], y, int(n_classes), 0.0)
+    loss = np.array([obj.loss(obj.pack(s * np.eye(n_classes), np.zeros(n_classes))) for s in a])
+    exact = np.log1p((n_classes - 1) * np.exp(-a))
+    rel = float(np.linalg.norm(loss - exact) / max(np.linalg.norm(exact), np.finfo(float).tiny))
+    return Agreement(f"f at W = a·I, X = Y (a = {', '.join(f'{s:g}' for s in a)})", "log(1 + (C − 1)e^(−a))", rel,
+                     1e-12, bool(rel <= 1e-12))

@@ -17,7 +17,8 @@ from numdl_core.classify import coding_example, entropy_asymmetry, entropy_bits,
 from numdl_core.classify_problems import (
     classification_problem, convergence_rate, iterate_report, loss_increases, reference_optimum, step_regime)
 from numdl_core.loss_convexity import compare_losses
-from numdl_core.softmax_checks import overflow_check, shift_invariance, sklearn_comparison
+from numdl_core.softmax_checks import (identity_weights_check, overflow_check, permutation_invariance,
+                                      replication_invariance, shift_invariance, sklearn_comparison)
 
 SECTIONS = {"train": "GD vs Newton-CG (live)", "losses": "Squared loss vs cross-entropy",
             "coding": "Cross-entropy as code length"}
@@ -206,10 +207,11 @@ def train() -> Run:
                     "log 0 below −745).")
         lesson.check(ov, key="lc.overflow")
     with c_inv:
-        st.markdown("**Invariance: shifting every bias**, softmax(z + c) = softmax(z). So the Hessian is only "
-                    "semidefinite: the direction (0, 1) is in its null space. Gradients are orthogonal to it, so "
-                    "neither optimizer moves along it.")
-        lesson.check(shift_invariance(obj, s.last.x), key="lc.shift")
+        st.markdown("**Invariances.** Shifting every bias, softmax(z + c) = softmax(z): the Hessian is only "
+                    "semidefinite, (0, 1) is in its null space. Permuting or replicating the examples leaves the mean "
+                    "loss unchanged. One-hot features X = Y and W = a·I: f = log(1 + (C − 1)e^(−a)), 0 at a = 10⁴.")
+        lesson.check(shift_invariance(obj, s.last.x), permutation_invariance(obj, s.last.x, seed=p["seed"]),
+                     replication_invariance(obj, s.last.x), identity_weights_check(pr.n_classes), key="lc.shift")
     with c_sk:
         st.markdown("**Reference: scikit-learn**, an independent solver for the same objective (C = 1/(αn), or 2/(αn) "
                     "for two classes).")

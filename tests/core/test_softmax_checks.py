@@ -12,7 +12,10 @@ import scipy.special as ssp
 
 from numdl_core.classify import SoftmaxRegression, sklearn_reference
 from numdl_core.classify_problems import classification_problem, reference_optimum
-from numdl_core.softmax_checks import overflow_check, shift_invariance, sklearn_comparison
+from numdl_core.softmax_checks import (
+    identity_weights_check, overflow_check, permutation_invariance, replication_invariance, shift_invariance,
+    sklearn_comparison,
+)
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +101,55 @@ def test_sklearn_comparison_at_our_optimum(blobs):
     assert not far.passed and far.rel_error > 0.1  # log 3 at theta = 0 is far from the optimum
     with pytest.raises(ValueError, match="finite vector"):
         sklearn_comparison(obj, np.full(obj.n_params, np.inf))
+
+
+def _by_hand(X, y, theta, obj):
+    """The loss with scipy's logsumexp, the oracle of the invariance tests."""
+    W, b = obj.unpack(theta)
+    Z = X @ W + b
+    return np.mean(ssp.logsumexp(Z, axis=1) - Z[np.arange(len(y)), y]) + 0.5 * obj.alpha * np.sum(W * W)
+
+
+def test_permuting_or_replicating_the_examples_changes_nothing_and_the_checks_can_fail(blobs):
+    obj, theta = blobs, blobs.init(1.0, seed=4)
+    perm = np.random.default_rng(7).permutation(obj.n_samples)
+    assert _by_hand(obj.X[perm], obj.y[perm], theta, obj) == pytest.approx(obj.loss(theta), rel=1e-14)
+    assert _by_hand(np.tile(obj.X, (3, 1)), np.tile(obj.y, 3), theta, obj) == pytest.approx(obj.loss(theta), rel=1e-14)
+    for r in (permutation_invariance(obj, theta, seed=7), replication_invariance(obj, theta, copies=3)):
+        assert r.passed and r.rel_error < 1e-14 and r.rtol == 1e-12
+    assert permutation_invariance(obj, np.full(obj.n_params, np.nan)).passed  # a diverged iterate: checked at 0
+
+    class Summed(SoftmaxRegression):  # the sum instead of the mean: not invariant under replication
+        def value_and_grad(self, theta):
+            f, g = super().value_and_grad(theta)
+            return self.n_samples * f, self.n_samples * g
+
+    bad = replication_invariance(Summed(obj.X, obj.y, 3, obj.alpha), theta)
+    assert not bad.passed and bad.rel_error == pytest.approx(1.0, rel=1e-12)  # 2 n f against n f
+
+    class FirstHalf(SoftmaxRegression):  # depends on the order: only the first half of the examples counts
+        def value_and_grad(self, theta):
+            m = self.n_samples // 2
+            return SoftmaxRegression(self.X[:m], self.y[:m], self.n_classes, self.alpha).value_and_grad(theta)
+
+    assert not permutation_invariance(FirstHalf(obj.X, obj.y, 3, obj.alpha), theta).passed
+    with pytest.raises(ValueError, match="copies"):
+        replication_invariance(obj, theta, copies=0)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 10])
+def test_identity_weights_on_one_hot_features_give_the_closed_form(n_classes):
+    r = identity_weights_check(n_classes, scales=(0.5, 1.0, 30.0, 1e4))
+    assert r.passed and r.rel_error < 1e-14
+    y = np.random.default_rng(0).integers(0, n_classes, 50)  # the oracle by hand, a = 1: log(e + C - 1) - 1
+    Z = np.eye(n_classes)[y]
+    assert np.mean(ssp.logsumexp(Z, axis=1) - 1.0) == pytest.approx(np.log(np.e + n_classes - 1) - 1, rel=1e-14)
+    if n_classes == 2:
+        assert np.log1p(np.exp(-1.0)) == pytest.approx(0.313261687518, rel=1e-11)  # the course's W = [I 1]: b cancels
+    with np.errstate(over="raise"):
+        big = SoftmaxRegression(np.eye(n_classes)[y], y, n_classes)
+        assert big.loss(big.pack(1e4 * np.eye(n_classes), np.zeros(n_classes))) == 0.0  # no overflow, loss 0
+    with pytest.raises(ValueError, match="n_classes"):
+        identity_weights_check(1)
+    with pytest.raises(ValueError, match="scales"):
+        identity_weights_check(2, scales=(np.inf,))

@@ -249,6 +249,12 @@ def test_checks_taylor_overflow_invariance():
     assert m and float(m.group(1)) > 709 and float(m.group(2)) <= 1e-12
     m = re.search(r"f and ∇f after b → b \+ 5·1: relative difference ([0-9.e+-]+) to f and ∇f at b", ok)
     assert m and float(m.group(1)) < 1e-14
+    for check in (r"f and ∇f with the examples permuted: relative difference ([0-9.e+-]+) to f and ∇f in the original",
+                  r"mean f and ∇f on 2 copies of the data: relative difference ([0-9.e+-]+) to f and ∇f on the data",
+                  r"f at W = a·I, X = Y \(a = 1, 10000\): relative difference ([0-9.e+-]+) to log\(1 \+ \(C − 1\)"):
+        m = re.search(check, ok)  # the course's invariance checks, all at round-off
+        assert m and float(m.group(1)) < 1e-14, check
+    assert not at.error
     assert "gives **inf** here" in " ".join(texts(at.markdown))  # the naive formula overflows
 
 
