@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from app.lesson import EXPORT_KEY
+from numdl_core.testproblems import exercise_3x2
 from tests.pages.helpers import assert_clean, figures, page, render_section, texts
 
 NAME = "least_squares.py"
@@ -237,3 +238,13 @@ def test_presets_open_their_section():
         at = page(NAME, {"preset": preset}).run()
         assert_clean(at)
         assert at.query_params["section"] in (section, [section])
+
+
+def test_notation_is_stated_and_the_step_bound_matches_it():
+    at = page(NAME, {"section": "iterative", "a": "1"}).run()
+    theory = " ".join(texts(at.markdown))
+    assert "α is the regularization weight" in theory and "t the step size" in theory
+    assert "‖Ax − b‖² has no ½" in theory and "t < 1/λmax(AᵀA)" in theory
+    # f = ‖Ax − b‖²: e ← (I − 2t AᵀA) e is stable iff t < 1/λmax(AᵀA), the bound the page records
+    A = exercise_3x2(1.0, 0.1, 0)[0]
+    assert numbers(at)["stable step limit 1/λmax"] == pytest.approx(1 / np.linalg.eigvalsh(A.T @ A)[-1], rel=1e-12)
