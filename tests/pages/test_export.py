@@ -23,13 +23,13 @@ def _cases():
     import ast
 
     for path in PAGES:
-        companion = ROOT / "app" / "lessons" / path.name  # a page's declarations may live in app/lessons/<page>.py
-        source = path.read_text() + ("\n" + companion.read_text() if companion.exists() else "")
-        tree = ast.parse(source)
+        # a page's declarations may live in app/lessons/<page>.py and app/lessons/<page>_<topic>.py
+        companions = sorted((ROOT / "app" / "lessons").glob(f"{path.stem}*.py"))
         sections = presets = None
-        for node in ast.walk(tree):  # SECTIONS = {...} and Experiment(..., name="...") literals in the page
+        # SECTIONS = {...} literals (merged over the files; ** entries skipped) and Experiment(..., name="...") calls
+        for node in (n for f in [path, *companions] for n in ast.walk(ast.parse(f.read_text()))):
             if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SECTIONS" for t in node.targets):
-                sections = [k.value for k in node.value.keys]
+                sections = (sections or []) + [k.value for k in node.value.keys if isinstance(k, ast.Constant)]
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Experiment":
                 for kw in node.keywords:
                     if kw.arg == "name":
