@@ -16,6 +16,9 @@ import pytest
 
 from tests.pages.helpers import ROOT
 
+# Under pytest-xdist all browser tests run in one worker: one server and one Chromium (--dist loadgroup).
+pytestmark = pytest.mark.xdist_group("browser")
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 if not os.path.exists(CHROMIUM):
