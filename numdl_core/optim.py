@@ -1,6 +1,6 @@
 """Optimization methods as generators of :class:`Step` records.
 
-Every method here (:func:`gradient_descent`, :func:`newton_cg`, :func:`sgd`, :func:`adam`,
+Every method here (:func:`gradient_descent`, :func:`newton_cg`, :func:`sgd`, :func:`adam`, :func:`adagrad`,
 :func:`gauss_newton`) is a generator that follows the iteration protocol of :mod:`numdl_core.iterate`:
 it yields iteration 0 (the initial guess) and then one :class:`Step` per iteration, each with
 ``info["work"]`` in data passes, until the caller stops consuming it, the gradient is small
@@ -55,6 +55,7 @@ __all__ = [
     "CountingObjective",
     "sgd",
     "adam",
+    "adagrad",
     "gauss_newton",
 ]
 
@@ -689,7 +690,8 @@ def _epochs(obj, theta, update, params, tunables, rng, shuffle, blowup):
     updates = 0
 
     def extra() -> dict:
-        return {"updates": updates, **{name: params[name] for name in tunables}}
+        lr_k = {"lr_k": params["lr_k"]} if "lr_k" in params else {}
+        return {"updates": updates, **{name: params[name] for name in tunables}, **lr_k}
 
     info0 = {"epoch": 0, "batch_loss": float(f), **extra()}
     sent = yield record(0, theta, f, float(np.linalg.norm(g)), info0, work=0.0, loss0=f0, blowup=blowup)
@@ -736,10 +738,16 @@ def _sgd_tunables(obj: Any) -> dict:
         "lr": lambda v: check_positive("lr", v),
         "momentum": lambda v: check_fraction("momentum", v),
         "batch_size": lambda v: _batch_size(obj, v),
+        "decay": lambda v: check_nonneg("decay", v),
     }
 
 
-@tunable("lr", "momentum", "batch_size")
+def _decayed(lr: float, decay: float, k: int) -> float:
+    """The learning rate of the k-th update (k = 1, 2, ...): ``lr / (1 + decay (k - 1))``, exactly ``lr`` at 0."""
+    return lr if decay == 0.0 else lr / (1.0 + decay * (k - 1))
+
+
+@tunable("lr", "momentum", "batch_size", "decay")
 def sgd(
     obj: Any,
     theta0: np.ndarray,
@@ -748,6 +756,7 @@ def sgd(
     batch_size: int | None = 32,
     momentum: float = 0.0,
     nesterov: bool = False,
+    decay: float = 0.0,
     maxiter: int = 10**6,
     seed: int | np.random.Generator = 0,
     shuffle: bool = True,
@@ -763,7 +772,14 @@ def sgd(
         v_{k+1} = \mu v_k - \eta \nabla f_B(\theta_k), \qquad \theta_{k+1} = \theta_k + v_{k+1},
 
     with :math:`\eta` = ``lr``, :math:`\mu` = ``momentum``, :math:`v_0 = 0` and :math:`f_B` the mean loss over
-    the batch (plus the regularizer). With ``nesterov=True`` the gradient is taken at the look-ahead point
+    the batch (plus the regularizer). With ``decay`` :math:`= \delta > 0` the learning rate of update
+    :math:`k = 0, 1, 2, \dots` (counted over parameter updates, i.e. mini-batches, not epochs, from the start of
+    the run) is
+
+    .. math:: \eta_k = \frac{\eta}{1 + \delta k},
+
+    a schedule with :math:`\sum_k \eta_k = \infty` and :math:`\sum_k \eta_k^2 < \infty` (the conditions of
+    Robbins and Monro 1951); ``decay=0`` is the constant rate and gives exactly the iterates without it. With ``nesterov=True`` the gradient is taken at the look-ahead point
     :math:`\theta_k + \mu v_k` (Sutskever et al. 2013). With ``momentum=0`` the update is exactly
     :math:`\theta_{k+1} = \theta_k - \eta \nabla f_B(\theta_k)`, and with ``batch_size=None`` (or at least
     ``n_samples``) the iterates and the work are those of :func:`gradient_descent` with ``step=lr``. The
@@ -786,6 +802,9 @@ def sgd(
         :math:`\mu \in [0, 1)` (the course's :math:`\gamma`). Tunable.
     nesterov : bool, optional
         Gradient at the look-ahead point.
+    decay : float, optional
+        :math:`\delta \ge 0` in :math:`\eta_k = \eta / (1 + \delta k)`, k the number of updates made so far.
+        Tunable (the update count is not reset when it is sent).
     seed : int or numpy.random.Generator, optional
         The shuffling stream.
     shuffle : bool, optional
@@ -800,14 +819,15 @@ def sgd(
         the full objective at the end of the epoch (an extra evaluation for monitoring, not counted as work).
         ``info``: ``epoch``, ``updates`` (cumulative parameter updates), ``work`` (cumulative data passes:
         ``2 |B| / n`` per batch gradient, so 2 per epoch), ``batch_loss`` (mean of the mini-batch losses seen
-        during the epoch), ``lr``, ``momentum``, ``batch_size``.
+        during the epoch), ``lr``, ``momentum``, ``batch_size``, ``decay``, ``lr_k`` (the rate of the last
+        update).
 
     Raises
     ------
     TypeError
         For mini-batches on an objective without ``n_samples`` and ``batch_value_and_grad``.
     ValueError
-        For ``lr <= 0``, ``momentum`` outside ``[0, 1)``, ``batch_size < 1``, a bad ``tol``, ``maxiter`` or
+        For ``lr <= 0``, ``decay < 0``, ``momentum`` outside ``[0, 1)``, ``batch_size < 1``, a bad ``tol``, ``maxiter`` or
         ``theta0``; or when a bad value is sent (see :mod:`numdl_core.iterate`).
 
     References
@@ -825,12 +845,13 @@ def sgd(
     >>> [(s.loss, s.info["work"]) for s in sgd(obj, [2.0], lr=0.5, batch_size=None, maxiter=2)]
     [(2.0, 0.0), (0.5, 2.0), (0.125, 4.0)]
     """
-    params = {"lr": lr, "momentum": momentum, "batch_size": batch_size}
+    params = {"lr": lr, "momentum": momentum, "batch_size": batch_size, "decay": decay}
     velocity: np.ndarray | None = None
 
     def update(theta, grad_at, k):
         nonlocal velocity
-        lr, mu = params["lr"], params["momentum"]
+        lr, mu = _decayed(params["lr"], params["decay"], k), params["momentum"]
+        params["lr_k"] = lr
         v = velocity if velocity is not None else np.zeros_like(theta)
         g = grad_at(theta + mu * v) if nesterov and mu else grad_at(theta)
         if mu == 0.0 and velocity is None:
@@ -842,7 +863,7 @@ def sgd(
                                    tol=tol, maxiter=maxiter, blowup=blowup))
 
 
-@tunable("lr", "batch_size")
+@tunable("lr", "batch_size", "decay")
 def adam(
     obj: Any,
     theta0: np.ndarray,
@@ -852,6 +873,7 @@ def adam(
     beta1: float = 0.9,
     beta2: float = 0.999,
     eps: float = 1e-8,
+    decay: float = 0.0,
     maxiter: int = 10**6,
     seed: int | np.random.Generator = 0,
     shuffle: bool = True,
@@ -867,7 +889,9 @@ def adam(
         v_k = \beta_2 v_{k-1} + (1-\beta_2) g_k^2, \quad
         \theta_k = \theta_{k-1} - \eta\, \frac{m_k / (1-\beta_1^k)}{\sqrt{v_k / (1-\beta_2^k)} + \epsilon},
 
-    with :math:`m_0 = v_0 = 0` (squares and roots elementwise). Batching, work and the yielded records are as
+    with :math:`m_0 = v_0 = 0` (squares and roots elementwise) and :math:`\eta` replaced by
+    :math:`\eta / (1 + \delta (k-1))` when ``decay`` :math:`= \delta > 0` (as in :func:`sgd`: counted over
+    updates). Batching, work and the yielded records are as
     in :func:`sgd` (one Step per epoch, one batch gradient of ``2 |B| / n`` data passes per update). The
     generator follows the protocol of :mod:`numdl_core.iterate`; the moment estimates :math:`m, v`, the update
     count :math:`k` and the random stream are kept when ``lr`` or ``batch_size`` are sent mid-run.
@@ -882,21 +906,23 @@ def adam(
         Decay rates of the moment estimates, in ``[0, 1)``.
     eps : float, optional
         :math:`\epsilon > 0` in the denominator.
+    decay : float, optional
+        The learning-rate decay :math:`\delta \ge 0`, as for :func:`sgd`. Tunable.
     tol, maxiter, blowup : float, int, float, optional
         Stop at ``grad_norm <= tol * max(1, grad_norm_0)``, ``maxiter`` or a blow-up (:mod:`numdl_core.iterate`).
 
     Yields
     ------
     Step
-        As for :func:`sgd`; ``info`` holds ``epoch``, ``updates``, ``work``, ``batch_loss``, ``lr`` and
-        ``batch_size``.
+        As for :func:`sgd`; ``info`` holds ``epoch``, ``updates``, ``work``, ``batch_loss``, ``lr``,
+        ``batch_size``, ``decay`` and ``lr_k``.
 
     Raises
     ------
     TypeError
         As for :func:`sgd`.
     ValueError
-        For ``lr <= 0``, ``beta1`` or ``beta2`` outside ``[0, 1)``, ``eps <= 0``, ``batch_size < 1``, a bad
+        For ``lr <= 0``, ``decay < 0``, ``beta1`` or ``beta2`` outside ``[0, 1)``, ``eps <= 0``, ``batch_size < 1``, a bad
         ``tol``, ``maxiter`` or ``theta0``; or when a bad value is sent (see :mod:`numdl_core.iterate`).
 
     References
@@ -911,7 +937,7 @@ def adam(
     """
     beta1, beta2 = check_fraction("beta1", beta1), check_fraction("beta2", beta2)
     eps = check_positive("eps", eps)
-    params = {"lr": lr, "batch_size": batch_size}
+    params = {"lr": lr, "batch_size": batch_size, "decay": decay}
     m: np.ndarray | None = None
     v: np.ndarray | None = None
 
@@ -922,9 +948,94 @@ def adam(
         v = beta2 * (v if v is not None else np.zeros_like(theta)) + (1.0 - beta2) * g * g
         mhat = m / (1.0 - beta1**k)
         vhat = v / (1.0 - beta2**k)
-        return theta - params["lr"] * mhat / (np.sqrt(vhat) + eps)
+        params["lr_k"] = lr_k = _decayed(params["lr"], params["decay"], k)
+        return theta - lr_k * mhat / (np.sqrt(vhat) + eps)
 
     tunables = {name: check for name, check in _sgd_tunables(obj).items() if name in adam.tunables}
+    return (yield from _stochastic(obj, theta0, update, params, tunables, seed=seed, shuffle=shuffle, tol=tol,
+                                   maxiter=maxiter, blowup=blowup))
+
+
+@tunable("lr", "batch_size", "decay")
+def adagrad(
+    obj: Any,
+    theta0: np.ndarray,
+    *,
+    lr: float = 0.1,
+    batch_size: int | None = 32,
+    eps: float = 1e-8,
+    decay: float = 0.0,
+    maxiter: int = 10**6,
+    seed: int | np.random.Generator = 0,
+    shuffle: bool = True,
+    tol: float = 1e-10,
+    blowup: float = BLOWUP,
+) -> Iterator[Step]:
+    r"""AdaGrad: stochastic gradient descent with per-parameter step sizes from the accumulated squared gradients.
+
+    For the k-th update (k = 1, 2, ...) with the mini-batch gradient :math:`g_k`:
+
+    .. math::
+        G_k = G_{k-1} + g_k^2, \qquad
+        \theta_k = \theta_{k-1} - \eta\, \frac{g_k}{\sqrt{G_k} + \epsilon},
+
+    with :math:`G_0 = 0` (squares, roots and the division elementwise). Coordinates with large past gradients get
+    small steps and rarely active ones large steps; the effective rate decays like :math:`1/\sqrt{k}` by itself.
+    With ``decay`` :math:`= \delta > 0`, :math:`\eta` is replaced by :math:`\eta / (1 + \delta (k-1))` as in
+    :func:`sgd`. Batching, work and the yielded records are as in :func:`sgd` (one Step per epoch). The generator
+    follows the protocol of :mod:`numdl_core.iterate`; :math:`G`, the update count and the random stream are kept
+    when ``lr``, ``batch_size`` or ``decay`` are sent mid-run.
+
+    Parameters
+    ----------
+    obj, theta0, batch_size, seed, shuffle
+        As for :func:`sgd` (``batch_size`` is tunable).
+    lr : float, optional
+        The learning rate :math:`\eta`. Tunable.
+    eps : float, optional
+        :math:`\epsilon > 0` in the denominator.
+    decay : float, optional
+        The learning-rate decay :math:`\delta \ge 0`, as for :func:`sgd`. Tunable.
+    tol, maxiter, blowup : float, int, float, optional
+        Stop at ``grad_norm <= tol * max(1, grad_norm_0)``, ``maxiter`` or a blow-up (:mod:`numdl_core.iterate`).
+
+    Yields
+    ------
+    Step
+        As for :func:`sgd`; ``info`` holds ``epoch``, ``updates``, ``work``, ``batch_loss``, ``lr``,
+        ``batch_size``, ``decay`` and ``lr_k``.
+
+    Raises
+    ------
+    TypeError
+        As for :func:`sgd`.
+    ValueError
+        For ``lr <= 0``, ``decay < 0``, ``eps <= 0``, ``batch_size < 1``, a bad ``tol``, ``maxiter`` or
+        ``theta0``; or when a bad value is sent (see :mod:`numdl_core.iterate`).
+
+    References
+    ----------
+    J. Duchi, E. Hazan and Y. Singer, Adaptive subgradient methods for online learning and stochastic
+    optimization, J. Mach. Learn. Res. 12 (2011) 2121-2159.
+
+    Examples
+    --------
+    >>> obj = FunctionObjective(lambda x: (0.5 * x @ x, x), 1)     # first step lr g/|g| = lr
+    >>> [s.x.round(6).tolist() for s in adagrad(obj, [1.0], lr=0.1, batch_size=None, maxiter=2)]
+    [[1.0], [0.9], [0.833104]]
+    """
+    eps = check_positive("eps", eps)
+    params = {"lr": lr, "batch_size": batch_size, "decay": decay}
+    G: np.ndarray | None = None
+
+    def update(theta, grad_at, k):
+        nonlocal G
+        g = grad_at(theta)
+        G = (G if G is not None else np.zeros_like(theta)) + g * g
+        params["lr_k"] = lr_k = _decayed(params["lr"], params["decay"], k)
+        return theta - lr_k * g / (np.sqrt(G) + eps)
+
+    tunables = {name: check for name, check in _sgd_tunables(obj).items() if name in adagrad.tunables}
     return (yield from _stochastic(obj, theta0, update, params, tunables, seed=seed, shuffle=shuffle, tol=tol,
                                    maxiter=maxiter, blowup=blowup))
 

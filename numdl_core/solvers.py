@@ -10,8 +10,9 @@ name                       problem (positional)           tunables
 ========================== ============================== ====================================
 ``gradient_descent``       ``obj, theta0``                ``step``, ``line_search``
 ``newton_cg``              ``obj, theta0``                ``cg_tol``, ``cg_maxiter``
-``sgd``                    ``obj, theta0``                ``lr``, ``momentum``, ``batch_size``
-``adam``                   ``obj, theta0``                ``lr``, ``batch_size``
+``sgd``                    ``obj, theta0``                ``lr``, ``momentum``, ``batch_size``, ``decay``
+``adam``                   ``obj, theta0``                ``lr``, ``batch_size``, ``decay``
+``adagrad``                ``obj, theta0``                ``lr``, ``batch_size``, ``decay``
 ``gauss_newton``           ``obj, theta0``                ``damping``, ``cg_tol``, ``cg_maxiter``
 ``varpro``                 ``model, theta0``              ``damping``, ``cg_maxiter``, ``cg_tol``, ``step``
 ``lstsq.steepest_descent`` ``A, b`` (start: keyword x0)   ``step``
@@ -41,6 +42,7 @@ SOLVERS = MappingProxyType({
     "newton_cg": optim.newton_cg,
     "sgd": optim.sgd,
     "adam": optim.adam,
+    "adagrad": optim.adagrad,
     "gauss_newton": optim.gauss_newton,
     "varpro": single_layer.varpro,
     "lstsq.steepest_descent": lstsq.steepest_descent,

@@ -9,6 +9,7 @@ from scipy.optimize import least_squares
 from numdl_core.optim import (
     CountingObjective,
     FunctionObjective,
+    adagrad,
     adam,
     gauss_newton,
     gradient_descent,
@@ -251,3 +252,142 @@ def test_counting_objective_counts_data_passes():
     c.batch_value_and_grad(np.zeros(4), np.array([0, 1]))
     assert c.work == 1.0  # 2 passes * 2/4 of the samples
     np.testing.assert_array_equal(steps[-1].x, list(gradient_descent(obj, np.ones(5), step=0.01, maxiter=5))[-1].x)
+
+
+# ---------------------------------------------------------------------------------------------
+# learning-rate decay (sgd, adam, adagrad) and AdaGrad, against hand-written loops
+# ---------------------------------------------------------------------------------------------
+def _reference(A, b, x0, bs, seed, epochs, step):
+    """Mini-batch loop: ``x <- step(x, g, k)`` for the k-th update (k = 1, 2, ...), batches as in numdl_core."""
+    gen = np.random.default_rng(seed)
+    x, k, out = x0.copy(), 0, []
+    n = A.shape[0]
+    for _ in range(epochs):
+        order = gen.permutation(n)
+        for start in range(0, n, bs):
+            idx = order[start:start + bs]
+            k += 1
+            x = step(x, A[idx].T @ (A[idx] @ x - b[idx]) / len(idx), k)
+        out.append(x.copy())
+    return out
+
+
+def _problem():
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((23, 4))
+    b = rng.standard_normal(23)
+    return LeastSquaresBatches(A, b), A, b
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_with_decay_matches_reference_loop(nesterov):
+    obj, A, b = _problem()
+    lr, mu, decay, bs, seed = 0.1, 0.6, 0.3, 5, 3
+    v = np.zeros(4)
+
+    def step(x, g_at, k):
+        nonlocal v
+        lr_k = lr / (1 + decay * (k - 1))  # k - 1 updates made before this one
+        v = mu * v - lr_k * g_at
+        return x + v
+
+    steps = list(itertools.islice(sgd(obj, np.zeros(4), lr=lr, momentum=mu, decay=decay, batch_size=bs,
+                                      seed=seed, nesterov=nesterov), 5))
+    if nesterov:  # the gradient at the look-ahead point: a loop of its own
+        gen, x, k = np.random.default_rng(seed), np.zeros(4), 0
+        v = np.zeros(4)
+        ref = []
+        for _ in range(4):
+            order = gen.permutation(23)
+            for start in range(0, 23, bs):
+                idx = order[start:start + bs]
+                y = x + mu * v
+                g = A[idx].T @ (A[idx] @ y - b[idx]) / len(idx)
+                v = mu * v - lr / (1 + decay * k) * g
+                x = x + v
+                k += 1
+            ref.append(x.copy())
+    else:
+        ref = _reference(A, b, np.zeros(4), bs, seed, 4, step)
+    for s, x in zip(steps[1:], ref):
+        np.testing.assert_allclose(s.x, x, rtol=1e-13, atol=1e-15)
+    assert steps[-1].info["decay"] == decay and steps[-1].info["updates"] == 20
+    assert steps[-1].info["lr_k"] == pytest.approx(lr / (1 + decay * 19), rel=1e-15)
+
+
+def test_adam_with_decay_matches_reference_loop():
+    obj, A, b = _problem()
+    lr, decay, b1, b2, eps, bs = 0.05, 0.2, 0.9, 0.999, 1e-8, 6
+    m, v = np.zeros(4), np.zeros(4)
+
+    def step(x, g, k):
+        nonlocal m, v
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        return x - lr / (1 + decay * (k - 1)) * (m / (1 - b1**k)) / (np.sqrt(v / (1 - b2**k)) + eps)
+
+    steps = list(itertools.islice(adam(obj, np.zeros(4), lr=lr, decay=decay, batch_size=bs, seed=1), 4))
+    for s, x in zip(steps[1:], _reference(A, b, np.zeros(4), bs, 1, 3, step)):
+        np.testing.assert_allclose(s.x, x, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("decay", [0.0, 0.5])
+def test_adagrad_matches_reference_loop(decay):
+    obj, A, b = _problem()
+    lr, eps, bs = 0.3, 1e-8, 4
+    G = np.zeros(4)
+
+    def step(x, g, k):
+        nonlocal G
+        G = G + g * g  # Duchi, Hazan and Singer (2011): accumulated squared gradients
+        return x - lr / (1 + decay * (k - 1)) * g / (np.sqrt(G) + eps)
+
+    steps = list(itertools.islice(adagrad(obj, np.zeros(4), lr=lr, decay=decay, batch_size=bs, seed=2), 6))
+    for s, x in zip(steps[1:], _reference(A, b, np.zeros(4), bs, 2, 5, step)):
+        np.testing.assert_allclose(s.x, x, rtol=1e-13, atol=1e-15)
+    assert steps[-1].info["work"] == 2.0 * 5 and steps[-1].info["updates"] == 6 * 5
+
+
+def test_adagrad_full_batch_converges_to_the_least_squares_solution():
+    obj, A, b = _problem()
+    last = None
+    for last in adagrad(obj, np.zeros(4), lr=0.5, batch_size=None, maxiter=3000, tol=1e-9):
+        pass
+    np.testing.assert_allclose(last.x, np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-7)
+
+
+@pytest.mark.parametrize("method", [sgd, adam])
+def test_decay_zero_reproduces_the_old_iterates_exactly(method):
+    obj, _, _ = _problem()
+    kw = {"lr": 0.05, "batch_size": 5, "seed": 9}
+    if method is sgd:
+        kw["momentum"] = 0.5
+    a = list(itertools.islice(method(obj, np.zeros(4), **kw), 6))
+    b = list(itertools.islice(method(obj, np.zeros(4), decay=0.0, **kw), 6))
+    for s, t in zip(a, b):
+        assert np.array_equal(s.x, t.x) and s.loss == t.loss and s.info["work"] == t.info["work"]
+    assert "decay" in method.tunables
+
+
+def test_decay_sent_mid_run_keeps_the_update_count():
+    """decay sent at epoch 2: the next updates use lr / (1 + decay k) with k counted from the start of the run."""
+    obj, A, b = _problem()
+    lr, bs, seed = 0.1, 5, 0
+    gen = sgd(obj, np.zeros(4), lr=lr, batch_size=bs, seed=seed)
+    steps = [next(gen), next(gen), next(gen)]
+    steps.append(gen.send({"decay": 1.0}))
+    sched = lambda k: lr if k <= 10 else lr / (1 + 1.0 * (k - 1))  # noqa: E731
+    ref = _reference(A, b, np.zeros(4), bs, seed, 3, lambda x, g, k: x - sched(k) * g)
+    np.testing.assert_allclose(steps[-1].x, ref[-1], rtol=1e-13, atol=1e-15)
+    assert steps[-1].info["lr_k"] == pytest.approx(lr / 15)
+    with pytest.raises(ValueError, match="decay"):
+        gen.send({"decay": -1.0})
+
+
+def test_decay_input_errors():
+    obj, _, _ = _quadratic()
+    for method in (sgd, adam, adagrad):
+        with pytest.raises(ValueError, match="decay"):
+            next(method(obj, np.ones(5), decay=-0.1, batch_size=None))
+    with pytest.raises(ValueError, match="eps"):
+        next(adagrad(obj, np.ones(5), eps=0.0, batch_size=None))

@@ -193,6 +193,10 @@ CASES = {
         optim.adam, lambda: (batches(), np.zeros(4)), {"lr": 0.05, "batch_size": 8}, {"lr": 0.01},
         lambda: optim.adam(batches(), np.zeros(4), lr=1e8, batch_size=8), tol=1e-3,
         tol_kwargs={"batch_size": None, "lr": 0.1}, stateful=True),
+    "numdl_core.optim.adagrad": Case(
+        optim.adagrad, lambda: (batches(), np.zeros(4)), {"lr": 0.5, "batch_size": 8}, {"lr": 0.1},
+        lambda: optim.adagrad(batches(), np.zeros(4), lr=1e8, batch_size=8), tol=1e-3,
+        tol_kwargs={"batch_size": None, "lr": 1.0}, stateful=True),
     "numdl_core.optim.gauss_newton": Case(
         optim.gauss_newton, lambda: (ExpFit(), np.array([1.0, 0.5, 0.0])), {"cg_maxiter": 2}, {"damping": 1.0},
         lambda: optim.gauss_newton(Poisoned(ExpFit()), np.array([1.0, 0.5, 0.0]))),
