@@ -8,8 +8,8 @@ from app.exports.single_layer import SCRIPTS
 from app.figures.common import decision_map_figure
 from app.figures.single_layer import (accuracy_curves_figure, inner_solve_figure, loss_surface_figure,
                                       singular_values_figure)
-from app.lesson import Experiment, Lesson, Solver
-from app.lessons.single_layer import (ACT_LABELS, CRIME, CRIME_SERIES, CRIME_SWITCHES, CRIME_TUNE, ELM, LIVE_GRID,
+from app.lesson import Lesson, Solver
+from app.lessons.single_layer import (ACT_LABELS, CRIME, EXPERIMENTS, CRIME_SERIES, CRIME_SWITCHES, CRIME_TUNE, ELM, LIVE_GRID,
                                       SERIES, SURFACE, SWITCHES, TRAIN, TUNE, VARPRO, draw_run, pct, summary)
 from app.panels import self_check, show
 from numdl_core import single_layer as sl
@@ -17,77 +17,6 @@ from numdl_core.classify import decision_map
 
 SECTIONS = {"elm": "ELM (random features)", "train": "Training: SGD vs Gauss-Newton vs VarPro",
             "surface": "Loss surface", "crime": "Inverse crime", "varpro": "VarPro gradient"}
-
-EXPERIMENTS = [
-    Experiment("Dead ReLU neurons", "Compare the singular values of the three activations at width 200. Which curve "
-               "drops to round-off, and why?",
-               "The ReLU curve falls to ε·σ₁: random hyperplanes that miss the data give ReLU features that are "
-               "identically 0 (dead neurons) or exactly linear on the data, so Z is numerically rank deficient. sin "
-               "and tanh features stay independent, though their singular values also decay fast.",
-               {"section": "elm", "width": 200, "activation": "relu"}, name="dead-relu-neurons"),
-    Experiment("Overfitting with width", "Use 200 training points and α = 1e-10. How do the training and the "
-               "validation accuracy behave as the width grows towards 200 and beyond?",
-               "Training accuracy reaches 100% once m ≈ n (as many features as points: interpolation), while "
-               "validation accuracy peaks around m ≈ 50 and then falls. Raise α to 1e-2 to close the gap.",
-               {"section": "elm", "n_train": 200, "alpha": 1e-10, "activation": "tanh", "width": 200},
-               name="overfitting-with-width"),
-    Experiment("The scale of the random weights", "On digits, compare s = 1 with s = 0.1 for sin features.",
-               "With s = 1 the 64-pixel inputs give large pre-activations: sin features are nearly random noise and "
-               "validation accuracy drops. s = 0.1 gives smooth features and better generalization.",
-               {"section": "elm", "data": "digits", "activation": "sin", "scale": 0.1, "width": 200},
-               name="random-weight-scale"),
-    Experiment("Too large a learning rate", "Set η = 1 and press Play. What happens to SGD, and what brings it back?",
-               "SGD diverges within an epoch (the page reports the iteration): η is far beyond 2(1+μ)/L. Lower η to "
-               "0.05 while it shows the message: the run restarts and converges.",
-               {"section": "train", "lr": 1.0, "speed": 5}, name="sgd-step-too-large"),
-    Experiment("Work, not iterations", "Play SGD, Gauss-Newton, VarPro and steepest descent at 5 iterations per frame "
-               "and 10 SGD epochs per step for about 10 frames. In the loss-against-work plot, who is ahead after 100 "
-               "and after 1000 passes over the data?",
-               "After 100 passes: VarPro ≈ 0.13, SGD ≈ 0.15, Gauss-Newton ≈ 0.21, steepest descent ≈ 0.34. After 1000: "
-               "VarPro ≈ 0.08 (94% validation accuracy), SGD ≈ 0.10 and Gauss-Newton ≈ 0.11 (about 90%), steepest "
-               "descent ≈ 0.2. Per pass, SGD's cheap noisy steps keep up with Gauss-Newton (one GN step costs ~40 "
-               "passes); eliminating W wins: VarPro's iteration 0 is already the ELM of θ₀.",
-               {"section": "train", "sgd": True, "gn": True, "varpro": True, "sd": True, "newton": False, "speed": 5,
-                "sgd_epochs": 10}, name="work-not-iterations"),
-    Experiment("Mini-batch noise", "Compare batch size 8 and full batch with momentum 0 (change them mid-run).",
-               "Small batches make many cheap, noisy updates: fast at first, then the loss jitters at a level set by "
-               "η. Full batch is gradient descent: smooth but slow per pass.",
-               {"section": "train", "batch_size": 8, "momentum": 0.0, "speed": 5}, name="mini-batch-noise"),
-    Experiment("Around the start vs around the minimum", "Switch the centre between θ₀ and the trained θ.",
-               "Around θ₀ the star sits on a slope; after training it sits in a valley. Larger spans show several "
-               "basins and saddles: the landscape is non-convex.",
-               {"section": "surface", "center": "initial", "span": 1.0}, name="start-vs-minimum"),
-    Experiment("ReLU kinks", "Choose ReLU, span 0.5, and compare the contour lines with tanh.",
-               "ReLU networks are piecewise smooth: the level lines have corners where neurons switch on or off.",
-               {"section": "surface", "activation": "relu", "span": 0.5}, name="relu-kinks"),
-    Experiment("Why filter normalization", "Switch the directions to unit length.",
-               "A unit step changes large and small neurons by the same absolute amount: the picture is dominated by "
-               "the scale of the weights (nearly flat here). Filter-normalized directions scale each neuron to its "
-               "own size, so pictures of different networks are comparable.",
-               {"section": "surface", "normalize": "unit"}, name="filter-normalization"),
-    Experiment("Second order wins", "Play VarPro and Gauss-Newton. How low does each loss get, and how fast?",
-               "VarPro reaches loss ~1e-12 and 100% accuracy in a few tens of iterations; Gauss-Newton gets there much "
-               "more slowly. Near a zero-residual fit Gauss-Newton steps approach Newton steps.",
-               {"section": "crime", "varpro": True, "gn": True, "sgd": False, "speed": 5}, name="varpro-wins"),
-    Experiment("SGD on a perfect-fit problem", "Add SGD (η = 0.01). Does it recover the truth?",
-               "Its loss falls quickly at first and then crawls: after hundreds of epochs it is far above 1e-10, "
-               "although a perfect fit exists. Gradient noise and ill-conditioning stall first-order methods.",
-               {"section": "crime", "sgd": True, "lr": 0.01, "speed": 20}, name="sgd-stalls"),
-    Experiment("Exactly as wide as the truth", "With seed 1, set the trained width equal to the true width (8). Then "
-               "go back to width 16.",
-               "Width 8: VarPro stops at a loss of about 3e-3 with 96% accuracy, although the truth is in the model "
-               "class: a local minimum of the non-convex loss. Width 16 (over-parametrized) recovers the perfect fit "
-               "from the same seed in about 25 iterations.",
-               {"section": "crime", "width": 8, "true_width": 8, "seed": 1, "varpro": True, "speed": 20},
-               name="inverse-crime-local-minimum"),
-    Experiment("Sloppy inner solve", "Set the inner solve to CG with 2 iterations. What order does E1 show?",
-               "Order ≈ 1: the 'gradient' is not the gradient of the function VarPro is minimizing.",
-               {"section": "varpro", "inner": "cg", "inner_iters": 2}, name="sloppy-inner-solve"),
-    Experiment("Accurate inner solve", "Switch to the direct (SVD) inner solve, or CG with 50 iterations.",
-               "Order ≈ 2: the inner optimality vanishes to round-off and the partial gradient is the reduced "
-               "gradient (Golub and Pereyra 1973).", {"section": "varpro", "inner": "direct"},
-               name="accurate-inner-solve"),
-]
 
 lesson = Lesson("sl", "🧠 Single-layer networks", presets=EXPERIMENTS, slides="04-NumDNN-SingleLayer.tex")
 lesson.theory(
@@ -140,6 +69,10 @@ def elm_section() -> None:
     m[1].metric("dead neurons with ReLU", f"{e.dead_neurons} of {p['width']}",
                 help="Neurons whose hyperplane xᵀk + b = 0 leaves every training point on the inactive side: with ReLU "
                      "their feature is identically 0 (a zero singular value). Same K, b for every activation.")
+    r = e.ranks
+    c4.caption("Numerical rank of Z (singular values above σ₁·max(n, m)·ε): " + ", ".join(
+        f"{ACT_LABELS[a]} {r[a]}" for a in r) + f" of {p['width']}; most rank deficient: "
+        f"{ACT_LABELS[min(r, key=r.get)]}. Dead ReLU neurons give exact zeros; sin and tanh lose rank by near dependence.")
     c4.caption("ELM validation accuracy by width: " + ", ".join(
         f"m = {w}: {100 * a:.1f}%" for w, a in zip(e.widths, e.validation_accuracy)) + ". Only W and c are trained (one "
         "linear least-squares solve); K and b stay random. The output solve is as ill-conditioned as cond(Z) (α = 0).")

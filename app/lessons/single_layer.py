@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app.figures.single_layer import live_map_figure, loss_figures
+from app.lesson import Experiment
 from app.panels import live_table, show
 from app.params import SEED, Param
 from numdl_core import single_layer as sl
@@ -123,3 +124,77 @@ def draw_run(run, M: sl.SingleLayer, d, shown: str, key: str, **loss_kw):
     rows = summary(run, M, d)[0]
     live_table(pd.DataFrame(rows))
     return c4, rows
+
+
+EXPERIMENTS = [
+    Experiment("Which features are rank deficient?", "Compare the singular values of the three activations at width "
+               "200 and the numerical ranks the page reports. Which activation loses the most rank, and why?",
+               "sin, not ReLU: the page measures numerical rank 167 for sin, 188 for ReLU and 200 (full) for tanh "
+               "(peaks, 1000 points, seed 0). ReLU loses exactly its 12 dead neurons (hyperplanes that miss the data "
+               "give features that are identically 0: exact zero singular values). sin(xᵀk + b) with 2-D inputs are "
+               "smooth waves on a bounded square: many of them are nearly linear combinations of the others, and "
+               "33 singular values fall below round-off. tanh features stay independent (cond ≈ 2e8).",
+               {"section": "elm", "width": 200, "activation": "relu"}, name="dead-relu-neurons"),
+    Experiment("Overfitting with width", "Use 200 training points and α = 1e-10. How do the training and the "
+               "validation accuracy behave as the width grows towards 200 and beyond?",
+               "Training accuracy reaches 100% once m ≈ n (as many features as points: interpolation), while "
+               "validation accuracy peaks around m ≈ 50 and then falls. Raise α to 1e-2 to close the gap.",
+               {"section": "elm", "n_train": 200, "alpha": 1e-10, "activation": "tanh", "width": 200},
+               name="overfitting-with-width"),
+    Experiment("The scale of the random weights", "On digits, compare s = 1 with s = 0.1 for sin features.",
+               "With s = 1 the 64-pixel inputs give large pre-activations: sin features are nearly random noise and "
+               "validation accuracy drops. s = 0.1 gives smooth features and better generalization.",
+               {"section": "elm", "data": "digits", "activation": "sin", "scale": 0.1, "width": 200},
+               name="random-weight-scale"),
+    Experiment("Too large a learning rate", "Set η = 1 and press Play. What happens to SGD, and what brings it back?",
+               "SGD diverges within an epoch (the page reports the iteration): η is far beyond 2(1+μ)/L. Lower η to "
+               "0.05 while it shows the message: the run restarts and converges.",
+               {"section": "train", "lr": 1.0, "speed": 5}, name="sgd-step-too-large"),
+    Experiment("Work, not iterations", "Play SGD, Gauss-Newton, VarPro and steepest descent at 5 iterations per frame "
+               "and 10 SGD epochs per step for about 10 frames. In the loss-against-work plot, who is ahead after 100 "
+               "and after 1000 passes over the data?",
+               "After 100 passes: VarPro ≈ 0.13, SGD ≈ 0.15, Gauss-Newton ≈ 0.21, steepest descent ≈ 0.34. After 1000: "
+               "VarPro ≈ 0.08 (94% validation accuracy), SGD ≈ 0.10 and Gauss-Newton ≈ 0.11 (about 90%), steepest "
+               "descent ≈ 0.2. Per pass, SGD's cheap noisy steps keep up with Gauss-Newton (one GN step costs ~40 "
+               "passes); eliminating W wins: VarPro's iteration 0 is already the ELM of θ₀.",
+               {"section": "train", "sgd": True, "gn": True, "varpro": True, "sd": True, "newton": False, "speed": 5,
+                "sgd_epochs": 10}, name="work-not-iterations"),
+    Experiment("Mini-batch noise", "Compare batch size 8 and full batch with momentum 0 (change them mid-run).",
+               "Small batches make many cheap, noisy updates: fast at first, then the loss jitters at a level set by "
+               "η. Full batch is gradient descent: smooth but slow per pass.",
+               {"section": "train", "batch_size": 8, "momentum": 0.0, "speed": 5}, name="mini-batch-noise"),
+    Experiment("Around the start vs around the minimum", "Switch the centre between θ₀ and the trained θ.",
+               "Around θ₀ the star sits on a slope; after training it sits in a valley. Larger spans show several "
+               "basins and saddles: the landscape is non-convex.",
+               {"section": "surface", "center": "initial", "span": 1.0}, name="start-vs-minimum"),
+    Experiment("ReLU kinks", "Choose ReLU, span 0.5, and compare the contour lines with tanh.",
+               "ReLU networks are piecewise smooth: the level lines have corners where neurons switch on or off.",
+               {"section": "surface", "activation": "relu", "span": 0.5}, name="relu-kinks"),
+    Experiment("Why filter normalization", "Switch the directions to unit length.",
+               "A unit step changes large and small neurons by the same absolute amount: the picture is dominated by "
+               "the scale of the weights (nearly flat here). Filter-normalized directions scale each neuron to its "
+               "own size, so pictures of different networks are comparable.",
+               {"section": "surface", "normalize": "unit"}, name="filter-normalization"),
+    Experiment("Second order wins", "Play VarPro and Gauss-Newton. How low does each loss get, and how fast?",
+               "VarPro reaches loss ~1e-12 and 100% accuracy in a few tens of iterations; Gauss-Newton gets there much "
+               "more slowly. Near a zero-residual fit Gauss-Newton steps approach Newton steps.",
+               {"section": "crime", "varpro": True, "gn": True, "sgd": False, "speed": 5}, name="varpro-wins"),
+    Experiment("SGD on a perfect-fit problem", "Add SGD (η = 0.01). Does it recover the truth?",
+               "Its loss falls quickly at first and then crawls: after hundreds of epochs it is far above 1e-10, "
+               "although a perfect fit exists. Gradient noise and ill-conditioning stall first-order methods.",
+               {"section": "crime", "sgd": True, "lr": 0.01, "speed": 20}, name="sgd-stalls"),
+    Experiment("Exactly as wide as the truth", "With seed 1, set the trained width equal to the true width (8). Then "
+               "go back to width 16.",
+               "Width 8: VarPro stops at a loss of about 3e-3 with 96% accuracy, although the truth is in the model "
+               "class: a local minimum of the non-convex loss. Width 16 (over-parametrized) recovers the perfect fit "
+               "from the same seed in about 25 iterations.",
+               {"section": "crime", "width": 8, "true_width": 8, "seed": 1, "varpro": True, "speed": 20},
+               name="inverse-crime-local-minimum"),
+    Experiment("Sloppy inner solve", "Set the inner solve to CG with 2 iterations. What order does E1 show?",
+               "Order ≈ 1: the 'gradient' is not the gradient of the function VarPro is minimizing.",
+               {"section": "varpro", "inner": "cg", "inner_iters": 2}, name="sloppy-inner-solve"),
+    Experiment("Accurate inner solve", "Switch to the direct (SVD) inner solve, or CG with 50 iterations.",
+               "Order ≈ 2: the inner optimality vanishes to round-off and the partial gradient is the reduced "
+               "gradient (Golub and Pereyra 1973).", {"section": "varpro", "inner": "direct"},
+               name="accurate-inner-solve"),
+]

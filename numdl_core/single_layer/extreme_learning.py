@@ -27,6 +27,7 @@ __all__ = [
     "feature_singular_values",
     "dead_relu_neurons",
     "condition_number",
+    "numerical_rank",
     "ELM_WIDTHS",
     "ELMExperiment",
     "elm_experiment",
@@ -327,6 +328,41 @@ def condition_number(singular_values) -> float:
     return float(s[0] / s[-1]) if s[-1] > 0 else float("inf")
 
 
+def numerical_rank(singular_values, n_rows: int) -> int:
+    r"""Numerical rank: how many singular values exceed :math:`\tau = \sigma_1 \max(n, m)\, \varepsilon`.
+
+    .. math:: \operatorname{rank}_\tau(Z) = \#\{\, i : \sigma_i > \sigma_1 \max(n, m)\, \varepsilon \,\}
+
+    for an :math:`n \times m` matrix with singular values :math:`\sigma_1 \ge \dots \ge \sigma_{\min(n, m)}`
+    (the default threshold of ``numpy.linalg.matrix_rank``): singular values below :math:`\tau` cannot be told
+    from round-off in the computed SVD.
+
+    Parameters
+    ----------
+    singular_values : array_like, shape (min(n, m),)
+        Descending, non-negative.
+    n_rows : int
+        ``n`` (the other dimension is taken as ``max(len(singular_values), n_rows)``).
+
+    Returns
+    -------
+    int
+
+    References
+    ----------
+    Golub and Van Loan, *Matrix Computations*, 4th ed., 2013, Sec. 5.4.1 (numerical rank).
+
+    Examples
+    --------
+    >>> numerical_rank([1.0, 1e-3, 1e-17], 3)
+    2
+    """
+    s = np.asarray(singular_values, dtype=np.float64).ravel()
+    if s.size == 0 or s[0] <= 0:
+        return 0
+    return int(np.sum(s > s[0] * max(int(n_rows), s.size) * np.finfo(np.float64).eps))
+
+
 ELM_WIDTHS = (1, 2, 5, 10, 20, 50, 100, 200, 300, 500)
 """The widths of the accuracy-against-width curve of :func:`elm_experiment`."""
 
@@ -364,6 +400,12 @@ class ELMExperiment:
         return accuracies(self.result.model, self.result.theta, self.data.X_val, self.data.y_val)
 
     @property
+    def ranks(self) -> dict:
+        """``{activation: numerical rank}`` of the feature matrix of each activation (:func:`numerical_rank`)."""
+        n = self.data.X.shape[0]
+        return {name: numerical_rank(s, n) for name, s in self.singular_values.items()}
+
+    @property
     def cond(self) -> float:
         """cond(Z) of the feature matrix of the chosen activation (:func:`condition_number`)."""
         return condition_number(self.singular_values[self.activation])
@@ -374,12 +416,14 @@ class ELMExperiment:
         Returns
         -------
         dict
-            ``"training accuracy"``, ``"validation accuracy"``, ``"cond(Z)"``, ``"dead ReLU neurons"`` and
-            ``"validation accuracy, width m"`` for every width of the curve.
+            ``"training accuracy"``, ``"validation accuracy"``, ``"cond(Z)"``, ``"dead ReLU neurons"``,
+            ``"numerical rank, <activation>"`` for sin, tanh and ReLU, and ``"validation accuracy, width m"`` for
+            every width of the curve.
         """
         tr, va = self.accuracies
         return {"training accuracy": tr, "validation accuracy": va, "cond(Z)": self.cond,
                 "dead ReLU neurons": self.dead_neurons,
+                **{f"numerical rank, {a}": r for a, r in self.ranks.items()},
                 **{f"validation accuracy, width {w}": float(a) for w, a in zip(self.widths, self.validation_accuracy)}}
 
 

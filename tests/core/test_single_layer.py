@@ -517,3 +517,16 @@ def test_training_problem_model_checks_and_inverse_crime():
     assert c.truth.accuracy(c.theta_true, c.X_val, c.y_val) == 1.0 and np.abs(c.X_val).max() <= 3.0
     assert c.model.width == 12 and c.model.loss == "squared"
     np.testing.assert_array_equal(c.theta0, c.model.init_theta(4))
+
+
+def test_numerical_rank_ordering_of_the_elm_features():
+    """Issue 8: at the 'dead ReLU' preset (peaks, 1000 points, width 200, seed 0) sin features are the most rank
+    deficient, not ReLU; ReLU loses exactly its dead neurons, tanh keeps full rank (measured 167 < 188 < 200)."""
+    e = sl.elm_experiment("peaks", 1000, 200, activation="relu", seed=0, widths=(10,))
+    K, b = random_hidden(2, 200, seed=0)
+    oracle = {a: int(np.linalg.matrix_rank(sl.activation(a)(e.data.X @ K + b)[0])) for a in ("sin", "tanh", "relu")}
+    assert e.ranks == oracle
+    assert e.ranks["sin"] < e.ranks["relu"] < e.ranks["tanh"] == 200
+    assert e.ranks["relu"] == 200 - e.dead_neurons  # dead neurons: zero columns of Z, nothing else
+    assert e.summary()["numerical rank, sin"] == e.ranks["sin"]
+    assert sl.numerical_rank([1.0, 1e-3, 1e-17], 3) == 2 and sl.numerical_rank([0.0], 4) == 0

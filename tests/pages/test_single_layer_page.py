@@ -57,6 +57,13 @@ def test_elm_validation_accuracy_grows_with_width_and_relu_features_die():
     r = _array(relu["y"])
     assert np.any(np.isnan(r) | (r < 1e-13))
     assert np.nanmin(_array(tanh["y"])) > 1e-13
+    # issue 8: the page measures sin as the most rank deficient (167 < 188 < 200), as the Try-this says
+    rank = next(c for c in texts(at.caption) if c.startswith("Numerical rank of Z"))
+    assert "sin 167, tanh 200, ReLU 188 of 200" in rank and "most rank deficient: sin" in rank
+    assert dead == 12 == 200 - 188
+    from app.lessons.single_layer import EXPERIMENTS
+    observe = next(e for e in EXPERIMENTS if e.name == "dead-relu-neurons").observe
+    assert "167 for sin, 188 for ReLU and 200 (full) for tanh" in observe and "12 dead neurons" in observe
 
 
 def test_training_step_then_play():
