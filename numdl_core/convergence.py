@@ -237,6 +237,8 @@ class Preconditioned:
         cond(A) of the original matrix (13.0, 250, 2.45e5 for the 3x2 exercise with a = 1, 1e-2, 1e-5).
     kappa_original : float
         :math:`\operatorname{cond}(A)^2`, the condition number of :math:`A^\top A` without preconditioning.
+    x_true : ndarray of shape (n,), or None
+        The parameters that made the data, when known: :meth:`true_error` measures the distance to them.
     """
 
     A: np.ndarray
@@ -248,6 +250,7 @@ class Preconditioned:
     eigenvalues: np.ndarray
     cond_A: float
     kappa_original: float
+    x_true: np.ndarray | None = None
 
     @property
     def kappa(self) -> float:
@@ -340,8 +343,37 @@ class Preconditioned:
         return energy_norm(self.A, np.asarray(y, dtype=np.float64) - self.y_star) / energy_norm(
             self.A, self.y0 - self.y_star)
 
+    def true_error(self, y) -> float:
+        r"""Euclidean distance :math:`\|M^{-1} y - x_\text{true}\|` of an iterate to the parameters that made the data.
 
-def preconditioned(A, b, kind: str = "none", distance: float = 2.0) -> Preconditioned:
+        Unlike :meth:`error` it does not go to 0: as :math:`y \to y^*` it levels off at
+        :math:`\|x^* - x_\text{true}\|` (:attr:`gap`), the noise amplified by up to :math:`1/\sigma_{\min}(A)`.
+
+        Parameters
+        ----------
+        y : array_like, shape (n,)
+            An iterate in the preconditioned variable ``y = M x``.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        ValueError
+            If the problem was set up without ``x_true``.
+        """
+        if self.x_true is None:
+            raise ValueError("the distance to x_true needs preconditioned(..., x_true=...)")
+        return float(np.linalg.norm(self.to_x(y) - self.x_true))
+
+    @property
+    def gap(self) -> float:
+        r"""The floor :math:`\|x^* - x_\text{true}\|` of :meth:`true_error` (nan without ``x_true``)."""
+        return float("nan") if self.x_true is None else float(np.linalg.norm(self.x_star - self.x_true))
+
+
+def preconditioned(A, b, kind: str = "none", distance: float = 2.0, x_true=None) -> Preconditioned:
     r"""Set up :math:`\min_y \|A M^{-1} y - b\|^2` for a race of steepest descent and CG.
 
     :math:`M` from :func:`preconditioner`, :math:`x^*` by the SVD (:func:`numdl_core.lstsq.solve`), the eigenvalues
@@ -357,6 +389,8 @@ def preconditioned(A, b, kind: str = "none", distance: float = 2.0) -> Precondit
         The preconditioner.
     distance : float
         :math:`\|y_0 - y^*\|`, ``> 0``.
+    x_true : array_like, shape (n,), optional
+        The parameters that made the data (for :meth:`Preconditioned.true_error`).
 
     Returns
     -------
@@ -366,7 +400,7 @@ def preconditioned(A, b, kind: str = "none", distance: float = 2.0) -> Precondit
     ------
     ValueError
         From :func:`preconditioner` and :func:`worst_case_start` (unknown kind, rank-deficient A), or if ``b`` has
-        the wrong shape.
+        the wrong shape, or ``x_true`` has the wrong shape.
 
     References
     ----------
@@ -384,6 +418,10 @@ def preconditioned(A, b, kind: str = "none", distance: float = 2.0) -> Precondit
     b = np.asarray(b, dtype=np.float64)
     if b.shape != (A.shape[0],):
         raise ValueError(f"b must be a vector of length {A.shape[0]} (rows of A), got shape {b.shape}")
+    if x_true is not None:
+        x_true = np.asarray(x_true, dtype=np.float64)
+        if x_true.shape != (A.shape[1],):
+            raise ValueError(f"x_true must have {A.shape[1]} entries (columns of A), got shape {x_true.shape}")
     M = preconditioner(A, kind)
     A_pre = np.linalg.solve(M.T, A.T).T
     x_star = solve(A, b, "svd")
@@ -392,4 +430,5 @@ def preconditioned(A, b, kind: str = "none", distance: float = 2.0) -> Precondit
     s_A = np.linalg.svd(A, compute_uv=False)
     return Preconditioned(A=A_pre, b=b, M=M, x_star=x_star, y_star=y_star,
                           y0=worst_case_start(A_pre, y_star, distance), eigenvalues=np.sort(s**2),
-                          cond_A=float(s_A[0] / s_A[-1]), kappa_original=float((s_A[0] / s_A[-1]) ** 2))
+                          cond_A=float(s_A[0] / s_A[-1]), kappa_original=float((s_A[0] / s_A[-1]) ** 2),
+                          x_true=x_true)

@@ -7,7 +7,7 @@ import streamlit as st
 from app.exports.lstsq import SCRIPTS
 from app.figures.common import convergence_figure, rate_line
 from app.figures.lstsq import (conditioning_figure, degree_errors_figure, l_curve_figure, picard_figure, polyfit_figure,
-                               quadratic_contours_figure, signals_figure, weight_images_figure)
+                               quadratic_contours_figure, signals_figure, true_error_figure, weight_images_figure)
 from app.lesson import Lesson, Param, Solver
 from app.lessons.least_squares import EXPERIMENTS
 from app.panels import self_check, show
@@ -35,6 +35,9 @@ ITER = [Param("a", "a (conditioning)", "choice", 1.0, options=(1.0, 1e-2, 1e-5),
         Param("precond", "Preconditioner M", "choice", "none", options=PRECONDITIONERS, widget="segmented",
               labels={"none": "none", "jacobi": "column scaling", "qr": "R from QR (ideal)"},
               help="Right preconditioning: solve min ‖A M⁻¹ y − b‖, then x = M⁻¹ y. The rates depend on cond(A M⁻¹).")]
+ERROR_VIEW = Param("plot", "Convergence plot", "choice", "x_true", options=("x_true", "x_star"), widget="segmented",
+                   role="view", labels={"x_true": "‖xₖ − x_true‖", "x_star": "‖xₖ − x*‖ (rates)"},
+                   help="The distance to the parameters that made the data, or to the least-squares solution x*.")
 FIXED_STEP = STEP.but(label="Fixed step t", default=0.01, options=log_options(1e-4, 1.0, 8),
                       help="Stable for t < 1/λmax(AᵀA) (= 2/L); change it while the run plays.")
 DEBLUR = [Param("noise", "Noise level", "log", 0.01, options=log_options(1e-4, 1e-1, 2)),
@@ -90,21 +93,22 @@ def iterative_section():
     st.subheader("Steepest descent vs conjugate gradients on the 3x2 exercise")
     p = lesson.controls(ITER, widths=(1, 1.4, 1.6))
     exact = p["line_search"] == "exact"  # then the step is not used: it only redraws
-    p.update(lesson.controls([FIXED_STEP.but(role="view" if exact else "tunable"), NOISE, SEED], columns=3,
-                             disabled=("step",) if exact else ()))
+    p.update(lesson.controls([FIXED_STEP.but(role="view" if exact else "tunable"), NOISE, SEED, ERROR_VIEW],
+                             widths=(1, 1, 1, 1.3), disabled=("step",) if exact else ()))
     A, b, x_true = exercise_3x2(p["a"], p["noise"], p["seed"])
-    P = preconditioned(A, b, p["precond"])  # right preconditioning: the solvers iterate on y = M x
+    P = preconditioned(A, b, p["precond"], x_true=x_true)  # right preconditioning: the solvers iterate on y = M x
     pre = "" if p["precond"] == "none" else f" (preconditioned; without M: κ = {P.kappa_original:.3g})"
     st.markdown(f"cond(A M⁻¹) = **{np.sqrt(P.kappa):.3g}**, κ = cond((AM⁻¹)ᵀAM⁻¹) = **{P.kappa:.3g}**{pre}; "
                 f"SD factor (κ−1)/(κ+1) = **{P.sd_rate:.5g}**, CG factor (√κ−1)/(√κ+1) = **{P.cg_rate:.4g}**; "
                 f"fixed steps are stable for t < 1/λmax = **{P.step_limit:.3g}**.")
     st.caption("Start: the worst case for steepest descent (its first gradient has equal components along both "
                "eigenvectors of the Hessian), 2 units from the solution in the variables the solver sees.")
-    gap, smin = np.linalg.norm(P.x_star - x_true), np.linalg.svd(A, compute_uv=False)[-1]
+    gap, smin = P.gap, np.linalg.svd(A, compute_uv=False)[-1]
     st.info(f"**‖x* − x_true‖ = {gap:.3g}.** The least-squares solution x* (★) lies {gap:.3g} from the parameters "
             f"x_true (◆) that made the data, though b differs from A x_true only by noise of norm "
             f"{np.linalg.norm(b - A @ x_true):.3g}: the noise is amplified by up to 1/σmin(A) = {1 / smin:.3g}. "
-            "That is the lesson of ill-conditioning: a solver that finds x* exactly still misses x_true.")
+            "That is the lesson of ill-conditioning: a solver that finds x* exactly still misses x_true. The "
+            "convergence plot shows it: ‖xₖ − x_true‖ levels off at ‖x* − x_true‖ (dashed), however long the solvers run.")
 
     levels, window = P.level_sets()  # f − f* = (f(x0) − f*)·0.35ᵏ, in a box around x0 and x*
 
@@ -114,9 +118,13 @@ def iterative_section():
         theory = {"SD bound ((κ−1)/(κ+1))ᵏ": (its, rate_line(its, 1.0, P.sd_rate))} if exact else {}
         theory["CG bound 2((√κ−1)/(√κ+1))ᵏ"] = (cg_its, rate_line(cg_its, 2.0, P.cg_rate))
         c1, c2 = st.columns(2)
-        show(convergence_figure(hist, y_title="‖xₖ − x*‖ / ‖x₀ − x*‖ (AᵀA-norm)", theory=theory, events=run.events,
-                                diverged={n: s.iteration for n, s in run.series.items() if s.status == "diverged"},
-                                title="Error against iteration"), "lstsq.iter.conv", c1)
+        diverged = {n: s.iteration for n, s in run.series.items() if s.status == "diverged"}
+        if p["plot"] == "x_true":  # levels off at ‖x* − x_true‖: 0.0617 at a = 1, 3.64e3 at a = 1e-5
+            true = {n: (s.history["iteration"], s.history["true_error"]) for n, s in run.series.items()}
+            show(true_error_figure(true, P.gap, events=run.events, diverged=diverged), "lstsq.iter.conv", c1)
+        else:
+            show(convergence_figure(hist, y_title="‖xₖ − x*‖ / ‖x₀ − x*‖ (AᵀA-norm)", theory=theory, events=run.events,
+                                    diverged=diverged, title="Error against iteration"), "lstsq.iter.conv", c1)
         paths = {n: P.to_x(np.array(s.path)) for n, s in run.series.items()}
         show(quadratic_contours_figure(A.T @ A, P.x_star, levels, paths, window, x_true=x_true), "lstsq.iter.contour",
              c2)
@@ -124,13 +132,15 @@ def iterative_section():
     run = lesson.live("run", {"steepest descent": Solver("lstsq.steepest_descent", P.A, b, x0=P.y0,
                                                          **({"step": None} if exact else {})),
                               "CG (CGLS)": Solver("lstsq.cgls", P.A, b, x0=P.y0)}, draw,
-                      metrics=lambda name, step: {"error": P.error(step.x)}, keep_path=True,
+                      metrics=lambda name, step: {"error": P.error(step.x), "true_error": P.true_error(step.x)},
+                      keep_path=True,
                       diverged_hint=lambda r: f"the step t = {p['step']:.3g} exceeds 1/λmax = {P.step_limit:.3g} "
                       "(that is 2/L for f = ‖Ax−b‖², L = 2λmax): the error grows by |1 − 2tλmax| > 1 each step. "
                       "Lower the step: the run restarts.", default_speed=1 if p["a"] == 1.0 else 20)
     sd, cg = run.series["steepest descent"], run.series["CG (CGLS)"]
-    lesson.numbers({**P.summary(), "‖x* − x_true‖": np.linalg.norm(P.x_star - x_true), "SD error": P.error(sd.last.x),
-                    "CG error": P.error(cg.last.x), "CG iterations": cg.iteration})
+    lesson.numbers({**P.summary(), "‖x* − x_true‖": P.gap, "SD error": P.error(sd.last.x),
+                    "CG error": P.error(cg.last.x), "CG iterations": cg.iteration,
+                    "SD ‖xₖ − x_true‖": P.true_error(sd.last.x), "CG ‖xₖ − x_true‖": P.true_error(cg.last.x)})
     if cg.status == "converged":  # the count is measured, not claimed: 2 in exact arithmetic, 3 at a = 1e-5
         st.caption(f"CG (CGLS) stopped after **{cg.iteration}** iterations (‖∇f‖ below the tolerance). In exact "
                    "arithmetic it ends after at most n = 2 steps" + (": the extra steps are round-off, which "

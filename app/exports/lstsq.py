@@ -17,17 +17,16 @@ if d in out["fits"]:  # else the solver cannot fit degree d (more unknowns than 
 report(numbers)
 """, "iterative": """
 import itertools
-import numpy as np
 from numdl_core import lstsq
 from numdl_core.convergence import observed_rate, preconditioned
 from numdl_core.testproblems import exercise_3x2
 A, b, x_true = exercise_3x2(params["a"], params["noise"], params["seed"])
-P = preconditioned(A, b, params["precond"])  # the solvers see min ‖A M⁻¹ y − b‖, from the worst-case start y0
+P = preconditioned(A, b, params["precond"], x_true=x_true)  # the solvers see min ‖A M⁻¹ y − b‖, from y0
 step = None if params["line_search"] == "exact" else params["step"]
 runs = {"steepest descent": lstsq.steepest_descent(P.A, b, step=step, x0=P.y0), "CG (CGLS)": lstsq.cgls(P.A, b, x0=P.y0)}
 sd, cg = (list(itertools.islice(gen, params["iterations"][name] + 1))[-1] for name, gen in runs.items())
-numbers = {**P.summary(), "‖x* − x_true‖": np.linalg.norm(P.x_star - x_true), "SD error": P.error(sd.x),
-           "CG error": P.error(cg.x), "CG iterations": cg.iteration}
+numbers = {**P.summary(), "‖x* − x_true‖": P.gap, "SD error": P.error(sd.x), "CG error": P.error(cg.x),
+           "CG iterations": cg.iteration, "SD ‖xₖ − x_true‖": P.true_error(sd.x), "CG ‖xₖ − x_true‖": P.true_error(cg.x)}
 if step is None and sd.iteration >= 2 and P.error(sd.x) > 1e-12:
     numbers["measured SD factor"] = observed_rate(1.0, P.error(sd.x), sd.iteration)
 report(numbers)

@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from app.figures.common import compact, decimate
+from app.figures.common import compact, convergence_figure, decimate
 from app.style import BLACK, BLUE, DIVERGING, GREEN, VERMILLION, color, new_figure
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "l_curve_figure",
     "conditioning_figure",
     "weight_images_figure",
+    "true_error_figure",
 ]
 
 
@@ -202,4 +203,15 @@ def weight_images_figure(W: np.ndarray, *, shape: tuple[int, int] = (8, 8), titl
         annotations=[dict(x=j * (w + gap) + (w - 1) / 2, y=h - 0.3, yanchor="bottom", text=titles[j], showarrow=False,
                           xref="x", yref="y", font=dict(size=14)) for j in range(k)],
     )
+    return fig
+
+
+def true_error_figure(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], gap: float, *,
+                      events: Sequence[tuple[float, str]] = (), diverged: Mapping[str, float] | None = None,
+                      height: int = 360) -> go.Figure:
+    """‖x_k − x_true‖ against the iteration, with the floor ‖x* − x_true‖ that no solver of the problem goes below."""
+    fig = convergence_figure(series, y_title="‖xₖ − x_true‖ (error to the true parameters)", events=events,
+                             diverged=diverged, title="Error to x_true against iteration", height=height)
+    fig.add_hline(y=gap, line=dict(color=GREEN, dash="dash", width=2),
+                  annotation_text=f"‖x* − x_true‖ = {gap:.3g}", annotation_position="top right")
     return fig

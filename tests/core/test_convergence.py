@@ -154,3 +154,22 @@ def test_least_squares_solution_far_from_x_true_when_ill_conditioned(a, gap):
     dist = np.linalg.norm(x_star - x_true)
     assert dist == pytest.approx(gap, rel=0.1)  # 3.64e3 at a = 1e-5: the lesson of ill-conditioning
     assert dist <= np.linalg.norm(b - A @ x_true) / np.linalg.svd(A, compute_uv=False)[-1]
+
+
+@pytest.mark.parametrize("a,gap", [(1.0, 0.0617), (1e-5, 3.64e3)])
+@pytest.mark.parametrize("kind", C.PRECONDITIONERS)
+def test_true_error_levels_off_at_the_distance_of_x_star_to_x_true(a, gap, kind):
+    """Oracle: numpy's lstsq for x*; ‖x_k − x_true‖ of CG ends at ‖x* − x_true‖ (3639.4465 at a = 1e-5, 0.0617 at
+    a = 1: the noise amplified by up to 1/σmin(A)), whatever the preconditioner; it starts elsewhere."""
+    A, b, x_true = exercise_3x2(a, 0.1, 0)
+    P = C.preconditioned(A, b, kind, x_true=x_true)
+    oracle = np.linalg.norm(np.linalg.lstsq(A, b, rcond=None)[0] - x_true)
+    assert P.gap == pytest.approx(oracle, rel=1e-9) and P.gap == pytest.approx(gap, rel=2e-3)
+    steps = list(lstsq.cgls(P.A, b, x0=P.y0))
+    assert P.true_error(steps[-1].x) == pytest.approx(oracle, rel=1e-8)
+    assert P.true_error(P.y0) == pytest.approx(np.linalg.norm(np.linalg.solve(P.M, P.y0) - x_true), rel=1e-14)
+    assert abs(P.true_error(P.y0) - oracle) > 1e-3  # the start is not on the floor
+    with pytest.raises(ValueError, match="x_true"):
+        C.preconditioned(A, b, kind).true_error(P.y0)
+    with pytest.raises(ValueError, match="x_true must have 2 entries"):
+        C.preconditioned(A, b, kind, x_true=np.zeros(3))

@@ -67,6 +67,13 @@ def test_cg_iteration_count_is_measured(a, iterations):
     cap = " ".join(texts(at.caption))
     assert f"CG (CGLS) stopped after **{iterations}** iterations" in cap
     assert ("the extra steps are round-off" in cap) == (iterations > 2)
+    # the default convergence plot is the error to x_true: it levels off at ‖x* − x_true‖ (3.64e3 at a = 1e-5)
+    n = numbers(at)
+    assert n["CG ‖xₖ − x_true‖"] == pytest.approx(n["‖x* − x_true‖"], rel=1e-6)
+    assert n["‖x* − x_true‖"] == pytest.approx(3639.4465, rel=1e-6) if a == "1e-05" else n["CG ‖xₖ − x_true‖"] < 0.07
+    conv = figures(at)[0]
+    assert "x_true" in conv["layout"]["yaxis"]["title"]["text"]
+    assert conv["layout"]["annotations"][-1]["text"] == f"‖x* − x_true‖ = {n['‖x* − x_true‖']:.3g}"
     at = page(NAME, {"preset": "cg-round-off"}).run()
     assert_clean(at)
 
@@ -81,6 +88,8 @@ def test_ill_conditioned_3x2_numbers():
     contour = figures(at)[1]
     mark = next(tr for tr in contour["data"] if str(tr.get("name", "")).startswith("toward x_true"))
     assert "3.64e+03 from x*" in mark["name"]  # off the window: the marker points the way
+    at = page(NAME, {"section": "iterative", "a": "1e-05", "plot": "x_star"}).run()  # the other view: the rates
+    assert "x*" in figures(at)[0]["layout"]["yaxis"]["title"]["text"]
     at = page(NAME, {"section": "iterative", "a": "1"}).run()  # well conditioned: x_true is on the plot, near x*
     assert any(tr.get("name") == "x_true" for tr in figures(at)[1]["data"])
     assert numbers(at)["‖x* − x_true‖"] == pytest.approx(0.0617, abs=1e-4)
