@@ -7,6 +7,10 @@ noise in :math:`\beta_i` by :math:`1/\sigma_i`; :math:`\sigma_i^2/(\sigma_i^2 + 
 first k terms for the truncated SVD. CGLS on the unregularized problem regularizes by its iteration count: the
 error to the true solution first falls, then rises (semi-convergence).
 
+General Tikhonov replaces :math:`\|x\|^2` by :math:`\|Gx\|^2` with a sparse difference operator :math:`G`
+(:func:`derivative_operator`): :func:`general_tikhonov` solves one problem, :func:`compare_operators` compares
+:math:`G = I`, first and second differences with the regularization weight chosen per operator.
+
 References
 ----------
 P. C. Hansen, *Discrete Inverse Problems: Insight and Algorithms*, SIAM, 2010 (Ch. 4: filter factors, TSVD,
@@ -21,10 +25,16 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
 
+from numdl_core._validate import check_nonneg, check_positive
 from numdl_core.lstsq import cgls, filter_factors, l_curve, l_curve_corner, lsqr_reference, tikhonov_svd
+from numdl_core.testproblems import blur_matrix
 
-__all__ = ["relative_error", "Regularizations", "compare_regularizations", "SemiConvergence", "semi_convergence"]
+__all__ = ["relative_error", "Regularizations", "compare_regularizations", "SemiConvergence", "semi_convergence",
+           "OPERATORS", "derivative_operator", "general_tikhonov", "smooth_deblur_problem", "OperatorComparison",
+           "compare_operators"]
 
 
 def relative_error(x, x_true) -> float:
@@ -281,3 +291,353 @@ def semi_convergence(A, b, x_true, iterations: int) -> SemiConvergence:
     return SemiConvergence(errors=errors, best_iteration=int(np.argmin(errors)),
                            residual_norms=np.array([step.info["residual_norm"] for step in steps]),
                            solution_norms=np.array([step.info["x_norm"] for step in steps]))
+
+
+OPERATORS = {"identity": 0, "first": 1, "second": 2}
+"""The regularization operators of :func:`compare_operators`: name -> order of :func:`derivative_operator`."""
+
+
+def derivative_operator(n: int, order: int = 1, h: float = 1.0) -> sp.csr_matrix:
+    r"""The 1-D difference operator :math:`D_p` of ``order`` p on n grid points, as a sparse matrix.
+
+    .. math::
+        (D_0 x)_i = x_i, \qquad (D_1 x)_i = \frac{x_{i+1} - x_i}{h}, \qquad
+        (D_2 x)_i = \frac{x_{i+2} - 2 x_{i+1} + x_i}{h^2},
+
+    so :math:`D_p` has shape :math:`(n - p) \times n` (no boundary rows) and its null space holds the
+    polynomials of degree :math:`< p` sampled on the grid: :math:`\|D_p x\|` measures roughness, not size. With
+    :math:`h = 1` (the default) these are plain differences, ``np.diff(x, n=p)``, and a regularization weight
+    :math:`\alpha` has a similar meaning for every order.
+
+    Parameters
+    ----------
+    n : int
+        Number of grid points, at least ``order + 1``.
+    order : int
+        0 (the identity), 1 or 2.
+    h : float
+        Grid spacing, ``> 0``.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix, shape (n - order, n)
+
+    Raises
+    ------
+    ValueError
+        If ``order`` is not 0, 1 or 2, ``n < order + 1`` or ``h <= 0``.
+
+    References
+    ----------
+    P. C. Hansen, *Discrete Inverse Problems*, SIAM, 2010, Sec. 8.1 (smoothing norms :math:`\|L_p x\|`);
+    Ruthotto and Haber, Module 2 (``getLaplacian.m``: difference matrices by ``spdiags``).
+
+    Examples
+    --------
+    >>> derivative_operator(4, order=2).toarray()
+    array([[ 1., -2.,  1.,  0.],
+           [ 0.,  1., -2.,  1.]])
+    """
+    if order not in (0, 1, 2) or isinstance(order, bool):
+        raise ValueError(f"order must be 0, 1 or 2, got {order!r}")
+    if int(n) < order + 1 or int(n) != n:
+        raise ValueError(f"n must be an integer >= order + 1 = {order + 1}, got {n!r}")
+    n, h = int(n), check_positive("h (the grid spacing)", h)
+    if order == 0:
+        return sp.identity(n, format="csr")
+    stencil = np.array([-1.0, 1.0]) if order == 1 else np.array([1.0, -2.0, 1.0])
+    m = n - order
+    return sp.diags([np.full(m, c / h**order) for c in stencil], list(range(order + 1)), shape=(m, n), format="csr")
+
+
+def general_tikhonov(A, b, alpha: float, G=None) -> np.ndarray:
+    r"""The general-form Tikhonov solution :math:`x_\alpha = \arg\min_x \|A x - b\|^2 + \alpha \|G x\|^2`.
+
+    Equivalently the least-squares solution of the stacked system, or of the normal equations,
+
+    .. math::
+        \min_x \left\| \begin{pmatrix} A \\ \sqrt\alpha\, G \end{pmatrix} x - \begin{pmatrix} b \\ 0 \end{pmatrix}
+        \right\|^2 \quad\Longleftrightarrow\quad (A^\top A + \alpha G^\top G)\, x = A^\top b ,
+
+    which has a unique solution when the null spaces of :math:`A` and :math:`G` meet only in 0. Solved by a
+    Householder QR factorization of the stacked matrix (no :math:`A^\top A`: the error grows like
+    :math:`\varepsilon\,\kappa`, not :math:`\varepsilon\,\kappa^2`); cost :math:`2 (m + p) n^2` flops for
+    :math:`A` of shape (m, n) and :math:`G` of shape (p, n). The course writes
+    :math:`\tfrac12\|Ax - b\|^2 + \tfrac\lambda2\|Gx\|^2`: the same minimizer with :math:`\lambda = \alpha`.
+
+    Parameters
+    ----------
+    A : array_like, shape (m, n)
+    b : array_like, shape (m,)
+    alpha : float
+        Regularization weight, ``>= 0``.
+    G : array_like or sparse matrix, shape (p, n), optional
+        Regularization operator (default the identity), e.g. :func:`derivative_operator`.
+
+    Returns
+    -------
+    x : ndarray, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match, an entry is not finite, ``alpha < 0``, or the stacked matrix is (numerically)
+        rank deficient, so that the minimizer is not unique.
+
+    References
+    ----------
+    Hansen (2010), Sec. 8.1-8.2 (general-form Tikhonov); Björck (1996), Sec. 5.1 (stacked least squares);
+    Ruthotto and Haber, Module 2, slide "Ill-posedness and Regularization" (02-NumDNN-LinearLeastSquares.tex).
+
+    Examples
+    --------
+    >>> A, b = np.eye(3), np.array([1.0, 2.0, 3.0])
+    >>> general_tikhonov(A, b, 1.0)                    # G = I: x = b / 2
+    array([0.5, 1. , 1.5])
+    >>> general_tikhonov(A, b, 1e8, derivative_operator(3, 1)).round(6)   # large alpha: the mean (G 1 = 0)
+    array([2., 2., 2.])
+    """
+    A = np.asarray(A, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    alpha = check_nonneg("alpha", alpha)
+    if A.ndim != 2 or b.shape != (A.shape[0],):
+        raise ValueError(f"need A of shape (m, n) and b of shape (m,), got {A.shape} and {b.shape}")
+    n = A.shape[1]
+    G = np.eye(n) if G is None else (G.toarray() if sp.issparse(G) else np.asarray(G, dtype=np.float64))
+    if G.ndim != 2 or G.shape[1] != n:
+        raise ValueError(f"G must have {n} columns (those of A), got shape {G.shape}")
+    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(b)) and np.all(np.isfinite(G))):
+        raise ValueError("A, b and G must have finite entries (no nan or inf)")
+    Q, R = scipy.linalg.qr(np.vstack([A, np.sqrt(alpha) * G]), mode="economic")
+    d = np.abs(np.diag(R))
+    if d.size < n or d.min() <= n * np.finfo(float).eps * max(d.max(), np.finfo(float).tiny):
+        raise ValueError("the stacked matrix [A; sqrt(alpha) G] is rank deficient: the minimizer is not unique "
+                         "(take alpha > 0, or a G whose null space A does not annihilate)")
+    return scipy.linalg.solve_triangular(R, Q[: A.shape[0]].T @ b)
+
+
+def smooth_deblur_problem(n: int = 128, width: float = 0.03, noise: float = 1e-2,
+                          seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""The deblurring problem of :func:`numdl_core.testproblems.deblur_problem` with a smooth signal.
+
+    .. math::
+        x_\text{true}(t) = \sin^2(\pi t) + \tfrac12\, t \sin(3\pi t), \qquad
+        b = A x_\text{true} + \text{noise}\,\|A x_\text{true}\|_\infty\,\varepsilon, \quad \varepsilon \sim N(0, I),
+
+    at the cell midpoints :math:`t_i = (i + 1/2)/n`, with :math:`A` the Gaussian blur
+    :func:`numdl_core.testproblems.blur_matrix` and the same noise stream as ``deblur_problem`` for a seed. A
+    smooth truth is where difference operators in the penalty pay off (:func:`compare_operators`).
+
+    Parameters
+    ----------
+    n : int
+        Number of unknowns and data (at least 2).
+    width : float
+        Blur width, ``> 0``.
+    noise : float
+        Relative noise level, ``>= 0``.
+    seed : int
+        Seed of the noise.
+
+    Returns
+    -------
+    A : ndarray, shape (n, n)
+    b : ndarray, shape (n,)
+    x_true : ndarray, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        If ``noise`` is negative (and see :func:`numdl_core.testproblems.blur_matrix`).
+
+    References
+    ----------
+    Hansen (2010), Sec. 1.2 (deblurring) and Sec. 8.1 (smooth solutions).
+    """
+    noise = check_nonneg("noise", noise)
+    A = blur_matrix(n, width)
+    t = (np.arange(n) + 0.5) / n
+    x_true = np.sin(np.pi * t) ** 2 + 0.5 * t * np.sin(3 * np.pi * t)
+    clean = A @ x_true
+    return A, clean + noise * np.abs(clean).max() * np.random.default_rng(seed).standard_normal(n), x_true
+
+
+@dataclass(frozen=True)
+class OperatorComparison:
+    r"""General Tikhonov with each operator of :data:`OPERATORS` over a grid of alphas (:func:`compare_operators`).
+
+    Attributes
+    ----------
+    alpha : float
+        The fixed alpha of ``x_fixed``.
+    alphas : ndarray, shape (q,)
+        The grid of alphas, increasing.
+    x_fixed, x_best, x_corner : dict
+        Operator name -> solution at ``alpha``, at the alpha of the smallest error, at the L-curve corner.
+    errors : dict
+        Operator name -> relative errors to ``x_true`` over ``alphas``, shape (q,).
+    residual_norms, seminorms : dict
+        Operator name -> :math:`\|A x_\alpha - b\|` and :math:`\|G x_\alpha\|` over ``alphas`` (the L-curve).
+    best, corner : dict
+        Operator name -> index into ``alphas`` of the smallest error and of the L-curve corner.
+    error_fixed : dict
+        Operator name -> relative error at ``alpha``.
+    roughness : dict
+        Operator name -> ``{"fixed", "best", "corner"}`` -> :math:`\|D_2 x\| / \|D_2 x_\text{true}\|` (1 is as
+        smooth as the truth).
+    """
+
+    alpha: float
+    alphas: np.ndarray
+    x_fixed: dict
+    x_best: dict
+    x_corner: dict
+    errors: dict
+    residual_norms: dict
+    seminorms: dict
+    best: dict
+    corner: dict
+    error_fixed: dict
+    roughness: dict
+
+    def solution(self, name: str, rule: str) -> np.ndarray:
+        r"""The solution of operator ``name`` with alpha chosen by ``rule``.
+
+        Parameters
+        ----------
+        name : str
+            A key of :data:`OPERATORS`.
+        rule : str
+            ``"fixed"`` (``alpha``), ``"best"`` (the smallest error) or ``"corner"`` (the L-curve corner).
+
+        Returns
+        -------
+        ndarray, shape (n,)
+        """
+        return {"fixed": self.x_fixed, "best": self.x_best, "corner": self.x_corner}[rule][name]
+
+    def chosen_alpha(self, name: str, rule: str) -> float:
+        r"""The alpha of operator ``name`` under ``rule`` (see :meth:`solution`).
+
+        Parameters
+        ----------
+        name : str
+        rule : str
+
+        Returns
+        -------
+        float
+        """
+        if rule == "fixed":
+            return float(self.alpha)
+        return float(self.alphas[(self.best if rule == "best" else self.corner)[name]])
+
+    def error(self, name: str, rule: str) -> float:
+        r"""The relative error :math:`\|x - x_\text{true}\|/\|x_\text{true}\|` of operator ``name`` under ``rule``.
+
+        Parameters
+        ----------
+        name : str
+        rule : str
+
+        Returns
+        -------
+        float
+        """
+        if rule == "fixed":
+            return float(self.error_fixed[name])
+        return float(self.errors[name][(self.best if rule == "best" else self.corner)[name]])
+
+    def summary(self, rule: str = "corner") -> dict:
+        r"""The headline numbers under ``rule``: per operator the alpha, the relative error and the roughness.
+
+        Parameters
+        ----------
+        rule : str
+            ``"fixed"``, ``"best"`` or ``"corner"``.
+
+        Returns
+        -------
+        dict
+            ``{"α (G = name)", "error (G = name)", "roughness (G = name)"}`` for each operator, to floats.
+        """
+        out = {}
+        for name in self.errors:
+            out.update({f"α (G = {name})": self.chosen_alpha(name, rule), f"error (G = {name})": self.error(name, rule),
+                        f"roughness (G = {name})": float(self.roughness[name][rule])})
+        return out
+
+
+def compare_operators(A, b, x_true, *, alpha: float, alphas=None) -> OperatorComparison:
+    r"""General Tikhonov :math:`\min_x \|Ax - b\|^2 + \alpha\|D_p x\|^2` for :math:`p = 0, 1, 2`
+    (:data:`OPERATORS`) over a grid of alphas, with the alpha of each operator chosen three ways.
+
+    For each operator :math:`G = D_p` (:func:`derivative_operator`, :math:`h = 1`) and each alpha of the grid,
+    :func:`general_tikhonov` gives :math:`x_\alpha`; the alpha is then fixed (``alpha``), the one of the smallest
+    relative error :math:`\|x_\alpha - x_\text{true}\|/\|x_\text{true}\|` (an oracle: it needs the truth), or the
+    corner of the L-curve :math:`(\|A x_\alpha - b\|, \|G x_\alpha\|)` (:func:`numdl_core.lstsq.l_curve_corner`),
+    which needs only the data. The roughness :math:`\|D_2 x\|/\|D_2 x_\text{true}\|` shows that difference
+    operators give smooth solutions: they damp oscillations and leave polynomials of degree :math:`< p` free,
+    where :math:`G = I` pulls every component toward 0.
+
+    Parameters
+    ----------
+    A : array_like, shape (m, n)
+    b : array_like, shape (m,)
+    x_true : array_like, shape (n,)
+        The true solution; :math:`D_2 x_\text{true} \neq 0`.
+    alpha : float
+        The fixed alpha, ``>= 0``.
+    alphas : array_like, optional
+        At least 5 alphas, ``> 0``, increasing; default 2 per decade from 1e-8 to 1e4.
+
+    Returns
+    -------
+    OperatorComparison
+
+    Raises
+    ------
+    ValueError
+        If the alphas are fewer than 5, not positive or not increasing (and see :func:`general_tikhonov`).
+
+    References
+    ----------
+    Hansen (2010), Sec. 5.3 (the L-curve) and Sec. 8.1-8.2 (general-form Tikhonov, smoothing norms);
+    Hansen and O'Leary (1993).
+
+    Examples
+    --------
+    >>> A, b, x_true = smooth_deblur_problem(64, noise=0.01, seed=0)
+    >>> r = compare_operators(A, b, x_true, alpha=1e-2)
+    >>> r.error("second", "best") < r.error("identity", "best")
+    True
+    """
+    A, b = np.asarray(A, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    x_true = np.asarray(x_true, dtype=np.float64)
+    alphas = (np.array([float(f"{v:.3g}") for v in np.logspace(-8, 4, 25)]) if alphas is None
+              else np.asarray(alphas, dtype=np.float64).ravel())
+    if alphas.size < 5 or not np.all(alphas > 0) or not np.all(np.diff(alphas) > 0):
+        raise ValueError("alphas must be at least 5 positive, increasing values")
+    if A.ndim != 2 or x_true.shape != (A.shape[1],):
+        raise ValueError(f"x_true must have {A.shape[1] if A.ndim == 2 else '?'} entries, got shape {x_true.shape}")
+    D2 = derivative_operator(A.shape[1], 2)
+    rough_true = float(np.linalg.norm(D2 @ x_true))
+    if rough_true == 0:
+        raise ValueError("x_true is linear (D_2 x_true = 0): its roughness cannot be compared")
+    fields = {k: {} for k in ("x_fixed", "x_best", "x_corner", "errors", "residual_norms", "seminorms", "best",
+                              "corner", "error_fixed", "roughness")}
+    for name, order in OPERATORS.items():
+        G = derivative_operator(A.shape[1], order)
+        xs = [general_tikhonov(A, b, a, G) for a in alphas]
+        errors = np.array([relative_error(x, x_true) for x in xs])
+        res = np.array([np.linalg.norm(A @ x - b) for x in xs])
+        semi = np.array([np.linalg.norm(G @ x) for x in xs])
+        best, corner = int(np.argmin(errors)), l_curve_corner(res, semi, alphas)
+        x_fixed = general_tikhonov(A, b, alpha, G)
+        for key, value in (("x_fixed", x_fixed), ("x_best", xs[best]), ("x_corner", xs[corner]), ("errors", errors),
+                           ("residual_norms", res), ("seminorms", semi), ("best", best), ("corner", corner),
+                           ("error_fixed", relative_error(x_fixed, x_true))):
+            fields[key][name] = value
+        fields["roughness"][name] = {rule: float(np.linalg.norm(D2 @ x)) / rough_true for rule, x in
+                                     (("fixed", x_fixed), ("best", xs[best]), ("corner", xs[corner]))}
+    return OperatorComparison(alpha=float(alpha), alphas=alphas, **fields)
