@@ -17,6 +17,7 @@ name                       problem (positional)           tunables
 ``varpro``                 ``model, theta0``              ``damping``, ``cg_maxiter``, ``cg_tol``, ``step``
 ``lstsq.steepest_descent`` ``A, b`` (start: keyword x0)   ``step``
 ``lstsq.cgls``             ``A, b`` (start: keyword x0)   (none)
+``proximal_gradient``      ``obj, theta0``                ``step``
 ========================== ============================== ====================================
 
 A program can look a method up and fill its keywords from a dict of parameters by name, e.g. with
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from numdl_core import lstsq, optim, single_layer
+from numdl_core import lstsq, optim, single_layer, sparse
 
 __all__ = ["SOLVERS"]
 
@@ -47,5 +48,6 @@ SOLVERS = MappingProxyType({
     "varpro": single_layer.varpro,
     "lstsq.steepest_descent": lstsq.steepest_descent,
     "lstsq.cgls": lstsq.cgls,
+    "proximal_gradient": sparse.proximal_gradient,
 })
 """Read-only ``{name: generator function}`` of every iterative method (see the module docstring)."""

@@ -25,7 +25,7 @@ import pytest
 import scipy.sparse.linalg as spla
 
 import numdl_core
-from numdl_core import iterate, lstsq, optim
+from numdl_core import iterate, lstsq, optim, sparse
 from numdl_core.iterate import Step, apply_sent, record, tunable
 from numdl_core.single_layer import SingleLayer, make_inverse_crime, varpro
 from numdl_core.solvers import SOLVERS
@@ -209,6 +209,9 @@ CASES = {
     "numdl_core.lstsq.cgls": Case(
         lstsq.cgls, lambda: (A_CG, B_CG), {}, {},
         lambda: lstsq.cgls(CountingOperator(A_CG, inf_after=5), B_CG), tol=1e-8, start_kw="x0"),
+    "numdl_core.sparse.proximal_gradient": Case(  # ISTA, L = 10 + 3 x^2 near X0: 0.05 < 1/L
+        sparse.proximal_gradient, lambda: (quartic(), X0), {"alpha": 0.3, "step": 0.05}, {"step": 0.02},
+        lambda: sparse.proximal_gradient(quadratic(), X0, alpha=0.1, step=0.25)),  # |1 - 0.25 * 10| = 1.5
 }
 
 NAMES = sorted(GENERATORS)
