@@ -2,8 +2,8 @@ r"""The least-squares problems of the course (Module 2), generated from a seed.
 
 References
 ----------
-L. Ruthotto and E. Haber, *Numerical Methods for Deep Learning*, Module 2 (polynomial fitting,
-the 3x2 exercise, deblurring, one-hot regression on digits).
+L. Ruthotto and E. Haber, *Numerical Methods for Deep Learning*, Module 0 (Galileo's falling body) and Module 2
+(polynomial fitting, the 3x2 exercise, deblurring, one-hot regression on digits).
 P. C. Hansen, *Discrete Inverse Problems*, SIAM, 2010 (the blurring test problem, Sec. 1.2 and 7.1).
 """
 from __future__ import annotations
@@ -25,6 +25,8 @@ __all__ = [
     "one_hot",
     "with_bias",
     "one_hot_experiment",
+    "galileo_data",
+    "galileo_fit",
 ]
 
 
@@ -496,3 +498,89 @@ def one_hot_experiment(X: np.ndarray, y: np.ndarray, n_train: int, *, alpha: flo
     predict = np.argmax(Xb @ W, axis=1)
     return {"W": W, "train_accuracy": float(np.mean(predict[tr] == y[tr])),
             "test_accuracy": float(np.mean(predict[te] == y[te])), "n_test": int(te.size)}
+
+
+def galileo_data() -> tuple[np.ndarray, np.ndarray]:
+    r"""The course's falling-body observations: times :math:`t = 0, 1, 2, 3` and distances
+    :math:`x = 0, 4.9, 20.1, 44.1`, to be fitted by Galileo's law :math:`x(t) = \tfrac12 g t^2`.
+
+    Returns
+    -------
+    t : ndarray, shape (4,)
+        Times (s).
+    x : ndarray, shape (4,)
+        Distances fallen (m).
+
+    References
+    ----------
+    Ruthotto and Haber, Module 0 (00-NumDNN-Introduction.tex, "Learning from data": derive the model from theory,
+    calibrate it on data).
+
+    Examples
+    --------
+    >>> galileo_data()[1]
+    array([ 0. ,  4.9, 20.1, 44.1])
+    """
+    return np.arange(4.0), np.array([0.0, 4.9, 20.1, 44.1])
+
+
+def galileo_fit(t=None, x=None) -> dict:
+    r"""Least-squares fit of :math:`x = \tfrac12 g t^2` (one unknown g) and of a full quadratic :math:`a + bt + ct^2`.
+
+    With the single column :math:`A = \tfrac12 t^2` the normal equation :math:`A^\top A\, g = A^\top x` reads
+
+    .. math:: \tfrac14 \Big(\sum_i t_i^4\Big) g = \tfrac12 \sum_i t_i^2 x_i
+              \quad\Longrightarrow\quad g = \frac{2 \sum_i t_i^2 x_i}{\sum_i t_i^4},
+
+    9.8408 m/s² on :func:`galileo_data` (2·482.2/98). The quadratic (Vandermonde columns 1, t, t², QR) has three
+    unknowns for four points: it fits the data more closely (it can absorb the measurement errors) but its
+    :math:`g = 2c` is 9.55, further from 9.81 than the one-parameter law.
+
+    Parameters
+    ----------
+    t, x : array_like, shape (m,), optional
+        Times and distances; :func:`galileo_data` by default. At least one :math:`t_i \ne 0`; the quadratic needs
+        three distinct times (else its entries are nan).
+
+    Returns
+    -------
+    dict
+        ``"t"``, ``"x"``, ``"sum_t4"`` (:math:`\sum t^4`), ``"sum_t2x"`` (:math:`\sum t^2 x`), ``"g"``,
+        ``"residuals"`` (:math:`x - \tfrac12 g t^2`), ``"residual_norm"``, ``"quadratic"`` (coefficients
+        ``(a, b, c)``), ``"g_quadratic"`` (:math:`2c`), ``"quadratic_residuals"``, ``"quadratic_residual_norm"``.
+
+    Raises
+    ------
+    ValueError
+        If ``t`` and ``x`` differ in shape, are not finite, or every :math:`t_i = 0`.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 0 (Galileo's law of motion) and Module 2 (least squares and its normal equations);
+    Golub and Van Loan (2013), Sec. 5.3.
+
+    Examples
+    --------
+    >>> out = galileo_fit()
+    >>> print(f"{out['g']:.4f} {out['g_quadratic']:.2f}")
+    9.8408 9.55
+    """
+    t0, x0 = galileo_data()
+    t = t0 if t is None else np.asarray(t, dtype=np.float64).ravel()
+    x = x0 if x is None else np.asarray(x, dtype=np.float64).ravel()
+    if t.shape != x.shape or not (np.all(np.isfinite(t)) and np.all(np.isfinite(x))):
+        raise ValueError(f"t and x must be finite vectors of equal length, got shapes {t.shape} and {x.shape}")
+    sum_t4, sum_t2x = float(np.sum(t**4)), float(np.sum(t**2 * x))
+    if sum_t4 == 0:
+        raise ValueError("at least one time t_i must be non-zero: at t = 0 the law x = g t^2 / 2 says nothing about g")
+    g = 2.0 * sum_t2x / sum_t4
+    residuals = x - 0.5 * g * t**2
+    if np.unique(t).size >= 3:
+        V = vandermonde(t, 2)
+        coef = solve(V, x, "qr")
+        quad_res = x - V @ coef
+    else:
+        coef, quad_res = np.full(3, np.nan), np.full(t.size, np.nan)
+    return {"t": t, "x": x, "sum_t4": sum_t4, "sum_t2x": sum_t2x, "g": g, "residuals": residuals,
+            "residual_norm": float(np.linalg.norm(residuals)), "quadratic": coef, "g_quadratic": float(2 * coef[2]),
+            "quadratic_residuals": quad_res, "quadratic_residual_norm": float(np.linalg.norm(quad_res))}

@@ -10,6 +10,7 @@ from app.figures.lstsq import (conditioning_figure, degree_errors_figure, l_curv
                                quadratic_contours_figure, signals_figure, true_error_figure, weight_images_figure)
 from app.lesson import Lesson, Param, Solver
 from app.lessons.least_squares import EXPERIMENTS
+from app.lessons.least_squares_validation import galileo_section
 from app.panels import self_check, show
 from app.params import ALPHA, SEED, STEP, log_options
 from numdl_core import lstsq
@@ -20,8 +21,8 @@ from numdl_core.regularization import compare_regularizations, relative_error, s
 from numdl_core.testproblems import (conditioning_experiment, deblur_problem, exercise_3x2, one_hot_experiment,
                                     polyfit_experiment)
 
-SECTIONS = {"polyfit": "Polynomial fit", "iterative": "SD vs CG (3x2)", "deblur": "Ill-posed deblurring",
-            "conditioning": "Normal equations vs QR", "digits": "Digits (one-hot)"}
+SECTIONS = {"galileo": "Galileo's g", "polyfit": "Polynomial fit", "iterative": "SD vs CG (3x2)",
+            "deblur": "Ill-posed deblurring", "conditioning": "Normal equations vs QR", "digits": "Digits (one-hot)"}
 METHOD_LABELS = {"normal": "normal equations", "qr": "QR", "svd": "SVD"}
 METHOD = Param("method", "Solver", "choice", "qr", options=lstsq.METHODS, labels=METHOD_LABELS, widget="segmented")
 NOISE = Param("noise", "Noise", "float", 0.1, lo=0.0, hi=0.5, step=0.01)
@@ -265,8 +266,8 @@ def digits_section() -> None:
                "shrinks as α grows (the penalty α‖W‖²_F damps the small singular directions most).")
 
 
-run = {"polyfit": polyfit_section, "iterative": iterative_section, "deblur": deblur_section,
-       "conditioning": conditioning_section, "digits": digits_section}[section]()
+run = {"galileo": lambda: galileo_section(lesson), "polyfit": polyfit_section, "iterative": iterative_section,
+       "deblur": deblur_section, "conditioning": conditioning_section, "digits": digits_section}[section]()
 lesson.try_this()
 lesson.export(SCRIPTS[section], run=run)
 lesson.finish()

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 __all__ = ["SCRIPTS"]
 
-SCRIPTS = {"polyfit": """
+SCRIPTS = {"galileo": """
+from numdl_core.testproblems import galileo_fit
+out = galileo_fit()  # x = g t²/2 on t = 0, 1, 2, 3 and x = 0, 4.9, 20.1, 44.1: g = 2 Σ t²x / Σ t⁴
+numbers = {"g (m/s²)": out["g"], "residual norm": out["residual_norm"]}
+if params["quadratic"]:  # the full quadratic a + b t + c t², g = 2c
+    numbers.update({"quadratic: g = 2c": out["g_quadratic"], "quadratic: residual norm": out["quadratic_residual_norm"]})
+report(numbers)
+""", "polyfit": """
 import numpy as np
 from numdl_core.testproblems import polyfit_experiment
 out, d = polyfit_experiment(noise=params["noise"], method=params["method"], alpha=params["alpha"], seed=params["seed"]), params["degree"]

@@ -20,6 +20,7 @@ __all__ = [
     "conditioning_figure",
     "weight_images_figure",
     "true_error_figure",
+    "galileo_figure",
 ]
 
 
@@ -214,4 +215,26 @@ def true_error_figure(series: Mapping[str, tuple[Sequence[float], Sequence[float
                              diverged=diverged, title="Error to x_true against iteration", height=height)
     fig.add_hline(y=gap, line=dict(color=GREEN, dash="dash", width=2),
                   annotation_text=f"‖x* − x_true‖ = {gap:.3g}", annotation_position="top right")
+    return fig
+
+
+def galileo_figure(t: np.ndarray, x: np.ndarray, g: float, *, quadratic: Sequence[float] | None = None,
+                   height: int = 380) -> go.Figure:
+    """Galileo's data, the fitted law x = g t²/2 with its residuals (vertical segments) and optionally a + bt + ct²."""
+    t, x = np.asarray(t, dtype=float), np.asarray(x, dtype=float)
+    tf = np.linspace(min(0.0, t.min()), t.max() * 1.05, 120)
+    fig = new_figure("Falling body: distance against time", x_title="time t (s)", y_title="distance x (m)",
+                     height=height)
+    fig.add_trace(go.Scatter(x=tf, y=0.5 * g * tf**2, mode="lines", name=f"½ g t², g = {g:.4g}",
+                             line=dict(color=BLUE, width=3)))
+    if quadratic is not None and np.all(np.isfinite(quadratic)):
+        a, b, c = quadratic
+        fig.add_trace(go.Scatter(x=tf, y=a + b * tf + c * tf**2, mode="lines", name=f"a + bt + ct², 2c = {2 * c:.4g}",
+                                 line=dict(color=GREEN, width=2, dash="dash")))
+    fit = 0.5 * g * t**2
+    seg_x = np.column_stack([t, t, np.full_like(t, np.nan)]).ravel()
+    seg_y = np.column_stack([x, fit, np.full_like(t, np.nan)]).ravel()
+    fig.add_trace(go.Scatter(x=seg_x, y=seg_y, mode="lines", name="residuals xᵢ − ½ g tᵢ²",
+                             line=dict(color=VERMILLION, width=2)))
+    fig.add_trace(go.Scatter(x=t, y=x, mode="markers", name="observations", marker=dict(color=VERMILLION, size=11)))
     return fig

@@ -10,6 +10,13 @@ from app.lesson import Experiment
 __all__ = ["EXPERIMENTS"]
 
 EXPERIMENTS = [
+    Experiment("Galileo's g", "Fit x = ½ g t² to the four observations. How close is g to 9.81 m/s²?", "g = 2·482.2/98 "
+               "= 9.84 m/s²: one unknown, one normal equation, residuals of a few tenths of a metre.",
+               {"section": "galileo", "quadratic": False}, name="galileo"),
+    Experiment("More parameters, worse g", "Compare with the full quadratic a + bt + ct². Which fits the data better? "
+               "Which gives the better g?", "The quadratic fits the four points more closely (residual 0.34 m against "
+               "0.46 m) but its g = 2c = 9.55 is further from 9.81 than the law's 9.84: its extra parameters fit the "
+               "measurement errors.", {"section": "galileo", "quadratic": True}, name="galileo-quadratic"),
     Experiment("Overfitting", "Raise the degree to 9 (10 coefficients for 10 points). What happens to the training and "
                "the test error?", "The training error drops to round-off (interpolation) while the curve oscillates "
                "wildly between the points: the test error grows. Degree 3-5 generalizes best.",

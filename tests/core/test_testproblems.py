@@ -212,3 +212,27 @@ def test_one_hot_experiment_against_scikit_learn_ridge():
         T.one_hot_experiment(X, y, y.size)
     with pytest.raises(ValueError, match="shape"):
         T.one_hot_experiment(X, y[:-1], 10)
+
+
+def test_galileo_fit_against_lstsq_and_the_closed_form():
+    """Oracles: numpy's lstsq on the column t²/2 and on [1, t, t²], and the closed form 2·482.2/98."""
+    t, x = T.galileo_data()
+    np.testing.assert_array_equal(t, [0, 1, 2, 3])
+    np.testing.assert_array_equal(x, [0, 4.9, 20.1, 44.1])
+    out = T.galileo_fit()
+    assert out["sum_t4"] == 98.0 and out["sum_t2x"] == pytest.approx(482.2, rel=1e-15)
+    assert out["g"] == pytest.approx(2 * 482.2 / 98, rel=1e-15) and round(out["g"], 4) == 9.8408
+    g_lstsq = np.linalg.lstsq((0.5 * t**2)[:, None], x, rcond=None)[0][0]
+    assert out["g"] == pytest.approx(g_lstsq, rel=1e-13)
+    np.testing.assert_allclose(out["residuals"], x - 0.5 * g_lstsq * t**2, atol=1e-13)
+    assert out["residual_norm"] == pytest.approx(0.45737, abs=1e-5)
+    coef = np.linalg.lstsq(np.vander(t, 3, increasing=True), x, rcond=None)[0]
+    np.testing.assert_allclose(out["quadratic"], coef, atol=1e-12)  # (-0.075, 0.425, 4.775)
+    assert out["g_quadratic"] == pytest.approx(9.55, abs=1e-12) and out["quadratic_residual_norm"] < out["residual_norm"]
+    # the residual is orthogonal to the column: the normal equation holds
+    assert abs(out["residuals"] @ (0.5 * t**2)) < 1e-12
+    assert np.isnan(T.galileo_fit([0.0, 1.0], [0.0, 4.9])["g_quadratic"])  # two times: no quadratic
+    with pytest.raises(ValueError, match="non-zero"):
+        T.galileo_fit([0.0, 0.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="equal length"):
+        T.galileo_fit([1.0, 2.0], [1.0])

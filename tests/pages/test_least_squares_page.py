@@ -10,7 +10,7 @@ from numdl_core.testproblems import exercise_3x2
 from tests.pages.helpers import assert_clean, figures, page, render_section, texts
 
 NAME = "least_squares.py"
-SECTIONS = ["polyfit", "iterative", "deblur", "conditioning", "digits"]
+SECTIONS = ["galileo", "polyfit", "iterative", "deblur", "conditioning", "digits"]
 RUN, DEBLUR_RUN = "lstsq.iterative.run", "lstsq.deblur.run"
 
 
@@ -257,3 +257,18 @@ def test_notation_is_stated_and_the_step_bound_matches_it():
     # f = ‖Ax − b‖²: e ← (I − 2t AᵀA) e is stable iff t < 1/λmax(AᵀA), the bound the page records
     A = exercise_3x2(1.0, 0.1, 0)[0]
     assert numbers(at)["stable step limit 1/λmax"] == pytest.approx(1 / np.linalg.eigvalsh(A.T @ A)[-1], rel=1e-12)
+
+
+def test_galileo_fit():
+    at = page(NAME, {"section": "galileo"}).run()
+    assert_clean(at)
+    n = numbers(at)  # g = 2 Σt²x / Σt⁴ = 2·482.2/98; tests/core/test_testproblems.py checks numpy's lstsq
+    assert n["g (m/s²)"] == pytest.approx(9.840816, abs=1e-6) and "quadratic: g = 2c" not in n
+    assert any("= 9.8408" in x.value for x in at.latex)
+    assert "00-NumDNN-Introduction.tex" in " ".join(texts(at.markdown))
+    at = page(NAME, {"preset": "galileo-quadratic"}).run()
+    assert_clean(at)
+    n = numbers(at)
+    assert n["quadratic: g = 2c"] == pytest.approx(9.55, abs=1e-9)
+    assert n["quadratic: residual norm"] < n["residual norm"]
+    assert [tr["name"] for tr in figures(at)[0]["data"]][:2] == ["½ g t², g = 9.841", "a + bt + ct², 2c = 9.55"]
