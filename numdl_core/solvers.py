@@ -15,6 +15,7 @@ name                       problem (positional)           tunables
 ``adagrad``                ``obj, theta0``                ``lr``, ``batch_size``, ``decay``
 ``gauss_newton``           ``obj, theta0``                ``damping``, ``cg_tol``, ``cg_maxiter``
 ``varpro``                 ``model, theta0``              ``damping``, ``cg_maxiter``, ``cg_tol``, ``step``
+``generalized_gn``         ``model, theta0``              ``damping``, ``cg_tol``, ``cg_maxiter``
 ``lstsq.steepest_descent`` ``A, b`` (start: keyword x0)   ``step``
 ``lstsq.cgls``             ``A, b`` (start: keyword x0)   (none)
 ``proximal_gradient``      ``obj, theta0``                ``step``
@@ -46,6 +47,7 @@ SOLVERS = MappingProxyType({
     "adagrad": optim.adagrad,
     "gauss_newton": optim.gauss_newton,
     "varpro": single_layer.varpro,
+    "generalized_gn": single_layer.generalized_gauss_newton,
     "lstsq.steepest_descent": lstsq.steepest_descent,
     "lstsq.cgls": lstsq.cgls,
     "proximal_gradient": sparse.proximal_gradient,

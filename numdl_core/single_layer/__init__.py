@@ -32,6 +32,8 @@ The package, one module per idea (every name is importable from ``numdl_core.sin
   of a network, and the curvature of the output layer that bounds the SGD learning rate;
 - :mod:`~numdl_core.single_layer.extreme_learning`: the extreme learning machine (:func:`elm`: random ``K, b``,
   then ``W, c`` by regularized least squares) and its accuracy against the width;
+- :mod:`~numdl_core.single_layer.gauss_newton`: Gauss-Newton for either loss (:func:`generalized_gauss_newton`:
+  :math:`J^\top \nabla^2_O \ell\, J`, the Hessian of the loss in the outputs, for the cross-entropy);
 - :mod:`~numdl_core.single_layer.variable_projection`: variable projection (:class:`VarPro`, :func:`varpro`:
   ``W, c`` eliminated by an inner least-squares solve);
 - :mod:`~numdl_core.single_layer.varpro_gradient`: the Taylor test of the VarPro gradient against the accuracy
@@ -64,18 +66,19 @@ import inspect as _inspect
 
 import numpy as np  # noqa: F401 (the examples in the docstrings use np)
 
-from numdl_core.single_layer import (crime, extreme_learning, model, surface, training, variable_projection,
-                                     varpro_gradient)
+from numdl_core.single_layer import (crime, extreme_learning, gauss_newton, model, surface, training,
+                                     variable_projection, varpro_gradient)
 from numdl_core.single_layer.model import *  # noqa: F401,F403 (the names of each module's __all__)
 from numdl_core.single_layer.training import *  # noqa: F401,F403
 from numdl_core.single_layer.extreme_learning import *  # noqa: F401,F403
+from numdl_core.single_layer.gauss_newton import *  # noqa: F401,F403
 from numdl_core.single_layer.variable_projection import *  # noqa: F401,F403
 from numdl_core.single_layer.varpro_gradient import *  # noqa: F401,F403
 from numdl_core.single_layer.surface import *  # noqa: F401,F403
 from numdl_core.single_layer.crime import *  # noqa: F401,F403
 
-__all__ = [name for mod in (model, training, extreme_learning, variable_projection, varpro_gradient, surface, crime)
-           for name in mod.__all__]
+__all__ = [name for mod in (model, training, extreme_learning, gauss_newton, variable_projection, varpro_gradient,
+                            surface, crime) for name in mod.__all__]
 
 
 def _public_here(obj) -> None:

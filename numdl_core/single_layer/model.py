@@ -153,8 +153,11 @@ class SingleLayer(_Classifier, Objective):
     X : ndarray, shape (n_samples, n_features)
         Training data, samples as rows.
     y : ndarray
-        Integer labels ``0..C-1`` of shape ``(n_samples,)``; with ``loss="squared"`` also a float
-        target matrix of shape ``(n_samples, C)`` (then the labels are its row-wise argmax).
+        Integer labels ``0..C-1`` of shape ``(n_samples,)``, or a float target matrix of shape
+        ``(n_samples, C)`` (then the labels are its row-wise argmax): any targets with ``loss="squared"``,
+        class probabilities (rows non-negative, summing to 1) with ``loss="softmax"``, whose loss is then the
+        cross-entropy :math:`-\frac1n \sum_i y_i^\top \log\mathrm{softmax}(o_i)` against them (the course's
+        :math:`C_{\rm obs}`).
     width : int
         Number of hidden neurons ``m``.
     activation : {"sin", "tanh", "relu", "identity"}
@@ -181,6 +184,8 @@ class SingleLayer(_Classifier, Objective):
     y : ndarray of int64, shape (n_samples,)
     Y : ndarray, shape (n_samples, n_classes)
         One-hot labels, or the given target matrix.
+    soft : bool
+        ``True`` for a softmax network on a matrix of class probabilities.
     width, n_classes, n_samples, n_features : int
     n_params : int
         ``d m + m + m C + C``.
@@ -195,7 +200,8 @@ class SingleLayer(_Classifier, Objective):
     ------
     ValueError
         If ``activation`` or ``loss`` is unknown, ``X`` or ``y`` is malformed (non-finite, wrong shapes,
-        labels out of range, fewer than 2 classes), a target matrix comes with ``loss="softmax"``, ``width``
+        labels out of range, fewer than 2 classes), a target matrix for ``loss="softmax"`` does not hold
+        probabilities, ``width``
         is not a positive integer, or ``alpha < 0``.
 
     References
@@ -230,12 +236,15 @@ class SingleLayer(_Classifier, Objective):
         self.X = check_X(X)
         n, d = self.X.shape
         yy = np.asarray(y)
+        self.soft = False
         if yy.ndim == 2:
-            if loss != "squared":
-                raise ValueError("a target matrix y of shape (n_samples, C) needs loss='squared'; "
-                                 "for loss='softmax' pass integer labels")
             if yy.shape[0] != n or not np.all(np.isfinite(yy)):
                 raise ValueError(f"the target matrix must have {n} finite rows, got shape {yy.shape}")
+            if loss == "softmax":
+                if np.any(yy < 0) or not np.allclose(yy.sum(axis=1), 1.0, rtol=0.0, atol=1e-8):
+                    raise ValueError("with loss='softmax' a target matrix y of shape (n_samples, C) must hold "
+                                     "probabilities (non-negative rows that sum to 1); or pass integer labels")
+                self.soft = True
             self.Y = np.array(yy, dtype=np.float64)
             if n_classes is not None and int(n_classes) != self.Y.shape[1]:
                 raise ValueError(f"n_classes = {n_classes} but the target matrix has {self.Y.shape[1]} columns")
@@ -326,7 +335,7 @@ class SingleLayer(_Classifier, Objective):
         O += c
         if self.loss == "softmax":
             L = log_softmax(O)
-            f = -float(np.mean(L[np.arange(n), y]))
+            f = -float(np.sum(Y * L)) / n if self.soft else -float(np.mean(L[np.arange(n), y]))
             dO = np.exp(L, out=L)
             dO -= Y
             dO /= n
@@ -463,7 +472,8 @@ class SingleLayer(_Classifier, Objective):
             raise ValueError("idx must be a non-empty 1-D array of integer sample indices")
         if idx.min() < -self.n_samples or idx.max() >= self.n_samples:
             raise ValueError(f"sample indices must lie in 0..{self.n_samples - 1}")
-        f, g = self._loss_grad(theta, self.X[idx], self.y[idx] if self.loss == "softmax" else None, self.Y[idx])
+        f, g = self._loss_grad(theta, self.X[idx], self.y[idx] if self.loss == "softmax" and not self.soft else None,
+                               self.Y[idx])
         return self._add_reg(theta, f, g)
 
     def data_loss(self, theta: np.ndarray, X: np.ndarray | None = None, y: np.ndarray | None = None) -> float:
@@ -492,7 +502,7 @@ class SingleLayer(_Classifier, Objective):
             return self._loss_grad(theta, self.X, self.y, self.Y, grad=False)[0]
         X = check_X(X, n_features=self.n_features)
         yy = np.asarray(y)
-        if yy.ndim == 2 and self.loss == "squared":
+        if yy.ndim == 2 and (self.loss == "squared" or self.soft):
             if yy.shape != (X.shape[0], self.n_classes):
                 raise ValueError(f"the target matrix must have shape {(X.shape[0], self.n_classes)}, got {yy.shape}")
             Y = yy.astype(np.float64)
@@ -501,6 +511,93 @@ class SingleLayer(_Classifier, Objective):
             lab = check_labels(yy, X.shape[0], self.n_classes)
             Y = _one_hot(lab, self.n_classes)
         return self._loss_grad(theta, X, lab, Y, grad=False)[0]
+
+    # ---- generalized Gauss-Newton (both losses) ----------------------------------------------
+    def gauss_newton_matvec(self, theta: np.ndarray, block: str = "all") -> Callable[[np.ndarray], np.ndarray]:
+        r"""The generalized Gauss-Newton matrix at ``theta`` as a function ``v -> G v`` (one forward pass, reused).
+
+        With :math:`J = \partial\,\mathrm{vec}(O) / \partial\theta` the Jacobian of the network outputs and
+        :math:`\nabla^2_O \ell` the Hessian of the loss in the outputs (block diagonal over the samples),
+
+        .. math::
+            G = J^\top \nabla^2_O \ell\, J + \alpha\, \mathrm{diag}(I_K, 0_b, I_W, 0_c), \qquad
+            \nabla^2_{o_i} \ell = \tfrac1n \big(\mathrm{diag}(p_i) - p_i p_i^\top\big) \ \text{(softmax)}, \quad
+            \tfrac1n I \ \text{(squared)},
+
+        :math:`p_i = \mathrm{softmax}(o_i)`. It drops the terms of the exact Hessian with the second derivatives
+        of the network (:math:`\sigma''` and the product :math:`W \cdot K`), keeps the curvature of the loss,
+        and is symmetric positive semidefinite (both loss Hessians are). For ``"squared"`` it is
+        :math:`J_r^\top J_r` of the least-squares interface. ``block="hidden"`` restricts it to ``u = (K, b)``:
+        ``v`` and ``G v`` have ``n_hidden_params`` entries (the output weights held fixed; what variable
+        projection uses).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+            The point of the linearization.
+        block : {"all", "hidden"}
+
+        Returns
+        -------
+        callable
+            ``v -> G v``.
+
+        Raises
+        ------
+        ValueError
+            For an unknown ``block``; (when called) for a ``v`` of the wrong length.
+
+        References
+        ----------
+        N. N. Schraudolph, Fast curvature matrix-vector products for second-order gradient descent, Neural
+        Computation 14 (2002) 1723-1738 (generalized Gauss-Newton); Ruthotto and Haber, Module 4
+        (Gauss-Newton for the cross-entropy, :math:`J^\top \nabla^2 E\, J`).
+        """
+        if block not in ("all", "hidden"):
+            raise ValueError(f"block must be 'all' or 'hidden', got {block!r}")
+        theta = self._check_theta(theta)
+        K, b, W, c = self.split(theta)
+        X, n = self.X, self.n_samples
+        d, m, C = self.n_features, self.width, self.n_classes
+        A = X @ K
+        A += b
+        Z, dZ = _act_inplace(self.activation, A)
+        P = None
+        if self.loss == "softmax":
+            P = Z @ W
+            P += c
+            P = softmax(P)
+        nh, e, alpha = self.n_hidden_params, self._ends, self.alpha
+
+        def matvec(v):
+            v = np.asarray(v, dtype=np.float64).ravel()
+            size = nh if block == "hidden" else self.n_params
+            if v.size != size:
+                raise ValueError(f"v must have {size} entries, got {v.size}")
+            vK, vb = v[: d * m].reshape(d, m), v[d * m: nh]
+            dA = X @ vK
+            dA += vb
+            dA *= dZ
+            dO = dA @ W
+            if block == "all":
+                vW, vc = v[e[1]: e[2]].reshape(m, C), v[e[2]:]
+                dO += Z @ vW
+                dO += vc
+            if P is not None:  # (diag(p) - p p^T) do, row by row
+                PdO = P * dO
+                dO = PdO - P * PdO.sum(axis=1, keepdims=True)
+            dO /= n
+            dA = dO @ W.T
+            dA *= dZ
+            out = np.empty(size)
+            out[: d * m] = (X.T @ dA + alpha * vK).ravel()
+            out[d * m: nh] = dA.sum(axis=0)
+            if block == "all":
+                out[e[1]: e[2]] = (Z.T @ dO + alpha * vW).ravel()
+                out[e[2]:] = dO.sum(axis=0)
+            return out
+
+        return matvec
 
     # ---- least-squares interface (Gauss-Newton) ---------------------------------------------
     def _need_squared(self, what: str) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 from numdl_core.iterate import BLOWUP, Step, _drive, check_count, check_positive, check_stop, record, tunable
 from numdl_core._validate import check_nonneg
 from numdl_core.optim import _line_search, _newton_step
+from numdl_core.classify import log_softmax, softmax
 from numdl_core.single_layer.model import SingleLayer, _act_inplace
 
 __all__ = [
@@ -31,7 +32,7 @@ VARPRO_METHODS = ("gauss_newton", "gradient_descent")
 
 
 class VarPro:
-    r"""The reduced (variable projection) objective of a least-squares single-layer network.
+    r"""The reduced (variable projection) objective of a single-layer network (least squares or cross-entropy).
 
     The output weights enter linearly, so for fixed hidden parameters :math:`u = (K, b)` the best
     :math:`(W, c)` solves a linear least-squares problem (the *inner* problem)
@@ -48,19 +49,33 @@ class VarPro:
     solved accurately*. With a sloppy inner solve (few CG iterations) the same formula is not the gradient
     of the function being minimized, and the Taylor test fails (order 1).
 
+    With the softmax cross-entropy (``loss="softmax"``) the inner problem is the convex multinomial logistic
+    regression on the features,
+
+    .. math::
+        \min_{W, c}\ -\frac1n \sum_i y_i^\top \log\mathrm{softmax}(W^\top z_i + c) + \tfrac\alpha2 \|W\|_F^2 ,
+
+    solved by Newton's method with an Armijo line search from :math:`W = 0, c = 0` (the course's
+    ``singleLayerNNVarProObjFun``): the Hessian
+    :math:`\frac1n\sum_i (\mathrm{diag}(p_i) - p_i p_i^\top) \otimes a_i a_i^\top + \alpha I_W`,
+    :math:`a_i = [z_i; 1]`, is formed and solved directly, with the class-mean direction (adding the same
+    number to every class's output, a null direction of the loss) fixed to zero. It stops when the inner
+    gradient is below ``inner_tol`` times its value at zero, after ``inner_maxiter`` Newton iterations, or when
+    the line search cannot decrease the inner loss (round-off). The same identity gives the reduced gradient.
+
     Parameters
     ----------
     model : SingleLayer
-        With ``loss="squared"``.
+        Either loss.
     inner : {"direct", "cg"}
-        ``"direct"``: SVD of the stacked matrix :math:`[Z, \mathbf 1;\ \sqrt{n\alpha} I, 0]/\sqrt n` (exact up to
+        Least squares: ``"direct"``: SVD of the stacked matrix :math:`[Z, \mathbf 1;\ \sqrt{n\alpha} I, 0]/\sqrt n` (exact up to
         round-off; minimum norm if rank deficient). ``"cg"``: CGLS from zero, stopped when the inner gradient
         satisfies :math:`\|\nabla_{W,c} f\| \le` ``inner_tol`` :math:`\cdot \|\nabla_{W,c} f(0)\|` (per class column)
-        or after ``inner_maxiter`` iterations.
+        or after ``inner_maxiter`` iterations. Cross-entropy: Newton's method (``"direct"`` only).
     inner_tol : float
-        Relative tolerance of the inner CGLS (``>= 0``).
+        Relative tolerance of the inner CGLS or Newton iteration (``>= 0``).
     inner_maxiter : int
-        Iteration limit of the inner CGLS (``>= 1``).
+        Iteration limit of the inner CGLS or Newton iteration (``>= 1``).
 
     Attributes
     ----------
@@ -70,22 +85,25 @@ class VarPro:
     Raises
     ------
     TypeError
-        If ``model`` is not a :class:`SingleLayer` with ``loss="squared"``.
+        If ``model`` is not a :class:`SingleLayer`.
     ValueError
-        If ``inner`` is unknown, ``inner_maxiter < 1`` or ``inner_tol < 0``.
+        If ``inner`` is unknown (or ``"cg"`` with the cross-entropy), ``inner_maxiter < 1`` or ``inner_tol < 0``.
 
     References
     ----------
-    Golub and Pereyra (1973); O'Leary and Rust (2013); Newman, Ruthotto, Hart and van Bloemen Waanders (2021).
+    Golub and Pereyra (1973); O'Leary and Rust (2013); Newman, Ruthotto, Hart and van Bloemen Waanders (2021);
+    Ruthotto and Haber, Module 4 (VarPro with the cross-entropy, the inner problem by Newton's method).
     """
 
     def __init__(self, model: SingleLayer, *, inner: str = "direct", inner_tol: float = 1e-12,
                  inner_maxiter: int = 500):
         if not isinstance(model, SingleLayer):
             raise TypeError("VarPro needs a SingleLayer model")
-        model._need_squared("variable projection")
         if inner not in INNER_SOLVERS:
             raise ValueError(f"unknown inner solver {inner!r}; choose one of {', '.join(INNER_SOLVERS)}")
+        if model.loss == "softmax" and inner != "direct":
+            raise ValueError("with the cross-entropy the inner problem is solved by Newton's method: use "
+                             "inner='direct' (inner_maxiter limits the Newton iterations)")
         if int(inner_maxiter) < 1:
             raise ValueError(f"inner_maxiter must be at least 1, got {inner_maxiter}")
         self.model = model
@@ -107,13 +125,16 @@ class VarPro:
         d, m = self.model.n_features, self.model.width
         return u[: d * m].reshape(d, m), u[d * m:]
 
-    def _solve(self, u):
+    def _solve(self, u, start=None):
         """Inner solve. Returns ``(W, c, iterations, Q)``; ``Q`` an orthonormal basis of the range of the
-        stacked inner matrix (direct solver only, else ``None``)."""
+        stacked inner matrix (direct least-squares solver only, else ``None``). ``start``: ``(W, c)`` to start the
+        Newton iteration of the cross-entropy from (default zero)."""
         M = self.model
         n, m = M.n_samples, M.width
         K, b = self._hidden(u)
         Z = M._features(K, b, M.X)
+        if M.loss == "softmax":
+            return (*self._newton(Z, start), None)
         sn, sa = np.sqrt(n), np.sqrt(M.alpha)
         if self.inner == "direct":
             A = np.zeros((n + m, m + 1))
@@ -158,6 +179,66 @@ class VarPro:
             gamma = np.where(active, gnew, gamma)
         return Xs[:m], Xs[m], its, None
 
+    def _newton(self, Z, start=None):
+        """Newton's method for the inner cross-entropy problem in ``[W; c^T]`` (``(m + 1, C)``): ``(W, c, its)``."""
+        M = self.model
+        n, m, C, alpha = M.n_samples, M.width, M.n_classes, M.alpha
+        A = np.empty((n, m + 1))
+        A[:, :m] = Z
+        A[:, m] = 1.0
+        Y = M.Y
+        reg = np.full((m + 1, 1), alpha)
+        reg[m] = 0.0
+
+        def loss(Wa):
+            L = log_softmax(A @ Wa)
+            return -float(np.sum(Y * L)) / n + 0.5 * alpha * float(np.sum(Wa[:m] ** 2)), np.exp(L)
+
+        g0 = np.linalg.norm(A.T @ (1.0 / C - Y)) / n  # the inner gradient at zero
+        Wa = np.zeros((m + 1, C)) if start is None else np.vstack([start[0], start[1][None]])
+        f, P = loss(Wa)
+        its = 0
+        N = (m + 1) * C
+        prev, tiny = np.inf, False
+        for its in range(1, self.inner_maxiter + 1):
+            G = A.T @ (P - Y) / n + reg * Wa
+            gn = np.linalg.norm(G)
+            if not np.isfinite(gn) or gn <= self.inner_tol * g0 or (tiny and gn >= prev):
+                its -= 1  # converged, or full steps below the round-off of f no longer reduce the gradient
+                break
+            prev = gn
+            B = (A[:, :, None] * P[:, None, :]).reshape(n, N)
+            H = -(B.T @ B)
+            H4 = H.reshape(m + 1, C, m + 1, C)
+            for k in range(C):
+                H4[:, k, :, k] += A.T @ (P[:, k, None] * A)
+            H /= n
+            H[np.diag_indices(N)] += np.repeat(reg[:, 0], C)
+            scale = max(float(np.trace(H)) / N, np.finfo(float).tiny)
+            H += scale * np.kron(np.eye(m + 1), np.full((C, C), 1.0 / C))  # fix the class-mean null direction
+            try:
+                p = -np.linalg.solve(H, G.ravel()).reshape(m + 1, C)
+            except np.linalg.LinAlgError:
+                p = -G
+            slope = float(np.vdot(G, p))
+            if not slope < 0:
+                p, slope = -G, -gn * gn
+            tiny = -slope <= 1e-13 * max(1.0, abs(f))
+            if tiny:  # the predicted decrease is below the round-off of f: take the full Newton step unchecked
+                Wa = Wa + p
+                f, P = loss(Wa)
+                continue
+            t = 1.0
+            while t > 1e-10:
+                f_new, P_new = loss(Wa + t * p)
+                if f_new <= f + 1e-4 * t * slope and f_new < f:
+                    break
+                t *= 0.5
+            else:  # no decrease: the inner problem is solved to round-off
+                break
+            Wa, f, P = Wa + t * p, f_new, P_new
+        return Wa[:m], Wa[m], its
+
     def solve_inner(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         """``(W, c, iterations)`` of the inner least-squares problem for ``u = (K, b)``.
 
@@ -171,7 +252,7 @@ class VarPro:
         W : ndarray, shape (m, C)
         c : ndarray, shape (C,)
         iterations : int
-            CGLS iterations (1 for the direct solver).
+            CGLS iterations (1 for the direct least-squares solver), or Newton iterations (cross-entropy).
         """
         W, c, its, _ = self._solve(self._check_u(u))
         return W, c, its
@@ -253,7 +334,7 @@ def varpro(
     maxiter: int = 10**6,
     blowup: float = BLOWUP,
 ) -> Iterator[Step]:
-    r"""Train a least-squares single-layer network by variable projection (outer iteration in ``K, b`` only).
+    r"""Train a single-layer network by variable projection (outer iteration in ``K, b`` only).
 
     Every evaluation of the reduced objective :math:`\phi(u)` (see :class:`VarPro`) solves the inner
     linear least-squares problem for the output weights, so every iterate is the best network for its
@@ -264,7 +345,10 @@ def varpro(
       approximation of the reduced Jacobian :math:`J_r = P^\perp J_u` (:math:`J_u` the Jacobian of the residual
       with respect to :math:`u`, :math:`P^\perp` the projector onto the orthogonal complement of the range of
       the inner least-squares matrix; with ``inner="cg"`` the projection is not available and :math:`J_u` is
-      used), line search from ``t = 1``;
+      used), line search from ``t = 1``. With the cross-entropy the matrix is the generalized Gauss-Newton
+      matrix in ``u`` at :math:`(u, W^*(u))`, :math:`J_u^\top \nabla^2_O \ell\, J_u + \alpha I_K`
+      (:meth:`SingleLayer.gauss_newton_matvec` with ``block="hidden"``; the course's approximation, the output
+      weights held fixed), and the inner Newton iteration starts from the previous inner solution;
     - ``"gradient_descent"``: :math:`p = -\nabla\phi`, line search from ``t = step``.
 
     A non-finite product with :math:`J_r` ends the run as diverged; an inner solve that fails (non-finite
@@ -274,7 +358,7 @@ def varpro(
     Parameters
     ----------
     model : SingleLayer
-        With ``loss="squared"``.
+        Either loss.
     theta0 : array_like
         A full parameter vector (its ``W, c`` are ignored) or ``u0 = [K.ravel(), b]``.
     method : {"gauss_newton", "gradient_descent"}, optional
@@ -303,7 +387,8 @@ def varpro(
         :math:`\|\nabla\phi\|`. ``info``: ``u`` (the outer variable), ``step``, ``backtracks``,
         ``cg_iterations``, ``fallback``, ``inner_iterations`` (of the last inner solve), ``matvecs`` and
         ``work``. Cost: each reduced evaluation (one per trial step) counts 1 forward pass + the inner solve (1
-        for ``"direct"``, one per inner CG iteration) + 1 adjoint pass; each CG iteration of Gauss-Newton one
+        for ``"direct"``, one per inner CG iteration, 2 per inner Newton iteration of the cross-entropy) + 1
+        adjoint pass; each CG iteration of Gauss-Newton one
         product with :math:`J_r` and one with :math:`J_r^\top` (2 passes).
 
     Raises
@@ -311,7 +396,7 @@ def varpro(
     TypeError
         If ``model`` is not a :class:`SingleLayer`.
     ValueError
-        For a model without the squared loss, an unknown ``method`` or ``inner``, a step that is not a positive
+        For an unknown ``method`` or ``inner`` (``"cg"`` with the cross-entropy), a step that is not a positive
         number, ``damping < 0``, ``cg_maxiter < 1``, ``cg_tol <= 0``, a bad ``tol``, ``maxiter`` or
         ``theta0``; or when a bad value is sent (see :mod:`numdl_core.iterate`).
 
@@ -341,6 +426,7 @@ def varpro(
     M = model
     n, d, m, C = M.n_samples, M.n_features, M.width, M.n_classes
     nu = vp.n_params
+    soft = M.loss == "softmax"  # cross-entropy: the inner Newton iteration starts from the last inner solution
     count = {"work": 0.0, "matvecs": 0}
     last: dict = {}
 
@@ -350,13 +436,15 @@ def varpro(
         @staticmethod
         def value_and_grad(uu):
             try:
-                W, c, its, Q = vp._solve(uu)
+                W, c, its, Q = vp._solve(uu, last.get("Wc") if soft else None)
             except np.linalg.LinAlgError:  # non-finite features: a rejected trial step
                 count["work"] += 1.0
                 return np.nan, np.full(nu, np.nan)
             theta = np.concatenate([uu, W.ravel(), c])
             f, g = M.value_and_grad(theta)
-            count["work"] += 2.0 + its
+            count["work"] += 2.0 + its * (2.0 if soft else 1.0)
+            if soft and np.all(np.isfinite(theta)):
+                last["Wc"] = (W, c)
             last.update(u=uu, theta=theta, Q=Q, its=its)
             return f, g[:nu]
 
@@ -414,7 +502,8 @@ def varpro(
             info: dict = {}
             # armijo accepts the last point it evaluated, so `last` then holds the new iterate and its inner solution
             if method == "gauss_newton":
-                JrTJr = reduced_normal_matvec(state["theta"], state["Q"])
+                JrTJr = (M.gauss_newton_matvec(state["theta"], block="hidden") if soft else
+                         reduced_normal_matvec(state["theta"], state["Q"]))
                 lam = params["damping"]
 
                 def matvec(v):

@@ -27,7 +27,7 @@ import scipy.sparse.linalg as spla
 import numdl_core
 from numdl_core import iterate, lstsq, optim, sparse
 from numdl_core.iterate import Step, apply_sent, record, tunable
-from numdl_core.single_layer import SingleLayer, make_inverse_crime, varpro
+from numdl_core.single_layer import SingleLayer, generalized_gauss_newton, make_inverse_crime, varpro
 from numdl_core.solvers import SOLVERS
 from tests.core.helpers import LeastSquaresBatches
 
@@ -145,6 +145,15 @@ def varpro_model(X=None) -> SingleLayer:
     return SingleLayer(_Xvp.copy() if X is None else X, _yvp, 3, loss="squared")
 
 
+def ggn_model(X=None) -> SingleLayer:  # cross-entropy, regularized: a minimizer exists
+    return SingleLayer(_Xvp.copy() if X is None else X, _yvp, 3, loss="softmax", alpha=1e-2)
+
+
+def _ggn_diverging():
+    M = ggn_model()
+    return _poison_after_first(generalized_gauss_newton(M, M.init_theta(1)), lambda: M.X.__setitem__((0, 0), np.inf))
+
+
 def _poison_after_first(gen: Iterator[Step], poison: Callable[[], None]) -> Iterator[Step]:
     yield next(gen)
     poison()
@@ -203,6 +212,9 @@ CASES = {
     "numdl_core.single_layer.varpro": Case(
         varpro, lambda: (varpro_model(), varpro_model().init_theta(1)), {"cg_maxiter": 3}, {"damping": 1.0},
         _varpro_diverging, tol=1e-4, tol_kwargs={"cg_maxiter": 20}),
+    "numdl_core.single_layer.generalized_gauss_newton": Case(
+        generalized_gauss_newton, lambda: (ggn_model(), ggn_model().init_theta(1)), {"cg_maxiter": 3},
+        {"damping": 1.0}, _ggn_diverging, tol=1e-4, tol_kwargs={"cg_maxiter": 20}),
     "numdl_core.lstsq.steepest_descent": Case(
         lstsq.steepest_descent, lambda: (A_LS, B_LS), {"step": SD_STEP}, {"step": None},
         lambda: lstsq.steepest_descent(A_LS, B_LS, step=3 * SD_STEP), tol=1e-4, start_kw="x0"),

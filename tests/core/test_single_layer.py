@@ -168,8 +168,8 @@ def test_least_squares_interface_needs_squared_loss(peaks_small):
     M = SingleLayer(X, y, 4)
     with pytest.raises(TypeError, match="loss='squared'"):
         M.residual(M.init_theta())
-    with pytest.raises(TypeError, match="loss='squared'"):
-        VarPro(M)
+    with pytest.raises(ValueError, match="Newton"):  # the cross-entropy's inner problem: Newton, not CGLS
+        VarPro(M, inner="cg")
 
 
 def test_input_errors(peaks_small):
@@ -530,3 +530,131 @@ def test_numerical_rank_ordering_of_the_elm_features():
     assert e.ranks["relu"] == 200 - e.dead_neurons  # dead neurons: zero columns of Z, nothing else
     assert e.summary()["numerical rank, sin"] == e.ranks["sin"]
     assert sl.numerical_rank([1.0, 1e-3, 1e-17], 3) == 2 and sl.numerical_rank([0.0], 4) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Gauss-Newton and VarPro with the cross-entropy (issue 8)
+# ---------------------------------------------------------------------------------------------
+def _dense_ggn(M, theta):
+    """Oracle: J by central differences of the outputs, the loss Hessian in the outputs by hand, J^T H J + alpha R."""
+    p, h = M.n_params, 1e-6
+    J = np.stack([((M.outputs(theta + h * e) - M.outputs(theta - h * e)) / (2 * h)).ravel() for e in np.eye(p)], 1)
+    O = M.outputs(theta)
+    n, C = O.shape
+    H = np.zeros((n * C, n * C))
+    for i in range(n):
+        P = np.exp(scipy_log_softmax(O[i]))
+        H[i * C:(i + 1) * C, i * C:(i + 1) * C] = (np.diag(P) - np.outer(P, P) if M.loss == "softmax" else np.eye(C))
+    R = np.zeros(p)
+    e = M._ends
+    R[: e[0]], R[e[1]: e[2]] = 1.0, 1.0
+    return J.T @ H @ J / n + M.alpha * np.diag(R)
+
+
+def test_cross_entropy_gauss_newton_matrix_is_jt_hessian_j_symmetric_psd(peaks_small):
+    X, y = peaks_small[0][:40], peaks_small[1][:40]
+    M = SingleLayer(X, y, 3, loss="softmax", alpha=1e-2)
+    theta = M.init_theta(2)
+    G = np.stack([v for v in map(M.gauss_newton_matvec(theta), np.eye(M.n_params))], 1)
+    D = _dense_ggn(M, theta)
+    assert np.abs(G - D).max() <= 1e-8 * np.abs(D).max()  # measured 5e-11
+    assert np.abs(G - G.T).max() <= 1e-15 * np.abs(G).max() * M.n_params
+    assert np.linalg.eigvalsh(G).min() > -1e-12
+    Gh = M.gauss_newton_matvec(theta, block="hidden")  # the (K, b) block, what VarPro uses
+    nh = M.n_hidden_params
+    np.testing.assert_allclose(np.stack([Gh(v) for v in np.eye(nh)], 1), G[:nh, :nh], rtol=0, atol=1e-14)
+    Ms = SingleLayer(X, y, 3, loss="squared", alpha=1e-2)  # least squares: J_r^T J_r of the residual interface
+    Jv, JTw = Ms.linearize(theta)
+    v = np.random.default_rng(0).standard_normal(Ms.n_params)
+    np.testing.assert_allclose(Ms.gauss_newton_matvec(theta)(v), JTw(Jv(v)), rtol=1e-12)
+
+
+def test_cross_entropy_gauss_newton_matvec_is_the_derivative_of_the_linearized_gradient(peaks_small):
+    """G v = d/dt grad f_lin(t v) at 0, f_lin(d) = loss(O + J d) + reg: finite differences of that gradient."""
+    X, y = peaks_small
+    M = SingleLayer(X, y, 5, loss="softmax", alpha=1e-3)
+    theta = M.init_theta(1)
+    rng = np.random.default_rng(3)
+    v = rng.standard_normal(M.n_params)
+    O, e, n = M.outputs(theta), M._ends, M.n_samples
+    h = 1e-7
+    Jv = lambda w: (M.outputs(theta + h * w) - M.outputs(theta - h * w)) / (2 * h)  # noqa: E731
+
+    def grad_lin(t):  # the gradient of the linearized model at theta + t v: J^T (softmax(O + t J v) - Y)/n + reg
+        dO = (np.exp(scipy_log_softmax(O + t * Jv(v), axis=1)) - M.Y) / n
+        Mo = SingleLayer(X, y, 5, loss="softmax", alpha=0.0)  # J^T via the model's own backpropagation at theta
+        Jt = np.stack([(Mo.outputs(theta + h * w) - Mo.outputs(theta - h * w)).ravel() / (2 * h)
+                       for w in np.eye(M.n_params)], 1).T
+        g = Jt @ dO.ravel()
+        g[: e[0]] += M.alpha * (theta[: e[0]] + t * v[: e[0]])
+        g[e[1]: e[2]] += M.alpha * (theta[e[1]: e[2]] + t * v[e[1]: e[2]])
+        return g
+
+    t = 1e-4
+    fd = (grad_lin(t) - grad_lin(-t)) / (2 * t)
+    Gv = M.gauss_newton_matvec(theta)(v)
+    assert np.linalg.norm(fd - Gv) <= 1e-6 * np.linalg.norm(Gv)
+
+
+def test_cross_entropy_gauss_newton_step_passes_the_taylor_test(peaks_small):
+    X, y = peaks_small
+    M = SingleLayer(X, y, 5, loss="softmax", alpha=1e-3)
+    theta = M.init_theta(0)
+    p = sl.gauss_newton_direction(M, theta)
+    f, g = M.value_and_grad(theta)
+    G = M.gauss_newton_matvec(theta)
+    assert np.linalg.norm(G(p) + g) <= 1e-8 * np.linalg.norm(g)  # CG solved G p = -g
+    assert g @ p < 0 and g @ p == pytest.approx(-p @ G(p), rel=1e-8)  # descent: g'p = -p'Gp < 0
+    check = derivative_check(M.value_and_grad, theta, p, n=12)  # d/dt f(theta + t p) at 0 is g'p: E1 = O(t^2)
+    assert check.passed and check.order == pytest.approx(2.0, abs=0.15)
+    h = 1e-6
+    assert (M.value(theta + h * p) - M.value(theta - h * p)) / (2 * h) == pytest.approx(g @ p, rel=1e-6)
+
+
+def test_generalized_gauss_newton_trains_softmax_and_equals_gn_matrix_for_least_squares(peaks_course):
+    from numdl_core.solvers import SOLVERS
+    X, y, _, _ = peaks_course
+    M = SingleLayer(X, y, 20, loss="softmax", alpha=1e-4)
+    steps = list(SOLVERS["generalized_gn"](M, M.init_theta(0), damping=1e-6, maxiter=30))
+    assert all(b.loss <= a.loss for a, b in zip(steps, steps[1:]))  # Armijo: monotone
+    assert steps[-1].loss < 0.1 * steps[0].loss and M.accuracy(steps[-1].x) > 0.95  # measured 1.95 -> 0.12, 98.6%
+    assert steps[-1].info["work"] == 2 * steps[-1].info["matvecs"] / 2 + 2 * sum(
+        s.info["backtracks"] + 1 for s in steps[1:])
+
+
+def test_varpro_cross_entropy_inner_newton_and_reduced_gradient(peaks_small):
+    from scipy.optimize import minimize
+    X, y = peaks_small
+    M = SingleLayer(X, y, 6, loss="softmax", alpha=1e-3)
+    u = M.init_theta(1)[: M.n_hidden_params]
+    W, c, its = VarPro(M).solve_inner(u)
+    nh = M.n_hidden_params
+
+    def inner(w):  # the inner objective by the model itself; oracle: scipy's L-BFGS
+        f, g = M.value_and_grad(np.concatenate([u, w]))
+        return f, g[nh:]
+
+    ref = minimize(inner, np.zeros(W.size + c.size), jac=True, method="L-BFGS-B",
+                   options={"gtol": 1e-12, "ftol": 1e-16, "maxiter": 5000})
+    assert inner(np.concatenate([W.ravel(), c]))[0] <= ref.fun + 1e-12 and its < 20
+    assert np.linalg.norm(inner(np.concatenate([W.ravel(), c]))[1]) < 1e-12
+    exact = sl.varpro_gradient_check(M, u)  # accurate inner solve: the partial gradient is the reduced gradient
+    assert exact.taylor.passed and exact.taylor.order == pytest.approx(2.0, abs=0.15) and exact.inner_optimality < 1e-10
+    sloppy = sl.varpro_gradient_check(M, u, inner_maxiter=1)  # one Newton step: order 1
+    assert not sloppy.taylor.passed and sloppy.taylor.order == pytest.approx(1.0, abs=0.15)
+    # the reduced gradient against central differences of phi, along a random direction
+    vp = VarPro(M)
+    v = np.random.default_rng(5).standard_normal(nh)
+    h = 1e-5
+    fd = (vp.value(u + h * v) - vp.value(u - h * v)) / (2 * h)
+    assert fd == pytest.approx(vp.value_and_grad(u)[1] @ v, rel=1e-7)
+
+
+def test_varpro_trains_softmax_and_beats_its_elm_start(peaks_course):
+    X, y, _, _ = peaks_course
+    M = SingleLayer(X, y, 20, loss="softmax", alpha=1e-4)
+    steps = list(varpro(M, M.init_theta(0), damping=1e-6, maxiter=15))
+    assert all(b.loss <= a.loss for a, b in zip(steps, steps[1:]))
+    assert steps[-1].loss < 0.5 * steps[0].loss and M.accuracy(steps[-1].x) > 0.97  # measured 0.33 -> 0.12, 98.7%
+    nh = M.n_hidden_params  # every iterate has the optimal output weights of its hidden layer
+    assert np.linalg.norm(M.value_and_grad(steps[-1].x)[1][nh:]) < 1e-9
