@@ -10,7 +10,8 @@ from app.figures.single_layer import (accuracy_curves_figure, inner_solve_figure
                                       singular_values_figure)
 from app.lesson import Lesson, Solver
 from app.lessons.single_layer import (ACT_LABELS, CRIME, EXPERIMENTS, CRIME_SERIES, CRIME_SWITCHES, CRIME_TUNE, ELM, LIVE_GRID,
-                                      SERIES, SURFACE, SWITCHES, TRAIN, TUNE, VARPRO, draw_run, pct, summary)
+                                      SERIES, SURFACE, SWITCHES, TRAIN, TUNE, VARPRO, draw_run, pct, solver_name,
+                                      summary)
 from app.panels import self_check, show
 from numdl_core import single_layer as sl
 from numdl_core.classify import decision_map
@@ -87,10 +88,11 @@ def train_section():
     st.markdown("**Tunables** (take effect mid-run: every solver keeps its state)")
     t = lesson.controls(TUNE, columns=3)
     d, M, th0 = cached(sl.training_problem)(**p)
-    keys = [k for k in SERIES if on[k] and not (p["loss"] == "softmax" and k in ("gn", "varpro"))]
-    if len(keys) < sum(on.values()):
-        st.info("Gauss-Newton and VarPro need a residual r(θ) with f = ½‖r‖² (the least-squares loss); with the "
-                "softmax cross-entropy they are left out. Switch the loss to least squares to compare them.")
+    keys = [k for k in SERIES if on[k]]
+    if p["loss"] == "softmax" and ("gn" in keys or "varpro" in keys):
+        st.caption("Cross-entropy: Gauss-Newton solves (Jᵀ∇²ℓ J + λI) p = −∇f with ∇²ℓ = (diag(pᵢ) − pᵢpᵢᵀ)/n, the "
+                   "curvature of the loss in the outputs; VarPro's inner problem (a multinomial logistic regression "
+                   "in W, c) is solved by Newton's method.")
     if not keys:
         return st.warning("Switch on at least one solver.")
     L, lr_max = sl.output_curvature(M, th0), sl.sgd_lr_limit(M, th0, t["momentum"])
@@ -112,7 +114,7 @@ def train_section():
                 "Lower η: the run restarts." if "SGD" in run.series and run.series["SGD"].status == "diverged" else
                 "the loss became non-finite. Lower the step sizes or raise α; the run restarts when a tunable changes.")
 
-    solvers = {SERIES[k][0]: Solver(SERIES[k][1], M, th0, **SERIES[k][2]) for k in keys}
+    solvers = {SERIES[k][0]: Solver(solver_name(k, p["loss"]), M, th0, **SERIES[k][2]) for k in keys}
     run = lesson.live("run", solvers, draw, max_iter=2000, default_speed=1, per_step={"SGD": t["sgd_epochs"]},
                       diverged_hint=hint, metrics=lambda n, s: dict(zip(("train_acc", "val_acc"), sl.accuracies(
                           M, s.x, d.X_val, d.y_val)), work=s.info["work"]))

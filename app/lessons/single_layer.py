@@ -45,7 +45,9 @@ ELM = [DATA, N_TRAIN.but(help="Validation: 2000 fresh points (peaks, ellipses) o
        ALPHA.but(label="Tikhonov α (output solve)", default=1e-6), SEED,
        Param("scale", "Scale s of the random K, b", "log", 1.0, options=(0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0),
              help="K ~ N(0, s²), b ~ U(−πs, πs).")]
-TRAIN = [DATA, N_TRAIN, ACT, WIDTH, LOSS.but(help="Gauss-Newton and VarPro need the least-squares loss."), ALPHA, SEED]
+TRAIN = [DATA, N_TRAIN, ACT, WIDTH, LOSS.but(help="Every solver works with both losses: with the cross-entropy "
+                                       "Gauss-Newton uses the curvature of the loss in the outputs, Jᵀ∇²ℓ J."),
+         ALPHA, SEED]
 SWITCHES = [Param(k, SERIES[k][0], "bool", k in ("sgd", "gn", "varpro"), help=h) for k, h in (
     ("sgd", None), ("gn", None), ("varpro", None), ("sd", "Armijo line search from t = 1."),
     ("newton", "Exact Hessian-vector products (4 passes each)."))]
@@ -84,6 +86,11 @@ VARPRO = [N_TRAIN.but(label="Points (peaks)", default=200), WIDTH.but(default=10
                 help="Direct: the exact inner solution by an SVD. CG: a fixed number of CG iterations from W = 0."),
           Param("inner_iters", "Inner CG iterations", "int", 2, lo=1, hi=100), SEED]
 LIVE_GRID = 60  # decision maps redrawn in every live frame: 60 x 60 cells
+
+
+def solver_name(key: str, loss: str) -> str:
+    """The registry name of series ``key``: Gauss-Newton on the cross-entropy is the generalized one (Jᵀ∇²ℓ J)."""
+    return "generalized_gn" if key == "gn" and loss == "softmax" else SERIES[key][1]
 
 
 def pct(a: float) -> str:

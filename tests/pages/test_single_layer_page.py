@@ -264,3 +264,20 @@ def test_bad_url_values_are_reported():
     assert_clean(at)
     note = " ".join(texts(at.warning))
     assert "`loss=hinge` is not one of" in note and "clamped to 100" in note
+
+
+def test_cross_entropy_trains_with_gauss_newton_and_varpro():
+    """Issue 8: no 'least squares only' restriction: with the softmax loss Gauss-Newton is the generalized one."""
+    at = page(NAME, {"section": "train", "loss": "softmax"}).run()
+    assert_clean(at)
+    assert not any("need a residual" in t for t in texts(at.info))
+    run = at.session_state[TRAIN_RUN]
+    assert list(run.series) == ["SGD", "Gauss-Newton", "VarPro"]
+    at.button(key=f"{TRAIN_RUN}.step").click().run()
+    at.button(key=f"{TRAIN_RUN}.step").click().run()
+    assert_clean(at)
+    run = at.session_state[TRAIN_RUN]
+    for name in ("Gauss-Newton", "VarPro"):
+        loss = run.series[name].history["loss"]
+        assert len(loss) == 3 and loss[2] < loss[1] < loss[0]
+    assert run.series["VarPro"].history["loss"][0] < run.series["Gauss-Newton"].history["loss"][0]
