@@ -194,11 +194,11 @@ def test_url_reproduces_settings():
         assert at.query_params[k] in (q[k], [q[k]])
 
 
-def test_softmax_leaves_out_least_squares_solvers():
+def test_softmax_keeps_every_solver():
     at = page(NAME, {"section": "train", "loss": "softmax", "newton": "1"}).run()
     assert_clean(at)
-    assert any("need a residual" in s for s in texts(at.info))
-    assert list(at.session_state[TRAIN_RUN].series) == ["SGD", "Newton-CG"]
+    assert not any("need a residual" in s for s in texts(at.info))
+    assert list(at.session_state[TRAIN_RUN].series) == ["SGD", "Gauss-Newton", "VarPro", "Newton-CG"]
 
 
 def test_digits_train_without_decision_map():
