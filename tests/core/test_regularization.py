@@ -204,16 +204,20 @@ def test_compare_operators_derivative_penalties_give_smooth_accurate_solutions()
         G = R.derivative_operator(128, order)
         j = r.best[name]
         x = R.general_tikhonov(A, b, r.alphas[j], G)
-        np.testing.assert_allclose(r.x_best[name], x, rtol=1e-12)
-        assert r.errors[name][j] == pytest.approx(R.relative_error(x, x_true), rel=1e-12)
+        # the grid comes from one generalized SVD per G: measured gaps to the QR solution below 2e-11
+        assert np.linalg.norm(r.x_best[name] - x) <= 1e-9 * np.linalg.norm(x)
+        assert r.errors[name][j] == pytest.approx(R.relative_error(x, x_true), rel=1e-8)
+        for i in (0, 8, 16, 24):  # the whole path, against the QR solution (measured <= 1.3e-11)
+            xi = R.general_tikhonov(A, b, r.alphas[i], G)
+            assert r.errors[name][i] == pytest.approx(R.relative_error(xi, x_true), rel=1e-8)
         assert r.errors[name].min() == r.errors[name][j]
         c = r.corner[name]
-        assert r.seminorms[name][c] == pytest.approx(np.linalg.norm(G @ r.x_corner[name]), rel=1e-12)
-        assert r.residual_norms[name][c] == pytest.approx(np.linalg.norm(A @ r.x_corner[name] - b), rel=1e-12)
+        assert r.seminorms[name][c] == pytest.approx(np.linalg.norm(G @ r.x_corner[name]), rel=1e-10)
+        assert r.residual_norms[name][c] == pytest.approx(np.linalg.norm(A @ r.x_corner[name] - b), rel=1e-10)
         assert r.error(name, "fixed") == pytest.approx(R.relative_error(r.x_fixed[name], x_true), rel=1e-12)
         D2 = np.diff(np.eye(128), n=2, axis=0)
         assert r.roughness[name]["best"] == pytest.approx(
-            np.linalg.norm(D2 @ x) / np.linalg.norm(D2 @ x_true), rel=1e-10)
+            np.linalg.norm(D2 @ x) / np.linalg.norm(D2 @ x_true), rel=1e-7)
     # the lesson (measured: best errors 0.019, 0.013, 0.0062; corner 0.088, 0.015, 0.0062; roughness at the
     # corner 31.6, 2.5, 0.98)
     assert r.error("second", "best") < r.error("first", "best") < r.error("identity", "best")
