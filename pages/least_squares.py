@@ -11,6 +11,8 @@ from app.figures.lstsq import (conditioning_figure, degree_errors_figure, l_curv
 from app.lesson import Lesson, Param, Solver
 from app.lessons.least_squares import EXPERIMENTS
 from app.lessons.least_squares_validation import galileo_section
+from app.lessons import least_squares_tikhonov as tikhonov
+from app.exports.lstsq_tikhonov import SCRIPTS as TIKHONOV_SCRIPTS
 from app.panels import self_check, show
 from app.params import ALPHA, SEED, STEP, log_options
 from numdl_core import lstsq
@@ -22,7 +24,8 @@ from numdl_core.testproblems import (conditioning_experiment, deblur_problem, ex
                                     polyfit_experiment)
 
 SECTIONS = {"galileo": "Galileo's g", "polyfit": "Polynomial fit", "iterative": "SD vs CG (3x2)",
-            "deblur": "Ill-posed deblurring", "conditioning": "Normal equations vs QR", "digits": "Digits (one-hot)"}
+            "deblur": "Ill-posed deblurring", "conditioning": "Normal equations vs QR", "digits": "Digits (one-hot)",
+            **tikhonov.SECTIONS}
 METHOD_LABELS = {"normal": "normal equations", "qr": "QR", "svd": "SVD"}
 METHOD = Param("method", "Solver", "choice", "qr", options=lstsq.METHODS, labels=METHOD_LABELS, widget="segmented")
 NOISE = Param("noise", "Noise", "float", 0.1, lo=0.0, hi=0.5, step=0.01)
@@ -51,7 +54,8 @@ DIGITS = [TIKHONOV.but(default=1.0, options=log_options(1e-4, 1e3, 2)), METHOD,
 CONDS = np.logspace(0, 12, 25)  # cond(A) of the conditioning section; CONDS[12] = 1e6
 LCURVE_ITERATIONS = 100  # CGLS iterates on the deblurring L-curve, beside the Tikhonov one
 
-lesson = Lesson("lstsq", "📐 Linear least squares", presets=EXPERIMENTS, slides="02-NumDNN-LinearLeastSquares.tex")
+lesson = Lesson("lstsq", "📐 Linear least squares", presets=EXPERIMENTS + tikhonov.EXPERIMENTS,
+                slides="02-NumDNN-LinearLeastSquares.tex")
 lesson.theory(
     "Fit the data by minimizing the squared residual, possibly with Tikhonov regularization. Direct solvers "
     "factor A once: the normal equations square the condition number, QR and the SVD do not. Iterative solvers "
@@ -267,7 +271,9 @@ def digits_section() -> None:
 
 
 run = {"galileo": lambda: galileo_section(lesson), "polyfit": polyfit_section, "iterative": iterative_section,
-       "deblur": deblur_section, "conditioning": conditioning_section, "digits": digits_section}[section]()
+       "deblur": deblur_section, "conditioning": conditioning_section, "digits": digits_section,
+       "gtikhonov": lambda: tikhonov.gtikhonov_section(lesson),
+       "inpainting": lambda: tikhonov.inpainting_section(lesson)}[section]()
 lesson.try_this()
-lesson.export(SCRIPTS[section], run=run)
+lesson.export({**SCRIPTS, **TIKHONOV_SCRIPTS}[section], run=run)
 lesson.finish()
