@@ -458,8 +458,8 @@ def sa_path(problem: RegressionProblem, lrs, decays=0.0, *, batch_size: int = 10
        \alpha_k = \frac{\alpha_0}{1 + \delta k}, \qquad \theta_0 = 0,
 
     with :math:`k = 0, 1, \dots` counting updates. ``sampling="iid"``: each batch is drawn uniformly with
-    replacement (samples from a stream, the setting of Robbins and Monro); a "pass" is :math:`\lceil n/|B| \rceil`
-    updates. ``sampling="epochs"``: each pass shuffles the :math:`n` samples and cuts them into consecutive batches,
+    replacement (samples from a stream, the setting of Robbins and Monro; one draw of all the indices of a pass
+    from the ``seed`` stream); a "pass" is :math:`\lceil n/|B| \rceil` updates. ``sampling="epochs"``: each pass shuffles the :math:`n` samples and cuts them into consecutive batches,
     exactly as :func:`numdl_core.optim.sgd` (``momentum=0``, ``lr`` = :math:`\alpha_0`, ``decay`` = :math:`\delta`,
     same ``seed`` and ``batch_size``) does, with the same iterates. Random reshuffling cancels part of the gradient
     noise over each pass, so its floor falls faster than linearly with the step; with i.i.d. batches the
@@ -530,16 +530,24 @@ def sa_path(problem: RegressionProblem, lrs, decays=0.0, *, batch_size: int = 10
     work, gaps, epochs = [0.0], [problem.gap(theta)], [theta.copy()]
     k = 0
     for epoch in range(passes):
-        order = rng.permutation(n) if sampling == "epochs" else None
-        for j, start in enumerate(starts):
-            idx = order[start:start + batch_size] if order is not None else rng.integers(0, n, batch_size)
+        if sampling == "epochs":
+            order = rng.permutation(n)
+            batches = [order[start:start + batch_size] for start in starts]
+        else:  # one draw per pass: nb batches of batch_size indices, with replacement
+            batches = rng.integers(0, n, (nb, batch_size))
+        rates = lrs[None, :] / (1.0 + decays[None, :] * np.arange(k, k + nb)[:, None])  # (nb, r)
+        for j, idx in enumerate(batches):
             Ab = A[idx]
-            g = Ab.T @ (Ab @ theta - y[idx, None]) / idx.size + alpha * theta
-            theta = theta - (lrs / (1.0 + decays * k)) * g
-            k += 1
+            g = Ab.T @ (Ab @ theta - y[idx, None])
+            g /= idx.size
+            if alpha:
+                g += alpha * theta
+            g *= rates[j]
+            theta -= g
             if j in marks:
                 work.append(2.0 * (epoch + (j + 1) / nb))
                 gaps.append(problem.gap(theta))
+        k += nb
         epochs.append(theta.copy())
     return SAPath(np.array(work), np.array(gaps), np.array(epochs), lrs, decays, k)
 

@@ -105,8 +105,9 @@ def test_sa_path_iid_matches_a_plain_loop_and_records_the_gap():
     A, y = pb.objective.A, pb.objective.y
     path = sa_path(pb, [0.2], [0.1], batch_size=5, passes=2, records_per_pass=4, seed=1)
     rng, th, gaps = np.random.default_rng(1), np.zeros(3), [pb.gap(np.zeros(3))]
+    draws = np.vstack([rng.integers(0, 100, (20, 5)) for _ in range(2)])  # one draw of 20 batches per pass
     for k in range(40):
-        idx = rng.integers(0, 100, 5)
+        idx = draws[k]
         th = th - 0.2 / (1 + 0.1 * k) * A[idx].T @ (A[idx] @ th - y[idx]) / 5
         if k % 5 == 4:
             gaps.append(pb.objective.value_and_grad(th)[0] - pb.f_star)
