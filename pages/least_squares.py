@@ -25,7 +25,7 @@ from numdl_core.testproblems import (conditioning_experiment, deblur_problem, ex
 
 SECTIONS = {"galileo": "Galileo's g", "polyfit": "Polynomial fit", "iterative": "SD vs CG (3x2)",
             "deblur": "Ill-posed deblurring", "conditioning": "Normal equations vs QR", "digits": "Digits (one-hot)",
-            **tikhonov.SECTIONS}
+            "gtikhonov": "General Tikhonov ‖Gx‖", "inpainting": "Image inpainting"}
 METHOD_LABELS = {"normal": "normal equations", "qr": "QR", "svd": "SVD"}
 METHOD = Param("method", "Solver", "choice", "qr", options=lstsq.METHODS, labels=METHOD_LABELS, widget="segmented")
 NOISE = Param("noise", "Noise", "float", 0.1, lo=0.0, hi=0.5, step=0.01)

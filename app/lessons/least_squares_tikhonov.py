@@ -22,9 +22,9 @@ from numdl_core.inpainting import IMAGES, INPAINT_OPERATORS, inpaint, inpainting
 from numdl_core.regularization import OPERATORS, compare_operators, relative_error, smooth_deblur_problem
 from numdl_core.testproblems import deblur_problem
 
-__all__ = ["SECTIONS", "GTIKHONOV", "INPAINTING", "EXPERIMENTS", "gtikhonov_section", "inpainting_section"]
+__all__ = ["GTIKHONOV", "INPAINTING", "EXPERIMENTS", "gtikhonov_section", "inpainting_section"]
 
-SECTIONS = {"gtikhonov": "General Tikhonov ‖Gx‖", "inpainting": "Image inpainting"}
+# the page's SECTIONS literal holds these sections' keys and labels: "gtikhonov", "inpainting"
 N_SIGNAL, BLUR_WIDTH, N_IMAGE = 128, 0.03, 64
 RULES = {"corner": "L-curve corner (data only)", "best": "smallest error (needs x_true)", "fixed": "one fixed α"}
 G_LABELS = {"identity": "G = I", "first": "G = D₁ (first differences)", "second": "G = D₂ (second differences)"}
