@@ -182,7 +182,7 @@ def tikhonov_path(A, b, alphas) -> np.ndarray:
     beta = U.T @ b
     if b.ndim == 1:
         return (F * beta[None, :]) @ Vt
-    return np.einsum("pr,rc,rn->pnc", F, beta, Vt)
+    return np.matmul(Vt.T[None], F[:, :, None] * beta[None])  # (p, n, c): V diag(f_p) Uᵀ B
 
 
 def kfold_cv(A, b, alphas, *, k: int = 5, seed: int | None = 0) -> np.ndarray:
@@ -707,7 +707,7 @@ def digits_validation(X, y, *, choose: str = "alpha", alphas=ALPHAS, iterations:
     else:
         grid = np.arange(1, int(iterations) + 1)
         W = cgls_path(Xb[train], Y[train], int(iterations))[1:]
-    pred = np.argmax(np.einsum("nd,pdc->pnc", Xb, W), axis=2)  # (p, n)
+    pred = np.argmax(np.matmul(Xb[None], W), axis=2)  # (p, n)
     acc = {name: np.mean(pred[:, idx] == y[idx], axis=1) for name, idx in (("train", train), ("val", val),
                                                                             ("test", test))}
     order = np.arange(grid.size)[::-1] if choose == "alpha" else np.arange(grid.size)

@@ -10,7 +10,7 @@ from app.figures.lstsq import (conditioning_figure, degree_errors_figure, l_curv
                                quadratic_contours_figure, signals_figure, true_error_figure, weight_images_figure)
 from app.lesson import Lesson, Param, Solver
 from app.lessons.least_squares import EXPERIMENTS
-from app.lessons.least_squares_validation import galileo_section
+from app.lessons.least_squares_validation import galileo_section, validation_section
 from app.lessons import least_squares_tikhonov as tikhonov
 from app.exports.lstsq_tikhonov import SCRIPTS as TIKHONOV_SCRIPTS
 from app.panels import self_check, show
@@ -25,7 +25,8 @@ from numdl_core.testproblems import (conditioning_experiment, deblur_problem, ex
 
 SECTIONS = {"galileo": "Galileo's g", "polyfit": "Polynomial fit", "iterative": "SD vs CG (3x2)",
             "deblur": "Ill-posed deblurring", "conditioning": "Normal equations vs QR", "digits": "Digits (one-hot)",
-            "gtikhonov": "General Tikhonov ‖Gx‖", "inpainting": "Image inpainting"}
+            "validation": "Validation & bias–variance", "gtikhonov": "General Tikhonov ‖Gx‖",
+            "inpainting": "Image inpainting"}
 METHOD_LABELS = {"normal": "normal equations", "qr": "QR", "svd": "SVD"}
 METHOD = Param("method", "Solver", "choice", "qr", options=lstsq.METHODS, labels=METHOD_LABELS, widget="segmented")
 NOISE = Param("noise", "Noise", "float", 0.1, lo=0.0, hi=0.5, step=0.01)
@@ -272,7 +273,7 @@ def digits_section() -> None:
 
 run = {"galileo": lambda: galileo_section(lesson), "polyfit": polyfit_section, "iterative": iterative_section,
        "deblur": deblur_section, "conditioning": conditioning_section, "digits": digits_section,
-       "gtikhonov": lambda: tikhonov.gtikhonov_section(lesson),
+       "validation": lambda: validation_section(lesson), "gtikhonov": lambda: tikhonov.gtikhonov_section(lesson),
        "inpainting": lambda: tikhonov.inpainting_section(lesson)}[section]()
 lesson.try_this()
 lesson.export({**SCRIPTS, **TIKHONOV_SCRIPTS}[section], run=run)

@@ -62,4 +62,18 @@ from numdl_core.testproblems import one_hot_experiment
 X, y = load_digits()
 out = one_hot_experiment(X, y, params["n_train"], alpha=params["alpha"], method=params["method"], seed=params["seed"])
 report({"training accuracy": out["train_accuracy"], "test accuracy": out["test_accuracy"], "‖W‖_F": np.linalg.norm(out["W"])})
+""", "validation": """
+from numdl_core.data import load_digits
+from numdl_core.validation import digits_validation, polyfit_bias_variance, polyfit_validation
+# the polynomial fit: α (at a fixed degree) or the degree chosen by the validation set and by k-fold CV
+numbers = polyfit_validation(choose=params["choose"], degree=params["degree"], n_points=params["n_points"],
+                             noise=params["noise"], k=params["k"], seed=params["seed"]).summary()
+X, y = load_digits()  # the digits: α or the CGLS iteration count chosen by the validation accuracy
+numbers.update(digits_validation(X, y, choose=params["digits_by"], n_train=params["n_train"], seed=params["seed"]).summary())
+# bias² and variance over 500 noise realizations on the 10-point design, against the degree or α
+bv = polyfit_bias_variance(sweep=params["choose"], degree=min(params["degree"], 9), noise=params["noise"],
+                           seed=params["seed"], n_points=10, n_realizations=500)
+what = "α" if params["choose"] == "alpha" else "degree"
+numbers.update({f"bias–variance: best {what}": bv.grid[bv.best], "bias–variance: bias² + variance there": bv.mc_total[bv.best]})
+report(numbers)
 """}

@@ -21,6 +21,9 @@ __all__ = [
     "weight_images_figure",
     "true_error_figure",
     "galileo_figure",
+    "split_fit_figure",
+    "validation_curve_figure",
+    "bias_variance_figure",
 ]
 
 
@@ -237,4 +240,57 @@ def galileo_figure(t: np.ndarray, x: np.ndarray, g: float, *, quadratic: Sequenc
     fig.add_trace(go.Scatter(x=seg_x, y=seg_y, mode="lines", name="residuals xᵢ − ½ g tᵢ²",
                              line=dict(color=VERMILLION, width=2)))
     fig.add_trace(go.Scatter(x=t, y=x, mode="markers", name="observations", marker=dict(color=VERMILLION, size=11)))
+    return fig
+
+
+def split_fit_figure(t: np.ndarray, y: np.ndarray, split: Mapping[str, np.ndarray], t_fine: np.ndarray,
+                     truth: np.ndarray, fits: Mapping[str, np.ndarray], *, height: int = 380) -> go.Figure:
+    """The data coloured by set (training, validation, test), the true curve and the fits at the chosen values."""
+    fig = new_figure("Data split and the chosen fits", x_title="t", y_title="y", height=height)
+    fig.add_trace(go.Scatter(x=t_fine, y=truth, mode="lines", name="sin(πt²)", line=dict(color=BLACK, dash="dot", width=2)))
+    for i, (name, values) in enumerate(fits.items()):
+        fig.add_trace(go.Scatter(x=t_fine, y=values, mode="lines", name=name, line=dict(color=color(i), width=3)))
+    symbols = {"training": "circle", "validation": "diamond", "test": "x"}
+    for (name, idx), c in zip(split.items(), (BLUE, VERMILLION, GREEN)):
+        fig.add_trace(go.Scatter(x=t[idx], y=y[idx], mode="markers", name=f"{name} ({len(idx)})",
+                                 marker=dict(color=c, size=9, symbol=symbols.get(name, "circle"))))
+    lo, hi = float(np.min(y)), float(np.max(y))
+    fig.update_layout(yaxis_range=[lo - 0.4 * (hi - lo + 1e-9), hi + 0.4 * (hi - lo + 1e-9)])
+    return fig
+
+
+def validation_curve_figure(grid: np.ndarray, curves: Mapping[str, np.ndarray], *, chosen: Mapping[str, float],
+                            x_title: str, y_title: str, title: str, log_x: bool = False, log_y: bool = False,
+                            dashed: Sequence[str] = (), height: int = 380) -> go.Figure:
+    """Errors (or accuracies) of each set against a hyper-parameter, with a dotted line at each choice."""
+    fig = new_figure(title, x_title=x_title, y_title=y_title, log_x=log_x, log_y=log_y, height=height)
+    for i, (name, values) in enumerate(curves.items()):
+        fig.add_trace(go.Scatter(x=grid, y=values, mode="lines+markers", name=name, marker=dict(size=5),
+                                 line=dict(color=color(i), width=2, dash="dash" if name in dashed else "solid")))
+    shapes, notes = [], []
+    for i, (label, x) in enumerate(chosen.items()):
+        shapes.append(dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
+                           line=dict(color="#666", dash="dot", width=2)))
+        notes.append(dict(x=np.log10(x) if log_x else x, y=1 - 0.08 * i, xref="x", yref="paper", text=label,
+                          showarrow=False, xanchor="left", font=dict(size=11)))
+    fig.update_layout(shapes=shapes, annotations=notes)
+    return fig
+
+
+def bias_variance_figure(grid: np.ndarray, bias2: np.ndarray, variance: np.ndarray, test_mse: np.ndarray,
+                         noise2: float, *, x_title: str, log_x: bool = False, best: int | None = None,
+                         height: int = 380) -> go.Figure:
+    """Bias², variance, their sum (U-shaped) and the test MSE (= sum + σ²) against the degree or α."""
+    fig = new_figure("Bias–variance trade-off", x_title=x_title, y_title="mean squared error", log_x=log_x,
+                     log_y=True, height=height)
+    total = np.asarray(bias2) + np.asarray(variance)
+    for name, values, c, dash in (("bias²", bias2, BLUE, "solid"), ("variance", variance, VERMILLION, "solid"),
+                                  ("bias² + variance", total, BLACK, "solid"),
+                                  ("test MSE (+ noise σ²)", test_mse, GREEN, "dash")):
+        fig.add_trace(go.Scatter(x=grid, y=np.maximum(values, 1e-12), mode="lines+markers", name=name,
+                                 marker=dict(size=5), line=dict(color=c, width=2, dash=dash)))
+    fig.add_hline(y=noise2, line=dict(color="#888", dash="dot"), annotation_text=f"σ² = {noise2:.2g}")
+    if best is not None:
+        fig.add_trace(go.Scatter(x=[grid[best]], y=[total[best]], mode="markers", name="smallest bias² + variance",
+                                 marker=dict(color=BLACK, size=14, symbol="circle-open", line=dict(width=3))))
     return fig

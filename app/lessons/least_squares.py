@@ -55,6 +55,15 @@ EXPERIMENTS = [
     Experiment("Half the digits", "At cond(A) = 1e6, how many correct digits do the normal equations give? QR?", "About 4 "
                "(16 − 2·6) against about 10 (16 − 6): forming AᵀA squares the condition number.",
                {"section": "conditioning"}, name="half-the-digits"),
+    Experiment("Validation or cross-validation?", "Choose the degree. Do the validation set and 5-fold cross-validation "
+               "agree? Which choice has the smaller test error?", "Validation (10 points) picks degree 6, 5-fold "
+               "cross-validation picks 5 with the smaller test RMS (0.075 against 0.139): one small validation set is a "
+               "noisy judge, averaging over folds is steadier. Below, bias² + variance bottoms out at degree 3.",
+               {"section": "validation", "choose": "degree"}, name="validation-degree"),
+    Experiment("Stopping CGLS early", "On the digits, choose the number of CGLS iterations instead of α. When is the "
+               "validation accuracy highest?", "Near 81.6% after about 10 iterations; it then drifts down to about 76% "
+               "at 60 while the training accuracy stays at 99.5%: stopping early regularizes like α (α = 3.2 gives "
+               "82.5%).", {"section": "validation", "digits_by": "iterations"}, name="validation-cgls"),
     Experiment("Too little regularization", "Set α = 1e-4 with 200 training images. Compare training and test accuracy.",
                "Training accuracy near 100%, test much lower, and large, noisy weights: overfitting.",
                {"section": "digits", "alpha": 1e-4, "n_train": 200}, name="too-little-regularization"),

@@ -10,7 +10,7 @@ from numdl_core.testproblems import exercise_3x2
 from tests.pages.helpers import assert_clean, figures, page, render_section, texts
 
 NAME = "least_squares.py"
-SECTIONS = ["galileo", "polyfit", "iterative", "deblur", "conditioning", "digits"]
+SECTIONS = ["galileo", "polyfit", "iterative", "deblur", "conditioning", "digits", "validation"]
 RUN, DEBLUR_RUN = "lstsq.iterative.run", "lstsq.deblur.run"
 
 
@@ -272,3 +272,24 @@ def test_galileo_fit():
     assert n["quadratic: g = 2c"] == pytest.approx(9.55, abs=1e-9)
     assert n["quadratic: residual norm"] < n["residual norm"]
     assert [tr["name"] for tr in figures(at)[0]["data"]][:2] == ["½ g t², g = 9.841", "a + bt + ct², 2c = 9.55"]
+
+
+def test_validation_choices_and_bias_variance():
+    at = page(NAME, {"section": "validation"}).run()
+    assert_clean(at)
+    n = numbers(at)  # tests/core/test_validation.py checks these against sklearn and numpy oracles
+    assert n["validation: chosen α"] == pytest.approx(10**-2.5) and n["validation: test RMS at the choice"] < 0.06
+    assert n["digits: chosen α"] == pytest.approx(10**0.5) and n["digits: test accuracy at the choice"] > 0.75
+    assert n["bias–variance: best α"] == pytest.approx(10**-3.5)
+    cap = " ".join(texts(at.caption))
+    assert f"Validation picks α = **{n['validation: chosen α']:.3g}**" in cap
+    assert "02-NumDNN-LinearLeastSquares.tex" in " ".join(texts(at.markdown))
+    names = [tr["name"] for tr in figures(at)[3]["data"]]
+    assert names[:4] == ["bias²", "variance", "bias² + variance", "test MSE (+ noise σ²)"]
+    at = page(NAME, {"preset": "validation-degree"}).run()
+    assert_clean(at)
+    n = numbers(at)
+    assert (n["validation: chosen degree"], n["k-fold CV: chosen degree"], n["bias–variance: best degree"]) == (6, 5, 3)
+    at = page(NAME, {"preset": "validation-cgls"}).run()
+    assert_clean(at)
+    assert numbers(at)["digits: chosen CGLS iterations"] == 10
