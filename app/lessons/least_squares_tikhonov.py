@@ -63,7 +63,7 @@ EXPERIMENTS = [
     Experiment("A smoother regularizer", "Switch G to the Laplacian and press Play. How do the error and the "
                "iteration count change?", "On the smooth peaks image the error drops from about 0.08 (gradient) to "
                "0.006 (Laplacian: biharmonic instead of harmonic interpolation, no cone-shaped spikes at the known "
-               "pixels), but CGLS needs more iterations: GᵀG = Δ² is worse conditioned than −Δ.",
+               "pixels), but CGLS needs about 290 iterations instead of 110: GᵀG = Δ² is worse conditioned than −Δ.",
                {"section": "inpainting", "kind": "laplacian", "speed": 10}, name="inpaint-laplacian"),
     Experiment("Noisy pixels", "Add 5% noise with the Laplacian and compare α = 0.01 with α = 1.", "With noise, "
                "fitting the known pixels exactly is wrong: the error falls from about 0.16 at α = 0.01 to 0.08 at "
