@@ -216,8 +216,17 @@ def true_error_figure(series: Mapping[str, tuple[Sequence[float], Sequence[float
     """‖x_k − x_true‖ against the iteration, with the floor ‖x* − x_true‖ that no solver of the problem goes below."""
     fig = convergence_figure(series, y_title="‖xₖ − x_true‖ (error to the true parameters)", events=events,
                              diverged=diverged, title="Error to x_true against iteration", height=height)
-    fig.add_hline(y=gap, line=dict(color=GREEN, dash="dash", width=2),
-                  annotation_text=f"‖x* − x_true‖ = {gap:.3g}", annotation_position="top right")
+    return _hline(fig, gap, f"‖x* − x_true‖ = {gap:.3g}", dict(color=GREEN, dash="dash", width=2), log=True)
+
+
+def _hline(fig: go.Figure, y: float, text: str, line: dict, *, log: bool) -> go.Figure:
+    """A horizontal line across the plot with its label above the right end.
+
+    Shapes take data values, annotations on a log axis its log10 (plotly's convention; ``add_hline`` gets the
+    label's position wrong on a log axis)."""
+    fig.add_shape(type="line", xref="x domain", yref="y", x0=0, x1=1, y0=y, y1=y, line=line)
+    fig.add_annotation(xref="x domain", yref="y", x=1, y=float(np.log10(y) if log else y), text=text, showarrow=False,
+                       xanchor="right", yanchor="bottom")
     return fig
 
 
@@ -289,7 +298,7 @@ def bias_variance_figure(grid: np.ndarray, bias2: np.ndarray, variance: np.ndarr
                                   ("test MSE (+ noise σ²)", test_mse, GREEN, "dash")):
         fig.add_trace(go.Scatter(x=grid, y=np.maximum(values, 1e-12), mode="lines+markers", name=name,
                                  marker=dict(size=5), line=dict(color=c, width=2, dash=dash)))
-    fig.add_hline(y=noise2, line=dict(color="#888", dash="dot"), annotation_text=f"σ² = {noise2:.2g}")
+    _hline(fig, noise2, f"σ² = {noise2:.2g}", dict(color="#888", dash="dot"), log=True)
     if best is not None:
         fig.add_trace(go.Scatter(x=[grid[best]], y=[total[best]], mode="markers", name="smallest bias² + variance",
                                  marker=dict(color=BLACK, size=14, symbol="circle-open", line=dict(width=3))))

@@ -33,3 +33,22 @@ def test_level_sets_are_the_ellipses_of_f():
     sd = fig.data[1]
     assert len(sd.x) <= 300 and sd.x[-1] == np.float32(paths["SD"][-1, 0])  # thinned, last iterate kept
     assert len(pio.to_json(fig, validate=False)) < 12_000
+
+
+def test_reference_lines_and_choices_sit_where_the_data_are_on_log_axes():
+    """Plotly's convention: shapes take data values, annotations on a log axis their log10."""
+    import numpy as np
+
+    from app.figures.lstsq import bias_variance_figure, true_error_figure, validation_curve_figure
+
+    fig = true_error_figure({"CG": ([0, 1, 2], [3641.0, 3640.0, 3639.4])}, 3639.4)
+    assert fig.layout.yaxis.type == "log" and fig.layout.shapes[-1].y0 == 3639.4
+    assert fig.layout.annotations[-1].y == np.log10(3639.4) and fig.layout.annotations[-1].text == "‖x* − x_true‖ = 3.64e+03"
+    grid = np.logspace(-4, 0, 5)
+    fig = validation_curve_figure(grid, {"validation": grid}, chosen={"validation": 1e-2}, x_title="α", y_title="e",
+                                  title="t", log_x=True)
+    assert fig.layout.shapes[0].x0 == 1e-2 and fig.layout.annotations[0].x == -2.0
+    fig = bias_variance_figure(grid, grid, grid[::-1], 2 * grid + 0.01, 0.01, x_title="α", log_x=True, best=2)
+    assert [t.name for t in fig.data] == ["bias²", "variance", "bias² + variance", "test MSE (+ noise σ²)",
+                                          "smallest bias² + variance"]
+    assert fig.layout.shapes[0].y0 == 0.01 and fig.layout.annotations[0].y == -2.0
