@@ -22,13 +22,23 @@ iteratively reweighted least squares: the gradient and Hessian).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from numdl_core import classify
 from numdl_core._validate import check_nonneg, check_X
+from numdl_core.checks import Agreement
 from numdl_core.classify import SoftmaxRegression
+from numdl_core.data import make_dataset
 from numdl_core.optim import Objective
 
-__all__ = ["softplus", "sigmoid", "log_sigmoid", "BinaryLogistic", "binary_logistic", "sklearn_binary_reference"]
+__all__ = ["softplus", "sigmoid", "log_sigmoid", "BinaryLogistic", "binary_logistic", "sklearn_binary_reference",
+           "DATASETS", "LogisticProblem", "logistic_problem", "softmax_agreement", "LargeScoreCheck",
+           "large_score_check"]
+
+DATASETS = ("linear", "ellipses", "moons", "circles")
+"""The two-class 2-D data sets of :func:`logistic_problem` (:func:`numdl_core.data.make_dataset`)."""
 
 
 def softplus(z: np.ndarray) -> np.ndarray:
@@ -415,3 +425,214 @@ def sklearn_binary_reference(obj: BinaryLogistic, *, tol: float = 1e-10, max_ite
     with threadpool_limits(1):
         clf = LogisticRegression(C=c_reg, tol=float(tol), max_iter=int(max_iter)).fit(obj.X, obj.c.astype(int))
     return np.append(clf.coef_.ravel(), clf.intercept_[0])
+
+
+@dataclass(frozen=True)
+class LogisticProblem:
+    """A two-class 2-D data set, its feature map and the binary logistic objective on it.
+
+    Attributes
+    ----------
+    data : str
+        One of :data:`DATASETS`.
+    feature_map : str
+        ``"linear"`` or ``"quadratic"`` (:func:`numdl_core.classify.features`).
+    X : ndarray, shape (n, 2)
+        The points.
+    c : ndarray of int64, shape (n,)
+        Their categories (1: the first category, the data set's class 1).
+    obj : BinaryLogistic
+        The objective on the features of ``X``.
+    """
+
+    data: str
+    feature_map: str
+    X: np.ndarray
+    c: np.ndarray
+    obj: BinaryLogistic
+
+    def decision_map(self, theta: np.ndarray, n: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The predicted category on an ``n x n`` grid covering the points (:func:`numdl_core.classify.decision_map`).
+
+        Parameters
+        ----------
+        theta : ndarray, shape (obj.n_params,)
+        n : int
+            Grid points per axis.
+
+        Returns
+        -------
+        gx, gy, labels : ndarray
+            ``labels[j, i]`` (0 or 1) at ``(gx[i], gy[j])``.
+        """
+        return classify.decision_map(lambda P: self.obj.predict(theta, classify.features(P, self.feature_map)),
+                                     self.X, n=n)
+
+
+def logistic_problem(data: str = "linear", *, features: str = "linear", n: int = 200, noise: float = 0.1,
+                     seed: int = 0, alpha: float = 1e-3) -> LogisticProblem:
+    r"""A two-class problem of the lesson: ``n`` points of ``data``, the feature map, and :math:`f` with ``alpha``.
+
+    .. math:: f(w, b) = \frac1n\sum_i \big(\operatorname{softplus}(z_i) - c_i z_i\big) + \frac\alpha2\|w\|^2
+
+    The separable toy ``"linear"`` has :math:`c = 1` where :math:`3y_1 + 2y_2 + 1 > 0`.
+
+    Parameters
+    ----------
+    data : str
+        One of :data:`DATASETS`.
+    features : str
+        ``"linear"`` or ``"quadratic"``.
+    n : int
+        Number of points.
+    noise : float
+        Jitter of the points.
+    seed : int
+    alpha : float
+        Tikhonov weight (the course's :math:`\lambda`).
+
+    Returns
+    -------
+    LogisticProblem
+
+    Raises
+    ------
+    ValueError
+        For an unknown data set or feature map.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 3 (logistic regression; the linear toy example).
+
+    Examples
+    --------
+    >>> pr = logistic_problem("ellipses", features="quadratic", n=100)
+    >>> pr.obj.n_features, pr.obj.n_params
+    (5, 6)
+    """
+    if data not in DATASETS:
+        raise ValueError(f"unknown two-class data set {data!r}; choose one of {', '.join(DATASETS)}")
+    X, c = make_dataset(data, n, noise, seed)
+    return LogisticProblem(data, features, X, c, binary_logistic(classify.features(X, features), c, alpha))
+
+
+def softmax_agreement(obj: BinaryLogistic, theta: np.ndarray) -> Agreement:
+    r"""Check that :math:`f` is the two-class softmax cross-entropy with :math:`W = [w, 0]`, :math:`b = (b, 0)`.
+
+    .. math:: f(w, b) = f_{\rm softmax}([w, 0], (b, 0)), \qquad \nabla f = \text{first column of } \nabla f_{\rm softmax}
+
+    Parameters
+    ----------
+    obj : BinaryLogistic
+        With hard labels.
+    theta : array_like, shape (obj.n_params,)
+        Where to compare (non-finite entries are replaced by 0).
+
+    Returns
+    -------
+    Agreement
+        :math:`(f, \nabla f)` against the softmax's, relative tolerance 1e-12.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 3 (cross-entropy for logistic regression, multinomial case).
+
+    Examples
+    --------
+    >>> pr = logistic_problem("linear", n=50)
+    >>> softmax_agreement(pr.obj, np.array([1.0, -2.0, 0.5])).passed
+    True
+    """
+    theta = np.asarray(theta, dtype=np.float64)
+    theta = np.where(np.isfinite(theta), theta, 0.0)
+    soft = obj.softmax_objective()
+    f, g = obj.value_and_grad(theta)
+    fs, gs = soft.value_and_grad(obj.as_softmax(theta))
+    Wg, bg = soft.unpack(gs)
+    ref = np.r_[fs, Wg[:, 0], bg[0]]
+    rel = float(np.linalg.norm(np.r_[f, g] - ref) / max(np.linalg.norm(ref), np.finfo(float).tiny))
+    return Agreement("f and ∇f of the sigmoid form", "the two-class softmax with W = [w, 0], b = (b, 0)", rel,
+                     1e-12, bool(rel <= 1e-12))
+
+
+@dataclass(frozen=True)
+class LargeScoreCheck(Agreement):
+    """The loss at weights scaled to a largest score :math:`\max_i |z_i|` = ``scale``, against scipy's ``log_expit``.
+
+    An :class:`~numdl_core.checks.Agreement` with the details below; ``passed`` also needs a finite gradient and no
+    floating-point error (overflow, invalid, division by zero).
+
+    Attributes
+    ----------
+    scale : float
+        The largest score after scaling.
+    loss : float
+        Our loss there (nan if it raised).
+    reference_loss : float
+        The same with ``scipy.special.log_expit``.
+    naive_loss : float
+        :math:`-\frac1n\sum_i c_i\log p_i + (1 - c_i)\log(1 - p_i)` with :math:`p = 1/(1 + e^{-z})` taken literally
+        (``inf`` or ``nan``: :math:`p` rounds to 0 or 1 and the log of 0 is :math:`-\infty`).
+    """
+
+    scale: float
+    loss: float
+    reference_loss: float
+    naive_loss: float
+
+
+def large_score_check(obj: BinaryLogistic, theta: np.ndarray, *, scale: float = 1e4, seed: int = 0) -> LargeScoreCheck:
+    r"""Scale ``theta`` to :math:`\max_i |z_i|` = ``scale`` and evaluate :math:`f` and :math:`\nabla f` there.
+
+    .. math:: \operatorname{softplus}(z) = \max(z, 0) + \operatorname{log1p}(e^{-|z|})
+
+    never overflows; the literal formula with :math:`\log p` and :math:`\log(1 - p)` gives :math:`\infty`.
+
+    Parameters
+    ----------
+    obj : BinaryLogistic
+    theta : array_like, shape (obj.n_params,)
+        The direction (a random one, drawn with ``seed``, if all scores are 0 or it is not finite).
+    scale : float
+        The largest score.
+    seed : int
+
+    Returns
+    -------
+    LargeScoreCheck
+
+    References
+    ----------
+    Ruthotto and Haber, Module 3 (a stable code for the cross-entropy); scipy.special.log_expit.
+
+    Examples
+    --------
+    >>> pr = logistic_problem("linear", n=50)
+    >>> r = large_score_check(pr.obj, np.array([1.0, -2.0, 0.5]))
+    >>> r.passed, bool(np.isfinite(r.naive_loss))  # the literal formula: log 0 gives inf or 0 * inf = nan
+    (True, False)
+    """
+    from scipy.special import log_expit
+
+    theta = np.asarray(theta, dtype=np.float64)
+    z = obj.scores(theta) if np.all(np.isfinite(theta)) else np.zeros(obj.n_samples)
+    if not np.any(z):
+        theta = np.random.default_rng(seed).standard_normal(obj.n_params)
+        z = obj.scores(theta)
+    theta = theta * (float(scale) / float(np.max(np.abs(z))))
+    z = obj.scores(theta)
+    w = theta[:-1]
+    ref = float(-np.mean(obj.c * log_expit(z) + (1 - obj.c) * log_expit(-z)) + 0.5 * obj.alpha * w @ w)
+    error = None
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            f, g = obj.value_and_grad(theta)
+    except FloatingPointError as err:
+        f, g, error = float("nan"), np.full(obj.n_params, np.nan), str(err)
+    with np.errstate(all="ignore"):
+        p = 1.0 / (1.0 + np.exp(-z))
+        naive = float(-np.mean(obj.c * np.log(p) + (1 - obj.c) * np.log(1 - p)) + 0.5 * obj.alpha * w @ w)
+    rel = abs(f - ref) / max(abs(ref), np.finfo(float).tiny)
+    ok = error is None and bool(np.all(np.isfinite(g))) and rel <= 1e-12
+    return LargeScoreCheck(f"loss at max |z| = {scale:g}, gradient finite", "scipy.special.log_expit", float(rel),
+                           1e-12, bool(ok), float(scale), float(f), ref, naive)

@@ -1,4 +1,5 @@
-"""Linear classification: softmax regression by gradient descent and Newton-CG, convex losses, code lengths."""
+"""Linear classification: softmax regression by gradient descent and Newton-CG, binary logistic regression, sparse
+weights by soft-thresholding, convex losses, code lengths."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,10 +9,12 @@ import streamlit as st
 from app.exports.classify import SCRIPTS
 from app.figures.classify import coding_figure, confusion_figure, loss_contours_figure, weight_mosaic_figure
 from app.figures.common import convergence_figure, decision_map_figure
-from app.lesson import Experiment, Lesson, Param, Solver
+from app.lesson import Lesson, Solver
+from app.lessons.linear_classification import (CODE, EXPERIMENTS, FORMATS, GD, LOSSES, MODEL, NCG, OPT, TABLE,
+                                               logistic)
+from app.lessons.linear_classification_sparse import sparse
 from app.live import Run
 from app.panels import live_table, self_check, show
-from app.params import ALPHA, SEED, STEP
 from numdl_core.checks import derivative_check
 from numdl_core.classify import coding_example, entropy_asymmetry, entropy_bits, prefix_code
 from numdl_core.classify_problems import (
@@ -20,83 +23,9 @@ from numdl_core.loss_convexity import compare_losses
 from numdl_core.softmax_checks import (identity_weights_check, overflow_check, permutation_invariance,
                                       replication_invariance, shift_invariance, sklearn_comparison)
 
-SECTIONS = {"train": "GD vs Newton-CG (live)", "losses": "Squared loss vs cross-entropy",
+SECTIONS = {"train": "GD vs Newton-CG (live)", "logistic": "Binary logistic regression (live)",
+            "sparse": "Sparse weights: L1 (live)", "losses": "Squared loss vs cross-entropy",
             "coding": "Cross-entropy as code length"}
-GD, NCG = "gradient descent", "Newton-CG"
-DATA_LABELS = {"linear": "separable toy", "blobs": "blobs (3 classes)", "ellipses": "ellipses",
-               "peaks": "peaks (5 classes)", "digits": "digits (64-D, 10 classes)"}
-MODEL = [Param("data", "Data set", "choice", "blobs", options=tuple(DATA_LABELS), labels=DATA_LABELS, help="Separable "
-               "toy: class 1 where 3x₁ + 2x₂ + 1 > 0. Ellipses and peaks are not linearly separable."),
-         Param("features", "Features", "choice", "linear", options=("linear", "quadratic"), widget="segmented",
-               help="quadratic: [x₁, x₂, x₁², x₁x₂, x₂²]: a linear boundary in these is a conic in the plane."),
-         Param("n", "Samples", "int", 300, lo=50, hi=1000, step=50),
-         Param("noise", "Noise", "float", 0.1, lo=0.0, hi=0.5, step=0.01,
-               help="Jitter of the points (blobs: cluster standard deviation 0.5 + 5·noise)."),
-         Param("n_train", "Training images", "int", 1000, lo=200, hi=1500, step=100,
-               help="Digits only: the remaining images of the 1797 are the test set."),
-         ALPHA.but(label="Tikhonov α (λ in the notes)", options=(1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0),
-                   role="structure", help="Weight of (α/2)‖W‖²: makes the minimizer unique and finite."), SEED]
-OPT = [Param("line_search", "GD step rule", "choice", False, options=(False, True), widget="segmented",
-             labels={False: "fixed", True: "Armijo"}, role="tunable"),
-       STEP.but(label="GD step t (α in the notes)", default=1.0, options=tuple(
-           float(f"{m * 10.0 ** e:g}") for e in range(-3, 4) for m in (1, 2, 5)) + (1e4,),
-           help="Fixed step (or the first trial step of Armijo). Takes effect mid-run, from the current iterate."),
-       Param("cg_tol", "CG tolerance", "log", 0.1, options=(1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 0.1, 0.5), role="tunable",
-             help="CG stops at ‖Hp + g‖ ≤ η‖g‖, η = min(tol, √‖g‖): a superlinear rate. Takes effect mid-run."),
-       Param("cg_maxiter", "Max CG iterations", "int", 20, lo=1, hi=100, role="tunable",
-             help="1 CG iteration = steepest descent with the step of the quadratic model. Takes effect mid-run."),
-       Param("show", "Show", "choice", "both", options=("both", "gd", "ncg"), widget="segmented", role="view",
-             labels={"gd": "GD", "ncg": "NCG"}, help="Whose decision regions (or weights) to draw."),
-       Param("axis", "Curves against", "choice", "iteration", options=("iteration", "work"), widget="segmented",
-             labels={"iteration": "iterations"}, role="view",
-             help="Work in passes over the data: a gradient costs 2, a Hessian-vector product 4.")]
-LOSSES = [Param("data", "Data set", "choice", "linear", options=("linear", "ellipses", "moons", "circles"),
-                labels={"linear": "separable toy"}), Param("noise", "Noise", "float", 0.0, lo=0.0, hi=0.5, step=0.01),
-          Param("w_max", "Window |w| ≤", "float", 10.0, lo=1.0, hi=50.0, step=1.0), SEED]
-FORMATS = {"loss": "%.6g", "loss - f*": "%.3e", "grad norm": "%.3e", "training accuracy": "percent",
-           "test accuracy": "percent", "step": "%.3g", "work": "%d"}
-TABLE = {c: st.column_config.NumberColumn(format=f) for c, f in FORMATS.items()}
-CODE = [Param(f"len_{s.lower()}", f"length of {s}", "int", d, lo=1, hi=6) for s, d in zip("ABCD", (1, 2, 3, 3))]
-EXPERIMENTS = [
-    Experiment("Linear vs superlinear convergence", "On blobs with a fixed step t = 1 (just under 2/L), press Play. How "
-               "many iterations does each method need to bring ‖∇f‖ below 10⁻⁶?", "Newton-CG: 7 (converged at 8); "
-               "the ratio ‖∇f_{k+1}‖/‖∇f_k‖ falls towards 0 (0.08, 0.005, 3·10⁻⁵): superlinear. GD is a straight line on the log scale (linear rate): "
-               "‖∇f‖ ≈ 0.1 after 8 iterations, 10⁻⁶ after about 740. Against data passes (its 27 Hessian-vector "
-               "products cost 4 each) Newton-CG still wins by far.", {"section": "train", "data": "blobs",
-               "features": "linear", "alpha": 1e-3, "line_search": False, "step": 1.0, "cg_tol": 0.1, "cg_maxiter": 20,
-               "speed": 5}, name="newton-in-8-steps"),
-    Experiment("A linear classifier cannot draw an ellipse", "On the ellipses, compare the accuracy with linear and "
-               "quadratic features.", "Linear: about 55%, the best a straight line can do. Quadratic [x₁, x₂, x₁², "
-               "x₁x₂, x₂²]: above 95%, the boundary is an ellipse; the model is still linear in its parameters, so the "
-               "problem stays convex.", {"section": "train", "data": "ellipses", "features": "quadratic", "noise": 0.05,
-               "alpha": 1e-4, "speed": 5}, name="ellipse-needs-quadratic-features"),
-    Experiment("Too large a step", "Set α = 0.01 and a fixed step t = 1000 (2/L ≈ 1), then Play. Then try t = 50.",
-               "t = 1000: t·α = 10 > 2, the Tikhonov term multiplies W by (1 − tα) = −9 per step: GD diverges in a few "
-               "iterations. t = 50 > 2/L: the loss jumps up and oscillates but stays bounded (the cross-entropy's "
-               "gradient is bounded): GD neither converges nor blows up. Newton-CG, with its line search, is "
-               "unaffected.",
-               {"section": "train", "data": "blobs", "features": "linear", "alpha": 1e-2, "line_search": False,
-                "step": 1000.0, "speed": 2}, name="step-too-large"),
-    Experiment("A line search rescues the step", "Keep t = 1000 but switch the GD step rule to Armijo.", "Armijo "
-               "halves the trial step until the loss decreases enough: GD converges from any first trial step, at the "
-               "price of extra gradients: plot the curves against work.", {"section": "train", "data": "blobs",
-               "alpha": 1e-2, "line_search": True, "step": 1000.0, "speed": 5}, name="line-search"),
-    Experiment("Plateaus", "Widen the window to |w| ≤ 40. What does the squared loss look like far from the origin?",
-               "Flat regions near 0 or 1/2 (saturated sigmoids) separated by cliffs: no gradient to follow. The "
-               "cross-entropy is a smooth bowl opening linearly.", {"section": "losses", "w_max": 40.0},
-               name="plateaus"),
-    Experiment("Harder data", "Switch to the moons with noise 0.1. Is the cross-entropy still convex?", "Yes: "
-               "convexity is a property of the loss of a linear model, not of the data; its minimum is just higher. "
-               "The squared loss still bends down.", {"section": "losses", "data": "moons", "noise": 0.1},
-               name="moons-still-convex"),
-    Experiment("The mismatched code", "Set the lengths to (2, 3, 1, 3). How many bits per symbol?", "2.25 bits: the "
-               "frequent A costs 2 bits, the rare C only 1. The 0.5 extra bits are KL(p‖q).",
-               {"section": "coding", "len_a": 2, "len_b": 3, "len_c": 1, "len_d": 3}, name="mismatched-code"),
-    Experiment("Shorter than possible", "Try (1, 1, 2, 2). Why is it rejected?", "Kraft sum 1/2 + 1/2 + 1/4 + 1/4 = "
-               "1.5 > 1: two one-bit codewords use up 0 and 1, nothing is left for C and D. No code beats the entropy "
-               "1.75 bits.", {"section": "coding", "len_a": 1, "len_b": 1, "len_c": 2, "len_d": 2},
-               name="kraft-violated"),
-]
 
 lesson = Lesson("lc", "🧭 Linear classification", presets=EXPERIMENTS, slides="03-NumDNN-LinearClassification.tex")
 lesson.theory(
@@ -105,7 +34,10 @@ lesson.theory(
     "Subtracting the row maximum before exp() (the *max-shift*) changes nothing and rules out overflow. The objective "
     "is convex: no bad local minima. Gradient descent converges linearly, with fixed steps safe below 2/L. Newton-CG "
     "solves H p = −∇f by CG (Hessian-vector products only) to the relative residual η_k = min(cg_tol, √‖∇f‖), so "
-    "Newton-CG converges superlinearly near the optimum (quadratically only with exact solves).",
+    "Newton-CG converges superlinearly near the optimum (quadratically only with exact solves). With two classes the "
+    "softmax of the scores (z, 0) is the sigmoid σ(z) of one score: binary logistic regression. An L1 penalty α‖W‖₁ "
+    "in place of the Tikhonov term makes many weights exactly zero; proximal gradient (ISTA) handles its kink at 0 by "
+    "soft-thresholding.",
     [r"f(W, b) = \frac1n \sum_{i=1}^n \Big(\log \sum_j e^{z_{ij} - m_i} - (z_{i y_i} - m_i)\Big)"
      r" + \frac{\alpha}{2}\|W\|_F^2, \qquad z_i = x_i W + b,\; m_i = \max_j z_{ij}",
      r"\nabla_W f = \tfrac1n X^\top (S - Y) + \alpha W, \qquad \nabla_b f = \tfrac1n (S - Y)^\top \mathbf 1,"
@@ -115,7 +47,8 @@ lesson.theory(
      r"\text{GD: } \theta_{k+1} = \theta_k - t\,\nabla f(\theta_k),\; t < 2/L \qquad"
      r"\text{Newton-CG: } \nabla^2 f\, p \approx -\nabla f,\; \theta_{k+1} = \theta_k + t_k p"],
     "Ruthotto and Haber, Numerical Methods for Deep Learning, Module 3; Bishop (2006), PRML, Sec. 4.3.4; Nocedal and "
-    "Wright (2006), Numerical Optimization, Ch. 3 and 7; Olah (2015), Visual Information Theory.")
+    "Wright (2006), Numerical Optimization, Ch. 3 and 7; Beck and Teboulle (2009), SIAM J. Imaging Sci. 2 (ISTA); "
+    "Olah (2015), Visual Information Theory.")
 section = lesson.sections(SECTIONS)
 compare = st.cache_data(max_entries=32, show_spinner=False)(compare_losses)
 
@@ -288,7 +221,8 @@ def coding() -> None:
                     asym.bob_with_alices_code, "Kraft sum": code.kraft_sum, "your average length (bits)": code.average_length})
 
 
-run = {"train": train, "losses": losses, "coding": coding}[section]()
+run = {"train": train, "logistic": lambda: logistic(lesson), "sparse": lambda: sparse(lesson), "losses": losses,
+       "coding": coding}[section]()
 lesson.try_this()
 if section == "train":
     self_check("Newton-CG with max CG iterations = 1 behaves like…",

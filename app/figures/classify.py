@@ -19,6 +19,8 @@ __all__ = [
     "coding_figure",
     "confusion_figure",
     "weight_mosaic_figure",
+    "sigmoid_figure",
+    "l1_sweep_figure",
 ]
 
 @functools.lru_cache(maxsize=None)
@@ -26,6 +28,15 @@ def _named_scale(name: str) -> tuple:
     """A named plotly colour scale as the explicit list validation makes of it (plotly.js's scales of the same
     name can differ, e.g. "RdBu": an unvalidated figure must carry the list)."""
     return tuple(tuple(x) for x in go.Heatmap(colorscale=name).to_plotly_json()["colorscale"])
+
+
+@functools.lru_cache(maxsize=None)
+def _level_scale(name: str) -> tuple:
+    """The reversed named scale over the uint8 levels 0..254 of a quantized image, and white for level 255 (a gap)."""
+    scale = _named_scale(name)
+    top = 254 / 255
+    return tuple((float((1 - x) * top), c) for x, c in reversed(scale)) + ((float(top + 0.5 / 255), "#ffffff"),
+                                                                             (1.0, "#ffffff"))
 
 
 def _room_for_subplot_titles(fig: go.Figure, title: str | None) -> None:
@@ -179,10 +190,15 @@ def weight_mosaic_figure(
             Z[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = img / scale
             V[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = img
     labels = list(class_names) if class_names is not None else [str(c) for c in range(C)]
-    data = [dict(type="heatmap", z=compact(Z), colorscale=_named_scale(DIVERGING), reversescale=True, zmin=-1, zmax=1,
-                 showscale=False, hoverongaps=False, name="weights",
-                 **(dict(customdata=compact(V), hovertemplate="w = %{customdata:.3g}<extra></extra>") if hover else
-                    dict(hoverinfo="skip")))]
+    if hover:
+        data = [dict(type="heatmap", z=compact(Z), colorscale=_named_scale(DIVERGING), reversescale=True, zmin=-1,
+                     zmax=1, showscale=False, hoverongaps=False, name="weights", customdata=compact(V),
+                     hovertemplate="w = %{customdata:.3g}<extra></extra>")]
+    else:  # a live frame: uint8 levels 0..254 (127 = exactly 0, white), 255 for the gaps: a quarter of the bytes
+        with np.errstate(invalid="ignore"):
+            levels = np.where(np.isfinite(Z), np.clip(np.rint(127 * (Z + 1)), 0, 254), 255).astype(np.uint8)
+        data = [dict(type="heatmap", z=levels, colorscale=_level_scale(DIVERGING), zmin=0, zmax=255,
+                     showscale=False, name="weights", hoverinfo="skip")]
     layout = base_layout(title, height=height or 70 + 110 * len(names))
     layout["xaxis"].update(tickmode="array", tickvals=[c * (w + 1) + (w - 1) / 2 for c in range(C)], ticktext=labels,
                            showgrid=False, zeroline=False, side="top")
@@ -191,3 +207,49 @@ def weight_mosaic_figure(
                            scaleratio=1)
     layout["margin"] = dict(l=130, r=10, t=60 if title else 30, b=10)
     return fast_figure(data, layout)  # redrawn in every frame of the live digits run
+
+
+def sigmoid_figure(z: np.ndarray, c: np.ndarray, *, title: str | None = None, height: int = 380,
+                   max_points: int = 150) -> go.Figure:
+    """The sigmoid p = σ(z) over the scores ``z`` of the samples, with each sample at (z_i, c_i) in its class colour.
+
+    Samples right of z = 0 are predicted c = 1: a point at c = 0 there (or at c = 1 on the left) is misclassified.
+    At most ``max_points`` samples are drawn (every k-th), so a live frame stays small.
+    """
+    z = np.asarray(z, dtype=float)
+    c = np.asarray(c, dtype=float)
+    k = max(1, -(-z.size // max_points))
+    zs, cs = z[::k], c[::k]
+    finite = zs[np.isfinite(zs)]
+    half = max(6.0, float(np.max(np.abs(finite)))) if finite.size else 6.0
+    grid = np.linspace(-half, half, 121)
+    e = np.exp(-np.abs(grid))
+    data = [dict(type="scatter", x=compact(grid), y=compact(np.where(grid >= 0, 1 / (1 + e), e / (1 + e))),
+                 mode="lines", line=dict(color=BLACK, width=2), name="σ(z)", hoverinfo="skip")]
+    for cls in (0, 1):
+        sel = np.round(cs) == cls
+        data.append(dict(type="scatter", x=compact(zs[sel]), y=compact(cs[sel]), mode="markers", name=f"c = {cls}",
+                         marker=dict(color=color(cls), size=6, opacity=0.6),
+                         hovertemplate="z = %{x:.3g}<extra></extra>"))
+    layout = base_layout(title, x_title="score z = wᵀy + b", y_title="p = σ(z) and observed c", height=height)
+    layout["yaxis"].update(range=[-0.08, 1.08])
+    layout["shapes"] = [dict(type="line", x0=0, x1=0, y0=0, y1=1, xref="x", yref="paper",
+                             line=dict(color="grey", dash="dot", width=1))]
+    return fast_figure(data, layout)
+
+
+def l1_sweep_figure(alphas: Sequence[float], sparsity: Sequence[float], test_accuracy: Sequence[float], *,
+                    current: float | None = None, title: str | None = None, height: int = 340) -> go.Figure:
+    """Sparsity (% of the weights exactly 0) and test accuracy against the L1 weight α (log axis), ``current`` marked."""
+    a = np.asarray(alphas, dtype=float)
+    data = [dict(type="scatter", x=a, y=100 * np.asarray(sparsity, float), mode="lines+markers", name="zero weights (%)",
+                 line=dict(color=color(0)), hovertemplate="α = %{x:.3g}: %{y:.1f}% zeros<extra></extra>"),
+            dict(type="scatter", x=a, y=100 * np.asarray(test_accuracy, float), mode="lines+markers",
+                 name="test accuracy (%)", line=dict(color=color(1)),
+                 hovertemplate="α = %{x:.3g}: %{y:.1f}% correct<extra></extra>")]
+    layout = base_layout(title, x_title="L1 weight α (λ in the notes)", y_title="%", log_x=True, height=height)
+    layout["yaxis"].update(range=[0, 102])
+    if current is not None:
+        layout["shapes"] = [dict(type="line", x0=float(current), x1=float(current), y0=0, y1=1, xref="x",
+                                 yref="paper", line=dict(color="grey", dash="dot", width=1))]
+    return fast_figure(data, layout)

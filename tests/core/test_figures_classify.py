@@ -157,7 +157,11 @@ def test_weight_mosaic_figure():
     assert list(fig.layout.yaxis.ticktext) == ["GD", "Newton-CG"]
     # without hover values (a playing frame): the same picture in half the bytes
     lean = weight_mosaic_figure({"GD": W1, "Newton-CG": W2}, hover=False)
-    np.testing.assert_array_equal(np.asarray(lean.data[0].z, dtype=float), Z)
+    levels = np.asarray(lean.data[0].z, dtype=float)  # uint8 levels: 127 (1 + Z), 255 for the separators
+    np.testing.assert_array_equal(levels[np.isnan(Z)], 255)
+    np.testing.assert_allclose(levels[~np.isnan(Z)], np.rint(127 * (1 + Z[~np.isnan(Z)])), atol=0)
     assert lean.data[0].customdata is None and len(lean.to_json()) < min(0.6 * len(fig.to_json()), 12_000)
+    zero = weight_mosaic_figure({"L1": np.where(np.abs(W1) < 1, 0.0, W1)}, hover=False)  # exact zeros: the white middle
+    assert np.sum(np.asarray(zero.data[0].z) == 127) == np.sum(np.abs(W1) < 1)
     with pytest.raises(ValueError, match="shape"):
         weight_mosaic_figure({"GD": W1[:10]})

@@ -122,3 +122,25 @@ def test_predictions_accuracy_and_bad_input():
         obj.loss(np.zeros(4))
     with pytest.raises(ValueError, match="hard labels"):
         binary_logistic(obj.X, np.full(obj.n_samples, 0.5)).softmax_objective()
+
+
+def test_problem_checks_and_decision_map():
+    """logistic_problem: the separable toy c = [3y1 + 2y2 + 1 > 0]; the page's checks pass and fail as they should."""
+    from numdl_core.logistic import large_score_check, logistic_problem, softmax_agreement
+
+    pr = logistic_problem("linear", n=100, noise=0.0)
+    np.testing.assert_array_equal(pr.c, (3 * pr.X[:, 0] + 2 * pr.X[:, 1] + 1 > 0).astype(int))
+    theta = np.array([3.0, 2.0, 1.0])
+    assert pr.obj.accuracy(theta) == 1.0
+    gx, gy, lab = pr.decision_map(theta, n=30)
+    GX, GY = np.meshgrid(gx, gy)
+    np.testing.assert_array_equal(lab, (3 * GX + 2 * GY + 1 > 0).astype(int))
+    ok = softmax_agreement(pr.obj, theta)
+    assert ok.passed and ok.rel_error < 1e-14
+    big = large_score_check(pr.obj, theta)
+    assert big.passed and big.loss == pytest.approx(big.reference_loss, rel=1e-14) and not np.isfinite(big.naive_loss)
+    assert large_score_check(pr.obj, np.zeros(3)).passed  # zero scores: a random direction
+    quad = logistic_problem("ellipses", features="quadratic", n=100)
+    assert quad.obj.n_features == 5
+    with pytest.raises(ValueError, match="two-class"):
+        logistic_problem("blobs")

@@ -371,3 +371,74 @@ def test_bad_url_values_are_explained():
     assert_clean(at)
     note = " ".join(texts(at.warning))
     assert "`data=nonsense` is not one of" in note and "`cg_maxiter=500` is outside 1..100" in note
+
+
+def test_logistic_section_live_sigmoid_and_checks():
+    """Binary logistic regression on the separable toy: Newton-CG reaches f* (reference Newton-CG of the same
+    objective), the map shows its predictions, the sigmoid chart its scores; the checks pass: the sigmoid form equals
+    the two-class softmax with W = [w, 0] and the loss at max |z| = 1e4 matches scipy's log_expit."""
+    from numdl_core.logistic import logistic_problem
+
+    at = page(NAME, {"section": "logistic", "speed": "5"}).run()
+    assert_clean(at)
+    assert len(figures(at)) == 4  # map, sigmoid, convergence, Taylor
+    at.button(key="lc.logistic.run.play").click().run()
+    for _ in range(3):
+        at.run()
+    at.button(key="lc.logistic.run.play").click().run()  # pause: the charts show every sample
+    assert_clean(at)
+    run = at.session_state["lc.logistic.run"]
+    ncg = run.series[NCG]
+    assert ncg.status == "converged" and ncg.iteration < 15 and run.series[GD].status == "running" and not run.running
+    numbers = at.session_state[EXPORT_KEY]["lc"]["numbers"]
+    assert numbers[f"{NCG}: loss"] == pytest.approx(numbers["f*"], rel=1e-9)
+    assert numbers[f"{NCG}: training accuracy"] >= 0.95 and numbers[f"{GD}: loss"] > numbers["f*"]
+    assert 1.8 < numbers["E1 order"] < 2.2 and np.isfinite(numbers["loss at max |z| = 1e4"])
+    ok = " ".join(texts(at.success))
+    m = re.search(r"f and ∇f of the sigmoid form: relative difference ([0-9.e+-]+) to the two-class softmax with "
+                  r"W = \[w, 0\]", ok)
+    assert m and float(m.group(1)) < 1e-14
+    assert "loss at max |z| = 10000, gradient finite: relative difference" in ok and not at.error
+    pr = logistic_problem("linear", n=200, noise=0.1, alpha=1e-3)
+    theta = run.series[GD].last.x  # the map and the sigmoid show the GD iterate (Show = both -> GD)
+    fig_map, fig_sig = figures(at)[:2]
+    np.testing.assert_array_equal(_map_labels(fig_map), pr.decision_map(theta)[2])
+    pts = [tr for tr in fig_sig["data"] if tr.get("mode") == "markers"]
+    z = np.sort(np.concatenate([_array(tr["x"]) for tr in pts]))
+    np.testing.assert_allclose(z, np.sort(pr.obj.scores(theta)), rtol=1e-6, atol=1e-6)  # float32 on the wire
+    assert {float(v) for tr in pts for v in _array(tr["y"])} == {0.0, 1.0}
+
+
+def test_sparse_section_exact_zeros_monotone_and_sweep():
+    """ISTA on the digits: exact zeros in the weight images (and none in Tikhonov's), F never increases at t <= 1/L,
+    the optimality violation falls; the sweep on request: more zeros and lower test accuracy as alpha grows."""
+    at = page(NAME, {"section": "sparse", "speed": "50"}).run()
+    assert_clean(at)
+    at.button(key="lc.sparse.run.play").click().run()
+    for _ in range(3):
+        at.run()
+    at.button(key="lc.sparse.run.play").click().run()  # pause
+    assert_clean(at)
+    run = at.session_state["lc.sparse.run"]
+    s = run.series["ISTA (L1)"]
+    assert s.iteration >= 100 and np.all(np.diff(s.history["loss"]) <= 1e-12)
+    numbers = at.session_state[EXPORT_KEY]["lc"]["numbers"]
+    W = s.last.x[:640]
+    assert numbers["ISTA (L1): zero weights"] == np.mean(W == 0) > 0.2  # measured 0.27 after 200 iterations (t = 0.1)
+    from numdl_core.classify_problems import classification_problem
+
+    blank = np.all(classification_problem("digits", alpha=0.0).obj.X == 0, axis=0)  # pixels blank in every image
+    assert numbers["Tikhonov: zero weights"] == np.mean(blank) == 0.0625  # their gradient is 0: they stay 0
+    assert numbers["Tikhonov: test accuracy"] > 0.95
+    assert 0.85 < numbers["ISTA (L1): test accuracy"] <= numbers["Tikhonov: test accuracy"] + 0.02
+    assert numbers["ISTA (L1): optimality violation"] < 0.05
+    assert "F never increased" in " ".join(texts(at.markdown))
+    mosaic = figures(at)[0]
+    assert _array(mosaic["data"][0]["customdata"]).shape == (17, 89)  # paused: the real values on hover
+    at.button(key="lc.l1.sweep_button").click().run()
+    assert_clean(at)
+    numbers = at.session_state[EXPORT_KEY]["lc"]["numbers"]
+    zeros = [numbers[f"α = {a:g}: zero weights"] for a in (1e-4, 1e-3, 1e-2, 3e-2)]
+    assert all(a < b for a, b in zip(zeros, zeros[1:])) and zeros[-1] > 0.8
+    assert numbers["α = 0.03: test accuracy"] < numbers["α = 0.0001: test accuracy"] - 0.1
+    assert len(figures(at)) == 4
