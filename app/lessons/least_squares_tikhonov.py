@@ -90,7 +90,8 @@ def gtikhonov_section(lesson: Lesson) -> None:
     st.markdown("The penalty ‖Gx‖² decides what a \"small\" solution is: G = I pulls every component toward 0, a "
                 "difference operator D_p only the rough ones (polynomials of degree < p cost nothing). Solved by QR "
                 "of the stacked matrix [A; √α G], i.e. (AᵀA + αGᵀG) x = Aᵀb (the course writes ½‖·‖² and λ: the "
-                "same minimizer). Blur width 0.03, n = 128.")
+                "same minimizer; slide \"Ill-posedness and Regularization\" of 02-NumDNN-LinearLeastSquares.tex). Blur "
+                "width 0.03, n = 128.")
     tt = (np.arange(N_SIGNAL) + 0.5) / N_SIGNAL
     curves = {"x_true": x_true, "data b": b}
     curves.update({f"{G_LABELS[g]}, α = {r.chosen_alpha(g, rule):.3g}": r.solution(g, rule) for g in OPERATORS})
@@ -134,7 +135,8 @@ def inpainting_section(lesson: Lesson):
                 "(+ noise), P the rows of I at the known pixels. Least squares alone leaves the other pixels free "
                 "(PᵀP is singular); the penalty α/2‖Gx‖² fills them in smoothly. Normal equations "
                 "(PᵀP + α GᵀG) x = Pᵀd; the direct solve (sparse LU) is the reference, CGLS on "
-                "[P; √α G] x ≈ [d; 0] fills the image in iteration by iteration.")
+                "[P; √α G] x ≈ [d; 0] fills the image in iteration by iteration (slide \"Detour: Image Inpainting\" of "
+                "02-NumDNN-LinearLeastSquares.tex).")
     data = np.full(img.size, np.nan)
     data[prob.known] = prob.d
     show(images_figure({"true image": img, "known pixels d": data.reshape(img.shape),

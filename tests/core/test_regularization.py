@@ -224,6 +224,7 @@ def test_compare_operators_derivative_penalties_give_smooth_accurate_solutions()
     assert r.error("second", "corner") < 0.2 * r.error("identity", "corner")
     assert r.roughness["second"]["corner"] < 1.5 < 10 < r.roughness["identity"]["corner"]
     s = r.summary("corner")
-    assert s["error (G = second)"] == r.error("second", "corner") and s["α (G = first)"] == r.chosen_alpha("first", "corner")
+    assert s["error (G = second)"] == r.error("second", "corner")
+    assert s["α (G = first)"] == r.chosen_alpha("first", "corner")
     with pytest.raises(ValueError, match="alphas"):
         R.compare_operators(A, b, x_true, alpha=1e-2, alphas=[1e-3, 1e-2])
