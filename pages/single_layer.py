@@ -9,17 +9,20 @@ from app.figures.common import decision_map_figure
 from app.figures.single_layer import (accuracy_curves_figure, inner_solve_figure, loss_surface_figure,
                                       singular_values_figure)
 from app.lesson import Lesson, Solver
-from app.lessons.single_layer import (ACT_LABELS, CRIME, EXPERIMENTS, CRIME_SERIES, CRIME_SWITCHES, CRIME_TUNE, ELM, LIVE_GRID,
-                                      SERIES, SURFACE, SWITCHES, TRAIN, TUNE, VARPRO, draw_run, pct, solver_name,
-                                      summary)
+from app.lessons.single_layer import (ACT_LABELS, COURSE_CRIME, CRIME, CRIME_SERIES, CRIME_SETUP, CRIME_SWITCHES,
+                                      CRIME_TEXT, CRIME_TUNE, ELM, EXPERIMENTS, LIVE_GRID, SERIES, SURFACE, SWITCHES,
+                                      TRAIN, TUNE, VARPRO, crime_verdicts, draw_run, pct, solver_name, summary)
+from app.lessons import single_layer_stochastic as stochastic
+from app.exports.stochastic import SCRIPTS as STOCHASTIC_SCRIPTS
 from app.panels import self_check, show
 from numdl_core import single_layer as sl
 from numdl_core.classify import decision_map
 
 SECTIONS = {"elm": "ELM (random features)", "train": "Training: SGD vs Gauss-Newton vs VarPro",
-            "surface": "Loss surface", "crime": "Inverse crime", "varpro": "VarPro gradient"}
+            "surface": "Loss surface", "crime": "Inverse crime", "varpro": "VarPro gradient", **stochastic.SECTIONS}
 
-lesson = Lesson("sl", "🧠 Single-layer networks", presets=EXPERIMENTS, slides="04-NumDNN-SingleLayer.tex")
+lesson = Lesson("sl", "🧠 Single-layer networks", presets=EXPERIMENTS + stochastic.EXPERIMENTS,
+                slides="04-NumDNN-SingleLayer.tex")
 lesson.theory(
     "One hidden layer of m neurons: the data (rows of X) go through a linear map K, a bias b and an activation σ; "
     "the output layer W, c is linear and a softmax (or a least-squares fit to one-hot targets) turns outputs into "
@@ -167,38 +170,44 @@ def surface_section() -> None:
 
 def crime_section():
     st.subheader("Inverse crime: data made by a known network")
-    st.markdown("The labels come from a network of the same kind (random K, b, W). A trained network at least as wide "
-                "can fit the real-valued targets **exactly**: if training does not reach loss ≈ 0 and accuracy 1, the "
-                "optimizer failed, not the model.")
-    p = lesson.controls(CRIME, columns=5)
+    course = lesson.controls([CRIME_SETUP])["setup"] == "course"
+    st.markdown(CRIME_TEXT["course" if course else "plane"])
+    p = lesson.controls(COURSE_CRIME if course else CRIME, columns=6 if course else 5)
     on = lesson.controls(CRIME_SWITCHES, columns=3)
     lesson.controls(CRIME_TUNE, columns=2)
-    c = cached(sl.inverse_crime_problem)(**p)
+    c = cached(sl.course_inverse_crime if course else sl.inverse_crime_problem)(**p)
     keys = [k for k in CRIME_SERIES if on[k]]
     if not keys:
         return st.warning("Switch on at least one solver.")
     c1, c2 = st.columns(2)  # the truth is drawn once, outside the live frames
-    show(decision_map_figure(*decision_map(lambda P: c.truth.predict(c.theta_true, P), c.X, n=LIVE_GRID), c.X, c.y,
-                             n_classes=5, height=420, marker_size=5, image=True, title="True network"),
-         "sl.fig.crime.truth", c1)
-    c2.caption(f"True network: width {p['true_width']}, {ACT_LABELS[p['activation']]}; trained network: width "
-               f"{p['width']}, started at random (seed {p['seed'] + 1}). Targets: the real-valued outputs of the true "
-               "network (least squares); labels: their arg-max. Validation: fresh points labelled by the true network.")
+    H = sl.target_entropy(c.Y) if course else 0.0
+    if course:
+        m = c1.columns(2)
+        m[0].metric("minimum loss: entropy of the targets", f"{H:.4f}", help="The generating network's cross-entropy.")
+        m[1].metric("generating network's accuracy", pct(c.truth.accuracy(c.theta_true)), help="On the labels argmax P.")
+    else:
+        show(decision_map_figure(*decision_map(lambda P: c.truth.predict(c.theta_true, P), c.X, n=LIVE_GRID), c.X,
+                                 c.y, n_classes=5, height=420, marker_size=5, image=True, title="True network"),
+             "sl.fig.crime.truth", c1)
+    c2.caption(f"True network: width {p['neurons'] if course else p['true_width']}, {ACT_LABELS[p['activation']]}; "
+               f"trained network: width {p['neurons'] if course else p['width']}, started at random (seed "
+               f"{p['seed'] + 1}). Targets: " + ("the class probabilities P (cross-entropy; Gauss-Newton with Jᵀ∇²ℓ J)"
+               if course else "the real-valued outputs of the true network (least squares)") + "; labels: their "
+               "arg-max. Validation: fresh inputs labelled by the true network.")
 
     def draw(run) -> None:
-        c4, rows = draw_run(run, c.model, c, CRIME_SERIES[keys[0]][0], "crime", y_title="training loss ½‖r‖²",
-                            titles=("Loss against work", "Loss against iteration"))
-        for row, s in zip(rows, run.series.values()):
-            if s.last.loss < 1e-10 and row["train acc"] == "100.0%":
-                c4.success(f"{s.name} recovered a perfect fit: loss {s.last.loss:.1e}, training accuracy 100%, "
-                           f"validation accuracy {row['validation acc']} on {c.y_val.size} fresh points of the true "
-                           "network.")
+        c4, _ = draw_run(run, c.model, c, CRIME_SERIES[keys[0]][0], "crime", titles=("Loss against work",
+                         "Loss against iteration"), y_title="cross-entropy" if course else "training loss ½‖r‖²")
+        for text in crime_verdicts(run, c, course):
+            c4.success(text)
 
-    solvers = {CRIME_SERIES[k][0]: Solver(CRIME_SERIES[k][1], c.model, c.theta0, **CRIME_SERIES[k][2]) for k in keys}
+    loss = "softmax" if course else "squared"
+    solvers = {CRIME_SERIES[k][0]: Solver(solver_name(k, loss, CRIME_SERIES), c.model, c.theta0, **CRIME_SERIES[k][2])
+               for k in keys}
     run = lesson.live("run", solvers, draw, metrics=lambda n, s: {"work": s.info["work"]}, max_iter=5000,
                       default_speed=2, diverged_hint=lambda r: f"the SGD learning rate η = {lesson.params['lr']:g} is "
-                      "too large for these targets (outputs of size ~3); lower it: the run restarts.")
-    lesson.numbers(summary(run, c.model, c)[1])
+                      "too large for these targets; lower it: the run restarts.")
+    lesson.numbers({**summary(run, c.model, c)[1], **({"minimum loss": H} if course else {})})
     return run, solvers
 
 
@@ -226,9 +235,9 @@ def varpro_section() -> None:
 
 
 out = {"elm": elm_section, "train": train_section, "surface": surface_section, "crime": crime_section,
-       "varpro": varpro_section}[section]()
+       "varpro": varpro_section, "stochastic": lambda: stochastic.stochastic_section(lesson)}[section]()
 run, solvers = out if isinstance(out, tuple) else (None, {})
 lesson.try_this()
-lesson.export(SCRIPTS[section], run=run, extra=solvers and {"solvers": {n: [s.method, s.kwargs(lesson.params)]
+lesson.export({**SCRIPTS, **STOCHASTIC_SCRIPTS}[section], run=run, extra=solvers and {"solvers": {n: [s.method, s.kwargs(lesson.params)]
                                                                      for n, s in solvers.items()}})
 lesson.finish()

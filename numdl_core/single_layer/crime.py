@@ -1,7 +1,8 @@
 r"""The inverse crime: data made by a known network, so that a perfect fit exists.
 
 :func:`make_inverse_crime` draws the data; :func:`inverse_crime_problem` adds validation points labelled by the
-true network and a network to train.
+true network and a network to train (2-D data, least squares on the outputs); :func:`course_inverse_crime` is the
+course's set-up (50 features, 10 classes, class probabilities from a softmax of a random network, cross-entropy).
 
 References
 ----------
@@ -22,6 +23,8 @@ __all__ = [
     "make_inverse_crime",
     "InverseCrime",
     "inverse_crime_problem",
+    "course_inverse_crime",
+    "target_entropy",
 ]
 
 def make_inverse_crime(
@@ -102,20 +105,21 @@ class InverseCrime(NamedTuple):
 
     Attributes
     ----------
-    X : ndarray, shape (n, 2)
+    X : ndarray, shape (n, d)
     y : ndarray of int64, shape (n,)
         Labels ``argmax(Y)``.
     Y : ndarray, shape (n, C)
-        The true network's outputs (the least-squares targets).
+        The targets: the true network's outputs (:func:`inverse_crime_problem`, least squares) or its class
+        probabilities (:func:`course_inverse_crime`, cross-entropy).
     theta_true : ndarray
         The true network's parameters.
     truth : SingleLayer
         The true network's model (``truth.predict(theta_true, P)`` labels any points ``P``).
-    X_val : ndarray, shape (n_val, 2)
+    X_val : ndarray, shape (n_val, d)
     y_val : ndarray of int64, shape (n_val,)
         Fresh points, labelled by the true network.
     model : SingleLayer
-        The network to train: least squares on ``Y``, width ``width``.
+        The network to train on ``Y``.
     theta0 : ndarray
         Its random start (``model.init_theta(seed + 1)``).
     """
@@ -185,3 +189,110 @@ def inverse_crime_problem(
     model = SingleLayer(X, Y, width, activation=activation, loss="squared")
     return InverseCrime(X, y, Y, theta_true, truth, X_val, truth.predict(theta_true, X_val), model,
                         model.init_theta(seed + 1))
+
+
+def target_entropy(P: np.ndarray) -> float:
+    r"""Mean entropy of the rows of a matrix of class probabilities: the smallest cross-entropy any network reaches.
+
+    .. math:: H = -\frac1n \sum_i \sum_k P_{ik} \log P_{ik} \le -\frac1n \sum_i P_i^\top \log q_i
+        \quad \text{for all probability vectors } q_i
+
+    (Gibbs' inequality), with equality for :math:`q_i = P_i`: the generating network attains it.
+
+    Parameters
+    ----------
+    P : ndarray, shape (n, C)
+        Rows are probability vectors (``0 log 0 = 0``).
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    T. M. Cover and J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006, Thm. 2.6.3.
+
+    Examples
+    --------
+    >>> round(target_entropy(np.array([[0.5, 0.5], [1.0, 0.0]])), 12)    # (log 2 + 0) / 2
+    0.34657359028
+    """
+    P = np.asarray(P, dtype=np.float64)
+    return float(-np.sum(P * np.log(np.where(P > 0, P, 1.0))) / P.shape[0])
+
+
+def course_inverse_crime(
+    n_samples: int = 500,
+    n_features: int = 50,
+    n_classes: int = 10,
+    neurons: int = 40,
+    *,
+    activation: str = "tanh",
+    seed: int = 0,
+    n_val: int = N_VALIDATION,
+) -> InverseCrime:
+    r"""The course's inverse crime: class probabilities from a softmax of a random single-layer network.
+
+    As in the course (``n = 500; nf = 50; nc = 10; m = 40``; samples as rows here): a generating network with
+    :math:`K \sim N(0, 1)^{n_f \times m}`, :math:`b = 0.1 \cdot \mathbf 1`, :math:`W \sim N(0, 1)^{m \times n_c}`,
+    :math:`c = 0`, inputs :math:`X \sim N(0, 1)^{n \times n_f}` and the targets
+
+    .. math:: P = \mathrm{softmax}\big(\sigma(X K + \mathbf 1 b^\top)\, W\big) \quad\text{(row-wise)},
+
+    the course's :math:`C_{\rm obs}`. The network to train has the same width and activation, the cross-entropy
+    against :math:`P` (no regularization) and a random start (``init_theta(seed + 1)``, :math:`K \sim N(0, 1)`);
+    its smallest possible loss is :func:`target_entropy` ``(P)``, attained by the generating network, whose
+    accuracy on the labels ``y = argmax P`` is 1. Validation: ``n_val`` fresh inputs (``seed + 1000``)
+    labelled by the generating network.
+
+    Parameters
+    ----------
+    n_samples, n_features, n_classes, neurons : int
+        ``n``, ``n_f``, ``n_c`` (``>= 2``) and the width ``m`` of both networks.
+    activation : str
+        Of both networks.
+    seed : int
+    n_val : int
+        Validation points.
+
+    Returns
+    -------
+    InverseCrime
+        ``Y`` holds the probabilities :math:`P`; ``truth`` is the cross-entropy objective of the generating
+        network (``truth.value(theta_true)`` is the entropy of the targets); ``model`` the network to train.
+
+    Raises
+    ------
+    ValueError
+        If ``activation`` is unknown, a size is not a positive integer or ``n_classes < 2``.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 4, "Test Problems" (04-NumDNN-SingleLayer.tex: the inverse crime).
+
+    Examples
+    --------
+    >>> crime = course_inverse_crime(100, 5, 3, 4, n_val=50)
+    >>> crime.X.shape, crime.Y.shape, crime.truth.accuracy(crime.theta_true), crime.model.loss
+    ((100, 5), (100, 3), 1.0, 'softmax')
+    """
+    if activation not in _ACT:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+    sizes = {"n_samples": n_samples, "n_features": n_features, "n_classes": n_classes, "neurons": neurons}
+    for name, v in sizes.items():
+        if isinstance(v, bool) or int(v) != v or int(v) < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v}")
+    n, d, C, m = (int(v) for v in sizes.values())
+    if C < 2:
+        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+    rng = np.random.default_rng(seed)
+    K = rng.standard_normal((d, m))
+    b = np.full(m, 0.1)
+    W = rng.standard_normal((m, C))
+    X = rng.standard_normal((n, d))
+    P = softmax(_ACT[activation](X @ K + b)[0] @ W)
+    theta_true = np.concatenate([K.ravel(), b, W.ravel(), np.zeros(C)])
+    truth = SingleLayer(X, P, m, activation=activation, loss="softmax")
+    X_val = np.random.default_rng(seed + 1000).standard_normal((int(n_val), d))
+    return InverseCrime(X, truth.y, P, theta_true, truth, X_val, truth.predict(theta_true, X_val), truth,
+                        truth.init_theta(seed + 1))

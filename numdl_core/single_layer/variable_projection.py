@@ -15,6 +15,7 @@ import itertools
 from typing import Iterator
 
 import numpy as np
+import scipy.linalg
 
 from numdl_core.iterate import BLOWUP, Step, _drive, check_count, check_positive, check_stop, record, tunable
 from numdl_core._validate import check_nonneg
@@ -215,10 +216,12 @@ class VarPro:
             H /= n
             H[np.diag_indices(N)] += np.repeat(reg[:, 0], C)
             scale = max(float(np.trace(H)) / N, np.finfo(float).tiny)
-            H += scale * np.kron(np.eye(m + 1), np.full((C, C), 1.0 / C))  # fix the class-mean null direction
+            j = np.arange(m + 1)
+            H4[j, :, j, :] += scale / C  # fix the class-mean null direction: + scale (I (x) 1 1^T / C)
             try:
-                p = -np.linalg.solve(H, G.ravel()).reshape(m + 1, C)
-            except np.linalg.LinAlgError:
+                p = -scipy.linalg.cho_solve(scipy.linalg.cho_factor(H, check_finite=False), G.ravel(),
+                                            check_finite=False).reshape(m + 1, C)
+            except (np.linalg.LinAlgError, ValueError):
                 p = -G
             slope = float(np.vdot(G, p))
             if not slope < 0:

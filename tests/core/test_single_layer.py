@@ -658,3 +658,34 @@ def test_varpro_trains_softmax_and_beats_its_elm_start(peaks_course):
     assert steps[-1].loss < 0.5 * steps[0].loss and M.accuracy(steps[-1].x) > 0.97  # measured 0.33 -> 0.12, 98.7%
     nh = M.n_hidden_params  # every iterate has the optimal output weights of its hidden layer
     assert np.linalg.norm(M.value_and_grad(steps[-1].x)[1][nh:]) < 1e-9
+
+
+def test_course_inverse_crime_set_up_and_recovery():
+    """The course's inverse crime (04-NumDNN-SingleLayer.tex): targets P = softmax(tanh(X K + 0.1) W), n = 500,
+    n_f = 50, n_c = 10, m = 40; generalized Gauss-Newton on the cross-entropy reaches the generating network's
+    accuracy on the labels argmax P within 1% and its loss (the entropy of P) within 0.02."""
+    from scipy.special import softmax as scipy_softmax
+    from scipy.stats import entropy
+
+    c = sl.course_inverse_crime()
+    assert c.X.shape == (500, 50) and c.Y.shape == (500, 10) and c.model.width == 40 and c.model.soft
+    rng = np.random.default_rng(0)  # oracle: the course's recipe, in numpy, in the same order of draws
+    K, W = rng.standard_normal((50, 40)), None
+    W = rng.standard_normal((40, 10))
+    X = rng.standard_normal((500, 50))
+    np.testing.assert_allclose(c.Y, scipy_softmax(np.tanh(X @ K + 0.1) @ W, axis=1), rtol=1e-12)
+    H = float(np.mean(entropy(c.Y, axis=1)))
+    assert sl.target_entropy(c.Y) == pytest.approx(H, rel=1e-12) == c.truth.value(c.theta_true)
+    assert c.truth.accuracy(c.theta_true) == 1.0 and c.truth.accuracy(c.theta_true, c.X_val, c.y_val) == 1.0
+    steps = list(sl.generalized_gauss_newton(c.model, c.theta0, cg_tol=1e-3, cg_maxiter=50, maxiter=30))
+    assert steps[0].loss > H + 2.0  # a random start: loss 2.84
+    assert c.model.accuracy(steps[-1].x) >= c.truth.accuracy(c.theta_true) - 0.01  # measured 0.990
+    assert steps[-1].loss - H < 0.02  # measured 0.0117
+    assert c.model.value(c.theta_true) == pytest.approx(H)  # the soft cross-entropy
+    M = SingleLayer(c.X[:5], c.Y[:5], 3, loss="softmax")
+    th = M.init_theta(0)
+    ref = -np.sum(c.Y[:5] * scipy_log_softmax(M.outputs(th), axis=1)) / 5
+    assert M.value(th) == pytest.approx(ref, rel=1e-13)
+    assert derivative_check(M.value_and_grad, th, hess_vec=M.hess_vec).passed
+    with pytest.raises(ValueError, match="probabilities"):
+        SingleLayer(c.X[:5], c.Y[:5] * 2, 3, loss="softmax")

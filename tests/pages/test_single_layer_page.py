@@ -219,7 +219,7 @@ def test_try_this_sets_up_the_divergence_experiment():
 
 
 def test_inverse_crime_is_recovered():
-    at = page(NAME, {"section": "crime", "gn": "0", "speed": "20"}).run()
+    at = page(NAME, {"section": "crime", "setup": "plane", "gn": "0", "varpro": "1", "speed": "20"}).run()
     at.button(key="sl.crime.run.play").click().run()
     _frames(at, 3)
     assert_clean(at)
@@ -281,3 +281,21 @@ def test_cross_entropy_trains_with_gauss_newton_and_varpro():
         loss = run.series[name].history["loss"]
         assert len(loss) == 3 and loss[2] < loss[1] < loss[0]
     assert run.series["VarPro"].history["loss"][0] < run.series["Gauss-Newton"].history["loss"][0]
+
+
+def test_course_inverse_crime_reaches_the_generating_networks_accuracy():
+    """Issue 8: the course's set-up (n = 500, n_f = 50, n_c = 10, m = 40), live: Gauss-Newton on the cross-entropy
+    reaches the generating network's 100% on the labels within 1% (measured 99.4% at iteration 35, loss 0.4717
+    against the minimum 0.4621)."""
+    at = page(NAME, {"section": "crime", "speed": "20"}).run()
+    assert_clean(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["generating network's accuracy"] == "100.0%"
+    assert float(metrics["minimum loss: entropy of the targets"]) == pytest.approx(0.4621, abs=1e-4)
+    at.button(key="sl.crime.run.play").click().run()
+    _frames(at, 2)
+    assert_clean(at)
+    gn = at.session_state["sl.crime.run"].series["Gauss-Newton"]
+    assert gn.iteration >= 40 and gn.last.loss < 0.4621 + 0.02
+    ok = " ".join(texts(at.success))
+    assert "Gauss-Newton reaches the generating network's accuracy on the labels" in ok
