@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from numdl_core._validate import check_nonneg
-from numdl_core.lstsq import cgls
 from numdl_core.testproblems import one_hot, polyfit_problem, vandermonde, with_bias
 
 __all__ = ["ALPHAS", "train_val_test_split", "kfold_splits", "tikhonov_path", "kfold_cv", "bias_variance",
@@ -563,7 +562,8 @@ def polyfit_validation(*, choose: str = "alpha", degree: int = 12, alpha: float 
 
 
 def cgls_path(A, B, iterations: int) -> np.ndarray:
-    r"""CGLS iterates :math:`X_0 = 0, X_1, \dots, X_K` for each column of :math:`B` (:func:`numdl_core.lstsq.cgls`).
+    r"""CGLS iterates :math:`X_0 = 0, X_1, \dots, X_K` for each column of :math:`B`: the recurrences of
+    :func:`numdl_core.lstsq.cgls`, run on all columns at once.
 
     Column j of :math:`X_k` is the k-th CGLS iterate for :math:`\min \|A x - b_j\|^2`: it minimizes the residual
     over the Krylov space :math:`\mathcal K_k(A^\top A, A^\top b_j)`. The iteration count acts as a regularization
@@ -583,7 +583,7 @@ def cgls_path(A, B, iterations: int) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``iterations < 0`` or from :func:`numdl_core.lstsq.cgls`.
+        If ``iterations < 0`` or ``A``, ``B`` are not finite matrices with the same number of rows.
 
     References
     ----------
@@ -599,10 +599,25 @@ def cgls_path(A, B, iterations: int) -> np.ndarray:
     if K < 0:
         raise ValueError(f"iterations must be >= 0, got {iterations}")
     A, B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)
+    if A.ndim != 2 or B.ndim != 2 or B.shape[0] != A.shape[0] or not (np.all(np.isfinite(A)) and np.all(np.isfinite(B))):
+        raise ValueError(f"A must be a finite (m, n) matrix and B a finite (m, c) matrix, got {A.shape} and {B.shape}")
     out = np.zeros((K + 1, A.shape[1], B.shape[1]))
-    for j in range(B.shape[1]):
-        for step in cgls(A, B[:, j], maxiter=K, tol=0.0):
-            out[step.iteration:, :, j] = step.x
+    # the recurrences of numdl_core.lstsq.cgls, all columns at once (one product with A and one with Aᵀ per step)
+    X, R = np.zeros_like(out[0]), B.copy()
+    S = A.T @ R
+    P, gamma = S.copy(), np.sum(S * S, axis=0)
+    for k in range(1, K + 1):
+        Q = A @ P
+        delta = np.sum(Q * Q, axis=0)
+        live = np.isfinite(delta) & (delta > 0)  # a column whose direction vanished has converged: keep it
+        a = np.where(live, gamma / np.where(live, delta, 1.0), 0.0)
+        X = X + a * P
+        R = R - a * Q
+        S = A.T @ R
+        gamma_new = np.sum(S * S, axis=0)
+        P = S + np.where(gamma > 0, gamma_new / np.where(gamma > 0, gamma, 1.0), 0.0) * P
+        gamma = gamma_new
+        out[k] = X
     return out
 
 
@@ -707,7 +722,9 @@ def digits_validation(X, y, *, choose: str = "alpha", alphas=ALPHAS, iterations:
     else:
         grid = np.arange(1, int(iterations) + 1)
         W = cgls_path(Xb[train], Y[train], int(iterations))[1:]
-    pred = np.argmax(np.matmul(Xb[None], W), axis=2)  # (p, n)
+    p, d, c = W.shape
+    scores = Xb @ W.transpose(1, 0, 2).reshape(d, p * c)  # one product for all candidates: (n, p c)
+    pred = np.argmax(scores.reshape(-1, p, c), axis=2).T  # (p, n)
     acc = {name: np.mean(pred[:, idx] == y[idx], axis=1) for name, idx in (("train", train), ("val", val),
                                                                             ("test", test))}
     order = np.arange(grid.size)[::-1] if choose == "alpha" else np.arange(grid.size)

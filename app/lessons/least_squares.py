@@ -61,8 +61,8 @@ EXPERIMENTS = [
                "noisy judge, averaging over folds is steadier. Below, bias² + variance bottoms out at degree 3.",
                {"section": "validation", "choose": "degree"}, name="validation-degree"),
     Experiment("Stopping CGLS early", "On the digits, choose the number of CGLS iterations instead of α. When is the "
-               "validation accuracy highest?", "Near 81.6% after about 10 iterations; it then drifts down to about 76% "
-               "at 60 while the training accuracy stays at 99.5%: stopping early regularizes like α (α = 3.2 gives "
+               "validation accuracy highest?", "About 82% after 10 iterations; it then drifts down to about 75% at 60 "
+               "while the training accuracy stays at 99.5%: stopping early regularizes like α (α = 3.2 gives "
                "82.5%).", {"section": "validation", "digits_by": "iterations"}, name="validation-cgls"),
     Experiment("Too little regularization", "Set α = 1e-4 with 200 training images. Compare training and test accuracy.",
                "Training accuracy near 100%, test much lower, and large, noisy weights: overfitting.",
