@@ -34,6 +34,12 @@ EXPERIMENTS = [
                "After 3, not 2: in exact arithmetic CG ends after n = 2 steps, but with κ ≈ 6e10 round-off spoils the "
                "conjugacy of the second direction and a third step removes what is left (the page shows the measured "
                "count).", {"section": "iterative", "a": 1e-5, "line_search": "exact", "speed": 20}, name="cg-round-off"),
+    Experiment("The floor at x_true", "At a = 1e-5 press Play and watch ‖xₖ − x_true‖, the error to the parameters that "
+               "made the data. Does it reach 0?", "No: CG finds x* in 3 steps, yet ‖xₖ − x_true‖ levels off at "
+               "‖x* − x_true‖ = 3.64e3. Noise of norm 0.067 in b is amplified by up to 1/σmin(A) = 1e5. At a = 1 the "
+               "floor is 0.062: well-conditioned problems forgive noise, ill-conditioned ones do not.",
+               {"section": "iterative", "a": 1e-5, "plot": "x_true", "line_search": "exact", "speed": 20},
+               name="x-true-floor"),
     Experiment("Preconditioning", "With a = 1e-2, compare the preconditioners. Does scaling the columns help? What does "
                "the ideal preconditioner R do?", "Column scaling barely changes κ: the columns are nearly parallel, not "
                "badly scaled. With M = R from the QR factorization, A M⁻¹ = Q has orthonormal columns, κ = 1, and "

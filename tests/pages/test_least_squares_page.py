@@ -243,7 +243,8 @@ def test_preconditioning(precond, max_iter):
 
 
 def test_presets_open_their_section():
-    for preset, section in (("zig-zag", "iterative"), ("semi-convergence", "deblur"), ("small-weights", "digits")):
+    for preset, section in (("zig-zag", "iterative"), ("semi-convergence", "deblur"), ("small-weights", "digits"),
+                            ("x-true-floor", "iterative")):
         at = page(NAME, {"preset": preset}).run()
         assert_clean(at)
         assert at.query_params["section"] in (section, [section])
