@@ -103,16 +103,17 @@ EXPERIMENTS = [
                "(training accuracy about 97%).", {"section": "logistic", "data": "linear", "features": "linear",
                "alpha": 1e-3, "step": 2.0, "speed": 5}, name="logistic-separable"),
     Experiment("Without regularization on separable data", "Noise 0 and α = 10⁻⁶ on the separable toy: Play. What "
-               "happens to the scores?", "The classes can be split exactly, so the loss keeps falling by making ‖w‖ "
-               "larger: the sigmoid becomes a step and the scores grow without bound. Only the Tikhonov term keeps "
-               "the minimizer finite (large here).", {"section": "logistic", "data": "linear", "noise": 0.0,
-               "alpha": 1e-6, "step": 5.0, "speed": 20}, name="logistic-separable-unbounded"),
+               "happens to w?", "The classes can be split by a line, so the loss falls by scaling w up: the sigmoid "
+               "sharpens into a step. Newton-CG stops at w ≈ (60, 40), b ≈ 19: 20 times the true (3, 2, 1), scores "
+               "up to |z| ≈ 117; only the tiny Tikhonov term keeps it finite. Gradient descent creeps after it, ‖w‖ "
+               "≈ 4.5, 11, 23 after 10, 100, 1000 iterations.", {"section": "logistic", "data": "linear",
+               "noise": 0.0, "alpha": 1e-6, "step": 5.0, "speed": 20}, name="logistic-separable-unbounded"),
     Experiment("Sparse weights", "On the digits with the L1 weight α = 10⁻² (λ in the notes), press Play and let "
                "ISTA run a few hundred iterations. Compare the weight images with the Tikhonov ones.", "Most weights "
-               "become exactly 0 (about 70% after 300 iterations, more later): soft-thresholding zeroes every weight "
-               "whose gradient stays below α. What is left is a few pixels per digit, mostly in the centre; the test "
-               "accuracy drops by a few points against Tikhonov's.", {"section": "sparse", "alpha": 1e-2,
-               "speed": 50}, name="sparse-weights"),
+               "become exactly 0 and stay there: about 64% after 300 iterations, 75% after 1000 (t = 0.1). "
+               "Soft-thresholding zeroes every weight whose gradient stays below α; what is left is a few pixels "
+               "per digit. The test accuracy (about 91%) is a few points below Tikhonov's 96.5%.",
+               {"section": "sparse", "alpha": 1e-2, "speed": 50}, name="sparse-weights"),
 ]
 
 

@@ -110,3 +110,14 @@ def test_bad_arguments():
     for kw in ({"alpha": -1.0}, {"step": 0.0}, {"mask": np.ones(3, bool)}):
         with pytest.raises(ValueError):
             next(proximal_gradient(obj, np.zeros(A.shape[1]), **kw))
+
+
+def test_sparse_weights_preset_numbers():
+    """The 'sparse-weights' experiment: alpha = 1e-2, t = 0.1 on the digits (1000 training images, seed 0): 64% zero
+    weights after 300 iterations, 75% after 1000, test accuracy about 91%."""
+    pr = classification_problem("digits", alpha=0.0)
+    mask = np.arange(pr.obj.n_params) < 640
+    steps = proximal_gradient(pr.obj, np.zeros(pr.obj.n_params), alpha=1e-2, step=0.1, mask=mask, maxiter=1000)
+    x = {s.iteration: s.x for s in steps if s.iteration in (300, 1000)}
+    assert 0.6 < sparsity(x[300], mask) < 0.68 and 0.72 < sparsity(x[1000], mask) < 0.78
+    assert 0.89 < pr.test_accuracy(x[300]) < 0.93 and 0.89 < pr.test_accuracy(x[1000]) < 0.93

@@ -297,7 +297,8 @@ def test_try_this_sets_up_experiments():
 
 
 @pytest.mark.parametrize("preset,section", [("newton-in-8-steps", "train"), ("step-too-large", "train"),
-                                            ("plateaus", "losses"), ("mismatched-code", "coding")])
+                                            ("plateaus", "losses"), ("mismatched-code", "coding"),
+                                            ("logistic-separable", "logistic"), ("sparse-weights", "sparse")])
 def test_presets_open_their_section(preset, section):
     at = page(NAME, {"preset": preset}).run()
     assert_clean(at)
@@ -442,3 +443,21 @@ def test_sparse_section_exact_zeros_monotone_and_sweep():
     assert all(a < b for a, b in zip(zeros, zeros[1:])) and zeros[-1] > 0.8
     assert numbers["α = 0.03: test accuracy"] < numbers["α = 0.0001: test accuracy"] - 0.1
     assert len(figures(at)) == 4
+
+
+def test_unregularized_separable_preset_scales_the_true_line():
+    """The preset's numbers: Newton-CG stops at (w, b) = 20 (3, 2, 1) within 1, max |z| about 117; GD's ‖w‖ ~ 4.5
+    after 10 iterations and growing."""
+    at = page(NAME, {"preset": "logistic-separable-unbounded"}).run()
+    at.button(key="lc.logistic.run.play").click().run()
+    at.run()
+    assert_clean(at)
+    run = at.session_state["lc.logistic.run"]
+    ncg, gd = run.series[NCG], run.series[GD]
+    assert ncg.status == "converged"
+    np.testing.assert_allclose(ncg.last.x, [60, 40, 20], atol=1)
+    from numdl_core.logistic import logistic_problem
+
+    z = logistic_problem("linear", noise=0.0, alpha=1e-6).obj.scores(ncg.last.x)
+    assert 110 < np.abs(z).max() < 125
+    assert np.linalg.norm(gd.last.x[:2]) > 4.5 and gd.iteration >= 10
