@@ -10,8 +10,9 @@ from app.figures.single_layer import (accuracy_curves_figure, inner_solve_figure
                                       singular_values_figure)
 from app.lesson import Lesson, Solver
 from app.lessons.single_layer import (ACT_LABELS, COURSE_CRIME, CRIME, CRIME_SERIES, CRIME_SETUP, CRIME_SWITCHES,
-                                      CRIME_TEXT, CRIME_TUNE, ELM, EXPERIMENTS, LIVE_GRID, SERIES, SURFACE, SWITCHES,
-                                      TRAIN, TUNE, VARPRO, crime_verdicts, draw_run, pct, solver_name, summary)
+                                      CRIME_TEXT, CRIME_TUNE, ELM, EXPERIMENTS, LIVE_GRID, SERIES, STOCHASTIC, SURFACE,
+                                      SWITCHES, TRAIN, TUNE, VARPRO, crime_verdicts, draw_run, pct, solver_name,
+                                      summary)
 from app.lessons import single_layer_stochastic as stochastic
 from app.exports.stochastic import SCRIPTS as STOCHASTIC_SCRIPTS
 from app.panels import self_check, show
@@ -24,25 +25,32 @@ SECTIONS = {"elm": "ELM (random features)", "train": "Training: SGD vs Gauss-New
 lesson = Lesson("sl", "🧠 Single-layer networks", presets=EXPERIMENTS + stochastic.EXPERIMENTS,
                 slides="04-NumDNN-SingleLayer.tex")
 lesson.theory(
+    "Notation: **rows are examples**. The data X is n × n_f (the course stores the transpose, its Y, with examples "
+    "as columns and writes K y where we write xᵀK); K is n_f × m, W is m × n_c. "
     "One hidden layer of m neurons: the data (rows of X) go through a linear map K, a bias b and an activation σ; "
     "the output layer W, c is linear and a softmax (or a least-squares fit to one-hot targets) turns outputs into "
     "classes. The output weights enter **linearly**: with K, b fixed, finding W is a linear least-squares problem. "
     "That gives three ways to train: the **extreme learning machine** (random K, b; only solve for W), "
     "**variable projection** (eliminate W by an inner solve and optimize K, b on the reduced objective φ) and the "
-    "full problem in all weights, by **SGD** (cheap, noisy steps on mini-batches) or by **Gauss-Newton** "
-    "(matrix-free JᵀJ p = −Jᵀr by CG). The loss is **not convex** in K, b. Work is counted in passes over the "
+    "full problem in all weights, by **SGD** (cheap, noisy steps on mini-batches; with Nesterov momentum, Adam and "
+    "a decaying learning rate) or by **Gauss-Newton** (matrix-free, by CG: JᵀJ p = −Jᵀr for least squares, "
+    "Jᵀ∇²ℓ J p = −∇f with the Hessian of the loss in the outputs for the cross-entropy). The loss is **not convex** in K, b. Work is counted in passes over the "
     "training data (forward or adjoint), the fair unit to compare such different methods.",
-    [r"\hat c(y) = \mathrm{softmax}\big(W\,\sigma(K y + b) + c\big) \qquad "
+    [r"\hat c(x)^\top = \mathrm{softmax}\big(\sigma(x^\top K + b^\top)\, W + c^\top\big) \qquad "
      r"Z = \sigma(X K + \mathbf 1 b^\top),\quad O = Z W + \mathbf 1 c^\top",
      r"\text{ELM: } W = \arg\min_W \tfrac{1}{2n}\|Z W + \mathbf 1 c^\top - Y\|_F^2 + \tfrac\alpha2\|W\|_F^2",
-     r"\text{SGD: } \theta_{k+1} = \theta_k + v_{k+1},\quad v_{k+1} = \mu v_k - \eta\,\nabla f_{B_k}(\theta_k)"
-     r"\qquad \text{GN: } (J^\top J + \lambda I)\,p = -J^\top r",
+     r"\text{SGD: } \theta_{k+1} = \theta_k + v_{k+1},\quad v_{k+1} = \mu v_k - \eta_k\,\nabla f_{B_k}(\theta_k"
+     r"\,[+\,\mu v_k]_{\rm Nesterov}),\quad \eta_k = \frac{\eta}{1 + \delta k}",
+     r"\text{GN: } (J^\top \nabla^2_O\ell\, J + \lambda I)\,p = -\nabla f, \quad \nabla^2_{o_i}\ell = "
+     r"\tfrac1n\big(\mathrm{diag}(p_i) - p_i p_i^\top\big) \ \text{(cross-entropy)},\ \tfrac1n I \ "
+     r"\text{(least squares: } J^\top J p = -J^\top r)",
      r"\text{VarPro: } \varphi(K, b) = \min_{W, c} f(K, b, W, c), \qquad "
      r"\nabla\varphi = \nabla_{K,b} f\big(K, b, W^*(K, b), c^*(K, b)\big)"],
     "Ruthotto and Haber, Numerical Methods for Deep Learning, Module 4; Huang, Zhu and Siew (2006), Neurocomputing 70 "
     "(ELM); Golub and Pereyra (1973), SIAM J. Numer. Anal. 10 (VarPro); Newman, Ruthotto, Hart and van Bloemen "
     "Waanders (2021), SIAM J. Math. Data Sci. 3 (Train like a (Var)Pro); Bottou, Curtis and Nocedal (2018), SIAM "
-    "Review 60 (SGD); Li, Xu, Taylor, Studer and Goldstein (2018), NeurIPS (loss landscapes).")
+    "Review 60 (SGD); Kingma and Ba (2015), ICLR (Adam); Schraudolph (2002), Neural Computation 14 (generalized "
+    "Gauss-Newton); Li, Xu, Taylor, Studer and Goldstein (2018), NeurIPS (loss landscapes).")
 section = lesson.sections(SECTIONS, default="train")
 cached = st.cache_data(max_entries=16, show_spinner=False)
 model_checks = cached(lambda p: sl.model_checks(*sl.training_problem(**p)[1:], seed=p["seed"]))  # at θ₀
@@ -87,9 +95,9 @@ def train_section():
     st.subheader("Training side by side: SGD, Gauss-Newton, variable projection")
     p = lesson.controls(TRAIN, columns=4)
     st.markdown("**Solvers** (switching one resets the run)")
-    on = lesson.controls(SWITCHES, columns=5)
+    on = lesson.controls(SWITCHES, columns=7)
     st.markdown("**Tunables** (take effect mid-run: every solver keeps its state)")
-    t = lesson.controls(TUNE, columns=3)
+    t = lesson.controls(TUNE, columns=4)
     d, M, th0 = cached(sl.training_problem)(**p)
     keys = [k for k in SERIES if on[k]]
     if p["loss"] == "softmax" and ("gn" in keys or "varpro" in keys):
@@ -103,10 +111,10 @@ def train_section():
 
     def draw(run) -> None:
         c4, _ = draw_run(run, M, d, shown, "train", log_iterations=True,
-                         titles=("Training loss against work", "Training loss against iteration (SGD: epochs)"))
+                         titles=("Training loss against work", "Training loss against iteration (SGD, Adam: epochs)"))
         h = run.series[shown].history
         show(accuracy_curves_figure(h["iteration"], h["train_acc"], h["val_acc"], title=f"{shown}: training and "
-             "validation accuracy", x_title="epoch" if shown == "SGD" else "iteration"), "sl.fig.train.acc", c4)
+             "validation accuracy", x_title="epoch" if shown in STOCHASTIC else "iteration"), "sl.fig.train.acc", c4)
         st.caption(f"Frame compute time {run.frame_ms:.0f} ms. Work: a forward or adjoint pass over the "
                    f"{M.n_samples} training points counts 1; a mini-batch of b points b/n.")
 
@@ -114,11 +122,13 @@ def train_section():
         return (f"the learning rate η = {t['lr']:g} is too large. In the output weights W the loss is a quadratic with "
                 f"curvature L = λmax([Z 1]ᵀ[Z 1])/n{' /2' if p['loss'] == 'softmax' else ''} ≈ {L:.3g} at the start, "
                 f"and heavy-ball SGD with momentum μ = {t['momentum']:g} is unstable for η > 2(1+μ)/L ≈ {lr_max:.3g}. "
-                "Lower η: the run restarts." if "SGD" in run.series and run.series["SGD"].status == "diverged" else
+                "Lower η: the run restarts." if any(run.series[n].status == "diverged" for n in STOCHASTIC
+                                                     if n in run.series) else
                 "the loss became non-finite. Lower the step sizes or raise α; the run restarts when a tunable changes.")
 
     solvers = {SERIES[k][0]: Solver(solver_name(k, p["loss"]), M, th0, **SERIES[k][2]) for k in keys}
-    run = lesson.live("run", solvers, draw, max_iter=2000, default_speed=1, per_step={"SGD": t["sgd_epochs"]},
+    run = lesson.live("run", solvers, draw, max_iter=2000, default_speed=1, per_step=dict.fromkeys(STOCHASTIC,
+                      t["sgd_epochs"]),
                       diverged_hint=hint, metrics=lambda n, s: dict(zip(("train_acc", "val_acc"), sl.accuracies(
                           M, s.x, d.X_val, d.y_val)), work=s.info["work"]))
     st.caption(f"{M.n_params} weights (K {M.n_features}×{M.width}, b, W {M.width}×{d.n_classes}, c); start θ₀ with "

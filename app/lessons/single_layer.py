@@ -20,8 +20,10 @@ from numdl_core.classify import decision_map
 
 DATA_LABELS = {"peaks": "peaks (5 classes)", "ellipses": "ellipses (2 classes)", "digits": "digits (8×8, 10 classes)"}
 ACT_LABELS = {"sin": "sin", "tanh": "tanh", "relu": "ReLU"}
-# the series of the live runs: switch -> (label, solver of numdl_core.solvers.SOLVERS, fixed options)
-SERIES = {"sgd": ("SGD", "sgd", {}), "gn": ("Gauss-Newton", "gauss_newton", {"damping": 1e-6}),
+# the series of the live runs: switch -> (label, solver of numdl_core.solvers.SOLVERS, fixed options); SGD fixes
+# nesterov=False: the switch "nesterov" is also a keyword of sgd, which the page would pass on
+SERIES = {"sgd": ("SGD", "sgd", {"nesterov": False}), "nesterov": ("Nesterov", "sgd", {"nesterov": True}), "adam": ("Adam", "adam", {}),
+          "gn": ("Gauss-Newton", "gauss_newton", {"damping": 1e-6}),
           "varpro": ("VarPro", "varpro", {"damping": 1e-6}),
           "sd": ("steepest descent", "gradient_descent", {"step": 1.0, "line_search": True}),
           "newton": ("Newton-CG", "newton_cg", {})}
@@ -48,13 +50,20 @@ ELM = [DATA, N_TRAIN.but(help="Validation: 2000 fresh points (peaks, ellipses) o
 TRAIN = [DATA, N_TRAIN, ACT, WIDTH, LOSS.but(help="Every solver works with both losses: with the cross-entropy "
                                        "Gauss-Newton uses the curvature of the loss in the outputs, Jᵀ∇²ℓ J."),
          ALPHA, SEED]
+STOCHASTIC = ("SGD", "Nesterov", "Adam")  # the series counted in epochs
 SWITCHES = [Param(k, SERIES[k][0], "bool", k in ("sgd", "gn", "varpro"), help=h) for k, h in (
-    ("sgd", None), ("gn", None), ("varpro", None), ("sd", "Armijo line search from t = 1."),
+    ("sgd", "Heavy-ball momentum: the gradient at θₖ."),
+    ("nesterov", "SGD with Nesterov momentum: the gradient at the look-ahead point θₖ + μvₖ."),
+    ("adam", "Adam (Kingma and Ba 2015): steps scaled entrywise by running moments of the gradient; uses η, the batch "
+             "size and the decay, not μ."), ("gn", None), ("varpro", None), ("sd", "Armijo line search from t = 1."),
     ("newton", "Exact Hessian-vector products (4 passes each)."))]
+DECAY = Param("decay", "Learning-rate decay δ", "choice", 0.0, options=(0.0, 1e-4, 1e-3, 1e-2, 1e-1), labels={0.0: "0"},
+              role="tunable", help="ηₖ = η / (1 + δk), k = mini-batch updates so far (SGD, Nesterov, Adam): Σηₖ = ∞ "
+                                   "and Σηₖ² < ∞, the step-size conditions of stochastic approximation.")
 TUNE = [LR, Param("batch_size", "SGD batch size", "choice", 32, options=(8, 16, 32, 64, 128, 256, 1000),
                   labels={1000: "full batch"}, role="tunable"),
         Param("momentum", "SGD momentum μ (γ in the notes)", "float", 0.9, lo=0.0, hi=0.99, step=0.01, role="tunable"),
-        CG, Param("sgd_epochs", "SGD epochs per step", "choice", 2, options=(1, 2, 5, 10, 20), role="view",
+        DECAY, CG, Param("sgd_epochs", "SGD epochs per step", "choice", 2, options=(1, 2, 5, 10, 20), role="view",
                   help="One Gauss-Newton or VarPro step costs about 40 passes over the data, one SGD epoch 2, yet 2 "
                        "epochs (64 mini-batches) take about as long to compute as one Gauss-Newton step: the default "
                        "gives every solver about the same computing time per frame. The plot against work is fair "

@@ -299,3 +299,27 @@ def test_course_inverse_crime_reaches_the_generating_networks_accuracy():
     assert gn.iteration >= 40 and gn.last.loss < 0.4621 + 0.02
     ok = " ".join(texts(at.success))
     assert "Gauss-Newton reaches the generating network's accuracy on the labels" in ok
+
+
+def test_nesterov_adam_and_learning_rate_decay_in_the_training_section():
+    """Issue 8: Nesterov and Adam next to SGD with momentum, and a learning-rate decay (tunable mid-run)."""
+    at = page(NAME, {"section": "train", "gn": "0", "varpro": "0", "nesterov": "1", "adam": "1",
+                     "decay": "0.001"}).run()
+    assert_clean(at)
+    run = at.session_state[TRAIN_RUN]
+    assert list(run.series) == ["SGD", "Nesterov", "Adam"]
+    at.button(key=f"{TRAIN_RUN}.step").click().run()
+    assert_clean(at)
+    run = at.session_state[TRAIN_RUN]
+    for name in ("SGD", "Nesterov", "Adam"):  # 2 epochs per step, each decayed: lr_k = 0.05 / (1 + 0.001 k)
+        s = run.series[name]
+        assert s.iteration == 2 and s.last.info["decay"] == 1e-3
+        assert s.last.info["lr_k"] == pytest.approx(0.05 / (1 + 1e-3 * (s.last.info["updates"] - 1)))
+        assert s.history["loss"][-1] < s.history["loss"][0]
+    sgd, nag = run.series["SGD"], run.series["Nesterov"]
+    assert sgd.last.loss != nag.last.loss  # the look-ahead gradient changes the iterates
+    at.selectbox(key="sl.train.decay").set_value(0.0).run()  # a tunable: sent, the run goes on
+    at.button(key=f"{TRAIN_RUN}.step").click().run()
+    assert_clean(at)
+    run = at.session_state[TRAIN_RUN]
+    assert run.series["Adam"].iteration == 4 and run.series["Adam"].last.info["lr_k"] == 0.05
