@@ -323,3 +323,16 @@ def test_nesterov_adam_and_learning_rate_decay_in_the_training_section():
     assert_clean(at)
     run = at.session_state[TRAIN_RUN]
     assert run.series["Adam"].iteration == 4 and run.series["Adam"].last.info["lr_k"] == 0.05
+
+
+def test_theory_states_the_row_convention_once_and_uses_it():
+    """Issue 8: one equation mixed K y (examples as columns) with X K (rows); the page now writes rows throughout
+    and says once how that maps to the course's columns."""
+    at = page(NAME, {"section": "elm"}).run()
+    assert_clean(at)
+    shown = " ".join(texts(at.markdown)) + " ".join(texts(at.caption))
+    assert shown.count("rows are examples") == 1 and "n × n_f" in shown
+    assert "slides: 04-NumDNN-SingleLayer.tex" in shown
+    latex = " ".join(str(e.value) for e in at.latex)
+    assert r"x^\top K + b^\top" in latex and "K y" not in latex and r"\sigma(X K + \mathbf 1 b^\top)" in latex
+    assert r"\mathrm{diag}(p_i) - p_i p_i^\top" in latex  # the cross-entropy Gauss-Newton matrix
