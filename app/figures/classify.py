@@ -231,7 +231,7 @@ def sigmoid_figure(z: np.ndarray, c: np.ndarray, *, title: str | None = None, he
         data.append(dict(type="scatter", x=compact(zs[sel]), y=compact(cs[sel]), mode="markers", name=f"c = {cls}",
                          marker=dict(color=color(cls), size=6, opacity=0.6),
                          hovertemplate="z = %{x:.3g}<extra></extra>"))
-    layout = base_layout(title, x_title="score z = wᵀy + b", y_title="p = σ(z) and observed c", height=height)
+    layout = base_layout(title, x_title="score z = wᵀx + b", y_title="p = σ(z) and observed c", height=height)
     layout["yaxis"].update(range=[-0.08, 1.08])
     layout["shapes"] = [dict(type="line", x0=0, x1=0, y0=0, y1=1, xref="x", yref="paper",
                              line=dict(color="grey", dash="dot", width=1))]

@@ -98,7 +98,7 @@ EXPERIMENTS = [
                name="kraft-violated"),
     Experiment("Two classes, one sigmoid", "On the separable toy, press Play. Where does the sigmoid put the "
                "samples, and how fast does each method converge?", "Newton-CG converges in about 7 iterations, "
-               "gradient descent needs thousands (its rate is linear). The scores z = wᵀy + b spread out along the "
+               "gradient descent needs thousands (its rate is linear). The scores z = wᵀx + b spread out along the "
                "sigmoid: nearly every c = 1 sample ends right of z = 0, nearly every c = 0 sample left of it "
                "(training accuracy about 97%).", {"section": "logistic", "data": "linear", "features": "linear",
                "alpha": 1e-3, "step": 2.0, "speed": 5}, name="logistic-separable"),
@@ -119,7 +119,7 @@ EXPERIMENTS = [
 
 BINARY_LABELS = {"linear": "separable toy", "ellipses": "ellipses", "moons": "moons", "circles": "circles"}
 LOGISTIC = [Param("data", "Data set", "choice", "linear", options=BINARY_DATASETS, labels=BINARY_LABELS,
-                  help="Two classes. Separable toy: c = 1 where 3y₁ + 2y₂ + 1 > 0."), MODEL[1],
+                  help="Two classes. Separable toy: c = 1 where 3x₁ + 2x₂ + 1 > 0."), MODEL[1],
             MODEL[2].but(default=200), MODEL[3], MODEL[5].but(default=1e-3, help="Weight of (α/2)‖w‖² (no "
                                                                                    "penalty on b)."), SEED]
 LOGISTIC_OPT = [OPT[1].but(default=2.0), OPT[4]]
@@ -133,21 +133,21 @@ def logistic_and_optimum(**problem):
 def logistic(lesson) -> Run:
     """The binary logistic regression section: the sigmoid, its loss, a live GD vs Newton-CG run and the checks."""
     st.subheader("Binary logistic regression: two classes, one sigmoid")
-    st.markdown("With two classes one score is enough: z = wᵀy + b, and the sigmoid p = σ(z) = 1/(1 + e^(−z)) is the "
-                "probability of the first category (c = 1). The loss is the cross-entropy of the observed c and p. "
-                "It is the softmax of two classes with the second score fixed to 0, W = [w, 0]: "
-                "e^z/(e^z + e^0) = σ(z). Computed as softplus(z) − cz with softplus(z) = max(z, 0) + log1p(e^(−|z|)) "
-                "(the sign trick), nothing overflows.")
+    st.markdown("With two classes one score is enough: z = wᵀx + b (the notes write an example as y), and the "
+                "sigmoid p = σ(z) = 1/(1 + e^(−z)) is the probability of the first category (c = 1). The loss is the "
+                "cross-entropy of the observed c and p. It is the softmax of two classes with the second score fixed "
+                "to 0, W = [w, 0]: e^z/(e^z + e^0) = σ(z). Computed as softplus(z) − cz with softplus(z) = max(z, 0) "
+                "+ log1p(e^(−|z|)) (the sign trick), nothing overflows.")
     st.latex(r"f(w, b) = -\frac1n\sum_i \big[c_i\log p_i + (1 - c_i)\log(1 - p_i)\big] + \frac\alpha2\|w\|^2, "
-             r"\quad \nabla_w f = \tfrac1n Y^\top(p - c) + \alpha w, \quad "
-             r"\nabla^2_w f = \tfrac1n Y^\top \mathrm{diag}\big(p(1 - p)\big) Y + \alpha I")
+             r"\quad \nabla_w f = \tfrac1n X^\top(p - c) + \alpha w, \quad "
+             r"\nabla^2_w f = \tfrac1n X^\top \mathrm{diag}\big(p(1 - p)\big) X + \alpha I")
     lesson.controls(LOGISTIC, widths=(1.3, 1.1, 1, 1, 1.3, 0.8))
     p = lesson.controls(LOGISTIC_OPT, columns=2) | lesson.params
     pr, opt = logistic_and_optimum(**{q.name: p[q.name] for q in LOGISTIC})
     obj, f_star = pr.obj, opt.loss
     L = obj.lipschitz_bound()
     st.caption(f"{obj.n_samples} samples, {obj.n_features} features: {obj.n_params} unknowns (w and b). Curvature "
-               f"bound L = ‖[Y 1]‖²/(4n) + α = **{L:.3g}** (σ' ≤ 1/4), fixed steps t < 2/L = **{2 / L:.3g}** are "
+               f"bound L = ‖[X 1]‖²/(4n) + α = **{L:.3g}** (σ' ≤ 1/4), fixed steps t < 2/L = **{2 / L:.3g}** are "
                f"safe. Optimum (reference Newton-CG): f* = **{f_star:.6g}**.")
     shown = NCG if p["show"] == "ncg" else GD
 
