@@ -131,8 +131,10 @@ def test_polyfit_validation(choose):
     assert out.test_at_val == pytest.approx(np.sqrt(np.mean((Vt[out.test] @ c - out.y[out.test]) ** 2)), rel=1e-6)
     assert out.cv_rms[out.chosen_cv] == out.cv_rms.min()
     s = out.summary()
-    if choose == "alpha":  # validation: α = 10^-2.5, test RMS 0.055 (the smallest on the grid); CV: α = 1e-10
+    if choose == "alpha":  # validation: α = 10^-2.5, test RMS 0.055 (the smallest on the grid); CV: 10^-3.5, 0.068
         assert s["validation: chosen α"] == pytest.approx(10**-2.5) and s["validation: test RMS at the choice"] < 0.06
+        assert s["k-fold CV: chosen α"] == pytest.approx(10**-3.5)
+        assert s["k-fold CV: test RMS at the choice"] == pytest.approx(0.068, abs=1e-3)
     else:  # validation: degree 6 (test 0.139), 5-fold CV: degree 5 (test 0.075)
         assert (s["validation: chosen degree"], s["k-fold CV: chosen degree"]) == (6, 5)
         assert s["k-fold CV: test RMS at the choice"] == pytest.approx(0.0752, abs=1e-3)
