@@ -17,10 +17,10 @@ from app.lesson import Experiment, Solver
 from app.live import Run
 from app.panels import live_table, show
 from app.params import ALPHA, SEED, STEP, Param
-from numdl_core.checks import derivative_check
+from numdl_core.checks import agreement, derivative_check
 from numdl_core.classify_problems import reference_optimum
 from numdl_core.logistic import DATASETS as BINARY_DATASETS
-from numdl_core.logistic import large_score_check, logistic_problem, softmax_agreement
+from numdl_core.logistic import large_score_check, logistic_problem, sklearn_binary_reference, softmax_agreement
 
 GD, NCG = "gradient descent", "Newton-CG"
 DATA_LABELS = {"linear": "separable toy", "blobs": "blobs (3 classes)", "ellipses": "ellipses",
@@ -185,6 +185,15 @@ def logistic(lesson) -> Run:
                 f"(c = 1, c = 0); and **no overflow at max |zᵢ| = 10⁴**: the literal formula with log p and "
                 f"log(1 − p) gives **{big.naive_loss}** there (p rounds to 0 or 1).")
     lesson.check(softmax_agreement(obj, s.last.x), big, key="lc.lg.checks")
+    key, done = tuple(p[q.name] for q in LOGISTIC), st.session_state.setdefault("lc.lg.sk_done", set())
+    if key in done:  # scikit-learn's LogisticRegression: the same f with C = 1/(αn) (not 2/(αn) as for W = [w₀, w₁])
+        th = sklearn_binary_reference(obj)
+        lesson.check(agreement(f"f* = {f_star:.10g}", f_star, obj.loss(th), rtol=1e-6, reference=(
+            f"LogisticRegression(C = 1/(αn)) of scikit-learn, f = {obj.loss(th):.10g}")), key="lc.lg.sklearn")
+        st.caption(f"‖θ* − θ_sk‖/‖θ_sk‖ = {np.linalg.norm(opt.theta - th) / np.linalg.norm(th):.1e}: one w for the "
+                   "sigmoid, penalized by (α/2)‖w‖², so C = 1/(αn).")
+    else:
+        st.button("Compare with scikit-learn", key="lc.lg.sk", on_click=done.add, args=(key,))
     numbers = {"2/L": 2 / L, "f*": f_star, "E1 order": res.order, "E2 order": res.order2,
                "loss at max |z| = 1e4": big.loss} | {f"{n}: {k}": v for n, q in run.series.items() for k, v in (
                    ("loss", q.last.loss), ("grad norm", q.last.grad_norm),

@@ -408,6 +408,10 @@ def test_logistic_section_live_sigmoid_and_checks():
     z = np.sort(np.concatenate([_array(tr["x"]) for tr in pts]))
     np.testing.assert_allclose(z, np.sort(pr.obj.scores(theta)), rtol=1e-6, atol=1e-6)  # float32 on the wire
     assert {float(v) for tr in pts for v in _array(tr["y"])} == {0.0, 1.0}
+    at.button(key="lc.lg.sk").click().run()  # scikit-learn on request: the same f* with C = 1/(alpha n)
+    assert_clean(at)
+    msg = next(t for t in texts(at.success) if "LogisticRegression(C = 1/(αn))" in t)
+    assert float(re.search(r"relative difference ([0-9.e+-]+) to", msg).group(1)) < 1e-8
 
 
 def test_sparse_section_exact_zeros_monotone_and_sweep():
@@ -443,6 +447,18 @@ def test_sparse_section_exact_zeros_monotone_and_sweep():
     assert all(a < b for a, b in zip(zeros, zeros[1:])) and zeros[-1] > 0.8
     assert numbers["α = 0.03: test accuracy"] < numbers["α = 0.0001: test accuracy"] - 0.1
     assert len(figures(at)) == 4
+    # the exported script prints the sweep too (tests/pages/test_export.py checks the rest without the sweep)
+    import subprocess
+    import sys
+
+    from tests.pages.helpers import ROOT
+    from tests.pages.test_export import _numbers
+
+    proc = subprocess.run([sys.executable, "-c", at.session_state[EXPORT_KEY]["lc"]["script"]], cwd=ROOT, text=True,
+                          capture_output=True, timeout=120, env={"PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"})
+    printed = _numbers(proc.stdout)
+    for k, v in numbers.items():
+        assert printed[k] == pytest.approx(v, rel=1e-6, abs=1e-12), k
 
 
 def test_unregularized_separable_preset_scales_the_true_line():
