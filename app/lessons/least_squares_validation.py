@@ -88,8 +88,9 @@ def _bias_variance(sweep: str, degree: int, noise: float, seed: int):
 def validation_section(lesson: Lesson) -> None:
     """Train / validation / test, k-fold cross-validation and the bias–variance trade-off (02-NumDNN-LinearLeastSquares.tex)."""
     st.subheader("Choosing α or the degree: validation, cross-validation, bias and variance")
-    p = lesson.controls(VALIDATION, columns=6)
+    p = lesson.controls(VALIDATION[:1])
     by_alpha = p["choose"] == "alpha"
+    p.update(lesson.controls(VALIDATION[1:], columns=5, disabled=() if by_alpha else ("degree",)))
     what, x_title = ("α", "Tikhonov α") if by_alpha else ("degree", "degree")
     st.markdown("Fit on the **training** set, choose α (or the degree) where the error on the **validation** set is "
                 "smallest, and report the error on the **test** set, used once and never to choose "
