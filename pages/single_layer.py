@@ -11,8 +11,8 @@ from app.figures.single_layer import (accuracy_curves_figure, inner_solve_figure
 from app.lesson import Lesson, Solver
 from app.lessons.single_layer import (ACT_LABELS, COURSE_CRIME, CRIME, CRIME_SERIES, CRIME_SETUP, CRIME_SWITCHES,
                                       CRIME_TEXT, CRIME_TUNE, ELM, EXPERIMENTS, LIVE_GRID, SERIES, STOCHASTIC, SURFACE,
-                                      SWITCHES, TRAIN, TUNE, VARPRO, crime_verdicts, draw_run, pct, solver_name,
-                                      summary)
+                                      SWITCHES, TRAIN, TUNE, VARPRO, crime_verdicts, draw_run, max_points, pct,
+                                      solver_name, summary)
 from app.lessons import single_layer_stochastic as stochastic
 from app.exports.stochastic import SCRIPTS as STOCHASTIC_SCRIPTS
 from app.panels import self_check, show
@@ -20,7 +20,8 @@ from numdl_core import single_layer as sl
 from numdl_core.classify import decision_map
 
 SECTIONS = {"elm": "ELM (random features)", "train": "Training: SGD vs Gauss-Newton vs VarPro",
-            "surface": "Loss surface", "crime": "Inverse crime", "varpro": "VarPro gradient", **stochastic.SECTIONS}
+            "surface": "Loss surface", "crime": "Inverse crime", "varpro": "VarPro gradient",
+            "stochastic": "Stochastic optimization"}
 
 lesson = Lesson("sl", "🧠 Single-layer networks", presets=EXPERIMENTS + stochastic.EXPERIMENTS,
                 slides="04-NumDNN-SingleLayer.tex")
@@ -128,7 +129,7 @@ def train_section():
 
     solvers = {SERIES[k][0]: Solver(solver_name(k, p["loss"]), M, th0, **SERIES[k][2]) for k in keys}
     run = lesson.live("run", solvers, draw, max_iter=2000, default_speed=1, per_step=dict.fromkeys(STOCHASTIC,
-                      t["sgd_epochs"]),
+                      t["sgd_epochs"]), max_points=max_points(solvers),
                       diverged_hint=hint, metrics=lambda n, s: dict(zip(("train_acc", "val_acc"), sl.accuracies(
                           M, s.x, d.X_val, d.y_val)), work=s.info["work"]))
     st.caption(f"{M.n_params} weights (K {M.n_features}×{M.width}, b, W {M.width}×{d.n_classes}, c); start θ₀ with "
@@ -215,6 +216,7 @@ def crime_section():
     solvers = {CRIME_SERIES[k][0]: Solver(solver_name(k, loss, CRIME_SERIES), c.model, c.theta0, **CRIME_SERIES[k][2])
                for k in keys}
     run = lesson.live("run", solvers, draw, metrics=lambda n, s: {"work": s.info["work"]}, max_iter=5000,
+                      max_points=max_points(solvers),
                       default_speed=2, diverged_hint=lambda r: f"the SGD learning rate η = {lesson.params['lr']:g} is "
                       "too large for these targets; lower it: the run restarts.")
     lesson.numbers({**summary(run, c.model, c)[1], **({"minimum loss": H} if course else {})})

@@ -137,6 +137,12 @@ def crime_verdicts(run, c, course: bool) -> list[str]:
     return out
 
 
+def max_points(solvers) -> int:
+    """Points kept per series of a live run (older ones thinned): about 180 in all, so that the two loss figures,
+    redrawn in every frame, stay a few KB each however long the run (at least 30 per series)."""
+    return max(30, 180 // max(1, len(solvers)))
+
+
 def pct(a: float) -> str:
     return "–" if not np.isfinite(a) else f"{100 * a:.1f}%"
 
