@@ -42,6 +42,7 @@ from itertools import islice
 import numpy as np
 
 from numdl_core._validate import check_count, check_nonneg, check_positive
+from numdl_core.iterate import BLOWUP
 from numdl_core.lstsq import cgls
 
 __all__ = [
@@ -344,7 +345,8 @@ class RegressionProblem:
         float or ndarray, shape (r,)
         """
         E = np.asarray(theta, dtype=np.float64) - (self.theta_star if np.ndim(theta) == 1 else self.theta_star[:, None])
-        out = 0.5 * np.sum(E * (self.hessian @ E), axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged iterate has an infinite (or nan) gap
+            out = 0.5 * np.sum(E * (self.hessian @ E), axis=0)
         return float(out) if np.ndim(theta) == 1 else out
 
 
@@ -438,6 +440,8 @@ class SAPath:
         The schedule of each run, :math:`\\alpha_k = \\mathrm{lr}/(1 + \\mathrm{decay}\\, k)`.
     updates : int
         The number of updates of each run.
+    diverged : ndarray of bool, shape (r,)
+        Runs whose last gap is not finite or above ``1e12 * max(1, initial gap)`` (the step was too large).
     """
 
     work: np.ndarray
@@ -446,6 +450,7 @@ class SAPath:
     lrs: np.ndarray
     decays: np.ndarray
     updates: int
+    diverged: np.ndarray
 
 
 def sa_path(problem: RegressionProblem, lrs, decays=0.0, *, batch_size: int = 10, passes: int = 20,
@@ -529,27 +534,35 @@ def sa_path(problem: RegressionProblem, lrs, decays=0.0, *, batch_size: int = 10
     marks = set(np.unique(np.rint(np.arange(1, records_per_pass + 1) * nb / records_per_pass).astype(int) - 1))
     work, gaps, epochs = [0.0], [problem.gap(theta)], [theta.copy()]
     k = 0
-    for epoch in range(passes):
-        if sampling == "epochs":
-            order = rng.permutation(n)
-            batches = [order[start:start + batch_size] for start in starts]
-        else:  # one draw per pass: nb batches of batch_size indices, with replacement
-            batches = rng.integers(0, n, (nb, batch_size))
-        rates = lrs[None, :] / (1.0 + decays[None, :] * np.arange(k, k + nb)[:, None])  # (nb, r)
-        for j, idx in enumerate(batches):
-            Ab = A[idx]
-            g = Ab.T @ (Ab @ theta - y[idx, None])
-            g /= idx.size
-            if alpha:
-                g += alpha * theta
-            g *= rates[j]
-            theta -= g
-            if j in marks:
-                work.append(2.0 * (epoch + (j + 1) / nb))
-                gaps.append(problem.gap(theta))
-        k += nb
-        epochs.append(theta.copy())
-    return SAPath(np.array(work), np.array(gaps), np.array(epochs), lrs, decays, k)
+    with np.errstate(over="ignore", invalid="ignore"):  # a too large step overflows: reported in `diverged`
+        for epoch in range(passes):
+            if sampling == "epochs":
+                order = rng.permutation(n)
+                batches = [order[start:start + batch_size] for start in starts]
+            else:  # one draw per pass: nb batches of batch_size indices, with replacement
+                batches = rng.integers(0, n, (nb, batch_size))
+            rates = lrs[None, :] / (1.0 + decays[None, :] * np.arange(k, k + nb)[:, None])  # (nb, r)
+            for j, idx in enumerate(batches):
+                Ab = A[idx]
+                g = Ab.T @ (Ab @ theta - y[idx, None])
+                g /= idx.size
+                if alpha:
+                    g += alpha * theta
+                g *= rates[j]
+                theta -= g
+                if j in marks:
+                    work.append(2.0 * (epoch + (j + 1) / nb))
+                    gaps.append(problem.gap(theta))
+            k += nb
+            epochs.append(theta.copy())
+    gaps = np.array(gaps)
+    diverged = ~np.isfinite(gaps[-1]) | (gaps[-1] > BLOWUP * np.maximum(1.0, gaps[0]))
+    return SAPath(np.array(work), gaps, np.array(epochs), lrs, decays, k, diverged)
+
+
+def _finite(numbers: dict) -> dict:
+    """The entries of ``numbers`` that are finite floats (a diverged run has none to report)."""
+    return {k: float(v) for k, v in numbers.items() if np.isfinite(v)}
 
 
 def _tail(gaps: np.ndarray, fraction: float = 0.5) -> np.ndarray:
@@ -574,8 +587,10 @@ class SaaVsSa:
         SGD with the constant step ``lr``: work and gap at each record.
     kappa : float
         :math:`\\kappa(H)`.
+    sa_diverged : bool
+        SGD's step was too large (see :class:`SAPath`).
     numbers : dict
-        The headline numbers (see :func:`saa_vs_sa`).
+        The headline numbers (see :func:`saa_vs_sa`), the finite ones.
     """
 
     sample_sizes: tuple
@@ -585,6 +600,7 @@ class SaaVsSa:
     sa_work: np.ndarray
     sa_gaps: np.ndarray
     kappa: float
+    sa_diverged: bool = False
     numbers: dict = field(default_factory=dict)
 
 
@@ -647,8 +663,10 @@ def saa_vs_sa(n_samples: int = 2000, degree: int = 2, shift: float = 0.0, noise:
     numbers = {"kappa(H)": pb.kappa}
     for s, w, g in zip(sizes, works, gaps):
         numbers.update({f"SAA |S|={s} gap": g[-1], f"SAA |S|={s} work": w[-1]})
-    numbers.update({"SA gap": sa.gaps[-1, 0], "SA work": sa.work[-1], "SA mean gap, last half": _tail(sa.gaps)[0]})
-    return SaaVsSa(sizes, tuple(works), tuple(gaps), np.array(limits), sa.work, sa.gaps[:, 0], pb.kappa, numbers)
+    with np.errstate(over="ignore", invalid="ignore"):
+        numbers.update({"SA gap": sa.gaps[-1, 0], "SA work": sa.work[-1], "SA mean gap, last half": _tail(sa.gaps)[0]})
+    return SaaVsSa(sizes, tuple(works), tuple(gaps), np.array(limits), sa.work, sa.gaps[:, 0], pb.kappa,
+                   bool(sa.diverged[0]), _finite(numbers))
 
 
 @dataclass(frozen=True)
@@ -666,7 +684,10 @@ class StepSizeStudy:
         Mean gap over the last half of the records of each run.
     step_sums, step_square_sums : ndarray, shape (4,)
         :math:`\\sum_k \\alpha_k` and :math:`\\sum_k \\alpha_k^2` over the run's updates.
+    diverged : ndarray of bool, shape (4,)
+        Runs whose step was too large (see :class:`SAPath`).
     numbers : dict
+        The finite headline numbers.
     """
 
     labels: tuple
@@ -677,6 +698,7 @@ class StepSizeStudy:
     floors: np.ndarray
     step_sums: np.ndarray
     step_square_sums: np.ndarray
+    diverged: np.ndarray
     numbers: dict = field(default_factory=dict)
 
 
@@ -734,16 +756,18 @@ def step_size_study(n_samples: int = 2000, degree: int = 2, shift: float = 0.0, 
     lrs = np.array([lr, lr / 2, lr / 4, lr])
     decays = np.array([0.0, 0.0, 0.0, decay])
     path = sa_path(pb, lrs, decays, batch_size=batch_size, passes=passes, seed=seed)
-    floors = _tail(path.gaps)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged run: inf and nan, left out of the numbers
+        floors = _tail(path.gaps)
+        ratios = floors[0] / floors[2], floors[0] / floors[3]
     k = np.arange(path.updates)
     steps = lrs[None, :] / (1.0 + decays[None, :] * k[:, None])
     numbers = {"floor at lr": floors[0], "floor at lr/2": floors[1], "floor at lr/4": floors[2],
-               "floor ratio lr : lr/4": floors[0] / floors[2], "decaying mean gap, last half": floors[3],
-               "constant / decaying": floors[0] / floors[3], "final step of the schedule": steps[-1, 3],
+               "floor ratio lr : lr/4": ratios[0], "decaying mean gap, last half": floors[3],
+               "constant / decaying": ratios[1], "final step of the schedule": steps[-1, 3],
                "sum of steps (decaying)": steps[:, 3].sum(), "sum of squared steps (decaying)": (steps[:, 3] ** 2).sum()}
     labels = (f"constant {lr:g}", f"constant {lr / 2:g}", f"constant {lr / 4:g}", f"{lr:g}/(1 + {decay:g} k)")
     return StepSizeStudy(labels, lrs, decays, path.work, path.gaps, floors, steps.sum(axis=0),
-                         (steps**2).sum(axis=0), numbers)
+                         (steps**2).sum(axis=0), path.diverged, _finite(numbers))
 
 
 def gd_iterations_to_tolerance(problem: RegressionProblem, step: float, tol: float = 1e-6,
@@ -834,7 +858,10 @@ class Conditioning:
         SGD with :math:`\\eta = 1/(2L)` on the consistent targets: work (R + 1,) and relative gaps (R + 1, 3).
     sgd_passes : ndarray, shape (3,)
         Passes until SGD's relative gap first fell below ``tol`` (nan if not within the run).
+    sgd_diverged : ndarray of bool, shape (3,)
+        SGD runs whose step was too large (see :class:`SAPath`).
     numbers : dict
+        The finite headline numbers.
     """
 
     kinds: tuple
@@ -844,6 +871,7 @@ class Conditioning:
     sgd_work: np.ndarray
     sgd_gaps: np.ndarray
     sgd_passes: np.ndarray
+    sgd_diverged: np.ndarray
     numbers: dict = field(default_factory=dict)
 
 
@@ -891,7 +919,7 @@ def conditioning_after_preprocessing(n_samples: int = 2000, degree: int = 2, shi
     >>> [f"{k:.3g}" for k in res.kappa]
     ['95.9', '9.39', '1.16']
     """
-    kappas, eigs, gd, curves, reached = [], [], [], [], []
+    kappas, eigs, gd, curves, reached, diverged = [], [], [], [], [], []
     work = None
     for kind in PREPROCESSING:
         pb = regression_problem(n_samples, degree, shift, noise, kind, seed)
@@ -902,7 +930,9 @@ def conditioning_after_preprocessing(n_samples: int = 2000, degree: int = 2, shi
         A = pb.objective.A  # consistent targets A theta*: the same minimizer, no residual, no noise floor
         consistent = replace(pb, objective=LinearLeastSquares(A, A @ pb.theta_star), f_star=0.0)
         path = sa_path(consistent, [1.0 / L], batch_size=batch_size, passes=passes, seed=seed)
-        rel = path.gaps[:, 0] / path.gaps[0, 0]
+        diverged.append(bool(path.diverged[0]))
+        with np.errstate(over="ignore", invalid="ignore"):
+            rel = path.gaps[:, 0] / path.gaps[0, 0]
         work = path.work
         curves.append(rel)
         hit = np.nonzero(rel <= tol)[0]
@@ -914,4 +944,4 @@ def conditioning_after_preprocessing(n_samples: int = 2000, degree: int = 2, shi
         if np.isfinite(reached[i]):
             numbers[f"SGD passes to tol, {kind}"] = reached[i]
     return Conditioning(PREPROCESSING, np.array(kappas), tuple(eigs), np.array(gd), work, np.column_stack(curves),
-                        np.array(reached), numbers)
+                        np.array(reached), np.array(diverged), _finite(numbers))

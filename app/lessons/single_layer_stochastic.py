@@ -48,7 +48,7 @@ PROBLEM = [
 LR = Param("lr", "Learning rate η (μ in the notes)", "log", 0.1, options=LRS, role="tunable")
 DECAY = Param("decay", "Decay δ: η_k = η/(1 + δk)", "choice", 0.05, options=DECAYS, role="tunable",
               help="k counts the updates (mini-batches). δ = 0: a constant step.")
-BATCH = Param("batch_size", "Batch size", "choice", 20, options=(5, 10, 20, 50, 100), role="tunable")
+BATCH = Param("batch_size", "Batch size", "choice", 20, options=(10, 20, 50, 100), role="tunable")
 PASSES = Param("passes", "Passes over the data", "choice", 20, options=(5, 10, 20, 50))
 MOMENTUM = Param("momentum", "Momentum μ (γ in the notes)", "float", 0.9, lo=0.0, hi=0.99, step=0.01, role="tunable")
 SWITCHES = [Param(k, v[0], "bool", True) for k, v in SERIES.items()]
@@ -88,6 +88,22 @@ def _keys(p: dict, names: tuple) -> dict:
 
 
 PROBLEM_KEYS = ("n_samples", "degree", "shift", "noise", "preprocess", "seed")
+MAX_GD = 10**7  # numdl_core.stochastic.gd_iterations_to_tolerance's maxiter: "not reached"
+
+
+def _diverged_warning(p: dict, labels) -> None:
+    """A plain-words warning for SGD runs whose step was too large (their curves end where they blew up)."""
+    if labels:
+        L = float(cached(so.regression_problem)(**_keys(p, PROBLEM_KEYS)).eigenvalues[-1])
+        st.warning(f"SGD diverged for {', '.join(labels)}: the step is too large for these features (the largest "
+                   f"curvature is L = λmax(H) ≈ {L:.3g}; steps beyond about 2/L blow up, and single mini-batches can "
+                   "be steeper still). Lower η, or center and scale the features.")
+
+
+def _noise_free_note(p: dict) -> None:
+    if p["noise"] == 0:
+        st.info("σ = 0: the model fits the targets exactly, every mini-batch gradient vanishes at θ*, and SGD with a "
+                "constant step converges too (no noise floor, gaps at round-off). Set σ > 0 to see the floor.")
 
 
 def saa_part(lesson: Lesson) -> None:
@@ -97,13 +113,15 @@ def saa_part(lesson: Lesson) -> None:
     p = _problem_controls(lesson)
     p.update(lesson.controls([LR, BATCH, PASSES], columns=3))
     r = cached(so.saa_vs_sa)(**_keys(p, PROBLEM_KEYS + ("lr", "batch_size", "passes")))
+    _noise_free_note(p)
+    _diverged_warning(p, [f"η = {p['lr']:g}"] if r.sa_diverged else [])
     show(saa_sa_figure(r.sample_sizes, r.saa_work, r.saa_gaps, r.sa_work, r.sa_gaps, lr=p["lr"], n=p["n_samples"]),
          "sl.fig.stochastic.saa")
     sizes = ", ".join(f"|S| = {s}: {g:.2g}" for s, g in zip(r.sample_sizes[:-1], r.saa_limits[:-1]))
     st.caption(f"SAA levels off at the gap of its sample's own optimum ({sizes}): roughly ∝ 1/|S|, the price of a "
                f"small sample (overfitting it). CG on all n samples reaches {r.saa_limits[-1]:.1e} (round-off) after "
                f"{r.numbers[f'SAA |S|={r.sample_sizes[-1]} work']:g} passes, while SGD with a constant step hovers "
-               f"around {r.numbers['SA mean gap, last half']:.2g} after {r.sa_work[-1]:g} passes. SGD is cheap early "
+               f"around {r.numbers.get('SA mean gap, last half', np.inf):.2g} after {r.sa_work[-1]:g} passes. SGD is cheap early "
                "on, but for a convex problem that fits in memory a deterministic method is the better tool, as the "
                "course says. κ(H) = " f"{r.kappa:.3g}.")
     lesson.numbers(r.numbers)
@@ -120,11 +138,14 @@ def steps_part(lesson: Lesson) -> None:
         st.warning("δ = 0 is a constant step: the decaying run uses δ = 0.05.")
     decay = p["decay"] or 0.05
     r = cached(so.step_size_study)(**_keys(p, PROBLEM_KEYS + ("lr", "batch_size", "passes")), decay=decay)
+    _noise_free_note(p)
+    _diverged_warning(p, [lab for lab, bad in zip(r.labels, r.diverged) if bad])
     show(step_sizes_figure(r.labels, r.work, r.gaps, r.floors), "sl.fig.stochastic.steps")
     n = r.numbers
     c = st.columns(3)
-    c[0].metric("floor at η / floor at η/4", f"{n['floor ratio lr : lr/4']:.2f}", help="4 if the floor ∝ η.")
-    c[1].metric("constant η / decaying", f"{n['constant / decaying']:.3g}",
+    c[0].metric("floor at η / floor at η/4", f"{n.get('floor ratio lr : lr/4', np.nan):.2f}",
+                help="4 if the floor ∝ η.")
+    c[1].metric("constant η / decaying", f"{n.get('constant / decaying', np.nan):.3g}",
                 help="Floor of the constant step over the mean gap of the schedule (last half of the run).")
     c[2].metric("last step of the schedule", f"{n['final step of the schedule']:.2g}")
     st.caption(f"Over the run the schedule's steps add up to Σ η_k = {n['sum of steps (decaying)']:.3g} (growing like "
@@ -187,13 +208,17 @@ def preprocess_part(lesson: Lesson) -> None:
     p.update(lesson.controls([BATCH, PASSES.but(default=10)], columns=2))
     r = cached(so.conditioning_after_preprocessing)(**_keys(p, ("n_samples", "degree", "shift", "noise",
                                                                  "batch_size", "passes", "seed")))
+    if r.sgd_diverged.any():
+        st.warning("SGD with η = 1/L diverged for " + ", ".join(PRE_LABELS[k] for k, bad in zip(r.kinds, r.sgd_diverged)
+                   if bad) + ": single mini-batches are steeper than the average curvature L here. Use larger "
+                   "batches.")
     c1, c2 = st.columns(2)
     show(spectra_figure([PRE_LABELS[k] for k in r.kinds], r.eigenvalues, r.kappa), "sl.fig.stochastic.spectra", c1)
     show(convergence_figure({PRE_LABELS[k]: (r.sgd_work, r.sgd_gaps[:, i]) for i, k in enumerate(r.kinds)},
                             x="work", y_title="relative gap", title="SGD (η = 1/L) on the noise-free targets"),
          "sl.fig.stochastic.pre_sgd", c2)
     st.dataframe(pd.DataFrame({"preprocessing": [PRE_LABELS[k] for k in r.kinds], "κ(H)": r.kappa,
-                               "GD iterations to 1e-6": r.gd_iterations,
+                               "GD iterations to 1e-6": [f"{k:,}" if k < MAX_GD else "> 10⁷" for k in r.gd_iterations],
                                "SGD passes to 1e-6": r.sgd_passes}), hide_index=True,
                  column_config={"κ(H)": st.column_config.NumberColumn(format="%.3g"),
                                 "SGD passes to 1e-6": st.column_config.NumberColumn(format="%.1f")})
@@ -205,6 +230,9 @@ def preprocess_part(lesson: Lesson) -> None:
 def stochastic_section(lesson: Lesson):
     """The section: a topic switch, then one of the four parts; returns ``(run, solvers)`` for the live part."""
     st.subheader("Stochastic optimization on a convex problem with a known optimum")
+    st.caption("Slides 04-NumDNN-SingleLayer.tex: Sample Average Approximation, Stochastic Approximation, Stochastic "
+               "Gradient Descent, Improvements of SGD (momentum, Nesterov, AdaGrad), Practical Hint: Data "
+               "Preprocessing.")
     st.markdown(r"Least squares $f(\theta) = \frac{1}{2n}\|A\theta - y\|^2$ on polynomial features of 2-D inputs, "
                 r"$A = [\mathbf 1,\ \mathrm{pre}(\phi(x))]$: convex, with the minimizer $\theta^*$ from one "
                 r"least-squares solve, so every curve shows the gap $f(\theta) - f^* = \frac12(\theta - \theta^*)^\top "
