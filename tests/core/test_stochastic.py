@@ -183,3 +183,17 @@ def test_preprocessing_shrinks_kappa_and_the_iterations():
     assert res.sgd_passes[0] > 3 * res.sgd_passes[1] > 3 * res.sgd_passes[2] > 0
     n = res.numbers
     assert n["GD iterations, none"] / n["GD iterations, standardize"] > 100
+
+
+def test_a_too_large_step_is_flagged_not_raised():
+    """SGD beyond the stability limit 2/L: flagged as diverged, no warning, no exception; only finite numbers."""
+    import warnings
+
+    pb = regression_problem(500, degree=2, preprocess="none")  # L = lambda_max(H) ~ 26: eta = 1 is far too large
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = sa_path(pb, [1.0, 1e-3], passes=3)
+        res = step_size_study(500, preprocess="none", lr=1.0, passes=3)
+    assert path.diverged.tolist() == [True, False] and np.isfinite(path.gaps[-1, 1])
+    assert res.diverged.all() and all(np.isfinite(v) for v in res.numbers.values())
+    assert "floor at lr" not in res.numbers and "sum of steps (decaying)" in res.numbers
