@@ -663,8 +663,9 @@ def saa_vs_sa(n_samples: int = 2000, degree: int = 2, shift: float = 0.0, noise:
     numbers = {"kappa(H)": pb.kappa}
     for s, w, g in zip(sizes, works, gaps):
         numbers.update({f"SAA |S|={s} gap": g[-1], f"SAA |S|={s} work": w[-1]})
-    with np.errstate(over="ignore", invalid="ignore"):
-        numbers.update({"SA gap": sa.gaps[-1, 0], "SA work": sa.work[-1], "SA mean gap, last half": _tail(sa.gaps)[0]})
+    numbers["SA work"] = sa.work[-1]
+    if not sa.diverged[0]:
+        numbers.update({"SA gap": sa.gaps[-1, 0], "SA mean gap, last half": _tail(sa.gaps)[0]})
     return SaaVsSa(sizes, tuple(works), tuple(gaps), np.array(limits), sa.work, sa.gaps[:, 0], pb.kappa,
                    bool(sa.diverged[0]), _finite(numbers))
 
@@ -757,7 +758,7 @@ def step_size_study(n_samples: int = 2000, degree: int = 2, shift: float = 0.0, 
     decays = np.array([0.0, 0.0, 0.0, decay])
     path = sa_path(pb, lrs, decays, batch_size=batch_size, passes=passes, seed=seed)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverged run: inf and nan, left out of the numbers
-        floors = _tail(path.gaps)
+        floors = np.where(path.diverged, np.nan, _tail(path.gaps))  # a diverged run has no floor
         ratios = floors[0] / floors[2], floors[0] / floors[3]
     k = np.arange(path.updates)
     steps = lrs[None, :] / (1.0 + decays[None, :] * k[:, None])
@@ -939,8 +940,9 @@ def conditioning_after_preprocessing(n_samples: int = 2000, degree: int = 2, shi
         reached.append(work[hit[0]] / 2.0 if hit.size else np.nan)
     numbers = {}
     for i, kind in enumerate(PREPROCESSING):
-        numbers.update({f"kappa(H), {kind}": kappas[i], f"GD iterations, {kind}": gd[i],
-                        f"SGD relative gap, {kind}": curves[i][-1]})
+        numbers.update({f"kappa(H), {kind}": kappas[i], f"GD iterations, {kind}": gd[i]})
+        if not diverged[i]:
+            numbers[f"SGD relative gap, {kind}"] = curves[i][-1]
         if np.isfinite(reached[i]):
             numbers[f"SGD passes to tol, {kind}"] = reached[i]
     return Conditioning(PREPROCESSING, np.array(kappas), tuple(eigs), np.array(gd), work, np.column_stack(curves),
