@@ -2,10 +2,10 @@
 approximation against stochastic approximation, the step-size conditions, momentum, Nesterov, AdaGrad and Adam
 side by side in a live run, and data preprocessing.
 
-The problem is convex with a known optimum (least squares on polynomial features, ``numdl_core.stochastic``), so
-every curve is an optimality gap f(θ) − f* against work. ``stochastic_section(lesson)`` draws the section through
-the page's :class:`~app.lesson.Lesson`; the exported script is ``app/exports/stochastic.py``. Slides:
-04-NumDNN-SingleLayer.tex ("Sample Average Approximation", "Stochastic Approximation", "Stochastic Gradient
+The page lists the section as ``"stochastic": "Stochastic optimization"`` in its SECTIONS. The problem is convex
+with a known optimum (least squares on polynomial features, ``numdl_core.stochastic``), so every curve is an
+optimality gap f(θ) − f* against work. ``stochastic_section(lesson)`` draws the section through the page's
+:class:`~app.lesson.Lesson`; the exported script is ``app/exports/stochastic.py``. Slides: 04-NumDNN-SingleLayer.tex ("Sample Average Approximation", "Stochastic Approximation", "Stochastic Gradient
 Descent", "Improvements of SGD", "Discussion: Stochastic Approximation", "Practical Hint: Data Preprocessing").
 """
 from __future__ import annotations
@@ -21,9 +21,8 @@ from app.panels import live_table, show
 from app.params import SEED
 from numdl_core import stochastic as so
 
-__all__ = ["SECTIONS", "PARTS", "SERIES", "EXPERIMENTS", "stochastic_section"]
+__all__ = ["PARTS", "SERIES", "EXPERIMENTS", "stochastic_section"]
 
-SECTIONS = {"stochastic": "Stochastic optimization"}
 PARTS = {"saa": "SAA vs SA", "steps": "Step sizes", "live": "Momentum, Nesterov, AdaGrad, Adam", "preprocess":
          "Preprocessing"}
 # the live series: switch -> (label, solver of numdl_core.solvers.SOLVERS, fixed options)
