@@ -779,8 +779,9 @@ def sgd(
     .. math:: \eta_k = \frac{\eta}{1 + \delta k},
 
     a schedule with :math:`\sum_k \eta_k = \infty` and :math:`\sum_k \eta_k^2 < \infty` (the conditions of
-    Robbins and Monro 1951); ``decay=0`` is the constant rate and gives exactly the iterates without it. With ``nesterov=True`` the gradient is taken at the look-ahead point
-    :math:`\theta_k + \mu v_k` (Sutskever et al. 2013). With ``momentum=0`` the update is exactly
+    Robbins and Monro 1951); ``decay=0`` is the constant rate and gives exactly the iterates without it. With
+    ``nesterov=True`` the gradient is taken at the look-ahead point :math:`\theta_k + \mu v_k` (Sutskever et al.
+    2013). With ``momentum=0`` the update is exactly
     :math:`\theta_{k+1} = \theta_k - \eta \nabla f_B(\theta_k)`, and with ``batch_size=None`` (or at least
     ``n_samples``) the iterates and the work are those of :func:`gradient_descent` with ``step=lr``. The
     generator follows the protocol of :mod:`numdl_core.iterate`; the velocity :math:`v` and the random stream
@@ -827,8 +828,8 @@ def sgd(
     TypeError
         For mini-batches on an objective without ``n_samples`` and ``batch_value_and_grad``.
     ValueError
-        For ``lr <= 0``, ``decay < 0``, ``momentum`` outside ``[0, 1)``, ``batch_size < 1``, a bad ``tol``, ``maxiter`` or
-        ``theta0``; or when a bad value is sent (see :mod:`numdl_core.iterate`).
+        For ``lr <= 0``, ``decay < 0``, ``momentum`` outside ``[0, 1)``, ``batch_size < 1``, a bad ``tol``,
+        ``maxiter`` or ``theta0``; or when a bad value is sent (see :mod:`numdl_core.iterate`).
 
     References
     ----------
@@ -922,8 +923,8 @@ def adam(
     TypeError
         As for :func:`sgd`.
     ValueError
-        For ``lr <= 0``, ``decay < 0``, ``beta1`` or ``beta2`` outside ``[0, 1)``, ``eps <= 0``, ``batch_size < 1``, a bad
-        ``tol``, ``maxiter`` or ``theta0``; or when a bad value is sent (see :mod:`numdl_core.iterate`).
+        For ``lr <= 0``, ``decay < 0``, ``beta1`` or ``beta2`` outside ``[0, 1)``, ``eps <= 0``, ``batch_size < 1``,
+        a bad ``tol``, ``maxiter`` or ``theta0``; or when a bad value is sent (see :mod:`numdl_core.iterate`).
 
     References
     ----------

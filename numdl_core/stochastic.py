@@ -464,9 +464,10 @@ def sa_path(problem: RegressionProblem, lrs, decays=0.0, *, batch_size: int = 10
 
     with :math:`k = 0, 1, \dots` counting updates. ``sampling="iid"``: each batch is drawn uniformly with
     replacement (samples from a stream, the setting of Robbins and Monro; one draw of all the indices of a pass
-    from the ``seed`` stream); a "pass" is :math:`\lceil n/|B| \rceil` updates. ``sampling="epochs"``: each pass shuffles the :math:`n` samples and cuts them into consecutive batches,
-    exactly as :func:`numdl_core.optim.sgd` (``momentum=0``, ``lr`` = :math:`\alpha_0`, ``decay`` = :math:`\delta`,
-    same ``seed`` and ``batch_size``) does, with the same iterates. Random reshuffling cancels part of the gradient
+    from the ``seed`` stream); a "pass" is :math:`\lceil n/|B| \rceil` updates. ``sampling="epochs"``: each pass
+    shuffles the :math:`n` samples and cuts them into consecutive batches, exactly as :func:`numdl_core.optim.sgd`
+    (``momentum=0``, ``lr`` = :math:`\alpha_0`, ``decay`` = :math:`\delta`, same ``seed`` and ``batch_size``) does,
+    with the same iterates. Random reshuffling cancels part of the gradient
     noise over each pass, so its floor falls faster than linearly with the step; with i.i.d. batches the
     constant-step floor is proportional to the step. The runs are computed together (one matrix of iterates). The
     gap :math:`f(\theta) - f^*` is recorded ``records_per_pass`` times per pass, at equally spaced batches, the last
@@ -765,7 +766,8 @@ def step_size_study(n_samples: int = 2000, degree: int = 2, shift: float = 0.0, 
     numbers = {"floor at lr": floors[0], "floor at lr/2": floors[1], "floor at lr/4": floors[2],
                "floor ratio lr : lr/4": ratios[0], "decaying mean gap, last half": floors[3],
                "constant / decaying": ratios[1], "final step of the schedule": steps[-1, 3],
-               "sum of steps (decaying)": steps[:, 3].sum(), "sum of squared steps (decaying)": (steps[:, 3] ** 2).sum()}
+               "sum of steps (decaying)": steps[:, 3].sum(),
+               "sum of squared steps (decaying)": (steps[:, 3] ** 2).sum()}
     labels = (f"constant {lr:g}", f"constant {lr / 2:g}", f"constant {lr / 4:g}", f"{lr:g}/(1 + {decay:g} k)")
     return StepSizeStudy(labels, lrs, decays, path.work, path.gaps, floors, steps.sum(axis=0),
                          (steps**2).sum(axis=0), path.diverged, _finite(numbers))

@@ -5,7 +5,8 @@ side by side in a live run, and data preprocessing.
 The page lists the section as ``"stochastic": "Stochastic optimization"`` in its SECTIONS. The problem is convex
 with a known optimum (least squares on polynomial features, ``numdl_core.stochastic``), so every curve is an
 optimality gap f(θ) − f* against work. ``stochastic_section(lesson)`` draws the section through the page's
-:class:`~app.lesson.Lesson`; the exported script is ``app/exports/stochastic.py``. Slides: 04-NumDNN-SingleLayer.tex ("Sample Average Approximation", "Stochastic Approximation", "Stochastic Gradient
+:class:`~app.lesson.Lesson`; the exported script is ``app/exports/stochastic.py``. Slides:
+04-NumDNN-SingleLayer.tex ("Sample Average Approximation", "Stochastic Approximation", "Stochastic Gradient
 Descent", "Improvements of SGD", "Discussion: Stochastic Approximation", "Practical Hint: Data Preprocessing").
 """
 from __future__ import annotations
@@ -120,9 +121,9 @@ def saa_part(lesson: Lesson) -> None:
     st.caption(f"SAA levels off at the gap of its sample's own optimum ({sizes}): roughly ∝ 1/|S|, the price of a "
                f"small sample (overfitting it). CG on all n samples reaches {r.saa_limits[-1]:.1e} (round-off) after "
                f"{r.numbers[f'SAA |S|={r.sample_sizes[-1]} work']:g} passes, while SGD with a constant step hovers "
-               f"around {r.numbers.get('SA mean gap, last half', np.inf):.2g} after {r.sa_work[-1]:g} passes. SGD is cheap early "
-               "on, but for a convex problem that fits in memory a deterministic method is the better tool, as the "
-               "course says. κ(H) = " f"{r.kappa:.3g}.")
+               f"around {r.numbers.get('SA mean gap, last half', np.inf):.2g} after {r.sa_work[-1]:g} passes. SGD "
+               "is cheap early on, but for a convex problem that fits in memory a deterministic method is the better "
+               f"tool, as the course says. κ(H) = {r.kappa:.3g}.")
     lesson.numbers(r.numbers)
 
 
