@@ -17,8 +17,10 @@ import pytest
 import app.figures.classify as classify
 import app.figures.common as common
 import app.figures.lstsq as lstsq
+import app.figures.lstsq_tikhonov as lstsq_tikhonov
 import app.figures.single_layer as single_layer
 import app.figures.spectral as spectral
+import app.figures.stochastic as stochastic
 from app.style import TEMPLATE, base_layout, fast_figure
 
 RNG = np.random.default_rng(0)
@@ -49,11 +51,18 @@ CASES = {
     "confusion": lambda: classify.confusion_figure(Y, 1 - Y, 2),
     "weight mosaic": lambda: classify.weight_mosaic_figure({"GD": RNG.standard_normal((64, 3))}, class_names="abc"),
     "weight mosaic, no hover": lambda: classify.weight_mosaic_figure({"GD": RNG.standard_normal((64, 2))}, hover=False),
+    "sigmoid": lambda: classify.sigmoid_figure(np.r_[X.sum(axis=1), np.inf], np.r_[Y, 1], title="t", max_points=20),
+    "images": lambda: lstsq_tikhonov.images_figure({"a": RNG.random((8, 8)), "b": RNG.random((8, 8))}, lo=0.0, hi=1.0,
+                                                   masks={"b": RNG.random((8, 8)) > 0.5}, title="t"),
+    "spectra": lambda: stochastic.spectra_figure(["none", "standardized"], [np.logspace(-2, 1, 5), np.ones(5)],
+                                                 [1e3, 1.0]),
+    "L1 sweep": lambda: classify.l1_sweep_figure([1e-4, 1e-3, 1e-2], [0.2, 0.5, 0.9], [0.95, 0.93, 0.7], current=1e-3),
     "accuracy curves": lambda: single_layer.accuracy_curves_figure(IT, np.tanh(IT / 50), np.tanh(IT / 60)),
     "accuracy curves, training only": lambda: single_layer.accuracy_curves_figure(IT[:5], [0.1, 0.2, 0.3, 0.4, 0.5]),
 }
 COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "weight_mosaic_figure",
-           "accuracy_curves_figure"}
+           "accuracy_curves_figure", "sigmoid_figure", "l1_sweep_figure", "images_figure",
+           "spectra_figure"}
 
 
 def _sent(fig: go.Figure) -> dict:
@@ -70,7 +79,14 @@ def test_fast_figure_equals_the_validated_figure(case):
 
 
 def test_every_figure_built_with_fast_figure_is_covered():
-    users = {name for module in (common, classify, single_layer, lstsq, spectral)
+    import importlib
+    import pkgutil
+
+    import app.figures
+
+    modules = [importlib.import_module(f"app.figures.{m.name}") for m in pkgutil.iter_modules(app.figures.__path__)]
+    assert {common, classify, single_layer, lstsq, spectral} <= set(modules)
+    users = {name for module in modules
              for name, f in inspect.getmembers(module, inspect.isfunction)
              if f.__module__ == module.__name__ and "fast_figure(" in inspect.getsource(f)}
     assert users == COVERED, f"add a case to CASES for {sorted(users - COVERED)}"
