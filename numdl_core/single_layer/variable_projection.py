@@ -76,7 +76,9 @@ class VarPro:
     inner_tol : float
         Relative tolerance of the inner CGLS or Newton iteration (``>= 0``).
     inner_maxiter : int
-        Iteration limit of the inner CGLS or Newton iteration (``>= 1``).
+        Iteration limit of the inner CGLS or Newton iteration (``>= 1``). With the cross-entropy and
+        :math:`\alpha = 0` the inner problem has no minimizer when the classes are separable in the features
+        (the weights grow without bound): Newton then runs to this limit.
 
     Attributes
     ----------
