@@ -253,6 +253,16 @@ EXPERIMENTS = [
                "VarPro reaches loss ~1e-12 and 100% accuracy in a few tens of iterations; Gauss-Newton gets there much "
                "more slowly. Near a zero-residual fit Gauss-Newton steps approach Newton steps.",
                {"section": "crime", "setup": "plane", "varpro": True, "gn": True, "sgd": False, "speed": 5}, name="varpro-wins"),
+    Experiment("The course's inverse crime", "Switch on Gauss-Newton, VarPro and SGD with η = 0.1 and play 100 "
+               "iterations. Who reaches the generating network's 100% on the labels, and how close to the minimum "
+               "loss (0.4621, the entropy of the targets)?",
+               "Gauss-Newton: 99.8% of the labels at iteration 50, 0.007 above the minimum (0.004 at 100). VarPro is "
+               "slower here (0.071 above at 50, 99.0% at 100): its outer matrix ignores the coupling with W. SGD (one "
+               "epoch per iteration) is the cheapest per pass: 98.6% and 0.054 above after 100 epochs, 200 passes, "
+               "against ~10,000 for Gauss-Newton's last digits. On fresh inputs each trained network agrees with the "
+               "generating one on only about a third of the labels: 500 examples fix the outputs, not K, b, W.",
+               {"section": "crime", "setup": "course", "gn": True, "varpro": True, "sgd": True, "lr": 0.1, "speed": 10},
+               name="course-inverse-crime"),
     Experiment("SGD on a perfect-fit problem", "Add SGD (η = 0.01). Does it recover the truth?",
                "Its loss falls quickly at first and then crawls: after hundreds of epochs it is far above 1e-10, "
                "although a perfect fit exists. Gradient noise and ill-conditioning stall first-order methods.",
