@@ -74,3 +74,20 @@ def frame_bytes(at: AppTest) -> dict[str, int]:
     from app.panels import FRAME_BYTES_KEY
 
     return dict(at.session_state[FRAME_BYTES_KEY]) if FRAME_BYTES_KEY in at.session_state else {}
+
+
+def declared_presets(path: pathlib.Path) -> dict[str | None, list[str]]:
+    """The preset names of a page by section: ``Experiment(..., {"section": s, ...}, name=...)`` literals in
+    ``pages/<page>.py`` and its companions ``app/lessons/<page>*.py`` (parsed, not imported)."""
+    import ast
+
+    out: dict[str | None, list[str]] = {}
+    for f in [path, *sorted((ROOT / "app" / "lessons").glob(f"{path.stem}*.py"))]:
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Experiment":
+                names = [kw.value.value for kw in node.keywords if kw.arg == "name"]
+                section = next((v.value for a in node.args if isinstance(a, ast.Dict)
+                                for k, v in zip(a.keys, a.values)
+                                if isinstance(k, ast.Constant) and k.value == "section"), None)
+                out.setdefault(section, []).extend(names)
+    return out
