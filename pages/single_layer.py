@@ -43,8 +43,8 @@ lesson.theory(
      r"\text{SGD: } \theta_{k+1} = \theta_k + v_{k+1},\quad v_{k+1} = \mu v_k - \eta_k\,\nabla f_{B_k}(\theta_k"
      r"\,[+\,\mu v_k]_{\rm Nesterov}),\quad \eta_k = \frac{\eta}{1 + \delta k}",
      r"\text{GN: } (J^\top \nabla^2_O\ell\, J + \lambda I)\,p = -\nabla f, \quad \nabla^2_{o_i}\ell = "
-     r"\tfrac1n\big(\mathrm{diag}(p_i) - p_i p_i^\top\big) \ \text{(cross-entropy)},\ \tfrac1n I \ "
-     r"\text{(least squares: } J^\top J p = -J^\top r)",
+     r"\tfrac1n\big(\mathrm{diag}(p_i) - p_i p_i^\top\big) \ \text{(cross-entropy)}",
+     r"\nabla^2_{o_i}\ell = \tfrac1n I \ \text{(least squares: } J^\top J p = -J^\top r)",
      r"\text{VarPro: } \varphi(K, b) = \min_{W, c} f(K, b, W, c), \qquad "
      r"\nabla\varphi = \nabla_{K,b} f\big(K, b, W^*(K, b), c^*(K, b)\big)"],
     "Ruthotto and Haber, Numerical Methods for Deep Learning, Module 4; Huang, Zhu and Siew (2006), Neurocomputing 70 "

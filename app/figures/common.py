@@ -239,7 +239,7 @@ def convergence_figure(
         layout = base_layout(title, x_title=x_title, y_title=y_title, log_x=log_x, log_y=log_y, height=height)
         if x == "iteration":
             layout["xaxis"]["exponentformat"] = "B"  # iteration counts read 1, 10, 100, 1k also on a log axis
-        else:  # above the plot, right-aligned, so that it never covers a left-aligned title
+        elif len(data) <= 3:  # above the plot, right-aligned, beside a left-aligned title; more entries go below
             layout["legend"] = dict(layout["legend"], x=1.0, xanchor="right", y=1.02, yanchor="bottom")
         if events:  # dotted vertical marks with their text, in the layout (add_vline is slow for live frames)
             layout["shapes"] = [dict(type="line", xref="x", yref="paper", x0=at, x1=at, y0=0, y1=1,
