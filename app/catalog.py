@@ -41,6 +41,10 @@ CATALOG: tuple[Entry, ...] = (
           "Softmax regression; gradient descent vs Newton-CG; convex vs non-convex losses."),
     Entry("single_layer.py", "Single-layer networks", "🧠", "Module 1 (shallow models)", "single-layer",
           "Extreme learning machines, SGD, Gauss-Newton and variable projection on a non-convex loss."),
+    Entry("convolutional_networks.py", "Convolutional networks", "🧩", "Module 2 (deep models)", "convolutional-networks",
+          "Convolutions as structured matrices and stencils, FFT, initialization, a small CNN trained live on digits."),
+    Entry("deep_networks.py", "Deep networks", "🏗️", "Module 2 (deep models)", "deep-networks",
+          "Backpropagation as the adjoint loop; exploding and vanishing gradients over depth; initialization."),
 )
 
 
