@@ -799,6 +799,7 @@ def gd_iterations_to_tolerance(problem: RegressionProblem, step: float, tol: flo
     Returns
     -------
     int
+        The first :math:`k` with the gap reduced by ``tol`` (``maxiter`` if there is none up to it).
 
     Raises
     ------
