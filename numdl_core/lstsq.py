@@ -301,6 +301,7 @@ def tikhonov_svd(U: np.ndarray, s: np.ndarray, Vt: np.ndarray, b: np.ndarray, al
     Returns
     -------
     x : ndarray, shape (n,)
+        :math:`\sum_i \phi_i (u_i^\top b / \sigma_i)\, v_i` with :math:`\phi_i = \sigma_i^2/(\sigma_i^2 + \alpha)`.
 
     Raises
     ------
