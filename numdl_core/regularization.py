@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from numdl_core._validate import check_nonneg, check_positive
 from numdl_core.lstsq import cgls, filter_factors, l_curve, l_curve_corner, lsqr_reference, tikhonov_svd
-from numdl_core.testproblems import blur_matrix
+from numdl_core.testproblems import _blurred_problem
 
 __all__ = ["relative_error", "Regularizations", "compare_regularizations", "SemiConvergence", "semi_convergence",
            "OPERATORS", "derivative_operator", "general_tikhonov", "smooth_deblur_problem", "OperatorComparison",
@@ -430,36 +430,24 @@ def smooth_deblur_problem(n: int = 128, width: float = 0.03, noise: float = 1e-2
 
     Parameters
     ----------
-    n : int
-        Number of unknowns and data (at least 2).
-    width : float
-        Blur width, ``> 0``.
-    noise : float
-        Relative noise level, ``>= 0``.
-    seed : int
-        Seed of the noise.
+    n, width, noise, seed : int, float, float, int
+        As for :func:`numdl_core.testproblems.deblur_problem`.
 
     Returns
     -------
-    A : ndarray, shape (n, n)
-    b : ndarray, shape (n,)
-    x_true : ndarray, shape (n,)
+    A, b, x_true : ndarray
+        As for :func:`numdl_core.testproblems.deblur_problem`: the blur, the noisy data and the smooth truth.
 
     Raises
     ------
     ValueError
-        If ``noise`` is negative (and see :func:`numdl_core.testproblems.blur_matrix`).
+        As for :func:`numdl_core.testproblems.deblur_problem`.
 
     References
     ----------
     Hansen (2010), Sec. 1.2 (deblurring) and Sec. 8.1 (smooth solutions).
     """
-    noise = check_nonneg("noise", noise)
-    A = blur_matrix(n, width)
-    t = (np.arange(n) + 0.5) / n
-    x_true = np.sin(np.pi * t) ** 2 + 0.5 * t * np.sin(3 * np.pi * t)
-    clean = A @ x_true
-    return A, clean + noise * np.abs(clean).max() * np.random.default_rng(seed).standard_normal(n), x_true
+    return _blurred_problem(n, width, noise, seed, lambda t: np.sin(np.pi * t) ** 2 + 0.5 * t * np.sin(3 * np.pi * t))
 
 
 @dataclass(frozen=True)
@@ -516,37 +504,43 @@ class OperatorComparison:
         """
         return {"fixed": self.x_fixed, "best": self.x_best, "corner": self.x_corner}[rule][name]
 
+    def _grid_index(self, name: str, rule: str) -> int | None:
+        """The index into ``alphas`` that ``rule`` picks for operator ``name``; None for ``"fixed"``."""
+        if rule == "fixed":
+            return None
+        return (self.best if rule == "best" else self.corner)[name]
+
     def chosen_alpha(self, name: str, rule: str) -> float:
         r"""The alpha of operator ``name`` under ``rule`` (see :meth:`solution`).
 
         Parameters
         ----------
-        name : str
-        rule : str
+        name, rule : str
+            As for :meth:`solution`.
 
         Returns
         -------
         float
+            ``alpha`` for ``"fixed"``, else the grid value the rule picks.
         """
-        if rule == "fixed":
-            return float(self.alpha)
-        return float(self.alphas[(self.best if rule == "best" else self.corner)[name]])
+        i = self._grid_index(name, rule)
+        return float(self.alpha if i is None else self.alphas[i])
 
     def error(self, name: str, rule: str) -> float:
         r"""The relative error :math:`\|x - x_\text{true}\|/\|x_\text{true}\|` of operator ``name`` under ``rule``.
 
         Parameters
         ----------
-        name : str
-        rule : str
+        name, rule : str
+            The operator and the choice of alpha, as for :meth:`solution`.
 
         Returns
         -------
         float
+            The error of the solution :meth:`solution` returns.
         """
-        if rule == "fixed":
-            return float(self.error_fixed[name])
-        return float(self.errors[name][(self.best if rule == "best" else self.corner)[name]])
+        i = self._grid_index(name, rule)
+        return float(self.error_fixed[name] if i is None else self.errors[name][i])
 
     def summary(self, rule: str = "corner") -> dict:
         r"""The headline numbers under ``rule``: per operator the alpha, the relative error and the roughness.

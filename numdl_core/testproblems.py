@@ -214,14 +214,24 @@ def deblur_problem(n: int = 128, width: float = 0.03, noise: float = 1e-2, seed:
     ----------
     Hansen (2010), Sec. 1.2 and 7.1; Ruthotto and Haber, Module 2 (deblurring).
     """
-    noise = check_nonneg("noise", noise)
-    A = blur_matrix(n, width)
-    t = (np.arange(n) + 0.5) / n
-    x_true = (
+    return _blurred_problem(n, width, noise, seed, lambda t: (
         1.0 * ((t > 0.1) & (t < 0.3))
         + np.maximum(0.0, 1 - np.abs(t - 0.5) / 0.1) * 0.8
         + 0.6 * np.exp(-((t - 0.8) ** 2) / (2 * 0.04**2))
-    )
+    ))
+
+
+def _blurred_problem(n: int, width: float, noise: float, seed: int,
+                     signal) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(A, b, x_true)`` of :func:`deblur_problem` with ``x_true = signal(t)`` at the cell midpoints ``t``.
+
+    The blur, the checks and the noise stream of a seed are those of :func:`deblur_problem`, whatever the signal
+    (also used by :func:`numdl_core.regularization.smooth_deblur_problem`).
+    """
+    noise = check_nonneg("noise", noise)
+    A = blur_matrix(n, width)
+    t = (np.arange(n) + 0.5) / n
+    x_true = signal(t)
     clean = A @ x_true
     b = clean + noise * np.abs(clean).max() * np.random.default_rng(seed).standard_normal(n)
     return A, b, x_true
