@@ -352,11 +352,12 @@ class Preconditioned:
         Parameters
         ----------
         y : array_like, shape (n,)
-            An iterate in the preconditioned variable ``y = M x``.
+            As for :meth:`error`.
 
         Returns
         -------
         float
+            Tends to :attr:`gap` as :math:`y \to y^*`.
 
         Raises
         ------
