@@ -77,12 +77,12 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     z : array_like
-        Scores, any shape.
+        Scores (logits) of any shape; large ones of either sign are fine.
 
     Returns
     -------
-    ndarray, shape of ``z``
-        In [0, 1].
+    ndarray
+        :math:`\sigma(z)` elementwise (the shape of ``z``), in [0, 1].
 
     References
     ----------
@@ -104,7 +104,7 @@ def log_sigmoid(z: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     z : array_like
-        Scores, any shape.
+        As for :func:`softplus`.
 
     Returns
     -------
@@ -208,7 +208,8 @@ class BinaryLogistic(Objective):
         ----------
         theta : ndarray, shape (n_params,)
         X : ndarray, shape (m, n_features), optional
-            Default: the training data.
+            Samples as rows, as for :meth:`numdl_core.classify.SoftmaxRegression.logits`; by default the training
+            data.
 
         Returns
         -------
@@ -240,7 +241,8 @@ class BinaryLogistic(Objective):
 
         Returns
         -------
-        ndarray of int64, shape (m,)
+        c_hat : ndarray of int64, shape (m,)
+            1 for the first category, 0 for the second.
         """
         return (self.scores(theta, X) > 0).astype(np.int64)
 
@@ -249,14 +251,14 @@ class BinaryLogistic(Objective):
 
         Parameters
         ----------
-        theta : ndarray, shape (n_params,)
-        X, c : ndarray, optional
-            Other data and its labels; both or neither (default: the training data).
+        theta, X : as for :meth:`scores`
+        c : ndarray, shape (m,), optional
+            The observed categories of ``X``; pass both ``X`` and ``c`` or neither (the training data).
 
         Returns
         -------
         float
-            In [0, 1].
+            The fraction of agreeing samples, in [0, 1].
 
         Raises
         ------
@@ -284,10 +286,12 @@ class BinaryLogistic(Objective):
         Parameters
         ----------
         theta : ndarray, shape (n_params,)
+            ``concatenate([w, [b]])``.
 
         Returns
         -------
         float
+            The mean cross-entropy plus the Tikhonov term.
         """
         theta = self._check_theta(theta)
         w = theta[:-1]
@@ -309,13 +313,13 @@ class BinaryLogistic(Objective):
 
         Parameters
         ----------
-        theta : ndarray, shape (n_params,)
-        v : ndarray, shape (n_params,)
-            Direction ``(v_w, v_b)`` laid out as ``theta``.
+        theta, v : ndarray, shape (n_params,)
+            The point and the direction ``(v_w, v_b)``, both laid out as ``(w, b)``.
 
         Returns
         -------
         ndarray, shape (n_params,)
+            :math:`\nabla^2 f(\theta)\, v`, laid out alike.
         """
         theta = self._check_theta(theta)
         v = self._check_theta(v, "v")
@@ -397,10 +401,8 @@ def sklearn_binary_reference(obj: BinaryLogistic, *, tol: float = 1e-10, max_ite
     ----------
     obj : BinaryLogistic
         The objective; ``c`` must hold hard labels 0/1, both present.
-    tol : float
-        scikit-learn's tolerance.
-    max_iter : int
-        scikit-learn's iteration limit.
+    tol, max_iter : float, int
+        Passed to scikit-learn, as for :func:`numdl_core.classify.sklearn_reference`.
 
     Returns
     -------
