@@ -225,8 +225,8 @@ class LinearLeastSquares:
 
         Returns
         -------
-        f : float
-        g : ndarray, shape (n_params,)
+        f, g : float, ndarray of shape (n_params,)
+            :meth:`batch_value_and_grad` on all rows.
         """
         return self.batch_value_and_grad(theta, None)
 
@@ -255,6 +255,7 @@ class LinearLeastSquares:
         Parameters
         ----------
         theta, v : ndarray, shape (n_params,)
+            ``theta`` is not used: the loss is quadratic.
 
         Returns
         -------
