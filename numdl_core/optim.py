@@ -989,30 +989,20 @@ def adagrad(
 
     Parameters
     ----------
-    obj, theta0, batch_size, seed, shuffle
-        As for :func:`sgd` (``batch_size`` is tunable).
-    lr : float, optional
-        The learning rate :math:`\eta`. Tunable.
-    eps : float, optional
-        :math:`\epsilon > 0` in the denominator.
-    decay : float, optional
-        The learning-rate decay :math:`\delta \ge 0`, as for :func:`sgd`. Tunable.
-    tol, maxiter, blowup : float, int, float, optional
-        Stop at ``grad_norm <= tol * max(1, grad_norm_0)``, ``maxiter`` or a blow-up (:mod:`numdl_core.iterate`).
+    obj, theta0, lr, batch_size, eps, decay, seed, shuffle, tol, maxiter, blowup
+        As for :func:`adam` (``lr``, ``batch_size`` and ``decay`` are tunable).
 
     Yields
     ------
     Step
-        As for :func:`sgd`; ``info`` holds ``epoch``, ``updates``, ``work``, ``batch_loss``, ``lr``,
-        ``batch_size``, ``decay`` and ``lr_k``.
+        As for :func:`adam` (the same ``info`` keys).
 
     Raises
     ------
     TypeError
         As for :func:`sgd`.
     ValueError
-        For ``lr <= 0``, ``decay < 0``, ``eps <= 0``, ``batch_size < 1``, a bad ``tol``, ``maxiter`` or
-        ``theta0``; or when a bad value is sent (see :mod:`numdl_core.iterate`).
+        As for :func:`adam` (which also checks ``beta1`` and ``beta2``).
 
     References
     ----------
