@@ -1126,43 +1126,59 @@ def gauss_newton(
 
 def _gn_iterations(obj: Any, theta: np.ndarray, blowup: float):
     """The iterations of :func:`gauss_newton` (see ``numdl_core.iterate._drive``)."""
-    work, matvecs = 0.0, 0  # data passes and J / J^T products after iteration 0
+    count = {"work": 0.0, "matvecs": 0}  # data passes and J / J^T products after iteration 0
 
     class _LS:  # the loss 0.5 ||r||^2 and its gradient J^T r, for the line search
         n_params = theta.size
 
         @staticmethod
         def value_and_grad(th):
-            nonlocal work, matvecs
             r = np.asarray(obj.residual(th), dtype=np.float64)
-            work += WORK_PER_CALL["residual"]
+            count["work"] += WORK_PER_CALL["residual"]
             f = 0.5 * float(r @ r)
             if not np.isfinite(f):
                 return f, np.full(th.shape, np.nan)
-            work, matvecs = work + WORK_PER_CALL["jac_t_vec"], matvecs + 1
+            count["work"] += WORK_PER_CALL["jac_t_vec"]
+            count["matvecs"] += 1
             return f, np.asarray(obj.jac_t_vec(th, r), dtype=np.float64)
 
-    f, g = _LS.value_and_grad(theta)
-    f0 = float(f)
-    work, matvecs = 0.0, 0  # the evaluation of iteration 0 is not counted
-    info0 = {"step": 0.0, "cg_iterations": 0, "matvecs": matvecs}
-    params = yield record(0, theta, f, float(np.linalg.norm(g)), info0, work=work, loss0=f0, blowup=blowup)
-    for k in itertools.count(1):
+    def damped(th, lam):  # v -> (J^T J + lam I) v at th
         if callable(getattr(obj, "linearize", None)):
-            Jv, JTw = obj.linearize(theta)
+            Jv, JTw = obj.linearize(th)
         else:
-            Jv, JTw = (lambda v, th=theta: obj.jac_vec(th, v)), (lambda w, th=theta: obj.jac_t_vec(th, w))
-        lam = params["damping"]
+            Jv, JTw = (lambda v: obj.jac_vec(th, v)), (lambda w: obj.jac_t_vec(th, w))
+        return lambda v: np.asarray(JTw(Jv(v)), dtype=np.float64) + lam * v
 
-        def gn_matvec(v):
-            nonlocal work, matvecs
-            work, matvecs = work + WORK_PER_CALL["jac_vec"] + WORK_PER_CALL["jac_t_vec"], matvecs + 2
-            return np.asarray(JTw(Jv(v)), dtype=np.float64) + lam * v
+    f, g = _LS.value_and_grad(theta)
+    count.update(work=0.0, matvecs=0)  # the evaluation of iteration 0 is not counted
+    return (yield from _gn_loop(_LS, theta, f, g, damped, count, WORK_PER_CALL["jac_vec"] + WORK_PER_CALL["jac_t_vec"],
+                                blowup, "a Jacobian product J v or J^T w is not finite (nan or inf)"))
+
+
+def _gn_loop(ls: Any, theta: np.ndarray, f: float, g: np.ndarray, damped: Callable, count: dict, work_per_product: float,
+             blowup: float, nonfinite_reason: str):
+    """The iterations of a (generalized) Gauss-Newton method, after the evaluation ``f, g`` at ``theta``.
+
+    Shared by :func:`gauss_newton` and :func:`numdl_core.single_layer.generalized_gauss_newton` (see
+    ``numdl_core.iterate._drive``): per iteration the damped product ``damped(theta, lam)`` (a function
+    ``v -> (G + lam I) v``) goes to :func:`_newton_step` with ``ls``, the counted objective of the line search.
+    ``count`` holds the cumulative ``work`` and ``matvecs`` (0 at iteration 0); each product adds
+    ``work_per_product`` data passes and 2 products, ``ls`` adds its own. A non-finite product ends the run as
+    diverged with ``nonfinite_reason``.
+    """
+    f0 = float(f)
+    info0 = {"step": 0.0, "cg_iterations": 0, "matvecs": count["matvecs"]}
+    params = yield record(0, theta, f, float(np.linalg.norm(g)), info0, work=count["work"], loss0=f0, blowup=blowup)
+    for k in itertools.count(1):
+        product = damped(theta, params["damping"])
+
+        def matvec(v):
+            count["work"] += work_per_product
+            count["matvecs"] += 2
+            return product(v)
 
         info: dict = {}
-        theta, f, g, _, nonfinite = _newton_step(_LS, theta, f, g, gn_matvec, params["cg_tol"], params["cg_maxiter"],
-                                                 info)
-        info["matvecs"] = matvecs
-        reason = "a Jacobian product J v or J^T w is not finite (nan or inf)" if nonfinite else None
-        params = yield record(k, theta, f, float(np.linalg.norm(g)), info, work=work, loss0=f0, blowup=blowup,
-                              reason=reason)
+        theta, f, g, _, nonfinite = _newton_step(ls, theta, f, g, matvec, params["cg_tol"], params["cg_maxiter"], info)
+        info["matvecs"] = count["matvecs"]
+        params = yield record(k, theta, f, float(np.linalg.norm(g)), info, work=count["work"], loss0=f0, blowup=blowup,
+                              reason=nonfinite_reason if nonfinite else None)

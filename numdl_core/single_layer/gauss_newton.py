@@ -16,14 +16,13 @@ Deep Learning*, Module 4 (Newton-type methods for the cross-entropy of a single-
 """
 from __future__ import annotations
 
-import itertools
 from typing import Iterator
 
 import numpy as np
 
 from numdl_core._validate import check_nonneg
-from numdl_core.iterate import BLOWUP, Step, _drive, check_count, check_positive, check_stop, record, tunable
-from numdl_core.optim import _newton_step, conjugate_gradient
+from numdl_core.iterate import BLOWUP, Step, _drive, check_stop, tunable
+from numdl_core.optim import _GN_TUNABLES, _gn_loop, conjugate_gradient
 from numdl_core.single_layer.model import SingleLayer
 
 __all__ = [
@@ -31,11 +30,7 @@ __all__ = [
     "gauss_newton_direction",
 ]
 
-_TUNABLES = {
-    "damping": lambda v: check_nonneg("damping", v),
-    "cg_tol": lambda v: check_positive("cg_tol", v),
-    "cg_maxiter": lambda v: check_count("cg_maxiter", v),
-}
+_TUNABLES = _GN_TUNABLES  # damping, cg_tol, cg_maxiter: those of numdl_core.optim.gauss_newton
 
 
 def gauss_newton_direction(model: SingleLayer, theta: np.ndarray, *, damping: float = 0.0, cg_tol: float = 1e-10,
@@ -178,25 +173,15 @@ def _iterations(model: SingleLayer, theta: np.ndarray, blowup: float):
             with np.errstate(all="ignore"):
                 return model.value_and_grad(th)
 
-    f, g = model.value_and_grad(theta)
-    f0 = float(f)
-    params = yield record(0, theta, f, float(np.linalg.norm(g)), {"step": 0.0, "cg_iterations": 0, "matvecs": 0},
-                          work=0.0, loss0=f0, blowup=blowup)
-    for k in itertools.count(1):
+    def damped(th, lam):  # v -> (J^T H_O J + alpha R + lam I) v at th
         with np.errstate(all="ignore"):
-            G = model.gauss_newton_matvec(theta)
-        lam = params["damping"]
+            G = model.gauss_newton_matvec(th)
 
-        def matvec(v):
-            count["work"] += 2.0
-            count["matvecs"] += 2
+        def product(v):
             with np.errstate(all="ignore"):
                 return G(v) + lam * v
+        return product
 
-        info: dict = {}
-        theta, f, g, _, nonfinite = _newton_step(_Counted, theta, f, g, matvec, params["cg_tol"],
-                                                 params["cg_maxiter"], info)
-        info["matvecs"] = count["matvecs"]
-        reason = "a Gauss-Newton product is not finite (nan or inf)" if nonfinite else None
-        params = yield record(k, theta, f, float(np.linalg.norm(g)), info, work=count["work"], loss0=f0,
-                              blowup=blowup, reason=reason)
+    f, g = model.value_and_grad(theta)
+    return (yield from _gn_loop(_Counted, theta, f, g, damped, count, 2.0, blowup,
+                                "a Gauss-Newton product is not finite (nan or inf)"))
