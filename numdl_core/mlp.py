@@ -848,13 +848,13 @@ def depth_growth(activation: str = "tanh", inits: Sequence[str] = INITS, *, widt
             s = init_std(init, width, width, sigma)
             Y, Ds, norms = y0, [], [np.ones(draws)]
             for j in range(depth):
-                Z, D = act(np.einsum("dij,dj->di", s * G[j], Y))
+                Z, D = act(s * np.matmul(G[j], Y[:, :, None])[:, :, 0])
                 Ds.append(D)
                 Y = Z
                 norms.append(np.linalg.norm(Y, axis=1) / np.linalg.norm(y0, axis=1))
             delta, back = dL, [np.ones(draws)]
             for j in range(depth - 1, -1, -1):
-                delta = np.einsum("dij,di->dj", s * G[j], Ds[j] * delta)
+                delta = s * np.matmul((Ds[j] * delta)[:, None, :], G[j])[:, 0, :]
                 back.append(np.linalg.norm(delta, axis=1) / np.linalg.norm(dL, axis=1))
             stds[init] = s
             fwd[init] = np.mean(norms, axis=1)

@@ -1,0 +1,128 @@
+"""Page support of the deep networks page (pages/deep_networks.py): the parameters of each section, the series of
+the live training, the per-layer gradient norms recorded in each frame, and the presets.
+
+Parameter names are the keywords of the ``numdl_core.mlp`` functions they feed (``depth_growth``,
+``training_problem``, ``plain_vs_resnet``) and of the solvers (``lr``, ``batch_size``, ``momentum``), so the page
+passes its parameter dict on unchanged.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from app.lesson import Experiment
+from app.params import SEED, Param
+
+DATA_LABELS = {"spirals": "spirals (2 classes)", "peaks": "peaks (5 classes)", "moons": "moons (2 classes)",
+               "digits": "digits (8×8, 10 classes)"}
+ACT_LABELS = {"tanh": "tanh", "relu": "ReLU", "sin": "sin", "identity": "identity (linear)"}
+INIT_LABELS = {"naive": "naive N(0, 1)", "glorot": "Glorot √(2/(n_in+n_out))", "he": "He √(2/n_in)",
+               "custom": "custom σ"}
+SIGMAS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0)
+# the series of the live run: switch -> (label, solver of numdl_core.solvers.SOLVERS, fixed options)
+# (one SGD series: its momentum is tunable, mu = 0 is plain SGD)
+SERIES = {"run_sgd": ("SGD", "sgd", {}), "run_adam": ("Adam", "adam", {})}
+WORK_CAP = 400_000  # depth x width x training points of the live training (a frame's epoch stays ~< 100 ms)
+LIVE_GRID = 50  # decision map cells per axis in every frame
+
+ACT = Param("activation", "Activation σ", "choice", "tanh", options=("tanh", "relu"), labels=ACT_LABELS,
+            widget="segmented")
+INIT = Param("init", "Initialization", "choice", "glorot", options=tuple(INIT_LABELS), labels=INIT_LABELS,
+             help="Entries of every K_j and W drawn from N(0, s²): naive s = 1, Glorot s = √(2/(n_in+n_out)), "
+                  "He s = √(2/n_in), or s = σ of your choice.")
+SIGMA = Param("sigma", "Custom σ (init 'custom σ')", "log", 0.3, options=SIGMAS)
+
+NORMS = [ACT.but(options=tuple(ACT_LABELS)), Param("width", "Width n", "int", 100, lo=10, hi=100, step=10),
+         Param("depth", "Depth L", "int", 50, lo=5, hi=60, step=5), SIGMA,
+         Param("draws", "Draws averaged", "int", 10, lo=2, hi=20), SEED]
+TRAIN = [Param("data", "Data", "choice", "spirals", options=tuple(DATA_LABELS), labels=DATA_LABELS),
+         Param("n_train", "Training points", "int", 500, lo=100, hi=1000, step=100),
+         Param("depth", "Depth L (hidden layers)", "int", 5, lo=1, hi=50),
+         Param("width", "Width (every hidden layer)", "int", 16, lo=2, hi=64), ACT, INIT, SIGMA,
+         Param("alpha", "Weight decay α (λ in the notes)", "choice", 0.0, options=(0.0, 1e-5, 1e-4, 1e-3),
+               labels={0.0: "0"}), SEED]
+SWITCHES = [Param(k, v[0], "bool", True, help=h) for (k, v), h in zip(SERIES.items(), (
+    "SGD on mini-batches with heavy-ball momentum μ (μ = 0: plain SGD).",
+    "Adam (Kingma and Ba 2015): steps scaled entrywise by running moments of the gradient; same η, no μ."))]
+TUNE = [Param("lr", "Learning rate η (μ in the notes)", "log", 0.01, options=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3,
+                                                                                  1.0), role="tunable"),
+        Param("momentum", "Momentum μ (γ in the notes)", "float", 0.9, lo=0.0, hi=0.99, step=0.01, role="tunable"),
+        Param("batch_size", "Batch size", "choice", 32, options=(16, 32, 64, 128, 1000), labels={1000: "full batch"},
+              role="tunable")]
+RESNET = [Param("width", "Width", "int", 4, lo=2, hi=8), Param("depth", "Layers", "int", 6, lo=2, hi=12),
+          Param("scale", "Weight scale s (K = s·randn)", "log", 0.2, options=(0.05, 0.1, 0.2, 0.5, 1.0, 2.0)),
+          ACT, Param("h", "Step h", "log", 1.0, options=(0.1, 0.2, 0.5, 1.0)),
+          SEED.but(default=12, help="The course's script uses rng(12); ours draws from numpy's stream.")]
+CHECKS = [Param("depth", "Depth L", "int", 3, lo=1, hi=8), Param("width", "Width", "int", 5, lo=2, hi=16),
+          ACT.but(options=("tanh", "relu", "sin", "identity")), Param("n_samples", "Samples", "int", 20, lo=5, hi=100),
+          SEED]
+
+
+def capped(p: dict) -> tuple[dict, str | None]:
+    """The training parameters with ``n_train`` lowered so that depth × width × n_train <= WORK_CAP, and the note."""
+    cap = max(100, (WORK_CAP // (p["depth"] * p["width"])) // 100 * 100)
+    if p["n_train"] <= cap:
+        return p, None
+    return dict(p, n_train=cap), (f"Depth {p['depth']} × width {p['width']} × {p['n_train']} points is more than a "
+                                  f"frame can train smoothly: the run uses {cap} training points.")
+
+
+def gradient_columns(norms: np.ndarray) -> dict:
+    """Per-layer gradient norms as history columns g1 .. gL and gW (recorded per frame)."""
+    out = {f"g{j + 1}": float(v) for j, v in enumerate(norms[:-1])}
+    out["gW"] = float(norms[-1])
+    return out
+
+
+def gradient_rows(history: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The per-layer gradient norms at the first and at the last recorded point of a series' history."""
+    keys = sorted((k for k in history if k.startswith("g") and k[1:].isdigit()), key=lambda k: int(k[1:])) + ["gW"]
+    first = np.array([history[k][0] for k in keys], dtype=float)
+    last = np.array([history[k][-1] for k in keys], dtype=float)
+    return first, last
+
+
+EXPERIMENTS = [
+    Experiment("The course's three numbers", "Read the three ratios ‖K₃K₂K₁y‖/‖y‖ above the curves. Why does each "
+               "layer multiply the norm by about 10, 2.9 and 0.29?",
+               "The page measures 977, 23.7 and 0.0237 (seed 0, 100 draws) against 1000, 24.1 and 0.0241: a product "
+               "with a 100 × 100 matrix of independent entries of variance v multiplies the expected squared norm by "
+               "100 v (v = 1, 1/12, 1/1200).", {"section": "norms"}, name="course-norm-growth"),
+    Experiment("ReLU needs He", "Choose ReLU. Compare the forward curves of Glorot and He at depth 50.",
+               "Glorot's ratio falls by about √2 per layer (ReLU zeroes half the inputs: 3e-8 at depth 50), He's stays "
+               "near 1 (0.82), naive N(0, 1) explodes (2e42). The backward curves mirror them.",
+               {"section": "norms", "activation": "relu"}, name="relu-needs-he"),
+    Experiment("Exploding gradients at depth 30", "Train a 30-layer tanh network started with naive N(0, 1) weights. "
+               "Look at the per-layer gradient norms at the start.",
+               "The forward pass saturates (every tanh at ±1) and the gradients grow geometrically from the output "
+               "back to layer 1, by orders of magnitude: SGD's steps on the first layers are enormous, the loss "
+               "jumps and the network learns nothing.",
+               {"section": "train", "depth": 30, "init": "naive", "activation": "tanh", "speed": 5},
+               name="exploding-gradients-at-depth-30"),
+    Experiment("He init fixes it", "The same 30 layers with He's scaling (ReLU) instead.",
+               "The per-layer gradient norms stay within a factor of about 10 of each other from layer 1 to the "
+               "output, and the loss falls: depth is trainable once the variance is preserved layer by layer.",
+               {"section": "train", "depth": 30, "init": "he", "activation": "relu", "speed": 5},
+               name="he-init-fixes-it"),
+    Experiment("Vanishing gradients", "Use 20 tanh layers with custom σ = 0.1.",
+               "Every layer shrinks the signal (σ√16 = 0.4 per layer): the gradient of layer 1 is about 10⁻⁸ of the "
+               "last one, and the first layers do not move.",
+               {"section": "train", "depth": 20, "init": "custom", "sigma": 0.1, "speed": 5},
+               name="vanishing-gradients"),
+    Experiment("The course's comparison", "Compare the two histograms and the two misfit curves.",
+               "The plain network's gradient entries crowd at 0 (norm 0.16) and its misfit barely changes along the "
+               "line; the ResNet's gradients are ~150 times larger (norm 23) and its misfit rises steadily from the "
+               "target weights: the identity paths carry the signal and the gradient through the layers.",
+               {"section": "resnet"}, name="plain-vs-resnet"),
+    Experiment("Smaller weights", "Set the weight scale to 0.05, then to 1.",
+               "s = 0.05: the plain network's output is almost zero for every weight, its gradient vanishes; the "
+               "ResNet is nearly the identity and stays trainable. s = 1: both get rougher.",
+               {"section": "resnet", "scale": 0.05}, name="resnet-small-weights"),
+    Experiment("ReLU kinks in the checks", "Choose ReLU. Do the Taylor tests still show order 2?",
+               "Yes away from the kinks: for small h no pre-activation changes sign, the network is linear-quadratic "
+               "there and E1 = O(h²). With larger h the error curve bends where neurons switch.",
+               {"section": "checks", "activation": "relu"}, name="relu-checks"),
+    Experiment("A deeper check", "Set depth 8 and width 16.",
+               "Every layer's adjoint test stays at round-off (~1e-15) and every Taylor order at 2: backpropagation "
+               "is the composition of the layers' transposed Jacobians, checked one at a time.",
+               {"section": "checks", "depth": 8, "width": 16}, name="deep-checks"),
+]
