@@ -300,10 +300,8 @@ def inpainting_problem(image: str = "peaks", n: int = 64, fraction: float = 0.2,
 
     Parameters
     ----------
-    image : str
-        One of :data:`IMAGES`.
-    n : int
-        Pixels per side, at least 4.
+    image, n : str, int
+        The test image and its pixels per side, as ``kind`` and ``n`` of :func:`make_image`.
     fraction : float
         Fraction of known pixels, in (0, 1].
     noise : float
