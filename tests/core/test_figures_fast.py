@@ -16,6 +16,7 @@ import pytest
 
 import app.figures.classify as classify
 import app.figures.common as common
+import app.figures.deep as deep
 import app.figures.lstsq as lstsq
 import app.figures.lstsq_tikhonov as lstsq_tikhonov
 import app.figures.single_layer as single_layer
@@ -59,10 +60,19 @@ CASES = {
     "L1 sweep": lambda: classify.l1_sweep_figure([1e-4, 1e-3, 1e-2], [0.2, 0.5, 0.9], [0.95, 0.93, 0.7], current=1e-3),
     "accuracy curves": lambda: single_layer.accuracy_curves_figure(IT, np.tanh(IT / 50), np.tanh(IT / 60)),
     "accuracy curves, training only": lambda: single_layer.accuracy_curves_figure(IT[:5], [0.1, 0.2, 0.3, 0.4, 0.5]),
+    "depth curves": lambda: deep.depth_curves_figure({"he": np.exp(-IT[:20] / 5.0), "naive": 10.0 ** IT[:20]}, title="d"),
+    "depth curves, no reference": lambda: deep.depth_curves_figure({"a": [1.0, 0.0, np.nan]}, reference=None),
+    "layer gradients": lambda: deep.layer_gradients_figure({"SGD: start": np.ones(6), "SGD: epoch 3": np.arange(1, 7.0),
+                                                            "Adam: start": np.ones(6), "Adam: epoch 3": [1, np.nan, 2, 3, 4, 5]},
+                                                           title="g"),
+    "line misfit": lambda: deep.line_misfit_figure(GRID, {"plain": GRID ** 2, "ResNet": np.abs(GRID)}, title="l"),
+    "gradient histogram": lambda: deep.gradient_histogram_figure(RNG.standard_normal(100), name="plain", i=1, title="h"),
+    "gradient histogram, zeros": lambda: deep.gradient_histogram_figure(np.zeros(5), name="z"),
 }
 COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "weight_mosaic_figure",
            "accuracy_curves_figure", "sigmoid_figure", "l1_sweep_figure", "images_figure",
-           "spectra_figure"}
+           "spectra_figure", "depth_curves_figure", "layer_gradients_figure", "line_misfit_figure",
+           "gradient_histogram_figure"}
 
 
 def _sent(fig: go.Figure) -> dict:
