@@ -87,42 +87,46 @@ EXPERIMENTS = [
                "The page measures 977, 23.7 and 0.0237 (seed 0, 100 draws) against 1000, 24.1 and 0.0241: a product "
                "with a 100 × 100 matrix of independent entries of variance v multiplies the expected squared norm by "
                "100 v (v = 1, 1/12, 1/1200).", {"section": "norms"}, name="course-norm-growth"),
-    Experiment("ReLU needs He", "Choose ReLU. Compare the forward curves of Glorot and He at depth 50.",
-               "Glorot's ratio falls by about √2 per layer (ReLU zeroes half the inputs: 3e-8 at depth 50), He's stays "
-               "near 1 (0.82), naive N(0, 1) explodes (2e42). The backward curves mirror them.",
-               {"section": "norms", "activation": "relu"}, name="relu-needs-he"),
-    Experiment("Exploding gradients at depth 30", "Train a 30-layer tanh network started with naive N(0, 1) weights. "
-               "Look at the per-layer gradient norms at the start.",
-               "The forward pass saturates (every tanh at ±1) and the gradients grow geometrically from the output "
-               "back to layer 1, by orders of magnitude: SGD's steps on the first layers are enormous, the loss "
-               "jumps and the network learns nothing.",
-               {"section": "train", "depth": 30, "init": "naive", "activation": "tanh", "speed": 5},
+    Experiment("ReLU needs He", "Choose ReLU. Compare the forward and backward curves of Glorot and He at depth 50.",
+               "ReLU zeroes half its inputs: with Glorot's scale the norm falls by √2 per layer (2.4e-8 at depth 50, "
+               "the gradient sent back to layer 0 likewise 2.3e-8); He's doubled variance keeps both near 1 (0.82 "
+               "and 0.76); naive N(0, 1) explodes (2.4e42).", {"section": "norms", "activation": "relu"},
+               name="relu-needs-he"),
+    Experiment("Exploding gradients at depth 30", "Train 30 tanh layers of width 16 started with naive N(0, 1) weights "
+               "(η = 0.001) and play 40 epochs. Compare the per-layer gradient norms of layer 1 and layer 30.",
+               "At the start ‖∇K₁f‖ is 2.9e3 times ‖∇K₃₀f‖ (2.8e3 against 0.96): the forward pass saturates every "
+               "tanh, and the gradient grows by a constant factor per layer on its way back. The loss falls from 1.94 "
+               "to the level of guessing (SGD 0.65, Adam 0.81 after 40 epochs; validation accuracy 60% and 56%).",
+               {"section": "train", "depth": 30, "init": "naive", "activation": "tanh", "lr": 0.001, "speed": 5},
                name="exploding-gradients-at-depth-30"),
-    Experiment("He init fixes it", "The same 30 layers with He's scaling (ReLU) instead.",
-               "The per-layer gradient norms stay within a factor of about 10 of each other from layer 1 to the "
-               "output, and the loss falls: depth is trainable once the variance is preserved layer by layer.",
-               {"section": "train", "depth": 30, "init": "he", "activation": "relu", "speed": 5},
+    Experiment("He init fixes it", "The same 30 layers with ReLU and He's scaling √(2/n_in), η = 0.001, 40 epochs.",
+               "The per-layer gradient norms start within a factor 3 of each other (0.015 to 0.038; first/last ratio "
+               "0.39) and the network learns: after 40 epochs SGD reaches loss 0.40 (73% validation accuracy) and Adam "
+               "0.15 (94%). The variance of the signal is kept layer by layer, so depth is trainable.",
+               {"section": "train", "depth": 30, "init": "he", "activation": "relu", "lr": 0.001, "speed": 5},
                name="he-init-fixes-it"),
-    Experiment("Vanishing gradients", "Use 20 tanh layers with custom σ = 0.1.",
-               "Every layer shrinks the signal (σ√16 = 0.4 per layer): the gradient of layer 1 is about 10⁻⁸ of the "
-               "last one, and the first layers do not move.",
-               {"section": "train", "depth": 20, "init": "custom", "sigma": 0.1, "speed": 5},
+    Experiment("Vanishing gradients", "Use 20 tanh layers with the custom σ = 0.1 and play.",
+               "Each layer multiplies the signal by about σ√16 = 0.4: every per-layer gradient starts near 3e-9, "
+               "and SGD and Adam stay at log 2 = 0.693 (50% validation accuracy): nothing moves.",
+               {"section": "train", "depth": 20, "init": "custom", "sigma": 0.1, "lr": 0.001, "speed": 5},
                name="vanishing-gradients"),
     Experiment("The course's comparison", "Compare the two histograms and the two misfit curves.",
-               "The plain network's gradient entries crowd at 0 (norm 0.16) and its misfit barely changes along the "
-               "line; the ResNet's gradients are ~150 times larger (norm 23) and its misfit rises steadily from the "
-               "target weights: the identity paths carry the signal and the gradient through the layers.",
-               {"section": "resnet"}, name="plain-vs-resnet"),
-    Experiment("Smaller weights", "Set the weight scale to 0.05, then to 1.",
-               "s = 0.05: the plain network's output is almost zero for every weight, its gradient vanishes; the "
-               "ResNet is nearly the identity and stays trainable. s = 1: both get rougher.",
+               "The plain network's misfit has a sharp kink at the target weights (0.49 already at t = 0.1) and is flat "
+               "beyond it; the ResNet's grows smoothly (0.14 at t = 0.1, 0.68 at 0.4). The plain network's gradient "
+               "entries are all tiny (norm 0.16, largest 0.077) while the ResNet's are ~150 times larger (norm 23): "
+               "the identity paths carry signal and gradient through the layers.", {"section": "resnet"},
+               name="plain-vs-resnet"),
+    Experiment("Smaller and larger weights", "Set the weight scale to 0.05, then to 1.",
+               "s = 0.05: the plain network's gradient vanishes (norm 2e-4), the ResNet is nearly the identity and keeps "
+               "a useful gradient (norm 19). s = 1: the plain net's gradient is larger than the ResNet's (9.7 against "
+               "4.5) and both misfits have a second local minimum on the line.",
                {"section": "resnet", "scale": 0.05}, name="resnet-small-weights"),
     Experiment("ReLU kinks in the checks", "Choose ReLU. Do the Taylor tests still show order 2?",
-               "Yes away from the kinks: for small h no pre-activation changes sign, the network is linear-quadratic "
-               "there and E1 = O(h²). With larger h the error curve bends where neurons switch.",
+               "Yes: for small h no pre-activation changes sign, so the network is smooth along the line and E1 = O(h²) "
+               "(orders 2.00 per layer, 2.00 for the network); the adjoint gaps stay at round-off (~1e-16).",
                {"section": "checks", "activation": "relu"}, name="relu-checks"),
     Experiment("A deeper check", "Set depth 8 and width 16.",
-               "Every layer's adjoint test stays at round-off (~1e-15) and every Taylor order at 2: backpropagation "
-               "is the composition of the layers' transposed Jacobians, checked one at a time.",
+               "Every layer's adjoint test stays at round-off (at most 9e-15) and every Taylor order at 2: "
+               "backpropagation is the composition of the layers' transposed Jacobians, each checked on its own.",
                {"section": "checks", "depth": 8, "width": 16}, name="deep-checks"),
 ]
