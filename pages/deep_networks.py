@@ -9,7 +9,7 @@ import streamlit as st
 from app.exports.deep import SCRIPTS
 from app.figures.common import convergence_figure, decision_map_figure
 from app.figures.deep import depth_curves_figure, gradient_histogram_figure, layer_gradients_figure, line_misfit_figure
-from app.lesson import Lesson, Solver
+from app.lesson import Lesson, Param, Solver
 from app.lessons.deep_networks import (CHECKS, EXPERIMENTS, INIT_LABELS, LIVE_GRID, NORMS, RESNET, SERIES, SWITCHES,
                                        TRAIN, TUNE, capped, gradient_columns, gradient_rows)
 from app.panels import live_table, show
@@ -103,9 +103,13 @@ def train_section():
                  "dn.fig.train.map", c3)
         elif d.X.shape[1] != 2:
             c3.info("Digits have 64 features: no 2-D decision map.")
-        with c4:
-            live_table(pd.DataFrame(rows(run)))
-        st.caption(f"Frame compute time {run.frame_ms:.0f} ms.")
+        h, L = s.history, p["depth"]
+        picked = dict.fromkeys([1, (L + 1) // 2, L])
+        show(convergence_figure({**{f"layer {j}": (h["iteration"], h[f"g{j}"]) for j in picked}, "output W": (
+            h["iteration"], h["gW"])}, x_title="epoch", y_title="‖∇K_j f‖_F", title=f"{name}: gradient norms of "
+            "the first, middle and last layer"), "dn.fig.train.ghist", c4)
+        live_table(pd.DataFrame(rows(run)))
+        st.caption(f"Frame compute time {run.frame_ms:.0f} ms. Dotted lines: the per-layer norms at the start.")
 
     def rows(run):
         out = []
@@ -168,8 +172,12 @@ def checks_section() -> None:
     st.caption("Layer j maps (Y_j, K_j, b_j) to σ(Y_j K_j + 1b_jᵀ): the Taylor test of ⟨w, Z⟩ checks its transposed "
                "Jacobian (one backpropagation step), the adjoint test the pair J, Jᵀ. Network: the loss with its "
                "backpropagated gradient, and the outputs' Jacobian against its transpose.")
-    st.markdown("**The whole network: Taylor test of the loss**")
-    lesson.check(net.taylor, net.adjoint, key="dn.checks.net")
+    which = lesson.controls([Param("shown", "Show in detail", "choice", "network", options=("network", *(
+        c.name for c in layers)), role="view")])["shown"]
+    c = net if which == "network" else next(c for c in layers if c.name == which)
+    st.markdown(f"**{which}: Taylor test of {'the loss' if c is net else '⟨w, σ(Y K + 1bᵀ)⟩ in (Y, K, b)'}, then "
+                "the adjoint test**")
+    lesson.check(c.taylor, c.adjoint, key="dn.checks.detail")
     numbers = {"network E1 order": net.taylor.order, "network adjoint gap": net.adjoint.rel_error,
                "largest layer adjoint gap": max(c.adjoint.rel_error for c in layers)}
     lesson.numbers(numbers)

@@ -97,13 +97,13 @@ EXPERIMENTS = [
                "At the start ‖∇K₁f‖ is 2.9e3 times ‖∇K₃₀f‖ (2.8e3 against 0.96): the forward pass saturates every "
                "tanh, and the gradient grows by a constant factor per layer on its way back. The loss falls from 1.94 "
                "to the level of guessing (SGD 0.65, Adam 0.81 after 40 epochs; validation accuracy 60% and 56%).",
-               {"section": "train", "depth": 30, "init": "naive", "activation": "tanh", "lr": 0.001, "speed": 5},
+               {"section": "train", "depth": 30, "init": "naive", "activation": "tanh", "lr": 0.001, "speed": 2},
                name="exploding-gradients-at-depth-30"),
     Experiment("He init fixes it", "The same 30 layers with ReLU and He's scaling √(2/n_in), η = 0.001, 40 epochs.",
                "The per-layer gradient norms start within a factor 3 of each other (0.015 to 0.038; first/last ratio "
                "0.39) and the network learns: after 40 epochs SGD reaches loss 0.40 (73% validation accuracy) and Adam "
                "0.15 (94%). The variance of the signal is kept layer by layer, so depth is trainable.",
-               {"section": "train", "depth": 30, "init": "he", "activation": "relu", "lr": 0.001, "speed": 5},
+               {"section": "train", "depth": 30, "init": "he", "activation": "relu", "lr": 0.001, "speed": 2},
                name="he-init-fixes-it"),
     Experiment("Vanishing gradients", "Use 20 tanh layers with the custom σ = 0.1 and play.",
                "Each layer multiplies the signal by about σ√16 = 0.4: every per-layer gradient starts near 3e-9, "
