@@ -3,7 +3,8 @@
 In order: ``bench_pages.py`` (first render of every page section; the live least-squares frame cost),
 ``bench_frames.py`` (live frames over the real websocket: bytes per frame and where they go, frames/s; then the
 same live runs on a server with TCP_NODELAY for the server's own time per frame), ``bench_classify.py`` and
-``bench_spectral.py`` (the numerical core against scikit-learn). Writes ``bench/RESULTS.md`` (machine, date,
+``bench_spectral.py`` (the numerical core against scikit-learn), ``bench_torch.py`` (backpropagation against
+PyTorch CPU, if installed: ``pip install -r bench/requirements.txt``). Writes ``bench/RESULTS.md`` (machine, date,
 versions, every table, the targets and whether they are met) and the raw numbers to ``bench/out/results.json``.
 About 2 minutes on 2 cores. Each script also runs alone.
 
@@ -27,7 +28,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import bench_classify, bench_frames, bench_pages, bench_spectral  # noqa: E402
+from bench import bench_classify, bench_frames, bench_pages, bench_spectral, bench_torch  # noqa: E402
 from bench._common import md_table  # noqa: E402
 
 PACKAGES = ("streamlit", "numpy", "scipy", "plotly", "scikit-learn", "websockets", "protobuf")
@@ -148,6 +149,7 @@ def main() -> None:
     classify, t_cls, e_cls = _timed("bench_classify", bench_classify.measure, log)
     spectral, t_spec, e_spec = _timed("bench_spectral",
                                       lambda: (bench_spectral.clustering(), bench_spectral.eigensolver_rows()), log)
+    torch_res, t_torch, e_torch = _timed("bench_torch", bench_torch.measure, log)
     total, load1 = time.perf_counter() - t0, load()
     live, renders = frames if frames else (None, None)
 
@@ -227,16 +229,18 @@ def main() -> None:
                bench_spectral.eigensolver_table(spectral[1]), ""]
     else:
         md += [f"Failed:\n```\n{e_spec}```", ""]
+    md += ["## Backpropagation against PyTorch CPU (`bench_torch.py`)\n",
+           bench_torch.tables(torch_res) if torch_res else f"Failed:\n```\n{e_torch}```", ""]
     md += ["## Time taken\n", md_table(["benchmark", "seconds"], [
         ["bench_pages (first render)", f"{t_pages:.0f}"], ["bench_pages (live least squares)", f"{t_lsq:.0f}"],
         ["bench_frames", f"{t_frames:.0f}"], ["bench_frames --nodelay", f"{t_fast:.0f}"], ["bench_classify", f"{t_cls:.0f}"], ["bench_spectral", f"{t_spec:.0f}"],
-        ["total", f"{total:.0f}"]]), ""]
+        ["bench_torch", f"{t_torch:.0f}"], ["total", f"{total:.0f}"]]), ""]
 
     args.out.write_text("\n".join(md), encoding="utf-8")
     raw = ROOT / "bench" / "out" / "results.json"
     raw.parent.mkdir(exist_ok=True)
     raw.write_text(json.dumps({"machine": info, "load": [load0, load1], "pages": pages, "live_least_squares": lsq,
-                               "frames": live, "renders": renders, "frames_nodelay": fast, "classify": classify, "spectral": spectral},
+                               "frames": live, "renders": renders, "frames_nodelay": fast, "classify": classify, "spectral": spectral, "torch": torch_res},
                               indent=1, default=str))
     log(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} and "
         f"{raw.relative_to(ROOT)} ({total:.0f} s)")

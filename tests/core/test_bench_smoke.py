@@ -93,3 +93,15 @@ def test_frame_client_counts_live_frames_on_the_real_server():
     # every byte of a frame is attributed to an element, and a chart is among them
     assert all(sum(f.by_label.values()) == f.nbytes for f in r.frames)
     assert any(label.startswith("plotly_chart") for label, _ in r.breakdown())
+
+
+def test_torch_bench_runs_without_pytorch(monkeypatch):
+    """bench_torch measures our side and reports PyTorch as missing when it is not installed (CI has no torch)."""
+    from bench import bench_torch
+
+    monkeypatch.setattr(bench_torch, "REPEATS", 1)
+    monkeypatch.setattr(bench_torch, "_torch", lambda: None)
+    res = bench_torch.measure()
+    assert res["torch"] is None and len(res["mlp"]) == len(bench_torch.MLP_CASES)
+    assert all(len(r) == 3 and float(r[2]) > 0 for r in res["mlp"] + res["conv"])
+    assert "PyTorch is not installed" in bench_torch.tables(res)
