@@ -66,6 +66,7 @@ __all__ = [
     "STENCIL_BASES",
     "stencil_basis",
     "parametric_kernel",
+    "project_kernel",
     "parameter_counts",
     "second_difference_matrix",
     "laplacian_matrix",
@@ -932,6 +933,7 @@ def bccb_matrix(kernel: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
     cols = (((i + a - kh // 2) % H) * W + (j + b - kw // 2) % W).ravel()
     A = sp.csr_matrix((k[a, b].ravel(), (rows, cols)), shape=(H * W, H * W))
     A.sum_duplicates()
+    A.eliminate_zeros()  # zero taps are not part of the pattern
     return A
 
 
@@ -1145,6 +1147,53 @@ def parametric_kernel(theta: np.ndarray, Q: np.ndarray, shape: tuple[int, int] =
         raise ValueError(f"Q must have shape ({kh * kw}, {theta.size}) for theta of length {theta.size} and a "
                          f"{kh}x{kw} kernel, got {Q.shape}")
     return (Q @ theta).reshape((kh, kw), order="F")
+
+
+def project_kernel(kernel: np.ndarray, Q: np.ndarray) -> tuple[np.ndarray, float]:
+    r"""The member of a family :math:`K(\theta) = \mathrm{mat}(Q\theta)` closest to a given kernel.
+
+    .. math:: \theta^* = \arg\min_\theta \|Q\theta - \mathrm{vec}(K)\|_2, \qquad
+              r = \frac{\|Q\theta^* - \mathrm{vec}(K)\|}{\|\mathrm{vec}(K)\|}
+
+    (column-major ``vec``; ``numpy.linalg.lstsq``).
+
+    Parameters
+    ----------
+    kernel : ndarray, shape (kh, kw)
+        The kernel.
+    Q : ndarray, shape (kh kw, p)
+        The family's basis.
+
+    Returns
+    -------
+    theta : ndarray, shape (p,)
+    residual : float
+        The relative residual r (0 when the kernel is in the family; 0 for a zero kernel).
+
+    Raises
+    ------
+    ValueError
+        If the sizes do not fit.
+
+    References
+    ----------
+    Ruthotto and Haber, slides 05-NumDNN-ConvNets.tex (Differentiating Parametric Models).
+
+    Examples
+    --------
+    >>> theta, r = project_kernel(laplacian_stencil(), stencil_basis("isotropic"))
+    >>> theta, r
+    (array([-4.,  1.,  0.]), 0.0)
+    """
+    k = _array("kernel", kernel, 2, "(kh, kw)")
+    Q = _array("Q", Q, 2, "(kh kw, p)")
+    if Q.shape[0] != k.size:
+        raise ValueError(f"Q must have {k.size} rows for a {k.shape[0]}x{k.shape[1]} kernel, got {Q.shape}")
+    v = k.ravel(order="F")
+    theta = np.linalg.lstsq(Q, v, rcond=None)[0]
+    theta[np.abs(theta) < 1e-14 * max(1.0, np.abs(v).max())] = 0.0
+    nv = np.linalg.norm(v)
+    return theta, float(np.linalg.norm(Q @ theta - v) / nv) if nv > 0 else 0.0
 
 
 def parameter_counts(image_hw: tuple[int, int], kernel_hw: tuple[int, int] = (3, 3), *, n_theta: int | None = None,

@@ -129,12 +129,11 @@ def train_section():
     st.caption(f"{M.n_params} weights in {p['depth']} hidden layers of {p['width']} + the softmax layer; "
                f"{M.n_samples} training points. At the start ‖∇K₁f‖ / ‖∇K_L f‖ = {g0[0] / g0[-2]:.3g}; per-layer "
                f"gradient norms from {np.min(g0):.2g} to {np.max(g0):.2g}.")
-    numbers = {"first/last hidden layer gradient ratio at the start": g0[0] / g0[-2],
-               "smallest layer gradient at the start": np.min(g0), "largest layer gradient at the start": np.max(g0)}
-    for n, s in run.series.items():
-        if np.isfinite(s.last.loss):
-            numbers[f"{n} loss"] = s.last.loss
-    lesson.numbers(numbers)
+    with np.errstate(all="ignore"):
+        numbers = {"first/last hidden layer gradient ratio at the start": g0[0] / g0[-2], "smallest layer gradient at "
+                   "the start": np.min(g0), "largest layer gradient at the start": np.max(g0),
+                   **{f"{n} loss": s.last.loss for n, s in run.series.items()}}
+    lesson.numbers({k: v for k, v in numbers.items() if np.isfinite(v)})  # a dead or diverged run has no number
     return run, solvers, {"n_train": p["n_train"]}
 
 

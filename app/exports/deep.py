@@ -17,20 +17,20 @@ numbers.update({f"{k}: forward ratio at depth {params['depth']}": v[-1] for k, v
 numbers.update({f"{k}: backward ratio at layer 0": v[0] for k, v in g.backward.items()})
 report(numbers)
 """, "train": """
-import math
 from itertools import islice
+import numpy as np
 from numdl_core.mlp import training_problem
 from numdl_core.solvers import SOLVERS
 keys = ("data", "n_train", "depth", "width", "activation", "init", "sigma", "alpha", "seed")
 problem = training_problem(**{k: params[k] for k in keys})  # n_train as capped by the page
-g0 = problem.model.layer_gradient_norms(problem.theta0)
-numbers = {"first/last hidden layer gradient ratio at the start": g0[0] / g0[-2],
-           "smallest layer gradient at the start": min(g0), "largest layer gradient at the start": max(g0)}
-for label, (name, options) in params["solvers"].items():  # replay each series for the page's epochs
-    *_, last = islice(SOLVERS[name](problem.model, problem.theta0, **options), params["iterations"][label] + 1)
-    if math.isfinite(last.loss):
+g0 = problem.model.layer_gradient_norms(problem.theta0)  # ||grad K_1||, ..., ||grad K_L||, ||grad W|| at the start
+with np.errstate(all="ignore"):
+    numbers = {"first/last hidden layer gradient ratio at the start": g0[0] / g0[-2],
+               "smallest layer gradient at the start": np.min(g0), "largest layer gradient at the start": np.max(g0)}
+    for label, (name, options) in params["solvers"].items():  # replay each series for the page's epochs
+        *_, last = islice(SOLVERS[name](problem.model, problem.theta0, **options), params["iterations"][label] + 1)
         numbers[f"{label} loss"] = last.loss
-report(numbers)
+report({k: v for k, v in numbers.items() if np.isfinite(v)})  # a dead or diverged run has no number
 """, "resnet": """
 from numdl_core.mlp import plain_vs_resnet
 keys = ("width", "depth", "scale", "activation", "h", "seed")
