@@ -447,7 +447,7 @@ class CNN(Objective):
         if Y is self.images:
             self._last = (np.array(theta, dtype=np.float64), O)
         logP = _log_softmax(O)
-        reg = 0.5 * self.alpha * sum(float(np.sum(p[k] ** 2)) for k in ("K1", "K2", "W"))
+        reg = 0.5 * self.alpha * sum(float(np.sum(p[k] ** 2)) for k in ("K1", "K2", "W")) if self.alpha else 0.0
         f = float(-logP[np.arange(n), y].mean()) + reg
         if not grad:
             return f, None

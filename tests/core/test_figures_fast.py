@@ -15,6 +15,7 @@ import plotly.io as pio
 import pytest
 
 import app.figures.classify as classify
+import app.figures.cnn as cnn
 import app.figures.common as common
 import app.figures.deep as deep
 import app.figures.lstsq as lstsq
@@ -68,11 +69,18 @@ CASES = {
     "line misfit": lambda: deep.line_misfit_figure(GRID, {"plain": GRID ** 2, "ResNet": np.abs(GRID)}, title="l"),
     "gradient histogram": lambda: deep.gradient_histogram_figure(RNG.standard_normal(100), name="plain", i=1, title="h"),
     "gradient histogram, zeros": lambda: deep.gradient_histogram_figure(np.zeros(5), name="z"),
+    "cnn training": lambda: cnn.training_figure(IT, LOSS, np.tanh(IT / 50), np.tanh(IT / 60), title="t"),
+    "cnn kernels": lambda: cnn.kernels_figure(RNG.standard_normal((4, 1, 3, 3))),
+    "cnn kernels, not finite": lambda: cnn.kernels_figure(np.full((2, 1, 5, 5), np.nan), title="k"),
+    "cnn feature maps": lambda: cnn.feature_maps_figure(RNG.random((8, 8)), RNG.random((4, 8, 8)),
+                                                        RNG.random((8, 4, 4)), label="true 3"),
+    "cnn feature maps, many channels": lambda: cnn.feature_maps_figure(np.zeros((8, 8)), np.zeros((2, 8, 8)),
+                                                                       RNG.random((16, 4, 4)), title="f"),
 }
 COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "weight_mosaic_figure",
            "accuracy_curves_figure", "sigmoid_figure", "l1_sweep_figure", "images_figure",
            "spectra_figure", "depth_curves_figure", "layer_gradients_figure", "line_misfit_figure",
-           "gradient_histogram_figure"}
+           "gradient_histogram_figure", "training_figure", "kernels_figure", "feature_maps_figure"}
 
 
 def _sent(fig: go.Figure) -> dict:
