@@ -26,7 +26,7 @@ __all__ = ["N_TRAIN", "MAX_EPOCHS", "OPTIMIZERS", "SOLVER_OF", "STRUCTURE", "TUN
            "SCRIPTS", "cnn_section"]
 
 N_TRAIN = 1000  # training images; the other 797 of the 1797 are the test set
-MAX_EPOCHS = 100  # a run stops there (the curves have long flattened; it also bounds a frame at speed 200)
+MAX_EPOCHS = 50  # a run stops there (the curves flatten by epoch 30; it also bounds a frame at speed 200)
 OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD + momentum", "nesterov": "Nesterov", "adam": "Adam"}
 # optimizer -> (solver of numdl_core.solvers.SOLVERS, fixed options)
 SOLVER_OF = {"sgd": ("sgd", {"momentum": 0.0}), "momentum": ("sgd", {"momentum": 0.9}),
