@@ -40,7 +40,7 @@ import numpy as np
 
 from numdl_core._validate import check_count, check_labels, check_nonneg, check_positive, check_X
 from numdl_core.checks import AdjointCheck, DerivativeCheck, adjoint_check, derivative_check
-from numdl_core.classify import _Classifier, log_softmax, softmax
+from numdl_core.classify import _Classifier, log_softmax
 from numdl_core.optim import Objective
 from numdl_core.single_layer.model import activation as _activation
 
@@ -127,7 +127,8 @@ def init_std(init: str, fan_in: int, fan_out: int, sigma: float = 1.0) -> float:
 # --------------------------------------------------------------------------------------------
 # one layer Y -> sigma(Y K + 1 b^T): forward, Jacobian product, transposed Jacobian product
 # --------------------------------------------------------------------------------------------
-def layer_forward(Y: np.ndarray, K: np.ndarray, b: np.ndarray, activation: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
+def layer_forward(Y: np.ndarray, K: np.ndarray, b: np.ndarray,
+                  activation: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
     r"""One layer :math:`Z = \sigma(Y K + \mathbf 1 b^\top)` and :math:`D = \sigma'(Y K + \mathbf 1 b^\top)`.
 
     Parameters

@@ -70,7 +70,9 @@ def norms_section() -> None:
 
 def train_section():
     st.subheader("Training deep networks: per-layer gradient norms")
-    p, note = capped(lesson.controls(TRAIN, columns=5))
+    p = lesson.controls(TRAIN[:6], columns=6)
+    off = () if p["init"] == "custom" else ("sigma",)  # σ applies to the custom initialization only
+    p, note = capped({**p, **lesson.controls(TRAIN[6:], columns=3, disabled=off)})
     if note:
         st.warning(note)
     on = lesson.controls(SWITCHES, columns=2)

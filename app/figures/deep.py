@@ -52,7 +52,8 @@ def layer_gradients_figure(norms: Mapping[str, Sequence[float]], *, title: str |
 def line_misfit_figure(t: Sequence[float], losses: Mapping[str, Sequence[float]], *, title: str | None = None,
                        height: int = 340) -> go.Figure:
     """The misfit φ(t) along the line through the target weights (t = 0) and the random ones (t = 1)."""
-    data = [dict(type="scatter", mode="lines", name=name, x=compact(t), y=compact(y), line=dict(color=color(i), width=2))
+    data = [dict(type="scatter", mode="lines", name=name, x=compact(t), y=compact(y),
+                 line=dict(color=color(i), width=2))
             for i, (name, y) in enumerate(losses.items())]
     layout = base_layout(title, x_title="t", y_title="‖F(θ(t)) − C‖ / ‖C‖", height=height)
     return fast_figure(data, layout)

@@ -111,19 +111,19 @@ EXPERIMENTS = [
                {"section": "train", "depth": 20, "init": "custom", "sigma": 0.1, "lr": 0.001, "speed": 5},
                name="vanishing-gradients"),
     Experiment("The course's comparison", "Compare the two histograms and the two misfit curves.",
-               "The plain network's misfit has a sharp kink at the target weights (0.49 already at t = 0.1) and is flat "
-               "beyond it; the ResNet's grows smoothly (0.14 at t = 0.1, 0.68 at 0.4). The plain network's gradient "
+               "The plain network's misfit has a sharp kink at the target weights (0.49 already at t = 0.1) and is "
+               "flat beyond it; the ResNet's grows smoothly (0.14 at t = 0.1, 0.68 at 0.4). The plain network's gradient "
                "entries are all tiny (norm 0.16, largest 0.077) while the ResNet's are ~150 times larger (norm 23): "
                "the identity paths carry signal and gradient through the layers.", {"section": "resnet"},
                name="plain-vs-resnet"),
     Experiment("Smaller and larger weights", "Set the weight scale to 0.05, then to 1.",
-               "s = 0.05: the plain network's gradient vanishes (norm 2e-4), the ResNet is nearly the identity and keeps "
-               "a useful gradient (norm 19). s = 1: the plain net's gradient is larger than the ResNet's (9.7 against "
+               "s = 0.05: the plain network's gradient vanishes (norm 2e-4), the ResNet is nearly the identity and "
+               "keeps a useful gradient (norm 19). s = 1: the plain net's gradient is larger than the ResNet's (9.7 against "
                "4.5) and both misfits have a second local minimum on the line.",
                {"section": "resnet", "scale": 0.05}, name="resnet-small-weights"),
     Experiment("ReLU kinks in the checks", "Choose ReLU. Do the Taylor tests still show order 2?",
-               "Yes: for small h no pre-activation changes sign, so the network is smooth along the line and E1 = O(h²) "
-               "(orders 2.00 per layer, 2.00 for the network); the adjoint gaps stay at round-off (~1e-16).",
+               "Yes: for small h no pre-activation changes sign, so the network is smooth along the line and "
+               "E1 = O(h²) (orders 2.00 per layer, 2.00 for the network); the adjoint gaps stay at round-off (~1e-16).",
                {"section": "checks", "activation": "relu"}, name="relu-checks"),
     Experiment("A deeper check", "Set depth 8 and width 16.",
                "Every layer's adjoint test stays at round-off (at most 9e-15) and every Taylor order at 2: "
