@@ -46,3 +46,17 @@ def test_checks_pass():
     assert_clean(at)
     assert any("passes" in s for s in texts(at.success)) and any("transpose" in s for s in texts(at.success))
     assert not at.error
+
+
+def test_recorded_gradient_norms_are_the_models_and_history_stays_bounded():
+    from numdl_core.mlp import training_problem
+
+    at = page(NAME, {"section": "train", "depth": "3", "n_train": "200"}).run()
+    for _ in range(3):
+        at.button(key=f"{RUN}.step").click().run()
+    assert_clean(at)
+    s = at.session_state[RUN].series["SGD"]
+    model = training_problem("spirals", 200, 3, 16).model
+    recorded = [s.history[k][-1] for k in ("g1", "g2", "g3", "gW")]
+    assert recorded == pytest.approx(list(model.layer_gradient_norms(s.last.x)), rel=1e-12)
+    assert len(s.history["iteration"]) <= 60
