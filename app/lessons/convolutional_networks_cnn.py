@@ -82,7 +82,10 @@ EXPERIMENTS = [
                {"section": "cnn", "optimizer": "momentum", "lr": 0.5}, name="step-too-large"),
 ]
 
-cached = st.cache_data(max_entries=8, show_spinner=False)
+# The set-up is shared, not copied per rerun: the live run's generator and the accuracy metric then hold the same
+# model, whose memo of the last full evaluation gives the training accuracy for free (the model is otherwise
+# read-only; the memo is one tuple, checked against theta before use).
+shared = st.cache_resource(max_entries=8, show_spinner=False)
 
 
 def _finite(x: np.ndarray) -> bool:
@@ -104,7 +107,7 @@ def cnn_section(lesson: Lesson):
                 r"with the flipped kernel. 1000 images train, the other 797 test.")
     p = lesson.controls(STRUCTURE, columns=6)
     t = lesson.controls(TUNE + [VIEW], columns=3)
-    d = cached(cnn.digits_cnn)(p["c1"], p["c2"], p["kernel"], pool=p["pool"], n_train=N_TRAIN, seed=p["seed"])
+    d = shared(cnn.digits_cnn)(p["c1"], p["c2"], p["kernel"], pool=p["pool"], n_train=N_TRAIN, seed=p["seed"])
     M = d.model
     label = OPTIMIZERS[p["optimizer"]]
     name, options = SOLVER_OF[p["optimizer"]]
