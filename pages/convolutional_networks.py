@@ -11,6 +11,7 @@ from app.figures.conv import (alpha_sweep_figure, eigen_compare_figure, eigenval
                               matrix_figure, signals_figure, sparsity_figure, stencil_action_figure,
                               variance_depth_figure)
 from app.lesson import Lesson
+from app.lessons import convolutional_networks_cnn as cnn_lesson
 from app.lessons.convolutional_networks import (ACT_LABELS, CONV1D, CONV2D, ENTRIES, EXPERIMENTS, INIT, STENCILS,
                                                 centre3, kernel_of)
 from app.panels import self_check, show
@@ -19,9 +20,10 @@ from numdl_core.checks import Agreement
 from numdl_core.data import load_digits
 
 SECTIONS = {"conv1d": "1-D periodic convolution", "conv2d": "2-D convolution of a digit",
-            "stencils": "Stencils and PDE regularization", "init": "Initialization through depth"}
+            "stencils": "Stencils and PDE regularization", "init": "Initialization through depth",
+            "cnn": "A small CNN on digits (live)"}
 
-lesson = Lesson("conv", "🧩 Convolutional networks", presets=EXPERIMENTS, slides="05-NumDNN-ConvNets.tex")
+lesson = Lesson("conv", "🧩 Convolutional networks", presets=EXPERIMENTS + cnn_lesson.EXPERIMENTS, slides="05-NumDNN-ConvNets.tex")
 lesson.theory(
     "A dense layer on an image has one weight per pair of pixels: for a 28 × 28 image and as many outputs as "
     "inputs, 614,656 unknowns. A **convolution** reuses one small stencil θ at every pixel: 9 unknowns for a 3 × 3 "
@@ -193,11 +195,13 @@ def init_section() -> None:
     lesson.numbers(s.numbers)
 
 
-{"conv1d": conv1d_section, "conv2d": conv2d_section, "stencils": stencils_section, "init": init_section}[section]()
+out = {"conv1d": conv1d_section, "conv2d": conv2d_section, "stencils": stencils_section, "init": init_section,
+       "cnn": lambda: cnn_lesson.cnn_section(lesson)}[section]()
+run, _ = out if isinstance(out, tuple) else (None, {})
 lesson.try_this()
 if section == "init":
     self_check("ReLU, width 100: which weight scale keeps the variance constant?", ["σ² = 1/100", "σ² = 2/100",
                "σ² = 1"], 1, "ReLU zeroes half the pre-activations, halving the second moment: w σ²/2 = 1 needs "
                "σ² = 2/w (He).", key="conv.init.quiz")
-lesson.export(SCRIPTS[section])
+lesson.export({**SCRIPTS, **cnn_lesson.SCRIPTS}[section], run=run)
 lesson.finish()
