@@ -18,7 +18,7 @@ from app.exports.cnn import SCRIPTS
 from app.figures.classify import confusion_figure
 from app.figures.cnn import feature_maps_figure, kernels_figure, training_figure
 from app.lesson import Experiment, Lesson, Param, Solver
-from app.panels import show
+from app.panels import self_check, show
 from app.params import SEED
 from numdl_core import cnn
 
@@ -160,4 +160,10 @@ def cnn_section(lesson: Lesson):
         if np.isfinite(taylor.order):
             numbers["Taylor E1 order"] = taylor.order
     lesson.numbers(numbers)
+    self_check("After a step that is too large the loss sits at about 2.30 and every feature map is black. Why does "
+               "lowering η not help?", ["The optimizer has diverged to infinity", "Every ReLU is negative on every "
+               "image, so the gradient of every kernel and bias is exactly 0", "The learning rate schedule has "
+               "decayed to 0"], 1, "With all pre-activations below 0 the network outputs the constant c: the loss "
+               "is the cross-entropy of a constant guess (log 10 ≈ 2.30 for ten balanced classes), and no gradient "
+               "reaches the kernels or biases. Only a fresh start (Reset) revives the units.", key="cnn.quiz")
     return run, solvers
