@@ -26,6 +26,11 @@ convolution of the output gradient with the flipped kernel (input and output cha
 transpose of max pooling puts each gradient back on the entry that won (the first one on a tie), that of
 average pooling spreads it evenly, and ReLU passes it where its input was positive.
 
+Implementation: on images this small each convolution is applied as one product with its dense matrix
+:math:`A(K) = \mathrm{mat}(QK)`, filled on the sparsity pattern of :func:`numdl_core.conv.conv2d_matrix`; the
+kernel gradient is :math:`Q^\top \mathrm{vec}(\delta^\top Y)` (the entries of :math:`\delta^\top Y` on the pattern,
+summed per kernel entry). On 1000 digits that is 3 to 8 times faster than im2col (``numdl_core.conv.conv2d``).
+
 References
 ----------
 Y. LeCun et al., Handwritten digit recognition with a back-propagation network, NIPS 2 (1990).
@@ -175,7 +180,7 @@ class CNN(Objective):
     first-order method: ``n_samples`` and ``batch_value_and_grad`` serve mini-batches.
 
     Cost of one ``value_and_grad`` on n images of :math:`p = hw` pixels: the convolutions are products with
-    dense matrices (see the module notes), about :math:`4 n c_1 p^2 + \tfrac{3}{8} n c_1 c_2 p^2` flops (conv 1
+    dense matrices (see the module docstring), about :math:`4 n c_1 p^2 + \tfrac{3}{8} n c_1 c_2 p^2` flops (conv 1
     forward and its kernel gradient, conv 2 forward, kernel gradient and transpose): 115 Mflop for the digits
     defaults (n = 1000, 4 and 8 channels), independent of the kernel size.
 
