@@ -23,8 +23,8 @@ and its derivative in ``w`` (:func:`conv2d_weight_grad`) are what backpropagatio
 Implementation: ``conv2d`` gathers the receptive fields into a ``(C_in kh kw, N H_out W_out)`` matrix (im2col: one
 slice copy per kernel offset) and does one matrix product (GEMM) with the kernel matrix of shape
 ``(C_out, C_in kh kw)``; the backward pass is two GEMMs and the scatter-add back (col2im). At the CNN's sizes (8x8
-digits, 3x3 kernels) forward + backward takes 0.9-1.3 times PyTorch CPU's time, one thread (``bench/bench_torch.py``); :func:`conv2d_fft` is the
-same map by the 2-D FFT (it wins only for large kernels).
+digits, 3x3 kernels) forward + backward takes 0.9-1.3 times PyTorch CPU's time, one thread
+(``bench/bench_torch.py``); :func:`conv2d_fft` is the same map by the 2-D FFT (it wins only for large kernels).
 
 References
 ----------
@@ -1051,7 +1051,9 @@ def bccb_eigenvalues(kernel: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def conv2d_periodic(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     r"""Periodic 2-D convolution of one image with a centred stencil by the FFT: ``bccb_matrix(kernel) @ x``.
 
-    .. math:: K x = \mathrm{real}\big(F_2^{-1}(\lambda \odot F_2 x)\big), \qquad \lambda = \text{:func:`bccb_eigenvalues`}.
+    .. math:: K x = \mathrm{real}\big(F_2^{-1}(\lambda \odot F_2 x)\big)
+
+    with :math:`\lambda` from :func:`bccb_eigenvalues`.
 
     Parameters
     ----------
@@ -1079,7 +1081,7 @@ def conv2d_periodic(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return np.fft.ifft2(lam * np.fft.fft2(x)).real
 
 
-# ----------------------------------------------------------------------------------------------- K(theta) = mat(Q theta)
+# ------------------------------------------------------------------------------------ K(theta) = mat(Q theta)
 STENCIL_BASES = ("full", "symmetric", "isotropic", "course_mmatrix")
 
 

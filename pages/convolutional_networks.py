@@ -23,7 +23,8 @@ SECTIONS = {"conv1d": "1-D periodic convolution", "conv2d": "2-D convolution of 
             "stencils": "Stencils and PDE regularization", "init": "Initialization through depth",
             "cnn": "A small CNN on digits (live)"}
 
-lesson = Lesson("conv", "🧩 Convolutional networks", presets=EXPERIMENTS + cnn_lesson.EXPERIMENTS, slides="05-NumDNN-ConvNets.tex")
+lesson = Lesson("conv", "🧩 Convolutional networks", presets=EXPERIMENTS + cnn_lesson.EXPERIMENTS,
+                slides="05-NumDNN-ConvNets.tex")
 lesson.theory(
     "A dense layer on an image has one weight per pair of pixels: for a 28 × 28 image and as many outputs as "
     "inputs, 614,656 unknowns. A **convolution** reuses one small stencil θ at every pixel: 9 unknowns for a 3 × 3 "
@@ -76,7 +77,8 @@ def conv1d_section() -> None:
     m[2].metric("Kᵀy: conjugate FFT vs dense", f"{n['Kᵀy: conjugate FFT vs dense (relative)']:.1e}")
     m[3].metric("spectral radius", f"{n['spectral radius']:.4g}")
     st.caption(f"λ_k = θ₂ + θ₁ e^(2πik/n) + θ₃ e^(−2πik/n): real exactly when θ₁ = θ₃ (a symmetric K). "
-               f"Largest |Im λ| here: {n['largest |imaginary part|']:.3g}. Cost: O(n log n) by FFT against O(n²) dense.")
+               f"Largest |Im λ| here: {n['largest |imaginary part|']:.3g}. Cost: O(n log n) by FFT against O(n²) "
+               "dense.")
     lesson.numbers(n)
 
 

@@ -47,12 +47,12 @@ def eigenvalues_figure(lam_fft: np.ndarray, lam_dense: np.ndarray, *, title: str
 
 def signals_figure(series: Mapping[str, np.ndarray], *, title: str | None = None, height: int = 330,
                    y_title: str | None = None) -> go.Figure:
-    """Signals on the grid i = 0..n−1: the first series as markers, the others as lines with markers."""
+    """Signals on the grid i = 0..n−1: the first series as a line with dots, the others as crosses."""
     fig = new_figure(title, x_title="i", y_title=y_title, height=height)
-    for j, (name, y) in enumerate(series.items()):
-        dash = "dot" if j % 2 else "solid"
-        fig.add_trace(go.Scatter(x=np.arange(len(y)), y=y, name=name, mode="lines+markers",
-                                 line=dict(color=color(j), dash=dash), marker=dict(size=5 + 3 * (j % 2 == 0))))
+    for j, (name, y) in enumerate(series.items()):  # the first as a line, the others as crosses on it
+        fig.add_trace(go.Scatter(x=np.arange(len(y)), y=y, name=name, mode="lines+markers" if j == 0 else "markers",
+                                 line=dict(color=color(j)), marker=dict(size=6 if j == 0 else 9, color=color(j),
+                                                                        symbol="circle" if j == 0 else "x")))
     return fig
 
 
@@ -68,9 +68,9 @@ def _panels(n: int, titles: Sequence[str], title: str | None, height: int, gap: 
         s = "" if j == 0 else str(j + 1)
         lo = j * (w + gap)
         layout[f"xaxis{s}"] = dict(domain=[lo, lo + w], showticklabels=False, showgrid=False, zeroline=False,
-                                   constrain="domain")
+                                   showline=False, constrain="domain")
         layout[f"yaxis{s}"] = dict(autorange="reversed", scaleanchor=f"x{s}", showticklabels=False, showgrid=False,
-                                   zeroline=False, constrain="domain")
+                                   showline=False, zeroline=False, constrain="domain")
         notes.append(dict(text=titles[j], x=lo + w / 2, y=1.0, xref="paper", yref="paper", xanchor="center",
                           yanchor="bottom", showarrow=False, font=dict(size=13)))
     layout["annotations"] = notes
@@ -123,7 +123,8 @@ def eigen_compare_figure(computed: Mapping[str, np.ndarray], formula: Mapping[st
                                  name=f"{name}: formula", line=dict(color=color(j), width=3)))
         fig.add_trace(go.Scatter(x=np.arange(c.size) / max(c.size - 1, 1), y=c, mode="markers",
                                  name=f"{name}: numpy", marker=dict(color=color(j), size=5, symbol="x")))
-    fig.update_xaxes(title_text="position in the sorted list (0 = smallest, 1 = largest)")
+    fig.update_xaxes(title_text="sorted position (0: smallest)")
+    fig.update_layout(legend=dict(y=-0.22), margin=dict(b=90))
     return fig
 
 
@@ -131,7 +132,8 @@ def stencil_action_figure(x: np.ndarray, u: np.ndarray, Lu: np.ndarray, exact: n
                           title: str | None = None, height: int = 320) -> go.Figure:
     """A grid function, the stencil applied to it and the exact second derivative."""
     fig = new_figure(title, x_title="x", height=height)
-    fig.add_trace(go.Scatter(x=x, y=exact, mode="lines", name="u'' = −4π² sin 2πx", line=dict(color=color(0), width=3)))
+    fig.add_trace(go.Scatter(x=x, y=exact, mode="lines", name="u'' = −4π² sin 2πx",
+                             line=dict(color=color(0), width=3)))
     fig.add_trace(go.Scatter(x=x, y=Lu, mode="markers", name="[1 −2 1]/h² u", marker=dict(color=color(1), size=8)))
     fig.add_trace(go.Scatter(x=x, y=u * 4 * np.pi**2, mode="lines", name="4π² u (for scale)",
                              line=dict(color=color(2), dash="dot")))
@@ -149,14 +151,16 @@ def alpha_sweep_figure(alphas: np.ndarray, errors: np.ndarray, roughness: np.nda
                              line=dict(color=color(0))), secondary_y=False)
     fig.add_trace(go.Scatter(x=x, y=roughness, mode="lines+markers", name="roughness ½‖Lθ‖²",
                              line=dict(color=color(1), dash="dot")), secondary_y=True)
-    fig.add_trace(go.Scatter(x=[x.min(), x.max()], y=[truth_roughness] * 2, mode="lines", name="true kernel's roughness",
-                             line=dict(color=color(1), width=1)), secondary_y=True)
+    fig.add_trace(go.Scatter(x=[x.min(), x.max()], y=[truth_roughness] * 2, mode="lines",
+                             name="true kernel's roughness", line=dict(color=color(1), width=1)), secondary_y=True)
     cx = current if current > 0 else x.min()
     fig.add_vline(x=cx, line=dict(color="#888", dash="dash"))
     fig.update_layout(**{k: v for k, v in base_layout(title, height=height).items() if k not in ("xaxis", "yaxis")})
-    fig.update_xaxes(type="log", title_text="α (leftmost point: α = 0)")
+    fig.update_xaxes(type="log", title_text="α (leftmost point: α = 0)", exponentformat="power", dtick=2)
     fig.update_yaxes(title_text="relative error", secondary_y=False, rangemode="tozero")
-    fig.update_yaxes(title_text="½‖Lθ‖²", type="log", secondary_y=True, showgrid=False)
+    fig.update_yaxes(title_text="½‖Lθ‖²", type="log", secondary_y=True, showgrid=False, exponentformat="power",
+                     dtick=1)
+    fig.update_layout(legend=dict(y=-0.3), margin=dict(b=110))
     return fig
 
 
@@ -170,5 +174,7 @@ def variance_depth_figure(variances: Mapping[str, np.ndarray], *, title: str | N
         fig.add_trace(go.Scatter(x=np.arange(v.size), y=y, mode="lines+markers", name=name,
                                  line=dict(color=color(j), width=2.5), marker=dict(size=5)))
     fig.add_hline(y=1.0, line=dict(color="#888", dash="dot"))
-    fig.update_yaxes(exponentformat="power")
+    finite = [x for v in variances.values() for x in np.asarray(v, dtype=float) if np.isfinite(x) and x > 0]
+    span = np.log10(max(finite) / min(finite)) if finite else 0.0
+    fig.update_yaxes(exponentformat="power", **({"dtick": max(1, int(span // 8))} if span >= 2 else {}))
     return fig

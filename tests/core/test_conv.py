@@ -198,7 +198,8 @@ def test_bccb_and_toeplitz_matrices_against_scipy_and_the_fft():
 def test_conv2d_study_checks_are_at_round_off():
     s = conv.conv2d_study(RNG.random((8, 8)), conv.stencil_preset("edges", 5))
     for name in ("conv2d vs FFT (relative)", "conv2d vs sparse matrix (relative)",
-                 "periodic: FFT vs BCCB matrix (relative)", "adjoint relative gap", "linearity in θ: largest relative E1"):
+                 "periodic: FFT vs BCCB matrix (relative)", "adjoint relative gap",
+                 "linearity in θ: largest relative E1"):
         assert s.numbers[name] < 1e-12, name
     taps = np.count_nonzero(conv.stencil_preset("edges", 5))  # 20: the middle column is zero
     assert s.numbers["BCCB nonzeros"] == taps * 64 and s.numbers["Toeplitz nonzeros"] < taps * 64
