@@ -218,7 +218,7 @@ def test_sgd_and_adam_train_the_digits_cnn():
     for name, gen in runs.items():
         *_, last = (s for s, _ in zip(gen, range(16)))
         train, test = d.accuracies(last.x)
-        # measured at epoch 15: Adam test 95.1%, momentum 92.2% (chance: 10%)
+        # measured at epoch 15: Adam 98.1% training / 95.4% test, momentum (eta 0.05) 98.6% / 95.5% (chance: 10%)
         assert test > 0.90, (name, test)
         assert train >= test - 0.02
         M = d.confusion(last.x)
