@@ -2089,6 +2089,11 @@ def kernel_fit_study(images: np.ndarray, alpha: float = 0.1, *, noise: float = 0
     -------
     KernelFitStudy
 
+    Raises
+    ------
+    ValueError
+        For a negative ``alpha``.
+
     References
     ----------
     Hansen (2010), *Discrete Inverse Problems*, SIAM, ch. 4 and 8; Ruthotto and Haber, slides 05 (Regularization).
@@ -2106,8 +2111,24 @@ def kernel_fit_study(images: np.ndarray, alpha: float = 0.1, *, noise: float = 0
     y = conv2d(x[:, None], k[None, None], padding=p)[:, 0]
     y = y + float(noise) * y.std() * np.random.default_rng(seed).standard_normal(y.shape)
     alphas = np.concatenate([[0.0], 10.0 ** np.arange(-4.0, 2.5, 0.5)])
-    fits = [fit_kernel(x, y, k.shape, a, padding=p) for a in alphas]
-    fitted = fit_kernel(x, y, k.shape, alpha, padding=p)
+    # alpha > 0: one SVD for the whole sweep. L (zero boundary) is invertible, so theta = L^-1 z turns the problem
+    # into standard form min 1/2||B z - y||^2 + alpha/2 ||z||^2 with B = A L^-1: z = V diag(s/(s^2 + alpha)) U^T y
+    # (Hansen 2010, sec. 8.4). alpha = 0: fit_kernel's least-squares solution.
+    A = _windows(x[:, None], kernel_size, kernel_size, 1, p)[:, 0].reshape(-1, k.size)
+    L = laplacian_matrix(k.shape, boundary="zero").toarray()
+    U, sv, Vt = np.linalg.svd(np.linalg.solve(L.T, A.T).T, full_matrices=False)
+    beta = U.T @ y.ravel()
+
+    def fit(a: float) -> np.ndarray:
+        if a == 0:
+            return fit_kernel(x, y, k.shape, 0.0, padding=p)
+        return np.linalg.solve(L, Vt.T @ (sv / (sv**2 + a) * beta)).reshape(k.shape)
+
+    alpha = float(alpha)
+    if not (np.isfinite(alpha) and alpha >= 0):
+        raise ValueError(f"alpha must be >= 0, got {alpha}")
+    fits = [fit(a) for a in alphas]
+    fitted = fit(alpha)
     err = np.array([_rel(f, k) for f in fits])
     rough = np.array([kernel_roughness(f)[0] for f in fits])
     best = int(np.argmin(err))

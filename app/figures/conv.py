@@ -9,7 +9,6 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from app.style import DIVERGING, base_layout, color, new_figure
 
@@ -142,26 +141,27 @@ def stencil_action_figure(x: np.ndarray, u: np.ndarray, Lu: np.ndarray, exact: n
 
 def alpha_sweep_figure(alphas: np.ndarray, errors: np.ndarray, roughness: np.ndarray, *, current: float,
                        truth_roughness: float, title: str | None = None, height: int = 340) -> go.Figure:
-    """Kernel error and roughness against α (log axis; α = 0 drawn at the left end)."""
+    """Kernel error (left axis) and roughness (right axis, log) against α (log axis; α = 0 drawn at the left end)."""
     a = np.asarray(alphas, dtype=float)
     pos = a[a > 0]
     x = np.where(a > 0, a, pos.min() / 10 if pos.size else 1e-5)
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Scatter(x=x, y=errors, mode="lines+markers", name="kernel error ‖θ − θ_true‖/‖θ_true‖",
-                             line=dict(color=color(0))), secondary_y=False)
-    fig.add_trace(go.Scatter(x=x, y=roughness, mode="lines+markers", name="roughness ½‖Lθ‖²",
-                             line=dict(color=color(1), dash="dot")), secondary_y=True)
-    fig.add_trace(go.Scatter(x=[x.min(), x.max()], y=[truth_roughness] * 2, mode="lines",
-                             name="true kernel's roughness", line=dict(color=color(1), width=1)), secondary_y=True)
-    cx = current if current > 0 else x.min()
-    fig.add_vline(x=cx, line=dict(color="#888", dash="dash"))
-    fig.update_layout(**{k: v for k, v in base_layout(title, height=height).items() if k not in ("xaxis", "yaxis")})
-    fig.update_xaxes(type="log", title_text="α (leftmost point: α = 0)", exponentformat="power", dtick=2)
-    fig.update_yaxes(title_text="relative error", secondary_y=False, rangemode="tozero")
-    fig.update_yaxes(title_text="½‖Lθ‖²", type="log", secondary_y=True, showgrid=False, exponentformat="power",
-                     dtick=1)
-    fig.update_layout(legend=dict(y=-0.3), margin=dict(b=110))
-    return fig
+    cx = current if current > 0 else float(x.min())
+    layout = base_layout(title, height=height)
+    layout["xaxis"].update(type="log", title=dict(text="α (leftmost point: α = 0)"), exponentformat="power", dtick=2)
+    layout["yaxis"].update(title=dict(text="relative error"), rangemode="tozero")
+    layout["yaxis2"] = dict(title=dict(text="½‖Lθ‖²"), type="log", overlaying="y", side="right", showgrid=False,
+                            exponentformat="power", dtick=1)
+    layout["legend"] = dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0)
+    layout["margin"] = dict(l=60, r=60, t=40 if title else 20, b=110)
+    layout["shapes"] = [dict(type="line", x0=cx, x1=cx, y0=0, y1=1, xref="x", yref="paper",
+                             line=dict(color="#888", dash="dash"))]
+    data = [go.Scatter(x=x, y=errors, mode="lines+markers", name="kernel error ‖θ − θ_true‖/‖θ_true‖",
+                       line=dict(color=color(0))),
+            go.Scatter(x=x, y=roughness, mode="lines+markers", name="roughness ½‖Lθ‖²", yaxis="y2",
+                       line=dict(color=color(1), dash="dot")),
+            go.Scatter(x=[x.min(), x.max()], y=[truth_roughness] * 2, mode="lines", yaxis="y2",
+                       name="true kernel's roughness", line=dict(color=color(1), width=1))]
+    return go.Figure(data=data, layout=layout)
 
 
 def variance_depth_figure(variances: Mapping[str, np.ndarray], *, title: str | None = None,

@@ -285,6 +285,14 @@ def test_the_penalty_makes_the_learned_kernel_smoother_and_better():
     assert n["roughness ½‖Lθ‖², chosen α"] < n["roughness ½‖Lθ‖², α = 0"] / 3
     assert n["kernel error, chosen α (relative)"] < n["kernel error, α = 0 (relative)"] / 2
     assert np.all(np.diff(s.roughness) <= 1e-12)  # roughness falls monotonically with alpha
+    # the sweep's one-SVD standard-form solutions equal fit_kernel's stacked least squares
+    images = X[:2].reshape(2, 8, 8)
+    k = conv.gaussian_kernel(7, 1.2)
+    y = conv.conv2d(images[:, None], k[None, None], padding=3)[:, 0]
+    y = y + 0.1 * y.std() * np.random.default_rng(0).standard_normal(y.shape)
+    for i in (0, 3, 9):
+        ref = conv.fit_kernel(images, y, (7, 7), s.alphas[i], padding=3)
+        assert np.abs(conv.kernel_fit_study(images, s.alphas[i]).fitted - ref).max() < 1e-10
 
 
 def test_activation_variance_through_depth():
