@@ -12,8 +12,8 @@ from app.figures.conv import (alpha_sweep_figure, eigen_compare_figure, eigenval
                               variance_depth_figure)
 from app.lesson import Lesson
 from app.lessons import convolutional_networks_cnn as cnn_lesson
-from app.lessons.convolutional_networks import (ACT_LABELS, CONV1D, CONV2D, ENTRIES, EXPERIMENTS, INIT, STENCILS,
-                                                centre3, kernel_of)
+from app.lessons.convolutional_networks import (ACT_LABELS, CONV1D, CONV2D, EXPERIMENTS, INIT, STENCILS, centre3,
+                                                entries, kernel_of)
 from app.panels import self_check, show
 from numdl_core import conv
 from numdl_core.checks import Agreement
@@ -87,8 +87,7 @@ def conv2d_section() -> None:
     p = lesson.controls(CONV2D, columns=4)
     if p["stencil"] == "custom":
         st.caption("Type the stencil's entries (row by row); the image is correlated with it.")
-        size = int(p["size"])
-        lesson.controls([e for e in ENTRIES if int(e.name[1]) < size and int(e.name[2]) < size], columns=size)
+        lesson.controls(entries(int(p["size"])), columns=int(p["size"]))
     kernel = kernel_of(lesson.params)
     image = digits()[p["index"]]
     s = cached(conv.conv2d_study)(image, kernel)

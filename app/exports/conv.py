@@ -21,8 +21,10 @@ from numdl_core.data import load_digits
 X, _ = load_digits()
 image = X[params["index"]].reshape(8, 8)
 size = params["size"]
-if params["stencil"] == "custom":  # the typed entries (top-left size x size of the 5 x 5 grid)
-    kernel = np.array([[params.get(f"k{i}{j}", 0.0) for j in range(size)] for i in range(size)])
+if params["stencil"] == "custom":  # the typed entries: the centre size x size of a 5 x 5 grid k00 .. k44
+    off = (5 - size) // 2
+    kernel = np.array([[params.get(f"k{i}{j}", 1.0 if (i, j) == (2, 2) else 0.0) for j in range(off, off + size)]
+                       for i in range(off, off + size)])
 else:
     kernel = stencil_preset(params["stencil"], size)
 study = conv2d_study(image, kernel)

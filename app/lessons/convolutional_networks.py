@@ -32,8 +32,9 @@ CONV2D = [Param("index", "Digit (row of the 1797 digits)", "int", 0, lo=0, hi=17
           Param("basis", "Family K(θ) = mat(Qθ) (3 × 3)", "choice", "isotropic", options=conv.STENCIL_BASES,
                 labels=BASIS_LABELS, help="The chosen 3 × 3 stencil (the centre of a 5 × 5 one) is projected onto the "
                                           "family: θ = argmin ‖Qθ − vec(K)‖.")]
-# the typed kernel: entry (i, j) of a 5 x 5 grid; a 3 x 3 stencil uses the top-left 3 x 3 of it
-ENTRIES = [Param(f"k{i}{j}", f"row {i + 1}, col {j + 1}", "float", 1.0 if (i, j) == (1, 1) else 0.0, lo=-10.0,
+# the typed kernel: entry (i, j) of a 5 x 5 grid centred at (2, 2); a 3 x 3 stencil uses its centre 3 x 3 (rows and
+# columns 1..3), so the default (a delta at the centre) is the identity for both sizes
+ENTRIES = [Param(f"k{i}{j}", f"row {i + 1}, col {j + 1}", "float", 1.0 if (i, j) == (2, 2) else 0.0, lo=-10.0,
                  hi=10.0, step=0.1) for i in range(5) for j in range(5)]
 ALPHAS = (0.0,) + log_options(1e-4, 100.0, 2)
 STENCILS = [Param("n", "Grid size N (h = 1/N)", "int", 16, lo=4, hi=32, help="Eigenvalues of N × N and N² × N² "
@@ -74,7 +75,7 @@ EXPERIMENTS = [
                "col 1. Which derivative is it?",
                "A central difference across the columns (∂/∂x up to a factor 2h): the checks still hold to round-off, "
                "whatever you type: the FFT, the matrix and im2col compute the same linear map.",
-               {"section": "conv2d", "stencil": "custom", "size": 3, "k10": -1.0, "k11": 0.0, "k12": 1.0},
+               {"section": "conv2d", "stencil": "custom", "size": 3, "k21": -1.0, "k22": 0.0, "k23": 1.0},
                name="typed-central-difference"),
     Experiment("Rough kernels without the penalty", "Set α = 0. What does the learned kernel look like?",
                "Noisy and rough (roughness ½‖Lθ‖² several times the true kernel's) with a kernel error near 40%: "
@@ -101,11 +102,22 @@ EXPERIMENTS = [
 ]
 
 
+def entries(size: int) -> list[Param]:
+    """The typed entries drawn for a size × size stencil (the centre of the 5 × 5 grid), labelled by their row and
+    column in that stencil."""
+    off = (5 - size) // 2
+    return [e.but(label=f"row {int(e.name[1]) - off + 1}, col {int(e.name[2]) - off + 1}") for e in ENTRIES
+            if off <= int(e.name[1]) < 5 - off and off <= int(e.name[2]) < 5 - off]
+
+
 def kernel_of(p: dict) -> np.ndarray:
-    """The stencil of the conv2d section's parameters: a preset, or the typed entries (top-left size × size)."""
+    """The stencil of the conv2d section's parameters: a preset, or the typed entries (the centre size × size of
+    the 5 × 5 grid)."""
     size = int(p["size"])
     if p["stencil"] == "custom":
-        return np.array([[p.get(f"k{i}{j}", 0.0) for j in range(size)] for i in range(size)], dtype=float)
+        off = (5 - size) // 2
+        return np.array([[p.get(f"k{i}{j}", 1.0 if (i, j) == (2, 2) else 0.0) for j in range(off, off + size)]
+                         for i in range(off, off + size)], dtype=float)
     return conv.stencil_preset(p["stencil"], size)
 
 

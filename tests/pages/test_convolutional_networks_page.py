@@ -41,14 +41,18 @@ def test_conv2d_checks_at_round_off_and_the_course_count():
 
 
 def test_a_typed_stencil_is_used_and_never_evaluated():
-    at = page(NAME, {"section": "conv2d", "stencil": "custom", "size": "3", "k10": "-1", "k12": "1", "k11": "0",
+    at = page(NAME, {"section": "conv2d", "stencil": "custom", "size": "3", "k21": "-1", "k23": "1", "k22": "0",
                      "basis": "full"}).run()
     assert_clean(at)
     n = _numbers(at)
     assert n["projection residual (relative)"] < 1e-15 and n["unknowns of the family K(θ)"] == 9
     assert n["BCCB nonzeros"] == 2 * 64  # two nonzero taps
-    at = page(NAME, {"section": "conv2d", "stencil": "custom", "k11": "__import__('os')"}).run()
-    assert_clean(at)  # a malformed value is ignored with a note, the default entry kept
+    labels = {s.label for s in at.slider if s.key and ".k" in s.key}  # the centre 3 x 3 of the 5 x 5 grid
+    assert labels == {f"row {i}, col {j}" for i in (1, 2, 3) for j in (1, 2, 3)}
+    at = page(NAME, {"section": "conv2d", "stencil": "custom", "size": "5", "k22": "__import__('os')"}).run()
+    assert_clean(at)  # a malformed value is ignored with a note, the default entry kept: the identity
+    n = _numbers(at)
+    assert n["BCCB nonzeros"] == 64 and n["conv2d vs sparse matrix (relative)"] == 0.0
 
 
 def test_stencils_eigenvalues_and_the_penalty():
