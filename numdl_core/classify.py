@@ -289,6 +289,49 @@ class _Classifier:
 # --------------------------------------------------------------------------------------------
 # softmax regression
 # --------------------------------------------------------------------------------------------
+class _MiniBatchClassifier(_Classifier):
+    """:meth:`batch_value_and_grad` for a classifier with per-sample losses, shared by
+    :class:`numdl_core.mlp.MLP` and :class:`numdl_core.single_layer.SingleLayer` (a mixin).
+
+    A subclass has ``n_samples``, ``value_and_grad(theta)`` and ``_batch_loss_grad(theta, idx)``: the
+    regularized loss and gradient of the rows ``idx`` for an already checked ``theta`` and ``idx``.
+    """
+
+    def batch_value_and_grad(self, theta: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:
+        r"""Mean loss over the samples ``idx`` (integer row indices) plus the full regularizer, and its
+        gradient: the mini-batch objective :math:`f_B` of :func:`numdl_core.optim.sgd`.
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        idx : ndarray of int, shape (b,), or None
+            Row indices of the batch; None is the full objective.
+
+        Returns
+        -------
+        f_B : float
+        g_B : ndarray, shape (n_params,)
+
+        Raises
+        ------
+        ValueError
+            If ``idx`` is not a non-empty 1-D integer array of valid row indices.
+
+        References
+        ----------
+        Bottou, Curtis and Nocedal, Optimization methods for large-scale machine learning, SIAM Review 60 (2018).
+        """
+        if idx is None:
+            return self.value_and_grad(theta)
+        theta = self._check_theta(theta)
+        idx = np.asarray(idx)
+        if idx.ndim != 1 or idx.size == 0 or idx.dtype.kind not in "iu":
+            raise ValueError("idx must be a non-empty 1-D array of integer sample indices")
+        if idx.min() < -self.n_samples or idx.max() >= self.n_samples:
+            raise ValueError(f"sample indices must lie in 0..{self.n_samples - 1}")
+        return self._batch_loss_grad(theta, idx)
+
+
 class SoftmaxRegression(_Classifier, Objective):
     r"""Regularized softmax cross-entropy of a linear model, as an objective on a flat ``theta``.
 

@@ -40,7 +40,7 @@ import numpy as np
 
 from numdl_core._validate import check_count, check_labels, check_nonneg, check_positive, check_X
 from numdl_core.checks import AdjointCheck, DerivativeCheck, adjoint_check, derivative_check
-from numdl_core.classify import _Classifier, log_softmax
+from numdl_core.classify import _MiniBatchClassifier, log_softmax
 from numdl_core.optim import Objective
 from numdl_core.single_layer.model import activation as _activation
 
@@ -234,7 +234,7 @@ def layer_vjp(Y: np.ndarray, K: np.ndarray, b: np.ndarray, dZ: np.ndarray,
 # --------------------------------------------------------------------------------------------
 # the network
 # --------------------------------------------------------------------------------------------
-class MLP(_Classifier, Objective):
+class MLP(_MiniBatchClassifier, Objective):
     r"""The deep network of :func:`mlp_objective` as an objective on a flat parameter vector.
 
     Layout of ``theta`` (C order): ``K_0`` ``(d, widths[0])``, ``b_0``, ..., ``K_{L-1}``
@@ -365,38 +365,7 @@ class MLP(_Classifier, Objective):
         """
         return self._loss_grad(self._check_theta(theta), self.X, self.y)
 
-    def batch_value_and_grad(self, theta: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:
-        r"""Mean loss over the samples ``idx`` plus the full regularizer, and its gradient (:math:`f_B` of
-        :func:`numdl_core.optim.sgd`).
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-        idx : ndarray of int, shape (b,), or None
-            Row indices of the batch; None is the full objective.
-
-        Returns
-        -------
-        f_B : float
-        g_B : ndarray, shape (n_params,)
-
-        Raises
-        ------
-        ValueError
-            If ``idx`` is not a non-empty 1-D integer array of valid row indices.
-
-        References
-        ----------
-        Bottou, Curtis and Nocedal, SIAM Review 60 (2018).
-        """
-        if idx is None:
-            return self.value_and_grad(theta)
-        theta = self._check_theta(theta)
-        idx = np.asarray(idx)
-        if idx.ndim != 1 or idx.size == 0 or idx.dtype.kind not in "iu":
-            raise ValueError("idx must be a non-empty 1-D array of integer sample indices")
-        if idx.min() < -self.n_samples or idx.max() >= self.n_samples:
-            raise ValueError(f"sample indices must lie in 0..{self.n_samples - 1}")
+    def _batch_loss_grad(self, theta: np.ndarray, idx: np.ndarray):  # for batch_value_and_grad
         return self._loss_grad(theta, self.X[idx], self.y[idx])
 
     def layer_gradient_norms(self, theta: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from numdl_core._validate import check_labels, check_nonneg, check_positive, check_X
-from numdl_core.classify import _Classifier, log_softmax, softmax
+from numdl_core.classify import _Classifier, _MiniBatchClassifier, log_softmax, softmax
 from numdl_core.optim import Objective
 
 __all__ = [
@@ -135,7 +135,7 @@ def _one_hot(y: np.ndarray, C: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # the objective
 # --------------------------------------------------------------------------------------------
-class SingleLayer(_Classifier, Objective):
+class SingleLayer(_MiniBatchClassifier, Objective):
     r"""Training objective of a single-layer network on fixed data, on the flat vector ``theta``.
 
     Model :math:`O = \sigma(X K + \mathbf 1 b^\top) W + \mathbf 1 c^\top` (see the module docstring) with
@@ -440,38 +440,7 @@ class SingleLayer(_Classifier, Objective):
         hW = Zd.T @ dO + Z.T @ dOd + self.alpha * vW
         return np.concatenate([hK.ravel(), dAd.sum(axis=0), hW.ravel(), dOd.sum(axis=0)])
 
-    def batch_value_and_grad(self, theta: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:
-        r"""Mean loss over the samples ``idx`` (integer row indices) plus the full regularizer, and its
-        gradient: the mini-batch objective :math:`f_B` of :func:`numdl_core.optim.sgd`.
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-        idx : ndarray of int, shape (b,), or None
-            Row indices of the batch; None is the full objective.
-
-        Returns
-        -------
-        f_B : float
-        g_B : ndarray, shape (n_params,)
-
-        Raises
-        ------
-        ValueError
-            If ``idx`` is not a non-empty 1-D integer array of valid row indices.
-
-        References
-        ----------
-        Bottou, Curtis and Nocedal, Optimization methods for large-scale machine learning, SIAM Review 60 (2018).
-        """
-        if idx is None:
-            return self.value_and_grad(theta)
-        theta = self._check_theta(theta)
-        idx = np.asarray(idx)
-        if idx.ndim != 1 or idx.size == 0 or idx.dtype.kind not in "iu":
-            raise ValueError("idx must be a non-empty 1-D array of integer sample indices")
-        if idx.min() < -self.n_samples or idx.max() >= self.n_samples:
-            raise ValueError(f"sample indices must lie in 0..{self.n_samples - 1}")
+    def _batch_loss_grad(self, theta: np.ndarray, idx: np.ndarray):  # for batch_value_and_grad
         f, g = self._loss_grad(theta, self.X[idx], self.y[idx] if self.loss == "softmax" and not self.soft else None,
                                self.Y[idx])
         return self._add_reg(theta, f, g)
