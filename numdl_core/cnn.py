@@ -486,19 +486,8 @@ class CNN(Objective):
         """
         return self._loss_grad(theta, self.images, self.y, grad=False)[0]
 
+    # documented in Objective; the gradient by the reverse (adjoint) loop, packed as theta
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        r"""The loss :math:`f(\theta)` and its gradient by the reverse (adjoint) loop.
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-
-        Returns
-        -------
-        f : float
-        g : ndarray, shape (n_params,)
-            Packed as ``theta``.
-        """
         return self._loss_grad(theta, self.images, self.y)
 
     def batch_value_and_grad(self, theta: np.ndarray, idx: np.ndarray | None) -> tuple[float, np.ndarray]:

@@ -348,21 +348,9 @@ class MLP(_MiniBatchClassifier, Objective):
     def _weight_blocks(self) -> list[int]:
         return [2 * j for j in range(self.depth + 1)]  # K_0, ..., K_{L-1}, W
 
+    # documented in Objective; the gradient by backpropagation (the reverse loop over the layers): one forward
+    # and one adjoint pass (2 data passes)
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        r"""The loss :math:`f(\theta)` and its gradient by backpropagation (the reverse loop over the layers).
-
-        Cost: one forward and one adjoint pass (2 data passes).
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-
-        Returns
-        -------
-        f : float
-        g : ndarray, shape (n_params,)
-            Laid out as ``theta``.
-        """
         return self._loss_grad(self._check_theta(theta), self.X, self.y)
 
     def _batch_loss_grad(self, theta: np.ndarray, idx: np.ndarray):  # for batch_value_and_grad

@@ -63,8 +63,9 @@ class Objective(Protocol):
     """What an optimizer needs: ``value_and_grad`` and ``n_params`` (``hess_vec`` for Newton).
 
     A structural type (:class:`typing.Protocol`): any object with these members is an objective.
-    :class:`numdl_core.classify.SoftmaxRegression`, :class:`numdl_core.single_layer.SingleLayer` and
-    :class:`FunctionObjective` also name it as their base class, and share the docstring of ``value_and_grad``.
+    :class:`numdl_core.classify.SoftmaxRegression`, :class:`numdl_core.single_layer.SingleLayer`,
+    :class:`numdl_core.mlp.MLP`, :class:`numdl_core.cnn.CNN` and :class:`FunctionObjective` also name it as their
+    base class, and share the docstring of ``value_and_grad``.
 
     Attributes
     ----------
