@@ -271,11 +271,12 @@ class CNN(Objective):
 
     # ---------------------------------------------------------------------------------- packing
     def split(self, theta: np.ndarray) -> dict[str, np.ndarray]:
-        """The weights of ``theta`` by name (views, reshaped; see the module docstring for the packing).
+        """The weights of ``theta`` by name (views, reshaped).
 
         Parameters
         ----------
         theta : ndarray, shape (n_params,)
+            Packed as the module docstring says.
 
         Returns
         -------
@@ -416,8 +417,8 @@ class CNN(Objective):
 
         Parameters
         ----------
-        theta : ndarray, shape (n_params,)
-        X : ndarray, shape (n, h * w), optional
+        theta, X
+            As for :meth:`logits`.
 
         Returns
         -------
@@ -479,10 +480,11 @@ class CNN(Objective):
         Parameters
         ----------
         theta : ndarray, shape (n_params,)
+            Packed as :meth:`split` reads it.
 
         Returns
         -------
-        float
+        f : float
         """
         return self._loss_grad(theta, self.images, self.y, grad=False)[0]
 

@@ -307,7 +307,7 @@ class MLP(_MiniBatchClassifier, Objective):
         ----------
         theta : ndarray, shape (n_params,)
         X : ndarray, shape (m, d), optional
-            Default: the training data.
+            Samples as rows; the training data if None.
 
         Returns
         -------
@@ -582,10 +582,8 @@ def network_checks(model: MLP, theta: np.ndarray, *, seed: int = 0, n: int = 14)
 
     Parameters
     ----------
-    model : MLP
-    theta : ndarray, shape (n_params,)
-    seed : int
-    n : int
+    model, theta, seed, n
+        As for :func:`layer_checks`.
 
     Returns
     -------
