@@ -40,7 +40,8 @@ def log_options(lo: float, hi: float, per_decade: int = 4) -> tuple[float, ...]:
 class Param:
     """One control of a page.
 
-    kind: ``"int"`` / ``"float"`` (slider from ``lo`` to ``hi`` by ``step``), ``"log"`` (select slider over
+    kind: ``"int"`` / ``"float"`` (slider from ``lo`` to ``hi`` by ``step``; with ``widget="number"`` a box to
+    type a number in, clamped to the same range), ``"log"`` (select slider over
     ``options``, usually from :func:`log_options`), ``"choice"`` (``options``; ``widget`` "select", "radio" or
     "segmented"), ``"bool"`` (toggle).
     """
@@ -261,6 +262,10 @@ class PageParams:
 
     def _widget(self, where: Any, p: Param, k: str, off: bool = False) -> Any:
         common = dict(key=k, help=p.help, disabled=off)
+        if p.widget == "number" and p.kind in ("int", "float"):  # a box to type in, clamped to [lo, hi]
+            cast = int if p.kind == "int" else float
+            return cast(where.number_input(p.label, cast(p.lo), cast(p.hi), step=cast(p.step or 1), format=p.fmt,
+                                           **common))
         if p.kind == "int":
             return int(where.slider(p.label, int(p.lo), int(p.hi), step=int(p.step or 1), **common))
         if p.kind == "float":

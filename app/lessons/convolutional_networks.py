@@ -35,7 +35,7 @@ CONV2D = [Param("index", "Digit (row of the 1797 digits)", "int", 0, lo=0, hi=17
 # the typed kernel: entry (i, j) of a 5 x 5 grid centred at (2, 2); a 3 x 3 stencil uses its centre 3 x 3 (rows and
 # columns 1..3), so the default (a delta at the centre) is the identity for both sizes
 ENTRIES = [Param(f"k{i}{j}", f"row {i + 1}, col {j + 1}", "float", 1.0 if (i, j) == (2, 2) else 0.0, lo=-10.0,
-                 hi=10.0, step=0.1) for i in range(5) for j in range(5)]
+                 hi=10.0, step=0.1, widget="number", fmt="%.3g") for i in range(5) for j in range(5)]
 ALPHAS = (0.0,) + log_options(1e-4, 100.0, 2)
 STENCILS = [Param("n", "Grid size N (h = 1/N)", "int", 16, lo=4, hi=32, help="Eigenvalues of N × N and N² × N² "
                   "periodic matrices, computed (numpy) and by the formula."),

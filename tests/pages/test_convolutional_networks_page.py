@@ -47,7 +47,7 @@ def test_a_typed_stencil_is_used_and_never_evaluated():
     n = _numbers(at)
     assert n["projection residual (relative)"] < 1e-15 and n["unknowns of the family K(θ)"] == 9
     assert n["BCCB nonzeros"] == 2 * 64  # two nonzero taps
-    labels = {s.label for s in at.slider if s.key and ".k" in s.key}  # the centre 3 x 3 of the 5 x 5 grid
+    labels = {s.label for s in at.number_input if s.key and ".k" in s.key}  # the centre 3 x 3 of the 5 x 5 grid
     assert labels == {f"row {i}, col {j}" for i in (1, 2, 3) for j in (1, 2, 3)}
     at = page(NAME, {"section": "conv2d", "stencil": "custom", "size": "5", "k22": "__import__('os')"}).run()
     assert_clean(at)  # a malformed value is ignored with a note, the default entry kept: the identity
