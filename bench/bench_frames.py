@@ -70,8 +70,10 @@ PLAY, RESET = ".play", ".reset"
 # The sections that have a live run today (README, "What is in it"). Sections are discovered, not taken from
 # here; this only lets the report say when one of them shows no Play button any more (a renamed key, a broken
 # page), instead of silently measuring nothing.
-EXPECTED_LIVE = {("least-squares", "iterative"), ("least-squares", "deblur"), ("linear-classification", "train"),
-                 ("single-layer", "train"), ("single-layer", "crime")}
+EXPECTED_LIVE = {("least-squares", "iterative"), ("least-squares", "deblur"), ("least-squares", "inpainting"),
+                 ("linear-classification", "train"), ("linear-classification", "logistic"),
+                 ("linear-classification", "sparse"), ("single-layer", "train"), ("single-layer", "crime"),
+                 ("convolutional-networks", "cnn"), ("deep-networks", "train")}
 FRAGMENT_OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
 EARLY = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 
