@@ -655,16 +655,13 @@ def avg_pool2d(x: np.ndarray, size: int = 2, *, stride: int | None = None) -> np
 
     Parameters
     ----------
-    x : ndarray, shape (N, C, H, W)
-        Feature maps.
-    size : int
-        Window size ``k``.
-    stride : int, optional
-        Stride ``s``; default ``size``.
+    x, size, stride
+        As for :func:`max_pool2d`.
 
     Returns
     -------
-    ndarray, shape (N, C, H_out, W_out)
+    ndarray
+        The window means, shaped as the result of :func:`max_pool2d`.
 
     References
     ----------
@@ -688,14 +685,10 @@ def avg_pool2d_backward(dy: np.ndarray, x_shape: tuple[int, int, int, int], size
 
     Parameters
     ----------
-    dy : ndarray, shape (N, C, H_out, W_out)
-        Gradient of the loss in the pooled output.
+    dy, size, stride
+        As for :func:`max_pool2d_backward`.
     x_shape : tuple of int
         ``(N, C, H, W)`` of the forward input.
-    size : int
-        Window size.
-    stride : int, optional
-        Stride; default ``size``.
 
     Returns
     -------
