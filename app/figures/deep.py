@@ -46,6 +46,8 @@ def layer_gradients_figure(norms: Mapping[str, Sequence[float]], *, title: str |
                          marker=dict(size=4)))
     layout = base_layout(title, x_title="layer (last point: output layer W)", y_title="‖∇K_j f‖_F", log_y=True,
                          height=height)
+    layout["xaxis"]["dtick"] = 1  # integer layer numbers
+    layout["legend"] = dict(layout["legend"], y=-0.24)  # below the axis title
     return fast_figure(data, layout)
 
 
