@@ -46,7 +46,8 @@ def layer_gradients_figure(norms: Mapping[str, Sequence[float]], *, title: str |
                          marker=dict(size=4)))
     layout = base_layout(title, x_title="layer (last point: output layer W)", y_title="‖∇K_j f‖_F", log_y=True,
                          height=height)
-    layout["xaxis"]["dtick"] = 1  # integer layer numbers
+    if max((len(y) for y in norms.values()), default=0) <= 15:
+        layout["xaxis"]["dtick"] = 1  # integer layer numbers (plotly picks whole steps for deeper nets)
     layout["legend"] = dict(layout["legend"], y=-0.24)  # below the axis title
     return fast_figure(data, layout)
 
