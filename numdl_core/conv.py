@@ -1638,13 +1638,11 @@ _ACT = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0.0), "sigmoid": lambda
 
 
 def init_std(scheme: str, fan_in: int, fan_out: int, *, naive_std: float = 1.0) -> float:
-    r"""Standard deviation of the Gaussian weights of a layer for an initialization scheme.
+    r"""Standard deviation of the Gaussian weights of a layer: :func:`numdl_core.mlp.init_std` with the naive
+    scheme's :math:`\sigma_0` as a parameter.
 
     .. math:: \text{naive: } \sigma = \sigma_0, \qquad \text{Glorot: } \sigma^2 = \frac{2}{n_\mathrm{in} +
               n_\mathrm{out}}, \qquad \text{He: } \sigma^2 = \frac{2}{n_\mathrm{in}}.
-
-    Glorot keeps the variance of a linear (or tanh near 0) layer's outputs and of its gradients about constant;
-    He keeps it for ReLU, which halves the second moment.
 
     Parameters
     ----------
@@ -1662,25 +1660,17 @@ def init_std(scheme: str, fan_in: int, fan_out: int, *, naive_std: float = 1.0) 
     Raises
     ------
     ValueError
-        For an unknown scheme.
+        For an unknown scheme or a negative ``naive_std``.
 
     References
     ----------
-    Glorot and Bengio (2010), Understanding the difficulty of training deep feedforward neural networks, AISTATS.
-    He, Zhang, Ren and Sun (2015), Delving deep into rectifiers, ICCV.
-
-    Examples
-    --------
-    >>> init_std("he", 100, 100)
-    0.1414213562373095
+    Glorot and Bengio (2010), AISTATS; He, Zhang, Ren and Sun (2015), ICCV (as :func:`numdl_core.mlp.init_std`).
     """
-    if scheme == "naive":
-        return float(naive_std)
-    if scheme == "glorot":
-        return float(np.sqrt(2.0 / (fan_in + fan_out)))
-    if scheme == "he":
-        return float(np.sqrt(2.0 / fan_in))
-    raise ValueError(f"unknown initialization {scheme!r}; choose one of {INIT_SCHEMES}")
+    from numdl_core.mlp import init_std as _init_std  # one formula for both modules (mlp imports no conv)
+
+    if scheme not in INIT_SCHEMES:
+        raise ValueError(f"unknown initialization {scheme!r}; choose one of {INIT_SCHEMES}")
+    return _init_std("custom", fan_in, fan_out, naive_std) if scheme == "naive" else _init_std(scheme, fan_in, fan_out)
 
 
 def activation_variances(depth: int = 30, width: int = 100, *, activation: str = "tanh", scheme: str = "he",
