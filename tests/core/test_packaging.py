@@ -96,4 +96,4 @@ def test_docs_api_lists_every_public_name_and_marks_the_missing_modules_planned(
     for planned in re.findall(r"^### numdl_core\.(\w+) \(planned", text, flags=re.MULTILINE):
         assert importlib.util.find_spec(f"numdl_core.{planned}") is None, f"numdl_core.{planned} exists now"
     assert set(re.findall(r"^### numdl_core\.(\w+) \(planned", text, flags=re.MULTILINE)) == {
-        "resnet", "theory"}
+        "theory"}
