@@ -159,3 +159,17 @@ def test_bad_input_raises():
         resnet.backward_euler(np.zeros((3, 5, 3)), K, b, 0.1, np.zeros((5, 3)))
     with pytest.raises(ValueError):
         resnet.max_stable_step(np.zeros((2, 3)))
+
+
+def test_course_rotation_example():
+    """EResNet_Forward.m: K = [[a, -0.2], [0.2, a]], a = -0.001, h = 0.1, 1000 tanh layers, Y0 = (1, 1). The course
+    stores samples as columns (K Y), we as rows (Y K^T). |1 + h lam| = 1.0001 > 1: the norm grows to 1.102 (tanh),
+    and to 1.0001^1000 exactly with the identity (K is normal, so the norm is multiplied by |1 + h lam| per layer)."""
+    Kc = np.array([[-0.001, -0.2], [0.2, -0.001]])
+    L = 1000
+    Ks, bs, Y0 = np.repeat(Kc.T[None], L, 0), np.zeros((L, 2)), np.ones((1, 2))
+    growth = np.linalg.norm(resnet.forward(Y0, Ks, bs, 0.1)[-1]) / np.linalg.norm(Y0)
+    assert round(growth, 3) == 1.102
+    lin = resnet.forward(Y0, Ks, bs, 0.1, activation="identity")[-1]
+    assert np.linalg.norm(lin) / np.linalg.norm(Y0) == pytest.approx(abs(1 + 0.1 * complex(-0.001, 0.2)) ** L,
+                                                                     rel=1e-12)
