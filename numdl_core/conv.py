@@ -338,7 +338,7 @@ def conv2d_weight_grad(dy: np.ndarray, x: np.ndarray, kernel_hw: tuple[int, int]
     kernel_hw : tuple of int
         ``(kh, kw)``.
     stride, padding : int
-        As in :func:`conv2d`.
+        Those of the forward :func:`conv2d`.
 
     Returns
     -------
@@ -347,7 +347,7 @@ def conv2d_weight_grad(dy: np.ndarray, x: np.ndarray, kernel_hw: tuple[int, int]
     Raises
     ------
     ValueError
-        If the shapes do not fit together.
+        If ``dy`` is not shaped like ``conv2d`` of ``x`` with such kernels.
 
     References
     ----------
@@ -1648,19 +1648,20 @@ def init_std(scheme: str, fan_in: int, fan_out: int, *, naive_std: float = 1.0) 
     ----------
     scheme : str
         One of ``INIT_SCHEMES``.
-    fan_in, fan_out : int
-        Inputs and outputs of the layer.
+    fan_in, fan_out
+        As for :func:`numdl_core.mlp.init_std`.
     naive_std : float
         :math:`\sigma_0` of the naive scheme (1: the standard normal of the course's norm-growth example).
 
     Returns
     -------
     float
+        The standard deviation :math:`\sigma`.
 
     Raises
     ------
     ValueError
-        For an unknown scheme or a negative ``naive_std``.
+        Unknown scheme, or ``naive_std < 0``.
 
     References
     ----------
