@@ -45,6 +45,10 @@ CATALOG: tuple[Entry, ...] = (
           "Convolutions as structured matrices and stencils, FFT, initialization, a small CNN trained live on digits."),
     Entry("deep_networks.py", "Deep networks", "🏗️", "Module 2 (deep models)", "deep-networks",
           "Backpropagation as the adjoint loop; exploding and vanishing gradients over depth; initialization."),
+    Entry("residual_networks.py", "Residual networks", "🌀", "Module 2 (deep models)", "residual-networks",
+          "ResNets as ODE solvers: integrators, stability regions, reversible networks, training with depth and T."),
+    Entry("optimal_control.py", "Optimal control and Neural ODEs", "🎯", "Module 2 (deep models)", "optimal-control",
+          "Adjoints: discretize-then-optimize vs optimize-then-discretize, checkpointing, Neural ODEs."),
 )
 
 
