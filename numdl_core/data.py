@@ -16,7 +16,7 @@ import numpy as np
 
 __all__ = ["DATASETS", "make_dataset", "load_digits", "peaks", "n_classes_of"]
 
-DATASETS = ("moons", "circles", "spirals", "blobs", "peaks", "rings", "linear", "ellipses")
+DATASETS = ("moons", "circles", "spirals", "blobs", "peaks", "rings", "linear", "ellipses", "swissroll")
 
 
 def peaks(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -89,7 +89,7 @@ def n_classes_of(name: str) -> int:
     Returns
     -------
     int
-        2 for moons, circles, spirals, linear and ellipses; 3 for blobs and rings; 5 for peaks.
+        2 for moons, circles, spirals, linear, ellipses and swissroll; 3 for blobs and rings; 5 for peaks.
 
     Raises
     ------
@@ -100,7 +100,8 @@ def n_classes_of(name: str) -> int:
     ----------
     Ruthotto and Haber, course code (Meganet.m ``setupPeaks``, ``setupEllipses``).
     """
-    return {"moons": 2, "circles": 2, "spirals": 2, "blobs": 3, "peaks": 5, "rings": 3, "linear": 2, "ellipses": 2}[
+    return {"moons": 2, "circles": 2, "spirals": 2, "blobs": 3, "peaks": 5, "rings": 3, "linear": 2, "ellipses": 2,
+            "swissroll": 2}[
         _check_name(name)
     ]
 
@@ -122,7 +123,10 @@ def make_dataset(name: str, n_samples: int = 500, noise: float = 0.1, seed: int 
         clusters), ``"peaks"`` (5 classes: MATLAB ``peaks`` on [-3,3]^2 cut into 5 equal-width level
         bands, balanced sampling as in the course), ``"rings"`` (three noisy rings, radii 0, 2, 4 plus
         U[0,1]), ``"linear"`` (separable toy: class 1 where ``3 x1 + 2 x2 + 1 > 0``), ``"ellipses"``
-        (inside vs outside an ellipse: not linearly separable).
+        (inside vs outside an ellipse: not linearly separable), ``"swissroll"`` (the course's Swiss roll,
+        Meganet's ``setupSwissRoll``: two interleaved two-turn spirals, :math:`\theta \sim U[0, 4\pi]`, class 0 at
+        radius :math:`r = \theta / (4\pi)`, class 1 at :math:`r = 0.2 + \theta / (4\pi)`, points
+        :math:`r (\cos\theta, \sin\theta)`; the arms are 0.2 apart, so keep ``noise`` well below 0.1).
     n_samples : int
         Number of points (at least the number of classes).
     noise : float
@@ -146,8 +150,9 @@ def make_dataset(name: str, n_samples: int = 500, noise: float = 0.1, seed: int 
 
     References
     ----------
-    Ruthotto and Haber, course code (Meganet.m ``setupPeaks``, ``setupEllipses``); scikit-learn's
-    ``make_moons`` and ``make_circles`` for those recipes.
+    Ruthotto and Haber, course code (Meganet.m ``setupPeaks``, ``setupEllipses``, ``setupSwissRoll``);
+    E. Haber and L. Ruthotto, Stable architectures for deep neural networks, Inverse Problems 34 (2018), Sec. 6.2
+    (the Swiss roll); scikit-learn's ``make_moons`` and ``make_circles`` for those recipes.
 
     Examples
     --------
@@ -207,6 +212,12 @@ def make_dataset(name: str, n_samples: int = 500, noise: float = 0.1, seed: int 
 
         X, y = _balanced(rng, n, 5, lambda m: rng.uniform(-3, 3, (m, 2)), label)
         X = X + noise * rng.standard_normal(X.shape)
+    elif name == "swissroll":
+        n1 = n // 2
+        theta = 4 * np.pi * rng.uniform(0, 1, n)
+        y = (np.arange(n) >= n - n1).astype(np.int64)  # class 0: n - n1 points, class 1: n1 points
+        r = theta / (4 * np.pi) + 0.2 * y
+        X = np.c_[r * np.cos(theta), r * np.sin(theta)] + noise * rng.standard_normal((n, 2))
     elif name == "linear":
         X, y = _balanced(rng, n, 2, lambda m: rng.uniform(-1, 1, (m, 2)),
                          lambda P: (3 * P[:, 0] + 2 * P[:, 1] + 1 > 0).astype(int))
@@ -215,7 +226,7 @@ def make_dataset(name: str, n_samples: int = 500, noise: float = 0.1, seed: int 
         X, y = _balanced(rng, n, 2, lambda m: rng.uniform(-1, 1, (m, 2)),
                          lambda P: ((P[:, 0] / 0.8) ** 2 + (P[:, 1] / 0.45) ** 2 < 0.6).astype(int))
         X = X + noise * rng.standard_normal(X.shape)
-    if name in ("moons", "circles", "blobs", "rings"):
+    if name in ("moons", "circles", "blobs", "rings", "swissroll"):
         perm = rng.permutation(n)
         X, y = X[perm], y[perm]
     return np.ascontiguousarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)

@@ -7,7 +7,8 @@ import scipy.optimize as so
 
 from numdl_core import data as D
 
-N_CLASSES = {"moons": 2, "circles": 2, "spirals": 2, "blobs": 3, "peaks": 5, "rings": 3, "linear": 2, "ellipses": 2}
+N_CLASSES = {"moons": 2, "circles": 2, "spirals": 2, "blobs": 3, "peaks": 5, "rings": 3, "linear": 2, "ellipses": 2,
+             "swissroll": 2}
 
 
 def test_registry_covers_the_contract():
@@ -145,11 +146,11 @@ def test_load_digits():
 
 def test_bad_input():
     with pytest.raises(ValueError) as err:
-        D.make_dataset("swissroll")
+        D.make_dataset("swiss-cheese")
     for name in D.DATASETS:
         assert name in str(err.value)
     with pytest.raises(ValueError):
-        D.n_classes_of("swissroll")
+        D.n_classes_of("swiss-cheese")
     with pytest.raises(ValueError, match="at least 5"):
         D.make_dataset("peaks", n_samples=4)
     with pytest.raises(ValueError, match="noise"):
