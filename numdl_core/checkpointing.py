@@ -572,7 +572,7 @@ def measure_memory(Ns: Sequence[int] = (16, 32, 64, 128, 256, 512), *, n: int = 
     --------
     >>> m = measure_memory((8, 32), n=50, repeats=1)
     >>> m.states["stored"].tolist(), m.states["checkpoint"].tolist(), m.states["reversible"].tolist()
-    ([9, 33], [4, 11], [2, 2])
+    ([9, 33], [5, 11], [2, 2])
     """
     Ns = [int(N) for N in Ns]
     if not Ns or min(Ns) < 1:

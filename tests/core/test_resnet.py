@@ -148,7 +148,7 @@ def test_stability_bound_decides_growth(activation):
 def test_bad_input_raises():
     Y0, K, b = _params()
     with pytest.raises(ValueError):
-        resnet.forward(Y0, K, b, 0.1, scheme="leapfrog")
+        resnet.forward(Y0, K, b, 0.1, scheme="crank-nicolson")
     with pytest.raises(ValueError):
         resnet.forward(Y0, K, b, 0.1, activation="sigmoid")
     with pytest.raises(ValueError):
