@@ -26,11 +26,12 @@ equation (memory!)"). Three ways to have them, with samples as rows (:math:`Y_j`
     Hamiltonian-inspired network of Haber and Ruthotto 2017, the leapfrog network of Chang et al. 2018):
 
     .. math::
-        Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 F_j(Y_j), \quad F_j(Y) = -\sigma(Y K_j + \mathbf 1 b_j^\top) K_j^\top,
-        \quad Y_{-1} = Y_0,
+        Y_1 = Y_0 + \tfrac{h^2}{2} F_0(Y_0), \quad Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 F_j(Y_j), \quad
+        F_j(Y) = -\sigma(Y K_j + \mathbf 1 b_j^\top) K_j^\top
 
-    is reversible exactly (up to round-off): :math:`Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 F_j(Y_j)`, the idea of
-    RevNets (Gomez et al. 2017).
+    (``numdl_core.resnet.forward(..., scheme="leapfrog", architecture="parabolic")``, :math:`\dot Y(0) = 0`) is
+    reversible exactly (up to round-off): :math:`Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 F_j(Y_j)`
+    (``numdl_core.resnet.reverse_states``), the idea of RevNets (Gomez et al. 2017).
 
 Counts: *states stored* is the largest number of ``(n, d)`` state arrays kept at once between layer evaluations
 (the transient arrays inside one layer and the adjoint are not counted); *layer evaluations* counts the
@@ -65,8 +66,8 @@ import numpy as np
 
 from numdl_core import resnet
 
-__all__ = ["REGIMES", "NETWORKS", "MemoryGradient", "MemoryStudy", "default_block", "expected_counts",
-           "leapfrog_forward", "leapfrog_reverse", "gradient", "measure_memory"]
+__all__ = ["REGIMES", "NETWORKS", "MemoryGradient", "MemoryStudy", "default_block", "expected_counts", "gradient",
+           "measure_memory"]
 
 REGIMES = ("stored", "checkpoint", "reversible")
 NETWORKS = ("euler", "leapfrog")
@@ -246,121 +247,10 @@ def _check(Y0, K, b, h, C, activation):
     return Y0, K, b, h, C
 
 
-def _leapfrog_F(Y: np.ndarray, Kj: np.ndarray, bj: np.ndarray, act) -> tuple[np.ndarray, np.ndarray]:
-    """F_j(Y) = -act(Y K_j + b_j) K_j^T and the activation S = act(A)."""
+def _parabolic(Y: np.ndarray, Kj: np.ndarray, bj: np.ndarray, act) -> tuple[np.ndarray, np.ndarray]:
+    """f_j(Y) = -act(Y K_j + b_j) K_j^T (resnet's "parabolic" right-hand side) and S = act(Y K_j + b_j)."""
     S = act(Y @ Kj + bj)
     return -(S @ Kj.T), S
-
-
-def leapfrog_forward(Y0: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, *,
-                     activation: str = "tanh") -> np.ndarray:
-    r"""All states of the leapfrog (Verlet) network, the reversible Hamiltonian-type ResNet.
-
-    .. math::
-        Y_1 = Y_0 + h^2 F_0(Y_0), \qquad Y_{j+1} = 2 Y_j - Y_{j-1} + h^2 F_j(Y_j) \quad (j \ge 1), \qquad
-        F_j(Y) = -\sigma(Y K_j + \mathbf 1 b_j^\top) K_j^\top,
-
-    the leapfrog discretization of :math:`\ddot Y = F(Y)` with :math:`\dot Y(0) = 0` (:math:`Y_{-1} = Y_0`).
-    For :math:`\sigma` the identity and :math:`b = 0`, :math:`F = -Y K K^\top` has real non-positive
-    eigenvalues: the network is stable for :math:`h^2 \|K\|_2^2 \le 4` (Haber and Ruthotto 2017, Chang et al.
-    2018). Cost: one layer evaluation per layer.
-
-    Parameters
-    ----------
-    Y0 : ndarray, shape (n, d)
-        Input features, one sample per row.
-    K : ndarray, shape (N, d, d)
-        Layer weights.
-    b : ndarray, shape (N, d)
-        Layer biases.
-    h : float
-        Step size.
-    activation : {"tanh", "relu", "identity"}
-        The elementwise :math:`\sigma` (``numdl_core.resnet.ACTIVATIONS``).
-
-    Returns
-    -------
-    ndarray, shape (N+1, n, d)
-        ``Y[0] = Y0`` and the state after every layer.
-
-    Raises
-    ------
-    ValueError
-        Wrong shapes, a non-finite ``h`` or an unknown activation.
-
-    References
-    ----------
-    Haber and Ruthotto (2017); Chang et al. (2018).
-
-    Examples
-    --------
-    One identity layer with ``K = I``: ``Y_1 = Y_0 - h^2 Y_0``.
-
-    >>> leapfrog_forward(np.ones((1, 1)), np.ones((1, 1, 1)), np.zeros((1, 1)), 0.5, activation="identity")[:, 0, 0]
-    array([1.  , 0.75])
-    """
-    Y0, K, b, h = resnet._check(Y0, K, b, h, activation)
-    act = resnet.ACTIVATIONS[activation][0]
-    N = K.shape[0]
-    Y = np.empty((N + 1, *Y0.shape))
-    Y[0] = Y0
-    for j in range(N):
-        prev = Y[j - 1] if j >= 1 else Y[0]
-        Y[j + 1] = 2.0 * Y[j] - prev + h * h * _leapfrog_F(Y[j], K[j], b[j], act)[0]
-    return Y
-
-
-def leapfrog_reverse(YN: np.ndarray, YN1: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, *,
-                     activation: str = "tanh") -> np.ndarray:
-    r"""Run the leapfrog network backwards: all states from the last two.
-
-    .. math::
-        Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 F_j(Y_j), \qquad j = N-1, \ldots, 1,
-
-    exact in exact arithmetic; in floating point the round-off of the forward and of the reverse pass is carried
-    along (errors near machine precision times the growth of the network). Cost: :math:`N - 1` layer evaluations.
-
-    Parameters
-    ----------
-    YN, YN1 : ndarray, shape (n, d)
-        :math:`Y_N` and :math:`Y_{N-1}`.
-    K, b, h, activation
-        As for :func:`leapfrog_forward`.
-
-    Returns
-    -------
-    ndarray, shape (N+1, n, d)
-        The reconstructed states :math:`Y_0, \ldots, Y_N`.
-
-    Raises
-    ------
-    ValueError
-        Wrong shapes, a non-finite ``h`` or an unknown activation.
-
-    References
-    ----------
-    Chang et al. (2018); Gomez et al. (2017).
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> K, b = rng.standard_normal((20, 2, 2)), rng.standard_normal((20, 2))
-    >>> Y = leapfrog_forward(rng.standard_normal((5, 2)), K, b, 0.1)
-    >>> bool(np.abs(leapfrog_reverse(Y[-1], Y[-2], K, b, 0.1) - Y).max() < 1e-12)
-    True
-    """
-    YN, K, b, h = resnet._check(YN, K, b, h, activation)
-    YN1 = np.asarray(YN1, dtype=float)
-    if YN1.shape != YN.shape:
-        raise ValueError(f"YN1 must have the shape of YN {YN.shape}, got {YN1.shape}")
-    act = resnet.ACTIVATIONS[activation][0]
-    N = K.shape[0]
-    Y = np.empty((N + 1, *YN.shape))
-    Y[N] = YN
-    Y[N - 1] = YN1
-    for j in range(N - 1, 0, -1):
-        Y[j - 1] = 2.0 * Y[j] - Y[j + 1] + h * h * _leapfrog_F(Y[j], K[j], b[j], act)[0]
-    return Y
 
 
 def gradient(Y0: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, C: np.ndarray, *, regime: str = "stored",
@@ -368,7 +258,8 @@ def gradient(Y0: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, C: np.ndarr
     r"""Loss :math:`\tfrac12\|Y_N - C\|_F^2` and its gradient by backpropagation in one memory regime.
 
     ``network="euler"`` is the ResNet :math:`Y_{j+1} = Y_j + h\sigma(Y_j K_j + \mathbf 1 b_j^\top)`
-    (``numdl_core.resnet.forward``), ``"leapfrog"`` the reversible network of :func:`leapfrog_forward`.
+    (``numdl_core.resnet.forward``), ``"leapfrog"`` the reversible network
+    ``resnet.forward(..., scheme="leapfrog", architecture="parabolic")``.
     The adjoint step of layer :math:`j` of the Euler network, with :math:`\Delta_N = Y_N - C` and
     :math:`G_j = \Delta_{j+1} \odot \sigma'(Y_j K_j + \mathbf 1 b_j^\top)`:
 
@@ -377,16 +268,17 @@ def gradient(Y0: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, C: np.ndarr
         \Delta_j = \Delta_{j+1} + h G_j K_j^\top;
 
     of the leapfrog network, with :math:`P = \Delta_{j+1}`, :math:`S = \sigma(A_j)`, :math:`A_j = Y_j K_j +
-    \mathbf 1 b_j^\top` and :math:`G = -h^2 (P K_j) \odot \sigma'(A_j)`:
+    \mathbf 1 b_j^\top`, :math:`c_j = h^2` and :math:`G = -c_j (P K_j) \odot \sigma'(A_j)`:
 
     .. math::
-        \nabla_{K_j}\ell = Y_j^\top G - h^2 P^\top S, \quad \nabla_{b_j}\ell = G^\top \mathbf 1, \quad
+        \nabla_{K_j}\ell = Y_j^\top G - c_j P^\top S, \quad \nabla_{b_j}\ell = G^\top \mathbf 1, \quad
         \Delta_j \mathrel{+}= 2P + G K_j^\top, \quad \Delta_{j-1} \mathrel{+}= -P
 
-    (for :math:`j = 0`, :math:`Y_{-1} = Y_0`: :math:`\Delta_0 \mathrel{+}= P + G K_0^\top`). Each adjoint step
+    (for :math:`j = 0`, where :math:`Y_1 = Y_0 + \tfrac{h^2}{2} F_0(Y_0)`: :math:`c_0 = h^2/2` and
+    :math:`\Delta_0 \mathrel{+}= P + G K_0^\top`). Each adjoint step
     needs :math:`Y_j`: ``"stored"`` keeps them all, ``"checkpoint"`` recomputes them block by block from one
     stored state per block (Euler network), ``"reversible"`` reconstructs them backwards with
-    :func:`leapfrog_reverse`'s formula (leapfrog network). Stored and checkpointed gradients agree to round-off
+    ``numdl_core.resnet.reverse_states`` (leapfrog network), holding two. Stored and checkpointed gradients agree to round-off
     (the same operations on the same states); reversing adds the round-off of the reconstruction.
 
     Parameters
@@ -494,31 +386,29 @@ def _leapfrog_gradient(Y0, K, b, h, C, regime, activation) -> MemoryGradient:
     act, dact = resnet.ACTIVATIONS[activation]
     N, h2 = K.shape[0], h * h
     if regime == "stored":
-        Ys = leapfrog_forward(Y0, K, b, h, activation=activation)
-        cur, nxt, peak, evals = Ys[N - 1], Ys[N], N + 1, N
-    else:  # forward keeping only the last two states
-        prev, cur = Y0, Y0 + h2 * _leapfrog_F(Y0, K[0], b[0], act)[0]
+        Ys = resnet.forward(Y0, K, b, h, activation=activation, scheme="leapfrog", architecture="parabolic")
+        states = ((j, Ys[j]) for j in range(N, -1, -1))
+        peak, evals = N + 1, N
+    else:  # forward keeping only the last two states (the formula of resnet.forward's leapfrog), then reverse
+        prev, cur = Y0, Y0 + (0.5 * h2) * _parabolic(Y0, K[0], b[0], act)[0]
         for j in range(1, N):
-            prev, cur = cur, 2.0 * cur - prev + h2 * _leapfrog_F(cur, K[j], b[j], act)[0]
-        cur, nxt, peak, evals = prev, cur, 2, N
-    res = nxt - C
+            prev, cur = cur, 2.0 * cur - prev + h2 * _parabolic(cur, K[j], b[j], act)[0]
+        states = resnet.reverse_states(prev, cur, K, b, h, activation=activation, architecture="parabolic")
+        del prev, cur
+        peak, evals = 2, 2 * N - 1  # reverse_states reconstructs Y_{N-2} .. Y_0: N - 1 evaluations
+    res = next(states)[1] - C
     loss = 0.5 * float(np.sum(res * res))
     a_next, a_cur = res, np.zeros_like(res)  # adjoints of Y_{j+1} (complete) and Y_j (partial)
     dK, db = np.empty_like(K), np.empty_like(b)
-    for j in range(N - 1, -1, -1):  # here cur = Y_j, nxt = Y_{j+1}
-        A = cur @ K[j] + b[j]
-        S = act(A)
-        G = -h2 * (a_next @ K[j]) * dact(A)
-        dK[j] = cur.T @ G - h2 * (a_next.T @ S)
+    for j in range(N - 1, -1, -1):
+        Yj = next(states)[1]
+        c = h2 if j >= 1 else 0.5 * h2
+        A = Yj @ K[j] + b[j]
+        G = -c * (a_next @ K[j]) * dact(A)
+        dK[j] = Yj.T @ G - c * (a_next.T @ act(A))
         db[j] = G.sum(axis=0)
         a_cur = a_cur + (2.0 * a_next if j >= 1 else a_next) + G @ K[j].T
         if j >= 1:
-            if regime == "stored":
-                prev = Ys[j - 1]
-            else:  # reconstruct Y_{j-1} = 2 Y_j - Y_{j+1} + h^2 F_j(Y_j), reusing S
-                prev = 2.0 * cur - nxt - h2 * (S @ K[j].T)
-                evals += 1
-            cur, nxt = prev, cur
             a_next, a_cur = a_cur, -a_next
     return MemoryGradient(loss, a_cur, dK, db, regime, "leapfrog", N, peak, evals)
 
