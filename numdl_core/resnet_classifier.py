@@ -50,7 +50,7 @@ from numdl_core._validate import check_count, check_labels, check_nonneg, check_
 from numdl_core.classify import _MiniBatchClassifier, log_softmax
 from numdl_core.optim import Objective
 
-__all__ = ["schemes", "activations", "ResNetClassifier", "feature_projection", "ResNetProblem", "training_problem"]
+__all__ = ["schemes", "architectures", "activations", "ResNetClassifier", "feature_projection", "ResNetProblem", "training_problem"]
 
 
 def schemes() -> tuple[str, ...]:
@@ -77,6 +77,28 @@ def schemes() -> tuple[str, ...]:
     return tuple(s for s in resnet.SCHEMES if s == "euler")
 
 
+def architectures() -> tuple[str, ...]:
+    r"""The right-hand sides :math:`f(Y; K, b)` of :data:`numdl_core.resnet.ARCHITECTURES` (``"standard"``
+    :math:`\sigma(YK + \mathbf 1 b^\top)` only, while :mod:`numdl_core.resnet` has no such list).
+
+    Returns
+    -------
+    tuple of str
+        ``"standard"`` first; e.g. also ``"antisymmetric"`` (:math:`K - K^\top - \gamma I`) and ``"parabolic"``
+        (:math:`-\sigma(YK + \mathbf 1 b^\top) K^\top`).
+
+    References
+    ----------
+    Haber and Ruthotto (2018), Sec. 3 (stable architectures).
+
+    Examples
+    --------
+    >>> architectures()[0]
+    'standard'
+    """
+    return tuple(getattr(resnet, "ARCHITECTURES", ("standard",)))
+
+
 def activations() -> tuple[str, ...]:
     """The activations :math:`\\sigma` of :data:`numdl_core.resnet.ACTIVATIONS` (names, in their order).
 
@@ -96,10 +118,10 @@ def activations() -> tuple[str, ...]:
     return tuple(resnet.ACTIVATIONS)
 
 
-def _adjoint(Y, K, b, h, dYL, activation, scheme):
+def _adjoint(Y, K, b, h, dYL, activation, scheme, options):
     """The discrete adjoint of the integrator: (dY0, dK, db)."""
     if callable(getattr(resnet, "backward", None)):
-        return resnet.backward(Y, K, b, h, dYL, activation=activation, scheme=scheme)
+        return resnet.backward(Y, K, b, h, dYL, activation=activation, scheme=scheme, **options)
     return resnet.backward_euler(Y, K, b, h, dYL, activation=activation)
 
 
@@ -134,10 +156,15 @@ class ResNetClassifier(_MiniBatchClassifier, Objective):
         Tikhonov weight :math:`\alpha \ge 0` (the course's :math:`\lambda`).
     smooth : float
         Smoothness-in-time weight :math:`\beta \ge 0`.
+    architecture : str
+        The right-hand side, one of :func:`architectures` (``"antisymmetric"`` uses :math:`K_j - K_j^\top -
+        \gamma I`, ``"parabolic"`` :math:`-\sigma(Y K_j + \mathbf 1 b_j^\top) K_j^\top`).
+    gamma : float
+        The shift :math:`\gamma` of the antisymmetric architecture.
 
     Attributes
     ----------
-    X, y, n_classes, width, depth, T, h, scheme, activation, alpha, smooth
+    X, y, n_classes, width, depth, T, h, scheme, activation, alpha, smooth, architecture, gamma
     n_samples, n_features, n_params : int
 
     Raises
@@ -161,7 +188,7 @@ class ResNetClassifier(_MiniBatchClassifier, Objective):
 
     def __init__(self, X: np.ndarray, y: np.ndarray, n_classes: int, *, width: int = 8, depth: int = 16,
                  T: float = 4.0, scheme: str = "euler", activation: str = "tanh", alpha: float = 0.0,
-                 smooth: float = 0.0):
+                 smooth: float = 0.0, architecture: str = "standard", gamma: float = 0.0):
         self.X = check_X(X)
         n, d = self.X.shape
         self.n_classes = check_count("n_classes", n_classes, 2)
@@ -175,7 +202,15 @@ class ResNetClassifier(_MiniBatchClassifier, Objective):
             raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(schemes())}")
         if activation not in resnet.ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(activations())}")
+        if architecture not in architectures():
+            raise ValueError(f"unknown architecture {architecture!r}; choose one of {', '.join(architectures())}")
+        gamma = float(gamma)
+        if not np.isfinite(gamma):
+            raise ValueError(f"gamma must be a finite number, got {gamma}")
         self.T, self.h, self.scheme, self.activation = T, T / self.depth, scheme, activation
+        self.architecture, self.gamma = architecture, gamma
+        # keywords of numdl_core.resnet beyond the scheme (none while it knows only the standard architecture)
+        self._options = {"architecture": architecture, "gamma": gamma} if hasattr(resnet, "ARCHITECTURES") else {}
         self.alpha = check_nonneg("alpha", alpha)
         self.smooth = check_nonneg("smooth", smooth)
         self.n_samples, self.n_features = n, d
@@ -188,7 +223,8 @@ class ResNetClassifier(_MiniBatchClassifier, Objective):
     def _states(self, blocks, X):
         K_in, b_in, K, b = blocks[:4]
         A0 = X @ K_in + b_in
-        Y = resnet.forward(self._act(A0), K, b, self.h, activation=self.activation, scheme=self.scheme)
+        Y = resnet.forward(self._act(A0), K, b, self.h, activation=self.activation, scheme=self.scheme,
+                           **self._options)
         return A0, Y
 
     def states(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
@@ -220,7 +256,7 @@ class ResNetClassifier(_MiniBatchClassifier, Objective):
         dO = np.exp(logp)
         dO[np.arange(n), y] -= 1.0
         dO /= n
-        dY0, dK, db = _adjoint(Y, K, b, self.h, dO @ W.T, self.activation, self.scheme)
+        dY0, dK, db = _adjoint(Y, K, b, self.h, dO @ W.T, self.activation, self.scheme, self._options)
         G0 = dY0 * self._dact(A0)
         grads = [X.T @ G0, G0.sum(axis=0), dK, db, Y[-1].T @ dO, dO.sum(axis=0)]
         if self.alpha:
@@ -304,14 +340,15 @@ class ResNetClassifier(_MiniBatchClassifier, Objective):
             if not np.all(np.isfinite(K[j])):
                 continue
             try:
-                out[j] = float(np.max(np.abs(resnet.amplification_factors(K[j], self.h, scheme=self.scheme))))
+                R = resnet.amplification_factors(K[j], self.h, scheme=self.scheme, **self._options)
+                out[j] = float(np.max(np.abs(R)))
             except (ValueError, TypeError):
                 return out
         return out
 
     def __repr__(self) -> str:
         return (f"ResNetClassifier(n_samples={self.n_samples}, width={self.width}, depth={self.depth}, T={self.T:g}, "
-                f"scheme={self.scheme!r}, activation={self.activation!r})")
+                f"scheme={self.scheme!r}, activation={self.activation!r}, architecture={self.architecture!r})")
 
 
 def feature_projection(Y: np.ndarray, W: np.ndarray | None = None) -> np.ndarray:
@@ -406,7 +443,8 @@ class ResNetProblem:
 
 def training_problem(data: str = "peaks", n_train: int = 500, width: int = 8, depth: int = 16, T: float = 4.0, *,
                      scheme: str = "euler", activation: str = "tanh", alpha: float = 0.0, smooth: float = 0.0,
-                     scale: float = 1.0, seed: int = 0, n_val: int = 1000) -> ResNetProblem:
+                     architecture: str = "standard", gamma: float = 0.0, scale: float = 1.0, seed: int = 0,
+                     n_val: int = 1000) -> ResNetProblem:
     r"""Data, ResNet classifier and random start of the page's live training.
 
     ``n_train`` points of the 2-D set ``data`` (:func:`numdl_core.data.make_dataset` without noise, via
@@ -423,8 +461,8 @@ def training_problem(data: str = "peaks", n_train: int = 500, width: int = 8, de
         ``"peaks"``, ``"swissroll"``, ``"spirals"``, ... (a name of :data:`numdl_core.data.DATASETS`).
     n_train, width, depth : int
     T : float
-    scheme, activation : str
-    alpha, smooth, scale : float
+    scheme, activation, architecture : str
+    alpha, smooth, gamma, scale : float
     seed, n_val : int
 
     Returns
@@ -445,5 +483,6 @@ def training_problem(data: str = "peaks", n_train: int = 500, width: int = 8, de
 
     d = train_validation_data(data, n_train, seed=seed, n_val=n_val)
     model = ResNetClassifier(d.X, d.y, d.n_classes, width=width, depth=depth, T=T, scheme=scheme,
-                             activation=activation, alpha=alpha, smooth=smooth)
+                             activation=activation, alpha=alpha, smooth=smooth, architecture=architecture,
+                             gamma=gamma)
     return ResNetProblem(d, model, model.init_theta(seed + 1, scale=scale))

@@ -15,15 +15,16 @@ import pytest
 from numdl_core import resnet
 from numdl_core.checks import derivative_check
 from numdl_core.data import make_dataset, n_classes_of
-from numdl_core.resnet_classifier import (ResNetClassifier, activations, feature_projection, schemes,
+from numdl_core.resnet_classifier import (ResNetClassifier, activations, architectures, feature_projection, schemes,
                                           training_problem)
 from numdl_core.solvers import SOLVERS
 
 
-def _model(scheme="euler", activation="tanh", alpha=0.0, smooth=0.0, n=30, width=3, depth=4, T=2.0, data="peaks"):
+def _model(scheme="euler", activation="tanh", alpha=0.0, smooth=0.0, n=30, width=3, depth=4, T=2.0, data="peaks",
+           **kw):
     X, y = make_dataset(data, n, noise=0.0, seed=3)
     return ResNetClassifier(X, y, n_classes_of(data), width=width, depth=depth, T=T, scheme=scheme,
-                            activation=activation, alpha=alpha, smooth=smooth)
+                            activation=activation, alpha=alpha, smooth=smooth, **kw)
 
 
 def _theta(m, seed=0):
@@ -37,6 +38,14 @@ def test_taylor_order_two_per_scheme(scheme, activation):
     m = _model(scheme, activation, alpha=1e-2, smooth=1e-2)
     r = derivative_check(m.value_and_grad, _theta(m), seed=1, n=12)
     assert r.passed and r.order > 1.8, (scheme, r.order)  # measured 1.99-2.00
+
+
+@pytest.mark.parametrize("architecture", architectures()[1:])
+@pytest.mark.parametrize("scheme", [s for s in ("euler", "rk4", "leapfrog") if s in schemes()])
+def test_taylor_order_two_per_architecture(architecture, scheme):
+    m = _model(scheme, alpha=1e-2, architecture=architecture, gamma=0.1)
+    r = derivative_check(m.value_and_grad, _theta(m, 3), seed=2, n=12)
+    assert r.passed and r.order > 1.8, (architecture, scheme, r.order)
 
 
 def test_euler_and_rk4_are_available():
