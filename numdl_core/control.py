@@ -647,7 +647,7 @@ def rk45(fun: Callable[[float, np.ndarray], np.ndarray], t_span: tuple[float, fl
     Examples
     --------
     >>> r = rk45(lambda t, y: -y, (0.0, 1.0), np.array([1.0]), rtol=1e-8, atol=1e-10, t_eval=np.array([1.0]))
-    >>> abs(r.y_eval[0, 0] - np.exp(-1)) < 1e-8, r.success
+    >>> bool(abs(r.y_eval[0, 0] - np.exp(-1)) < 1e-8), r.success
     (True, True)
     """
     if not (rtol > 0 and atol > 0):
