@@ -48,7 +48,7 @@ import numpy as np
 from numdl_core import resnet
 
 __all__ = ["COURSE_N", "THETA_RANGE", "circulant_K", "circulant_eigenvalues", "amplification",
-           "batched_forward", "StabilityProblem", "stability_problem", "LossGrid", "loss_grid",
+           "batched_forward", "StabilityProblem", "stability_problem", "LossGrid", "loss_grid", "loss_along_diagonal",
            "StabilityResult", "stability_experiment"]
 
 #: The course's numbers of layers: coarse (unstable), fine (stable), and the one that makes the targets.
@@ -451,12 +451,20 @@ def loss_grid(problem: StabilityProblem, N: int, *, n_grid: int = 101, lo: float
         raise ValueError(f"the range must be finite with lo < hi, got [{lo}, {hi}]")
     theta = np.linspace(lo, hi, int(n_grid))
     t1, t2 = np.meshgrid(theta, theta)  # [i2, i1]
-    W = np.swapaxes(circulant_K(t1.ravel(), t2.ravel()), 1, 2)  # rows: Y K^T
+    train, test = _misfit_stack(problem, circulant_K(t1.ravel(), t2.ravel()), N, progress)
+    shape = (theta.size, theta.size)
+    return LossGrid(theta, train.reshape(shape), test.reshape(shape), N, T / N)
+
+
+def _misfit_stack(problem: StabilityProblem, K: np.ndarray, N: int,
+                  progress: Callable[[float], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Training and test misfits of the N-layer networks with the (column-convention) weights K (m, 3, 3)."""
+    W = np.swapaxes(K, 1, 2)  # rows: Y K^T
     Y0 = np.vstack([problem.Y0, problem.Y0_test])
     n = problem.Y0.shape[0]
     target = np.vstack([problem.C, problem.C_test]).T[:, None, :]  # (d, 1, 2n)
     act = _activation(problem.activation)
-    h = T / N
+    h = problem.T / N
     m = W.shape[0]
     size = max(1, _BLOCK // Y0.size)
     train = np.empty(m)
@@ -470,8 +478,49 @@ def loss_grid(problem: StabilityProblem, N: int, *, n_grid: int = 101, lo: float
         test[a:a + size] = 0.5 * S[:, n:].sum(axis=1)
         if progress is not None:
             progress(min(1.0, (a + size) / m))
-    shape = (theta.size, theta.size)
-    return LossGrid(theta, train.reshape(shape), test.reshape(shape), N, h)
+    return train, test
+
+
+def loss_along_diagonal(problem: StabilityProblem, N: int, *, n_points: int = 101, lo: float = THETA_RANGE[0],
+                        hi: float = THETA_RANGE[1]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""The misfits :math:`\Phi_N(t, t)` on the diagonal :math:`\theta_1 = \theta_2 = t` (a cheap 1-D cut of the grid).
+
+    On the diagonal :math:`K(t, t)` is symmetric with eigenvalues :math:`\{0, -3t, -3t\}`, so the linearized
+    network is stable exactly for :math:`|1 - 3th| \le 1`, i.e. :math:`t \le 2/(3h)`: for :math:`N = 5`
+    (:math:`h = 2`) only :math:`t \le 1/3` of the range :math:`[0.2, 2]`.
+
+    Parameters
+    ----------
+    problem : StabilityProblem
+        Inputs and targets.
+    N : int
+        Number of layers.
+    n_points : int
+        Values of :math:`t` (at least 2).
+    lo, hi : float
+        The range of :math:`t`, ``lo < hi``.
+
+    Returns
+    -------
+    t, train, test : ndarray, shape (n_points,)
+
+    Raises
+    ------
+    ValueError
+        ``N < 1``, ``n_points < 2`` or an empty range.
+
+    References
+    ----------
+    L. Ruthotto and E. Haber, Numerical Methods for Deep Learning, Module 7 (``EResNet_Stability.m``).
+    """
+    N, _ = _check_N_T(N, problem.T)
+    if int(n_points) != n_points or n_points < 2:
+        raise ValueError(f"n_points must be an integer >= 2, got {n_points}")
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"the range must be finite with lo < hi, got [{lo}, {hi}]")
+    t = np.linspace(lo, hi, int(n_points))
+    train, test = _misfit_stack(problem, circulant_K(t, t), N)
+    return t, train, test
 
 
 @dataclass(frozen=True)

@@ -178,3 +178,14 @@ def test_course_gaps_and_stability(course):
 def test_bad_input_raises_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_the_diagonal_cut_is_the_grid_s_diagonal():
+    p = rs.stability_problem(seed=1)
+    g = rs.loss_grid(p, 5, n_grid=7)
+    t, train, test = rs.loss_along_diagonal(p, 5, n_points=7)
+    np.testing.assert_array_equal(t, g.theta)
+    np.testing.assert_allclose(train, np.diag(g.train), rtol=1e-13)
+    np.testing.assert_allclose(test, np.diag(g.test), rtol=1e-13)
+    with pytest.raises(ValueError):
+        rs.loss_along_diagonal(p, 5, n_points=1)
