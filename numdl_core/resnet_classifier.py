@@ -217,13 +217,13 @@ class ResNetClassifier(_MiniBatchClassifier, Objective):
         w, N = self.width, self.depth
         self._layout(("K_in", (d, w)), ("b_in", (w,)), ("K", (N, w, w)), ("b", (N, w)),
                      ("W", (w, self.n_classes)), ("c", (self.n_classes,)))
-        self._act, self._dact = resnet.ACTIVATIONS[activation]
 
     # ---------------------------------------------------------------- forward
     def _states(self, blocks, X):
         K_in, b_in, K, b = blocks[:4]
         A0 = X @ K_in + b_in
-        Y = resnet.forward(self._act(A0), K, b, self.h, activation=self.activation, scheme=self.scheme,
+        act = resnet.ACTIVATIONS[self.activation][0]  # looked up, not stored: the model stays picklable
+        Y = resnet.forward(act(A0), K, b, self.h, activation=self.activation, scheme=self.scheme,
                            **self._options)
         return A0, Y
 
@@ -257,7 +257,7 @@ class ResNetClassifier(_MiniBatchClassifier, Objective):
         dO[np.arange(n), y] -= 1.0
         dO /= n
         dY0, dK, db = _adjoint(Y, K, b, self.h, dO @ W.T, self.activation, self.scheme, self._options)
-        G0 = dY0 * self._dact(A0)
+        G0 = dY0 * resnet.ACTIVATIONS[self.activation][1](A0)
         grads = [X.T @ G0, G0.sum(axis=0), dK, db, Y[-1].T @ dO, dO.sum(axis=0)]
         if self.alpha:
             a, h = self.alpha, self.h

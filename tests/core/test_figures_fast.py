@@ -20,6 +20,7 @@ import app.figures.common as common
 import app.figures.deep as deep
 import app.figures.lstsq as lstsq
 import app.figures.lstsq_tikhonov as lstsq_tikhonov
+import app.figures.resnet_train as resnet_train
 import app.figures.single_layer as single_layer
 import app.figures.spectral as spectral
 import app.figures.stochastic as stochastic
@@ -76,11 +77,17 @@ CASES = {
                                                         RNG.random((8, 4, 4)), label="true 3"),
     "cnn feature maps, many channels": lambda: cnn.feature_maps_figure(np.zeros((8, 8)), np.zeros((2, 8, 8)),
                                                                        RNG.random((16, 4, 4)), title="f"),
+    "resnet features": lambda: resnet_train.features_figure(
+        [("x", X), ("Y_0", 2 * X), ("Y_N", np.r_[X[:-1], [[np.nan, 1.0]]])], Y, n_classes=2, boundary=0.3, title="f"),
+    "resnet features, one panel": lambda: resnet_train.features_figure([("x", np.zeros((40, 2)))], Y),
+    "resnet growth": lambda: resnet_train.growth_figure(1 + np.abs(GRID), start=np.ones(12), title="g"),
+    "resnet growth, not finite": lambda: resnet_train.growth_figure([np.nan] * 20),
 }
 COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "weight_mosaic_figure",
            "accuracy_curves_figure", "sigmoid_figure", "l1_sweep_figure", "images_figure",
            "spectra_figure", "depth_curves_figure", "layer_gradients_figure", "line_misfit_figure",
-           "gradient_histogram_figure", "training_figure", "kernels_figure", "feature_maps_figure"}
+           "gradient_histogram_figure", "training_figure", "kernels_figure", "feature_maps_figure",
+           "features_figure", "growth_figure"}
 
 
 def _sent(fig: go.Figure) -> dict:

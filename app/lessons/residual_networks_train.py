@@ -1,0 +1,201 @@
+"""The live training section of the residual-networks page (pages/residual_networks.py, section "train"): a ResNet
+classifier (``numdl_core.resnet_classifier``) trained on peaks, the Swiss roll or two spirals, with the width, the
+depth N, the final time T (so h = T/N), the integrator and the architecture as controls; the decision map, the loss,
+the features of a few points moving through the layers and the growth per layer |R(hλ)| are redrawn every frame.
+
+The page lists the section as ``"train"`` in its SECTIONS literal, adds :data:`EXPERIMENTS` to its presets and
+``app.exports.resnet_train.SCRIPTS`` to its export scripts, and calls ``run, solvers, extra =
+train_section(lesson)``. Parameter names are the keywords of ``numdl_core.resnet_classifier.training_problem`` and
+of the solvers (``lr``, ``momentum``, ``batch_size``), so the page passes its parameter dicts on unchanged.
+Slides: 07-NumDNN-ResNets.tex ("Stability of Deep Residual Networks", "Residual Network as a Path Planning Problem").
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app.figures.common import convergence_figure, decision_map_figure
+from app.figures.resnet_train import features_figure, growth_figure
+from app.lesson import Experiment, Lesson, Param, Solver
+from app.panels import live_table, show
+from app.params import SEED
+from numdl_core import resnet_classifier as rc
+from numdl_core.classify import decision_map
+
+__all__ = ["DATA_LABELS", "SCHEME_LABELS", "ARCH_LABELS", "OPTIMIZERS", "STAGES", "WORK_CAP", "TRAIN", "TUNE",
+           "EXPERIMENTS", "capped", "layer_panels", "train_section"]
+
+DATA_LABELS = {"peaks": "peaks (5 classes)", "swissroll": "Swiss roll (2 classes)", "spirals": "two spirals (2 classes)"}
+SCHEME_LABELS = {"euler": "forward Euler (ResNet)", "heun": "Heun (RK2)", "midpoint": "midpoint (RK2)", "rk4": "RK4",
+                 "leapfrog": "leapfrog (Verlet, Hamiltonian)"}
+ARCH_LABELS = {"standard": "σ(YK + b)", "antisymmetric": "antisymmetric K − Kᵀ − γI",
+               "parabolic": "parabolic −σ(YK + b)Kᵀ"}
+ACT_LABELS = {"tanh": "tanh", "relu": "ReLU", "identity": "identity (linear)"}
+# optimizer -> (label, solver of numdl_core.solvers.SOLVERS, fixed options)
+OPTIMIZERS = {"adam": ("Adam", "adam", {}), "sgd": ("SGD", "sgd", {})}
+STAGES = {"euler": 1, "heun": 2, "midpoint": 2, "rk4": 4, "leapfrog": 1}  # right-hand sides per layer
+WORK_CAP = 65_536  # n_train x depth x stages: an epoch stays below ~50 ms with batches of 32
+N_SHOWN = 150  # points whose features are drawn through the layers
+MAX_EPOCHS = 500
+
+SCHEMES = tuple(s for s in rc.schemes())
+ARCHS = tuple(a for a in rc.architectures())
+TRAIN = [Param("data", "Data", "choice", "peaks", options=tuple(DATA_LABELS), labels=DATA_LABELS),
+         Param("n_train", "Training points", "int", 500, lo=100, hi=1000, step=100),
+         Param("width", "Width (features per layer)", "int", 8, lo=2, hi=16),
+         Param("depth", "Depth N (layers)", "int", 16, lo=1, hi=64),
+         Param("T", "Final time T (h = T/N)", "log", 4.0, options=(0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)),
+         Param("scheme", "Integrator", "choice", "euler", options=SCHEMES,
+               labels={k: v for k, v in SCHEME_LABELS.items() if k in SCHEMES}),
+         Param("architecture", "Right-hand side f(Y)", "choice", "standard", options=ARCHS,
+               labels={k: v for k, v in ARCH_LABELS.items() if k in ARCHS}),
+         Param("activation", "Activation σ", "choice", "tanh", options=tuple(ACT_LABELS), labels=ACT_LABELS),
+         Param("gamma", "Shift γ (antisymmetric)", "choice", 0.0, options=(0.0, 0.01, 0.1, 1.0), labels={0.0: "0"}),
+         Param("alpha", "Tikhonov α (λ in the notes)", "choice", 0.0, options=(0.0, 1e-4, 1e-3, 1e-2),
+               labels={0.0: "0"}, help="(α/2)(‖K_in‖² + h Σ‖K_j‖² + ‖W‖²): small weights."),
+         Param("smooth", "Smoothness in time β", "choice", 0.0, options=(0.0, 1e-3, 1e-2, 1e-1), labels={0.0: "0"},
+               help="(β/2h) Σ (‖K_{j+1} − K_j‖² + ‖b_{j+1} − b_j‖²): weights that change slowly from layer to layer "
+                    "(the course's opTimeDer)."),
+         Param("optimizer", "Optimizer", "choice", "adam", options=tuple(OPTIMIZERS),
+               labels={k: v[0] for k, v in OPTIMIZERS.items()}, widget="segmented"),
+         SEED]
+TUNE = [Param("lr", "Learning rate η (μ in the notes)", "log", 0.01,
+              options=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0), role="tunable"),
+        Param("momentum", "Momentum μ (SGD; γ in the notes)", "float", 0.9, lo=0.0, hi=0.99, step=0.01, role="tunable"),
+        Param("batch_size", "Batch size", "choice", 32, options=(16, 32, 64, 128, 1000), labels={1000: "full batch"},
+              role="tunable")]
+
+
+def capped(p: dict) -> tuple[dict, str | None]:
+    """The parameters with ``n_train`` lowered so that n_train x depth x stages <= WORK_CAP, and the note."""
+    stages = STAGES.get(p["scheme"], 2)
+    cap = max(100, (WORK_CAP // (p["depth"] * stages)) // 100 * 100)
+    if p["n_train"] <= cap:
+        return p, None
+    return dict(p, n_train=cap), (f"{p['depth']} layers × {stages} stage(s) × {p['n_train']} points is more than a "
+                                  f"frame can train smoothly: the run uses {cap} training points.")
+
+
+def layer_panels(model: rc.ResNetClassifier, theta: np.ndarray, X: np.ndarray) -> tuple[list, float | None]:
+    """The panels of :func:`app.figures.resnet_train.features_figure`: the points ``X``, then their features
+    after the opening layer, at t = T/2 and at t = T in the plane of ``feature_projection``; and the abscissa of
+    the decision boundary in the last panel (two classes), else None."""
+    Y = model.states(theta, X)
+    W, c = model.split(theta)[4:]
+    N = model.depth
+    P = rc.feature_projection(Y[-1], W)
+    panels = [("input x", X), ("Y₀ (after the opening layer)", Y[0] @ P)]
+    if N >= 2:
+        panels.append((f"Y_{N // 2} (t = {N // 2 * model.h:.3g})", Y[N // 2] @ P))
+    panels.append((f"Y_{N} (t = T = {model.T:g})", Y[-1] @ P))
+    boundary = None
+    if model.n_classes == 2:
+        s = float(P[:, 0] @ (W[:, 1] - W[:, 0]))
+        if abs(s) > 1e-12:
+            boundary = -float(c[1] - c[0]) / s
+    return panels, boundary
+
+
+cached = st.cache_data(max_entries=16, show_spinner=False)
+
+
+@cached
+def _problem(**p) -> rc.ResNetProblem:
+    return rc.training_problem(**p)
+
+
+def train_section(lesson: Lesson):
+    st.subheader("Training a ResNet live: depth N, final time T, integrator")
+    st.caption("Rows are examples (the course writes K Y with examples as columns). Y₀ = σ(X K_in + 1b_inᵀ) lifts "
+               "the 2-D points to the width; each layer is one step of size h = T/N of the chosen integrator for "
+               "dY/dt = f(Y; K(t), b(t)); a softmax layer classifies Y_N.")
+    p = lesson.controls(TRAIN[:5], columns=5)
+    p.update(lesson.controls(TRAIN[5:8], columns=3))
+    p.update(lesson.controls(TRAIN[8:], columns=5, disabled=() if p["architecture"] == "antisymmetric" else ("gamma",)))
+    p, note = capped(p)
+    if note:
+        st.warning(note)
+    lesson.controls(TUNE, columns=3)
+    keys = ("data", "n_train", "width", "depth", "T", "scheme", "activation", "alpha", "smooth", "architecture",
+            "gamma", "seed")
+    P = _problem(**{k: p[k] for k in keys})
+    d, M, th0 = P.data, P.model, P.theta0
+    label, method, fixed = OPTIMIZERS[p["optimizer"]]
+    idx = np.linspace(0, d.X.shape[0] - 1, min(N_SHOWN, d.X.shape[0])).astype(int)
+    grid = 50 if p["depth"] * STAGES.get(p["scheme"], 2) <= 128 else 32
+    with np.errstate(all="ignore"):
+        g0 = M.amplification(th0)
+
+    def finite(s) -> bool:
+        return s.last is not None and bool(np.all(np.isfinite(s.last.x)))
+
+    def draw(run) -> None:
+        s = run.series[label]
+        c1, c2 = st.columns(2)
+        if finite(s):
+            with np.errstate(all="ignore"):
+                gx, gy, lab = decision_map(lambda X_: M.predict(s.last.x, X_), d.X, n=grid)
+            show(decision_map_figure(gx, gy, lab, d.X[:300], d.y[:300], n_classes=M.n_classes, image=True,
+                                     marker_size=5, title=f"Decision map, epoch {s.iteration}"), "rn.fig.train.map",
+                 c1)
+        else:
+            c1.info("The weights are no longer finite: no decision map.")
+        show(convergence_figure({label: (s.history["iteration"], s.history["loss"])}, x_title="epoch",
+                                title="Training loss", events=run.events,
+                                diverged={label: s.iteration} if s.status == "diverged" else None),
+             "rn.fig.train.loss", c2)
+        if finite(s):
+            with np.errstate(all="ignore"):
+                panels, boundary = layer_panels(M, s.last.x, d.X[idx])
+            show(features_figure(panels, d.y[idx], n_classes=M.n_classes, boundary=boundary,
+                                 title="The features moving through the layers (projected on the classifier's "
+                                       "plane)"), "rn.fig.train.features")
+        c3, c4 = st.columns(2)
+        with np.errstate(all="ignore"):
+            g = M.amplification(s.last.x) if finite(s) else np.full(M.depth, np.nan)
+        show(growth_figure(g, start=g0, title=f"Growth per layer, h = {M.h:.3g}"), "rn.fig.train.growth", c3)
+        with c4:
+            live_table(pd.DataFrame(rows(s, g)))
+
+    def rows(s, g) -> list:
+        with np.errstate(all="ignore"):
+            ok = finite(s)
+            tr = M.accuracy(s.last.x) if ok else float("nan")
+            va = M.accuracy(s.last.x, d.X_val, d.y_val) if ok else float("nan")
+        pct = lambda v: f"{100 * v:.1f}%" if np.isfinite(v) else "–"  # noqa: E731
+        return [{"optimizer": label, "epoch": s.iteration, "loss": f"{s.last.loss:.4g}", "train acc": pct(tr),
+                 "validation acc": pct(va), "max |R(hλ)|": f"{np.nanmax(g):.3g}" if np.any(np.isfinite(g)) else "–",
+                 "status": s.status}]
+
+    def hint(run) -> str:
+        return (f"the loss blew up. With h = T/N = {M.h:.3g} the layers can amplify (|R(hλ)| > 1 compounds over "
+                f"{M.depth} layers), and a learning rate of {lesson.params['lr']:g} may overshoot: lower h (more "
+                "layers or a smaller T), the learning rate, or use tanh.")
+
+    solvers = {label: Solver(method, M, th0, **fixed)}
+    run = lesson.live("run", solvers, draw, max_iter=MAX_EPOCHS, default_speed=1, max_points=60,
+                      diverged_hint=hint)
+    s = run.series[label]
+    st.caption(f"{M.n_params} weights: the opening layer 2 → {M.width}, {M.depth} layers of {M.width} × {M.width} "
+               f"plus biases, the softmax layer; {M.n_samples} training and {d.X_val.shape[0]} validation points. "
+               f"h = T/N = {M.h:.4g}. At the start the largest growth factor of a linearized layer (σ' = 1) is "
+               f"max_j |R(hλ(K_j))| = {np.nanmax(g0):.4g}; over all layers the product is "
+               f"{np.nanprod(g0):.3g}. The dotted line marks the start, the dashed line 1 (stability bound).")
+    with np.errstate(all="ignore"):
+        ok = finite(s)
+        numbers = {"h": M.h, "largest growth factor at the start": float(np.nanmax(g0)), f"{label} loss": s.last.loss,
+                   "training accuracy": M.accuracy(s.last.x) if ok else np.nan,
+                   "validation accuracy": M.accuracy(s.last.x, d.X_val, d.y_val) if ok else np.nan}
+    lesson.numbers({k: v for k, v in numbers.items() if np.isfinite(v)})  # a diverged run has no accuracy
+    return run, solvers, {"n_train": p["n_train"]}
+
+
+EXPERIMENTS = [
+    Experiment("Deep and stable", "Set 64 layers at the same final time T = 4 (h = 1/16) and play 30 epochs. Does "
+               "the deeper network train worse?", "Measured below.",
+               {"section": "train", "depth": 64, "speed": 2}, name="deep-stable"),
+    Experiment("A large step h blows up", "ReLU, 16 layers, T = 32 (h = 2), SGD with η = 0.01: press Step.",
+               "Measured below.", {"section": "train", "activation": "relu", "T": 32.0, "optimizer": "sgd"},
+               name="large-h-diverges"),
+]
