@@ -192,10 +192,44 @@ def train_section(lesson: Lesson):
 
 
 EXPERIMENTS = [
-    Experiment("Deep and stable", "Set 64 layers at the same final time T = 4 (h = 1/16) and play 30 epochs. Does "
-               "the deeper network train worse?", "Measured below.",
-               {"section": "train", "depth": 64, "speed": 2}, name="deep-stable"),
-    Experiment("A large step h blows up", "ReLU, 16 layers, T = 32 (h = 2), SGD with η = 0.01: press Step.",
-               "Measured below.", {"section": "train", "activation": "relu", "T": 32.0, "optimizer": "sgd"},
-               name="large-h-diverges"),
+    Experiment("Deep and stable", "Keep T = 4 and set 64 layers (h = 1/16). Play 30 epochs. Then switch to RK4.",
+               "h = T/N = 0.0625: the largest growth factor of a layer falls from 1.29 (16 layers, h = 0.25) to 1.10, "
+               "and the network trains about as well: after 30 epochs loss 0.43, 84% training and 81% validation "
+               "accuracy (16 layers: 0.33, 90% and 84%). RK4 gives nearly the same (0.43, 84%, 81%): at small h both "
+               "integrate the same ODE. More layers at a fixed T are a finer time grid, not a harder problem.",
+               {"section": "train", "depth": 64, "speed": 5}, name="deep-stable"),
+    Experiment("A large step h blows up", "ReLU, 16 layers, T = 32 (h = 2), SGD with η = 0.01: press Step. Then "
+               "choose tanh.", "Each layer can stretch a direction by up to |1 + hλ| = 3.31, 6.6e6 over the 16 layers: "
+               "the loss overflows in the first epoch (\"diverged at iteration 1\"). With tanh the same h stays "
+               "bounded (σ saturates) but trains poorly: 61% accuracy after 30 epochs. 64 ReLU layers at T = 32 "
+               "(h = 0.5) diverge too (product 9.6e9).",
+               {"section": "train", "activation": "relu", "T": 32.0, "optimizer": "sgd"}, name="large-h-diverges"),
+    Experiment("Antisymmetric weights and forward Euler", "Choose the antisymmetric right-hand side (γ = 0) with "
+               "forward Euler and play 30 epochs. Watch the growth per layer.",
+               "K − Kᵀ has imaginary eigenvalues and |1 + hλ| > 1 for every h: the largest growth factor is 1.24 at "
+               "the start and 1.69 after 30 epochs (product over the layers 659). The network still fits (93% "
+               "training accuracy; tanh keeps the features bounded), but it amplifies perturbations of its input.",
+               {"section": "train", "architecture": "antisymmetric", "speed": 5},
+               name="antisymmetric-euler-unstable"),
+    Experiment("RK4 keeps the antisymmetric network stable", "The same with RK4.",
+               "|R(hλ)| = 1.000 at every layer, at the start and after 30 epochs (product 1.0): RK4's stability region "
+               "contains the imaginary axis up to |hλ| ≈ 2.8. The fit is as good (92% training, 89% validation).",
+               {"section": "train", "architecture": "antisymmetric", "scheme": "rk4", "speed": 5},
+               name="antisymmetric-rk4-stable"),
+    Experiment("Parabolic: stable until the weights grow", "Choose the parabolic right-hand side −σ(YK + b)Kᵀ and "
+               "play 30 epochs.", "Its Jacobian −K diag(σ') Kᵀ has real eigenvalues ≤ 0: at the start the growth is "
+               "1.00 at every layer. Training enlarges K until hλ passes −2, where forward Euler overshoots: the "
+               "largest factor is 5.2 after 30 epochs, and the fit is slower (loss 0.61, 76%).",
+               {"section": "train", "architecture": "parabolic", "speed": 5}, name="parabolic-step-limit"),
+    Experiment("Smooth in time", "Set the smoothness weight β = 0.1 and play 30 epochs.",
+               "Neighbouring layers are pulled together, so K(t) changes slowly, one of the course's conditions for "
+               "stability: after 30 epochs the largest growth factor is 1.17 and the product over the layers 6.6 "
+               "(without: 1.56 and 200), at the price of the fit (loss 0.57, 76% against 0.33, 90%).",
+               {"section": "train", "smooth": 0.1, "speed": 5}, name="smooth-in-time"),
+    Experiment("The Swiss roll", "The course's Swiss roll (two interleaved two-turn spirals 0.2 apart) with η = 0.03: "
+               "play 100 epochs. Then try leapfrog, and T = 8.",
+               "Forward Euler reaches 100% training and 99.8% validation accuracy (loss 8e-4) in 100 epochs, leapfrog "
+               "(the Hamiltonian network) 100% and 100%. Watch the last panel: the two arms are pulled apart until a "
+               "line separates them. With T = 8 (h = 0.5) training stalls at 77%.",
+               {"section": "train", "data": "swissroll", "lr": 0.03, "speed": 5}, name="swiss-roll"),
 ]
