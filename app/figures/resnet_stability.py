@@ -19,7 +19,7 @@ from app.style import BLACK, VERMILLION, base_layout, color, fast_figure, new_fi
 __all__ = ["decade_levels", "loss_contours_figure", "gap_figure", "diagonal_figure"]
 
 _TRUE = dict(symbol="circle", size=11, color=VERMILLION, line=dict(color="white", width=1.5))
-_MIN = dict(symbol="star", size=14, color="white", line=dict(color=BLACK, width=1.2))
+_MIN = dict(symbol="star", size=17, color="white", line=dict(color=BLACK, width=1.5))
 
 
 def decade_levels(values: Sequence[np.ndarray]) -> tuple[list[np.ndarray], float, float]:
@@ -82,7 +82,7 @@ def loss_contours_figure(theta: np.ndarray, train: np.ndarray, test: np.ndarray,
                          name=name, hovertemplate="θ₁=%{x:.3f}, θ₂=%{y:.3f}<extra>" + name + "</extra>"))
         data.append(dict(type="scatter", x=[theta_min[0]], y=[theta_min[1]], mode="markers", marker=_MIN,
                          name=f"minimizer of the training misfit ({theta_min[0]:.3g}, {theta_min[1]:.3g})",
-                         legendgroup="min", showlegend=k == 0, xaxis=f"x{s}", yaxis=f"y{s}",
+                         legendgroup="min", showlegend=k == 0, xaxis=f"x{s}", yaxis=f"y{s}", cliponaxis=False,
                          hovertemplate="minimizer θ = (%{x:.3f}, %{y:.3f})<extra></extra>"))
         data.append(dict(type="scatter", x=[theta_true[0]], y=[theta_true[1]], mode="markers", marker=_TRUE,
                          name=f"θ = ({theta_true[0]:g}, {theta_true[1]:g}) of the targets", legendgroup="true",
@@ -118,14 +118,18 @@ def gap_figure(theta: np.ndarray, train: np.ndarray, test: np.ndarray, *, title:
 
 def diagonal_figure(t: np.ndarray, train: Mapping[str, np.ndarray], test: Mapping[str, np.ndarray], *,
                     theta_true: float = 1.0, title: str | None = None, height: int = 360) -> go.Figure:
-    """The misfit along the diagonal θ₁ = θ₂ = t for several networks: training (solid) and fresh inputs (dotted)
-    on a log axis, one colour per network; the targets' parameter as a vertical line."""
+    """The misfit along the diagonal θ₁ = θ₂ = t for several networks: training (solid) and fresh inputs (dotted,
+    not in the legend) on a log axis, one colour per network; the targets' parameter as a vertical line."""
     fig = new_figure(title, x_title="θ₁ = θ₂", y_title="misfit", log_y=True, height=height)
     t = compact(t)
     for i, name in enumerate(train):
-        fig.add_trace(go.Scatter(x=t, y=compact(positive(train[name])), mode="lines", name=f"{name}: training",
-                                 line=dict(color=color(i), width=2), legendgroup=name))
+        fig.add_trace(go.Scatter(x=t, y=compact(positive(train[name])), mode="lines", name=name,
+                                 line=dict(color=color(i), width=2), legendgroup=name,
+                                 hovertemplate="t=%{x:.3f}: %{y:.3g}<extra>" + name + ", training</extra>"))
         fig.add_trace(go.Scatter(x=t, y=compact(positive(test[name])), mode="lines", name=f"{name}: fresh inputs",
-                                 line=dict(color=color(i), width=2, dash="dot"), legendgroup=name))
+                                 line=dict(color=color(i), width=2, dash="dot"), legendgroup=name, showlegend=False,
+                                 hovertemplate="t=%{x:.3f}: %{y:.3g}<extra>" + name + ", fresh inputs</extra>"))
     fig.add_vline(x=float(theta_true), line=dict(color=VERMILLION, dash="dash", width=1))
+    fig.update_layout(legend=dict(orientation="v", x=0.99, xanchor="right", y=0.02, yanchor="bottom",
+                                  bgcolor="rgba(255,255,255,0.8)"))
     return fig

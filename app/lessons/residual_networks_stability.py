@@ -18,7 +18,7 @@ from numdl_core import resnet_stability as rs
 __all__ = ["EXPERIMENTS", "PARAMS", "stability_section"]
 
 N_LABELS = {5: "5 (h = 2)", 10: "10 (h = 1)", 20: "20 (h = 0.5)", 50: "50 (h = 0.2)", 100: "100 (h = 0.1)",
-            200: "200 (h = 0.05)"}
+            200: "200 (h = 0.05, the targets')"}
 PARAMS = [
     Param("N", "Layers N of the fitted network (h = 10/N)", "choice", 5, options=tuple(N_LABELS), labels=N_LABELS,
           widget="segmented", help="The course compares N = 5 (unstable) with N = 100 (stable); N = 200 made the "
@@ -96,19 +96,21 @@ def stability_section(lesson) -> None:
     st.latex(r"Y_{j+1} = Y_j + h \tanh(Y_j K(\theta)^\top),\quad K(\theta) = \begin{pmatrix} -\theta_1-\theta_2 & "
              r"\theta_1 & \theta_2 \\ \theta_2 & -\theta_1-\theta_2 & \theta_1 \\ \theta_1 & \theta_2 & "
              r"-\theta_1-\theta_2 \end{pmatrix},\quad |1 + h\lambda| \le 1")
-    p = lesson.controls(PARAMS, columns=4, widths=(3, 1.3, 1.3, 1))
+    p = lesson.controls(PARAMS[:1])
+    p.update(lesson.controls(PARAMS[1:], columns=3))
     res, diag = _cached(p["N"], p["n_grid"], p["activation"], p["seed"])
     g, num = res.grid, res.numbers
     factor = num["|1 + hλ| at θ = (1, 1), λ = −3"]
-    m = st.columns(4)
+    m = st.columns([1, 1.7, 1.1, 1.1, 1.1])
     m[0].metric("|1 + hλ| at θ = (1, 1)", f"{factor:.3g}", "unstable" if factor > 1 else "stable",
                 delta_color="inverse" if factor > 1 else "normal", help="λ = −3, h = 10/N; forward Euler is stable "
                 "when |1 + hλ| ≤ 1 for every eigenvalue (λ = 0 gives 1 for every h).")
-    m[1].metric("minimizer θ* (training)", f"({res.theta_min[0]:.3f}, {res.theta_min[1]:.3f})",
+    m[1].metric("minimizer θ* (training)", f"({res.theta_min[0]:.3g}, {res.theta_min[1]:.3g})",
                 help="The grid point of smallest training misfit. The course: (0.20, 0.22) for N = 5, (0.94, 0.94) "
                      "for N = 100.")
-    m[2].metric("misfit at θ*: train / test", f"{res.train_min:.2g} / {res.test_at_min:.2g}")
-    m[3].metric("largest |train − test|", f"{res.gap:.2g}", help="Over the grid (the course's 'abs. diff' image). "
+    m[2].metric("training misfit at θ*", f"{res.train_min:.2g}")
+    m[3].metric("test misfit at θ*", f"{res.test_at_min:.2g}", help="The same network on 20 fresh inputs.")
+    m[4].metric("largest |train − test|", f"{res.gap:.2g}", help="Over the grid (the course's 'abs. diff' image). "
                 "The course: large for N = 5, about 1e-4 for N = 100.")
     show(loss_contours_figure(g.theta, g.train, g.test, theta_min=res.theta_min,
                               title=f"Misfit ½‖Y_N(θ) − C‖²_F, N = {g.N}, h = {g.h:g} (log scale)"), "rn.stab.contours")
@@ -117,7 +119,7 @@ def stability_section(lesson) -> None:
     names = {n: f"N = {n}" for n in diag}
     t = next(iter(diag.values()))[0]
     show(diagonal_figure(t, {names[n]: d[1] for n, d in diag.items()}, {names[n]: d[2] for n, d in diag.items()},
-                         title="Along the diagonal θ₁ = θ₂"), "rn.stab.diag", c2)
+                         title="Along θ₁ = θ₂ (solid: training, dotted: fresh)"), "rn.stab.diag", c2)
     factors = ", ".join(f"N = {n}: {rs.amplification(n)[1:].max():.3g}" for n in sorted({*rs.COURSE_N, g.N}))
     st.caption(f"|1 + hλ| at θ = (1, 1) for λ = −3: {factors}. On the diagonal K(t, t) has the eigenvalues "
                "{0, −3t, −3t}: the N = 5 network is stable only for t ≤ 1/3, so its best fit sits in the corner. "

@@ -27,7 +27,7 @@ def _metrics(at) -> dict:
 def test_renders_at_the_defaults_with_the_course_s_unstable_numbers():
     at = render_section(NAME, "stability")
     m = _metrics(at)
-    assert m["|1 + hλ| at θ = (1, 1)"] == "5" and m["minimizer θ* (training)"] == "(0.200, 0.218)"
+    assert m["|1 + hλ| at θ = (1, 1)"] == "5" and m["minimizer θ* (training)"] == "(0.2, 0.218)"
     assert float(m["largest |train − test|"]) > 10  # measured 27 (seed 0)
     numbers = _numbers(at)
     ref = rs.stability_experiment(5).numbers
