@@ -17,6 +17,7 @@ import pytest
 import app.figures.classify as classify
 import app.figures.cnn as cnn
 import app.figures.common as common
+import app.figures.control_memory as control_memory
 import app.figures.deep as deep
 import app.figures.lstsq as lstsq
 import app.figures.lstsq_tikhonov as lstsq_tikhonov
@@ -82,12 +83,18 @@ CASES = {
     "resnet features, one panel": lambda: resnet_train.features_figure([("x", np.zeros((40, 2)))], Y),
     "resnet growth": lambda: resnet_train.growth_figure(1 + np.abs(GRID), start=np.ones(12), title="g"),
     "resnet growth, not finite": lambda: resnet_train.growth_figure([np.nan] * 20),
+    "control memory scaling": lambda: control_memory.scaling_figure(
+        [8, 16, 32], {"stored": [1.0, 2.0, 4.0], "reversible": [1.0, 1.0, np.nan]}, y_title="KiB",
+        slopes={"∝ N": 1.0, "∝ √N": 0.5}, title="m"),
+    "control paths": lambda: control_memory.paths_figure(
+        [("t = 0", X), ("t = T", np.r_[X[:-1], [[np.nan, 1.0]]])], Y, boundary=(np.array([1.0, 0.5]), 0.1), title="p"),
+    "control paths, no boundary": lambda: control_memory.paths_figure([("t", np.zeros((40, 2)))], Y),
 }
 COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "weight_mosaic_figure",
            "accuracy_curves_figure", "sigmoid_figure", "l1_sweep_figure", "images_figure",
            "spectra_figure", "depth_curves_figure", "layer_gradients_figure", "line_misfit_figure",
            "gradient_histogram_figure", "training_figure", "kernels_figure", "feature_maps_figure",
-           "features_figure", "growth_figure"}
+           "features_figure", "growth_figure", "scaling_figure", "paths_figure"}
 
 
 def _sent(fig: go.Figure) -> dict:
