@@ -54,7 +54,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-__all__ = ["ACTIVATIONS", "ARCHITECTURES", "SCHEMES", "TABLEAUS", "forward", "backward", "backward_euler",
+__all__ = ["ACTIVATIONS", "ARCHITECTURES", "SCHEMES", "TABLEAUS", "forward", "backward", "backward_euler", "linearized",
            "reverse", "reverse_states", "layer_jacobian", "layer_eigenvalues", "stability_function",
            "amplification_factors", "max_stable_step"]
 
@@ -126,6 +126,15 @@ class _Rhs:
     def __call__(self, Y: np.ndarray) -> np.ndarray:
         S = self.act(Y @ self.W + self.b)
         return -S @ self.K.T if self.arch == "parabolic" else S
+
+    def jvp(self, Y: np.ndarray, dY: np.ndarray, dK: np.ndarray, db: np.ndarray) -> np.ndarray:
+        """The directional derivative of f at Y along (dY, dK, db)."""
+        dW = dK - dK.T if self.arch == "antisymmetric" else dK
+        A = Y @ self.W + self.b
+        dS = self.dact(A) * (dY @ self.W + Y @ dW + db)
+        if self.arch == "parabolic":
+            return -dS @ self.K.T - self.act(A) @ dK.T
+        return dS
 
     def vjp(self, Y: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(J_Y^T P, J_K^T P, J_b^T P) for the adjoint P of f(Y)."""
@@ -358,6 +367,86 @@ def backward(Y: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, dYL: np.ndar
         dK[j], db[j] = gK_sum, gb_sum
         lam = new
     return lam, dK, db
+
+
+def linearized(Y: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, dY0: np.ndarray, dK: np.ndarray,
+               db: np.ndarray, *, activation: str = "tanh", scheme: str = "euler", architecture: str = "standard",
+               gamma: float = 0.0) -> np.ndarray:
+    r"""The linearized network (forward-mode derivative): all states' derivatives along :math:`(\delta Y_0,
+    \delta K, \delta b)`; :func:`backward` is its transpose.
+
+    Each step is differentiated: for a Runge-Kutta step, :math:`\delta Z_i = \delta Y_j + h\sum_{m<i} a_{im}
+    \delta k_m`, :math:`\delta k_i = J_{f_j}(Z_i)\delta Z_i + \partial_\theta f_j(Z_i)\,\delta\theta_j`,
+    :math:`\delta Y_{j+1} = \delta Y_j + h \sum_i w_i \delta k_i`; for leapfrog
+
+    .. math::
+        \delta Y_{j+1} = 2\delta Y_j - \delta Y_{j-1} + h^2 \big(J_{f_j}(Y_j)\delta Y_j +
+        \partial_\theta f_j(Y_j)\,\delta\theta_j\big),
+
+    with, for the standard architecture, :math:`J_{f_j}(Y)\delta Y + \partial_\theta f_j\,\delta\theta =
+    \sigma'(Y K_j + b_j) \odot (\delta Y K_j + Y \delta K_j + \mathbf 1 \delta b_j^\top)`. The adjoint
+    test :math:`\langle W, \delta Y_L\rangle = \langle \mathrm{backward}(W), (\delta Y_0, \delta K, \delta b)
+    \rangle` checks :func:`backward` against it.
+
+    Parameters
+    ----------
+    Y : ndarray, shape (L+1, n, d)
+        The states from :func:`forward` with the same ``K``, ``b``, ``h`` and options.
+    K : ndarray, shape (L, d, d)
+        Layer weights.
+    b : ndarray, shape (L, d)
+        Layer biases.
+    h : float
+        Step size.
+    dY0, dK, db : ndarray
+        The direction, shapes of ``Y[0]``, ``K``, ``b``.
+    activation, scheme, architecture, gamma
+        The options of the forward pass (see :func:`forward`).
+
+    Returns
+    -------
+    ndarray, shape (L+1, n, d)
+        :math:`\delta Y_0, \ldots, \delta Y_L`.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, or unknown names.
+
+    References
+    ----------
+    Haber and Ruthotto (2017); Ruthotto and Haber, Module 0 (adjoint test).
+    """
+    Y = np.asarray(Y, dtype=float)
+    if Y.ndim != 3:
+        raise ValueError(f"Y must have shape (L+1, n, d), got {Y.shape}")
+    _, K, b, h = _check(Y[0], K, b, h, activation, scheme, architecture, gamma)
+    L = K.shape[0]
+    dY0, dK, db = (np.asarray(a, dtype=float) for a in (dY0, dK, db))
+    if Y.shape[0] != L + 1 or dY0.shape != Y.shape[1:] or dK.shape != K.shape or db.shape != b.shape:
+        raise ValueError("Y must have L+1 states and dY0, dK, db the shapes of Y[0], K and b")
+    dY = np.empty_like(Y)
+    dY[0] = dY0
+    if scheme == "leapfrog":
+        for j in range(L):
+            f = _Rhs(K[j], b[j], activation, architecture, gamma)
+            df = f.jvp(Y[j], dY[j], dK[j], db[j])
+            dY[j + 1] = dY[j] + 0.5 * h * h * df if j == 0 else 2.0 * dY[j] - dY[j - 1] + (h * h) * df
+        return dY
+    A, w = TABLEAUS[scheme]
+    for j in range(L):
+        f = _Rhs(K[j], b[j], activation, architecture, gamma)
+        ks, dks = [], []
+        for i in range(len(w)):
+            Z, dZ = Y[j].copy(), dY[j].copy()
+            for m in range(i):
+                if A[i, m]:
+                    Z += (h * A[i, m]) * ks[m]
+                    dZ += (h * A[i, m]) * dks[m]
+            ks.append(f(Z))
+            dks.append(f.jvp(Z, dZ, dK[j], db[j]))
+        dY[j + 1] = dY[j] + h * sum(wi * dk for wi, dk in zip(w, dks) if wi)
+    return dY
 
 
 def backward_euler(Y: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, dYL: np.ndarray, *,
