@@ -68,7 +68,7 @@ def features_figure(panels: Sequence[tuple[str, np.ndarray]], y: Sequence[int], 
     layout["annotations"] = []
     layout["showlegend"] = False
     scale = [color(c) for c in range(C)]
-    colorscale = [[v, scale[min(int(v * C), C - 1)]] for i in range(C) for v in (i / C, (i + 1) / C)]
+    colorscale = [[v, scale[i]] for i in range(C) for v in (i / C, (i + 1) / C)]  # one flat band per class
     data, last = [], None
     for i, (name, P) in enumerate(panels):
         P = np.asarray(P, dtype=float)
@@ -83,7 +83,7 @@ def features_figure(panels: Sequence[tuple[str, np.ndarray]], y: Sequence[int], 
                     showline=True, range=[-8, 263])
         layout[f"xaxis{sx}"] = dict(axis, domain=[lo, hi], anchor=f"y{sx}")
         layout[f"yaxis{sx}"] = dict(axis, anchor=f"x{sx}")
-        layout["annotations"].append(dict(text=name, x=(lo + hi) / 2, y=1.0, xref="paper", yref="paper",
+        layout["annotations"].append(dict(text=name, x=(lo + hi) / 2, y=1.02, xref="paper", yref="paper",
                                           xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=12)))
         data.append(dict(type="scatter", x=Q[:, 0], y=Q[:, 1], mode="markers", name=name, xaxis=f"x{sx}",
                          yaxis=f"y{sx}", hoverinfo="skip",
@@ -94,7 +94,7 @@ def features_figure(panels: Sequence[tuple[str, np.ndarray]], y: Sequence[int], 
         xb = float(np.clip((boundary - last[0]) / last[1], -8, 263))
         layout["shapes"] = [dict(type="line", xref=f"x{sx}", yref=f"y{sx} domain", x0=xb, x1=xb, y0=0, y1=1,
                                  line=dict(color="#444", dash="dash", width=1))]
-    layout["margin"] = dict(l=10, r=10, t=50 if title else 28, b=10)
+    layout["margin"] = dict(l=10, r=10, t=56 if title else 30, b=10)
     return fast_figure(data, layout)
 
 
@@ -129,4 +129,5 @@ def growth_figure(growth: Sequence[float], *, start: Sequence[float] | None = No
                              line=dict(color="#888", dash="dash", width=1))]
     if g.size <= 15:
         layout["xaxis"]["dtick"] = 1
+    layout["legend"] = dict(orientation="h", x=1.0, xanchor="right", y=1.02, yanchor="bottom")  # beside the title
     return fast_figure(data, layout)

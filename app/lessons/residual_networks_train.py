@@ -85,10 +85,10 @@ def layer_panels(model: rc.ResNetClassifier, theta: np.ndarray, X: np.ndarray) -
     W, c = model.split(theta)[4:]
     N = model.depth
     P = rc.feature_projection(Y[-1], W)
-    panels = [("input x", X), ("Y₀ (after the opening layer)", Y[0] @ P)]
+    panels = [("input x", X), ("Y₀ (opening layer)", Y[0] @ P)]
     if N >= 2:
-        panels.append((f"Y_{N // 2} (t = {N // 2 * model.h:.3g})", Y[N // 2] @ P))
-    panels.append((f"Y_{N} (t = T = {model.T:g})", Y[-1] @ P))
+        panels.append((f"layer {N // 2} (t = {N // 2 * model.h:.3g})", Y[N // 2] @ P))
+    panels.append((f"layer {N} (t = T = {model.T:g})", Y[-1] @ P))
     boundary = None
     if model.n_classes == 2:
         s = float(P[:, 0] @ (W[:, 1] - W[:, 0]))
@@ -164,7 +164,7 @@ def train_section(lesson: Lesson):
             tr = M.accuracy(s.last.x) if ok else float("nan")
             va = M.accuracy(s.last.x, d.X_val, d.y_val) if ok else float("nan")
         pct = lambda v: f"{100 * v:.1f}%" if np.isfinite(v) else "–"  # noqa: E731
-        return [{"optimizer": label, "epoch": s.iteration, "loss": f"{s.last.loss:.4g}", "train acc": pct(tr),
+        return [{"epoch": s.iteration, "loss": f"{s.last.loss:.4g}", "train acc": pct(tr),
                  "validation acc": pct(va), "max |R(hλ)|": f"{np.nanmax(g):.3g}" if np.any(np.isfinite(g)) else "–",
                  "status": s.status}]
 
