@@ -420,3 +420,16 @@ def test_backward_euler_is_backward_with_scheme_euler_and_options_are_checked():
         resnet.reverse(Y[-2], Y[-1][:2], K, b, 0.1)
     with pytest.raises(ValueError):
         resnet.stability_function(1.0, "bdf2")
+
+
+@pytest.mark.parametrize("scheme,arch", ALL)
+def test_linearized_equals_the_complex_step_tangent(scheme, arch):
+    n, d, L, h = 3, 3, 5, 0.25
+    Y0, K, b = _params(L=L, n=n, d=d, scale=0.6, seed=8)
+    rng = np.random.default_rng(9)
+    dY0, dK, db = rng.standard_normal(Y0.shape), rng.standard_normal(K.shape), rng.standard_normal(b.shape)
+    Y = resnet.forward(Y0, K, b, h, scheme=scheme, architecture=arch, gamma=GAMMA)
+    dY = resnet.linearized(Y, K, b, h, dY0, dK, db, scheme=scheme, architecture=arch, gamma=GAMMA)
+    eps = 1e-30
+    cs = _plain_forward(Y0 + 1j * eps * dY0, K + 1j * eps * dK, b + 1j * eps * db, h, scheme, arch).imag / eps
+    np.testing.assert_allclose(dY, cs, rtol=1e-12, atol=1e-13)
