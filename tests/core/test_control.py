@@ -176,14 +176,14 @@ def test_otd_at_tight_tolerance_equals_dto(fits):
 
 
 def test_training_dto_far_below_otd_at_loose_tolerance():
-    """300 full-batch Adam steps (lr 0.03, the same start): DTO reaches a loss ~4x lower than OTD at rtol = atol =
-    1e-2, both evaluated by an accurate solve (measured 0.42 against 1.8; the course: 0.446 against 145.3)."""
+    """300 full-batch Adam steps (lr 0.03, the same start): DTO reaches a loss ~7x lower than OTD at rtol = atol =
+    1e-2, both evaluated by an accurate solve (measured 0.42 against 2.85; the course: 0.446 against 145.3)."""
     accurate = oc.SpiralFit("otd", rtol=1e-10, atol=1e-12)
     final = {}
     for name, fit in (("dto", oc.SpiralFit("dto")), ("otd", oc.SpiralFit("otd", rtol=1e-2, atol=1e-2))):
         *_, last = itertools.islice(SOLVERS["adam"](fit, fit.field.init(0), lr=0.03, batch_size=None), 301)
         final[name] = accurate.value(last.x)
-    assert final["dto"] < 1.0 and final["otd"] > 2.5 * final["dto"]
+    assert final["dto"] < 1.0 and final["otd"] > 4 * final["dto"]
 
 
 def test_bad_input_raises():

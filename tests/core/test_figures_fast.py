@@ -17,6 +17,7 @@ import pytest
 import app.figures.classify as classify
 import app.figures.cnn as cnn
 import app.figures.common as common
+import app.figures.control as control
 import app.figures.control_memory as control_memory
 import app.figures.deep as deep
 import app.figures.lstsq as lstsq
@@ -89,12 +90,22 @@ CASES = {
     "control paths": lambda: control_memory.paths_figure(
         [("t = 0", X), ("t = T", np.r_[X[:-1], [[np.nan, 1.0]]])], Y, boundary=(np.array([1.0, 0.5]), 0.1), title="p"),
     "control paths, no boundary": lambda: control_memory.paths_figure([("t", np.zeros((40, 2)))], Y),
+    "control taylor": lambda: control.taylor_comparison_figure(2.0 ** -np.arange(1, 9), {
+        "DTO": (2.0 ** -np.arange(1, 9), 4.0 ** -np.arange(1, 9)), "OTD": (2.0 ** -np.arange(1, 9), np.ones(8))},
+        title="t"),
+    "control taylor, zeros": lambda: control.taylor_comparison_figure([0.5, 0.25], {"a": ([0.0, 0.0], [0.0, 0.0])}),
+    "control tolerance": lambda: control.tolerance_figure([1e-1, 1e-2, 1e-3], [1e-2, 1e-4, 1e-6], [10, 20, 40],
+                                                          dto_error=1e-5, current=1e-2, title="t"),
+    "control phase": lambda: control.phase_figure(GRID, GRID, np.add.outer(GRID, GRID), np.subtract.outer(GRID, GRID),
+                                                  X[:10], X[:5], {"DTO": X[5:12], "OTD": np.full((3, 2), np.nan)},
+                                                  field_name="DTO", title="p"),
 }
 COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "weight_mosaic_figure",
            "accuracy_curves_figure", "sigmoid_figure", "l1_sweep_figure", "images_figure",
            "spectra_figure", "depth_curves_figure", "layer_gradients_figure", "line_misfit_figure",
            "gradient_histogram_figure", "training_figure", "kernels_figure", "feature_maps_figure",
-           "features_figure", "growth_figure", "scaling_figure", "paths_figure"}
+           "features_figure", "growth_figure", "scaling_figure", "paths_figure",
+           "taylor_comparison_figure", "tolerance_figure", "phase_figure"}
 
 
 def _sent(fig: go.Figure) -> dict:
