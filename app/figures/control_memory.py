@@ -23,7 +23,7 @@ _AXIS_NO_TITLE = {k: v for k, v in axis(None).items() if v is not None}
 
 def scaling_figure(N: Sequence[int], curves: Mapping[str, Sequence[float]], *, y_title: str,
                    title: str | None = None, slopes: Mapping[str, float] | None = None,
-                   height: int = 360) -> go.Figure:
+                   height: int = 400) -> go.Figure:
     """Quantities against the depth N on log-log axes, one line per regime; ``slopes`` adds dotted reference
     lines c·N^p through the first point of the first curve (label: "∝ N^p")."""
     N = np.asarray(N, dtype=float)
@@ -38,6 +38,8 @@ def scaling_figure(N: Sequence[int], curves: Mapping[str, Sequence[float]], *, y
                              y=compact(first[0] * (N / N[0]) ** p), hoverinfo="skip",
                              line=dict(color="#999", width=1, dash=("dot", "dash", "dashdot")[k % 3])))
     layout = base_layout(title, x_title="depth N (layers)", y_title=y_title, log_x=True, log_y=True, height=height)
+    layout["legend"] = dict(layout["legend"], y=-0.28)  # below the axis title
+    layout["margin"] = dict(layout["margin"], b=90)
     return fast_figure(data, layout)
 
 
@@ -63,7 +65,7 @@ def _boundary(normal: np.ndarray, offset: float, lo: np.ndarray, hi: np.ndarray)
 
 def paths_figure(panels: Sequence[tuple[str, np.ndarray]], y: np.ndarray, *, n_classes: int = 2,
                  boundary: tuple[np.ndarray, float] | None = None, title: str | None = None,
-                 height: int = 300, marker_size: int = 5) -> go.Figure:
+                 height: int = 340, marker_size: int = 5) -> go.Figure:
     """Side-by-side scatter panels of 2-D features (one ``(label, Z)`` per panel, ``Z`` of shape (m, 2)), coloured
     by the labels ``y``; ``boundary = (normal, offset)`` draws the line z·normal + offset = 0 in the last panel.
     Each panel has its own axes (the features move and stretch), equal aspect, no tick labels: the coordinates
@@ -74,7 +76,7 @@ def paths_figure(panels: Sequence[tuple[str, np.ndarray]], y: np.ndarray, *, n_c
     width = (1.0 - gap * (k - 1)) / max(k, 1)
     data: list[dict] = []
     layout = base_layout(title, height=height)
-    layout["margin"] = dict(l=30, r=10, t=60 if title else 40, b=30)
+    layout["margin"] = dict(l=30, r=10, t=80 if title else 50, b=30)
     layout["annotations"] = []
     y = np.asarray(y)
     for i, (label, Z) in enumerate(panels):

@@ -95,19 +95,19 @@ EXPERIMENTS = [
                {"section": "memory", "max_depth": 1024}, name="reversible-constant-memory"),
     Experiment("Moving the circles in the plane", "Play 100 epochs. Watch the inner circle leave the ring.",
                "With width 2 and no lift, 10 Euler layers (h = 0.5) move the inner points out through the gaps "
-               "of the ring: training and test accuracy reach 100%, and the best linear accuracy of the features "
-               "climbs from 0.5 at t = 0 to 1 at T. A continuous flow of the plane could not do this for the solid "
-               "disc (it is a homeomorphism); a finite sample and a large step can.",
-               {"section": "paths", "speed": 10}, name="paths-no-lift"),
-    Experiment("One more dimension", "Choose the augmented state (width 3) and play.",
-               "The zero column gives the flow room: the inner circle is lifted out of the plane (the view shows "
-               "the classifier's direction and the main direction of the features), and the data separate within "
-               "a few dozen epochs (Dupont et al. 2019, augmented Neural ODEs).",
-               {"section": "paths", "augment": 1, "speed": 10}, name="paths-augmented"),
-    Experiment("Small steps: closer to the ODE", "Set N = 50 layers (h = 0.1) and play.",
-               "The path is smoother: each layer moves the points a little, the linear accuracy rises gradually "
-               "along t, and training takes about five times the compute per epoch.",
-               {"section": "paths", "depth": 50, "speed": 5}, name="paths-fine-steps"),
+               "of the ring: after 100 epochs the loss is 0.0026 and training and test accuracy are 100% (92% at "
+               "epoch 20). The best linear accuracy of the features at t = 0, T/4, T/2, 3T/4, T: 0.505, 0.525, 0.89, "
+               "1, 1. A continuous flow of the plane could not do this for the solid disc (it is a homeomorphism); "
+               "a finite sample and a finite step can.", {"section": "paths", "speed": 10}, name="paths-no-lift"),
+    Experiment("One more dimension", "Choose the augmented state (width 3) and play 50 epochs.",
+               "The zero column gives the flow room: the inner circle is lifted out of the plane (drawn in the plane "
+               "of the classifier's direction and the features' main direction). At epoch 50 the training accuracy "
+               "is 100% (test 99%), and the features are already 74% linearly separable at T/4 (Dupont et al. 2019, "
+               "augmented Neural ODEs).", {"section": "paths", "augment": 1, "speed": 10}, name="paths-augmented"),
+    Experiment("Small steps: closer to the ODE", "Set N = 50 layers (h = 0.1) and play 200 epochs.",
+               "Each layer moves the points a little and training is slower: 98% at epoch 50, 100% training "
+               "accuracy (98.5% test, loss 0.0082) at epoch 200, against epoch 50 with N = 10; an epoch costs five "
+               "times the layers.", {"section": "paths", "depth": 50, "speed": 10}, name="paths-fine-steps"),
 ]
 
 
@@ -121,7 +121,7 @@ def memory_section(lesson) -> None:
     block = None if p["block"] == 0 else int(p["block"])
     Ns = depths(p["max_depth"])
     with st.spinner("Measuring memory and time of one gradient per depth ..."):
-        m = cached(ck.measure_memory)(Ns, n=int(p["n"]), d=2, T=2.0, block=block, repeats=1, seed=int(p["seed"]))
+        m = cached(ck.measure_memory)(Ns, n=int(p["n"]), d=2, T=2.0, block=block, repeats=3, seed=int(p["seed"]))
     names = {r: REGIME_LABELS[r] for r in ck.REGIMES}
     c1, c2 = st.columns(2)
     show(scaling_figure(m.N, {names[r]: m.peak_bytes[r] / 1024 for r in ck.REGIMES}, y_title="peak memory (KiB)",
@@ -138,7 +138,7 @@ def memory_section(lesson) -> None:
     st.caption(f"Formulas (counted by the implementation, equal): stored N + 1 states, N layer evaluations; "
                f"checkpointing ⌈N/B⌉ + max(1, B − 1) states, 2N − ⌈N/B⌉ evaluations (≤ two forward passes); "
                f"reversible 2 states, 2N − 1 evaluations. Peak memory includes the gradient itself, N·(d² + d) numbers "
-               f"in every regime; timings depend on the machine (one run each, n = {m.n}, d = 2, T = 2).")
+               f"in every regime; timings depend on the machine (the fastest of 3 runs each, n = {m.n}, d = 2, T = 2).")
     c = st.columns(3)
     c[0].metric(f"max |checkpointed − stored| at N = {N}", f"{m.max_diff_checkpoint[-1]:.1e}",
                 help="Every entry of dK, db, dY0 of the Euler ResNet: the same operations on the same states.")
@@ -167,7 +167,6 @@ def paths_section(lesson):
     def draw(run) -> None:
         s = run.series["Adam"]
         theta = s.last.x
-        c1, c2 = st.columns([3, 1])
         with np.errstate(all="ignore"):
             ok = bool(np.all(np.isfinite(theta)))
             if ok:
@@ -175,20 +174,24 @@ def paths_section(lesson):
                 _, _, W, cc = M.split(theta)
                 P = np.eye(2) if M.width == 2 else feature_projection(Y[-1], W)
                 sep = pp.layer_separability(M, theta, layers=layers)
-                panels = [(f"t = {j * M.h:.3g} (layer {j}) · linear acc {100 * a:.0f}%", Y[j] @ P)
+                panels = [(f"t = {j * M.h:.3g} (layer {j})<br>linear acc {100 * a:.0f}%", Y[j] @ P)
                           for j, a in zip(layers, sep)]
                 show(paths_figure(panels, M.y, boundary=(P.T @ (W[:, 1] - W[:, 0]), float(cc[1] - cc[0])),
                                   title=f"Epoch {s.iteration}: the features along the path"
-                                        + ("" if M.width == 2 else " (projected to 2-D)")), "oc.fig.paths.map", c1)
+                                        + ("" if M.width == 2 else " (projected to 2-D)")), "oc.fig.paths.map")
         if not ok:
-            c1.warning("The weights are not finite: lower the learning rate and reset.")
+            st.warning("The weights are not finite: lower the learning rate and reset.")
+        c1, c2 = st.columns([1, 2])
         show(convergence_figure({"Adam": (s.history["iteration"], s.history["loss"])}, x_title="epoch",
-                                title="Training loss", height=300,
+                                title="Training loss", height=280,
                                 diverged={"Adam": s.iteration} if s.status == "diverged" else None),
-             "oc.fig.paths.loss", c2)
+             "oc.fig.paths.loss", c1)
         nums = paths_numbers(prob, theta, s.last.loss)
-        live_table(pd.DataFrame([{"epoch": s.iteration, "loss": f"{s.last.loss:.4g}", **{
-            k: f"{100 * v:.1f}%" for k, v in nums.items() if k != "loss"}, "status": s.status}]))
+        with c2:
+            live_table(pd.DataFrame([{"quantity": "epoch", "value": str(s.iteration)},
+                                     {"quantity": "loss", "value": f"{s.last.loss:.4g}"},
+                                     *({"quantity": k, "value": f"{100 * v:.1f}%"} for k, v in nums.items()
+                                       if k != "loss"), {"quantity": "status", "value": s.status}]))
         st.caption(f"Frame compute time {run.frame_ms:.0f} ms. Linear accuracy: the best logistic regression on "
                    "the features of that layer (100% = linearly separable). " + (
                        "Width 3: drawn in the plane of the classifier's direction and the features' main direction."
