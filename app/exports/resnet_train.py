@@ -3,7 +3,8 @@
 It rebuilds the page's problem with ``numdl_core.resnet_classifier.training_problem`` from ``params`` (``n_train``
 as capped by the page), replays the series for ``params["iterations"]`` epochs with the solver and the options the
 page gave it (``params["solvers"]``: {series: [name, options]}) and prints, with ``report``, the numbers the page
-records: h = T/N, the largest growth factor max_j |R(hλ(K_j))| at the start, the loss and the accuracies.
+records: h = T/N, the largest growth factor max_j |R(hλ(K_j))| at the start, the observed order of the Taylor test
+of the gradient, the loss and the accuracies.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ __all__ = ["SCRIPTS"]
 SCRIPTS = {"train": """
 from itertools import islice
 import numpy as np
+from numdl_core.checks import derivative_check
 from numdl_core.resnet_classifier import training_problem
 from numdl_core.solvers import SOLVERS
 keys = ("data", "n_train", "width", "depth", "T", "scheme", "activation", "alpha", "smooth", "architecture", "gamma",
@@ -20,6 +22,9 @@ problem = training_problem(**{k: params[k] for k in keys})
 model, data = problem.model, problem.data
 numbers = {"h": model.h, "largest growth factor at the start": np.nanmax(model.amplification(problem.theta0))}
 with np.errstate(all="ignore"):
+    # the Taylor test of the gradient at the start: |f(x + tv) - f(x) - t g.v| should fall as t^2
+    numbers["gradient check: Taylor order"] = derivative_check(model.value_and_grad, problem.theta0,
+                                                               seed=params["seed"]).order
     for label, (name, options) in params["solvers"].items():  # replay the series for the page's epochs
         *_, last = islice(SOLVERS[name](model, problem.theta0, **options), params["iterations"][label] + 1)
         numbers[f"{label} loss"] = last.loss

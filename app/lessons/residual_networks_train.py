@@ -21,10 +21,11 @@ from app.lesson import Experiment, Lesson, Param, Solver
 from app.panels import live_table, show
 from app.params import SEED
 from numdl_core import resnet_classifier as rc
+from numdl_core.checks import derivative_check
 from numdl_core.classify import decision_map
 
 __all__ = ["DATA_LABELS", "SCHEME_LABELS", "ARCH_LABELS", "OPTIMIZERS", "STAGES", "WORK_CAP", "TRAIN", "TUNE",
-           "EXPERIMENTS", "capped", "layer_panels", "train_section"]
+           "VIEW", "EXPERIMENTS", "capped", "layer_panels", "train_section"]
 
 DATA_LABELS = {"peaks": "peaks (5 classes)", "swissroll": "Swiss roll (2 classes)", "spirals": "two spirals (2 classes)"}
 SCHEME_LABELS = {"euler": "forward Euler (ResNet)", "heun": "Heun (RK2)", "midpoint": "midpoint (RK2)", "rk4": "RK4",
@@ -65,6 +66,8 @@ TUNE = [Param("lr", "Learning rate η (μ in the notes)", "log", 0.01,
         Param("momentum", "Momentum μ (SGD; γ in the notes)", "float", 0.9, lo=0.0, hi=0.99, step=0.01, role="tunable"),
         Param("batch_size", "Batch size", "choice", 32, options=(16, 32, 64, 128, 1000), labels={1000: "full batch"},
               role="tunable")]
+VIEW = [Param("layer", "Third panel: layer j", "int", 8, lo=0, hi=64, role="view",
+              help="The layer whose features the third panel shows (at most N); changing it only redraws.")]
 
 
 def capped(p: dict) -> tuple[dict, str | None]:
@@ -77,17 +80,20 @@ def capped(p: dict) -> tuple[dict, str | None]:
                                   f"frame can train smoothly: the run uses {cap} training points.")
 
 
-def layer_panels(model: rc.ResNetClassifier, theta: np.ndarray, X: np.ndarray) -> tuple[list, float | None]:
+def layer_panels(model: rc.ResNetClassifier, theta: np.ndarray, X: np.ndarray, layer: int | None = None
+                 ) -> tuple[list, float | None]:
     """The panels of :func:`app.figures.resnet_train.features_figure`: the points ``X``, then their features
-    after the opening layer, at t = T/2 and at t = T in the plane of ``feature_projection``; and the abscissa of
-    the decision boundary in the last panel (two classes), else None."""
+    after the opening layer, at layer ``layer`` (default N/2; shown when strictly between 0 and N) and at t = T,
+    in the plane of ``feature_projection``; and the abscissa of the decision boundary in the last panel (two
+    classes), else None."""
     Y = model.states(theta, X)
     W, c = model.split(theta)[4:]
     N = model.depth
+    j = N // 2 if layer is None else min(max(int(layer), 0), N)
     P = rc.feature_projection(Y[-1], W)
     panels = [("input x", X), ("Y₀ (opening layer)", Y[0] @ P)]
-    if N >= 2:
-        panels.append((f"layer {N // 2} (t = {N // 2 * model.h:.3g})", Y[N // 2] @ P))
+    if 0 < j < N:
+        panels.append((f"layer {j} (t = {j * model.h:.3g})", Y[j] @ P))
     panels.append((f"layer {N} (t = T = {model.T:g})", Y[-1] @ P))
     boundary = None
     if model.n_classes == 2:
@@ -105,6 +111,14 @@ def _problem(**p) -> rc.ResNetProblem:
     return rc.training_problem(**p)
 
 
+@cached
+def _taylor(**p):
+    """The Taylor test of the loss gradient at the start (``derivative_check`` with the page's seed)."""
+    P = rc.training_problem(**p)
+    with np.errstate(all="ignore"):
+        return derivative_check(P.model.value_and_grad, P.theta0, seed=p["seed"])
+
+
 def train_section(lesson: Lesson):
     st.subheader("Training a ResNet live: depth N, final time T, integrator")
     st.caption("Rows are examples (the course writes K Y with examples as columns). Y₀ = σ(X K_in + 1b_inᵀ) lifts "
@@ -117,6 +131,7 @@ def train_section(lesson: Lesson):
     if note:
         st.warning(note)
     lesson.controls(TUNE, columns=3)
+    view = lesson.controls(VIEW)
     keys = ("data", "n_train", "width", "depth", "T", "scheme", "activation", "alpha", "smooth", "architecture",
             "gamma", "seed")
     P = _problem(**{k: p[k] for k in keys})
@@ -147,7 +162,7 @@ def train_section(lesson: Lesson):
              "rn.fig.train.loss", c2)
         if finite(s):
             with np.errstate(all="ignore"):
-                panels, boundary = layer_panels(M, s.last.x, d.X[idx])
+                panels, boundary = layer_panels(M, s.last.x, d.X[idx], view["layer"])
             show(features_figure(panels, d.y[idx], n_classes=M.n_classes, boundary=boundary,
                                  title="The features moving through the layers (projected on the classifier's "
                                        "plane)"), "rn.fig.train.features")
@@ -187,6 +202,11 @@ def train_section(lesson: Lesson):
         numbers = {"h": M.h, "largest growth factor at the start": float(np.nanmax(g0)), f"{label} loss": s.last.loss,
                    "training accuracy": M.accuracy(s.last.x) if ok else np.nan,
                    "validation accuracy": M.accuracy(s.last.x, d.X_val, d.y_val) if ok else np.nan}
+    taylor = _taylor(**{k: p[k] for k in keys})
+    scheme = SCHEME_LABELS.get(p["scheme"], p["scheme"])
+    with st.expander(f"Check: the gradient by backpropagation through {scheme} (Taylor test at the start)"):
+        lesson.check(taylor, key="rn.train.taylor")
+    numbers["gradient check: Taylor order"] = taylor.order
     lesson.numbers({k: v for k, v in numbers.items() if np.isfinite(v)})  # a diverged run has no accuracy
     return run, solvers, {"n_train": p["n_train"]}
 

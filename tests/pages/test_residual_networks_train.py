@@ -1,4 +1,5 @@
-"""pages/residual_networks.py, section "train" headless (AppTest): the live ResNet training renders its four charts,
+"""pages/residual_networks.py, section "train" headless (AppTest): the live ResNet training renders its four charts
+and the Taylor test of its gradient,
 Step advances it and the loss falls, a large step h (or an absurd learning rate) ends in "diverged at iteration k",
 a learning rate changed mid-run is sent into the running solver (no restart), a change of depth starts over, and
 the recorded numbers are the model's."""
@@ -21,11 +22,12 @@ def _step(at, n=1):
     return at.session_state[RUN]
 
 
-def test_renders_four_charts_and_steps():
+def test_renders_its_charts_and_the_gradient_check_and_steps():
     at = page(NAME, {"section": "train"}).run()
     assert_clean(at)
     charts = at.get("plotly_chart")
-    assert len(charts) == 4
+    assert len(charts) == 5  # map, loss, features, growth (live) and the Taylor test of the gradient
+    assert any("passes" in t for t in texts(at.success))  # the Taylor test (order 2) of the gradient
     titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in charts]
     assert any("features moving through the layers" in t for t in titles)
     run = _step(at, 3)
@@ -72,3 +74,15 @@ def test_numbers_are_the_models():
     assert numbers["validation accuracy"] == p.model.accuracy(s.last.x, p.data.X_val, p.data.y_val)
     assert numbers["Adam loss"] == s.last.loss
     assert numbers["largest growth factor at the start"] == pytest.approx(max(p.model.amplification(p.theta0)))
+    assert 1.8 < numbers["gradient check: Taylor order"] < 2.2
+
+
+def test_layer_slider_only_redraws():
+    at = page(NAME, {"section": "train"}).run()
+    _step(at, 2)
+    at.slider(key="rn.train.layer").set_value(3).run()
+    assert_clean(at)
+    assert at.session_state[RUN].series["Adam"].iteration == 2  # a view control: the run goes on
+    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                if "features moving" in json.loads(c.proto.spec)["layout"].get("title", {}).get("text", ""))
+    assert [a["text"] for a in spec["layout"]["annotations"]][2] == "layer 3 (t = 0.75)"
