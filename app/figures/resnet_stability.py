@@ -16,7 +16,7 @@ from app.figures.common import compact, positive
 from app.figures.lstsq_tikhonov import LEVELS, image_colorscale, quantize
 from app.style import BLACK, VERMILLION, base_layout, color, fast_figure, new_figure
 
-__all__ = ["decade_levels", "loss_contours_figure", "gap_figure", "diagonal_figure"]
+__all__ = ["decade_levels", "misfit_contours_figure", "gap_figure", "diagonal_figure"]
 
 _TRUE = dict(symbol="circle", size=11, color=VERMILLION, line=dict(color="white", width=1.5))
 _MIN = dict(symbol="star", size=17, color="white", line=dict(color=BLACK, width=1.5))
@@ -55,7 +55,7 @@ def _axes(theta: np.ndarray, domain: Sequence[float], suffix: str) -> tuple[dict
     return x, y
 
 
-def loss_contours_figure(theta: np.ndarray, train: np.ndarray, test: np.ndarray, *,
+def misfit_contours_figure(theta: np.ndarray, train: np.ndarray, test: np.ndarray, *,
                          theta_min: tuple[float, float], theta_true: tuple[float, float] = (1.0, 1.0),
                          n_contours: int = 30, title: str | None = None, height: int = 430) -> go.Figure:
     """Contours of the misfit on the training inputs (left) and on fresh inputs (right), one log10 colour scale.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.figures.resnet_stability import diagonal_figure, gap_figure, loss_contours_figure
+from app.figures.resnet_stability import diagonal_figure, gap_figure, misfit_contours_figure
 from app.lesson import Experiment
 from app.panels import show
 from app.params import SEED, Param
@@ -112,7 +112,7 @@ def stability_section(lesson) -> None:
     m[3].metric("test misfit at θ*", f"{res.test_at_min:.2g}", help="The same network on 20 fresh inputs.")
     m[4].metric("largest |train − test|", f"{res.gap:.2g}", help="Over the grid (the course's 'abs. diff' image). "
                 "The course: large for N = 5, about 1e-4 for N = 100.")
-    show(loss_contours_figure(g.theta, g.train, g.test, theta_min=res.theta_min,
+    show(misfit_contours_figure(g.theta, g.train, g.test, theta_min=res.theta_min,
                               title=f"Misfit ½‖Y_N(θ) − C‖²_F, N = {g.N}, h = {g.h:g} (log scale)"), "rn.stab.contours")
     c1, c2 = st.columns(2)
     show(gap_figure(g.theta, g.train, g.test, title="|train − test| (the course's abs. diff)"), "rn.stab.gap", c1)

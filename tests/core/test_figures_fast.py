@@ -22,6 +22,7 @@ import app.figures.control_memory as control_memory
 import app.figures.deep as deep
 import app.figures.lstsq as lstsq
 import app.figures.lstsq_tikhonov as lstsq_tikhonov
+import app.figures.resnet_stability as resnet_stability
 import app.figures.resnet_train as resnet_train
 import app.figures.single_layer as single_layer
 import app.figures.spectral as spectral
@@ -84,6 +85,12 @@ CASES = {
     "resnet features, one panel": lambda: resnet_train.features_figure([("x", np.zeros((40, 2)))], Y),
     "resnet growth": lambda: resnet_train.growth_figure(1 + np.abs(GRID), start=np.ones(12), title="g"),
     "resnet growth, not finite": lambda: resnet_train.growth_figure([np.nan] * 20),
+    "stability contours": lambda: resnet_stability.misfit_contours_figure(
+        GRID, np.exp(LABELS + np.add.outer(GRID, GRID)), np.exp(np.add.outer(GRID, GRID)), theta_min=(0.2, -1.0),
+        title="s"),
+    "stability contours, zero and nan": lambda: resnet_stability.misfit_contours_figure(
+        GRID, np.where(LABELS > 0, 1.0, 0.0), np.full((12, 12), np.nan), theta_min=(0.0, 0.0)),
+    "stability gap": lambda: resnet_stability.gap_figure(GRID, 1e-3 * np.exp(LABELS), np.ones((12, 12)), title="g"),
     "control memory scaling": lambda: control_memory.scaling_figure(
         [8, 16, 32], {"stored": [1.0, 2.0, 4.0], "reversible": [1.0, 1.0, np.nan]}, y_title="KiB",
         slopes={"∝ N": 1.0, "∝ √N": 0.5}, title="m"),
@@ -104,7 +111,8 @@ COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "wei
            "accuracy_curves_figure", "sigmoid_figure", "l1_sweep_figure", "images_figure",
            "spectra_figure", "depth_curves_figure", "layer_gradients_figure", "line_misfit_figure",
            "gradient_histogram_figure", "training_figure", "kernels_figure", "feature_maps_figure",
-           "features_figure", "growth_figure", "scaling_figure", "paths_figure",
+           "features_figure", "growth_figure", "scaling_figure", "paths_figure", "misfit_contours_figure",
+           "gap_figure",
            "taylor_comparison_figure", "tolerance_figure", "phase_figure"}
 
 
