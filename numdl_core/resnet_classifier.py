@@ -50,7 +50,8 @@ from numdl_core._validate import check_count, check_labels, check_nonneg, check_
 from numdl_core.classify import _MiniBatchClassifier, log_softmax
 from numdl_core.optim import Objective
 
-__all__ = ["schemes", "architectures", "activations", "ResNetClassifier", "feature_projection", "ResNetProblem", "training_problem"]
+__all__ = ["schemes", "architectures", "activations", "ResNetClassifier", "feature_projection", "ResNetProblem",
+           "training_problem"]
 
 
 def schemes() -> tuple[str, ...]:
