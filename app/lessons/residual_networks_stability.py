@@ -47,7 +47,7 @@ EXPERIMENTS = [
                "with h = 0.1 damps the mode λ = −3θ by (1 − 0.3θ)¹⁰⁰, equal to the targets' 0.85²⁰⁰ at θ = 0.925. "
                "The two panels look alike: the largest |train − test| is 5.8e-5 (the course: about 1e-4), and the "
                "misfits at θ* are 3.1e-10 (training) and 5.7e-10 (fresh inputs).",
-               {"section": "stability", "N": 100}, name="h-0.1-stable"),
+               {"section": "stability", "N": 100}, name="n-100-stable"),
     Experiment("Where does the instability start?",
                "Step N through 10, 20 and 50 (and 100). How do the minimizer and the largest |train − test| move?",
                "N = 10 (h = 1): |1 − 3h| = 2, still unstable at (1, 1) (training misfit 4.0 there), θ* = (0.488, "

@@ -51,7 +51,7 @@ def test_the_contour_figure_marks_the_minimizer_and_the_targets_theta():
 
 
 def test_stable_preset_shows_the_course_s_stable_numbers():
-    at = page(NAME, {"preset": "h-0.1-stable"}).run()
+    at = page(NAME, {"preset": "n-100-stable"}).run()
     assert_clean(at)
     n = _numbers(at)
     assert n["|1 + hλ| at θ = (1, 1), λ = −3"] == pytest.approx(0.7)
@@ -61,7 +61,7 @@ def test_stable_preset_shows_the_course_s_stable_numbers():
 
 def test_presets_are_declared_for_this_section_and_render():
     names = declared_presets(ROOT / "pages" / NAME)["stability"]
-    assert {"h-2-unstable", "h-0.1-stable"} <= set(names)
+    assert {"h-2-unstable", "n-100-stable"} <= set(names)
     for name in names:
         at = page(NAME, {"preset": name}).run()
         assert_clean(at)
@@ -71,7 +71,7 @@ def test_presets_are_declared_for_this_section_and_render():
 @pytest.mark.parametrize("preset,quotes", [
     ("h-2-unstable", lambda n: [f"({n['minimizer θ1']:.3f}, {n['minimizer θ2']:.3f})",
                                 f"{n['train loss at θ = (1, 1)']:.1f}", f"{n['|1 + hλ| at the minimizer']:.2f}"]),
-    ("h-0.1-stable", lambda n: [f"({n['minimizer θ1']:.3f}, {n['minimizer θ2']:.3f})",
+    ("n-100-stable", lambda n: [f"({n['minimizer θ1']:.3f}, {n['minimizer θ2']:.3f})",
                                 f"{n['largest |train − test| on the grid']:.1e}".replace("e-05", "e-5"),
                                 f"{n['train loss at the minimizer']:.1e}".replace("e-10", "e-10")]),
     ("stability-n-200", lambda n: [f"({n['minimizer θ1']:.3f}, {n['minimizer θ2']:.3f})"]),
