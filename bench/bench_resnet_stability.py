@@ -103,8 +103,8 @@ def table(rows: list[dict], total: float) -> str:
     return md_table(HEADERS, body)
 
 
-SETUP = (f"The course's stability grid: {N_GRID} x {N_GRID} theta, 20 training + 20 fresh inputs of 3 features, T = 10; "
-         f"best of {REPEATS}, one thread; target: each grid < {TARGET_S:g} s")
+SETUP = (f"The course's stability grid: {N_GRID} x {N_GRID} theta, 20 training + 20 fresh inputs of 3 features, "
+         f"T = 10; best of {REPEATS}, one thread; target: each grid < {TARGET_S:g} s")
 
 
 def main() -> None:

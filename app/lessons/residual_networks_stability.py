@@ -6,7 +6,6 @@ Parameter names are the keywords of ``numdl_core.resnet_stability.stability_expe
 """
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from app.figures.resnet_stability import diagonal_figure, gap_figure, misfit_contours_figure
