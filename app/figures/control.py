@@ -60,6 +60,7 @@ def tolerance_figure(tols: Sequence[float], errors: Sequence[float], nfev: Seque
     layout = base_layout(title, x_title="tolerance rtol (atol = rtol / 100)", y_title="relative gradient error",
                          log_x=True, log_y=True, height=height)
     layout["xaxis"]["autorange"] = "reversed"
+    layout["legend"] = dict(layout["legend"], y=-0.24)  # below the axis title
     if current is not None and current > 0:
         layout["shapes"] = [dict(type="line", xref="x", yref="paper", x0=current, x1=current, y0=0, y1=1,
                                  line=dict(color="#888", dash="dot", width=1))]
@@ -110,7 +111,8 @@ def phase_figure(gx: Sequence[float], gy: Sequence[float], U: np.ndarray, V: np.
     data.append(dict(type="scatter", x=compact(data_points[:, 0]), y=compact(data_points[:, 1]), mode="markers",
                      name="data (30 points)", marker=dict(color=BLACK, size=6)))
     layout = base_layout(title, x_title="y₁", y_title="y₂", height=height)
-    layout["xaxis"].update(range=[float(gx[0]), float(gx[-1])], zeroline=False)
-    layout["yaxis"].update(range=[float(gy[0]), float(gy[-1])], zeroline=False, scaleanchor="x", scaleratio=1)
-    layout["legend"] = dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02)
+    layout["xaxis"].update(range=[float(gx[0]), float(gx[-1])], zeroline=False, constrain="domain")
+    layout["yaxis"].update(range=[float(gy[0]), float(gy[-1])], zeroline=False, scaleanchor="x", scaleratio=1,
+                           constrain="domain")
+    layout["legend"] = dict(layout["legend"], y=-0.18)  # below the axis title
     return fast_figure(data, layout)

@@ -215,7 +215,7 @@ def train_section(lesson: Lesson):
         return accurate.value(x) if np.all(np.isfinite(x)) else float("nan")
 
     solvers = {n: Solver("adam", obj, theta0, batch_size=None, blowup=BLOWUP) for n, (obj, _) in series.items()}
-    run = lesson.live("run", solvers, draw, max_iter=MAX_ITER, default_speed=3, max_points=120,
+    run = lesson.live("run", solvers, draw, max_iter=MAX_ITER, default_speed=2, max_points=120,
                       diverged_hint="the learning rate is far too large: Adam's first steps move every weight by "
                                     "about η, the field explodes and the loss with it. Lower η (the course: 1e-3 to "
                                     "0.03).")
