@@ -172,7 +172,9 @@ def train_section(lesson: Lesson):
         c3, c4 = st.columns(2)
         with np.errstate(all="ignore"):
             g = M.amplification(s.last.x) if finite(s) else np.full(M.depth, np.nan)
-        show(growth_figure(g, start=g0, title=f"Growth per layer, h = {M.h:.3g}"), "rn.fig.train.growth", c3)
+        up = int(np.sum(g > 1 + 1e-12))
+        show(growth_figure(g, start=g0, title=f"Growth per layer (h = {M.h:.3g}): {up} of {M.depth} amplify"),
+             "rn.fig.train.growth", c3)
         with c4:
             live_table(pd.DataFrame(rows(s, g)))
 

@@ -86,3 +86,17 @@ def test_layer_slider_only_redraws():
     spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                 if "features moving" in json.loads(c.proto.spec)["layout"].get("title", {}).get("text", ""))
     assert [a["text"] for a in spec["layout"]["annotations"]][2] == "layer 3 (t = 0.75)"
+
+
+def test_play_advances_one_epoch_per_frame_and_pause_stops():
+    at = page(NAME, {"section": "train"}).run()
+    at.button(key=f"{RUN}.play").click().run()  # the click's rerun draws the first frame
+    for _ in range(2):
+        at.run()  # AppTest does not fire the timer: each run stands for one tick
+    assert_clean(at)
+    run = at.session_state[RUN]
+    assert run.running and run.series["Adam"].iteration >= 2
+    at.button(key=f"{RUN}.play").click().run()
+    it = at.session_state[RUN].series["Adam"].iteration
+    at.run()
+    assert not at.session_state[RUN].running and at.session_state[RUN].series["Adam"].iteration == it
