@@ -65,9 +65,10 @@ from typing import Sequence
 import numpy as np
 
 from numdl_core import resnet
+from numdl_core.checks import DerivativeCheck, derivative_check
 
 __all__ = ["REGIMES", "NETWORKS", "MemoryGradient", "MemoryStudy", "default_block", "expected_counts", "gradient",
-           "measure_memory"]
+           "gradient_checks", "measure_memory"]
 
 REGIMES = ("stored", "checkpoint", "reversible")
 NETWORKS = ("euler", "leapfrog")
@@ -413,6 +414,69 @@ def _leapfrog_gradient(Y0, K, b, h, C, regime, activation) -> MemoryGradient:
     return MemoryGradient(loss, a_cur, dK, db, regime, "leapfrog", N, peak, evals)
 
 
+def gradient_checks(N: int = 16, *, n: int = 20, d: int = 2, T: float = 2.0, block: int | None = None,
+                    activation: str = "tanh", seed: int = 0) -> dict[str, DerivativeCheck]:
+    r"""Taylor tests of the gradient of every regime, in all weights and the input at once.
+
+    For the random problem of :func:`measure_memory` at depth :math:`N` (``seed``), with
+    :math:`\theta = (K, b, Y_0)` and a random direction :math:`v`,
+    :math:`E_1(h) = |\ell(\theta + hv) - \ell(\theta) - h \nabla\ell^\top v| = O(h^2)` for a correct gradient
+    (:func:`numdl_core.checks.derivative_check`): a checkpointed or reversed gradient that used a wrong state would
+    show order 1.
+
+    Parameters
+    ----------
+    N : int
+        Depth (at least 1).
+    n, d, T, block, activation, seed
+        As for :func:`measure_memory`.
+
+    Returns
+    -------
+    dict
+        Regime -> :class:`numdl_core.checks.DerivativeCheck` (``order``, ``passed``, ``err1``, ...).
+
+    Raises
+    ------
+    ValueError
+        ``N``, ``n`` or ``d`` below 1, ``T <= 0``.
+
+    References
+    ----------
+    Ruthotto and Haber, Module 0 (the derivative check); Gholami, Keutzer and Biros (2019).
+
+    Examples
+    --------
+    >>> {r: round(c.order) for r, c in gradient_checks(8).items()}
+    {'stored': 2, 'checkpoint': 2, 'reversible': 2}
+    """
+    N, n, d = int(N), int(n), int(d)
+    if min(N, n, d) < 1 or not (np.isfinite(T) and T > 0):
+        raise ValueError(f"N, n, d must be >= 1 and T > 0, got N={N}, n={n}, d={d}, T={T}")
+    Y0, K, b, C = _random_problem(N, n, d, seed)
+    sizes = (K.size, b.size)
+
+    def fun(regime: str):
+        def f(th: np.ndarray) -> tuple[float, np.ndarray]:
+            Kt = th[:sizes[0]].reshape(K.shape)
+            bt = th[sizes[0]:sizes[0] + sizes[1]].reshape(b.shape)
+            g = gradient(th[sizes[0] + sizes[1]:].reshape(Y0.shape), Kt, bt, T / N, C, regime=regime, block=block,
+                         activation=activation)
+            return g.loss, np.concatenate([g.dK.ravel(), g.db.ravel(), g.dY0.ravel()])
+        return f
+
+    theta = np.concatenate([K.ravel(), b.ravel(), Y0.ravel()])
+    return {r: derivative_check(fun(r), theta, seed=seed) for r in REGIMES}
+
+
+def _random_problem(N: int, n: int, d: int, seed: int) -> tuple[np.ndarray, ...]:
+    """Y0, K, b, C of the memory study at depth N (independent of the other depths)."""
+    rng = np.random.default_rng([seed, N])
+    Y0, C = rng.standard_normal((n, d)), rng.standard_normal((n, d))
+    K, b = rng.standard_normal((N, d, d)) / math.sqrt(d), 0.1 * rng.standard_normal((N, d))
+    return Y0, K, b, C
+
+
 def measure_memory(Ns: Sequence[int] = (16, 32, 64, 128, 256, 512), *, n: int = 200, d: int = 2,
                    T: float = 2.0, block: int | None = None, activation: str = "tanh", repeats: int = 3,
                    seed: int = 0) -> MemoryStudy:
@@ -480,9 +544,7 @@ def measure_memory(Ns: Sequence[int] = (16, 32, 64, 128, 256, 512), *, n: int = 
     table: dict[str, dict[str, list]] = {r: {"peak": [], "sec": [], "states": [], "evals": []} for r in cases}
     diff_ck, diff_rev = [], []
     for N, B in zip(Ns, out.blocks):
-        rng = np.random.default_rng([seed, N])
-        Y0, C = rng.standard_normal((n, d)), rng.standard_normal((n, d))
-        K, b = rng.standard_normal((N, d, d)) / math.sqrt(d), 0.1 * rng.standard_normal((N, d))
+        Y0, K, b, C = _random_problem(N, n, d, seed)
         args = (Y0, K, b, T / N, C)
         got = {}
         for name, (regime, network) in cases.items():

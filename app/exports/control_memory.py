@@ -11,7 +11,7 @@ __all__ = ["SCRIPTS"]
 
 SCRIPTS = {"memory": """
 import numpy as np
-from numdl_core.checkpointing import REGIMES, measure_memory
+from numdl_core.checkpointing import REGIMES, gradient_checks, measure_memory
 N = params["max_depth"]  # the page measures N = 8, 16, ..., max_depth; its numbers are those of the largest
 m = measure_memory((N,), n=params["n"], d=2, T=2.0, block=params["block"] or None, repeats=1, seed=params["seed"])
 numbers = {f"N = {N}: states stored, {r}": m.states[r][-1] for r in REGIMES}
@@ -20,6 +20,8 @@ numbers.update({f"N = {N}: stored floats (states x n x d), {r}": m.states[r][-1]
 numbers["checkpoint block B"] = m.blocks[-1]
 numbers["max |checkpointed - stored gradient|"] = np.max(m.max_diff_checkpoint)
 numbers["reversible = stored gradient to 1e-10 (1 = yes)"] = float(np.max(m.max_diff_reversible) <= 1e-10)
+checks = gradient_checks(16, n=20, d=2, T=2.0, block=params["block"] or None, seed=params["seed"])  # Taylor tests
+numbers.update({f"Taylor E1 order, {r} (N = 16)": c.order for r, c in checks.items()})
 report(numbers)
 print("peak memory (KiB) of one gradient at N =", N, {r: round(m.peak_bytes[r][-1] / 1024, 1) for r in REGIMES})
 """, "paths": """

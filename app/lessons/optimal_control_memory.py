@@ -20,7 +20,7 @@ from numdl_core import checkpointing as ck
 from numdl_core import path_planning as pp
 from numdl_core.resnet_classifier import feature_projection
 
-__all__ = ["EXPERIMENTS", "MEMORY", "PATHS", "TUNE", "depths", "memory_numbers", "snapshot_layers", "paths_numbers",
+__all__ = ["EXPERIMENTS", "MEMORY", "PATHS", "TUNE", "TAYLOR", "CHECK_DEPTH", "depths", "memory_numbers", "snapshot_layers", "paths_numbers",
            "memory_section", "paths_section"]
 
 REGIME_LABELS = {"stored": "stored states", "checkpoint": "checkpointing (ANODE)", "reversible": "reversible (leapfrog)"}
@@ -38,6 +38,9 @@ PATHS = [Param("n_samples", "Training points", "int", 200, lo=50, hi=400, step=5
          Param("augment", "State space", "choice", 0, options=(0, 1),
                labels={0: "the plane (width 2, no lift)", 1: "augmented (width 3: one zero column)"}),
          Param("activation", "Activation σ", "choice", "tanh", options=("tanh", "relu"), widget="segmented"), SEED]
+TAYLOR = Param("taylor", "Taylor test shown", "choice", "checkpoint", options=tuple(REGIME_LABELS), labels=REGIME_LABELS,
+               widget="segmented", role="view")
+CHECK_DEPTH = 16  # depth of the Taylor tests (small: ten loss evaluations per regime)
 TUNE = [Param("lr", "Learning rate η (Adam, full batch)", "log", 0.05, options=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2),
               role="tunable")]
 ALPHA = 1e-4  # Tikhonov weight of the path-planning objective (fixed; the export uses the same)
@@ -146,10 +149,17 @@ def memory_section(lesson) -> None:
                 help="The reconstructed states carry the round-off of running the network backwards.")
     c[2].metric(f"states at N = {N}: stored / B = {B} / reversible",
                 f"{m.states['stored'][-1]} / {m.states['checkpoint'][-1]} / {m.states['reversible'][-1]}")
+    checks = cached(ck.gradient_checks)(CHECK_DEPTH, n=20, d=2, T=2.0, block=block, seed=int(p["seed"]))
+    st.markdown(f"**Taylor tests** of the three gradients in all weights and the input (N = {CHECK_DEPTH}, n = 20): "
+                "a gradient that used a wrong state would show order 1. E1 orders: " + ", ".join(
+                    f"{REGIME_LABELS[r]} {c.order:.2f}" for r, c in checks.items()) + ".")
+    shown = lesson.controls([TAYLOR])["taylor"]
+    lesson.check(checks[shown], key="oc.memory.taylor", what=f"{REGIME_LABELS[shown]} gradient")
     st.caption("Griewank and Walther's revolve nests checkpoints recursively (O(log N) states for O(N log N) work); "
                "Gholami, Keutzer and Biros (2019) checkpoint Neural ODEs (ANODE) so that the gradient is the discrete "
                "adjoint, exact; Chang et al. (2018) and Gomez et al. (2017) reverse the network instead.")
-    lesson.numbers(memory_numbers(m))
+    lesson.numbers({**memory_numbers(m), **{f"Taylor E1 order, {r} (N = {CHECK_DEPTH})": c.order
+                                            for r, c in checks.items()}})
 
 
 def paths_section(lesson):

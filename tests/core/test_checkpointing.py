@@ -106,6 +106,13 @@ def test_measure_memory_grows_as_the_formulas_say():
     assert np.all(m.seconds["stored"] > 0)
 
 
+@pytest.mark.parametrize("block", [None, 3])
+def test_gradient_checks_pass_for_every_regime(block):
+    checks = ck.gradient_checks(16, block=block)
+    assert set(checks) == set(ck.REGIMES)
+    assert all(c.passed and c.order > 1.9 for c in checks.values())  # measured 2.00, 2.00, 2.20
+
+
 def test_bad_input_raises_value_error():
     Y0, K, b, h, C = _problem()
     with pytest.raises(ValueError, match="regime"):
