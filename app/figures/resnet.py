@@ -88,7 +88,8 @@ def stability_region_figure(z: np.ndarray, R: Callable[[np.ndarray], np.ndarray]
             data.append(go.Scatter(x=[0.0, 0.0], y=[lo, hi], mode="lines", name="stable: [−2i, 2i]",
                                    line=dict(color=STABLE, width=6)))
     else:
-        xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+        pad = 0.5 * (x1 - x0)  # the equal-aspect axes show more x than asked for: fill it too
+        xs, ys = np.linspace(x0 - pad, x1 + pad, 2 * n - 1), np.linspace(y0, y1, n)
         absR = np.abs(R(xs[None, :] + 1j * ys[:, None]))
         data.append(go.Heatmap(x=compact(xs), y=compact(ys), z=(absR <= 1).astype(np.uint8), showscale=False,
                                colorscale=[[0, "rgba(255,255,255,0)"], [1, "rgba(46,139,87,0.22)"]], zmin=0, zmax=1,
@@ -125,14 +126,25 @@ def convergence_figure_loglog(hs: np.ndarray, errors: Mapping[str, np.ndarray], 
                                hoverinfo="skip"))
     layout = base_layout(title, x_title="step h = T / L", y_title="‖Y_L − Y(T)‖ / ‖Y(T)‖", log_x=True, log_y=True,
                          height=height)
-    return go.Figure(data=data, layout=layout)
+    return go.Figure(data=data, layout=_decades(layout))
+
+
+def _decades(layout: dict) -> dict:
+    """Decade ticks on a log x axis (no crowded minor labels) and the legend below the axis title."""
+    for ax in ("xaxis",):
+        if layout[ax].get("type") == "log" and "dtick" not in layout[ax]:
+            layout[ax] = dict(layout[ax], dtick=1)
+    layout["legend"] = dict(layout["legend"], y=-0.24)
+    return layout
 
 
 def growth_figure(hs: np.ndarray, curves: Mapping[str, np.ndarray], *, y_title: str, h: float | None = None,
                   title: str | None = None, height: int = 360) -> go.Figure:
     """Curves against h (log x, log y) with a dotted line at 1 and the chosen h marked."""
+    dashes = ("solid", "dash", "dot", "dashdot")  # Heun and midpoint coincide on the linear test equation
     data = [go.Scatter(x=compact(hs), y=compact(positive(np.asarray(v, dtype=float))), mode="lines+markers", name=s,
-                       line=dict(color=color(i), width=2)) for i, (s, v) in enumerate(curves.items())]
+                       line=dict(color=color(i), width=2, dash=dashes[i % 4]), marker=dict(size=5))
+            for i, (s, v) in enumerate(curves.items())]
     layout = base_layout(title, x_title="step h", y_title=y_title, log_x=True, log_y=True, height=height)
     shapes = [dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=1, y1=1,
                    line=dict(color="#888", dash="dot", width=1))]
@@ -140,7 +152,7 @@ def growth_figure(hs: np.ndarray, curves: Mapping[str, np.ndarray], *, y_title: 
         shapes.append(dict(type="line", xref="x", x0=h, x1=h, yref="paper", y0=0, y1=1,
                            line=dict(color="#888", dash="dash", width=1)))
     layout["shapes"] = shapes
-    return go.Figure(data=data, layout=layout)
+    return go.Figure(data=data, layout=_decades(layout))
 
 
 def reconstruction_figure(errors: Mapping[str, np.ndarray], *, title: str | None = None,
@@ -154,7 +166,8 @@ def reconstruction_figure(errors: Mapping[str, np.ndarray], *, title: str | None
         data.append(go.Scatter(x=compact(np.append(j[::k], j[-1])), y=compact(positive(np.append(e[::k], e[-1]))),
                                mode="lines", name=name, line=dict(color=color(i), width=2)))
     layout = base_layout(title, x_title="layer j", y_title="‖Ỹ_j − Y_j‖ / ‖Y_j‖", log_y=True, height=height)
-    return go.Figure(data=data, layout=layout)
+    layout["yaxis"] = dict(layout["yaxis"], dtick=3)
+    return go.Figure(data=data, layout=_decades(layout))
 
 
 def memory_figure(Ns: np.ndarray, curves: Mapping[str, np.ndarray], *, title: str | None = None,
@@ -164,4 +177,4 @@ def memory_figure(Ns: np.ndarray, curves: Mapping[str, np.ndarray], *, title: st
                        name=name, line=dict(color=color(i), width=2)) for i, (name, v) in enumerate(curves.items())]
     layout = base_layout(title, x_title="depth N (layers)", y_title="bytes of stored states", log_x=True,
                          log_y=True, height=height)
-    return go.Figure(data=data, layout=layout)
+    return go.Figure(data=data, layout=_decades(layout))

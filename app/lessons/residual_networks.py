@@ -191,10 +191,11 @@ def reversible_section(lesson) -> None:
                                title="Error of each reconstructed state"), "rn.fig.reverse", c1)
     show(memory_figure(s.Ns, {"all states stored: N + 1": s.stored_bytes, "reversible: 2 states": s.reversible_bytes},
                        title=f"Memory of backpropagation ({50} × {p['width']} states)"), "rn.fig.memory", c2)
-    st.markdown("Leapfrog's step Y_{j+1} = 2Y_j − Y_{j−1} − h²σ(Y_jK_j + b_j)K_jᵀ solved for Y_{j−1} is explicit: "
-                "from (Y_{N−1}, Y_N) every earlier state comes back, exactly up to round-off. Euler's step "
-                "Y_{j+1} = Y_j + h f(Y_j) is not: going back needs an implicit solve, and the explicit guess "
-                "Y_j ≈ Y_{j+1} − h f(Y_{j+1}) is off by O(h²) per layer, which then grows.")
+    st.markdown(r"Leapfrog's step $Y_{j+1} = 2Y_j - Y_{j-1} - h^2\sigma(Y_jK_j + b_j)K_j^\top$ solved for $Y_{j-1}$ "
+                r"is explicit: from $(Y_{N-1}, Y_N)$ every earlier state comes back, exactly up to round-off. Euler's "
+                r"step $Y_{j+1} = Y_j + h f_j(Y_j)$ is not: going back needs an implicit solve, and the explicit guess "
+                r"$Y_j \approx Y_{j+1} - h f_j(Y_{j+1})$ is off by $O(h^2)$ per layer, and these errors grow "
+                "through the layers.")
     st.dataframe(pd.DataFrame({"depth N": s.Ns, "stored states: N + 1": s.Ns + 1,
                                "stored (KB)": np.round(s.stored_bytes / 1024, 1), "reversible: states held": 2,
                                "reversible (KB)": np.round(s.reversible_bytes / 1024, 2)}), hide_index=True)
