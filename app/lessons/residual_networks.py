@@ -153,7 +153,8 @@ def integrators_section(lesson) -> None:
                "atol = 1e-13. Leapfrog against d²Y/dt² = f(Y), dY/dt(0) = 0. Order = median slope of the last pairs.")
     st.subheader("Derivative and adjoint checks of every backward pass")
     checks = cached(resnet_studies.integrator_checks)(architecture=p["architecture"], activation=p["activation"])
-    st.dataframe(pd.DataFrame([{"integrator": SCHEME_LABELS[c.scheme], "order (measured)": f"{conv.orders[c.scheme]:.2f}",
+    st.dataframe(pd.DataFrame([{"integrator": SCHEME_LABELS[c.scheme],
+                                "order (measured)": f"{conv.orders[c.scheme]:.2f}",
                                 "order (theory)": resnet_studies.EXPECTED_ORDER[c.scheme],
                                 "Taylor E1 order": f"{c.taylor.order:.2f}", "adjoint gap": f"{c.adjoint.rel_error:.1e}",
                                 "checks": "✔" if c.taylor.passed and c.adjoint.passed else "✘"} for c in checks]),

@@ -288,7 +288,8 @@ def test_orders_of_every_scheme_against_solve_ivp():
 @pytest.mark.parametrize("activation", ["tanh", "identity"])
 def test_leapfrog_reverse_reconstructs_the_input_to_round_off(activation):
     """1000 layers of the Hamiltonian (leapfrog, parabolic) network: Y0 back from (Y_{L-1}, Y_L) to 1e-12
-    relative (measured 2.6e-13 tanh, 4.8e-14 identity, over all states); reverse_states holds two states and yields them newest first."""
+    relative (measured 2.6e-13 tanh, 4.8e-14 identity, over all states); reverse_states holds two states and
+    yields them newest first."""
     n, d, L, h = 50, 4, 1000, 0.05
     rng = np.random.default_rng(21)
     Y0 = rng.standard_normal((n, d))
