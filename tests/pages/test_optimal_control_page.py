@@ -76,3 +76,19 @@ def test_no_method_switched_on_is_a_warning():
     at = page(NAME, {"section": "train", "run_dto": "0", "run_otd": "0"}).run()
     assert_clean(at)
     assert any("at least one method" in w for w in texts(at.warning))
+
+
+@pytest.mark.parametrize("preset", ["dto-rk4", "otd-loose-tolerance", "trained-weights", "dto-vs-otd",
+                                    "otd-tight-tolerance", "learning-rate-too-large"])
+def test_presets_open_their_section(preset):
+    at = page(NAME, {"preset": preset}).run()
+    assert_clean(at)
+    assert figures(at) and at.query_params["section"] in (("gradients",), ["gradients"], "gradients",
+                                                          ("train",), ["train"], "train")
+
+
+def test_trained_weights_preset_shows_the_dramatic_failure():
+    n = _numbers(page(NAME, {"preset": "trained-weights"}).run())
+    assert n["DTO E1 order"] == pytest.approx(2.0, abs=0.15) and n["OTD E1 order"] == pytest.approx(1.0, abs=0.2)
+    assert n["OTD E1 at smallest h"] > 1e5 * n["DTO E1 at smallest h"]  # measured 1.0e-3 against 2.8e-9
+    assert n["OTD error at rtol 1e-1"] > 10 and n["DTO distance to the continuous gradient"] > 0.01  # 78, 0.071
