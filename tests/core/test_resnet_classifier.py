@@ -202,3 +202,21 @@ def test_swissroll_is_the_courses():
     np.testing.assert_allclose(turns, np.round(turns), atol=1e-9)
     Xn, _ = make_dataset("swissroll", 400, noise=0.01, seed=4)
     assert 0.005 < np.std(Xn - X) < 0.02
+
+
+def test_init_theta_scales_and_zero_biases():
+    m = _model(width=16, depth=40, n=30)
+    K_in, b_in, K, b, W, c = m.split(m.init_theta(seed=3, scale=0.5))
+    assert not b_in.any() and not b.any() and not c.any()
+    assert np.std(K) == pytest.approx(0.5 / np.sqrt(16), rel=0.05)  # 40 x 16 x 16 entries: ~1% sampling error
+    assert np.std(W) == pytest.approx(np.sqrt(2 / (16 + 5)), rel=0.2)
+    np.testing.assert_array_equal(m.init_theta(seed=3), m.init_theta(seed=np.random.default_rng(3)))
+
+
+@pytest.mark.skipif("rk4" not in schemes(), reason="numdl_core.resnet has no RK4 adjoint")
+def test_amplification_is_the_rk4_stability_function():
+    m = _model("rk4", width=3, depth=4, T=2.0)
+    th = _theta(m, 7)
+    z = m.h * np.linalg.eigvals(m.split(th)[2]).astype(complex)  # (4, 3): eigenvalues per layer
+    expected = np.abs(1 + z + z ** 2 / 2 + z ** 3 / 6 + z ** 4 / 24).max(axis=1)
+    np.testing.assert_allclose(m.amplification(th), expected, rtol=1e-12)
