@@ -276,11 +276,11 @@ def gradient(Y0: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, C: np.ndarr
         \Delta_j \mathrel{+}= 2P + G K_j^\top, \quad \Delta_{j-1} \mathrel{+}= -P
 
     (for :math:`j = 0`, where :math:`Y_1 = Y_0 + \tfrac{h^2}{2} F_0(Y_0)`: :math:`c_0 = h^2/2` and
-    :math:`\Delta_0 \mathrel{+}= P + G K_0^\top`). Each adjoint step
-    needs :math:`Y_j`: ``"stored"`` keeps them all, ``"checkpoint"`` recomputes them block by block from one
-    stored state per block (Euler network), ``"reversible"`` reconstructs them backwards with
-    ``numdl_core.resnet.reverse_states`` (leapfrog network), holding two. Stored and checkpointed gradients agree to round-off
-    (the same operations on the same states); reversing adds the round-off of the reconstruction.
+    :math:`\Delta_0 \mathrel{+}= P + G K_0^\top`). Each adjoint step needs :math:`Y_j`: ``"stored"`` keeps them
+    all, ``"checkpoint"`` recomputes them block by block from one stored state per block (Euler network),
+    ``"reversible"`` reconstructs them backwards with ``numdl_core.resnet.reverse_states`` (leapfrog network),
+    holding two. Stored and checkpointed gradients agree to round-off (the same operations on the same states);
+    reversing adds the round-off of the reconstruction.
 
     Parameters
     ----------

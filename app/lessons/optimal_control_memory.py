@@ -20,10 +20,11 @@ from numdl_core import checkpointing as ck
 from numdl_core import path_planning as pp
 from numdl_core.resnet_classifier import feature_projection
 
-__all__ = ["EXPERIMENTS", "MEMORY", "PATHS", "TUNE", "TAYLOR", "CHECK_DEPTH", "depths", "memory_numbers", "snapshot_layers", "paths_numbers",
-           "memory_section", "paths_section"]
+__all__ = ["EXPERIMENTS", "MEMORY", "PATHS", "TUNE", "TAYLOR", "CHECK_DEPTH", "depths", "memory_numbers",
+           "snapshot_layers", "paths_numbers", "memory_section", "paths_section"]
 
-REGIME_LABELS = {"stored": "stored states", "checkpoint": "checkpointing (ANODE)", "reversible": "reversible (leapfrog)"}
+REGIME_LABELS = {"stored": "stored states", "checkpoint": "checkpointing (ANODE)",
+                 "reversible": "reversible (leapfrog)"}
 MEMORY = [Param("max_depth", "Largest depth N", "choice", 128, options=(64, 128, 256, 512, 1024),
                 help="Depths N = 8, 16, ... up to this, all at final time T = 2 (h = T/N, the Neural-ODE limit)."),
           Param("n", "Samples n (rows of Y)", "choice", 100, options=(50, 100, 200, 500),
@@ -38,8 +39,8 @@ PATHS = [Param("n_samples", "Training points", "int", 200, lo=50, hi=400, step=5
          Param("augment", "State space", "choice", 0, options=(0, 1),
                labels={0: "the plane (width 2, no lift)", 1: "augmented (width 3: one zero column)"}),
          Param("activation", "Activation σ", "choice", "tanh", options=("tanh", "relu"), widget="segmented"), SEED]
-TAYLOR = Param("taylor", "Taylor test shown", "choice", "checkpoint", options=tuple(REGIME_LABELS), labels=REGIME_LABELS,
-               widget="segmented", role="view")
+TAYLOR = Param("taylor", "Taylor test shown", "choice", "checkpoint", options=tuple(REGIME_LABELS),
+               labels=REGIME_LABELS, widget="segmented", role="view")
 CHECK_DEPTH = 16  # depth of the Taylor tests (small: ten loss evaluations per regime)
 TUNE = [Param("lr", "Learning rate η (Adam, full batch)", "log", 0.05, options=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2),
               role="tunable")]
