@@ -206,7 +206,7 @@ class PathProblem:
     y_test: np.ndarray
 
 
-def path_problem(n_samples: int = 200, noise: float = 0.05, depth: int = 20, T: float = 5.0, *, augment: int = 1,
+def path_problem(n_samples: int = 200, noise: float = 0.05, depth: int = 10, T: float = 5.0, *, augment: int = 0,
                  activation: str = "tanh", alpha: float = 1e-4, data: str = "circles",
                  seed: int = 0) -> PathProblem:
     r"""The course's path-planning example: two concentric circles (``make_dataset("circles")``) to be moved by the
@@ -243,7 +243,7 @@ def path_problem(n_samples: int = 200, noise: float = 0.05, depth: int = 20, T: 
     --------
     >>> p = path_problem(40, depth=5)
     >>> p.model.width, p.X_test.shape
-    (3, (40, 2))
+    (2, (40, 2))
     """
     from numdl_core.data import n_classes_of
 
