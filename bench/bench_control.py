@@ -130,7 +130,8 @@ def tables(res: dict) -> str:
     extra = ["PyTorch (ms)", "ratio"] if have else []
     out = [f"PyTorch {res['torch']}; " + SETUP + "." if have else
            "PyTorch is not installed (`pip install -r bench/requirements.txt`): our times only.", "",
-           "Neural-ODE gradient, discretize-then-optimize (loss and gradient in all weights, RK4 forward + backward):\n",
+           "Neural-ODE gradient, discretize-then-optimize (loss and gradient in all weights, RK4 forward + "
+           "backward):\n",
            md_table(["case", "weights", "ours (ms)"] + extra, res["rows"])]
     if have:
         ratios = [float(r[-1]) for r in res["rows"]]

@@ -99,7 +99,8 @@ def test_rk4_is_fourth_order_against_solve_ivp():
 @pytest.mark.parametrize("direction", [1, -1])
 def test_rk45_takes_the_accepted_steps_of_scipy(rtol, atol, direction):
     """Oracle: scipy.integrate.solve_ivp(method="RK45"): the same accepted times, the same solution
-    there (bit for bit) and at t_eval (dense output, to round-off), forward and backward in time, on the field at the initial weights."""
+    there (bit for bit) and at t_eval (dense output, to round-off), forward and backward in time, on the field at
+    larger weights."""
     P = FIELD.unpack(THETA * 8)  # larger weights: a field that needs many steps
 
     def fun(t, y):
