@@ -29,7 +29,8 @@ def _levels(P: np.ndarray, extra: float | None = None) -> tuple[np.ndarray, floa
 
 
 def features_figure(panels: Sequence[tuple[str, np.ndarray]], y: Sequence[int], *, n_classes: int | None = None,
-                    boundary: float | None = None, title: str | None = None, height: int = 290,
+                    boundary: float | None = None, paths: np.ndarray | None = None,
+                    path_classes: Sequence[int] | None = None, title: str | None = None, height: int = 290,
                     marker_size: float = 4) -> go.Figure:
     """Small multiples: the same points at several layers, one panel each, coloured by class.
 
@@ -47,8 +48,14 @@ def features_figure(panels: Sequence[tuple[str, np.ndarray]], y: Sequence[int], 
     n_classes : int, optional
         Number of classes (default from ``y``): keeps the colours fixed (those of the decision map).
     boundary : float, optional
-        A dashed vertical line at this abscissa in the last panel (two classes: where the softmax layer's decision
-        changes along the first axis).
+        A dashed vertical line at this abscissa in the last panel of ``panels`` (two classes: where the softmax
+        layer's decision changes along the first axis).
+    paths : ndarray, shape (L, p, 2), optional
+        The routes of ``p`` points through ``L`` layers (e.g. the features of layers 0, ..., N projected), drawn in
+        an extra panel on the right: one grey line per point (float32 with breaks between the points), a ring in
+        the point's class colour at the start and a dot at the end.
+    path_classes : ndarray of int, shape (p,), optional
+        Classes of the ``p`` points of ``paths`` (required with ``paths``).
 
     Notes
     -----
@@ -60,7 +67,14 @@ def features_figure(panels: Sequence[tuple[str, np.ndarray]], y: Sequence[int], 
     C = int(n_classes) if n_classes else int(y.max(initial=0)) + 1
     if y.size and (y.min() < 0 or y.max() >= C):
         raise ValueError(f"y must lie in 0..{C - 1}")
-    k = max(len(panels), 1)
+    if paths is not None:
+        paths = np.asarray(paths, dtype=float)
+        pc = np.asarray(path_classes).astype(int).ravel() if path_classes is not None else None
+        if paths.ndim != 3 or paths.shape[2] != 2 or pc is None or pc.size != paths.shape[1]:
+            raise ValueError("paths must have shape (L, p, 2) and path_classes shape (p,)")
+        if pc.size and (pc.min() < 0 or pc.max() >= C):
+            raise ValueError(f"path_classes must lie in 0..{C - 1}")
+    k = max(len(panels) + (paths is not None), 1)
     gap = 0.03
     layout = base_layout(title, height=height)
     layout.pop("xaxis", None)
@@ -89,8 +103,29 @@ def features_figure(panels: Sequence[tuple[str, np.ndarray]], y: Sequence[int], 
                          yaxis=f"y{sx}", hoverinfo="skip",
                          marker=dict(color=y[ok].astype(np.uint8), cmin=-0.5, cmax=C - 0.5, colorscale=colorscale,
                                      size=marker_size)))
+    if paths is not None:
+        i = len(panels)
+        sx = "" if i == 0 else str(i + 1)
+        lo, hi = i / k + gap / 2, (i + 1) / k - gap / 2
+        axis = dict(showticklabels=False, zeroline=False, showgrid=False, linecolor="#bbb", mirror=True,
+                    showline=True)
+        layout[f"xaxis{sx}"] = dict(axis, domain=[lo, hi], anchor=f"y{sx}")
+        layout[f"yaxis{sx}"] = dict(axis, anchor=f"x{sx}")
+        layout["annotations"].append(dict(text="paths through the layers", x=(lo + hi) / 2, y=1.02, xref="paper",
+                                          yref="paper", xanchor="center", yanchor="bottom", showarrow=False,
+                                          font=dict(size=12)))
+        L, p = paths.shape[:2]
+        line = np.concatenate([paths.transpose(1, 0, 2), np.full((p, 1, 2), np.nan)], axis=1).reshape(-1, 2)
+        data.append(dict(type="scatter", x=compact(line[:, 0]), y=compact(line[:, 1]), mode="lines",
+                         xaxis=f"x{sx}", yaxis=f"y{sx}", hoverinfo="skip", name="paths",
+                         line=dict(color="#999", width=1)))
+        for j, sym in ((0, "circle-open"), (L - 1, "circle")):  # start and end of every path, in class colours
+            data.append(dict(type="scatter", x=compact(paths[j, :, 0]), y=compact(paths[j, :, 1]), mode="markers",
+                             xaxis=f"x{sx}", yaxis=f"y{sx}", hoverinfo="skip", name="start" if j == 0 else "end",
+                             marker=dict(color=pc.astype(np.uint8), cmin=-0.5, cmax=C - 0.5, colorscale=colorscale,
+                                         size=marker_size + 2, symbol=sym)))
     if boundary is not None and np.isfinite(boundary) and panels and last is not None:
-        sx = "" if k == 1 else str(k)
+        sx = "" if len(panels) == 1 else str(len(panels))
         xb = float(np.clip((boundary - last[0]) / last[1], -8, 263))
         layout["shapes"] = [dict(type="line", xref=f"x{sx}", yref=f"y{sx} domain", x0=xb, x1=xb, y0=0, y1=1,
                                  line=dict(color="#444", dash="dash", width=1))]

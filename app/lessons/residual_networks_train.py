@@ -38,7 +38,9 @@ ACT_LABELS = {"tanh": "tanh", "relu": "ReLU", "identity": "identity (linear)"}
 OPTIMIZERS = {"adam": ("Adam", "adam", {}), "sgd": ("SGD", "sgd", {})}
 STAGES = {"euler": 1, "heun": 2, "midpoint": 2, "rk4": 4, "leapfrog": 1}  # right-hand sides per layer
 WORK_CAP = 32_768  # n_train x depth x stages: an epoch stays below ~60 ms, also with batches of 16
-N_SHOWN = 150  # points whose features are drawn through the layers
+N_SHOWN = 120  # points whose features are drawn through the layers
+N_MAP = 200  # training points drawn on the decision map
+N_PATHS = 10  # of those, points whose paths through the layers are drawn (through at most 11 layers)
 MAX_EPOCHS = 500
 
 SCHEMES = tuple(s for s in rc.schemes())
@@ -83,12 +85,13 @@ def capped(p: dict) -> tuple[dict, str | None]:
                                   f"frame can train smoothly: the run uses {cap} training points.")
 
 
-def layer_panels(model: rc.ResNetClassifier, theta: np.ndarray, X: np.ndarray, layer: int | None = None
-                 ) -> tuple[list, float | None]:
+def layer_panels(model: rc.ResNetClassifier, theta: np.ndarray, X: np.ndarray, layer: int | None = None,
+                 n_paths: int = N_PATHS) -> tuple[list, float | None, np.ndarray, np.ndarray]:
     """The panels of :func:`app.figures.resnet_train.features_figure`: the points ``X``, then their features
     after the opening layer, at layer ``layer`` (default N/2; shown when strictly between 0 and N) and at t = T,
-    in the plane of ``feature_projection``; and the abscissa of the decision boundary in the last panel (two
-    classes), else None."""
+    in the plane of ``feature_projection``; the abscissa of the decision boundary in the last panel (two
+    classes), else None; and the paths of ``n_paths`` of the points (evenly spaced rows of ``X``) through at most
+    11 evenly spaced layers, with the rows they come from."""
     Y = model.states(theta, X)
     W, c = model.split(theta)[4:]
     N = model.depth
@@ -103,7 +106,9 @@ def layer_panels(model: rc.ResNetClassifier, theta: np.ndarray, X: np.ndarray, l
         s = float(P[:, 0] @ (W[:, 1] - W[:, 0]))
         if abs(s) > 1e-12:
             boundary = -float(c[1] - c[0]) / s
-    return panels, boundary
+    rows = np.unique(np.linspace(0, X.shape[0] - 1, min(n_paths, X.shape[0])).astype(int))
+    layers = np.unique(np.linspace(0, N, min(N + 1, 11)).astype(int))
+    return panels, boundary, Y[layers][:, rows] @ P, rows
 
 
 cached = st.cache_data(max_entries=16, show_spinner=False)
@@ -140,7 +145,8 @@ def train_section(lesson: Lesson):
     P = _problem(**{k: p[k] for k in keys})
     d, M, th0 = P.data, P.model, P.theta0
     label, method, fixed = OPTIMIZERS[p["optimizer"]]
-    idx = np.linspace(0, d.X.shape[0] - 1, min(N_SHOWN, d.X.shape[0])).astype(int)
+    idx = np.linspace(0, d.X.shape[0] - 1, min(N_SHOWN, d.X.shape[0])).astype(int)  # evenly spaced rows: every
+    shown = np.linspace(0, d.X.shape[0] - 1, min(N_MAP, d.X.shape[0])).astype(int)  # class (spirals are sorted)
     grid = 50 if p["depth"] * STAGES.get(p["scheme"], 2) <= 128 else 32
     with np.errstate(all="ignore"):
         g0 = M.amplification(th0)
@@ -154,7 +160,7 @@ def train_section(lesson: Lesson):
         if finite(s):
             with np.errstate(all="ignore"):
                 gx, gy, lab = decision_map(lambda X_: M.predict(s.last.x, X_), d.X, n=grid)
-            show(decision_map_figure(gx, gy, lab, d.X[:300], d.y[:300], n_classes=M.n_classes, image=True,
+            show(decision_map_figure(gx, gy, lab, d.X[shown], d.y[shown], n_classes=M.n_classes, image=True,
                                      marker_size=5, title=f"Decision map, epoch {s.iteration}"), "rn.fig.train.map",
                  c1)
         else:
@@ -165,8 +171,9 @@ def train_section(lesson: Lesson):
              "rn.fig.train.loss", c2)
         if finite(s):
             with np.errstate(all="ignore"):
-                panels, boundary = layer_panels(M, s.last.x, d.X[idx], view["layer"])
-            show(features_figure(panels, d.y[idx], n_classes=M.n_classes, boundary=boundary,
+                panels, boundary, paths, picked = layer_panels(M, s.last.x, d.X[idx], view["layer"])
+            show(features_figure(panels, d.y[idx], n_classes=M.n_classes, boundary=boundary, paths=paths,
+                                 path_classes=d.y[idx][picked],
                                  title="The features moving through the layers (projected on the classifier's "
                                        "plane)"), "rn.fig.train.features")
         c3, c4 = st.columns(2)

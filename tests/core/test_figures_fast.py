@@ -83,6 +83,8 @@ CASES = {
     "resnet features": lambda: resnet_train.features_figure(
         [("x", X), ("Y_0", 2 * X), ("Y_N", np.r_[X[:-1], [[np.nan, 1.0]]])], Y, n_classes=2, boundary=0.3, title="f"),
     "resnet features, one panel": lambda: resnet_train.features_figure([("x", np.zeros((40, 2)))], Y),
+    "resnet features, paths": lambda: resnet_train.features_figure(
+        [("x", X), ("Y_N", X)], Y, paths=RNG.standard_normal((5, 4, 2)), path_classes=[0, 1, 1, 0], boundary=0.0),
     "resnet growth": lambda: resnet_train.growth_figure(1 + np.abs(GRID), start=np.ones(12), title="g"),
     "resnet growth, not finite": lambda: resnet_train.growth_figure([np.nan] * 20),
     "stability contours": lambda: resnet_stability.misfit_contours_figure(
