@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from app.figures.common import compact, positive
 from app.style import base_layout, color
 
-__all__ = ["trajectories_figure", "stability_region_figure", "norms_figure", "convergence_figure_loglog",
+__all__ = ["trajectories_figure", "stability_region_figure", "regions_figure", "norms_figure", "convergence_figure_loglog",
            "growth_figure", "reconstruction_figure", "memory_figure", "region_window"]
 
 STABLE, UNSTABLE = "#2E8B57", "#D62728"
@@ -104,6 +104,28 @@ def stability_region_figure(z: np.ndarray, R: Callable[[np.ndarray], np.ndarray]
             data.append(go.Scatter(x=z.real[mask].tolist(), y=z.imag[mask].tolist(), mode="markers", name=name,
                                    marker=dict(color=col, size=12, symbol="x", line=dict(width=1)),
                                    text=[f"|R| = {a:.6g}" for a in amp[mask]], hoverinfo="text+x+y"))
+    layout = base_layout(title, x_title="Re hλ", y_title="Im hλ", height=height)
+    layout["xaxis"] = dict(layout["xaxis"], range=[x0, x1])
+    layout["yaxis"] = dict(layout["yaxis"], range=[y0, y1], scaleanchor="x", scaleratio=1)
+    return go.Figure(data=data, layout=layout)
+
+
+def regions_figure(z: np.ndarray, R: Mapping[str, Callable[[np.ndarray], np.ndarray]], *, title: str | None = None,
+                   window: tuple[float, float, float, float] = (-3.2, 0.8, -3.2, 3.2), n: int = 201,
+                   height: int = 420) -> go.Figure:
+    """The boundaries |R(z)| = 1 of several schemes (``{name: R}``) in one plane, with the points ``z = h·λ``."""
+    x0, x1, y0, y1 = window
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    Z = xs[None, :] + 1j * ys[:, None]
+    data = []
+    for i, (name, f) in enumerate(R.items()):
+        data.append(go.Contour(x=compact(xs), y=compact(ys), z=compact(np.minimum(np.abs(f(Z)), 10.0)),
+                               showscale=False, hoverinfo="skip", name=name, showlegend=True,
+                               contours=dict(start=1.0, end=1.0, size=1.0, coloring="none"),
+                               line=dict(color=color(i), width=2, dash=("solid", "dash", "dot", "dashdot")[i % 4])))
+    z = np.asarray(z, dtype=complex)
+    data.append(go.Scatter(x=z.real.tolist(), y=z.imag.tolist(), mode="markers", name="h·λ",
+                           marker=dict(color="#1A1A1A", size=11, symbol="x")))
     layout = base_layout(title, x_title="Re hλ", y_title="Im hλ", height=height)
     layout["xaxis"] = dict(layout["xaxis"], range=[x0, x1])
     layout["yaxis"] = dict(layout["yaxis"], range=[y0, y1], scaleanchor="x", scaleratio=1)

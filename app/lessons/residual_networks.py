@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app.figures.resnet import (convergence_figure_loglog, growth_figure, memory_figure, norms_figure,
-                                reconstruction_figure, stability_region_figure, trajectories_figure)
+                                reconstruction_figure, regions_figure, stability_region_figure, trajectories_figure)
 from app.lesson import Experiment
 from app.panels import show
 from app.params import Param
@@ -167,11 +167,13 @@ def integrators_section(lesson) -> None:
     st.subheader("Antisymmetric weights K − Kᵀ − γI: Euler against the two-stage schemes")
     q = lesson.controls(ANTI, columns=3)
     anti = cached(resnet_studies.antisymmetric_study)(q["h"], gamma=q["gamma"], activation=q["anti_activation"])
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
+    show(regions_figure(anti.z, {s: (lambda z, s=s: resnet.stability_function(z, s)) for s in anti.growth},
+                        title=f"h·λ at h = {q['h']:g} and the regions' boundaries"), "rn.fig.anti_regions", c1)
     show(growth_figure(anti.hs_fine, anti.amplification, y_title="max |R(hλ)| per layer", h=q["h"],
-                       title="Growth per layer"), "rn.fig.anti_amp", c1)
+                       title="Growth per layer"), "rn.fig.anti_amp", c2)
     show(growth_figure(anti.hs, anti.growth, y_title="‖Y(T)‖ / ‖Y₀‖", h=q["h"], title="Growth over T = 20"),
-         "rn.fig.anti_growth", c2)
+         "rn.fig.anti_growth", c3)
     _metrics({f"{s} growth (h = {q['h']:g})": anti.numbers[f"{s} growth"] for s in ("euler", "heun", "midpoint",
                                                                                     "rk4")}, "{:.4g}")
     st.caption(f"K = ½[[0, 1], [−1, 0]]: K − Kᵀ − γI has eigenvalues −γ ± i. Largest stable h: " + ", ".join(
