@@ -68,7 +68,8 @@ EXPERIMENTS = [
                "Is the network stable? Zoom on hλ.",
                "No: |1 + hλ| = 1.0001 > 1, hλ = −0.0001 ± 0.02i lies just outside Euler's disc, and the points spiral "
                "slowly outwards: ‖Y_N‖/‖Y₀‖ = 1.102 (the course's numbers). The continuous ODE decays (Re λ < 0; "
-               "solve_ivp gives ‖Y(100)‖/‖Y₀‖ = 0.909); Euler would need h < 0.05.", {"section": "trajectories"}, name="course-rotation"),
+               "solve_ivp gives ‖Y(100)‖/‖Y₀‖ = 0.909); Euler would need h < 0.05.", {"section": "trajectories"},
+               name="course-rotation"),
     Experiment("h = 2 is unstable", "a = −1 (eigenvalues −1 ± 0.2i, a stable ODE), identity activation, h = 2. Then "
                "try h = 1.5.",
                "|1 + 2λ| = 1.077 > 1: the marks leave the disc and ‖Y_N‖/‖Y₀‖ = 1.077¹⁰⁰⁰ = 1.7e32. At h = 1.5 "
