@@ -73,7 +73,8 @@ PLAY, RESET = ".play", ".reset"
 EXPECTED_LIVE = {("least-squares", "iterative"), ("least-squares", "deblur"), ("least-squares", "inpainting"),
                  ("linear-classification", "train"), ("linear-classification", "logistic"),
                  ("linear-classification", "sparse"), ("single-layer", "train"), ("single-layer", "crime"),
-                 ("convolutional-networks", "cnn"), ("deep-networks", "train")}
+                 ("convolutional-networks", "cnn"), ("deep-networks", "train"),
+                 ("residual-networks", "train"), ("optimal-control", "train"), ("optimal-control", "paths")}
 FRAGMENT_OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
 EARLY = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 
