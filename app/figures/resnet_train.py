@@ -28,6 +28,12 @@ def _levels(P: np.ndarray, extra: float | None = None) -> tuple[np.ndarray, floa
     return Q, float(lo[0]), scale
 
 
+def _title(text: str, x: float) -> dict:
+    """A panel title above the panels, centred at ``x`` (paper coordinates)."""
+    return dict(text=text, x=x, y=1.02, xref="paper", yref="paper", xanchor="center", yanchor="bottom",
+                showarrow=False)
+
+
 def features_figure(panels: Sequence[tuple[str, np.ndarray]], y: Sequence[int], *, n_classes: int | None = None,
                     boundary: float | None = None, paths: np.ndarray | None = None,
                     path_classes: Sequence[int] | None = None, title: str | None = None, height: int = 290,
@@ -81,8 +87,11 @@ def features_figure(panels: Sequence[tuple[str, np.ndarray]], y: Sequence[int], 
     layout.pop("yaxis", None)
     layout["annotations"] = []
     layout["showlegend"] = False
+    layout["plot_bgcolor"] = "#f4f4f4"  # every panel a light grey card: no axis lines to send
     scale = [color(c) for c in range(C)]
-    colorscale = [[v, scale[i]] for i in range(C) for v in (i / C, (i + 1) / C)]  # one flat band per class
+    # one colour axis for every trace: class k -> a flat band of the colour of class k (sent once, in the layout)
+    layout["coloraxis"] = dict(colorscale=[[v, scale[i]] for i in range(C) for v in (i / C, (i + 1) / C)],
+                               cmin=-0.5, cmax=C - 0.5, showscale=False)
     data, last = [], None
     for i, (name, P) in enumerate(panels):
         P = np.asarray(P, dtype=float)
@@ -93,27 +102,20 @@ def features_figure(panels: Sequence[tuple[str, np.ndarray]], y: Sequence[int], 
         last = (x0, s)
         sx = "" if i == 0 else str(i + 1)
         lo, hi = i / k + gap / 2, (i + 1) / k - gap / 2
-        axis = dict(showticklabels=False, zeroline=False, showgrid=False, linecolor="#bbb", mirror=True,
-                    showline=True, range=[-8, 263])
-        layout[f"xaxis{sx}"] = dict(axis, domain=[lo, hi], anchor=f"y{sx}")
-        layout[f"yaxis{sx}"] = dict(axis, anchor=f"x{sx}")
-        layout["annotations"].append(dict(text=name, x=(lo + hi) / 2, y=1.02, xref="paper", yref="paper",
-                                          xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=12)))
+        layout[f"xaxis{sx}"] = dict(visible=False, range=[-8, 263], domain=[lo, hi], anchor=f"y{sx}")
+        layout[f"yaxis{sx}"] = dict(visible=False, range=[-8, 263], anchor=f"x{sx}")
+        layout["annotations"].append(_title(name, (lo + hi) / 2))
         data.append(dict(type="scatter", x=Q[:, 0], y=Q[:, 1], mode="markers", name=name, xaxis=f"x{sx}",
                          yaxis=f"y{sx}", hoverinfo="skip",
-                         marker=dict(color=y[ok].astype(np.uint8), cmin=-0.5, cmax=C - 0.5, colorscale=colorscale,
+                         marker=dict(color=y[ok].astype(np.uint8), coloraxis="coloraxis",
                                      size=marker_size)))
     if paths is not None:
         i = len(panels)
         sx = "" if i == 0 else str(i + 1)
         lo, hi = i / k + gap / 2, (i + 1) / k - gap / 2
-        axis = dict(showticklabels=False, zeroline=False, showgrid=False, linecolor="#bbb", mirror=True,
-                    showline=True)
-        layout[f"xaxis{sx}"] = dict(axis, domain=[lo, hi], anchor=f"y{sx}")
-        layout[f"yaxis{sx}"] = dict(axis, anchor=f"x{sx}")
-        layout["annotations"].append(dict(text="paths through the layers", x=(lo + hi) / 2, y=1.02, xref="paper",
-                                          yref="paper", xanchor="center", yanchor="bottom", showarrow=False,
-                                          font=dict(size=12)))
+        layout[f"xaxis{sx}"] = dict(visible=False, domain=[lo, hi], anchor=f"y{sx}")
+        layout[f"yaxis{sx}"] = dict(visible=False, anchor=f"x{sx}")
+        layout["annotations"].append(_title("paths through the layers", (lo + hi) / 2))
         L, p = paths.shape[:2]
         line = np.concatenate([paths.transpose(1, 0, 2), np.full((p, 1, 2), np.nan)], axis=1).reshape(-1, 2)
         data.append(dict(type="scatter", x=compact(line[:, 0]), y=compact(line[:, 1]), mode="lines",
@@ -122,7 +124,7 @@ def features_figure(panels: Sequence[tuple[str, np.ndarray]], y: Sequence[int], 
         for j, sym in ((0, "circle-open"), (L - 1, "circle")):  # start and end of every path, in class colours
             data.append(dict(type="scatter", x=compact(paths[j, :, 0]), y=compact(paths[j, :, 1]), mode="markers",
                              xaxis=f"x{sx}", yaxis=f"y{sx}", hoverinfo="skip", name="start" if j == 0 else "end",
-                             marker=dict(color=pc.astype(np.uint8), cmin=-0.5, cmax=C - 0.5, colorscale=colorscale,
+                             marker=dict(color=pc.astype(np.uint8), coloraxis="coloraxis",
                                          size=marker_size + 2, symbol=sym)))
     if boundary is not None and np.isfinite(boundary) and panels and last is not None:
         sx = "" if len(panels) == 1 else str(len(panels))

@@ -39,7 +39,7 @@ OPTIMIZERS = {"adam": ("Adam", "adam", {}), "sgd": ("SGD", "sgd", {})}
 STAGES = {"euler": 1, "heun": 2, "midpoint": 2, "rk4": 4, "leapfrog": 1}  # right-hand sides per layer
 WORK_CAP = 32_768  # n_train x depth x stages: an epoch stays below ~60 ms, also with batches of 16
 N_SHOWN = 120  # points whose features are drawn through the layers
-N_MAP = 200  # training points drawn on the decision map
+N_MAP = 160  # training points drawn on the decision map
 N_PATHS = 10  # of those, points whose paths through the layers are drawn (through at most 11 layers)
 MAX_EPOCHS = 500
 
@@ -87,8 +87,8 @@ def capped(p: dict) -> tuple[dict, str | None]:
 
 def layer_panels(model: rc.ResNetClassifier, theta: np.ndarray, X: np.ndarray, layer: int | None = None,
                  n_paths: int = N_PATHS) -> tuple[list, float | None, np.ndarray, np.ndarray]:
-    """The panels of :func:`app.figures.resnet_train.features_figure`: the points ``X``, then their features
-    after the opening layer, at layer ``layer`` (default N/2; shown when strictly between 0 and N) and at t = T,
+    """The panels of :func:`app.figures.resnet_train.features_figure`: the features of the points ``X`` after
+    the opening layer, at layer ``layer`` (default N/2; shown when strictly between 0 and N) and at t = T,
     in the plane of ``feature_projection``; the abscissa of the decision boundary in the last panel (two
     classes), else None; and the paths of ``n_paths`` of the points (evenly spaced rows of ``X``) through at most
     11 evenly spaced layers, with the rows they come from."""
@@ -97,7 +97,7 @@ def layer_panels(model: rc.ResNetClassifier, theta: np.ndarray, X: np.ndarray, l
     N = model.depth
     j = N // 2 if layer is None else min(max(int(layer), 0), N)
     P = rc.feature_projection(Y[-1], W)
-    panels = [("input x", X), ("Y₀ (opening layer)", Y[0] @ P)]
+    panels = [("Y₀ (opening layer)", Y[0] @ P)]  # (the input x is on the decision map beside it)
     if 0 < j < N:
         panels.append((f"layer {j} (t = {j * model.h:.3g})", Y[j] @ P))
     panels.append((f"layer {N} (t = T = {model.T:g})", Y[-1] @ P))

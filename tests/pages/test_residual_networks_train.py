@@ -85,7 +85,7 @@ def test_layer_slider_only_redraws():
     assert at.session_state[RUN].series["Adam"].iteration == 2  # a view control: the run goes on
     spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                 if "features moving" in json.loads(c.proto.spec)["layout"].get("title", {}).get("text", ""))
-    assert [a["text"] for a in spec["layout"]["annotations"]][2] == "layer 3 (t = 0.75)"
+    assert [a["text"] for a in spec["layout"]["annotations"]][1] == "layer 3 (t = 0.75)"
 
 
 def test_play_advances_one_epoch_per_frame_and_pause_stops():
