@@ -196,9 +196,12 @@ def train_section(lesson: Lesson):
                  "status": s.status}]
 
     def hint(run) -> str:
-        return (f"the loss blew up. With h = T/N = {M.h:.3g} the layers can amplify (|R(hλ)| > 1 compounds over "
-                f"{M.depth} layers), and a learning rate of {lesson.params['lr']:g} may overshoot: lower h (more "
-                "layers or a smaller T), the learning rate, or use tanh.")
+        grow = float(np.nanprod(g0)) if np.any(np.isfinite(g0)) else float("nan")
+        bounded = "" if M.activation != "tanh" else " (tanh bounds each step by h, so the learning rate is the suspect)"
+        return (f"the loss blew up. With h = T/N = {M.h:.3g} the linearized layers multiply some direction by up to "
+                f"{np.nanmax(g0):.3g} each, {grow:.3g} over the {M.depth} layers at the start{bounded}; a learning "
+                f"rate of {lesson.params['lr']:g} may overshoot. Lower h (more layers or a smaller T) or the "
+                "learning rate" + (", or use tanh." if M.activation != "tanh" else "."))
 
     solvers = {label: Solver(method, M, th0, **fixed)}
     run = lesson.live("run", solvers, draw, max_iter=MAX_EPOCHS, default_speed=1, max_points=60,

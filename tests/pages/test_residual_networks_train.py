@@ -100,3 +100,23 @@ def test_play_advances_one_epoch_per_frame_and_pause_stops():
     it = at.session_state[RUN].series["Adam"].iteration
     at.run()
     assert not at.session_state[RUN].running and at.session_state[RUN].series["Adam"].iteration == it
+
+
+def test_the_dashed_line_is_the_decision_boundary():
+    """Two classes: in the last feature panel the softmax layer decides by the first coordinate alone, so the points
+    right of the dashed line are those the network assigns to the class w_1 - w_0 points to (oracle: predict)."""
+    import numpy as np
+
+    from app.lessons.residual_networks_train import layer_panels
+    from numdl_core.resnet_classifier import feature_projection, training_problem
+
+    p = training_problem("swissroll", 200, width=6, depth=5, T=2.0)
+    th = p.theta0 + 0.3 * np.random.default_rng(0).standard_normal(p.model.n_params)
+    panels, boundary, paths, rows = layer_panels(p.model, th, p.data.X)
+    W = p.model.split(th)[4]
+    P = feature_projection(p.model.states(th)[-1], W)
+    side = np.sign(P[:, 0] @ (W[:, 1] - W[:, 0]))
+    right = (panels[-1][1][:, 0] - boundary) * side > 0
+    np.testing.assert_array_equal(right.astype(int), p.model.predict(th))
+    assert paths.shape == (6, len(rows), 2)  # layers 0..5, the sampled points, the plane
+    np.testing.assert_allclose(paths[-1], panels[-1][1][rows], rtol=1e-12)
