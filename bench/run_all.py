@@ -4,7 +4,9 @@ In order: ``bench_pages.py`` (first render of every page section; the live least
 ``bench_frames.py`` (live frames over the real websocket: bytes per frame and where they go, frames/s; then the
 same live runs on a server with TCP_NODELAY for the server's own time per frame), ``bench_classify.py`` and
 ``bench_spectral.py`` (the numerical core against scikit-learn), ``bench_torch.py`` (backpropagation against
-PyTorch CPU, if installed: ``pip install -r bench/requirements.txt``). Writes ``bench/RESULTS.md`` (machine, date,
+PyTorch CPU, if installed: ``pip install -r bench/requirements.txt``), ``bench_resnet.py`` (ResNet forward + backward
+against PyTorch), ``bench_resnet_stability.py`` (the course's 101 x 101 stability grid), ``bench_control.py`` (the
+Neural-ODE gradient through RK4 against PyTorch autograd). Writes ``bench/RESULTS.md`` (machine, date,
 versions, every table, the targets and whether they are met) and the raw numbers to ``bench/out/results.json``.
 About 2 minutes on 2 cores. Each script also runs alone.
 
@@ -28,7 +30,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import bench_classify, bench_frames, bench_pages, bench_spectral, bench_torch  # noqa: E402
+from bench import (bench_classify, bench_control, bench_frames, bench_pages, bench_resnet,  # noqa: E402
+                   bench_resnet_stability, bench_spectral, bench_torch)
 from bench._common import md_table  # noqa: E402
 
 PACKAGES = ("streamlit", "numpy", "scipy", "plotly", "scikit-learn", "websockets", "protobuf")
@@ -150,6 +153,9 @@ def main() -> None:
     spectral, t_spec, e_spec = _timed("bench_spectral",
                                       lambda: (bench_spectral.clustering(), bench_spectral.eigensolver_rows()), log)
     torch_res, t_torch, e_torch = _timed("bench_torch", bench_torch.measure, log)
+    resnet_res, t_resnet, e_resnet = _timed("bench_resnet", bench_resnet.measure, log)
+    grid_res, t_grid, e_grid = _timed("bench_resnet_stability", bench_resnet_stability.measure, log)
+    control_res, t_control, e_control = _timed("bench_control", bench_control.measure, log)
     total, load1 = time.perf_counter() - t0, load()
     live, renders = frames if frames else (None, None)
 
@@ -231,16 +237,26 @@ def main() -> None:
         md += [f"Failed:\n```\n{e_spec}```", ""]
     md += ["## Backpropagation against PyTorch CPU (`bench_torch.py`)\n",
            bench_torch.tables(torch_res) if torch_res else f"Failed:\n```\n{e_torch}```", ""]
+    md += ["## Residual networks against PyTorch CPU (`bench_resnet.py`)\n",
+           bench_resnet.tables(resnet_res) if resnet_res else f"Failed:\n```\n{e_resnet}```", ""]
+    md += ["## The stability grid (`bench_resnet_stability.py`)\n", bench_resnet_stability.SETUP + ".\n"]
+    md += [grid_res["table"] + f"\n\nEvery grid under {grid_res['target_s']:g} s: "
+           f"{'met' if grid_res['met'] else 'not met'} (all three: {grid_res['total_s']:.2f} s)." if grid_res
+           else f"Failed:\n```\n{e_grid}```", ""]
+    md += ["## Neural-ODE gradient against PyTorch autograd (`bench_control.py`)\n",
+           control_res["table"] if control_res else f"Failed:\n```\n{e_control}```", ""]
     md += ["## Time taken\n", md_table(["benchmark", "seconds"], [
         ["bench_pages (first render)", f"{t_pages:.0f}"], ["bench_pages (live least squares)", f"{t_lsq:.0f}"],
         ["bench_frames", f"{t_frames:.0f}"], ["bench_frames --nodelay", f"{t_fast:.0f}"], ["bench_classify", f"{t_cls:.0f}"], ["bench_spectral", f"{t_spec:.0f}"],
-        ["bench_torch", f"{t_torch:.0f}"], ["total", f"{total:.0f}"]]), ""]
+        ["bench_torch", f"{t_torch:.0f}"], ["bench_resnet", f"{t_resnet:.0f}"],
+        ["bench_resnet_stability", f"{t_grid:.0f}"], ["bench_control", f"{t_control:.0f}"], ["total", f"{total:.0f}"]]), ""]
 
     args.out.write_text("\n".join(md), encoding="utf-8")
     raw = ROOT / "bench" / "out" / "results.json"
     raw.parent.mkdir(exist_ok=True)
     raw.write_text(json.dumps({"machine": info, "load": [load0, load1], "pages": pages, "live_least_squares": lsq,
-                               "frames": live, "renders": renders, "frames_nodelay": fast, "classify": classify, "spectral": spectral, "torch": torch_res},
+                               "frames": live, "renders": renders, "frames_nodelay": fast, "classify": classify, "spectral": spectral, "torch": torch_res,
+                               "resnet": resnet_res, "stability_grid": grid_res, "control": control_res},
                               indent=1, default=str))
     log(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} and "
         f"{raw.relative_to(ROOT)} ({total:.0f} s)")
