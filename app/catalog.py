@@ -49,6 +49,18 @@ CATALOG: tuple[Entry, ...] = (
           "ResNets as ODE solvers: integrators, stability regions, reversible networks, training with depth and T."),
     Entry("optimal_control.py", "Optimal control and Neural ODEs", "🎯", "Module 2 (deep models)", "optimal-control",
           "Adjoints: discretize-then-optimize vs optimize-then-discretize, checkpointing, Neural ODEs."),
+    Entry("intro_theory.py", "Introduction to theory", "📈", "Theory", "intro-theory",
+          "Universal approximation, the optimizer zoo on hard landscapes, autoencoders as nonlinear PCA."),
+    Entry("implicit_bias.py", "Implicit bias", "🧲", "Theory", "implicit-bias",
+          "Gradient descent picks the max-margin and the minimum-norm solution; depth drives low rank."),
+    Entry("dropout.py", "Dropout", "🎲", "Theory", "dropout",
+          "Dropout as an explicit regularizer: the closed form for least squares, low rank in factorizations."),
+    Entry("landscapes.py", "Tractable landscapes", "⛰️", "Theory", "landscapes",
+          "Wide two-layer nets converge linearly and barely move; escaping saddles; no spurious minima."),
+    Entry("sparse_coding.py", "Sparse coding", "🧵", "Theory", "sparse-coding",
+          "ISTA, FISTA and LISTA; soft-thresholding as a biased ReLU; convolutional dictionaries."),
+    Entry("adversarial.py", "Adversarial examples", "🎭", "Theory", "adversarial",
+          "FGSM and PGD against softmax, MLP and ResNet classifiers of the digits; stable networks."),
 )
 
 
