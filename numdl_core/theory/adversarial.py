@@ -49,7 +49,7 @@ from numdl_core.mlp import MLP, layer_forward
 from numdl_core.resnet_classifier import ResNetClassifier
 
 __all__ = ["BOX", "EPS_GRID", "KINDS", "input_gradient", "project", "fgsm", "pgd", "random_sign", "AttackCurve",
-           "attack_curve", "targeted_attack", "DigitSplit", "digits_split", "TrainedModel", "train_classifier"]
+           "attack_curve", "targeted_attack", "perturbation_growth", "DigitSplit", "digits_split", "TrainedModel", "train_classifier"]
 
 #: The pixel range of :func:`numdl_core.data.load_digits` (0..16 scaled to [0, 1]).
 BOX = (0.0, 1.0)
@@ -391,7 +391,7 @@ def random_sign(X: np.ndarray, eps: float, *, box: tuple[float, float] = BOX, se
 
     Examples
     --------
-    >>> np.abs(random_sign(np.full((2, 3), 0.5), 0.1) - 0.5).max().round(12)
+    >>> float(np.abs(random_sign(np.full((2, 3), 0.5), 0.1) - 0.5).max().round(12))
     0.1
     """
     eps, box = _check_eps(eps), _check_box(box)
@@ -524,7 +524,7 @@ def targeted_attack(model: Any, theta: np.ndarray, x: np.ndarray, target: int, *
     >>> gen = targeted_attack(m, np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]), np.array([0.6, 0.4]), 1, eps=0.2,
     ...                       step=0.1, maxiter=2)
     >>> [s.info["predicted"] for s in gen]
-    [0, 1, 1]
+    [0, 0, 1]
     """
     X0, _ = _check_inputs(model, np.asarray(x, dtype=np.float64).reshape(1, -1))
     t = int(target)
@@ -557,6 +557,60 @@ def _targeted(model, theta, X0, t, eps, box, blowup):
         L, G, info = evaluate(Xk)
         info["step"] = params["step"]
         params = yield record(k, Xk[0], L, float(np.linalg.norm(G)), info, work=2.0 * k, loss0=loss0, blowup=blowup)
+
+
+def perturbation_growth(model: ResNetClassifier, theta: np.ndarray, X: np.ndarray, Delta: np.ndarray) -> np.ndarray:
+    r"""How a perturbation of the input grows through the residual layers: the forward stability of Haber and
+    Ruthotto (2018), measured.
+
+    .. math:: g_j = \frac{\|Y_j(X + \Delta) - Y_j(X)\|_F}{\|Y_0(X + \Delta) - Y_0(X)\|_F}, \qquad
+        j = 0, \ldots, N,
+
+    with :math:`Y_j` the features after layer :math:`j` (:meth:`ResNetClassifier.states`; :math:`Y_0` after the
+    opening layer). A stable network (the ODE's solutions do not diverge from each other) keeps :math:`g_j`
+    of order one; an unstable one lets it grow with the depth.
+
+    Parameters
+    ----------
+    model : ResNetClassifier
+    theta : ndarray, shape (n_params,)
+    X, Delta : ndarray, shape (m, n_features)
+        Images and the perturbation.
+
+    Returns
+    -------
+    ndarray, shape (N + 1,)
+        ``g[0] = 1``; ``nan`` if the perturbation does not change :math:`Y_0`.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a ResNetClassifier.
+    ValueError
+        For malformed inputs.
+
+    References
+    ----------
+    Haber and Ruthotto (2018), Sec. 3 (stability of the forward propagation).
+
+    Examples
+    --------
+    >>> from numdl_core.data import make_dataset
+    >>> X, y = make_dataset("swissroll", 20, noise=0.0)
+    >>> m = ResNetClassifier(X, y, 2, width=4, depth=3, T=1.0)
+    >>> float(perturbation_growth(m, m.init_theta(0), X, 1e-3 * np.ones_like(X))[0])
+    1.0
+    """
+    if not isinstance(model, ResNetClassifier):
+        raise TypeError(f"model must be a ResNetClassifier, got {type(model).__name__}")
+    X, _ = _check_inputs(model, X)
+    Delta = np.asarray(Delta, dtype=np.float64)
+    if Delta.shape != X.shape:
+        raise ValueError(f"Delta must have the shape of X {X.shape}, got {Delta.shape}")
+    D = model.states(theta, X + Delta) - model.states(theta, X)
+    norms = np.sqrt(np.sum(D ** 2, axis=(1, 2)))
+    with np.errstate(all="ignore"):
+        return norms / norms[0] if norms[0] > 0 else np.full(norms.shape, np.nan)
 
 
 # ------------------------------------------------------------------------------------------------ the classifiers
