@@ -1,0 +1,269 @@
+"""The tractable-landscapes page (pages/landscapes.py): theory, parameters, presets and the four sections.
+
+Parameter names are the keywords of ``numdl_core.theory.landscapes`` (``m``, ``n``, ``d``, ``scaling``,
+``iterations``, ``lam1``, ``lam2``) and of its solvers (``step``, ``noise``), so the page passes its dict on.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app.figures.common import convergence_figure
+from app.figures.theory_landscapes import landscape_figure, movement_figure
+from app.lesson import Experiment, Lesson, Param, Solver
+from app.panels import live_table, show
+from app.params import SEED
+from numdl_core.checks import derivative_check
+from numdl_core.theory import landscapes as ls
+
+THEORY = (
+    "**Over-parameterized networks (Du, Zhai, Póczos and Singh 2019).** A two-layer ReLU network "
+    "f(x) = m^(−1/2) Σ_r a_r relu(w_rᵀx) with fixed a_r = ±1, trained by gradient descent on its first layer W "
+    "(**rows are examples**, unit inputs x_i). The outputs u move by u(k+1) − y ≈ (I − ηH(k))(u(k) − y), with the Gram "
+    "matrix H(k); at initialization H → H^∞ as m → ∞, and if λ₀ = λ_min(H^∞) > 0 (no two inputs parallel) a wide "
+    "enough network converges **linearly** and every neuron moves only O(1/√m): the network stays in the lazy, "
+    "kernel regime. **Saddles (Ge, Huang, Jin and Yuan 2015; Jin et al. 2017).** At a strict saddle (one negative "
+    "Hessian eigenvalue) the gradient vanishes: gradient descent started on the saddle or on its stable manifold stays "
+    "there; noise in the gradient escapes in a number of steps polynomial in 1/σ (≈ log(r/ησ)/log(1 + η|λ_min|)). "
+    "**No spurious minima (Ge, Lee and Ma 2016).** For f(u) = ‖uuᵀ − M‖²_F every local minimum is global and every "
+    "other critical point has a direction of negative curvature, so noisy gradient descent finds a global minimum. "
+    "**Break it:** a narrow net (m ≈ n) or a step η > 2/λ_max(H); the mean-field scaling 1/m (weights move O(1)); "
+    "a sine neuron has spurious minima at wrong frequencies.",
+    [r"u_i = \tfrac{1}{\sqrt m}\textstyle\sum_r a_r\,\mathrm{relu}(w_r^\top x_i),\quad L(W) = \tfrac12\|u - y\|^2,"
+     r"\quad H^\infty_{ij} = x_i^\top x_j\,\frac{\pi - \theta_{ij}}{2\pi},\quad \lambda_0 = \lambda_{\min}(H^\infty)",
+     r"\|u(k) - y\|^2 \le \big(1 - \tfrac{\eta\lambda_0}{2}\big)^k \|u(0) - y\|^2,\qquad \|w_r(k) - w_r(0)\| \le "
+     r"\frac{4\sqrt n\,\|y - u(0)\|}{\sqrt m\,\lambda_0}",
+     r"\theta_{k+1} = \theta_k - \eta(\nabla f(\theta_k) + \sigma\xi_k),\qquad f(u) = \|uu^\top - M\|_F^2,\ "
+     r"\nabla f = 4(\|u\|^2 u - Mu),\ \nabla^2 f = 4(\|u\|^2 I + 2uu^\top - M)"],
+    "Du, Zhai, Póczos and Singh (2019), Gradient descent provably optimizes over-parameterized neural networks, ICLR, "
+    "arXiv:1810.02054; Ge, Huang, Jin and Yuan (2015), Escaping from saddle points, COLT; Jin, Ge, Netrapalli, Kakade "
+    "and Jordan (2017), How to escape saddle points efficiently, ICML; Ge, Lee and Ma (2016), Matrix completion has "
+    "no spurious local minimum, NeurIPS; Auer, Herbster and Warmuth (1996), Exponentially many local minima for "
+    "single neurons, NeurIPS.")
+
+WIDTHS = (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+DATA = [Param("n", "Examples n", "int", 20, lo=4, hi=40), Param("d", "Input dimension d", "int", 10, lo=2, hi=20),
+        SEED]
+OVER = [Param("m", "Width m", "log", 1000, options=WIDTHS), *DATA]
+STEP = Param("step", "Step η", "choice", 1.0, options=(0.1, 0.3, 0.5, 1.0, 1.5, 2.0, 3.0), role="tunable",
+             help="Gradient descent on W; the linearized outputs converge for η < 2/λ_max(H).")
+MOVE = [Param("max_width", "Largest width", "choice", 4096, options=(1024, 2048, 4096, 8192, 16384)),
+        Param("iterations", "Gradient steps per width", "choice", 200, options=(50, 100, 200, 500)),
+        Param("scaling", "Output scaling", "choice", "ntk", options=ls.SCALINGS,
+              labels={"ntk": "m^(−1/2) (Du et al.)", "mean-field": "1/m, step × m (mean field)"}),
+        STEP.but(role="structure"), *DATA]
+STARTS = {"saddle": "exactly at the saddle", "manifold": "on its stable manifold (0, 1.5)",
+          "near": "near it (10⁻⁶, 1.5)"}
+SADDLE = [Param("start", "Start", "choice", "manifold", options=tuple(STARTS), labels=STARTS),
+          Param("lam2", "λ₂ of M = diag(1, λ₂)", "choice", 0.5, options=(0.25, 0.5, 0.75)), SEED]
+SADDLE_TUNE = [Param("step", "Step η", "choice", 0.05, options=(0.01, 0.02, 0.05, 0.1, 0.2), role="tunable"),
+               Param("noise", "Noise σ", "choice", 0.1, options=(0.0, 0.001, 0.01, 0.1, 0.3, 1.0), role="tunable")]
+NAMES = {"factorization": "‖uuᵀ − M‖²_F (Ge, Lee and Ma)", "neuron": "a sine neuron (counterpoint)"}
+GRID = [Param("name", "Loss", "choice", "factorization", options=ls.LANDSCAPES, labels=NAMES),
+        Param("lam1", "λ₁ of M", "choice", 1.0, options=(0.5, 1.0, 2.0)),
+        Param("lam2", "λ₂ of M", "choice", 0.5, options=(-0.5, 0.0, 0.25, 0.5, 1.0)),
+        Param("n_grid", "Grid points per axis", "choice", 81, options=(41, 81, 121))]
+
+
+def start_point(start: str, lam2: float) -> np.ndarray:
+    """The start of the saddle section."""
+    return {"saddle": ls.landscape(lam2=lam2).saddle(), "manifold": np.array([0.0, 1.5]),
+            "near": np.array([1e-6, 1.5])}[start]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _problem(m: int, n: int, d: int, seed: int):
+    X, y = ls.unit_sphere_data(n, d, seed=seed)
+    net = ls.TwoLayerReLU(X, y, m, seed=seed + 1)
+    lam = np.linalg.eigvalsh(ls.relu_gram(X))
+    return net, float(lam[0]), float(lam[-1]), float(np.linalg.eigvalsh(net.gram(net.theta0))[0])
+
+
+def over_section(lesson: Lesson):
+    st.subheader("A wide two-layer ReLU network: linear convergence, λ_min(H), lazy weights")
+    p = lesson.controls(OVER, columns=4)
+    lesson.controls([STEP])
+    net, lam0, lam_max, lam_init = _problem(p["m"], p["n"], p["d"], p["seed"])
+    rate = ls.du_rate(lesson.params["step"], lam0)
+    loss0 = net.value_and_grad(net.theta0)[0]
+
+    def measured(s) -> float:
+        """(L_K / L_0)^(1/K): the average rate per iteration so far."""
+        with np.errstate(all="ignore"):
+            return float((s.last.loss / loss0) ** (1.0 / s.iteration)) if s.iteration else float("nan")
+
+    def metrics(name, s):
+        return {"movement": ls.relative_movement(s.x, net.theta0),
+                "lam_min": float(np.linalg.eigvalsh(net.gram(s.x))[0])}
+
+    def draw(run) -> None:
+        h = next(iter(run.series.values())).history
+        c1, c2 = st.columns(2)
+        k = np.arange(0, max(h["iteration"][-1], 1) + 1)
+        show(convergence_figure({f"GD, m = {p['m']}": (h["iteration"], h["loss"])}, title="Loss ½‖u − y‖²",
+                                theory={f"bound (1 − ηλ₀/2)^k = {rate:.4f}^k": (k, h["loss"][0] * rate ** k)},
+                                events=run.events), "ls.fig.over.loss", c1)
+        show(convergence_figure({"GD": (h["iteration"], h["movement"])}, right={"GD": (h["iteration"], h["lam_min"])},
+                                y_title="‖W − W(0)‖_F / ‖W(0)‖_F", right_title="λ_min(H(k))",
+                                title="Weights move little; H stays near H^∞"), "ls.fig.over.move", c2)
+        live_table(pd.DataFrame([{"iteration": s.iteration, "loss": f"{s.last.loss:.3e}", "average rate":
+                                  f"{measured(s):.4f}", "bound": f"{rate:.4f}", "status": s.status}
+                                 for s in run.series.values()]))
+
+    solvers = {"GD": Solver("gradient_descent", net, net.theta0)}
+    run = lesson.live("run", solvers, draw, max_iter=3000, default_speed=5, max_points=300, metrics=metrics,
+                      diverged_hint=f"η is above 2/λ_max(H) ≈ {2 / lam_max:.2f}: the outputs oscillate and grow.")
+    st.caption(f"n = {p['n']} unit inputs in R^{p['d']}, labels U[−1, 1]; λ₀ = λ_min(H^∞) = {lam0:.4f} (closed "
+               f"form), λ_min(H(0)) = {lam_init:.4f} at width {p['m']} (Monte Carlo over the neurons), "
+               f"λ_max(H^∞) = {lam_max:.3f}. The theory needs m = Ω(n⁶/λ₀⁴); far fewer suffice here.")
+    s = run.series["GD"]
+    numbers = {"lambda_0 = lambda_min(H_inf)": lam0, "lambda_min(H(0))": lam_init, "bound rate 1 - eta lambda_0/2": rate,
+               "loss": s.last.loss, "relative movement": ls.relative_movement(s.last.x, net.theta0)}
+    numbers["measured average rate"] = measured(s)
+    lesson.numbers({k: v for k, v in numbers.items() if np.isfinite(v)}, show=True, columns=6)
+    return run, solvers, {}
+
+
+def _sweep(widths: tuple, iterations: int, scaling: str, step: float, n: int, d: int, seed: int) -> ls.MovementStudy:
+    bar = st.progress(0.0, text=f"Training {len(widths)} networks …")
+    study = ls.movement_study(widths, n=n, d=d, step=step, iterations=iterations, scaling=scaling, seed=seed,
+                              progress=lambda f: bar.progress(f, text=f"Training {len(widths)} networks … {f:.0%}"))
+    bar.empty()
+    return study
+
+
+_cached_sweep = st.cache_data(max_entries=16, show_spinner=False)(_sweep)
+
+
+def widths_of(max_width: int) -> tuple:
+    """32, 64, ..., max_width."""
+    return tuple(2 ** k for k in range(5, int(np.log2(max_width)) + 1))
+
+
+def movement_section(lesson: Lesson) -> None:
+    st.subheader("How far do the weights move? Slope −½ against the width")
+    p = lesson.controls(MOVE, columns=4)
+    s = _cached_sweep(widths_of(p["max_width"]), p["iterations"], p["scaling"], p["step"], p["n"], p["d"], p["seed"])
+    show(movement_figure(s.widths, {"‖W − W(0)‖_F / ‖W(0)‖_F": s.relative, "max_r ‖w_r − w_r(0)‖": s.max_neuron},
+                         slope=s.slope, title="Weight movement after training, against the width"), "ls.fig.move")
+    verdict = abs(s.slope + 0.5) <= 0.15
+    (st.success if verdict else st.warning)(
+        f"Fitted slope {s.slope:.3f} (relative movement) and {s.slope_max:.3f} (largest neuron); Du et al.: −0.5. "
+        + ("Within 0.15 of −½: the lazy regime." if verdict else "Not −½: this is not the lazy regime."))
+    st.caption(f"Each width trained by {p['iterations']} gradient steps from its own W(0) ~ N(0, I) on the same data "
+               f"(λ₀ = {s.lam0:.4f}); final losses from {s.final_loss.min():.1e} to {s.final_loss.max():.1e}. "
+               "‖W(0)‖_F ≈ √(md) grows while ‖W − W(0)‖_F stays O(1): the relative movement falls like m^(−1/2).")
+    lesson.numbers(s.numbers)
+
+
+def saddle_section(lesson: Lesson):
+    st.subheader("Escaping a strict saddle: gradient descent against noisy gradient descent")
+    p = lesson.controls(SADDLE, columns=3)
+    t = lesson.controls(SADDLE_TUNE, columns=2)
+    f = ls.landscape(lam2=p["lam2"])
+    x0, s0 = start_point(p["start"], p["lam2"]), f.saddle()
+    grid = np.linspace(*f.box, 41)
+    Z = f.value(np.stack(np.meshgrid(grid, grid), axis=-1))
+    marks = [(c.x[0], c.x[1], c.kind, c.value) for c in ls.critical_points(f, n=41)]
+
+    def draw(run) -> None:
+        c1, c2 = st.columns([3, 2])
+        paths = {n: np.array(s.path) for n, s in run.series.items()}
+        show(landscape_figure(grid, Z, points=marks, paths=paths, title="f(u) = ‖uuᵀ − M‖²_F and the two runs"),
+             "ls.fig.saddle.paths", c1)
+        show(convergence_figure({n: (s.history["iteration"], s.history["dist"]) for n, s in run.series.items()},
+                                y_title="‖u_k − saddle‖", title="Distance to the saddle", events=run.events),
+             "ls.fig.saddle.dist", c2)
+
+    solvers = {"GD": Solver(ls.plain_gradient_descent, f, x0),
+               "noisy GD": Solver(ls.noisy_gradient_descent, f, x0, seed=p["seed"])}
+    run = lesson.live("run", solvers, draw, max_iter=2000, default_speed=5, max_points=300, keep_path=True,
+                      metrics=lambda n, s: {"dist": float(np.linalg.norm(s.x - s0))},
+                      diverged_hint="the step is too large for this quartic loss: lower η.")
+    esc = {n: ls.escape_time(f, x0, step=t["step"], noise=0.0 if n == "GD" else t["noise"], seed=p["seed"])
+           for n in solvers}
+    st.caption("Hessian at the saddle (0, √λ₂): 4·diag(λ₂ − 1, 2λ₂), one negative eigenvalue. Escape = leaving the "
+               "ball of radius 0.5 around it after having been inside (replayed up to 2000 steps): "
+               + "; ".join(f"{n}: {'iteration ' + str(e) if e is not None else 'never'}" for n, e in esc.items()) + ".")
+    numbers = {f"{n} distance to the saddle": float(np.linalg.norm(s.last.x - s0)) for n, s in run.series.items()}
+    numbers.update({f"{n} loss": s.last.loss for n, s in run.series.items()})
+    numbers.update({f"{n} escape iteration": e for n, e in esc.items() if e is not None})
+    lesson.numbers(numbers)
+    return run, solvers, {"x0": x0.tolist()}
+
+
+def grid_section(lesson: Lesson) -> None:
+    st.subheader("All critical points on a grid: no spurious minima (and a loss that has them)")
+    p = lesson.controls(GRID[:1])
+    p.update(lesson.controls(GRID[1:], columns=3, disabled=() if p["name"] == "factorization" else ("lam1", "lam2")))
+    f = ls.landscape(p["name"], lam1=p["lam1"], lam2=p["lam2"])
+    cps = ls.critical_points(f, n=p["n_grid"])
+    grid = np.linspace(*f.box, 81)
+    Z = f.value(np.stack(np.meshgrid(grid, grid), axis=-1))
+    c1, c2 = st.columns([3, 2])
+    show(landscape_figure(grid, Z, points=[(c.x[0], c.x[1], c.kind, c.value) for c in cps[:60]],
+                          title=f"{NAMES[p['name']]}: critical points by Hessian eigenvalues"), "ls.fig.grid", c1)
+    kinds = [c.kind for c in cps]
+    c2.dataframe(pd.DataFrame([{"u₁": f"{c.x[0]:.3f}", "u₂": f"{c.x[1]:.3f}", "f": f"{c.value:.4g}",
+                                "λ₁(∇²f)": f"{c.eigenvalues[0]:.3g}", "λ₂(∇²f)": f"{c.eigenvalues[1]:.3g}",
+                                "kind": c.kind} for c in cps[:60]]), hide_index=True, height=300)
+    spurious = kinds.count("spurious minimum")
+    (c2.error if spurious else c2.success)(
+        f"{spurious} spurious local minima" + (": gradient descent can get stuck." if spurious else
+                                               ": every local minimum is global."))
+    taylor = derivative_check(f.value_and_grad, np.array([0.3, -0.7]), hess_vec=f.hess_vec, seed=0)
+    lesson.check(taylor, key="ls.grid.taylor")
+    saddles = [c.eigenvalues[0] for c in cps if c.kind == "strict saddle"]
+    numbers = {"critical points": len(cps), "global minima": kinds.count("global minimum"),
+               "spurious minima": spurious, "strict saddles": len(saddles), "maxima": kinds.count("maximum"),
+               "degenerate points": kinds.count("degenerate"), "gradient Taylor E1 order": taylor.order}
+    if saddles:
+        numbers["largest negative curvature at a saddle"] = min(saddles)
+    lesson.numbers(numbers)
+
+
+EXPERIMENTS = [
+    Experiment("Wide: linear convergence", "Play 200 iterations at width 1000 (η = 1).",
+               "The loss falls on a straight line on the log axis, below the dashed bound (1 − ηλ₀/2)^k; the measured "
+               "average rate is far better than the bound 0.939 (λ₀ = 0.122), the weights move about 1% and λ_min(H(k)) "
+               "stays near λ₀.", {"section": "overparameterized", "speed": 20}, name="wide-linear-convergence"),
+    Experiment("Narrow: the guarantee is gone", "Set the width to 10 and play.",
+               "With m = 10 (100 weights for 20 examples) λ_min(H(0)) is half of λ₀, the weights move by tens of "
+               "percent and the activation pattern changes: the loss no longer follows one straight line.",
+               {"section": "overparameterized", "m": 10, "speed": 20}, name="narrow-network"),
+    Experiment("A step too large", "Set η = 3 and press Step a few times.",
+               "λ_max(H^∞) = 1.41: for η > 2/λ_max ≈ 1.4 the linearized outputs are amplified by |1 − ηλ| > 1 and "
+               "the run diverges.", {"section": "overparameterized", "step": 3.0}, name="step-too-large"),
+    Experiment("Slope −½", "Read the fitted slope of the relative movement.",
+               "Widths 32 to 4096, 200 steps each: the fitted slope is −0.585 (−0.53 for the largest single "
+               "neuron), within 0.15 of Du et al.'s −½.", {"section": "movement"}, name="slope-minus-half"),
+    Experiment("Mean field: the weights move", "Choose the output scaling 1/m (with the step times m).",
+               "The fitted slope is about −0.06: each neuron moves O(1) whatever the width; this is the mean-field "
+               "(feature-learning) regime, outside Du et al.'s analysis.",
+               {"section": "movement", "scaling": "mean-field"}, name="mean-field-moves"),
+    Experiment("GD stays, noise escapes", "Play from the stable manifold (0, 1.5).",
+               "Gradient descent slides to the saddle (0, √0.5) and stays (u₁ = 0 exactly: the gradient has no "
+               "u₁ component there). Noisy GD (σ = 0.1) leaves the ball of radius 0.5 at iteration 45 and reaches a "
+               "global minimum (±1, 0).", {"section": "saddle"}, name="gd-stays-noise-escapes"),
+    Experiment("Exactly at the saddle", "Start exactly at the saddle.",
+               "The gradient is exactly 0: GD never moves. Noisy GD escapes at iteration 45 with σ = 0.1 "
+               "(124 with η = 0.02).", {"section": "saddle", "start": "saddle"}, name="start-at-saddle"),
+    Experiment("Near the saddle, no noise", "Start at (10⁻⁶, 1.5) and set σ = 0.",
+               "Plain GD escapes too, but only after the tiny offset has grown by (1 + 2η)^k: iteration 146 "
+               "against 45 for noisy GD (σ = 0.1) — saddles slow plain GD down.",
+               {"section": "saddle", "start": "near", "noise": 0.0}, name="near-saddle-no-noise"),
+    Experiment("No spurious minima", "Read the table of critical points of ‖uuᵀ − M‖²_F.",
+               "Five critical points: two global minima ±(1, 0) (f = λ₂² = 0.25), two strict saddles ±(0, √0.5) "
+               "with Hessian eigenvalues (−2, 4), and the maximum 0.", {"section": "no-spurious-minima"},
+               name="no-spurious-minima"),
+    Experiment("Equal eigenvalues", "Set λ₂ = 1 (= λ₁).",
+               "M = I: the global minima form the circle ‖u‖ = 1 (any rotation of u gives the same uuᵀ), so each "
+               "minimum has a zero Hessian eigenvalue: degenerate, but still no spurious minimum.",
+               {"section": "no-spurious-minima", "lam2": 1.0}, name="equal-eigenvalues"),
+    Experiment("A sine neuron has spurious minima", "Choose the sine neuron.",
+               "Fitting sin(w x + b) to a teacher with w = 2: the global minima have f = 0, but at the wrong "
+               "frequencies |w| ≈ 5.93 there are local minima with f = 6.85 and positive Hessian eigenvalues "
+               "(3.6, 4.6): gradient descent started there stays.", {"section": "no-spurious-minima",
+                                                                     "name": "neuron"}, name="sine-neuron"),
+]
