@@ -18,7 +18,8 @@ from app.style import base_layout, color, fast_figure
 __all__ = ["monte_carlo_figure", "weights_figure", "singular_values_figure", "products_figure",
            "train_test_figure", "fit_figure"]
 
-MAX_POINTS = 200
+MAX_POINTS = 120  # points per curve in a live frame (frames <= 20 KB)
+FIT_POINTS = 100
 
 
 def monte_carlo_figure(n_masks: Sequence[float], mean: Sequence[float], se: Sequence[float], closed: float, *,
@@ -105,7 +106,11 @@ def train_test_figure(curves: Mapping[str, tuple[Sequence[float], Sequence[float
 def fit_figure(x: Sequence[float], y: Sequence[float], grid: Sequence[float], truth: Sequence[float],
                predictions: Mapping[str, Sequence[float]], *, title: str | None = None,
                height: int = 360) -> go.Figure:
-    """The training points, the true function (dotted) and each series' network on the grid."""
+    """The training points, the true function (dotted) and each series' network on the grid (at most
+    ``FIT_POINTS`` grid points)."""
+    step = max(1, int(np.ceil(len(grid) / FIT_POINTS)))
+    grid, truth = np.asarray(grid, float)[::step], np.asarray(truth, float)[::step]
+    predictions = {k: np.asarray(v, float)[::step] for k, v in predictions.items()}
     data = [dict(type="scatter", mode="markers", name="training data", x=compact(x), y=compact(y),
                  marker=dict(color="#222", size=7)),
             dict(type="scatter", mode="lines", name="truth", x=compact(grid), y=compact(truth),

@@ -27,6 +27,7 @@ import app.figures.resnet_train as resnet_train
 import app.figures.single_layer as single_layer
 import app.figures.spectral as spectral
 import app.figures.stochastic as stochastic
+import app.figures.theory_dropout as theory_dropout
 from app.style import TEMPLATE, base_layout, fast_figure
 
 RNG = np.random.default_rng(0)
@@ -108,6 +109,16 @@ CASES = {
     "control phase": lambda: control.phase_figure(GRID, GRID, np.add.outer(GRID, GRID), np.subtract.outer(GRID, GRID),
                                                   X[:10], X[:5], {"DTO": X[5:12], "OTD": np.full((3, 2), np.nan)},
                                                   field_name="DTO", title="p"),
+    "dropout monte carlo": lambda: theory_dropout.monte_carlo_figure(IT[1:] * 20.0, 5 + 1 / IT[1:], 3 / np.sqrt(IT[1:]),
+                                                                     5.0, title="m"),
+    "dropout monte carlo, one point": lambda: theory_dropout.monte_carlo_figure([20], [5.0], [0.0], 4.0),
+    "dropout weights": lambda: theory_dropout.weights_figure({"LS": RNG.standard_normal(8), "w_p": np.ones(8)}, title="w"),
+    "dropout singular values": lambda: theory_dropout.singular_values_figure(
+        IT, {"σ1": LOSS + 1, "σ2": np.r_[LOSS[:-1], 0.0]}, [1.5, 0.0], title="s"),
+    "dropout products": lambda: theory_dropout.products_figure({"a": np.ones(6), "b": [1, np.nan, 2, 0, 1, 1]}, title="p"),
+    "dropout train test": lambda: theory_dropout.train_test_figure(
+        {"plain": (IT, LOSS, 2 * LOSS), "dropout": (IT[:5], LOSS[:5], LOSS[:5])}, floor=0.09, title="t"),
+    "dropout fit": lambda: theory_dropout.fit_figure(X[:, 0], Y, GRID, np.sin(GRID), {"plain": np.cos(GRID)}, title="f"),
 }
 COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "weight_mosaic_figure",
            "accuracy_curves_figure", "sigmoid_figure", "l1_sweep_figure", "images_figure",
@@ -115,7 +126,9 @@ COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "wei
            "gradient_histogram_figure", "training_figure", "kernels_figure", "feature_maps_figure",
            "features_figure", "growth_figure", "scaling_figure", "paths_figure", "misfit_contours_figure",
            "gap_figure",
-           "taylor_comparison_figure", "tolerance_figure", "phase_figure"}
+           "taylor_comparison_figure", "tolerance_figure", "phase_figure",
+           "monte_carlo_figure", "weights_figure", "singular_values_figure", "products_figure", "train_test_figure",
+           "fit_figure"}
 
 
 def _sent(fig: go.Figure) -> dict:
