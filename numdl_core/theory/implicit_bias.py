@@ -40,7 +40,8 @@ from numdl_core.iterate import (BLOWUP, Step, _drive, check_count, check_positiv
 
 __all__ = ["logistic_loss", "max_margin_direction", "logistic_gd", "separable_data", "gd_limit",
            "regularized_logistic", "CompletionProblem", "completion_problem", "completion_loss", "end_to_end",
-           "completion_gd", "svt", "effective_rank"]
+           "completion_gd", "svt", "effective_rank", "MinNormStudy", "min_norm_study", "CompletionRun", "completion_run",
+           "WeightingStudy", "weighting_study", "angle"]
 
 
 def _labels(y: Any, n: int) -> np.ndarray:
@@ -816,3 +817,358 @@ def effective_rank(W: np.ndarray) -> float:
     p = s / s.sum()
     p = p[p > 0]
     return float(np.exp(-np.sum(p * np.log(p))))
+
+
+def angle(a: np.ndarray, b: np.ndarray) -> float:
+    r"""The angle between two vectors, :math:`\arccos\big(a^\top b / (\|a\|\|b\|)\big)` in radians (nan if one is 0).
+
+    Computed as :math:`2\arctan(\|\hat a - \hat b\| / \|\hat a + \hat b\|)`, accurate also for tiny angles.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (d,)
+
+    Returns
+    -------
+    float
+        In :math:`[0, \pi]`.
+
+    References
+    ----------
+    W. Kahan, How futile are mindless assessments of roundoff in floating-point computation?, 2006, p. 47.
+
+    Examples
+    --------
+    >>> round(angle(np.array([1.0, 0.0]), np.array([1.0, 1.0])), 12) == round(np.pi / 4, 12)
+    True
+    """
+    a = np.asarray(a, dtype=np.float64).ravel()
+    b = np.asarray(b, dtype=np.float64).ravel()
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na == 0 or nb == 0 or not (np.isfinite(na) and np.isfinite(nb)):
+        return float("nan")
+    a, b = a / na, b / nb
+    return float(2.0 * np.arctan2(np.linalg.norm(a - b), np.linalg.norm(a + b)))
+
+
+@dataclass(frozen=True)
+class MinNormStudy:
+    """Gradient descent on an underdetermined least-squares problem from zero and from another start.
+
+    Attributes
+    ----------
+    A, b, x0 : ndarray
+        The problem (shape (m, n), m < n usually) and the other start.
+    x_lstsq : ndarray
+        ``numpy.linalg.lstsq``'s minimum-norm solution.
+    x_from_zero, x_from_x0 : ndarray
+        The last gradient-descent iterates from 0 and from ``x0``.
+    limit_x0 : ndarray
+        :func:`gd_limit` from ``x0``: the projection of ``x0`` onto the null space plus the minimum-norm solution.
+    iterations : ndarray
+        Iteration numbers of the recorded errors.
+    error_zero, error_x0 : ndarray
+        :math:`\|x_k - x_{\rm lstsq}\|` of the two runs.
+    error_limit : ndarray
+        :math:`\|x_k - \text{limit}_{x_0}\|` of the run from ``x0``.
+    numbers : dict
+        The headline numbers.
+    """
+
+    A: np.ndarray
+    b: np.ndarray
+    x0: np.ndarray
+    x_lstsq: np.ndarray
+    x_from_zero: np.ndarray
+    x_from_x0: np.ndarray
+    limit_x0: np.ndarray
+    iterations: np.ndarray
+    error_zero: np.ndarray
+    error_x0: np.ndarray
+    error_limit: np.ndarray
+    numbers: dict
+
+
+def min_norm_study(m: int = 5, n: int = 12, *, start_scale: float = 1.0, iterations: int = 2000, seed: int = 0
+                   ) -> MinNormStudy:
+    r"""Gradient descent on :math:`\|Ax - b\|^2` (:math:`A` Gaussian, :math:`m \times n`) from 0 and from
+    :math:`x_0` (Gaussian, scaled by ``start_scale``) with the step :math:`0.9/(2\|A\|_2^2)`.
+
+    From 0 the iterates stay in the row space of :math:`A` and converge to the minimum-norm solution (the oracle
+    ``numpy.linalg.lstsq``); from :math:`x_0` to :math:`(I - A^+A)x_0 + A^+b` (:func:`gd_limit`). With
+    :math:`m \ge n` (full column rank) the solution is unique and the start does not matter.
+
+    Parameters
+    ----------
+    m, n : int
+        Rows and columns of :math:`A`.
+    start_scale : float
+        Scale of :math:`x_0` (>= 0).
+    iterations : int
+        Gradient-descent iterations of each run.
+    seed : int
+        Seed of :math:`A`, :math:`b` and :math:`x_0`.
+
+    Returns
+    -------
+    MinNormStudy
+
+    Raises
+    ------
+    ValueError
+        Bad sizes or a negative scale.
+
+    References
+    ----------
+    S. Gunasekar, J. Lee, D. Soudry and N. Srebro, Characterizing implicit bias in terms of optimization geometry,
+    ICML 2018. L. Ruthotto and E. Haber, Numerical Methods for Deep Learning, Module 2 (steepest descent).
+
+    Examples
+    --------
+    >>> s = min_norm_study(3, 6, iterations=3000)
+    >>> s.numbers["||x_GD(0) - x_lstsq||"] < 1e-8
+    True
+    """
+    from numdl_core.lstsq import steepest_descent
+
+    m, n = check_count("m", m), check_count("n", n)
+    iterations = check_count("iterations", iterations)
+    if not np.isfinite(start_scale) or start_scale < 0:
+        raise ValueError("start_scale must be >= 0")
+    rng = np.random.default_rng(seed)
+    A, b = rng.standard_normal((m, n)), rng.standard_normal(m)
+    x0 = start_scale * rng.standard_normal(n)
+    x_ls = np.linalg.lstsq(A, b, rcond=None)[0]
+    limit = gd_limit(A, b, x0)
+    step = 0.9 / (2.0 * np.linalg.norm(A, 2) ** 2)
+    runs = {}
+    for name, start in (("zero", None), ("x0", x0)):
+        xs = [s.x for s in steepest_descent(A, b, step=step, x0=start, maxiter=iterations, tol=0.0)]
+        runs[name] = np.array(xs)
+    its = np.arange(runs["zero"].shape[0])
+    e0 = np.linalg.norm(runs["zero"] - x_ls, axis=1)
+    e1 = np.linalg.norm(runs["x0"] - x_ls, axis=1)
+    el = np.linalg.norm(runs["x0"] - limit, axis=1)
+    numbers = {"||x_GD(0) - x_lstsq||": e0[-1], "||x_GD(x0) - x_lstsq||": e1[-1],
+               "||x_GD(x0) - limit(x0)||": el[-1], "||x_lstsq||": float(np.linalg.norm(x_ls)),
+               "||x_GD(x0)||": float(np.linalg.norm(runs["x0"][-1])),
+               "||A x_GD(x0) - b||": float(np.linalg.norm(A @ runs["x0"][-1] - b))}
+    return MinNormStudy(A, b, x0, x_ls, runs["zero"][-1], runs["x0"][-1], limit, its, e0, e1, el,
+                        {k: float(v) for k, v in numbers.items()})
+
+
+@dataclass(frozen=True)
+class CompletionRun:
+    """One matrix-completion solve (a depth-N factorization by gradient descent, or nuclear-norm SVT).
+
+    Attributes
+    ----------
+    method : str
+        ``"depth 1"``, ``"depth 2"``, ... or ``"nuclear norm (SVT)"``.
+    iterations : ndarray
+        Iterations at which the singular values were recorded (about 60, geometrically spaced).
+    singular_values : ndarray, shape (len(iterations), n)
+        Singular values of the end-to-end matrix at those iterations (descending).
+    W : ndarray, shape (n, n)
+        The final matrix.
+    effective_rank : float
+        :func:`effective_rank` of ``W``.
+    test_error : float
+        :math:`\|(W - M)_{\bar\Omega}\| / \|M_{\bar\Omega}\|` on the unobserved entries.
+    train_error : float
+        :math:`\|(W - M)_\Omega\| / \|M_\Omega\|`.
+    diverged : bool
+        True if the run blew up (too large a step).
+    """
+
+    method: str
+    iterations: np.ndarray
+    singular_values: np.ndarray
+    W: np.ndarray
+    effective_rank: float
+    test_error: float
+    train_error: float
+    diverged: bool
+
+
+def completion_run(problem: CompletionProblem, depth: int, *, step: float = 0.2, init: float = 0.03,
+                   iterations: int = 4000, seed: int = 0) -> CompletionRun:
+    r"""Solve ``problem`` by :func:`completion_gd` with ``depth`` factors, or by :func:`svt` for ``depth=0``.
+
+    Parameters
+    ----------
+    problem : CompletionProblem
+    depth : int
+        Number of factors (>= 1), or 0 for nuclear-norm minimization (SVT).
+    step, init : float
+        Step size and initialization scale of gradient descent.
+    iterations : int
+        Iterations (gradient descent; SVT stops at its own tolerance or after ``max(iterations, 3000)``).
+    seed : int
+        Seed of the initialization.
+
+    Returns
+    -------
+    CompletionRun
+
+    Raises
+    ------
+    ValueError
+        ``depth < 0`` or bad step, init, iterations.
+
+    References
+    ----------
+    S. Arora, N. Cohen, W. Hu and Y. Luo, Implicit regularization in deep matrix factorization, NeurIPS 2019
+    (Figures 1-3: effective rank and error vs depth). J.-F. Cai, E. J. Candès and Z. Shen, SIAM J. Optim. 2010.
+
+    Examples
+    --------
+    >>> r = completion_run(completion_problem(8, 1, 40), 2, iterations=300)
+    >>> r.method, r.singular_values.shape[1]
+    ('depth 2', 8)
+    """
+    if int(depth) != depth or depth < 0:
+        raise ValueError("depth must be an integer >= 0 (0: nuclear norm by SVT)")
+    iterations = check_count("iterations", iterations)
+    M, mask = problem.truth, problem.mask
+    n = M.shape[0]
+    keep = set(np.unique(np.rint(np.geomspace(1, iterations + 1, 60)).astype(int) - 1).tolist())
+    its, svs, last = [], [], None
+    if depth == 0:
+        gen = svt(M, mask, maxiter=max(iterations, 3000))
+        method = "nuclear norm (SVT)"
+    else:
+        gen = completion_gd(M, mask, depth=int(depth), step=step, init=init, seed=seed, maxiter=iterations, tol=0.0)
+        method = f"depth {int(depth)}"
+    for s in gen:
+        last = s
+        if s.iteration in keep or s.info.get("diverged"):
+            its.append(s.iteration)
+            W = s.x.reshape(n, n) if depth == 0 else None
+            svs.append(np.linalg.svd(W, compute_uv=False) if depth == 0 else s.info["singular_values"])
+    W = last.x.reshape(n, n) if depth == 0 else end_to_end(last.x, n, int(depth))
+    if its[-1] != last.iteration:
+        its.append(last.iteration)
+        svs.append(np.linalg.svd(W, compute_uv=False))
+    diverged = bool(last.info.get("diverged")) or not np.all(np.isfinite(W))
+    with np.errstate(all="ignore"):
+        test = float(np.linalg.norm((W - M)[~mask]) / max(np.linalg.norm(M[~mask]), 1e-300))
+        train = float(np.linalg.norm((W - M)[mask]) / max(np.linalg.norm(M[mask]), 1e-300))
+        erank = effective_rank(W) if np.all(np.isfinite(W)) else float("nan")
+    return CompletionRun(method, np.array(its), np.array(svs), W, erank, test, train, diverged)
+
+
+@dataclass(frozen=True)
+class WeightingStudy:
+    """Importance weights against the SVM direction: gradient descent with and without weights, and the
+    regularized solutions over a range of alpha.
+
+    Attributes
+    ----------
+    svm : ndarray, shape (d,)
+        :func:`max_margin_direction` (the same with or without weights).
+    iterations : ndarray
+        Recorded iterations (geometric).
+    angle_plain, angle_weighted : ndarray
+        Angles (rad) of the unweighted and weighted GD iterates to ``svm``.
+    w_plain, w_weighted : ndarray, shape (d,)
+        The last GD iterates.
+    alphas : ndarray
+        Regularization weights.
+    reg_angle_plain, reg_angle_weighted : ndarray
+        Angles of the regularized solutions (unweighted, weighted) to ``svm``, per alpha.
+    reg_gap : ndarray
+        Angle between the weighted and unweighted regularized solutions, per alpha.
+    numbers : dict
+        The headline numbers (at the last iteration and at ``alpha``).
+    """
+
+    svm: np.ndarray
+    iterations: np.ndarray
+    angle_plain: np.ndarray
+    angle_weighted: np.ndarray
+    w_plain: np.ndarray
+    w_weighted: np.ndarray
+    alphas: np.ndarray
+    reg_angle_plain: np.ndarray
+    reg_angle_weighted: np.ndarray
+    reg_gap: np.ndarray
+    numbers: dict
+
+
+def weighting_study(X: np.ndarray, y: np.ndarray, weight: float = 3.0, *, alpha: float = 0.01, step: float = 0.5,
+                    iterations: int = 10000) -> WeightingStudy:
+    r"""Byrd and Lipton (2019) on a 2-class problem: the samples with :math:`y_i = +1` weighted by ``weight``.
+
+    Runs :func:`logistic_gd` with and without the weights (recording the angle to the SVM direction at about 80
+    geometric iterations) and :func:`regularized_logistic` with and without them for 25 values of
+    :math:`\alpha` in :math:`[10^{-4}, 10]` and at ``alpha``.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, d)
+        Separable through the origin.
+    y : ndarray, shape (n,)
+        Labels ±1.
+    weight : float
+        Weight of the positive class (> 0).
+    alpha : float
+        The regularization weight of the headline numbers (> 0).
+    step : float
+        Step of gradient descent.
+    iterations : int
+        Gradient-descent iterations.
+
+    Returns
+    -------
+    WeightingStudy
+
+    Raises
+    ------
+    ValueError
+        Data not separable through the origin, or bad arguments.
+
+    References
+    ----------
+    J. Byrd and Z. C. Lipton, What is the effect of importance weighting in deep learning?, ICML 2019. D. Soudry et
+    al., JMLR 19 (2018).
+
+    Examples
+    --------
+    >>> X, y = separable_data(20)
+    >>> s = weighting_study(X, y, 3.0, iterations=200)
+    >>> s.angle_weighted.shape == s.iterations.shape
+    True
+    """
+    X = check_X(X)
+    y = _labels(y, X.shape[0])
+    weight = check_positive("weight", weight)
+    alpha = check_positive("alpha", alpha)
+    iterations = check_count("iterations", iterations)
+    u = max_margin_direction(X, y)
+    c = np.where(y > 0, weight, 1.0)
+    keep = set(np.unique(np.rint(np.geomspace(1, iterations, 80)).astype(int)).tolist())
+    hist = {}
+    last = {}
+    for name, wts in (("plain", None), ("weighted", c)):
+        its, angs = [], []
+        for s in logistic_gd(X, y, step=step, weights=wts, maxiter=iterations, tol=0.0):
+            if s.iteration in keep:
+                its.append(s.iteration)
+                angs.append(angle(s.x, u))
+            last[name] = s.x
+        hist[name] = (np.array(its), np.array(angs))
+    alphas = np.logspace(-4, 1, 25)
+    reg_p = [regularized_logistic(X, y, a) for a in alphas]
+    reg_w = [regularized_logistic(X, y, a, c) for a in alphas]
+    rp, rw = regularized_logistic(X, y, alpha), regularized_logistic(X, y, alpha, c)
+    numbers = {"weighted GD: angle to the SVM (rad)": hist["weighted"][1][-1],
+               "unweighted GD: angle to the SVM (rad)": hist["plain"][1][-1],
+               "weighted GD vs unweighted GD (rad)": angle(last["plain"], last["weighted"]),
+               "regularized: weighted vs unweighted (rad)": angle(rp, rw),
+               "regularized weighted: angle to the SVM (rad)": angle(rw, u)}
+    return WeightingStudy(u, hist["plain"][0], hist["plain"][1], hist["weighted"][1], last["plain"],
+                          last["weighted"], alphas, np.array([angle(w, u) for w in reg_p]),
+                          np.array([angle(w, u) for w in reg_w]),
+                          np.array([angle(a, b) for a, b in zip(reg_p, reg_w)]),
+                          {k: float(v) for k, v in numbers.items()})

@@ -191,3 +191,40 @@ def test_bad_input_raises_value_error(data):
         next(ib.svt(np.zeros((3, 3)), np.zeros((3, 3), bool)))
     with pytest.raises(ValueError):
         ib.gd_limit(np.ones((2, 3)), np.ones(3))
+
+
+def test_min_norm_study_against_lstsq_and_the_projection_formula():
+    s = ib.min_norm_study(4, 10, iterations=3000, seed=1)
+    assert np.allclose(s.x_from_zero, np.linalg.lstsq(s.A, s.b, rcond=None)[0], atol=1e-10)
+    assert np.allclose(s.x_from_x0, s.x0 - np.linalg.pinv(s.A) @ (s.A @ s.x0 - s.b), atol=1e-10)
+    assert s.numbers["||x_GD(x0) - x_lstsq||"] > 0.1 and s.numbers["||x_GD(x0)||"] > s.numbers["||x_lstsq||"]
+    square = ib.min_norm_study(12, 6, iterations=3000, seed=1)  # full column rank: the start does not matter
+    assert square.numbers["||x_GD(x0) - x_lstsq||"] < 1e-8
+
+
+def test_completion_run_records_singular_values_and_errors():
+    p = ib.completion_problem(20, 3, 160, seed=0)
+    r = ib.completion_run(p, 3)
+    assert r.iterations[-1] == 4000 and r.singular_values.shape == (len(r.iterations), 20)
+    W = _run(p, 3)
+    assert np.allclose(r.W, W) and r.effective_rank == pytest.approx(ib.effective_rank(W))
+    assert np.allclose(r.singular_values[-1], np.linalg.svd(W, compute_uv=False))
+    s = ib.completion_run(p, 0)
+    assert s.method == "nuclear norm (SVT)" and s.train_error < 1e-4 and s.test_error > r.test_error
+    bad = ib.completion_run(p, 3, step=50.0, iterations=200)
+    assert bad.diverged
+
+
+def test_angle_is_accurate_for_tiny_angles():
+    a = np.array([1.0, 0.0])
+    assert ib.angle(a, np.array([1.0, 1e-12])) == pytest.approx(1e-12, rel=1e-6)
+    assert ib.angle(a, -a) == pytest.approx(np.pi) and np.isnan(ib.angle(a, 0 * a))
+
+
+def test_weighting_study_numbers(data):
+    X, y = data
+    s = ib.weighting_study(X, y, 3.0, alpha=0.01, iterations=2000)
+    assert s.numbers["regularized: weighted vs unweighted (rad)"] == pytest.approx(
+        ib.angle(ib.regularized_logistic(X, y, 0.01), ib.regularized_logistic(X, y, 0.01, np.where(y > 0, 3.0, 1.0))))
+    assert np.all(np.diff(s.angle_weighted[s.iterations >= 100]) < 0)  # falling
+    assert s.reg_gap[0] < s.reg_gap[12]  # weights matter less as alpha -> 0 (both -> the SVM)
