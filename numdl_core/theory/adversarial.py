@@ -485,7 +485,8 @@ def targeted_attack(model: Any, theta: np.ndarray, x: np.ndarray, target: int, *
     the iteration of :func:`pgd` with the descent sign and the target's loss (steepest descent in the
     :math:`\ell_\infty` norm, then the projection of :func:`project`). A generator of ``Step`` (protocol of
     :mod:`numdl_core.iterate`): ``Step.x`` the attacked image (flat), ``loss`` :math:`-\log p_t`, ``grad_norm`` the
-    2-norm of the input gradient; ``info``: ``p_target``, ``predicted`` (class), ``linf``
+    2-norm of the input gradient; ``info``: ``p_target``, ``predicted`` (class), ``probabilities`` (all classes),
+    ``linf``
     (:math:`\|x^k - x\|_\infty`), ``work`` (2 passes per step). Tunable mid-run: ``step``.
 
     Parameters
@@ -544,8 +545,8 @@ def _targeted(model, theta, X0, t, eps, box, blowup):
 
     def evaluate(Xk):
         L, G = input_gradient(model, theta, Xk, t)
-        O = model.logits(theta, Xk)
-        info = {"p_target": float(np.exp(-L)), "predicted": int(np.argmax(O[0])),
+        p = np.exp(log_softmax(model.logits(theta, Xk))[0])
+        info = {"p_target": float(np.exp(-L)), "predicted": int(np.argmax(p)), "probabilities": p,
                 "linf": float(np.max(np.abs(Xk - X0)))}
         return L, G, info
 
