@@ -40,7 +40,8 @@ report({k: v for k, v in numbers.items() if np.isfinite(v)})
 """, "factorization": """
 from itertools import islice
 import numpy as np
-from numdl_core.theory.dropout import DropoutFactorization, factorization_descent, factorization_optimum, low_rank_matrix
+from numdl_core.theory.dropout import (DropoutFactorization, factorization_descent, factorization_optimum,
+                                      low_rank_matrix)
 Y = low_rank_matrix(*params["shape"], params["rank"], noise=params["noise"], seed=params["seed"])
 r, p = params["r"], params["p"]
 opt = factorization_optimum(Y, r, p)  # singular values of the global minimizer (closed form)
@@ -64,7 +65,8 @@ X, y, X_test, y_test = regression_data(params["n_train"], noise=params["noise"],
 numbers = {}
 theta0 = None
 for label, (p, alpha) in params["nets"].items():  # None: the page's p or alpha
-    net = DropoutNet(X, y, params["width"], params["p"] if p is None else p, params["alpha"] if alpha is None else alpha)
+    p, alpha = params["p"] if p is None else p, params["alpha"] if alpha is None else alpha
+    net = DropoutNet(X, y, params["width"], p, alpha)
     theta0 = net.init(params["seed"]) if theta0 is None else theta0  # the same start for all three
     with np.errstate(all="ignore"):
         *_, s = islice(dropout_training(net, theta0, lr=params["lr"], seed=params["seed"]),
