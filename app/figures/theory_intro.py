@@ -19,6 +19,7 @@ __all__ = ["contour_levels", "fit_figure", "width_figure", "race_figure", "path_
 
 PATH_HEAD = 80  # every iterate of the first PATH_HEAD iterations is drawn (the zigzags), then PATH_TAIL more
 PATH_TAIL = 40
+GREYS = [[0.0, "#d9d9d9"], [1.0, "#525252"]]  # contour lines, light near the minimum (explicit: sent as is)
 
 
 def contour_levels(F: np.ndarray, f_min: float) -> np.ndarray:
@@ -75,7 +76,7 @@ def race_figure(gx: np.ndarray, gy: np.ndarray, levels: np.ndarray, paths: Mappi
     """Contours (uint8 levels on the grid ``gx`` x ``gy``), each optimizer's path (a colour per name, its current
     point as a larger marker) and the minimizers (stars)."""
     data = [dict(type="contour", x=compact(gx), y=compact(gy), z=levels, ncontours=18, showscale=False,
-                 contours=dict(coloring="lines"), colorscale="Greys", line=dict(width=1), hoverinfo="skip",
+                 contours=dict(coloring="lines"), colorscale=GREYS, line=dict(width=1), hoverinfo="skip",
                  name="f", showlegend=False)]
     for i, (name, P) in enumerate(paths.items()):
         P = path_points(P)
@@ -116,8 +117,8 @@ def autoencoder_figure(X: np.ndarray, curve: np.ndarray | None, line: np.ndarray
     layout = base_layout(title, x_title="x₁", y_title="x₂", height=height)
     if three:
         layout.pop("xaxis"), layout.pop("yaxis")
-        layout["scene"] = dict(aspectmode="data", xaxis=dict(title="x₁"), yaxis=dict(title="x₂"),
-                               zaxis=dict(title="x₃"))
+        layout["scene"] = dict(aspectmode="data", xaxis=dict(title=dict(text="x₁")),
+                               yaxis=dict(title=dict(text="x₂")), zaxis=dict(title=dict(text="x₃")))
         layout["margin"] = dict(l=0, r=0, t=40 if title else 10, b=10)
     else:
         layout["yaxis"].update(scaleanchor="x", scaleratio=1)

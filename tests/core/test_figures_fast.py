@@ -27,6 +27,7 @@ import app.figures.resnet_train as resnet_train
 import app.figures.single_layer as single_layer
 import app.figures.spectral as spectral
 import app.figures.stochastic as stochastic
+import app.figures.theory_intro as theory_intro
 import app.figures.theory_dropout as theory_dropout
 from app.style import TEMPLATE, base_layout, fast_figure
 
@@ -119,6 +120,13 @@ CASES = {
     "dropout train test": lambda: theory_dropout.train_test_figure(
         {"plain": (IT, LOSS, 2 * LOSS), "dropout": (IT[:5], LOSS[:5], LOSS[:5])}, floor=0.09, title="t"),
     "dropout fit": lambda: theory_dropout.fit_figure(X[:, 0], Y, GRID, np.sin(GRID), {"plain": np.cos(GRID)}, title="f"),
+    "t0 race": lambda: theory_intro.race_figure(
+        GRID, GRID, theory_intro.contour_levels(np.add.outer(GRID, GRID) ** 2, 0.0),
+        {"SGD": RNG.standard_normal((300, 2)), "Adam": np.r_[X[:5], [[np.nan, 1.0]]], "none": np.zeros((0, 2))},
+        np.array([[1.0, 1.0]]), title="r"),
+    "t0 autoencoder 2-D": lambda: theory_intro.autoencoder_figure(X, X[:10], X[:2], title="a"),
+    "t0 autoencoder 3-D, no curve": lambda: theory_intro.autoencoder_figure(
+        RNG.standard_normal((20, 3)), None, np.zeros((2, 3))),
 }
 COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "weight_mosaic_figure",
            "accuracy_curves_figure", "sigmoid_figure", "l1_sweep_figure", "images_figure",
@@ -126,7 +134,7 @@ COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "wei
            "gradient_histogram_figure", "training_figure", "kernels_figure", "feature_maps_figure",
            "features_figure", "growth_figure", "scaling_figure", "paths_figure", "misfit_contours_figure",
            "gap_figure",
-           "taylor_comparison_figure", "tolerance_figure", "phase_figure",
+           "taylor_comparison_figure", "tolerance_figure", "phase_figure", "race_figure", "autoencoder_figure",
            "monte_carlo_figure", "weights_figure", "singular_values_figure", "products_figure", "train_test_figure",
            "fit_figure"}
 
