@@ -135,8 +135,8 @@ def mlp_section(lesson: Lesson):
     run = lesson.live("run", solvers, draw, max_iter=20000, default_speed=20, max_points=200, metrics=metrics,
                       diverged_hint="Adam's learning rate is far too large: lower η.")
     st.caption(f"f(x) = (tanh(xK + b) ∘ m/p) W + c with {p['width']} hidden units ({nets['plain'].n_params} "
-               f"weights), {p['n_train']} training points of sin(πx) + x/2 with noise σ = {p['noise']:g}; all three start from "
-               f"the same weights. 'dropout': p = {p['p']:g}; 'weight decay': α = {p['alpha']:g}.")
+               f"weights), {p['n_train']} training points of sin(πx) + x/2 with noise σ = {p['noise']:g}; all three "
+               f"start from the same weights. 'dropout': p = {p['p']:g}; 'weight decay': α = {p['alpha']:g}.")
     numbers = {}
     with np.errstate(all="ignore"):
         for n, s in run.series.items():

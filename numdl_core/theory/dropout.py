@@ -276,21 +276,22 @@ def monte_carlo(X: np.ndarray, y: np.ndarray, w: np.ndarray, p: float, *, batch:
 
     References
     ----------
-    Srivastava et al. (2014), JMLR 15; C. P. Robert and G. Casella, Monte Carlo Statistical Methods, 2004.
+    Srivastava et al. (2014), JMLR 15; C. P. Robert and G. Casella, Monte Carlo Statistical Methods, 2004;
+    T. F. Chan, G. H. Golub and R. J. LeVeque, Updating formulae and a pairwise algorithm for computing sample
+    variances, Stanford report STAN-CS-79-773, 1979.
     """
     X, y, w = _xyw(X, y, w)
     p, batch, maxiter = _keep(p), check_count("batch", batch), check_count("maxiter", maxiter, 0)
     rng = np.random.default_rng(seed)
-    total = total2 = 0.0
+    mean = M2 = 0.0  # running mean and sum of squared deviations (Chan et al.'s pairwise update: no cancellation)
     N = 0
     for k in range(maxiter + 1):
         f = dropout_losses(X, y, w, p, batch, rng=rng)
-        N += batch
-        total += float(f.sum())
-        total2 += float(f @ f)
-        mean = total / N
-        var = max(total2 / N - mean**2, 0.0) * N / max(N - 1, 1)
-        se = float(np.sqrt(var / N))
+        mb = float(f.mean())
+        delta, N = mb - mean, N + batch
+        mean += delta * batch / N
+        M2 += float(np.sum((f - mb) ** 2)) + delta**2 * (N - batch) * batch / N
+        se = float(np.sqrt(M2 / max(N - 1, 1) / N))
         yield Step(k, np.array([mean, se]), mean, se, {"work": float(N), "n_masks": N})
 
 
