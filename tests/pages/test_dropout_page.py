@@ -61,7 +61,8 @@ def test_network_section_records_train_and_test_errors_and_takes_a_new_learning_
     at = _play(page(NAME, {"section": "mlp", "speed": "50"}).run(), "do.mlp.run", 2)
     n = _numbers(at)
     assert {"plain: test MSE", "dropout: test MSE", "weight decay: test MSE"} <= set(n)
-    at.select_slider(key="do.mlp.lr").set_value(0.003).run() if at.select_slider else None
+    at.select_slider(key="do.mlp.lr").set_value(0.003).run()
     assert_clean(at)
     run = at.session_state["do.mlp.run"]
     assert run.iteration >= 100 and all(s.status == "running" for s in run.series.values())
+    assert run.events and "lr 0.01 → 0.003" in run.events[-1][1]  # sent into the running Adam, no restart
