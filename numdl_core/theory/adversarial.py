@@ -49,7 +49,8 @@ from numdl_core.mlp import MLP, layer_forward
 from numdl_core.resnet_classifier import ResNetClassifier
 
 __all__ = ["BOX", "EPS_GRID", "KINDS", "input_gradient", "project", "fgsm", "pgd", "random_sign", "AttackCurve",
-           "attack_curve", "targeted_attack", "perturbation_growth", "DigitSplit", "digits_split", "TrainedModel", "train_classifier"]
+           "attack_curve", "targeted_attack", "perturbation_growth", "DigitSplit", "digits_split", "TrainedModel",
+           "train_classifier"]
 
 #: The pixel range of :func:`numdl_core.data.load_digits` (0..16 scaled to [0, 1]).
 BOX = (0.0, 1.0)
