@@ -23,6 +23,9 @@ KINDS = {"global minimum": ("star", "#009E73"), "spurious minimum": ("x", "#D55E
          "degenerate": ("circle-open", "#000000")}
 
 
+_SCALE = [[0.0, "#2171b5"], [0.35, "#9ecae1"], [1.0, "#f7fbff"]]  # low loss dark blue (explicit: no name lookup)
+
+
 def levels(Z: np.ndarray, n: int = 24) -> np.ndarray:
     """``Z`` as uint8 levels 0..n-1 of log(1 + Z - min Z) (non-finite values: the top level)."""
     Z = np.asarray(Z, dtype=float)
@@ -70,7 +73,7 @@ def landscape_figure(t: Sequence[float], Z: np.ndarray, *, points: Sequence[tupl
     log(1 + f − min f)), critical points ``(x, y, kind, value)`` marked by kind, and optimizer ``paths``
     ``{name: array (k, 2)}`` (non-finite or far-away points left out)."""
     t = np.asarray(t, dtype=float)
-    data = [dict(type="contour", x=compact(t), y=compact(t), z=levels(Z), colorscale="Blues", reversescale=True,
+    data = [dict(type="contour", x=compact(t), y=compact(t), z=levels(Z), colorscale=_SCALE,
                  showscale=False, contours=dict(coloring="fill", showlines=True), line=dict(width=0.5),
                  hoverinfo="skip", name="log(1 + f − min f)")]
     for kind, (symbol, c) in KINDS.items():

@@ -29,6 +29,7 @@ import app.figures.spectral as spectral
 import app.figures.stochastic as stochastic
 import app.figures.theory_intro as theory_intro
 import app.figures.theory_dropout as theory_dropout
+import app.figures.theory_landscapes as theory_landscapes
 from app.style import TEMPLATE, base_layout, fast_figure
 
 RNG = np.random.default_rng(0)
@@ -127,6 +128,14 @@ CASES = {
     "t0 autoencoder 2-D": lambda: theory_intro.autoencoder_figure(X, X[:10], X[:2], title="a"),
     "t0 autoencoder 3-D, no curve": lambda: theory_intro.autoencoder_figure(
         RNG.standard_normal((20, 3)), None, np.zeros((2, 3))),
+    "landscapes movement": lambda: theory_landscapes.movement_figure(
+        [32, 64, 128], {"relative": [0.4, 0.28, 0.2], "max": [1.0, np.nan, 0.5]}, slope=-0.5, title="m"),
+    "landscapes movement, empty": lambda: theory_landscapes.movement_figure([], {}),
+    "landscapes contours": lambda: theory_landscapes.landscape_figure(
+        GRID, np.exp(np.add.outer(GRID, GRID)), points=[(0.0, 0.0, "maximum", 1.0), (1.0, 0.0, "global minimum", 0.2),
+                                                       (0.5, 0.5, "spurious minimum", 0.4)],
+        paths={"GD": X[:5], "noisy GD": np.r_[X[:3], [[np.nan, 1.0]]]}, title="c"),
+    "landscapes contours, nan": lambda: theory_landscapes.landscape_figure(GRID, np.full((12, 12), np.nan)),
 }
 COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "weight_mosaic_figure",
            "accuracy_curves_figure", "sigmoid_figure", "l1_sweep_figure", "images_figure",
@@ -136,7 +145,7 @@ COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "wei
            "gap_figure",
            "taylor_comparison_figure", "tolerance_figure", "phase_figure", "race_figure", "autoencoder_figure",
            "monte_carlo_figure", "weights_figure", "singular_values_figure", "products_figure", "train_test_figure",
-           "fit_figure"}
+           "fit_figure", "movement_figure", "landscape_figure"}
 
 
 def _sent(fig: go.Figure) -> dict:
