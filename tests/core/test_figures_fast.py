@@ -27,6 +27,7 @@ import app.figures.resnet_train as resnet_train
 import app.figures.single_layer as single_layer
 import app.figures.spectral as spectral
 import app.figures.stochastic as stochastic
+import app.figures.theory_adversarial as theory_adversarial
 import app.figures.theory_intro as theory_intro
 import app.figures.theory_dropout as theory_dropout
 import app.figures.theory_landscapes as theory_landscapes
@@ -128,6 +129,21 @@ CASES = {
     "t0 autoencoder 2-D": lambda: theory_intro.autoencoder_figure(X, X[:10], X[:2], title="a"),
     "t0 autoencoder 3-D, no curve": lambda: theory_intro.autoencoder_figure(
         RNG.standard_normal((20, 3)), None, np.zeros((2, 3))),
+    "adversarial accuracy": lambda: theory_adversarial.attack_accuracy_figure(
+        [0.0, 0.1, 0.2], {"MLP": {"FGSM": [0.9, 0.5, 0.1], "PGD": [0.9, 0.4, 0.0], "random signs": [0.9, 0.9, np.nan]}},
+        marker=0.1, title="a"),
+    "adversarial accuracy, no marker": lambda: theory_adversarial.attack_accuracy_figure([0.0], {}, marker=np.nan),
+    "adversarial digit": lambda: theory_adversarial.digit_attack_figure(
+        RNG.random(64), 0.1 * np.sign(RNG.standard_normal(64)), RNG.random(64), 0.1, title="d"),
+    "adversarial digit, eps 0 and nan": lambda: theory_adversarial.digit_attack_figure(
+        np.zeros(64), np.zeros(64), np.full(64, np.nan), 0.0, labels=("a",)),
+    "adversarial probabilities": lambda: theory_adversarial.class_probabilities_figure(
+        {"clean": np.full(10, 0.1), "attacked": np.eye(10)[3]}, true=1, target=3, title="p"),
+    "adversarial target curve": lambda: theory_adversarial.target_probability_figure(IT, np.tanh(IT / 50),
+                                                                                     1 - np.tanh(IT / 50), title="t"),
+    "adversarial target curve, empty": lambda: theory_adversarial.target_probability_figure([], [], []),
+    "adversarial growth": lambda: theory_adversarial.perturbation_growth_figure(
+        {"plain": 1.2 ** np.arange(9), "parabolic": [1.0, 0.9, np.nan, 0.8]}, title="g"),
     "landscapes movement": lambda: theory_landscapes.movement_figure(
         [32, 64, 128], {"relative": [0.4, 0.28, 0.2], "max": [1.0, np.nan, 0.5]}, slope=-0.5, title="m"),
     "landscapes movement, empty": lambda: theory_landscapes.movement_figure([], {}),
@@ -145,7 +161,8 @@ COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "wei
            "gap_figure",
            "taylor_comparison_figure", "tolerance_figure", "phase_figure", "race_figure", "autoencoder_figure",
            "monte_carlo_figure", "weights_figure", "singular_values_figure", "products_figure", "train_test_figure",
-           "fit_figure", "movement_figure", "landscape_figure"}
+           "fit_figure", "movement_figure", "landscape_figure", "attack_accuracy_figure", "digit_attack_figure",
+           "class_probabilities_figure", "target_probability_figure", "perturbation_growth_figure"}
 
 
 def _sent(fig: go.Figure) -> dict:
