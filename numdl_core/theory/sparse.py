@@ -37,12 +37,16 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from numdl_core.checks import adjoint_check
 from numdl_core.iterate import BLOWUP, Step, _drive, check_positive, check_stop, record, tunable
 from numdl_core.sparse import soft_threshold
 
 __all__ = ["lasso_objective", "ista", "fista", "SparseProblem", "dictionary_problem", "loglog_slope",
            "relu_soft_threshold", "layered_thresholding", "thresholding_network", "relu_network",
-           "ConvDictionary", "fista_batch", "LISTA", "LISTAProblem", "lista_problem", "image_patches", "dictionary_learning"]
+           "mutual_coherence", "LayeredResult", "layered_experiment", "standard_filters", "CSCResult",
+           "csc_experiment",
+           "ConvDictionary", "fista_batch", "LISTA", "LISTAProblem", "lista_problem", "image_patches",
+           "dictionary_learning"]
 
 
 # ------------------------------------------------------------------------------------------------ ISTA and FISTA
@@ -565,6 +569,131 @@ def relu_network(y: np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[
     return Y
 
 
+@dataclass(frozen=True)
+class LayeredResult:
+    """Layered thresholding on a two-layer sparse model (:func:`layered_experiment`).
+
+    Attributes
+    ----------
+    dictionaries : list of ndarray
+        :math:`D_1` (dense, unit-norm atoms) and :math:`D_2` (sparse unit-norm atoms).
+    thresholds : list of float
+    codes : list of ndarray
+        The true :math:`\Gamma_1 = D_2\Gamma_2` and :math:`\Gamma_2`.
+    estimates : list of ndarray
+        :math:`\hat\Gamma_1, \hat\Gamma_2` by :func:`layered_thresholding`.
+    y : ndarray
+        The signal :math:`D_1\Gamma_1 + \epsilon`.
+    numbers : dict
+        Per layer the fraction of the true support found and the number of false entries, the mutual
+        coherences, and the largest difference to the ReLU network of :func:`thresholding_network`.
+    """
+
+    dictionaries: list
+    thresholds: list
+    codes: list
+    estimates: list
+    y: np.ndarray
+    numbers: dict
+
+
+def mutual_coherence(D: np.ndarray) -> float:
+    r"""The mutual coherence :math:`\mu(D) = \max_{i \ne j} |d_i^\top d_j| / (\|d_i\|\|d_j\|)`.
+
+    Parameters
+    ----------
+    D : ndarray, shape (m, n), n >= 2
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    D. L. Donoho and M. Elad, Optimally sparse representation in general (nonorthogonal) dictionaries via l1
+    minimization, PNAS 100 (2003); Papyan, Romano and Elad (2017), Theorem 4.
+
+    Examples
+    --------
+    >>> mutual_coherence(np.array([[1.0, 1.0], [0.0, 1.0]]))
+    0.7071067811865475
+    """
+    D = np.asarray(D, dtype=np.float64)
+    N = D / np.where(np.linalg.norm(D, axis=0) > 0, np.linalg.norm(D, axis=0), 1.0)
+    G = np.abs(N.T @ N)
+    np.fill_diagonal(G, 0.0)
+    return float(G.max())
+
+
+def layered_experiment(n0: int = 256, n1: int = 128, n2: int = 160, *, nnz: int = 2, atom_nnz: int = 2,
+                       lam1: float = 0.5, lam2: float = 0.6, noise: float = 0.02, seed: int = 0) -> LayeredResult:
+    r"""A two-layer sparse model :math:`y = D_1\Gamma_1 + \epsilon`, :math:`\Gamma_1 = D_2\Gamma_2`, and its
+    layered thresholding estimate :math:`\hat\Gamma_1 = S_{\lambda_1}(D_1^\top y)`,
+    :math:`\hat\Gamma_2 = S_{\lambda_2}(D_2^\top\hat\Gamma_1)`: the forward pass of a two-layer ReLU network.
+
+    :math:`D_1` has Gaussian unit-norm atoms; :math:`D_2` atoms with ``atom_nnz`` nonzeros (so that
+    :math:`\Gamma_1` is sparse too); :math:`\Gamma_2` has ``nnz`` entries of random sign and magnitude in [1, 2].
+
+    Parameters
+    ----------
+    n0, n1, n2 : int
+        Signal length and the two code lengths.
+    nnz : int
+        Nonzeros of :math:`\Gamma_2` (at most ``n2``).
+    atom_nnz : int
+        Nonzeros per atom of :math:`D_2` (at most ``n1``).
+    lam1, lam2 : float
+        The thresholds.
+    noise : float
+        Standard deviation of :math:`\epsilon`.
+    seed : int
+
+    Returns
+    -------
+    LayeredResult
+
+    Raises
+    ------
+    ValueError
+        For sizes below 1 or ``nnz`` / ``atom_nnz`` too large.
+
+    References
+    ----------
+    Papyan, Romano and Elad (2017), Sec. 4-5 (layered thresholding, its stability and the CNN forward pass).
+
+    Examples
+    --------
+    >>> r = layered_experiment(seed=1)
+    >>> r.numbers["ReLU network vs layered thresholding"] < 1e-12
+    True
+    """
+    if min(n0, n1, n2, nnz, atom_nnz) < 1 or nnz > n2 or atom_nnz > n1:
+        raise ValueError("sizes must be >= 1, nnz <= n2 and atom_nnz <= n1")
+    rng = np.random.default_rng(seed)
+    D1 = rng.standard_normal((n0, n1))
+    D1 /= np.linalg.norm(D1, axis=0)
+    D2 = np.zeros((n1, n2))
+    for j in range(n2):
+        idx = rng.choice(n1, atom_nnz, replace=False)
+        D2[idx, j] = rng.choice([-1.0, 1.0], atom_nnz) * rng.uniform(0.5, 1.0, atom_nnz)
+    D2 /= np.linalg.norm(D2, axis=0)
+    G2 = np.zeros(n2)
+    G2[rng.choice(n2, nnz, replace=False)] = rng.choice([-1.0, 1.0], nnz) * rng.uniform(1.0, 2.0, nnz)
+    G1 = D2 @ G2
+    y = D1 @ G1 + noise * rng.standard_normal(n0)
+    Ds, lams = [D1, D2], [float(lam1), float(lam2)]
+    H = layered_thresholding(y, Ds, lams)
+    W, c = thresholding_network(Ds, lams)
+    out = relu_network(y, W, c)
+    numbers = {}
+    for i, (G, Hi) in enumerate(zip([G1, G2], H), start=1):
+        numbers[f"layer {i}: support found"] = float(np.mean((Hi != 0)[G != 0]))
+        numbers[f"layer {i}: false entries"] = float(np.sum((Hi != 0) & (G == 0)))
+        numbers[f"layer {i}: mutual coherence"] = mutual_coherence(Ds[i - 1])
+    numbers["ReLU network vs layered thresholding"] = float(np.max(np.abs(out[:n2] - out[n2:] - H[1])))
+    return LayeredResult(Ds, lams, [G1, G2], H, y, numbers)
+
+
 # -------------------------------------------------------------------------------- convolutional dictionaries
 class ConvDictionary:
     r"""A convolutional dictionary :math:`Dx = \sum_{k=1}^K d_k * x_k` with circular (periodic) convolutions,
@@ -698,6 +827,135 @@ class ConvDictionary:
         return LinearOperator((self.size, K * self.size), dtype=np.float64,
                               matvec=lambda v: self.apply(np.reshape(v, (K, *self.shape))).ravel(),
                               rmatvec=lambda r: self.adjoint(np.reshape(r, self.shape)).ravel())
+
+
+def standard_filters(length: int = 16) -> np.ndarray:
+    r"""Three unit-norm 1-D filters of ``length`` taps: a Gaussian bump, its derivative and a box.
+
+    .. math:: d_1(j) \propto e^{-(j - c)^2/(2\sigma^2)},\quad d_2(j) \propto (j - c)\,e^{-(j - c)^2/(2\sigma^2)},
+        \quad d_3(j) \propto 1[|j - c| < \sigma\sqrt3],\qquad c = (\text{length} - 1)/2,\ \sigma = \text{length}/8
+
+    Parameters
+    ----------
+    length : int
+        At least 4.
+
+    Returns
+    -------
+    ndarray, shape (3, length)
+
+    Raises
+    ------
+    ValueError
+        For ``length < 4``.
+
+    References
+    ----------
+    Wohlberg (2016) (1-D convolutional dictionaries of smooth and edge atoms).
+
+    Examples
+    --------
+    >>> np.linalg.norm(standard_filters(8), axis=1)
+    array([1., 1., 1.])
+    """
+    if int(length) < 4:
+        raise ValueError(f"length must be at least 4, got {length}")
+    j = np.arange(int(length), dtype=float)
+    c, s = (length - 1) / 2, length / 8
+    g = np.exp(-0.5 * ((j - c) / s) ** 2)
+    F = np.stack([g, (j - c) * g, (np.abs(j - c) < s * np.sqrt(3)).astype(float)])
+    return F / np.linalg.norm(F, axis=1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class CSCResult:
+    """A convolutional sparse-coding experiment (:func:`csc_experiment`).
+
+    Attributes
+    ----------
+    dictionary : ConvDictionary
+    x_true, x : ndarray, shape (K, n)
+        The planted code maps and FISTA's.
+    b : ndarray, shape (n,)
+        The signal.
+    clean : ndarray, shape (n,)
+        :math:`Dx_{true}` without noise.
+    losses : ndarray
+        :math:`F` per FISTA iteration.
+    numbers : dict
+        The FFT-against-matrix and adjoint checks, :math:`\\|D\\|_2^2` both ways, the relative residual, the
+        nonzeros and the objective.
+    """
+
+    dictionary: ConvDictionary
+    x_true: np.ndarray
+    x: np.ndarray
+    b: np.ndarray
+    clean: np.ndarray
+    losses: np.ndarray
+    numbers: dict
+
+
+def csc_experiment(n: int = 128, *, nnz: int = 3, noise: float = 0.02, lam: float = 0.05, iterations: int = 300,
+                   length: int = 16, seed: int = 0) -> CSCResult:
+    r"""Convolutional sparse coding of a 1-D signal :math:`b = \sum_k d_k * x_k + \epsilon` (the
+    :func:`standard_filters`, ``nnz`` spikes of magnitude 1 to 2 per map) by :func:`fista` on the FFT operator,
+    with the checks of the operator: equal to its explicit matrix, adjoint test, :math:`\|D\|_2^2` from the FFT
+    against the largest eigenvalue of :math:`MM^\top` of the matrix M.
+
+    Parameters
+    ----------
+    n : int
+        Signal length (at least ``length``).
+    nnz : int
+        Spikes per code map (at most n).
+    noise : float
+        Standard deviation of :math:`\epsilon`.
+    lam : float
+    iterations : int
+        FISTA iterations.
+    length : int
+        Filter taps.
+    seed : int
+
+    Returns
+    -------
+    CSCResult
+
+    Raises
+    ------
+    ValueError
+        For ``n < length`` or ``nnz`` outside [0, n].
+
+    References
+    ----------
+    Bristow, Eriksson and Lucey (2013); Wohlberg (2016); Beck and Teboulle (2009).
+
+    Examples
+    --------
+    >>> r = csc_experiment(32, iterations=20)
+    >>> r.numbers["FFT vs matrix: largest difference"] < 1e-12
+    True
+    """
+    if n < length or not 0 <= nnz <= n:
+        raise ValueError(f"need n >= length = {length} and 0 <= nnz <= n")
+    rng = np.random.default_rng(seed)
+    C = ConvDictionary(standard_filters(length), n)
+    x_true = np.zeros((C.n_filters, n))
+    for k in range(C.n_filters):
+        x_true[k, rng.choice(n, nnz, replace=False)] = rng.choice([-1.0, 1.0], nnz) * rng.uniform(1.0, 2.0, nnz)
+    clean = C.apply(x_true)
+    b = clean + noise * rng.standard_normal(n)
+    M = C.matrix()
+    v = rng.standard_normal(x_true.shape)
+    steps = list(itertools.islice(fista(C.operator(), b, lam, step=1.0 / C.lipschitz()), int(iterations) + 1))
+    x = steps[-1].x.reshape(x_true.shape)
+    numbers = {"FFT vs matrix: largest difference": float(np.max(np.abs(M @ v.ravel() - C.apply(v).ravel()))),
+               "adjoint test gap": adjoint_check(C.apply, C.adjoint, x_true.shape, seed=seed).rel_error,
+               "‖D‖² by FFT": C.lipschitz(), "‖D‖² by eigenvalues of the matrix": float(np.linalg.eigvalsh(M @ M.T)[-1]),
+               "relative residual": float(np.linalg.norm(C.apply(x) - b) / np.linalg.norm(b)),
+               "nonzeros found": float(np.sum(x != 0)), "objective F": steps[-1].loss}
+    return CSCResult(C, x_true, x, b, clean, np.array([s.loss for s in steps]), numbers)
 
 
 # ------------------------------------------------------------------------------------------------------ LISTA
@@ -952,6 +1210,70 @@ class LISTAProblem:
         F = 0.5 * np.sum(R * R, axis=1) + self.lam * np.sum(np.abs(X), axis=1)
         return float(np.mean(F - self.F_test))
 
+    def gap_curves(self, max_layers: int, theta: np.ndarray | None = None) -> dict:
+        r"""Mean test gaps after :math:`k = 1..` ``max_layers`` iterations of ISTA and FISTA (step :math:`1/L`, from
+        0) and, with ``theta``, of LISTA's layer repeated k times (one pass each).
+
+        Parameters
+        ----------
+        max_layers : int
+        theta : ndarray, optional
+            LISTA weights.
+
+        Returns
+        -------
+        dict
+            ``{"ISTA": gaps, "FISTA": gaps[, "LISTA": gaps]}``, arrays of length ``max_layers``.
+        """
+        L = float(np.linalg.norm(self.A, 2) ** 2)
+        t = 1.0 / L
+        AtA, AtB = self.A.T @ self.A, self.B_test @ self.A
+        out = {"ISTA": [], "FISTA": []}
+        X = np.zeros_like(self.X_test)
+        Xf, Y, tk = X, X, 1.0
+        for _ in range(int(max_layers)):
+            X = soft_threshold(X - t * (X @ AtA - AtB), t * self.lam)
+            out["ISTA"].append(self.gaps(X))
+            Xn = soft_threshold(Y - t * (Y @ AtA - AtB), t * self.lam)
+            tn = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * tk * tk))
+            Y, Xf, tk = Xn + ((tk - 1.0) / tn) * (Xn - Xf), Xn, tn
+            out["FISTA"].append(self.gaps(Xf))
+        if theta is not None:
+            We, S, th = self.model.unpack(theta)
+            C, X = self.B_test @ We.T, np.zeros_like(self.X_test)
+            out["LISTA"] = []
+            for _ in range(int(max_layers)):
+                X = _shrink(C + X @ S.T, th)
+                out["LISTA"].append(self.gaps(X) if np.all(np.isfinite(X)) else np.inf)
+        return {k: np.array(v) for k, v in out.items()}
+
+    def numbers(self, theta: np.ndarray, ista_max: int = 1000, curves: dict | None = None) -> dict:
+        """The headline numbers of trained LISTA weights: its test gap at K layers, ISTA's and FISTA's after K
+        iterations, how many ISTA iterations reach LISTA's gap (when at most ``ista_max`` do), its training loss.
+
+        Parameters
+        ----------
+        theta : ndarray
+            LISTA weights.
+        ista_max : int
+        curves : dict, optional
+            ``gap_curves(ista_max)`` if already computed.
+
+        Returns
+        -------
+        dict
+        """
+        K = self.model.n_layers
+        curves = self.gap_curves(ista_max) if curves is None else curves
+        with np.errstate(all="ignore"):
+            lista = self.gaps(self.model.codes(theta, self.B_test))
+            out = {"LISTA test gap": lista, "ISTA test gap": curves["ISTA"][K - 1],
+                   "FISTA test gap": curves["FISTA"][K - 1], "LISTA training loss": self.model.value_and_grad(theta)[0]}
+        reached = np.nonzero(curves["ISTA"] <= lista)[0]
+        if reached.size:
+            out["ISTA iterations to reach LISTA's gap"] = float(reached[0] + 1)
+        return {k: float(v) for k, v in out.items() if np.isfinite(v)}
+
 
 def lista_problem(m: int = 20, n: int = 40, *, n_layers: int = 5, density: float = 0.1, lam: float = 0.1,
                   n_train: int = 400, n_test: int = 200, noise: float = 0.01, seed: int = 0) -> LISTAProblem:
@@ -1088,7 +1410,7 @@ def dictionary_learning(Y: np.ndarray, n_atoms: int, lam: float, *, method: str 
     Step
         ``x`` is ``D.ravel()`` (shape ``(m, n_atoms)``, C order), ``loss`` :math:`E` after the update,
         ``grad_norm`` :math:`\|\nabla_D E\|_F` at the codes; ``info``: ``sparsity`` (fraction of zero codes),
-        ``work`` (passes over the signals: ``2 inner + 2`` per iteration).
+        ``relative_residual`` :math:`\|XD^\top - Y\|_F/\|Y\|_F` (from iteration 1), ``work`` (passes over the signals: ``2 inner + 2`` per iteration).
 
     Raises
     ------
@@ -1125,7 +1447,7 @@ def dictionary_learning(Y: np.ndarray, n_atoms: int, lam: float, *, method: str 
         return (X @ D.T - Y).T @ X / N
 
     E0 = energy(D, X)
-    yield record(0, D.ravel(), E0, float(np.linalg.norm(grad(D, X))), {"sparsity": 1.0}, work=0.0, loss0=E0)
+    yield record(0, D.ravel(), E0, float(np.linalg.norm(grad(D, X))), {"sparsity": 1.0}, work=0.0, loss0=E0)[0]
     work = 0.0
     for k in range(1, int(maxiter) + 1):
         X = fista_batch(D, Y, lam, iterations=inner, X0=X)
@@ -1139,8 +1461,9 @@ def dictionary_learning(Y: np.ndarray, n_atoms: int, lam: float, *, method: str 
         D, X = D / norms, X * norms
         work += 2.0 * inner + 2.0
         E = energy(D, X)
-        step_, stop = record(k, D.ravel(), E, float(np.linalg.norm(grad(D, X))),
-                             {"sparsity": float(np.mean(X == 0))}, work=work, loss0=E0)
+        info = {"sparsity": float(np.mean(X == 0)),
+                "relative_residual": float(np.linalg.norm(X @ D.T - Y) / (np.linalg.norm(Y) or 1.0))}
+        step_, stop = record(k, D.ravel(), E, float(np.linalg.norm(grad(D, X))), info, work=work, loss0=E0)
         yield step_
         if stop:
             return

@@ -179,6 +179,7 @@ def test_patches_and_dictionary_learning_decrease_the_energy():
     assert Y.shape == (20 * 9, 16) and np.allclose(Y.mean(axis=1), 0)
     for method in ("mod", "gradient"):
         steps = list(sp.dictionary_learning(Y, 16, 0.05, method=method, maxiter=8, inner=200))
+        assert [s.iteration for s in steps] == list(range(9)) and steps[0].info["work"] == 0
         losses = [s.loss for s in steps[1:]]
         assert all(b <= a + 1e-9 for a, b in zip(losses, losses[1:])), method
         D = steps[-1].x.reshape(16, 16)
