@@ -19,7 +19,8 @@ __all__ = ["monte_carlo_figure", "weights_figure", "singular_values_figure", "pr
            "train_test_figure", "fit_figure"]
 
 MAX_POINTS = 120  # points per curve in a live frame (frames <= 20 KB)
-FIT_POINTS = 100
+FIT_POINTS = 80
+CURVE_POINTS = 80  # per train / test curve (six of them)
 
 
 def monte_carlo_figure(n_masks: Sequence[float], mean: Sequence[float], se: Sequence[float], closed: float, *,
@@ -93,7 +94,7 @@ def train_test_figure(curves: Mapping[str, tuple[Sequence[float], Sequence[float
     for i, (name, (it, train, test)) in enumerate(curves.items()):
         it = np.asarray(it, float)
         for kind, y, dash in (("train", train, "solid"), ("test", test, "dash")):
-            x, y = decimate(it, np.asarray(y, float), MAX_POINTS)
+            x, y = decimate(it, np.asarray(y, float), CURVE_POINTS)
             data.append(dict(type="scatter", mode="lines", name=f"{name}: {kind}", x=compact(x),
                              y=compact(positive(y)), line=dict(color=color(i), width=2, dash=dash)))
     layout = base_layout(title, x_title="Adam step", y_title="mean squared error", log_y=True, height=height)
