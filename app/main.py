@@ -34,7 +34,7 @@ for group in GROUPS:
     pages = [st.Page(e.path, title=e.title, icon=e.icon, url_path=e.url_path) for e in available() if e.group == group]
     if pages:
         nav[group] = pages
-page = st.navigation(nav)
+page = st.navigation(nav, expanded=True)  # the whole course map, not "View n more"
 presentation_toggle()
 st.sidebar.caption("Every control is in the URL: copy it to share the exact experiment.")
 page.run()
