@@ -945,7 +945,9 @@ def min_norm_study(m: int = 5, n: int = 12, *, start_scale: float = 1.0, iterati
     for name, start in (("zero", None), ("x0", x0)):
         xs = [s.x for s in steepest_descent(A, b, step=step, x0=start, maxiter=iterations, tol=0.0)]
         runs[name] = np.array(xs)
-    its = np.arange(runs["zero"].shape[0])
+    size = max(r.shape[0] for r in runs.values())  # a run that stopped early (gradient exactly 0) stays put
+    runs = {k: np.vstack([r, np.repeat(r[-1:], size - r.shape[0], axis=0)]) for k, r in runs.items()}
+    its = np.arange(size)
     e0 = np.linalg.norm(runs["zero"] - x_ls, axis=1)
     e1 = np.linalg.norm(runs["x0"] - x_ls, axis=1)
     el = np.linalg.norm(runs["x0"] - limit, axis=1)

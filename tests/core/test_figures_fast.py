@@ -27,6 +27,7 @@ import app.figures.resnet_train as resnet_train
 import app.figures.single_layer as single_layer
 import app.figures.spectral as spectral
 import app.figures.stochastic as stochastic
+import app.figures.theory_implicit_bias as theory_implicit_bias
 import app.figures.theory_adversarial as theory_adversarial
 import app.figures.theory_intro as theory_intro
 import app.figures.theory_dropout as theory_dropout
@@ -43,6 +44,16 @@ Y = (X.sum(axis=1) > 0).astype(int)
 
 # every figure function that builds with fast_figure, with small inputs covering its options
 CASES = {
+    "implicit bias margin": lambda: theory_implicit_bias.margin_figure(
+        X, 2 * Y - 1, {"SVM": np.array([1.0, 1.0]), "GD": np.array([1.0, 0.5]), "none": None, "zero": np.zeros(2)},
+        title="m"),
+    "implicit bias curves": lambda: theory_implicit_bias.curves_figure(
+        {"angle": (IT[1:], 1 / np.log(IT[1:] + 1)), "neg": (IT, -LOSS)}, theory={"1/log t": (IT[2:], 1 / np.log(IT[2:]))},
+        title="c", y_title="rad"),
+    "implicit bias curves, linear": lambda: theory_implicit_bias.curves_figure(
+        {"x": (IT[:20], np.sin(IT[:20]))}, log_x=False, log_y=False, markers=True),
+    "implicit bias bars": lambda: theory_implicit_bias.bars_figure(
+        {"depth 1": 12.8, "depth 2": 4.6, "SVT": float("nan")}, reference=3.0, reference_name="true rank", title="b"),
     "convergence, iteration, one panel": lambda: common.convergence_figure(
         {"SD": (IT, LOSS), "CG": (IT[:50], LOSS[:50] ** 2)}, theory={"bound": (IT, 0.9 ** IT)},
         events=[(100, "step 1 → 2")], diverged={"CG": 49}, log_x=True, title="t"),
@@ -159,7 +170,8 @@ COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "wei
            "gradient_histogram_figure", "training_figure", "kernels_figure", "feature_maps_figure",
            "features_figure", "growth_figure", "scaling_figure", "paths_figure", "misfit_contours_figure",
            "gap_figure",
-           "taylor_comparison_figure", "tolerance_figure", "phase_figure", "race_figure", "autoencoder_figure",
+           "taylor_comparison_figure", "tolerance_figure", "phase_figure",
+           "margin_figure", "curves_figure", "bars_figure", "race_figure", "autoencoder_figure",
            "monte_carlo_figure", "weights_figure", "singular_values_figure", "products_figure", "train_test_figure",
            "fit_figure", "movement_figure", "landscape_figure", "attack_accuracy_figure", "digit_attack_figure",
            "class_probabilities_figure", "target_probability_figure", "perturbation_growth_figure"}
