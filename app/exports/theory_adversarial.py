@@ -38,7 +38,11 @@ else:
     xa = adv.random_sign(x, params["eps"], seed=params["seed"])
 pc, pa = (softmax(tm.model.logits(tm.theta, z))[0] for z in (x, xa))
 true, delta = int(y[0]), xa - x
+from numdl_core.checks import derivative_check  # the Taylor test of the input gradient at this digit
+check = derivative_check(lambda z: adv.input_gradient(tm.model, tm.theta, z[None], y), x[0], seed=params["seed"], n=12)
+print("Taylor test: E1 =", check.err1, "order", check.order, "passed", check.passed)
 report({"perturbation size ‖δ‖∞": np.abs(delta).max(), "pixels changed": np.sum(np.abs(delta) > 0),
+        "input-gradient Taylor order": check.order,
         "true-class probability, clean": pc[true], "true-class probability, attacked": pa[true],
         "predicted class, clean": np.argmax(pc), "predicted class, attacked": np.argmax(pa)})
 """, "targeted": _DATA + """

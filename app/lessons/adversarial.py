@@ -17,6 +17,7 @@ from app.figures.theory_adversarial import attack_accuracy_figure, class_probabi
 from app.lesson import Experiment, Lesson, Param
 from app.panels import self_check, show
 from app.params import SEED
+from numdl_core.checks import derivative_check
 from numdl_core.classify import softmax
 from numdl_core.theory import adversarial as adv
 
@@ -168,7 +169,12 @@ def fooled_section(lesson: Lesson):
         st.success(f"Still read as {after}: p(true) {pc[true]:.3f} → {pa[true]:.3f}.")
     st.caption("Pixels in [0, 1], dark = ink; δ on [−ε, ε], red = ink added, blue = ink removed. Background pixels "
                "(0) cannot lose ink and full ones (1) cannot gain any: the box clips those moves.")
+    check = derivative_check(lambda z: adv.input_gradient(tm.model, tm.theta, z[None], y), x[0], seed=p["seed"], n=12)
+    with st.expander(f"{'✔' if check.passed else '✘'} Taylor test of the input gradient ∇ₓℓ (the direction FGSM and "
+                     "PGD follow), at this digit", expanded=False):
+        lesson.check(check, what="input gradient")
     lesson.numbers({"perturbation size ‖δ‖∞": np.abs(delta).max(), "pixels changed": np.sum(np.abs(delta) > 0),
+                    "input-gradient Taylor order": check.order,
                     "true-class probability, clean": pc[true], "true-class probability, attacked": pa[true],
                     "predicted class, clean": before, "predicted class, attacked": after})
     return None, {}, {"train": TRAIN[p["kind"]], "split": SPLIT}

@@ -42,6 +42,8 @@ def test_fooled_digit_and_its_perturbation():
     assert n["perturbation size ‖δ‖∞"] == pytest.approx(0.1, abs=1e-12)
     assert n["predicted class, clean"] == 7 and n["predicted class, attacked"] == 9  # measured p(7) 0.998 -> 0.461
     assert any("Fooled" in e for e in texts(at.error))
+    assert n["input-gradient Taylor order"] == pytest.approx(2.0, abs=0.15)  # measured 1.997
+    assert any("input gradient passes" in m for m in texts(at.success))
     digit = figures(at)[0]
     assert [t["z"]["dtype"] for t in digit["data"]] == ["u1"] * 3  # quantized 8 x 8 panels
 
