@@ -28,7 +28,7 @@ COMPLETION = [Param("n", "Matrix size n", "int", 20, lo=8, hi=30),
               Param("rank", "True rank", "int", 3, lo=1, hi=6),
               Param("n_obs", "Observed entries", "int", 160, lo=20, hi=600, step=10,
                     help="At most n²; a rank-r n × n matrix has r(2n − r) degrees of freedom."),
-              Param("init", "Initialization scale", "log", 0.03, options=log_options(1e-3, 1.0, 1)),
+              Param("init", "Initialization scale", "log", 0.03, options=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)),
               Param("step", "Step η", "choice", 0.2, options=(0.05, 0.1, 0.2, 0.3, 0.5)),
               Param("iterations", "GD iterations", "choice", 4000, options=(1000, 2000, 4000, 8000)), SEED]
 WEIGHTING = [Param("weight", "Weight of class +1", "choice", 3.0, options=(1.0, 2.0, 3.0, 5.0, 10.0)),
