@@ -34,8 +34,8 @@ THEORY = (
      r"\quad H^\infty_{ij} = x_i^\top x_j\,\frac{\pi - \theta_{ij}}{2\pi},\quad \lambda_0 = \lambda_{\min}(H^\infty)",
      r"\|u(k) - y\|^2 \le \big(1 - \tfrac{\eta\lambda_0}{2}\big)^k \|u(0) - y\|^2,\qquad \|w_r(k) - w_r(0)\| \le "
      r"\frac{4\sqrt n\,\|y - u(0)\|}{\sqrt m\,\lambda_0}",
-     r"\theta_{k+1} = \theta_k - \eta(\nabla f(\theta_k) + \sigma\xi_k),\qquad f(u) = \|uu^\top - M\|_F^2,\ "
-     r"\nabla f = 4(\|u\|^2 u - Mu),\ \nabla^2 f = 4(\|u\|^2 I + 2uu^\top - M)"],
+     r"\theta_{k+1} = \theta_k - \eta(\nabla f(\theta_k) + \sigma\xi_k),\quad \xi_k \sim N(0, I)",
+     r"f(u) = \|uu^\top - M\|_F^2,\quad \nabla f = 4(\|u\|^2 u - Mu),\quad \nabla^2 f = 4(\|u\|^2 I + 2uu^\top - M)"],
     "Du, Zhai, Póczos and Singh (2019), Gradient descent provably optimizes over-parameterized neural networks, ICLR, "
     "arXiv:1810.02054; Ge, Huang, Jin and Yuan (2015), Escaping from saddle points, COLT; Jin, Ge, Netrapalli, Kakade "
     "and Jordan (2017), How to escape saddle points efficiently, ICML; Ge, Lee and Ma (2016), Matrix completion has "
@@ -93,6 +93,7 @@ def _problem(m: int, n: int, d: int, seed: int):
 def over_section(lesson: Lesson):
     st.subheader("A wide two-layer ReLU network: linear convergence, λ_min(H), lazy weights")
     p = lesson.controls(OVER, columns=4)
+    p["m"] = int(p["m"])
     lesson.controls([STEP])
     net, lam0, lam_max, lam_init = _problem(p["m"], p["n"], p["d"], p["seed"])
     rate = ls.du_rate(lesson.params["step"], lam0)
@@ -128,10 +129,10 @@ def over_section(lesson: Lesson):
                f"form), λ_min(H(0)) = {lam_init:.4f} at width {p['m']} (Monte Carlo over the neurons), "
                f"λ_max(H^∞) = {lam_max:.3f}. The theory needs m = Ω(n⁶/λ₀⁴); far fewer suffice here.")
     s = run.series["GD"]
-    numbers = {"lambda_0 = lambda_min(H_inf)": lam0, "lambda_min(H(0))": lam_init, "bound rate 1 - eta lambda_0/2": rate,
-               "loss": s.last.loss, "relative movement": ls.relative_movement(s.last.x, net.theta0)}
-    numbers["measured average rate"] = measured(s)
-    lesson.numbers({k: v for k, v in numbers.items() if np.isfinite(v)}, show=True, columns=6)
+    numbers = {"lambda_0 = lambda_min(H_inf)": lam0, "lambda_min(H(0))": lam_init,
+               "bound rate 1 - eta lambda_0/2": rate, "loss": s.last.loss,
+               "relative movement": ls.relative_movement(s.last.x, net.theta0), "measured average rate": measured(s)}
+    lesson.numbers({k: v for k, v in numbers.items() if np.isfinite(v)})
     return run, solvers, {}
 
 
@@ -216,7 +217,8 @@ def grid_section(lesson: Lesson) -> None:
     kinds = [c.kind for c in cps]
     c2.dataframe(pd.DataFrame([{"u₁": f"{c.x[0]:.3f}", "u₂": f"{c.x[1]:.3f}", "f": f"{c.value:.4g}",
                                 "λ₁(∇²f)": f"{c.eigenvalues[0]:.3g}", "λ₂(∇²f)": f"{c.eigenvalues[1]:.3g}",
-                                "kind": c.kind} for c in cps[:60]]), hide_index=True, height=300)
+                                "kind": c.kind} for c in cps[:60]]), hide_index=True,
+                 height=300 if len(cps) > 8 else "auto")
     spurious = kinds.count("spurious minimum")
     (c2.error if spurious else c2.success)(
         f"{spurious} spurious local minima" + (": gradient descent can get stuck." if spurious else
@@ -233,14 +235,16 @@ def grid_section(lesson: Lesson) -> None:
 
 
 EXPERIMENTS = [
-    Experiment("Wide: linear convergence", "Play 200 iterations at width 1000 (η = 1).",
+    Experiment("Wide: linear convergence", "Play about 200 iterations at width 1000 (η = 1).",
                "The loss falls on a straight line on the log axis, below the dashed bound (1 − ηλ₀/2)^k: after 180 "
-               "iterations the measured average rate is 0.78 against the bound 0.939 (λ₀ = 0.122, λ_min(H(0)) = 0.116), "
-               "the weights have moved 7% (‖W − W(0)‖_F / ‖W(0)‖_F) and λ_min(H(k)) stays near λ₀.", {"section": "overparameterized", "speed": 20}, name="wide-linear-convergence"),
+               "iterations the measured average rate is 0.78 against the bound 0.939 (λ₀ = 0.122, λ_min(H(0)) = "
+               "0.116), the weights have moved 7% (‖W − W(0)‖_F / ‖W(0)‖_F) and λ_min(H(k)) stays near λ₀.",
+               {"section": "overparameterized", "speed": 20}, name="wide-linear-convergence"),
     Experiment("Narrow: the guarantee is gone", "Set the width to 10 and play.",
                "With m = 10 (100 weights for 20 examples) λ_min(H(0)) = 0.060 is half of λ₀, the weights move by "
-               "100% of their size and activation patterns change: after 220 iterations the average rate 0.947 is worse "
-               "than the bound 0.939 that holds for wide nets.", {"section": "overparameterized", "m": 10, "speed": 20}, name="narrow-network"),
+               "100% of their size and activation patterns change: after 220 iterations the average rate 0.947 is "
+               "worse than the bound 0.939 that holds for wide nets.",
+               {"section": "overparameterized", "m": 10, "speed": 20}, name="narrow-network"),
     Experiment("A step too large", "Set η = 3 and press Step a few times.",
                "λ_max(H^∞) = 1.41: for η > 2/λ_max ≈ 1.4 the linearized outputs are amplified by |1 − ηλ| > 1 and "
                "the run diverges.", {"section": "overparameterized", "step": 3.0}, name="step-too-large"),
@@ -248,8 +252,8 @@ EXPERIMENTS = [
                "Widths 32 to 4096, 100 steps each: the fitted slope is −0.585 (−0.53 for the largest single "
                "neuron), within 0.15 of Du et al.'s −½.", {"section": "movement"}, name="slope-minus-half"),
     Experiment("Mean field: the weights move", "Choose the output scaling 1/m (with the step times m).",
-               "The fitted slope is −0.03 (relative movement 2.4 at m = 4096): each neuron moves O(1) whatever the width; this is the mean-field "
-               "(feature-learning) regime, outside Du et al.'s analysis.",
+               "The fitted slope is −0.03 (relative movement 2.4 at m = 4096): each neuron moves O(1) whatever "
+               "the width; this is the mean-field (feature-learning) regime, outside Du et al.'s analysis.",
                {"section": "movement", "scaling": "mean-field"}, name="mean-field-moves"),
     Experiment("GD stays, noise escapes", "Play from the stable manifold (0, 1.5).",
                "Gradient descent slides to the saddle (0, √0.5) and stays (u₁ = 0 exactly: the gradient has no "
@@ -259,8 +263,8 @@ EXPERIMENTS = [
                "The gradient is exactly 0: GD never moves. Noisy GD escapes at iteration 45 with σ = 0.1 "
                "(124 with η = 0.02).", {"section": "saddle", "start": "saddle"}, name="start-at-saddle"),
     Experiment("Near the saddle", "Start at (10⁻⁶, 1.5), just off the stable manifold.",
-               "Plain GD escapes too, but only after the tiny offset has grown by (1 + 4η(1 − λ₂))^k = 1.1^k: iteration 146 "
-               "against 45 for noisy GD (σ = 0.1) — saddles slow plain GD down.",
+               "Plain GD escapes too, but only after the tiny offset has grown by (1 + 4η(1 − λ₂))^k = 1.1^k: "
+               "iteration 146 against 45 for noisy GD (σ = 0.1) — saddles slow plain GD down.",
                {"section": "saddle", "start": "near"}, name="near-saddle"),
     Experiment("No spurious minima", "Read the table of critical points of ‖uuᵀ − M‖²_F.",
                "Five critical points: two global minima ±(1, 0) (f = λ₂² = 0.25), two strict saddles ±(0, √0.5) "
