@@ -11,7 +11,7 @@ from app.lessons import adversarial_targeted as targeted
 SECTIONS = {"fgsm-pgd": "Accuracy against ε", "fooled": "A fooled digit", "targeted": "Targeted attack (live)",
             "stable": "Plain vs stable networks"}
 
-lesson = Lesson("adv", "🛡️ Vulnerability: adversarial examples", presets=adv.EXPERIMENTS + targeted.EXPERIMENTS)
+lesson = Lesson("adv", "🎭 Adversarial examples", presets=adv.EXPERIMENTS + targeted.EXPERIMENTS, slides=None)
 lesson.theory(*adv.THEORY)
 section = lesson.sections(SECTIONS, default="fgsm-pgd")
 run, solvers, extra = {"fgsm-pgd": lambda: adv.curves_section(lesson), "fooled": lambda: adv.fooled_section(lesson),
