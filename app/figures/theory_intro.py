@@ -40,6 +40,13 @@ def path_points(P: np.ndarray) -> np.ndarray:
     return np.vstack([P[:PATH_HEAD], P[tail]])
 
 
+def _below(layout: dict) -> dict:
+    """The legend below the x-axis title (not over it)."""
+    layout["legend"] = dict(layout["legend"], y=-0.24)
+    layout["margin"] = dict(layout["margin"], b=80)
+    return layout
+
+
 def fit_figure(x: np.ndarray, y: np.ndarray, fit: np.ndarray, *, nodes: tuple | None = None,
                title: str | None = None) -> go.Figure:
     """The target (grey), the network's fit (blue) and, for a drawn curve, its control points."""
@@ -50,7 +57,7 @@ def fit_figure(x: np.ndarray, y: np.ndarray, fit: np.ndarray, *, nodes: tuple | 
     if nodes is not None:
         data.append(dict(type="scatter", x=list(nodes[0]), y=list(nodes[1]), mode="markers", name="control points",
                          marker=dict(color=BLACK, size=8)))
-    return go.Figure(data=data, layout=base_layout(title, x_title="x", y_title="f(x)", height=360))
+    return go.Figure(data=data, layout=_below(base_layout(title, x_title="x", y_title="f(x)", height=380)))
 
 
 def width_figure(widths: np.ndarray, rms: np.ndarray, max_error: np.ndarray, slope: float, intercept: float, *,
@@ -64,7 +71,8 @@ def width_figure(widths: np.ndarray, rms: np.ndarray, max_error: np.ndarray, slo
                  line=dict(color=color(1), width=2, dash="dot")),
             dict(type="scatter", x=w[w >= 8], y=10 ** intercept * w[w >= 8] ** slope, mode="lines",
                  name=f"fitted slope {slope:.2f}", line=dict(color=BLACK, width=1, dash="dash"))]
-    layout = base_layout(title, x_title="width m (hidden units)", y_title="error", log_x=True, log_y=True, height=360)
+    layout = _below(base_layout(title, x_title="width m (hidden units)", y_title="error", log_x=True, log_y=True,
+                                height=380))
     if current is not None:
         layout["shapes"] = [dict(type="line", x0=current, x1=current, yref="paper", y0=0, y1=1,
                                  line=dict(color="#aaa", dash="dot"))]

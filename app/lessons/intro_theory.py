@@ -100,7 +100,8 @@ def approximation_section(lesson: Lesson) -> None:
 
 def autoencoder_section(lesson: Lesson):
     st.subheader("An autoencoder as nonlinear PCA")
-    p = lesson.controls(AE, columns=6)
+    p = lesson.controls(AE[:1])
+    p.update(lesson.controls(AE[1:], columns=5))
     lesson.controls([LR])
     X = cached(intro.curve_data)(p["curve"], p["n"], p["noise"], p["seed"])
     P = cached(intro.pca)(X, 1)
@@ -119,10 +120,10 @@ def autoencoder_section(lesson: Lesson):
         show(autoencoder_figure(X, curve, line, title=f"Adam iteration {s.iteration}: the autoencoder's curve and "
                                 "PCA's line"), "t0.fig.ae.curve", c1)
         it = np.asarray(s.history["iteration"], float)
-        show(convergence_figure({"autoencoder": decimate(it, 2 * np.asarray(s.history["loss"]), 80, log=True)},
-                                theory={"PCA": (it[[0, -1]], np.full(2, P.error))}, y_title="mean ‖x̂ − x‖²",
+        show(convergence_figure({"autoencoder": decimate(it, 2 * np.asarray(s.history["loss"]), 80, log=True),
+                                 "PCA (best line)": (it[[0, -1]], np.full(2, P.error))}, y_title="mean ‖x̂ − x‖²",
                                 title="Reconstruction error", events=run.events,
-                                diverged={n: q.iteration for n, q in run.series.items() if q.status == "diverged"}),
+                                diverged={"autoencoder": s.iteration} if s.status == "diverged" else None),
              "t0.fig.ae.error", c2)
         live_table(pd.DataFrame([{"iteration": s.iteration, "autoencoder error": f"{2 * s.last.loss:.4g}",
                                   "PCA error": f"{P.error:.4g}", "ratio AE/PCA": f"{2 * s.last.loss / P.error:.3g}"}]))
