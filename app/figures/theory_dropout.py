@@ -20,7 +20,7 @@ __all__ = ["monte_carlo_figure", "weights_figure", "singular_values_figure", "pr
 
 MAX_POINTS = 120  # points per curve in a live frame (frames <= 20 KB)
 FIT_POINTS = 80
-CURVE_POINTS = 80  # per train / test curve (six of them)
+CURVE_POINTS = 80  # per curve of a figure with many (train / test curves, singular values)
 
 
 def monte_carlo_figure(n_masks: Sequence[float], mean: Sequence[float], se: Sequence[float], closed: float, *,
@@ -61,7 +61,7 @@ def singular_values_figure(iterations: Sequence[float], values: Mapping[str, Seq
     it = np.asarray(iterations, float)
     data = []
     for i, (name, v) in enumerate(values.items()):
-        x, y = decimate(it, np.asarray(v, float), MAX_POINTS)
+        x, y = decimate(it, np.asarray(v, float), max(40, min(CURVE_POINTS, 480 // len(values))))
         data.append(dict(type="scatter", mode="lines", name=name, x=compact(x), y=compact(positive(y)),
                          line=dict(color=color(i), width=2)))
     x1 = float(it[-1]) if it.size and it[-1] > 0 else 1.0

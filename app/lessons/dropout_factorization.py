@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.figures.common import convergence_figure
 from app.figures.theory_dropout import fit_figure, products_figure, singular_values_figure, train_test_figure
 from app.lesson import Experiment, Lesson, Param, Solver
 from app.lessons.dropout import KEEP
@@ -59,7 +60,12 @@ def factorization_section(lesson: Lesson):
     shown = lesson.controls([VIEW])["shown"]
 
     def metrics(name, step):
-        return {f"s{i + 1}": float(v) for i, v in enumerate(obj.singular_values(step.x))}
+        out = {f"s{i + 1}": float(v) for i, v in enumerate(obj.singular_values(step.x))}
+        with np.errstate(all="ignore"):
+            pr = obj.products(step.x)
+            out["balance"] = float(pr.max() / pr.min()) if pr.min() > 0 else np.nan
+            out["reg"] = obj.regularizer(step.x)
+        return out
 
     def draw(run) -> None:
         c1, c2 = st.columns(2)
@@ -70,9 +76,15 @@ def factorization_section(lesson: Lesson):
         prods = {n: obj.products(s.last.x) for n, s in run.series.items()}
         show(products_figure(prods, title="Column products ‖u_i‖‖v_i‖ (dropout: all equal)"), "do.fig.fact.prod",
              c2)
+        hs = {n: s.history for n, s in run.series.items()}
+        show(convergence_figure({n: (h["iteration"], h["balance"]) for n, h in hs.items()},
+                                right={n: (h["iteration"], h["reg"]) for n, h in hs.items()}, x_title="step",
+                                y_title="balance: max/min ‖u_i‖‖v_i‖", right_title="regularizer λΣ‖u_i‖²‖v_i‖²",
+                                events=run.events, max_points=50, height=300), "do.fig.fact.balance")
         live_table(pd.DataFrame(rows(run)))
         st.caption(f"Frame compute time {run.frame_ms:.0f} ms. Rank: singular values above {RANK_TOL:g}·σ₁(Y). "
-                   "Dashed: the optimum's singular values (closed form).")
+                   "Dashed: the optimum's singular values (closed form). The regularizer is evaluated with this p "
+                   "for every run (the 'no dropout' run does not feel it).")
 
     def rows(run):
         out = []
