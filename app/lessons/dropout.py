@@ -15,7 +15,7 @@ import streamlit as st
 from app.figures.common import convergence_figure
 from app.figures.theory_dropout import monte_carlo_figure, weights_figure
 from app.lesson import Experiment, Lesson, Param, Solver
-from app.panels import live_table, show
+from app.panels import live_table, self_check, show
 from app.params import SEED
 from numdl_core.theory import dropout as D
 
@@ -129,6 +129,12 @@ def least_squares_section(lesson: Lesson):
                    "w_p: relative distance to the true w": _rel(wp, P.w_true),
                    "least squares: relative distance to the true w": _rel(wls, P.w_true)}
     lesson.numbers({k: v for k, v in numbers.items() if np.isfinite(v)})
+    self_check("Dropout SGD is SGD on the squared error with random masks. Where does its averaged iterate go?",
+               ["To least squares w_LS: the masks average out.", "To w_p, the minimizer of the closed form.",
+                "Nowhere: the masks' noise never settles."], 1,
+               "The expected gradient is the gradient of the expected loss, which has the penalty "
+               "((1 − p)/p)Σ w_j²‖X_j‖²; it is affine in w, so the average of the iterates converges to its zero, "
+               "w_p. The masks average out in the *gradient of the loss*, not in the solution.", key="do.ls.self")
     return run, solvers, {"solvers": {n: SOLVER_NAMES[n] for n in solvers}}
 
 
