@@ -98,7 +98,8 @@ def convolutional_section(lesson: Lesson) -> None:
         show(codes_figure(r.x_true[k], r.x[k], title=f"Code map x_{k + 1}", x_title="position", height=260),
              f"sc.fig.conv.code{k}", col)
     checks = pd.DataFrame([
-        {"check": "FFT apply = explicit matrix (np.roll columns)", "value": f"{nb['FFT vs matrix: largest difference']:.1e}"},
+        {"check": "FFT apply = explicit matrix (np.roll columns)",
+         "value": f"{nb['FFT vs matrix: largest difference']:.1e}"},
         {"check": "adjoint test |⟨w, Dv⟩ − ⟨Dᵀw, v⟩| / |⟨w, Dv⟩|", "value": f"{nb['adjoint test gap']:.1e}"},
         {"check": "‖D‖² = max_ω Σ_k |d̂_k(ω)|² (FFT)", "value": f"{nb['‖D‖² by FFT']:.12g}"},
         {"check": "‖D‖² = λ_max(MMᵀ) of the matrix", "value": f"{nb['‖D‖² by eigenvalues of the matrix']:.12g}"}])

@@ -952,8 +952,9 @@ def csc_experiment(n: int = 128, *, nnz: int = 3, noise: float = 0.02, lam: floa
     x = steps[-1].x.reshape(x_true.shape)
     numbers = {"FFT vs matrix: largest difference": float(np.max(np.abs(M @ v.ravel() - C.apply(v).ravel()))),
                "adjoint test gap": adjoint_check(C.apply, C.adjoint, x_true.shape, seed=seed).rel_error,
-               "‖D‖² by FFT": C.lipschitz(), "‖D‖² by eigenvalues of the matrix": float(np.linalg.eigvalsh(M @ M.T)[-1]),
-               "relative residual": float(np.linalg.norm(C.apply(x) - b) / np.linalg.norm(b)),
+               "‖D‖² by FFT": C.lipschitz(),
+               "‖D‖² by eigenvalues of the matrix": float(np.linalg.eigvalsh(M @ M.T)[-1]),
+               "relative residual": float(np.linalg.norm(C.apply(x) - b) / (np.linalg.norm(b) or 1.0)),
                "nonzeros found": float(np.sum(x != 0)), "objective F": steps[-1].loss}
     return CSCResult(C, x_true, x, b, clean, np.array([s.loss for s in steps]), numbers)
 
@@ -1410,7 +1411,8 @@ def dictionary_learning(Y: np.ndarray, n_atoms: int, lam: float, *, method: str 
     Step
         ``x`` is ``D.ravel()`` (shape ``(m, n_atoms)``, C order), ``loss`` :math:`E` after the update,
         ``grad_norm`` :math:`\|\nabla_D E\|_F` at the codes; ``info``: ``sparsity`` (fraction of zero codes),
-        ``relative_residual`` :math:`\|XD^\top - Y\|_F/\|Y\|_F` (from iteration 1), ``work`` (passes over the signals: ``2 inner + 2`` per iteration).
+        ``relative_residual`` :math:`\|XD^\top - Y\|_F/\|Y\|_F` (from iteration 1), ``work`` (passes over the
+        signals: ``2 inner + 2`` per iteration).
 
     Raises
     ------
