@@ -13,7 +13,7 @@ from itertools import islice
 import numpy as np
 from numdl_core.solvers import SOLVERS
 from numdl_core.theory import landscapes as ls
-X, y = ls.unit_sphere_data(params["n"], params["d"], seed=params["seed"])  # unit inputs, labels U[-1, 1]
+X, y = ls.unit_sphere_data(params["n"], params["d"], seed=params["seed"], duplicate=params["duplicate"])
 net = ls.TwoLayerReLU(X, y, params["m"], seed=params["seed"] + 1)          # f(x) = m^(-1/2) sum_r a_r relu(w_r.x)
 lam0 = np.linalg.eigvalsh(ls.relu_gram(X))[0]                             # closed-form H_inf
 rate = ls.du_rate(params["step"], lam0)                                   # 1 - eta lambda_0 / 2

@@ -45,7 +45,9 @@ THEORY = (
 WIDTHS = (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 DATA = [Param("n", "Examples n", "int", 20, lo=4, hi=40), Param("d", "Input dimension d", "int", 10, lo=2, hi=20),
         SEED]
-OVER = [Param("m", "Width m", "log", 1000, options=WIDTHS), *DATA]
+OVER = [Param("m", "Width m", "log", 1000, options=WIDTHS), *DATA,
+        Param("duplicate", "Two equal inputs, different labels", "bool", False,
+              help="x₂ = x₁ with y₂ ≠ y₁: λ₀ = 0, the assumption of Du et al. fails and the loss stalls.")]
 STEP = Param("step", "Step η", "choice", 1.0, options=(0.1, 0.3, 0.5, 1.0, 1.5, 2.0, 3.0), role="tunable",
              help="Gradient descent on W; the linearized outputs converge for η < 2/λ_max(H).")
 MOVE = [Param("max_width", "Largest width", "choice", 4096, options=(1024, 2048, 4096, 8192, 16384)),
@@ -83,8 +85,8 @@ def start_point(start: str, lam2: float) -> np.ndarray:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _problem(m: int, n: int, d: int, seed: int):
-    X, y = ls.unit_sphere_data(n, d, seed=seed)
+def _problem(m: int, n: int, d: int, seed: int, duplicate: bool):
+    X, y = ls.unit_sphere_data(n, d, seed=seed, duplicate=duplicate)
     net = ls.TwoLayerReLU(X, y, m, seed=seed + 1)
     lam = np.linalg.eigvalsh(ls.relu_gram(X))
     return net, float(lam[0]), float(lam[-1]), float(np.linalg.eigvalsh(net.gram(net.theta0))[0])
@@ -92,10 +94,11 @@ def _problem(m: int, n: int, d: int, seed: int):
 
 def over_section(lesson: Lesson):
     st.subheader("A wide two-layer ReLU network: linear convergence, λ_min(H), lazy weights")
-    p = lesson.controls(OVER, columns=4)
+    p = lesson.controls(OVER[:4], columns=4)
+    p.update(lesson.controls(OVER[4:]))
     p["m"] = int(p["m"])
     lesson.controls([STEP])
-    net, lam0, lam_max, lam_init = _problem(p["m"], p["n"], p["d"], p["seed"])
+    net, lam0, lam_max, lam_init = _problem(p["m"], p["n"], p["d"], p["seed"], p["duplicate"])
     rate = ls.du_rate(lesson.params["step"], lam0)
     loss0 = net.value_and_grad(net.theta0)[0]
 
@@ -116,7 +119,7 @@ def over_section(lesson: Lesson):
                                 theory={f"bound (1 − ηλ₀/2)^k = {rate:.4f}^k": (k, h["loss"][0] * rate ** k)},
                                 events=run.events), "ls.fig.over.loss", c1)
         show(convergence_figure({"GD": (h["iteration"], h["movement"])}, right={"GD": (h["iteration"], h["lam_min"])},
-                                y_title="‖W − W(0)‖_F / ‖W(0)‖_F", right_title="λ_min(H(k))",
+                                y_title="‖W − W(0)‖_F / ‖W(0)‖_F", right_title=f"λ_min(H(k)); λ₀ = {lam0:.3g}",
                                 title="Weights move little; H stays near H^∞"), "ls.fig.over.move", c2)
         live_table(pd.DataFrame([{"iteration": s.iteration, "loss": f"{s.last.loss:.3e}", "average rate":
                                   f"{measured(s):.4f}", "bound": f"{rate:.4f}", "status": s.status}
@@ -248,6 +251,11 @@ EXPERIMENTS = [
     Experiment("A step too large", "Set η = 3 and press Step a few times.",
                "λ_max(H^∞) = 1.41: for η > 2/λ_max ≈ 1.4 the linearized outputs are amplified by |1 − ηλ| > 1 and "
                "the run diverges.", {"section": "overparameterized", "step": 3.0}, name="step-too-large"),
+    Experiment("Two equal inputs", "Switch on 'Two equal inputs, different labels' and play.",
+               "x₂ = x₁ makes H^∞ singular: λ₀ = 0 (to round-off) and the bound (1 − ηλ₀/2)^k is flat. The loss "
+               "stalls at (y₁ − y₂)²/4 = 0.146 within 50 iterations — the best any function can do on one input with "
+               "two labels: Du et al.'s assumption λ₀ > 0 is necessary.",
+               {"section": "overparameterized", "duplicate": True, "speed": 20}, name="parallel-inputs"),
     Experiment("Slope −½", "Read the fitted slope of the relative movement.",
                "Widths 32 to 4096, 100 steps each: the fitted slope is −0.585 (−0.53 for the largest single "
                "neuron), within 0.15 of Du et al.'s −½.", {"section": "movement"}, name="slope-minus-half"),

@@ -48,8 +48,13 @@ LANDSCAPES = ("factorization", "neuron")
 """Names of the 2-D landscapes of :func:`landscape`."""
 
 
-def unit_sphere_data(n: int = 20, d: int = 10, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def unit_sphere_data(n: int = 20, d: int = 10, *, seed: int = 0,
+                     duplicate: bool = False) -> tuple[np.ndarray, np.ndarray]:
     r"""``n`` inputs on the unit sphere of :math:`\mathbb R^d` and labels :math:`y_i \sim U[-1, 1]`.
+
+    With ``duplicate=True`` the second input is a copy of the first (its label stays different): then
+    :math:`\lambda_0 = \lambda_{\min}(H^\infty) = 0`, no network fits both, and the loss cannot fall below
+    :math:`(y_1 - y_2)^2 / 4` (the assumption of Du et al. fails).
 
     Parameters
     ----------
@@ -57,6 +62,8 @@ def unit_sphere_data(n: int = 20, d: int = 10, *, seed: int = 0) -> tuple[np.nda
         Number of examples (rows) and input dimension (at least 2).
     seed : int
         Seed of the draw.
+    duplicate : bool
+        Copy the first input into the second (needs ``n >= 2``).
 
     Returns
     -------
@@ -83,7 +90,10 @@ def unit_sphere_data(n: int = 20, d: int = 10, *, seed: int = 0) -> tuple[np.nda
         raise ValueError(f"need n >= 1 examples and d >= 2 dimensions, got n = {n}, d = {d}")
     rng = np.random.default_rng(seed)
     G = rng.standard_normal((int(n), int(d)))
-    return G / np.linalg.norm(G, axis=1, keepdims=True), rng.uniform(-1.0, 1.0, int(n))
+    X, y = G / np.linalg.norm(G, axis=1, keepdims=True), rng.uniform(-1.0, 1.0, int(n))
+    if duplicate and X.shape[0] >= 2:
+        X[1] = X[0]
+    return X, y
 
 
 def relu_gram(X: np.ndarray) -> np.ndarray:

