@@ -147,18 +147,20 @@ EXPERIMENTS = [
                "(0.004): it recovers the matrix. Nuclear-norm SVT: 4.2 (0.44).", {"section": "matrix-completion"},
                name="deeper-is-lower-rank"),
     Experiment("Break it: a large initialization", "Set the initialization scale to 1.", "From a large start the "
-               "singular values no longer grow one at a time: depth 3 loses its low-rank bias and fits the observed "
-               "entries with a higher effective rank and a larger test error.",
+               "singular values no longer grow one at a time: depth 3 loses its low-rank bias: it fits the observed "
+               "entries with effective rank 10.6 and test error 1.01 (depth 2: 12.8 and 1.22), worse than SVT (4.2, "
+               "0.44).",
                {"section": "matrix-completion", "init": 1.0}, name="large-initialization"),
-    Experiment("Plenty of observations", "Observe 300 of the 400 entries.", "Now the nuclear norm recovers the matrix "
-               "too: enough observations make the convex baseline exact; depth matters when data are scarce.",
-               {"section": "matrix-completion", "n_obs": 300}, name="plenty-of-observations"),
+    Experiment("Plenty of observations", "Observe 300 of the 400 entries (step 0.1).", "Now the convex baseline nearly "
+               "recovers the matrix too (SVT: effective rank 3.0, test error 0.07; depth 2: 0.03; depth 3: 3e-4): "
+               "depth matters most when observations are scarce.",
+               {"section": "matrix-completion", "n_obs": 300, "step": 0.1}, name="plenty-of-observations"),
     Experiment("Weights fade", "Compare the two GD curves with the regularized ones.", "With weights ×3 the regularized "
                "solutions differ by 0.069 rad at α = 0.01 and stay apart for every α; weighted GD's angle to the SVM "
-               "falls like 1/log t (0.07 rad after 5,000 iterations) towards the same direction as without weights.",
+               "falls like 1/log t (0.084 rad after 5,000 iterations, 0.036 without weights) towards the same direction as without weights.",
                {"section": "weighting"}, name="weights-fade"),
     Experiment("Heavy weights, slower", "Set the weight to 10 and 20,000 iterations.", "The weighted direction still "
-               "turns towards the SVM, but the bounded offset is larger: the 1/log t decay needs far more iterations "
-               "(the effect of weights vanishes only asymptotically).",
+               "turns towards the SVM (0.10 rad after 20,000 iterations, the regularized one stays at 0.27), but the "
+               "bounded offset is larger: the effect of the weights vanishes only asymptotically, like 1/log t.",
                {"section": "weighting", "weight": 10.0, "iterations": 20000}, name="heavy-weights"),
 ]
