@@ -128,8 +128,8 @@ def over_section(lesson: Lesson):
     solvers = {"GD": Solver("gradient_descent", net, net.theta0)}
     run = lesson.live("run", solvers, draw, max_iter=3000, default_speed=5, max_points=300, metrics=metrics,
                       diverged_hint=f"η is above 2/λ_max(H) ≈ {2 / lam_max:.2f}: the outputs oscillate and grow.")
-    st.caption(f"n = {p['n']} unit inputs in R^{p['d']}, labels U[−1, 1]; λ₀ = λ_min(H^∞) = {lam0:.4f} (closed "
-               f"form), λ_min(H(0)) = {lam_init:.4f} at width {p['m']} (Monte Carlo over the neurons), "
+    st.caption(f"n = {p['n']} unit inputs in R^{p['d']}, labels U[−1, 1]; λ₀ = λ_min(H^∞) = {lam0:.4g} (closed "
+               f"form), λ_min(H(0)) = {lam_init:.4g} at width {p['m']} (Monte Carlo over the neurons), "
                f"λ_max(H^∞) = {lam_max:.3f}. The theory needs m = Ω(n⁶/λ₀⁴); far fewer suffice here.")
     s = run.series["GD"]
     numbers = {"lambda_0 = lambda_min(H_inf)": lam0, "lambda_min(H(0))": lam_init,
