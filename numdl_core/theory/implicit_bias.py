@@ -1005,7 +1005,8 @@ def completion_run(problem: CompletionProblem, depth: int, *, step: float = 0.2,
     step, init : float
         Step size and initialization scale of gradient descent.
     iterations : int
-        Iterations (gradient descent; SVT stops at its own tolerance or after ``max(iterations, 3000)``).
+        Most iterations of gradient descent (it stops earlier once the gradient is below 1e-10, as depth 1 does
+        after about a hundred); SVT stops at its own tolerance or after ``max(iterations, 3000)``.
     seed : int
         Seed of the initialization.
 
@@ -1040,7 +1041,7 @@ def completion_run(problem: CompletionProblem, depth: int, *, step: float = 0.2,
         gen = svt(M, mask, maxiter=max(iterations, 3000))
         method = "nuclear norm (SVT)"
     else:
-        gen = completion_gd(M, mask, depth=int(depth), step=step, init=init, seed=seed, maxiter=iterations, tol=0.0)
+        gen = completion_gd(M, mask, depth=int(depth), step=step, init=init, seed=seed, maxiter=iterations)
         method = f"depth {int(depth)}"
     for s in gen:
         last = s
