@@ -12,7 +12,7 @@ import streamlit as st
 from app.figures.common import convergence_figure
 from app.figures.theory_landscapes import landscape_figure, movement_figure
 from app.lesson import Experiment, Lesson, Param, Solver
-from app.panels import live_table, show
+from app.panels import live_table, self_check, show
 from app.params import SEED
 from numdl_core.checks import derivative_check
 from numdl_core.theory import landscapes as ls
@@ -24,12 +24,13 @@ THEORY = (
     "matrix H(k); at initialization H → H^∞ as m → ∞, and if λ₀ = λ_min(H^∞) > 0 (no two inputs parallel) a wide "
     "enough network converges **linearly** and every neuron moves only O(1/√m): the network stays in the lazy, "
     "kernel regime. **Saddles (Ge, Huang, Jin and Yuan 2015; Jin et al. 2017).** At a strict saddle (one negative "
-    "Hessian eigenvalue) the gradient vanishes: gradient descent started on the saddle or on its stable manifold stays "
-    "there; noise in the gradient escapes in a number of steps polynomial in 1/σ (≈ log(r/ησ)/log(1 + η|λ_min|)). "
+    "Hessian eigenvalue λ_min) the gradient vanishes: gradient descent started on the saddle or on its stable "
+    "manifold stays there; noise in the gradient pushes it off, the unstable direction grows by 1 + η|λ_min| per "
+    "step, and it escapes after about log(r/(ησ))/log(1 + η|λ_min|) steps. "
     "**No spurious minima (Ge, Lee and Ma 2016).** For f(u) = ‖uuᵀ − M‖²_F every local minimum is global and every "
     "other critical point has a direction of negative curvature, so noisy gradient descent finds a global minimum. "
-    "**Break it:** a narrow net (m ≈ n) or a step η > 2/λ_max(H); the mean-field scaling 1/m (weights move O(1)); "
-    "a sine neuron has spurious minima at wrong frequencies.",
+    "**Break it:** a narrow net (m ≈ n), two equal inputs (λ₀ = 0) or a step η > 2/λ_max(H); the mean-field "
+    "scaling 1/m (weights move O(1)); a sine neuron has spurious minima at wrong frequencies.",
     [r"u_i = \tfrac{1}{\sqrt m}\textstyle\sum_r a_r\,\mathrm{relu}(w_r^\top x_i),\quad L(W) = \tfrac12\|u - y\|^2,"
      r"\quad H^\infty_{ij} = x_i^\top x_j\,\frac{\pi - \theta_{ij}}{2\pi},\quad \lambda_0 = \lambda_{\min}(H^\infty)",
      r"\|u(k) - y\|^2 \le \big(1 - \tfrac{\eta\lambda_0}{2}\big)^k \|u(0) - y\|^2,\qquad \|w_r(k) - w_r(0)\| \le "
@@ -49,7 +50,8 @@ OVER = [Param("m", "Width m", "log", 1000, options=WIDTHS), *DATA,
         Param("duplicate", "Two equal inputs, different labels", "bool", False,
               help="x₂ = x₁ with y₂ ≠ y₁: λ₀ = 0, the assumption of Du et al. fails and the loss stalls.")]
 STEP = Param("step", "Step η", "choice", 1.0, options=(0.1, 0.3, 0.5, 1.0, 1.5, 2.0, 3.0), role="tunable",
-             help="Gradient descent on W; the linearized outputs converge for η < 2/λ_max(H).")
+             help="Gradient descent on W. Du et al. prove the rate for η = O(λ₀/n²); the linearized outputs "
+                  "converge for any η < 2/λ_max(H).")
 MOVE = [Param("max_width", "Largest width", "choice", 4096, options=(1024, 2048, 4096, 8192, 16384)),
         Param("iterations", "Gradient steps per width", "choice", 100, options=(50, 100, 200, 500)),
         Param("scaling", "Output scaling", "choice", "ntk", options=ls.SCALINGS,
@@ -199,6 +201,12 @@ def saddle_section(lesson: Lesson):
     st.caption("Hessian at the saddle (0, √λ₂): 4·diag(λ₂ − 1, 2λ₂), one negative eigenvalue. Escape = leaving the "
                "ball of radius 0.5 around it after having been inside (replayed up to 2000 steps): "
                + "; ".join(f"{n}: {'iteration ' + str(e) if e is not None else 'never'}" for n, e in esc.items()) + ".")
+    self_check("Plain GD started at (0, 1.5) ends at the saddle, not at a minimum. Why?",
+               ["The step is too small.", "Its gradient has no u₁ component while u₁ = 0, so u₁ stays 0 exactly.",
+                "The saddle is a local minimum."], 1,
+               "∇f = 4(‖u‖²u − Mu) has first component 4(‖u‖² − λ₁)u₁: zero on the axis u₁ = 0, which is the "
+               "saddle's stable manifold. Any perturbation off that axis (noise, or round-off in other problems) grows "
+               "by 1 + 4η(λ₁ − λ₂) per step near the saddle.", key="ls.saddle.self")
     numbers = {f"{n} distance to the saddle": float(np.linalg.norm(s.last.x - s0)) for n, s in run.series.items()}
     numbers.update({f"{n} loss": s.last.loss for n, s in run.series.items()})
     numbers.update({f"{n} escape iteration": e for n, e in esc.items() if e is not None})
