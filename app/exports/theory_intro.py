@@ -18,11 +18,12 @@ print("rms errors:", [float(f"{e:.3g}") for e in study.rms])
 report(study.numbers)
 """, "optimizers": """
 from itertools import islice
-from numdl_core.theory.intro import gd_quadratic_rate, zoo_method, zoo_problem
+from numdl_core.theory.intro import RACE_BLOWUP, gd_quadratic_rate, zoo_method, zoo_problem
 problem = zoo_problem(params["problem"], kappa=params["kappa"])
 numbers = {}
 for label, (method, lr) in params["runners"].items():  # each runner with its own step size, from the same start
-    steps = zoo_method(method, problem.objective, problem.x0, lr=lr, momentum=params["momentum"], maxiter=5000)
+    steps = zoo_method(method, problem.objective, problem.x0, lr=lr, momentum=params["momentum"], maxiter=5000,
+                       blowup=RACE_BLOWUP)  # diverged: the loss grew 1e6-fold
     *_, last = islice(steps, params["iterations"][label] + 1)
     if last.info.get("diverged"):
         numbers[f"{label} diverged at iteration"] = last.iteration

@@ -46,7 +46,8 @@ def runner(method: str):
     key = f"lr_{method}"
 
     def run(obj, theta0, **kw):
-        gen = intro.zoo_method(method, obj, theta0, lr=kw[key], momentum=kw.get("momentum", 0.9), maxiter=MAX_ITER)
+        gen = intro.zoo_method(method, obj, theta0, lr=kw[key], momentum=kw.get("momentum", 0.9), maxiter=MAX_ITER,
+                               blowup=intro.RACE_BLOWUP)
         sent = yield next(gen)
         while True:
             try:

@@ -38,7 +38,7 @@ from numdl_core.optim import FunctionObjective
 
 __all__ = ["TARGETS", "ACTIVATIONS", "target", "ShallowFit", "fit_shallow", "ApproximationStudy",
            "approximation_study", "rosenbrock", "saddle", "quadratic", "ZooProblem", "ZOO_PROBLEMS", "zoo_problem",
-           "rmsprop", "ZOO_METHODS", "zoo_method", "gd_quadratic_rate", "RaceSummary", "race_summary",
+           "rmsprop", "ZOO_METHODS", "RACE_BLOWUP", "zoo_method", "gd_quadratic_rate", "RaceSummary", "race_summary",
            "CURVES", "curve_data", "Autoencoder", "PCA", "pca", "AutoencoderFit", "fit_autoencoder",
            "linear_autoencoder_vs_pca"]
 
@@ -576,16 +576,22 @@ def rmsprop(obj: Any, theta0: np.ndarray, *, lr: float = 1e-2, rho: float = 0.9,
 ZOO_METHODS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 
 
-@tunable("lr")
+RACE_BLOWUP = 1e6
+"""The blow-up factor of the race (:func:`race_summary`, the page): a 2-D run counts as diverged once its loss grew
+:math:`10^6`-fold, not :data:`~numdl_core.iterate.BLOWUP`-fold."""
+
+
 def zoo_method(method: str, obj: Any, theta0: np.ndarray, *, lr: float, momentum: float = 0.9, maxiter: int = 10**6,
-               tol: float = 1e-10, blowup: float = 1e6) -> Iterator[Step]:
+               tol: float = 1e-10, blowup: float = BLOWUP) -> Iterator[Step]:
     r"""One runner of the optimizer race, full batch (one Step per update, 2 data passes each).
 
     ``sgd``: :math:`\theta_{k+1} = \theta_k - \eta g_k` (deterministic here: gradient descent); ``momentum``:
     :math:`v_{k+1} = \mu v_k - \eta g_k`, :math:`\theta_{k+1} = \theta_k + v_{k+1}`; ``nesterov``: the same with the
     gradient at :math:`\theta_k + \mu v_k`; ``adagrad``, ``rmsprop`` (:func:`rmsprop`) and ``adam`` scale each
-    coordinate by past squared gradients. Built on :func:`numdl_core.optim.sgd`, :func:`~numdl_core.optim.adagrad`
-    and :func:`~numdl_core.optim.adam` with ``batch_size=None``.
+    coordinate by past squared gradients. A dispatcher: it returns the generator of
+    :func:`numdl_core.optim.sgd`, :func:`~numdl_core.optim.adagrad`, :func:`~numdl_core.optim.adam` (all with
+    ``batch_size=None``) or :func:`rmsprop`, which follow the protocol of :mod:`numdl_core.iterate`; ``lr`` can be
+    sent mid-run (``gen.send({"lr": ...})``).
 
     Parameters
     ----------
@@ -594,20 +600,20 @@ def zoo_method(method: str, obj: Any, theta0: np.ndarray, *, lr: float, momentum
         An objective (``value_and_grad``, ``n_params``), e.g. ``zoo_problem(...).objective``.
     theta0 : array_like
     lr : float
-        The step size :math:`\eta`. Tunable (``gen.send({"lr": ...})``).
+        The step size :math:`\eta`. Tunable.
     momentum : float
         :math:`\mu` of momentum and Nesterov.
     maxiter, tol, blowup
-        As in :mod:`numdl_core.iterate`; ``blowup`` defaults to :math:`10^6` (a 2-D race diverges visibly early).
+        As in :mod:`numdl_core.iterate` (the race uses ``blowup=RACE_BLOWUP``).
 
-    Yields
-    ------
-    Step
+    Returns
+    -------
+    generator of Step
 
     Raises
     ------
     ValueError
-        For an unknown method (and the bad values the underlying method rejects).
+        For an unknown method (the underlying method checks its values at the first ``next``).
 
     References
     ----------
@@ -622,18 +628,16 @@ def zoo_method(method: str, obj: Any, theta0: np.ndarray, *, lr: float, momentum
     """
     kw = dict(lr=lr, batch_size=None, maxiter=maxiter, tol=tol, blowup=blowup)
     if method == "sgd":
-        gen = optim.sgd(obj, theta0, **kw)
-    elif method in ("momentum", "nesterov"):
-        gen = optim.sgd(obj, theta0, momentum=momentum, nesterov=method == "nesterov", **kw)
-    elif method == "adagrad":
-        gen = optim.adagrad(obj, theta0, **kw)
-    elif method == "rmsprop":
-        gen = rmsprop(obj, theta0, **kw)
-    elif method == "adam":
-        gen = optim.adam(obj, theta0, **kw)
-    else:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(ZOO_METHODS)}")
-    return (yield from gen)
+        return optim.sgd(obj, theta0, **kw)
+    if method in ("momentum", "nesterov"):
+        return optim.sgd(obj, theta0, momentum=momentum, nesterov=method == "nesterov", **kw)
+    if method == "adagrad":
+        return optim.adagrad(obj, theta0, **kw)
+    if method == "rmsprop":
+        return rmsprop(obj, theta0, **kw)
+    if method == "adam":
+        return optim.adam(obj, theta0, **kw)
+    raise ValueError(f"unknown method {method!r}; choose one of {', '.join(ZOO_METHODS)}")
 
 
 def gd_quadratic_rate(kappa: float, step: float) -> float:
@@ -692,7 +696,7 @@ class RaceSummary:
 
 
 def race_summary(problem: ZooProblem, method: str, lr: float, iterations: int, *, tol: float = 1e-3,
-                 momentum: float = 0.9) -> RaceSummary:
+                 momentum: float = 0.9, blowup: float = RACE_BLOWUP) -> RaceSummary:
     r"""Run one method of :func:`zoo_method` for ``iterations`` and summarize it.
 
     Parameters
@@ -704,6 +708,8 @@ def race_summary(problem: ZooProblem, method: str, lr: float, iterations: int, *
     tol : float
         Distance to a minimizer that counts as arrived.
     momentum : float
+    blowup : float
+        The blow-up factor (:data:`RACE_BLOWUP`, as on the page).
 
     Returns
     -------
@@ -720,7 +726,8 @@ def race_summary(problem: ZooProblem, method: str, lr: float, iterations: int, *
     """
     reached = diverged = None
     last = None
-    for s in zoo_method(method, problem.objective, problem.x0, lr=lr, maxiter=iterations, momentum=momentum):
+    for s in zoo_method(method, problem.objective, problem.x0, lr=lr, maxiter=iterations, momentum=momentum,
+                        blowup=blowup):
         last = s
         if s.info.get("diverged"):
             diverged = s.iteration

@@ -85,7 +85,7 @@ def test_gradient_descent_on_the_quadratic_is_the_closed_form():
 def test_too_large_a_step_diverges_once_flagged():
     """t > 2/kappa on the quadratic: |1 - t kappa| > 1, the run is flagged diverged and stops."""
     p = I.zoo_problem("quadratic", kappa=25.0)
-    steps = list(I.zoo_method("sgd", p.objective, p.x0, lr=0.1, maxiter=10**4))
+    steps = list(I.zoo_method("sgd", p.objective, p.x0, lr=0.1, maxiter=10**4, blowup=I.RACE_BLOWUP))
     assert steps[-1].info.get("diverged") and sum(bool(s.info.get("diverged")) for s in steps) == 1
     assert I.gd_quadratic_rate(25.0, 0.1) == pytest.approx(1.5)
     assert I.race_summary(I.zoo_problem("rosenbrock"), "sgd", 0.01, 100).diverged_at == 3  # measured
@@ -104,6 +104,23 @@ def test_rmsprop_equals_a_plain_loop_and_takes_lr_mid_run():
     assert np.array(got) == pytest.approx(np.array(ref), rel=1e-13)
 
 
+def test_rmsprop_follows_the_protocol():
+    """Iteration 0 with work 0, 2 passes per full-batch update, maxiter, a blow-up flagged once with a reason, the
+    same values sent give the uninterrupted run bit for bit (the average E is kept)."""
+    p = I.zoo_problem("quadratic", kappa=10.0)
+    steps = list(I.rmsprop(p.objective, p.x0, lr=0.01, maxiter=5))
+    assert [s.iteration for s in steps] == list(range(6)) and [s.info["work"] for s in steps] == [0, 2, 4, 6, 8, 10]
+    bad = list(I.rmsprop(p.objective, p.x0, lr=1e9, maxiter=100))
+    assert bad[-1].info["diverged"] and bad[-1].info["reason"] and sum("diverged" in s.info for s in bad) == 1
+    a, b = I.rmsprop(p.objective, p.x0, lr=0.01), I.rmsprop(p.objective, p.x0, lr=0.01)
+    xa = [next(a).x for _ in range(8)]
+    xb = [next(b).x for _ in range(4)] + [b.send({"lr": 0.01}).x] + [next(b).x for _ in range(3)]
+    assert all(np.array_equal(u, v) for u, v in zip(xa, xb))
+    assert I.rmsprop.tunables == ("lr", "batch_size", "decay")
+    with pytest.raises(ValueError):
+        next(I.rmsprop(p.objective, p.x0, rho=1.0))
+
+
 @pytest.mark.parametrize("method", I.ZOO_METHODS)
 def test_every_runner_reaches_a_saddle_minimum(method):
     """From (-1.5, 1e-3) every method leaves the saddle towards (0, sqrt 2) with a suitable step."""
@@ -116,7 +133,7 @@ def test_zoo_rejects_unknown_names():
     with pytest.raises(ValueError):
         I.zoo_problem("himmelblau")
     with pytest.raises(ValueError):
-        next(I.zoo_method("lbfgs", I.zoo_problem("saddle").objective, [0.0, 0.0], lr=0.1))
+        I.zoo_method("lbfgs", I.zoo_problem("saddle").objective, [0.0, 0.0], lr=0.1)
 
 
 # ------------------------------------------------------------------------------------------ autoencoder vs PCA
