@@ -156,12 +156,12 @@ def dictionary_section(lesson: Lesson) -> None:
 EXPERIMENTS = [
     Experiment("The thresholding pursuit works", "Read the two code plots and the table.",
                "With 2 nonzeros in Γ₂ (4 in Γ₁) both supports are found (100%); layer 1 has no false entry, layer "
-               "2 a few, because atoms of D₂ that share an entry with a true one are highly coherent (μ(D₂) = 0.96). "
+               "2 has 4, because atoms of D₂ that share an entry with a true one are highly coherent (μ(D₂) = 0.96). "
                "The ReLU network reproduces layered thresholding exactly (difference 0).",
                {"section": "thresholding"}, name="layered-thresholding"),
     Experiment("Break it: too many nonzeros", "Set 12 nonzeros in Γ₂.",
-               "Γ₁ now has about 24 nonzeros: the interference of the other atoms in D₁ᵀy is comparable to λ₁, "
-               "layer 1 misses entries and picks false ones, and layer 2 inherits the errors. Papyan et al.'s "
+               "Γ₁ now has 24 nonzeros: the interference of the other atoms in D₁ᵀy is comparable to λ₁; layer 1 "
+               "finds 96% of its support but 15 false entries, and layer 2 inherits the errors (92%, 16 false). Papyan et al.'s "
                "guarantee needs the codes sparse relative to 1/μ.", {"section": "thresholding", "nnz": 12},
                name="thresholding-fails"),
     Experiment("FFT = matrix", "Read the checks below the code maps; then set n = 256.",
@@ -169,15 +169,16 @@ EXPERIMENTS = [
                "gap is ~2e-16, and ‖D‖² = max_ω Σ|d̂_k(ω)|² = 13.303 equals the largest eigenvalue of MMᵀ. The "
                "matrix grows as n², the FFT cost as n log n.", {"section": "convolutional"}, name="fft-dictionary"),
     Experiment("Too little λ", "Set λ = 0.005 with noise 0.05.",
-               "FISTA fits the noise: many more nonzeros than the 9 planted spikes and a smaller residual than the "
-               "noise level; the code maps scatter small spikes. λ trades sparsity for fidelity.",
+               "FISTA fits the noise: 130 nonzeros for the 9 planted spikes (21 at λ = 0.05), small spikes scattered "
+               "over the code maps. λ trades sparsity for fidelity.",
                {"section": "convolutional", "lam": 0.005, "noise": 0.05}, name="conv-small-lambda"),
     Experiment("Strokes emerge", "Look at the learned 4×4 atoms.",
                "From random patches the atoms turn into oriented strokes and edges (Olshausen and Field's simple-cell "
-               "like filters); the energy falls from 1.10 to about 0.28 in 20 alternations with 69% of the codes "
-               "exactly zero.", {"section": "dictionary"}, name="digit-strokes"),
+               "like filters); the energy falls from 1.10 to 0.29 in 20 alternations, 68% of the codes exactly zero, "
+               "relative residual 0.12.", {"section": "dictionary"}, name="digit-strokes"),
     Experiment("Whole digits", "Choose whole digits (8×8) and 500 digits.",
-               "Atoms of whole digits look like digit parts and prototypes (loops, bars of 1s and 7s); with 32 atoms "
-               "for 10 classes each atom serves several writers.", {"section": "dictionary", "size": 8,
+               "Atoms of whole digits look like digit parts and prototypes (loops, bars of 1s and 7s); the energy "
+               "falls from 4.56 to 0.77 (48% zero codes). With 32 atoms for 10 classes each atom serves several "
+               "writers.", {"section": "dictionary", "size": 8,
                                                                      "n_images": 500}, name="digit-atoms"),
 ]
