@@ -167,11 +167,13 @@ EXPERIMENTS = [
     Experiment("A curve, not a line", "Play the autoencoder on the arc for ~2000 iterations.",
                "The 1-D curve follows the arc: its reconstruction error falls to 0.0031 after 2000 iterations (about "
                "the noise across the curve, σ² = 0.0025), 36 times below PCA's 0.111 — PCA can only project onto a "
-               "line through the middle.", {"section": "autoencoder", "curve": "arc", "speed": 50}, name="autoencoder-arc"),
+               "line through the middle.", {"section": "autoencoder", "curve": "arc", "speed": 50},
+               name="autoencoder-arc"),
     Experiment("Linear autoencoder = PCA", "Choose the linear activation and play.",
-               "The live autoencoder's error falls to PCA's 0.110922 and never below; Adam stops converged at iteration "
-               "432. A linear encoder and decoder reconstruct on a line, and the best line is PCA's (Eckart-Young). "
-               "The green box checks it exactly: the L-BFGS minimum spans PCA's line to a principal angle ~1e-10.",
+               "The live autoencoder's error falls to PCA's 0.110922 and never below; Adam stops converged at "
+               "iteration 432. A linear encoder and decoder reconstruct on a line, and the best line is PCA's "
+               "(Eckart-Young). The green box checks it exactly: the L-BFGS minimum spans PCA's line to a principal "
+               "angle ~1e-10.",
                {"section": "autoencoder", "activation": "linear", "speed": 50}, name="linear-autoencoder-is-pca"),
     Experiment("A helix in 3-D", "Choose the helix and play.",
                "PCA's best line leaves most of the helix unexplained (error 0.74); the autoencoder's curve winds "

@@ -95,8 +95,9 @@ def optimizers_section(lesson: Lesson):
                                 diverged={n: s.iteration for n, s in run.series.items() if s.status == "diverged"}),
              "t0.fig.race.gap", c2)
         live_table(pd.DataFrame(rows(run)))
-        st.caption(f"Frame compute time {run.frame_ms:.1f} ms. Every runner starts at ({prob.x0[0]:g}, {prob.x0[1]:g}); one iteration "
-                   "is one full gradient (no noise: 'SGD' is plain gradient descent here).")
+        st.caption(f"Frame compute time {run.frame_ms:.1f} ms. Every runner starts at ({prob.x0[0]:g}, "
+                   f"{prob.x0[1]:g}); one iteration is one full gradient (no noise: 'SGD' is plain gradient descent "
+                   "here).")
 
     def rows(run) -> list:
         return [{"method": n, "iteration": s.iteration, "f − f*": f"{s.last.loss - prob.f_min:.3g}",
@@ -137,9 +138,9 @@ EXPERIMENTS = [
                "with a constant η keeps jittering across the valley (0.039 away).",
                {"section": "optimizers", "problem": "rosenbrock", "speed": 20}, name="rosenbrock-race"),
     Experiment("Too large a step", "Set SGD's η to 0.01 on Rosenbrock and press Step a few times.",
-               "SGD diverges at iteration 3: at (−1.2, 1) the largest curvature is about 1500 (the Hessian's eigenvalue), "
-               "and a step of 0.01 > 2/1500 overshoots so far that the quartic term takes over (the page says 'diverged at iteration 3'). "
-               "The others keep running: each runner has its own step size.",
+               "SGD diverges at iteration 3: at (−1.2, 1) the largest curvature is about 1500 (the Hessian's "
+               "largest eigenvalue), and a step of 0.01 > 2/1500 overshoots so far that the quartic term takes over "
+               "(the page says 'diverged at iteration 3'). The others keep running: each runner has its own step size.",
                {"section": "optimizers", "problem": "rosenbrock", "lr_sgd": 0.01}, name="sgd-diverges"),
     Experiment("Escaping the saddle", "Choose the saddle x₁² − x₂² + x₂⁴/4, started at (−1.5, 0.001), and play.",
                "Gradient descent rolls into the saddle point (0, 0) and leaves it only as fast as x₂ grows, by a "
@@ -149,9 +150,10 @@ EXPERIMENTS = [
                {"section": "optimizers", "problem": "saddle", "speed": 10}, name="saddle-escape"),
     Experiment("Ill-conditioning and the GD rate", "Choose the quadratic with κ = 25 and set SGD's η to 0.05, then "
                "0.1.", "η = 0.05 < 2/κ = 0.08: the x₂ error flips sign each step (factor 1 − 25·0.05 = −0.25) while "
-               "x₁ shrinks by 0.95 per step — the contraction factor 0.95 in the blue box (within 1e-3 of 0 at iteration "
-               "162). η = 0.1 > 0.08: factor |1 − 2.5| = 1.5, gradient descent diverges (at iteration 18, when the "
-               "loss has grown 1e6-fold); the others, with their own steps, arrive (Adam at 110, AdaGrad at 165).",
+               "x₁ shrinks by 0.95 per step — the contraction factor 0.95 in the blue box (within 1e-3 of 0 at "
+               "iteration 162). η = 0.1 > 0.08: factor |1 − 2.5| = 1.5, gradient descent diverges (at iteration 18, "
+               "when the loss has grown 1e6-fold); the others, with their own steps, arrive (Adam at 110, AdaGrad at "
+               "165).",
                {"section": "optimizers", "problem": "quadratic", "kappa": 25.0, "lr_sgd": 0.05},
                name="quadratic-gd-rate"),
 ]

@@ -218,7 +218,8 @@ class ApproximationStudy:
     max_error : ndarray
         Largest error on the test grid per width.
     slope, intercept : float
-        Least-squares line :math:`\\log_{10}\\mathrm{rms} \\approx \\mathrm{slope}\\,\\log_{10} m + \\mathrm{intercept}`.
+        Least-squares line
+        :math:`\\log_{10}\\mathrm{rms} \\approx \\mathrm{slope}\\,\\log_{10} m + \\mathrm{intercept}`.
     fit : ShallowFit
         The fit at ``width`` (the width shown).
     numbers : dict
