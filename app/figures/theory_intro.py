@@ -17,8 +17,8 @@ from app.style import BLACK, base_layout, color, fast_figure
 
 __all__ = ["contour_levels", "fit_figure", "width_figure", "race_figure", "path_points", "autoencoder_figure"]
 
-PATH_HEAD = 50  # every iterate of the first PATH_HEAD iterations is drawn (the zigzags), then PATH_TAIL more
-PATH_TAIL = 25
+PATH_HEAD = 40  # every iterate of the first PATH_HEAD iterations is drawn (the zigzags), then PATH_TAIL more
+PATH_TAIL = 20
 GREYS = [[0.0, "#d9d9d9"], [1.0, "#525252"]]  # contour lines, light near the minimum (explicit: sent as is)
 
 

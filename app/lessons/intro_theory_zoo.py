@@ -28,7 +28,7 @@ PROBLEM_LABELS = {"rosenbrock": "Rosenbrock", "saddle": "saddle", "quadratic": "
 LRS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 DEFAULT_LR = {"sgd": 0.002, "momentum": 0.002, "nesterov": 0.001, "adagrad": 0.5, "rmsprop": 0.005, "adam": 0.1}
 MAX_ITER = 5000
-GRID = 40  # contour grid per axis (uint8 levels)
+GRID = 32  # contour grid per axis (uint8 levels)
 
 PROBLEM = [Param("problem", "Test function", "choice", "rosenbrock", options=intro.ZOO_PROBLEMS, labels=PROBLEM_LABELS,
                  widget="segmented"),
@@ -90,7 +90,7 @@ def optimizers_section(lesson: Lesson):
         show(race_figure(gx, gy, levels, paths, prob.minimizers, title=f"{PROBLEM_LABELS[prob.name]}: trajectories"),
              "t0.fig.race.paths", c1)
         curves = {n: decimate(np.asarray(s.history["iteration"], float), np.asarray(s.history["loss"]) - prob.f_min,
-                              40, log=True) for n, s in run.series.items()}
+                              30, log=True) for n, s in run.series.items()}
         show(convergence_figure(curves, y_title="f(x_k) − f*", title="Gap to the minimum", events=run.events,
                                 diverged={n: s.iteration for n, s in run.series.items() if s.status == "diverged"}),
              "t0.fig.race.gap", c2)
