@@ -23,6 +23,12 @@ FIT_POINTS = 80
 CURVE_POINTS = 80  # per curve of a figure with many (train / test curves, singular values)
 
 
+def _legend_below(layout: dict) -> dict:
+    """The legend below the x axis title (the default position overlaps it)."""
+    layout["legend"] = dict(layout["legend"], y=-0.24)
+    return layout
+
+
 def monte_carlo_figure(n_masks: Sequence[float], mean: Sequence[float], se: Sequence[float], closed: float, *,
                        title: str | None = None, height: int = 360) -> go.Figure:
     """The running mean of the dropout losses against the number of masks (log x), the band mean ± 3 standard
@@ -39,7 +45,7 @@ def monte_carlo_figure(n_masks: Sequence[float], mean: Sequence[float], se: Sequ
             dict(type="scatter", mode="lines", x=[float(n[0]) if n.size else 1.0, float(n[-1]) if n.size else 2.0],
                  y=[float(closed)] * 2, line=dict(color=color(1), width=2, dash="dash"), name="closed form")]
     layout = base_layout(title, x_title="masks drawn N", y_title="E‖y − X(m∘w)/p‖²", log_x=True, height=height)
-    return fast_figure(data, layout)
+    return fast_figure(data, _legend_below(layout))
 
 
 def weights_figure(weights: Mapping[str, Sequence[float]], *, title: str | None = None,
@@ -52,7 +58,8 @@ def weights_figure(weights: Mapping[str, Sequence[float]], *, title: str | None 
                          marker=dict(color=color(i))))
     layout = base_layout(title, x_title="feature j (columns scaled 0.5 → 2)", y_title="w_j", height=height)
     layout["barmode"] = "group"
-    return fast_figure(data, layout)
+    layout["xaxis"] = dict(layout["xaxis"], dtick=1)
+    return fast_figure(data, _legend_below(layout))
 
 
 def singular_values_figure(iterations: Sequence[float], values: Mapping[str, Sequence[float]],
@@ -70,7 +77,7 @@ def singular_values_figure(iterations: Sequence[float], values: Mapping[str, Seq
             data.append(dict(type="scatter", mode="lines", x=[0.0, x1], y=[float(o)] * 2, showlegend=i == 0,
                              name="optimum (closed form)", line=dict(color="#555", width=1, dash="dash")))
     layout = base_layout(title, x_title="step", y_title="σ_i(UVᵀ)", log_y=True, height=height)
-    return fast_figure(data, layout)
+    return fast_figure(data, _legend_below(layout))
 
 
 def products_figure(products: Mapping[str, Sequence[float]], *, title: str | None = None,
@@ -83,7 +90,8 @@ def products_figure(products: Mapping[str, Sequence[float]], *, title: str | Non
                          marker=dict(color=color(i))))
     layout = base_layout(title, x_title="column i", y_title="‖u_i‖ ‖v_i‖", height=height)
     layout["barmode"] = "group"
-    return fast_figure(data, layout)
+    layout["xaxis"] = dict(layout["xaxis"], dtick=1)
+    return fast_figure(data, _legend_below(layout))
 
 
 def train_test_figure(curves: Mapping[str, tuple[Sequence[float], Sequence[float], Sequence[float]]], *,
@@ -101,7 +109,7 @@ def train_test_figure(curves: Mapping[str, tuple[Sequence[float], Sequence[float
     if floor is not None and floor > 0:
         layout["shapes"] = [dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=floor, y1=floor,
                                  line=dict(color="#888", dash="dot", width=1))]
-    return fast_figure(data, layout)
+    return fast_figure(data, _legend_below(layout))
 
 
 def fit_figure(x: Sequence[float], y: Sequence[float], grid: Sequence[float], truth: Sequence[float],
@@ -121,4 +129,4 @@ def fit_figure(x: Sequence[float], y: Sequence[float], grid: Sequence[float], tr
                          line=dict(color=color(i), width=2)))
     layout = base_layout(title, x_title="x", y_title="f(x)", height=height)
     layout["yaxis"] = dict(layout["yaxis"], range=[-2.5, 2.5])
-    return fast_figure(data, layout)
+    return fast_figure(data, _legend_below(layout))
