@@ -47,6 +47,7 @@ def attack_accuracy_figure(eps: Sequence[float], curves: Mapping[str, Mapping[st
     layout = base_layout(title or "Test accuracy under attack", x_title="ε (‖δ‖∞, pixels in [0, 1])",
                          y_title="accuracy", height=height)
     layout["yaxis"]["range"] = [-0.02, 1.02]
+    layout["legend"] = dict(layout["legend"], y=-0.32)  # below the axis title
     if marker is not None and np.isfinite(marker):
         layout["shapes"] = [dict(type="line", x0=float(marker), x1=float(marker), y0=0, y1=1, yref="paper",
                                  line=dict(color="#888888", width=1, dash="dot"))]
@@ -83,7 +84,7 @@ def digit_attack_figure(clean: np.ndarray, delta: np.ndarray, attacked: np.ndarr
     ranges = [(0.0, 1.0), (-e, e), (0.0, 1.0)]
     scales = [_grey(), _diverging(), _grey()]
     data, layout = [], base_layout(title, height=height)
-    layout["margin"] = dict(l=10, r=10, t=70 if title else 40, b=10)
+    layout["margin"] = dict(l=10, r=10, t=90 if title else 55, b=10)
     annotations = []
     for k, (img, (lo, hi), cs) in enumerate(zip(imgs, ranges, scales)):
         ax = "" if k == 0 else str(k + 1)
@@ -114,8 +115,9 @@ def class_probabilities_figure(probabilities: Mapping[str, Sequence[float]], *, 
     names = [str(c) + (" (true)" if c == true else "") + (" (target)" if c == target else "") for c in range(10)]
     data = [dict(type="bar", x=names, y=compact(p), name=n, marker=dict(color=[BLUE, VERMILLION, GREEN][i % 3]),
                  hovertemplate="%{x}: %{y:.3f}<extra></extra>") for i, (n, p) in enumerate(probabilities.items())]
-    layout = base_layout(title or "Class probabilities", x_title="class", y_title="probability", height=height)
+    layout = base_layout(title or "Class probabilities", y_title="probability", height=height)
     layout["yaxis"]["range"] = [0, 1.02]
+    layout["xaxis"]["type"] = "category"
     layout["barmode"] = "group"
     return fast_figure(data, layout)
 
@@ -161,4 +163,5 @@ def perturbation_growth_figure(growth: Mapping[str, Sequence[float]], *, title: 
                          line=dict(color=color(i), width=2), marker=dict(size=5)))
     layout = base_layout(title or "How a random-sign perturbation grows through the layers", x_title="layer j",
                          y_title="‖ΔY_j‖ / ‖ΔY_0‖", log_y=True, height=height)
+    layout["legend"] = dict(layout["legend"], y=-0.22)
     return fast_figure(data, layout)

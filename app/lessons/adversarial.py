@@ -37,7 +37,7 @@ THEORY = (
     "projected sign-gradient descent. Haber and Ruthotto (2017) view a ResNet as forward Euler for dY/dt = f(Y): "
     "with a **stable** architecture (parabolic −σ(YK + b)Kᵀ, antisymmetric K − Kᵀ − γI) and a small step h, "
     "perturbations of the input do not grow through the layers; a plain ResNet with a large h amplifies them.",
-    [r"x_{\rm FGSM} = \Pi_{[0,1]}\big(x + \varepsilon\,\mathrm{sign}\,\nabla_x \ell(x, y)\big), \qquad"
+    [r"x_{\rm FGSM} = \Pi_{[0,1]}\big(x + \varepsilon\,\mathrm{sign}\,\nabla_x \ell(x, y)\big), \qquad "
      r"x^{k+1} = \Pi_{B_\infty(x,\varepsilon)\cap[0,1]^{64}}\big(x^k + \alpha\,\mathrm{sign}\,"
      r"\nabla_x\ell(x^k, y)\big)",
      r"\ell(x + \delta) \approx \ell(x) + \nabla_x\ell^\top\delta, \qquad \max_{\|\delta\|_\infty\le\varepsilon}"
@@ -157,8 +157,8 @@ def fooled_section(lesson: Lesson):
     delta = xa - x
     c1, c2 = st.columns([3, 2])
     show(digit_attack_figure(x, delta, xa, p["eps"], labels=(
-        f"clean: true {true}, predicted {before}", f"δ = attacked − clean (‖δ‖∞ = {np.abs(delta).max():.3g})",
-        f"attacked: predicted {after}")), "adv.fig.digit", c1)
+        f"clean<br>true {true}, read as {before}", f"δ = attacked − clean<br>‖δ‖∞ = {np.abs(delta).max():.3g}",
+        f"attacked<br>read as {after}")), "adv.fig.digit", c1)
     show(class_probabilities_figure({"clean": pc, "attacked": pa}, true=true), "adv.fig.probs", c2)
     if p["eps"] == 0:
         st.info("ε = 0: no perturbation, the same prediction and the same probabilities.")

@@ -38,7 +38,7 @@ ARCHITECTURES = {"standard": "plain ResNet σ(YK + b)", "antisymmetric": "antisy
                  "parabolic": "parabolic −σ(YK + b)Kᵀ"}
 STABLE = [Param("depth", "Layers N", "choice", 8, options=(4, 8, 16), widget="segmented"),
           Param("T", "Final time T (h = T/N)", "choice", 1.0, options=(0.5, 1.0, 2.0, 4.0, 8.0, 16.0),
-                widget="segmented", help="The same T and N for the three networks: the step h = T/N decides "
+                help="The same T and N for the three networks: the step h = T/N decides "
                                          "whether forward Euler is stable."),
           Param("eps", "ε for the numbers", "choice", 0.06, options=tuple(e for e in adv.EPS_GRID if e > 0)),
           SEED_P]
@@ -66,8 +66,8 @@ def targeted_section(lesson: Lesson):
         pk = s.last.info.get("probabilities", p_clean) if s.last is not None else p_clean
         c1, c2 = st.columns([3, 2])
         show(digit_attack_figure(x, xk - x, xk, p["eps"], labels=(
-            f"clean: true {true}", f"δ (‖δ‖∞ = {np.abs(xk - x).max():.3g} ≤ ε = {p['eps']:g})",
-            f"iteration {s.iteration}: predicted {int(np.argmax(pk))}")), "adv.fig.target.digit", c1)
+            f"clean<br>true {true}", f"δ<br>‖δ‖∞ = {np.abs(xk - x).max():.3g} ≤ ε = {p['eps']:g}",
+            f"iteration {s.iteration}<br>read as {int(np.argmax(pk))}")), "adv.fig.target.digit", c1)
         show(class_probabilities_figure({"clean": p_clean, f"iteration {s.iteration}": pk}, true=true, target=target),
              "adv.fig.target.probs", c2)
         h = s.history
