@@ -34,7 +34,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from numdl_core.iterate import BLOWUP, Step, apply_sent, check_positive, check_stop, record, tunable
+from numdl_core.iterate import BLOWUP, Step, apply_sent, check_positive, check_stop, converged, record, tunable
 
 __all__ = ["SCALINGS", "LANDSCAPES", "unit_sphere_data", "relu_gram", "finite_gram", "TwoLayerReLU",
            "du_rate", "average_rate", "loglog_slope", "relative_movement", "max_neuron_movement", "MovementStudy",
@@ -709,13 +709,13 @@ _NOISY_TUNABLES = {"step": lambda v: check_positive("step", v), "noise": _check_
 
 @tunable("step", "noise")
 def noisy_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, noise: float = 0.1, seed: int = 0,
-                           maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
+                           tol: float | None = None, maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Noisy gradient descent :math:`\theta_{k+1} = \theta_k - \eta(\nabla f(\theta_k) + \sigma \xi_k)`,
     :math:`\xi_k \sim N(0, I)` independent (Ge et al. 2015). ``noise = 0`` is plain gradient descent.
 
-    Unlike :func:`numdl_core.optim.gradient_descent` it does not stop at a small gradient (a saddle has a zero
-    gradient: the noise is what moves it), only at ``maxiter`` or a blow-up (protocol of
-    :mod:`numdl_core.iterate`).
+    Unlike :func:`numdl_core.optim.gradient_descent` it does not stop at a small gradient by default
+    (``tol=None``: a saddle has a zero gradient, and the noise is what moves it), only at ``maxiter`` or a
+    blow-up; with a ``tol`` it stops as every method of :mod:`numdl_core.iterate` does.
 
     Parameters
     ----------
@@ -729,6 +729,8 @@ def noisy_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, noise
         :math:`\sigma \ge 0`. Tunable.
     seed : int
         Seed of the noise.
+    tol : float or None
+        Stop when ``grad_norm <= tol * max(1, grad_norm_0)`` (None: never on the gradient).
     maxiter, blowup : int, float
         See :mod:`numdl_core.iterate`.
 
@@ -755,7 +757,8 @@ def noisy_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, noise
     """
     params = {"step": step, "noise": noise}
     params = {k: check(params[k]) for k, check in _NOISY_TUNABLES.items()}
-    _, maxiter = check_stop(0.0, maxiter)
+    checked_tol, maxiter = check_stop(0.0 if tol is None else tol, maxiter)
+    tol = None if tol is None else checked_tol
     theta = np.array(theta0, dtype=float).ravel()
     if not np.all(np.isfinite(theta)):
         raise ValueError("theta0 has non-finite entries (nan or inf)")
@@ -763,11 +766,14 @@ def noisy_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, noise
     f, g = obj.value_and_grad(theta)
     f0 = float(f)
     st, stop = record(0, theta, f, np.linalg.norm(g), {"step": 0.0, "noise": 0.0}, work=0.0, loss0=f0, blowup=blowup)
+    g0 = st.grad_norm
     sent = yield st
     for k in range(1, maxiter + 1):
         if stop:
             return
         params = apply_sent(sent, params, _NOISY_TUNABLES)
+        if tol is not None and converged(st.grad_norm, g0, tol):
+            return
         xi = rng.standard_normal(theta.shape)
         theta = theta - params["step"] * (np.asarray(g) + params["noise"] * xi)
         f, g = obj.value_and_grad(theta)
@@ -776,8 +782,8 @@ def noisy_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, noise
 
 
 @tunable("step")
-def plain_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, maxiter: int = 10**6,
-                           blowup: float = BLOWUP) -> Iterator[Step]:
+def plain_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, tol: float | None = None,
+                           maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Gradient descent :math:`\theta_{k+1} = \theta_k - \eta \nabla f(\theta_k)` that does not stop at a zero
     gradient: :func:`noisy_gradient_descent` with ``noise = 0`` (only ``step`` tunable), so that a run started at a
     saddle visibly stays there.
@@ -790,6 +796,8 @@ def plain_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, maxit
         Start (copied).
     step : float
         :math:`\eta`. Tunable.
+    tol : float or None
+        As :func:`noisy_gradient_descent` (None: no stop on the gradient).
     maxiter, blowup : int, float
         See :mod:`numdl_core.iterate`.
 
@@ -809,7 +817,8 @@ def plain_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, maxit
     >>> [round(s.loss, 6) for s in plain_gradient_descent(f, f.saddle(), maxiter=2)]   # f(saddle) = lam1^2
     [1.0, 1.0, 1.0]
     """
-    return (yield from noisy_gradient_descent(obj, theta0, step=step, noise=0.0, maxiter=maxiter, blowup=blowup))
+    return (yield from noisy_gradient_descent(obj, theta0, step=step, noise=0.0, tol=tol, maxiter=maxiter,
+                                              blowup=blowup))
 
 
 def escape_time(f: Landscape, theta0: np.ndarray, *, step: float = 0.05, noise: float = 0.1, seed: int = 0,

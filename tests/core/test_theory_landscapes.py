@@ -121,6 +121,14 @@ def test_noisy_gd_protocol():
     assert steps[-1].info.get("diverged") and len(steps) < 51
     with pytest.raises(ValueError):
         next(ls.noisy_gradient_descent(f, [1.0, 1.0], noise=-1.0))
+    # tol: the stopping rule of numdl_core.iterate (off by default); maxiter: maxiter + 1 Steps
+    for fn in (ls.noisy_gradient_descent, ls.plain_gradient_descent):
+        kw = {"noise": 0.0} if fn is ls.noisy_gradient_descent else {}
+        run = list(fn(f, [1.0, 1.0], step=0.05, tol=1e-6, maxiter=10_000, **kw))
+        g0 = run[0].grad_norm
+        assert run[-1].grad_norm <= 1e-6 * max(1, g0) < run[-2].grad_norm and len(run) < 10_001  # 120 Steps
+        assert len(list(fn(f, [1.0, 1.0], maxiter=3, **kw))) == 4
+        assert [s.info["work"] for s in fn(f, [1.0, 1.0], maxiter=3, **kw)] == [0.0, 2.0, 4.0, 6.0]
 
 
 def test_critical_points_of_the_factorization_loss_are_the_closed_form():
