@@ -44,6 +44,10 @@ for depth in (1, 2, 3, 0):  # 0: nuclear norm by singular value thresholding
                           seed=params["seed"])
     numbers[f"{r.method}: effective rank"] = r.effective_rank
     numbers[f"{r.method}: test error"] = r.test_error
+from numdl_core.checks import derivative_check  # Taylor test of the depth-3 gradient at random factors
+theta = 0.5 * np.random.default_rng(params["seed"]).standard_normal(3 * n * n)
+taylor = derivative_check(lambda t: ib.completion_loss(t, problem.truth, problem.mask, 3), theta, seed=params["seed"])
+numbers["depth 3 gradient: Taylor E1 order"] = taylor.order
 report({k: v for k, v in numbers.items() if np.isfinite(v)})
 """, "weighting": """
 from numdl_core.theory import implicit_bias as ib

@@ -14,6 +14,7 @@ from app.figures.theory_implicit_bias import bars_figure, curves_figure, margin_
 from app.lesson import Experiment, Lesson, Param
 from app.panels import show
 from app.params import SEED, log_options
+from numdl_core.checks import derivative_check
 from numdl_core.theory import implicit_bias as ib
 
 __all__ = ["EXPERIMENTS", "MIN_NORM", "COMPLETION", "WEIGHTING", "METHODS", "completion_numbers", "min_norm_section",
@@ -66,6 +67,13 @@ def _completion(n: int, rank: int, n_obs: int, seed: int, depth: int, step: floa
     return ib.completion_run(prob, depth, step=step, init=init, iterations=iterations, seed=seed)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _taylor(n: int, rank: int, n_obs: int, seed: int):
+    prob = ib.completion_problem(n, rank, n_obs, seed=seed)
+    theta = 0.5 * np.random.default_rng(seed).standard_normal(3 * n * n)
+    return derivative_check(lambda t: ib.completion_loss(t, prob.truth, prob.mask, 3), theta, seed=seed)
+
+
 def completion_numbers(runs: dict) -> dict:
     """The headline numbers of the completion runs (``{depth: CompletionRun}``)."""
     out = {}
@@ -104,7 +112,11 @@ def completion_section(lesson: Lesson) -> None:
                f"({dof} degrees of freedom). Every factor starts at {p['init']:g}·N(0, 1/n). Depth 1 only changes the "
                "observed entries (the rest stay ≈ 0: the minimum Frobenius-norm fit). SVT: nuclear-norm minimization "
                "(thresholds decreasing to 1e-6, Cai-Candès-Shen / soft-impute). Effective rank: exp(entropy of σ/Σσ).")
-    lesson.numbers(completion_numbers(runs))
+    taylor = _taylor(p["n"], p["rank"], p["n_obs"], p["seed"])
+    with st.expander("✔ Check: Taylor test of the depth-3 gradient ∇_{W_j} f = (W_N⋯W_{j+1})ᵀ R (W_{j−1}⋯W₁)ᵀ"):
+        st.caption("At random factors (entries 0.5·N(0, 1), seed of the page) along a random direction.")
+        lesson.check(taylor, key="ib.mc.taylor", what="factorization gradient")
+    lesson.numbers({**completion_numbers(runs), "depth 3 gradient: Taylor E1 order": taylor.order})
 
 
 def weighting_section(lesson: Lesson) -> None:
