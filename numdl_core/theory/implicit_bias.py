@@ -369,13 +369,14 @@ def gd_limit(A: np.ndarray, b: np.ndarray, x0: np.ndarray | None = None) -> np.n
 
 def regularized_logistic(X: np.ndarray, y: np.ndarray, alpha: float, weights: np.ndarray | None = None
                          ) -> np.ndarray:
-    r"""The minimizer of the weighted, L2-regularized logistic loss (solved by L-BFGS).
+    r"""The minimizer of the weighted, L2-regularized logistic loss (solved by damped Newton).
 
     .. math:: w_\alpha = \arg\min_w \frac1n \sum_i c_i \log(1 + e^{-y_i x_i^\top w}) + \frac\alpha2 \|w\|^2 .
 
     Strictly convex for :math:`\alpha > 0`, so unique; its direction depends on the weights :math:`c_i` (Byrd and
     Lipton 2019), unlike the limit direction of :func:`logistic_gd` (:math:`\alpha = 0`) on separable data. As
-    :math:`\alpha \to 0` the direction tends to the SVM's (Rosset, Zhu and Hastie 2004).
+    :math:`\alpha \to 0` the direction tends to the SVM's (Rosset, Zhu and Hastie 2004). Newton's method with
+    Armijo backtracking; cost per iteration :math:`O(nd^2 + d^3)`.
 
     Parameters
     ----------
@@ -416,9 +417,24 @@ def regularized_logistic(X: np.ndarray, y: np.ndarray, alpha: float, weights: np
         f, g = _loss(X, y, c, w)
         return f + 0.5 * alpha * w @ w, g + alpha * w
 
-    res = minimize(fun, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B", options={"gtol": 1e-12, "ftol": 1e-15,
-                                                                                    "maxiter": 10_000})
-    return np.asarray(res.x, dtype=np.float64)
+    n, d = X.shape
+    w = np.zeros(d)
+    f, g = fun(w)
+    for _ in range(200):  # damped Newton: the objective is alpha-strongly convex
+        m = y * (X @ w)
+        p = np.exp(-np.logaddexp(0.0, -m))  # sigma(m)
+        H = (X.T * (c * p * (1 - p))) @ X / n + alpha * np.eye(d)
+        dw = -np.linalg.solve(H, g)
+        t = 1.0
+        while True:
+            f_new, g_new = fun(w + t * dw)
+            if f_new <= f + 1e-4 * t * (g @ dw) or t < 1e-12:
+                break
+            t *= 0.5
+        w, f, g = w + t * dw, f_new, g_new
+        if np.linalg.norm(g) <= 1e-13 * max(1.0, alpha * np.linalg.norm(w)) or t < 1e-12:
+            break
+    return w
 
 
 @dataclass(frozen=True)
