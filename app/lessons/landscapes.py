@@ -192,8 +192,8 @@ def saddle_section(lesson: Lesson):
                                 y_title="‖u_k − saddle‖", title="Distance to the saddle", events=run.events),
              "ls.fig.saddle.dist", c2)
 
-    solvers = {"GD": Solver(ls.plain_gradient_descent, f, x0),
-               "noisy GD": Solver(ls.noisy_gradient_descent, f, x0, seed=p["seed"])}
+    solvers = {"GD": Solver(ls.plain_gradient_descent, f, x0, tol=None),  # tol=None: a zero gradient is no stop
+               "noisy GD": Solver(ls.noisy_gradient_descent, f, x0, seed=p["seed"], tol=None)}
     run = lesson.live("run", solvers, draw, max_iter=2000, default_speed=5, max_points=300, keep_path=True,
                       metrics=lambda n, s: {"dist": float(np.linalg.norm(s.x - s0))},
                       diverged_hint="the step is too large for this quartic loss: lower η.")

@@ -709,13 +709,14 @@ _NOISY_TUNABLES = {"step": lambda v: check_positive("step", v), "noise": _check_
 
 @tunable("step", "noise")
 def noisy_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, noise: float = 0.1, seed: int = 0,
-                           tol: float | None = None, maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
+                           tol: float | None = 1e-10, maxiter: int = 10**6,
+                           blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Noisy gradient descent :math:`\theta_{k+1} = \theta_k - \eta(\nabla f(\theta_k) + \sigma \xi_k)`,
     :math:`\xi_k \sim N(0, I)` independent (Ge et al. 2015). ``noise = 0`` is plain gradient descent.
 
-    Unlike :func:`numdl_core.optim.gradient_descent` it does not stop at a small gradient by default
-    (``tol=None``: a saddle has a zero gradient, and the noise is what moves it), only at ``maxiter`` or a
-    blow-up; with a ``tol`` it stops as every method of :mod:`numdl_core.iterate` does.
+    It stops as every method of :mod:`numdl_core.iterate` does; with ``tol=None`` it never stops on the
+    gradient, only at ``maxiter`` or a blow-up: a saddle has a zero gradient, and the noise is what moves it
+    (the page and :func:`escape_time` run it so).
 
     Parameters
     ----------
@@ -782,11 +783,12 @@ def noisy_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, noise
 
 
 @tunable("step")
-def plain_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, tol: float | None = None,
+def plain_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, tol: float | None = 1e-10,
                            maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Gradient descent :math:`\theta_{k+1} = \theta_k - \eta \nabla f(\theta_k)` that does not stop at a zero
-    gradient: :func:`noisy_gradient_descent` with ``noise = 0`` (only ``step`` tunable), so that a run started at a
-    saddle visibly stays there.
+    gradient when ``tol=None``: :func:`noisy_gradient_descent` with ``noise = 0`` (only ``step`` tunable), so that
+    a run started at a saddle visibly stays there (with the default ``tol`` it stops there at once: the gradient
+    test cannot tell a saddle from a minimum).
 
     Parameters
     ----------
@@ -814,8 +816,10 @@ def plain_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, tol: 
     Examples
     --------
     >>> f = landscape("factorization")
-    >>> [round(s.loss, 6) for s in plain_gradient_descent(f, f.saddle(), maxiter=2)]   # f(saddle) = lam1^2
+    >>> [round(s.loss, 6) for s in plain_gradient_descent(f, f.saddle(), tol=None, maxiter=2)]   # f = lam1^2
     [1.0, 1.0, 1.0]
+    >>> len(list(plain_gradient_descent(f, f.saddle())))   # the default tol takes the saddle for a solution
+    1
     """
     return (yield from noisy_gradient_descent(obj, theta0, step=step, noise=0.0, tol=tol, maxiter=maxiter,
                                               blowup=blowup))
@@ -854,7 +858,7 @@ def escape_time(f: Landscape, theta0: np.ndarray, *, step: float = 0.05, noise: 
     """
     s0 = f.saddle()
     near = False
-    for st in noisy_gradient_descent(f, theta0, step=step, noise=noise, seed=seed, maxiter=maxiter):
+    for st in noisy_gradient_descent(f, theta0, step=step, noise=noise, seed=seed, tol=None, maxiter=maxiter):
         d = float(np.linalg.norm(st.x - s0))
         near = near or d <= radius
         if near and d > radius:

@@ -95,7 +95,8 @@ def test_movement_slope_is_minus_one_half():
 def test_noisy_gd_escapes_the_saddle_and_gd_does_not():
     f = ls.landscape("factorization", lam1=1.0, lam2=0.5)
     s0 = f.saddle()
-    plain = list(ls.plain_gradient_descent(f, s0, step=0.05, maxiter=2000))
+    assert len(list(ls.plain_gradient_descent(f, s0))) == 1  # the default tol stops at the zero gradient at once
+    plain = list(ls.plain_gradient_descent(f, s0, step=0.05, tol=None, maxiter=2000))
     assert len(plain) == 2001 and np.all(plain[-1].x == s0)  # zero gradient: GD never moves
     manifold = list(ls.plain_gradient_descent(f, [0.0, 1.5], step=0.05, maxiter=500))[-1]
     assert np.linalg.norm(manifold.x - s0) < 1e-8  # from the stable manifold GD converges to the saddle
@@ -103,7 +104,7 @@ def test_noisy_gd_escapes_the_saddle_and_gd_does_not():
     assert ls.escape_time(f, [0.0, 1.5], step=0.05, noise=0.0, maxiter=2000) is None
     for seed in range(5):  # measured 45, 64, 41, 82, 38 steps
         assert ls.escape_time(f, s0, step=0.05, noise=0.1, seed=seed) <= 100
-    last = list(ls.noisy_gradient_descent(f, s0, step=0.05, noise=0.1, seed=0, maxiter=400))[-1]
+    last = list(ls.noisy_gradient_descent(f, s0, step=0.05, noise=0.1, seed=0, tol=None, maxiter=400))[-1]
     assert last.loss == pytest.approx(0.25, abs=1e-2)  # a global minimum: f = lam2^2
 
 
