@@ -36,7 +36,10 @@ THEORY = (
     "A **targeted** attack is an optimization over the input: minimize the loss of a chosen class over the ball, by "
     "projected sign-gradient descent. Haber and Ruthotto (2017) view a ResNet as forward Euler for dY/dt = f(Y): "
     "with a **stable** architecture (parabolic −σ(YK + b)Kᵀ, antisymmetric K − Kᵀ − γI) and a small step h, "
-    "perturbations of the input do not grow through the layers; a plain ResNet with a large h amplifies them.",
+    "perturbations of the input grow little (antisymmetric) or shrink (parabolic) through the layers, while a plain "
+    "ResNet amplifies them; with a large h "
+    "every architecture does (forward Euler leaves its stability region). Does a stable network also resist attacks "
+    "better? The last section measures it.",
     [r"x_{\rm FGSM} = \Pi_{[0,1]}\big(x + \varepsilon\,\mathrm{sign}\,\nabla_x \ell(x, y)\big), \qquad "
      r"x^{k+1} = \Pi_{B_\infty(x,\varepsilon)\cap[0,1]^{64}}\big(x^k + \alpha\,\mathrm{sign}\,"
      r"\nabla_x\ell(x^k, y)\big)",
