@@ -13,6 +13,8 @@ from app.style import DIVERGING, base_layout, color
 
 __all__ = ["threshold_figure", "codes_figure", "signals_figure", "atoms_figure"]
 
+INSIDE = dict(x=1.0, xanchor="right", y=1.0, yanchor="top", bgcolor="rgba(255,255,255,0.75)", font=dict(size=11))
+
 
 def threshold_figure(v: np.ndarray, lam: float, *, title: str | None = None, height: int = 340) -> go.Figure:
     """S_λ(v) with its two biased ReLUs relu(v − λ) and −relu(−v − λ), and the identity (dotted)."""
@@ -40,6 +42,7 @@ def codes_figure(true: np.ndarray, estimate: np.ndarray, *, title: str | None = 
                          marker=dict(color=color(i), symbol=sym, size=9 if i == 0 else 7)))
     layout = base_layout(title, x_title=x_title, y_title="value", height=height)
     layout["xaxis"]["range"] = [-1, max(true.size, estimate.size)]
+    layout["legend"] = INSIDE
     return go.Figure(data=data, layout=layout)
 
 
@@ -49,7 +52,9 @@ def signals_figure(curves: Mapping[str, Sequence[float]], *, title: str | None =
     data = [dict(type="scatter", y=compact(y), mode="lines", name=name,
                  line=dict(color=color(i), width=2, dash="dash" if name in dashed else "solid"))
             for i, (name, y) in enumerate(curves.items())]
-    return go.Figure(data=data, layout=base_layout(title, x_title=x_title, height=height))
+    layout = base_layout(title, x_title=x_title, height=height)
+    layout["legend"] = INSIDE
+    return go.Figure(data=data, layout=layout)
 
 
 def atoms_figure(D: np.ndarray, side: int, *, columns: int = 8, title: str | None = None,

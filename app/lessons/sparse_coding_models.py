@@ -57,8 +57,9 @@ def thresholding_section(lesson: Lesson) -> None:
         "of Dᵀy; the signed S_λ needs a second, mirrored channel (weights −D). Papyan, Romano and Elad (2017): in the "
         "multi-layer sparse model y = D₁Γ₁, Γ₁ = D₂Γ₂, … the **layered thresholding** pursuit Γ̂ᵢ = S_λᵢ(Dᵢᵀ Γ̂ᵢ₋₁) "
         "is the forward pass of a CNN whose filters are the atoms and whose biases are the thresholds; it finds "
-        "the supports when the codes are sparse enough for the dictionaries' mutual coherence μ (their Theorem 4 "
-        "asks for ‖Γᵢ‖₀,∞ < ½(1 + 1/μ(Dᵢ)) · |Γ|min/|Γ|max − noise terms).")
+        "the supports when the codes are sparse enough for the dictionaries' mutual coherence μ: their stability "
+        "result for layered thresholding asks, layer by layer, for ‖Γᵢ‖₀,∞ < ½(1 + |Γᵢ|min / (μ(Dᵢ)|Γᵢ|max)) − "
+        "εᵢ₋₁ / (μ(Dᵢ)|Γᵢ|max), εᵢ₋₁ the error of the previous layer (for a dense dictionary ‖·‖₀,∞ is ‖·‖₀).")
     c2.success(f"✔ max |S_λ(v) − (relu(v − λ) − relu(−v − λ))| = {gap:.1e} over v ∈ [−3, 3]")
     p = lesson.controls(LAYERED, columns=6)
     r = cached(sp.layered_experiment)(**p)
@@ -132,7 +133,7 @@ learn = st.cache_data(max_entries=8, show_spinner=False)(_learn)
 
 def dictionary_section(lesson: Lesson) -> None:
     st.subheader("Atoms learned from the digits")
-    p = lesson.controls(DICT, columns=7)
+    p = lesson.controls(DICT, columns=4)
     steps = learn(**p)
     size, first, last = p["size"], steps[0], steps[-1]
     c1, c2 = st.columns(2)
@@ -161,8 +162,8 @@ EXPERIMENTS = [
                {"section": "thresholding"}, name="layered-thresholding"),
     Experiment("Break it: too many nonzeros", "Set 12 nonzeros in Γ₂.",
                "Γ₁ now has 24 nonzeros: the interference of the other atoms in D₁ᵀy is comparable to λ₁; layer 1 "
-               "finds 96% of its support but 15 false entries, and layer 2 inherits the errors (92%, 16 false). Papyan et al.'s "
-               "guarantee needs the codes sparse relative to 1/μ.", {"section": "thresholding", "nnz": 12},
+               "finds 96% of its support but 15 false entries, and layer 2 inherits the errors (92%, 16 false). "
+               "Papyan et al.'s guarantee needs the codes sparse relative to 1/μ.", {"section": "thresholding", "nnz": 12},
                name="thresholding-fails"),
     Experiment("FFT = matrix", "Read the checks below the code maps; then set n = 256.",
                "The FFT product equals the explicit block-circulant matrix to round-off (~2e-15), the adjoint test "

@@ -611,7 +611,7 @@ def mutual_coherence(D: np.ndarray) -> float:
     References
     ----------
     D. L. Donoho and M. Elad, Optimally sparse representation in general (nonorthogonal) dictionaries via l1
-    minimization, PNAS 100 (2003); Papyan, Romano and Elad (2017), Theorem 4.
+    minimization, PNAS 100 (2003); Papyan, Romano and Elad (2017), Sec. 4 (coherence-based guarantees).
 
     Examples
     --------
