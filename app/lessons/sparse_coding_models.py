@@ -163,7 +163,8 @@ EXPERIMENTS = [
     Experiment("Break it: too many nonzeros", "Set 12 nonzeros in Γ₂.",
                "Γ₁ now has 24 nonzeros: the interference of the other atoms in D₁ᵀy is comparable to λ₁; layer 1 "
                "finds 96% of its support but 15 false entries, and layer 2 inherits the errors (92%, 16 false). "
-               "Papyan et al.'s guarantee needs the codes sparse relative to 1/μ.", {"section": "thresholding", "nnz": 12},
+               "Papyan et al.'s guarantee needs the codes sparse relative to 1/μ.",
+               {"section": "thresholding", "nnz": 12},
                name="thresholding-fails"),
     Experiment("FFT = matrix", "Read the checks below the code maps; then set n = 256.",
                "The FFT product equals the explicit block-circulant matrix to round-off (~2e-15), the adjoint test "
