@@ -122,7 +122,8 @@ def margin_section(lesson: Lesson):
         tt = np.geomspace(1, T, 60)
         theory = {}
         if u is not None and T > 2 and np.isfinite(h["angle"][-1]):
-            theory = {"C / log t (through the last point)": (tt[tt > 2], h["angle"][-1] * np.log(T) / np.log(tt[tt > 2]))}
+            late = tt[tt > 2]
+            theory = {"C / log t (through the last point)": (late, h["angle"][-1] * np.log(T) / np.log(late))}
         show(curves_figure({"angle to the SVM (rad)": (t[1:], h["angle"][1:])}, theory=theory, y_title="rad",
                            title="Angle gap ∠(w(t), ŵ)"), "ib.fig.margin.angle", c2)
         c3, c4 = st.columns(2)
@@ -161,12 +162,15 @@ EXPERIMENTS = [
     Experiment("Towards the SVM, slowly", "Play and watch the angle on its log axis. How many iterations for 0.05 rad? "
                "For 0.025?", "About 1,000 for 0.05 rad and 10,000 for 0.023: the gap shrinks like 1/log t, so halving "
                "it takes ~10 times the iterations. ‖w‖ follows ‖ŵ‖ log t (slope 1.73 per e-fold) and the loss "
-               "‖ŵ‖²/(ηt) (the ratio is 0.86 at t = 10⁴).", {"section": "margin", "speed": 200}, name="towards-the-svm"),
+               "‖ŵ‖²/(ηt) (the ratio is 0.86 at t = 10⁴).", {"section": "margin", "speed": 200},
+               name="towards-the-svm"),
     Experiment("Break it: flip one label", "Set 'Labels flipped' to 1 and play.", "The data are no longer separable "
-               "through the origin: no SVM exists, the loss has a finite minimizer and gradient descent converges to it "
+               "through the origin: no SVM exists, the loss has a finite minimizer and gradient descent converges to "
+               "it "
                "(‖w‖ stops growing, the loss levels off above 0).", {"section": "margin", "flipped": 1, "speed": 200},
                name="non-separable"),
     Experiment("More points", "Set 100 points and play to 5,000 iterations.", "The angle is 0.033 rad after 1,000 "
-               "iterations and 0.017 after 5,000 (40 points: 0.051 and 0.027): the constant in front of 1/log t depends "
+               "iterations and 0.017 after 5,000 (40 points: 0.051 and 0.027): the constant in front of 1/log t "
+               "depends "
                "on the data, the rate does not.", {"section": "margin", "n": 100, "speed": 200}, name="more-points"),
 ]

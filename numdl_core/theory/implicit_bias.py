@@ -40,7 +40,8 @@ from numdl_core.iterate import (BLOWUP, Step, _drive, check_count, check_positiv
 
 __all__ = ["logistic_loss", "max_margin_direction", "logistic_gd", "separable_data", "gd_limit",
            "regularized_logistic", "CompletionProblem", "completion_problem", "completion_loss", "end_to_end",
-           "completion_gd", "svt", "effective_rank", "MinNormStudy", "min_norm_study", "CompletionRun", "completion_run",
+           "completion_gd", "svt", "effective_rank", "MinNormStudy", "min_norm_study", "CompletionRun",
+           "completion_run",
            "WeightingStudy", "weighting_study", "angle"]
 
 
