@@ -6,15 +6,16 @@ from __future__ import annotations
 from app.exports.theory_landscapes import SCRIPTS
 from app.lesson import Lesson
 from app.lessons import landscapes as ls
+from app.lessons import landscapes_saddle as sd
 
 SECTIONS = {"overparameterized": "Wide networks (live)", "movement": "Weight movement vs width",
             "saddle": "Escaping a saddle (live)", "no-spurious-minima": "No spurious minima"}
 
-lesson = Lesson("ls", "⛰️ Tractable landscapes", presets=ls.EXPERIMENTS, slides=None)
+lesson = Lesson("ls", "⛰️ Tractable landscapes", presets=ls.EXPERIMENTS + sd.EXPERIMENTS, slides=None)
 lesson.theory(*ls.THEORY)
 section = lesson.sections(SECTIONS, default="overparameterized")
 out = {"overparameterized": lambda: ls.over_section(lesson), "movement": lambda: ls.movement_section(lesson),
-       "saddle": lambda: ls.saddle_section(lesson), "no-spurious-minima": lambda: ls.grid_section(lesson)}[section]()
+       "saddle": lambda: sd.saddle_section(lesson), "no-spurious-minima": lambda: sd.grid_section(lesson)}[section]()
 run, solvers, extra = out if isinstance(out, tuple) else (None, {}, {})
 lesson.try_this()
 lesson.export(SCRIPTS[section], run=run, extra=solvers and {
