@@ -31,7 +31,11 @@ P = sparse.lista_problem(n_layers=params["n_layers"], lam=params["lam"], density
                          n_train=params["n_train"], seed=params["seed"])
 # full-batch Adam from the ISTA weights, backpropagation through the K unrolled layers
 *_, last = islice(adam(P.model, P.theta0, lr=params["lr"], batch_size=None), params["iterations"]["LISTA"] + 1)
-report(P.numbers(last.x) if np.all(np.isfinite(last.x)) else {})
+numbers = {}
+if np.all(np.isfinite(last.x)):
+    numbers = P.numbers(last.x)
+    numbers["LISTA gradient E1 order"] = P.model.taylor_check(last.x, seed=params["seed"]).order  # Taylor test
+report(numbers)
 """, "thresholding": """
 from numdl_core.theory.sparse import layered_experiment
 r = layered_experiment(**{k: params[k] for k in ("nnz", "atom_nnz", "lam1", "lam2", "noise", "seed")})

@@ -178,6 +178,13 @@ def lista_section(lesson: Lesson):
                f"{p['n_train']} training signals, started at ISTA's weights; Adam on the full batch.")
     numbers = P.numbers(s.last.x, LISTA_MAX, curves) if np.all(np.isfinite(s.last.x)) else {}
     lesson.numbers(numbers, show=True)
+    if np.all(np.isfinite(s.last.x)):
+        with st.expander("Check: backpropagation through the K layers (Taylor test at the current weights)"):
+            taylor = P.model.taylor_check(s.last.x, seed=p["seed"])
+            lesson.check(taylor, key="sc.lista.taylor")
+            st.caption("v = 0.1·randn. The loss is piecewise smooth (the kinks of S_θ); for small h no entry crosses "
+                       "a kink and E1 falls like h².")
+        lesson.numbers({"LISTA gradient E1 order": taylor.order})
     return run, solvers, {}
 
 

@@ -37,7 +37,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from numdl_core.checks import adjoint_check
+from numdl_core.checks import adjoint_check, derivative_check
 from numdl_core.iterate import BLOWUP, Step, _drive, check_positive, check_stop, record, tunable
 from numdl_core.sparse import soft_threshold
 
@@ -46,7 +46,7 @@ __all__ = ["lasso_objective", "ista", "fista", "SparseProblem", "dictionary_prob
            "mutual_coherence", "LayeredResult", "layered_experiment", "standard_filters", "CSCResult",
            "csc_experiment",
            "ConvDictionary", "fista_batch", "LISTA", "LISTAProblem", "lista_problem", "image_patches",
-           "dictionary_learning"]
+           "dictionary_energy", "dictionary_learning"]
 
 
 # ------------------------------------------------------------------------------------------------ ISTA and FISTA
@@ -1153,6 +1153,22 @@ class LISTA:
         """
         return self._value_and_grad(theta, None)
 
+    def taylor_check(self, theta: np.ndarray, *, seed: int = 0) -> Any:
+        """The Taylor test (:func:`numdl_core.checks.derivative_check`) of :meth:`value_and_grad` at ``theta`` along
+        ``v = 0.1 * randn`` (drawn with ``seed``): E1 must fall like h².
+
+        Parameters
+        ----------
+        theta : ndarray, shape (n_params,)
+        seed : int
+
+        Returns
+        -------
+        DerivativeCheck
+        """
+        v = 0.1 * np.random.default_rng(seed).standard_normal(self.n_params)
+        return derivative_check(self.value_and_grad, np.asarray(theta, dtype=np.float64), v)
+
     def batch_value_and_grad(self, theta: np.ndarray, idx: np.ndarray) -> tuple[float, np.ndarray]:
         """The loss and gradient over the training rows ``idx`` only (for mini-batch SGD / Adam).
 
@@ -1381,6 +1397,41 @@ def _normalize(D: np.ndarray) -> np.ndarray:
     return D / np.where(norms > 0, norms, 1.0)
 
 
+def dictionary_energy(D: np.ndarray, X: np.ndarray, Y: np.ndarray, lam: float) -> tuple[float, np.ndarray]:
+    r"""The dictionary-learning energy and its gradient in D at fixed codes:
+
+    .. math:: E(D) = \frac1{2N}\|XD^\top - Y\|_F^2 + \frac{\lambda}{N}\|X\|_1, \qquad
+        \nabla_D E = \frac1N (XD^\top - Y)^\top X .
+
+    Parameters
+    ----------
+    D : ndarray, shape (m, n_atoms)
+    X : ndarray, shape (N, n_atoms)
+        Codes (rows).
+    Y : ndarray, shape (N, m)
+        Signals (rows).
+    lam : float
+
+    Returns
+    -------
+    E : float
+    grad : ndarray, shape (m, n_atoms)
+
+    References
+    ----------
+    Olshausen and Field (1996), Eq. 2 (the energy, up to scaling); Engan, Aase and Husoy (1999).
+
+    Examples
+    --------
+    >>> dictionary_energy(np.eye(1), np.ones((2, 1)), np.zeros((2, 1)), 0.5)
+    (1.0, array([[1.]]))
+    """
+    D, X, Y = (np.asarray(a, dtype=np.float64) for a in (D, X, Y))
+    N = Y.shape[0]
+    R = X @ D.T - Y
+    return (0.5 * float(np.sum(R * R)) + lam * float(np.sum(np.abs(X)))) / N, R.T @ X / N
+
+
 def dictionary_learning(Y: np.ndarray, n_atoms: int, lam: float, *, method: str = "mod", inner: int = 30,
                         step: float = 1.0, maxiter: int = 50, seed: int = 0) -> Iterator[Step]:
     r"""Dictionary learning by alternating minimization of
@@ -1442,11 +1493,10 @@ def dictionary_learning(Y: np.ndarray, n_atoms: int, lam: float, *, method: str 
     X = np.zeros((N, int(n_atoms)))
 
     def energy(D, X):
-        R = X @ D.T - Y
-        return (0.5 * float(np.sum(R * R)) + lam * float(np.sum(np.abs(X)))) / N
+        return dictionary_energy(D, X, Y, lam)[0]
 
     def grad(D, X):
-        return (X @ D.T - Y).T @ X / N
+        return dictionary_energy(D, X, Y, lam)[1]
 
     E0 = energy(D, X)
     yield record(0, D.ravel(), E0, float(np.linalg.norm(grad(D, X))), {"sparsity": 1.0}, work=0.0, loss0=E0)[0]

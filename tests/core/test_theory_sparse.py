@@ -187,3 +187,17 @@ def test_patches_and_dictionary_learning_decrease_the_energy():
         X = sp.fista_batch(D, Y, 0.05, iterations=2000)
         E = (0.5 * np.sum((X @ D.T - Y) ** 2) + 0.05 * np.abs(X).sum()) / len(Y)
         assert E <= steps[-1].loss + 1e-9
+
+
+def test_dictionary_energy_gradient_passes_the_taylor_test():
+    rng = np.random.default_rng(3)
+    Y, X = rng.standard_normal((30, 9)), rng.standard_normal((30, 12)) * (rng.random((30, 12)) < 0.3)
+    D = rng.standard_normal((9, 12))
+    res = derivative_check(lambda d: sp.dictionary_energy(d.reshape(9, 12), X, Y, 0.1), D.ravel())
+    assert res.passed and res.order > 1.8  # a quadratic in D: E1 = h^2 v'Hv/2 exactly
+
+
+def test_lista_taylor_check_method():
+    P = sp.lista_problem(5, 8, n_layers=2, n_train=20, n_test=5, density=0.3)
+    res = P.model.taylor_check(P.theta0 + 0.01)
+    assert res.passed and res.order > 1.8
