@@ -41,10 +41,12 @@ true, delta = int(y[0]), xa - x
 from numdl_core.checks import derivative_check  # the Taylor test of the input gradient at this digit
 check = derivative_check(lambda z: adv.input_gradient(tm.model, tm.theta, z[None], y), x[0], seed=params["seed"], n=12)
 print("Taylor test: E1 =", check.err1, "order", check.order, "passed", check.passed)
+e_star = adv.smallest_fooling_eps(tm.model, tm.theta, x[0], true, attack=params["attack"], seed=params["seed"])
 report({"perturbation size ‖δ‖∞": np.abs(delta).max(), "pixels changed": np.sum(np.abs(delta) > 0),
         "input-gradient Taylor order": check.order,
         "true-class probability, clean": pc[true], "true-class probability, attacked": pa[true],
-        "predicted class, clean": np.argmax(pc), "predicted class, attacked": np.argmax(pa)})
+        "predicted class, clean": np.argmax(pc), "predicted class, attacked": np.argmax(pa),
+        **({} if np.isnan(e_star) else {"smallest fooling ε": e_star})})  # nan: no radius up to 0.5 fools it
 """, "targeted": _DATA + """
 tm = adv.train_classifier(params["kind"], data, seed=params["seed"], **params["train"])
 x = data.X_test[params["index"]]

@@ -172,6 +172,9 @@ def fooled_section(lesson: Lesson):
         st.success(f"Still read as {after}: p(true) {pc[true]:.3f} → {pa[true]:.3f}.")
     st.caption("Pixels in [0, 1], dark = ink; δ on [−ε, ε], red = ink added, blue = ink removed. Background pixels "
                "(0) cannot lose ink and full ones (1) cannot gain any: the box clips those moves.")
+    e_star = adv.smallest_fooling_eps(tm.model, tm.theta, x[0], true, attack=p["attack"], seed=p["seed"])
+    st.caption(f"Smallest ε that fools the {NAMES[p['kind']]} on this digit with {ATTACKS[p['attack']]} (grid 0, 0.01, "
+               f"…, 0.5): **{e_star:g}**" + (" — none up to 0.5." if np.isnan(e_star) else "."))
     check = derivative_check(lambda z: adv.input_gradient(tm.model, tm.theta, z[None], y), x[0], seed=p["seed"], n=12)
     with st.expander(f"{'✔' if check.passed else '✘'} Taylor test of the input gradient ∇ₓℓ (the direction FGSM and "
                      "PGD follow), at this digit", expanded=False):
@@ -179,7 +182,8 @@ def fooled_section(lesson: Lesson):
     lesson.numbers({"perturbation size ‖δ‖∞": np.abs(delta).max(), "pixels changed": np.sum(np.abs(delta) > 0),
                     "input-gradient Taylor order": check.order,
                     "true-class probability, clean": pc[true], "true-class probability, attacked": pa[true],
-                    "predicted class, clean": before, "predicted class, attacked": after})
+                    "predicted class, clean": before, "predicted class, attacked": after,
+                    **({} if np.isnan(e_star) else {"smallest fooling ε": e_star})})
     return None, {}, {"train": TRAIN[p["kind"]], "split": SPLIT}
 
 
@@ -202,10 +206,11 @@ EXPERIMENTS = [
     Experiment("A fooled digit", "FGSM with ε = 0.1 on test image 1 (a 7) for the MLP. Look at δ: where does it put "
                "ink?", "The MLP reads the attacked 7 as a 9: p(7) falls from 0.998 to 0.461. δ moves every pixel that "
                "can move by exactly ε = 0.1 (‖δ‖∞ = 0.1); background pixels at 0 cannot lose ink and full pixels "
-               "cannot gain any, so 39 of the 64 change.", {"section": "fooled", "kind": "mlp", "index": 1, "eps": 0.1,
-                                                "attack": "fgsm"}, name="fooled-digit"),
+               "cannot gain any, so 39 of the 64 change. The smallest ε that fools it: 0.1 (ε = 0.09 does not).",
+               {"section": "fooled", "kind": "mlp", "index": 1, "eps": 0.1, "attack": "fgsm"}, name="fooled-digit"),
     Experiment("Random signs barely hurt", "The same image, the same size ε = 0.1, random directions.",
-               "Still a 7, p(7) 0.998 → 0.999 (42 pixels changed): a random δ is nearly orthogonal to ∇ₓℓ. "
+               "Still a 7, p(7) 0.998 → 0.999 (42 pixels changed), and no random-sign δ up to ε = 0.5 changes the "
+               "class: a random δ is nearly orthogonal to ∇ₓℓ. "
                "Image 0 (a 1) even survives FGSM at 0.1 (p(1) 0.999 → 0.862) and random signs hardly move it (0.997).",
                {"section": "fooled", "kind": "mlp", "index": 1, "eps": 0.1, "attack": "random"},
                name="random-signs"),

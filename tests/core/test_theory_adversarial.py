@@ -205,3 +205,23 @@ def test_bad_input_is_rejected():
         adv.digits_split(1700, 200)
     with pytest.raises(TypeError):
         adv.perturbation_growth(m, theta, X_SMALL, X_SMALL)
+
+
+def test_smallest_fooling_eps_is_the_first_grid_radius_that_fools(trained):
+    """Oracle: the definition (the attack at eps* fools, at the grid point before it does not); PGD started at the
+    FGSM point fools whenever FGSM does, so its eps* is never larger; a linear two-class model by hand."""
+    data, models = trained
+    tm = models["mlp"]
+    for i in range(6):
+        x, y = data.X_test[i], int(data.y_test[i])
+        e_f = adv.smallest_fooling_eps(tm.model, tm.theta, x, y)
+        e_p = adv.smallest_fooling_eps(tm.model, tm.theta, x, y, attack="pgd")
+        assert e_p <= e_f
+        assert tm.model.predict(tm.theta, adv.fgsm(tm.model, tm.theta, x[None], [y], e_f))[0] != y
+        assert tm.model.predict(tm.theta, adv.fgsm(tm.model, tm.theta, x[None], [y], round(e_f - 0.01, 10)))[0] == y
+    m = SoftmaxRegression(np.eye(2), np.array([0, 1]), 2)  # logits (x1, x2): FGSM moves x1 down, x2 up
+    theta = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
+    assert adv.smallest_fooling_eps(m, theta, np.array([0.75, 0.25]), 0) == 0.26  # 0.75 - e < 0.25 + e for e > 0.25
+    assert np.isnan(adv.smallest_fooling_eps(m, theta, np.array([0.7, 0.2]), 0, eps=[0.0, 0.1]))
+    with pytest.raises(ValueError):
+        adv.smallest_fooling_eps(m, theta, np.array([0.7, 0.2]), 0, attack="cw")
