@@ -33,7 +33,7 @@ P = sparse.lista_problem(n_layers=params["n_layers"], lam=params["lam"], density
 *_, last = islice(adam(P.model, P.theta0, lr=params["lr"], batch_size=None), params["iterations"]["LISTA"] + 1)
 numbers = {}
 if np.all(np.isfinite(last.x)):
-    numbers = P.numbers(last.x)
+    numbers = P.numbers(last.x, ista_max=300)  # LISTA's, ISTA's and FISTA's test gaps; ISTA steps up to 300
     numbers["LISTA gradient E1 order"] = P.model.taylor_check(last.x, seed=params["seed"]).order  # Taylor test
 report(numbers)
 """, "thresholding": """

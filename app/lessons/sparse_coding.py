@@ -76,7 +76,8 @@ LISTA_PARAMS = [Param("n_layers", "Layers K", "int", 5, lo=1, hi=10),
                 Param("n_train", "Training signals", "choice", 400, options=(50, 100, 400, 1000)), SEED]
 LR = Param("lr", "Adam learning rate η", "log", 1e-3, options=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0),
            role="tunable", help="Full-batch Adam on the LISTA loss; change it while the run plays.")
-LISTA_MAX = 1000
+LISTA_MAX = 1000  # Adam steps of a run
+ISTA_MAX = 300  # ISTA / FISTA iterations of the baseline curves (how many ISTA steps match LISTA's K layers)
 cached = st.cache_data(max_entries=8, show_spinner=False)
 
 
@@ -143,7 +144,7 @@ def ista_fista_section(lesson: Lesson):
 @st.cache_data(max_entries=8, show_spinner="Optimal codes of the signals by 2000 FISTA iterations (cached) …")
 def _lista(n_layers: int, lam: float, density: float, n_train: int, seed: int):
     P = sp.lista_problem(n_layers=n_layers, lam=lam, density=density, n_train=n_train, seed=seed)
-    return P, P.gap_curves(LISTA_MAX)
+    return P, P.gap_curves(ISTA_MAX)
 
 
 def lista_section(lesson: Lesson):
@@ -176,7 +177,7 @@ def lista_section(lesson: Lesson):
     st.caption(f"Dictionary: 20 × 40, unit-norm Gaussian atoms; signals b = Ax + 0.01·noise, x Bernoulli({p['density']}"
                f")-Gaussian; targets x*(b) by FISTA. {P.model.n_params} weights (W_e 40 × 20, S 40 × 40, θ ∈ R⁴⁰), "
                f"{p['n_train']} training signals, started at ISTA's weights; Adam on the full batch.")
-    numbers = P.numbers(s.last.x, LISTA_MAX, curves) if np.all(np.isfinite(s.last.x)) else {}
+    numbers = P.numbers(s.last.x, ISTA_MAX, curves) if np.all(np.isfinite(s.last.x)) else {}
     lesson.numbers(numbers, show=True)
     if np.all(np.isfinite(s.last.x)):
         with st.expander("Check: backpropagation through the K layers (Taylor test at the current weights)"):
