@@ -41,8 +41,14 @@ from numdl_core.theory.sparse import layered_experiment
 r = layered_experiment(**{k: params[k] for k in ("nnz", "atom_nnz", "lam1", "lam2", "noise", "seed")})
 report(r.numbers)
 """, "convolutional": """
-from numdl_core.theory.sparse import csc_experiment
-report(csc_experiment(**{k: params[k] for k in ("n", "nnz", "noise", "lam", "iterations", "seed")}).numbers)
+from numdl_core.data import load_digits
+from numdl_core.theory.sparse import csc_experiment, csc_image
+if params["signal"] == "digit":  # 2-D: four 3 x 3 stroke filters on one 8 x 8 digit
+    image = load_digits()[0][params["digit"]].reshape(8, 8)
+    r = csc_image(image, lam=params["lam"], iterations=params["iterations"], seed=params["seed"])
+else:  # 1-D: three 16-tap filters, planted spikes
+    r = csc_experiment(**{k: params[k] for k in ("n", "nnz", "noise", "lam", "iterations", "seed")})
+report(r.numbers)
 """, "dictionary": """
 from numdl_core.data import load_digits
 from numdl_core.theory.sparse import dictionary_learning, image_patches

@@ -44,7 +44,7 @@ from numdl_core.sparse import soft_threshold
 __all__ = ["lasso_objective", "ista", "fista", "SparseProblem", "dictionary_problem", "loglog_slope",
            "relu_soft_threshold", "layered_thresholding", "thresholding_network", "relu_network",
            "mutual_coherence", "LayeredResult", "layered_experiment", "standard_filters", "CSCResult",
-           "csc_experiment",
+           "csc_experiment", "stroke_filters", "csc_image",
            "ConvDictionary", "fista_batch", "LISTA", "LISTAProblem", "lista_problem", "image_patches",
            "dictionary_energy", "dictionary_learning"]
 
@@ -946,9 +946,16 @@ def csc_experiment(n: int = 128, *, nnz: int = 3, noise: float = 0.02, lam: floa
         x_true[k, rng.choice(n, nnz, replace=False)] = rng.choice([-1.0, 1.0], nnz) * rng.uniform(1.0, 2.0, nnz)
     clean = C.apply(x_true)
     b = clean + noise * rng.standard_normal(n)
+    return _csc(C, b, clean, x_true, lam, iterations, seed)
+
+
+def _csc(C: ConvDictionary, b: np.ndarray, clean: np.ndarray, x_true: np.ndarray, lam: float, iterations: int,
+         seed: int) -> CSCResult:
+    """FISTA on the FFT operator of ``C`` for ``b``, with the checks of the operator."""
+    rng = np.random.default_rng(seed)
     M = C.matrix()
     v = rng.standard_normal(x_true.shape)
-    steps = list(itertools.islice(fista(C.operator(), b, lam, step=1.0 / C.lipschitz()), int(iterations) + 1))
+    steps = list(itertools.islice(fista(C.operator(), b.ravel(), lam, step=1.0 / C.lipschitz()), int(iterations) + 1))
     x = steps[-1].x.reshape(x_true.shape)
     numbers = {"FFT vs matrix: largest difference": float(np.max(np.abs(M @ v.ravel() - C.apply(v).ravel()))),
                "adjoint test gap": adjoint_check(C.apply, C.adjoint, x_true.shape, seed=seed).rel_error,
@@ -957,6 +964,70 @@ def csc_experiment(n: int = 128, *, nnz: int = 3, noise: float = 0.02, lam: floa
                "relative residual": float(np.linalg.norm(C.apply(x) - b) / (np.linalg.norm(b) or 1.0)),
                "nonzeros found": float(np.sum(x != 0)), "objective F": steps[-1].loss}
     return CSCResult(C, x_true, x, b, clean, np.array([s.loss for s in steps]), numbers)
+
+
+def stroke_filters() -> np.ndarray:
+    r"""Four unit-norm 3 × 3 stroke filters: horizontal, vertical, diagonal and anti-diagonal bars.
+
+    Returns
+    -------
+    ndarray, shape (4, 3, 3)
+
+    References
+    ----------
+    Olshausen and Field (1996) (oriented, localized atoms).
+
+    Examples
+    --------
+    >>> stroke_filters()[1] * np.sqrt(3)
+    array([[0., 1., 0.],
+           [0., 1., 0.],
+           [0., 1., 0.]])
+    """
+    h = np.zeros((3, 3))
+    h[1] = 1.0
+    F = np.stack([h, h.T, np.eye(3), np.fliplr(np.eye(3))])
+    return F / np.sqrt(3.0)
+
+
+def csc_image(image: np.ndarray, *, lam: float = 0.05, iterations: int = 200, seed: int = 0) -> CSCResult:
+    r"""Convolutional sparse coding of an image with the 2-D :func:`stroke_filters` (circular convolutions by the
+    2-D FFT): :math:`\min_x \tfrac12\|\sum_k d_k * x_k - b\|^2 + \lambda\|x\|_1` by :func:`fista`, with the same
+    checks as :func:`csc_experiment` (``x_true`` is zero: the image has no planted code).
+
+    Parameters
+    ----------
+    image : ndarray, shape (h, w)
+        At least 3 × 3.
+    lam : float
+    iterations : int
+    seed : int
+        Seeds the random vectors of the checks.
+
+    Returns
+    -------
+    CSCResult
+
+    Raises
+    ------
+    ValueError
+        For an image that is not 2-D of at least 3 × 3 finite pixels.
+
+    References
+    ----------
+    Wohlberg (2016); Papyan, Romano and Elad (2017), Sec. 2 (2-D convolutional sparse coding).
+
+    Examples
+    --------
+    >>> r = csc_image(np.eye(8), iterations=10)
+    >>> r.x.shape, r.numbers["adjoint test gap"] < 1e-12
+    ((4, 8, 8), True)
+    """
+    b = np.asarray(image, dtype=np.float64)
+    if b.ndim != 2 or min(b.shape) < 3 or not np.all(np.isfinite(b)):
+        raise ValueError(f"image must be a finite 2-D array of at least 3 x 3 pixels, got shape {b.shape}")
+    C = ConvDictionary(stroke_filters(), b.shape)
+    return _csc(C, b, b, np.zeros((C.n_filters, *b.shape)), lam, iterations, seed)
 
 
 # ------------------------------------------------------------------------------------------------------ LISTA

@@ -201,3 +201,15 @@ def test_lista_taylor_check_method():
     P = sp.lista_problem(5, 8, n_layers=2, n_train=20, n_test=5, density=0.3)
     res = P.model.taylor_check(P.theta0 + 0.01)
     assert res.passed and res.order > 1.8
+
+
+def test_csc_image_codes_a_digit_with_the_2d_fft_dictionary():
+    """Oracle: the explicit 64 x 256 matrix and the adjoint test; FISTA's objective decreases below F(0)."""
+    from numdl_core.data import load_digits
+
+    r = sp.csc_image(load_digits()[0][0].reshape(8, 8), lam=0.05, iterations=100)
+    assert r.numbers["FFT vs matrix: largest difference"] < 1e-12 and r.numbers["adjoint test gap"] < 1e-12
+    assert r.numbers["‖D‖² by FFT"] == pytest.approx(12.0) == r.numbers["‖D‖² by eigenvalues of the matrix"]
+    assert r.losses[-1] < 0.2 * r.losses[0] and r.numbers["relative residual"] < 0.1
+    with pytest.raises(ValueError):
+        sp.csc_image(np.ones(5))
