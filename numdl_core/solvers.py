@@ -19,7 +19,15 @@ name                       problem (positional)           tunables
 ``lstsq.steepest_descent`` ``A, b`` (start: keyword x0)   ``step``
 ``lstsq.cgls``             ``A, b`` (start: keyword x0)   (none)
 ``proximal_gradient``      ``obj, theta0``                ``step``
+``theory.rmsprop``         ``obj, theta0``                ``lr``, ``batch_size``, ``decay``
+``dropout.monte_carlo``    ``X, y, w, p`` (no start)      (none)
+``dropout.sgd``            ``X, y, p`` (start: kw. x0)    ``lr``
+``dropout.factorization``  ``Y, r, p`` (no start)         ``lr``
+``dropout.training``       ``net, theta0``                ``lr``
 ========================== ============================== ====================================
+
+The ``dropout.*`` entries are :data:`numdl_core.theory.dropout.SOLVERS`, merged here (one source of truth for
+their names).
 
 A program can look a method up and fill its keywords from a dict of parameters by name, e.g. with
 :func:`inspect.signature`.
@@ -36,6 +44,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from numdl_core import lstsq, optim, single_layer, sparse
+from numdl_core.theory import dropout, intro
 
 __all__ = ["SOLVERS"]
 
@@ -51,5 +60,7 @@ SOLVERS = MappingProxyType({
     "lstsq.steepest_descent": lstsq.steepest_descent,
     "lstsq.cgls": lstsq.cgls,
     "proximal_gradient": sparse.proximal_gradient,
+    "theory.rmsprop": intro.rmsprop,
+    **dropout.SOLVERS,
 })
 """Read-only ``{name: generator function}`` of every iterative method (see the module docstring)."""

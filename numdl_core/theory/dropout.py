@@ -40,6 +40,7 @@ B. T. Polyak and A. B. Juditsky, Acceleration of stochastic approximation by ave
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Iterator
@@ -47,7 +48,7 @@ from typing import Iterator
 import numpy as np
 
 from numdl_core._validate import check_count, check_positive, check_X
-from numdl_core.iterate import Step, apply_sent, record, tunable
+from numdl_core.iterate import BLOWUP, Step, _drive, check_stop, record, tunable
 
 __all__ = ["expected_dropout_loss", "expected_dropout_grad", "dropout_ridge_solution", "dropout_losses",
            "LeastSquaresProblem", "least_squares_problem", "monte_carlo", "dropout_sgd",
@@ -249,14 +250,19 @@ def least_squares_problem(n: int = 40, d: int = 8, *, noise: float = 0.5, seed: 
     return LeastSquaresProblem(X, X @ w + float(noise) * rng.standard_normal(n), w)
 
 
+@tunable()
 def monte_carlo(X: np.ndarray, y: np.ndarray, w: np.ndarray, p: float, *, batch: int = 20, seed: int = 0,
-                maxiter: int = 100_000) -> Iterator[Step]:
+                tol: float = 1e-10, maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Monte Carlo estimate of the expected dropout loss, ``batch`` more masks per iteration.
 
     Iteration ``k`` has drawn :math:`N = k\cdot` ``batch`` masks (iteration 0 one batch as well); ``Step.x`` is
     ``[mean, standard error]`` of the :math:`N` losses, ``Step.loss`` the mean, ``Step.grad_norm`` the standard
     error :math:`s/\sqrt N`, ``info["n_masks"]`` is :math:`N`. By the central limit theorem the closed form lies
-    within three standard errors of the mean with probability about 0.997.
+    within three standard errors of the mean with probability about 0.997. The protocol of
+    :mod:`numdl_core.iterate` applies with the standard error in the role of the gradient norm: the run stops once
+    it is at most ``tol * max(1, se_0)`` (at ``p = 1`` every mask keeps everything, the standard error is 0 and
+    the run ends after iteration 0: the estimate is exact), and a mean that overflows or grows above ``blowup``
+    times its first value ends the run as diverged. No tunables.
 
     Parameters
     ----------
@@ -266,13 +272,15 @@ def monte_carlo(X: np.ndarray, y: np.ndarray, w: np.ndarray, p: float, *, batch:
         Masks per iteration.
     seed : int
         Random seed.
-    maxiter : int
-        Iterations after iteration 0.
+    tol, maxiter, blowup
+        Stopping (:mod:`numdl_core.iterate`): ``tol`` on the standard error, ``maxiter`` iterations after
+        iteration 0, ``blowup`` the growth of the mean that counts as divergence.
 
     Yields
     ------
     Step
-        The running estimate (``info["work"]``: products with X so far, one per mask).
+        The running estimate (``info["work"]``: products with X since iteration 0, one per mask: :math:`N -`
+        ``batch``).
 
     References
     ----------
@@ -281,18 +289,26 @@ def monte_carlo(X: np.ndarray, y: np.ndarray, w: np.ndarray, p: float, *, batch:
     variances, Stanford report STAN-CS-79-773, 1979.
     """
     X, y, w = _xyw(X, y, w)
-    p, batch, maxiter = _keep(p), check_count("batch", batch), check_count("maxiter", maxiter, 0)
+    p, batch = _keep(p), check_count("batch", batch)
+    tol, maxiter = check_stop(tol, maxiter)
     rng = np.random.default_rng(seed)
-    mean = M2 = 0.0  # running mean and sum of squared deviations (Chan et al.'s pairwise update: no cancellation)
-    N = 0
-    for k in range(maxiter + 1):
-        f = dropout_losses(X, y, w, p, batch, rng=rng)
-        mb = float(f.mean())
-        delta, N = mb - mean, N + batch
-        mean += delta * batch / N
-        M2 += float(np.sum((f - mb) ** 2)) + delta**2 * (N - batch) * batch / N
-        se = float(np.sqrt(M2 / max(N - 1, 1) / N))
-        yield Step(k, np.array([mean, se]), mean, se, {"work": float(N), "n_masks": N})
+
+    def iterations():
+        mean = M2 = 0.0  # running mean and sum of squared deviations (Chan et al.'s pairwise update: no cancellation)
+        N, loss0 = 0, np.inf
+        for k in itertools.count():
+            with np.errstate(all="ignore"):
+                f = dropout_losses(X, y, w, p, batch, rng=rng)
+                mb = float(f.mean())
+                delta, N = mb - mean, N + batch
+                mean += delta * batch / N
+                M2 += float(np.sum((f - mb) ** 2)) + delta**2 * (N - batch) * batch / N
+                se = float(np.sqrt(M2 / max(N - 1, 1) / N))
+            loss0 = mean if k == 0 else loss0
+            yield record(k, np.array([mean, se]), mean, se, {"n_masks": N}, work=float(N - batch), loss0=loss0,
+                         blowup=blowup)
+
+    return (yield from _drive(iterations(), {}, {}, tol=tol, maxiter=maxiter))
 
 
 def _lr(v) -> float:
@@ -301,8 +317,8 @@ def _lr(v) -> float:
 
 @tunable("lr")
 def dropout_sgd(X: np.ndarray, y: np.ndarray, p: float, *, lr: float = 0.02, batch_size: int = 5,
-                burn_in: int = 20, x0: np.ndarray | None = None, seed: int = 0,
-                maxiter: int = 100_000, blowup: float = 1e8) -> Iterator[Step]:
+                burn_in: int = 20, x0: np.ndarray | None = None, seed: int = 0, tol: float = 1e-10,
+                maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Dropout SGD for least squares with Polyak-Ruppert averaging.
 
     Each step draws a mini-batch :math:`B` and an independent mask :math:`m_i \sim \mathrm{Bernoulli}(p)^d` per
@@ -327,6 +343,9 @@ def dropout_sgd(X: np.ndarray, y: np.ndarray, p: float, *, lr: float = 0.02, bat
         Start (default zeros).
     seed : int
         Random seed (batches and masks).
+    tol : float
+        Stop once the gradient of the expected loss at the average is at most ``tol`` times max(1, its value at
+        iteration 0) (:mod:`numdl_core.iterate`).
     maxiter : int
         Epochs.
     blowup : float
@@ -346,7 +365,8 @@ def dropout_sgd(X: np.ndarray, y: np.ndarray, p: float, *, lr: float = 0.02, bat
     p = _keep(p)
     params = {"lr": _lr(lr)}
     b = min(check_count("batch_size", batch_size), X.shape[0])
-    burn_in, maxiter = check_count("burn_in", burn_in, 0), check_count("maxiter", maxiter, 0)
+    burn_in = check_count("burn_in", burn_in, 0)
+    tol, maxiter = check_stop(tol, maxiter)
     n, d = X.shape
     w = np.zeros(d) if x0 is None else np.asarray(x0, dtype=np.float64).ravel().copy()
     rng = np.random.default_rng(seed)
@@ -359,27 +379,27 @@ def dropout_sgd(X: np.ndarray, y: np.ndarray, p: float, *, lr: float = 0.02, bat
         s, stop = record(k, avg, f, g, {"w": w.copy()}, work=work, loss0=loss0, blowup=blowup)
         return s, stop
 
-    s0, _ = step(0, 0.0, np.inf)
-    loss0 = s0.loss
-    sent = yield s0
-    for k in range(1, maxiter + 1):
-        params = apply_sent(sent, params, {"lr": _lr})
-        eta = params["lr"]
-        with np.errstate(all="ignore"):
-            for idx in np.array_split(rng.permutation(n), max(n // b, 1)):
-                M = rng.random((idx.size, d)) < p
-                Z = X[idx] * M / p
-                r = Z @ w - y[idx]
-                w = w - eta * 2.0 / idx.size * (Z.T @ r)
-                if k > burn_in:
-                    count += 1
-                    avg += (w - avg) / count
-            if k <= burn_in:
-                avg = w.copy()
-        s, stop = step(k, 2.0 * k, loss0)
-        sent = yield s
-        if stop:
-            return
+    def iterations():
+        nonlocal w, avg, count
+        s0, stop = step(0, 0.0, np.inf)
+        loss0 = s0.loss
+        params = yield s0, stop
+        for k in itertools.count(1):
+            eta = params["lr"]
+            with np.errstate(all="ignore"):
+                for idx in np.array_split(rng.permutation(n), max(n // b, 1)):
+                    M = rng.random((idx.size, d)) < p
+                    Z = X[idx] * M / p
+                    r = Z @ w - y[idx]
+                    w = w - eta * 2.0 / idx.size * (Z.T @ r)
+                    if k > burn_in:
+                        count += 1
+                        avg += (w - avg) / count
+                if k <= burn_in:
+                    avg = w.copy()
+            params = yield step(k, 2.0 * k, loss0)
+
+    return (yield from _drive(iterations(), params, {"lr": _lr}, tol=tol, maxiter=maxiter))
 
 
 # ---------------------------------------------------------------------------------------------- factorization
@@ -600,8 +620,8 @@ def low_rank_matrix(a: int = 20, b: int = 15, rank: int = 3, *, noise: float = 0
 
 @tunable("lr")
 def factorization_descent(Y: np.ndarray, r: int, p: float, *, mode: str = "expected", lr: float = 0.01,
-                          scale: float = 0.1, seed: int = 0, maxiter: int = 100_000,
-                          blowup: float = 1e8) -> Iterator[Step]:
+                          scale: float = 0.1, seed: int = 0, tol: float = 1e-10, maxiter: int = 10**6,
+                          blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Gradient steps on a factorization :math:`Y \approx UV^\top` from small random factors.
 
     ``mode``: ``"expected"`` descends the expected dropout loss of :class:`DropoutFactorization` (deterministic),
@@ -624,6 +644,9 @@ def factorization_descent(Y: np.ndarray, r: int, p: float, *, mode: str = "expec
         Size of the initial entries.
     seed : int
         Seed of the start and the masks.
+    tol : float
+        Stop once the gradient norm of the loss is at most ``tol`` times max(1, its value at iteration 0)
+        (:mod:`numdl_core.iterate`).
     maxiter : int
         Steps.
     blowup : float
@@ -647,24 +670,23 @@ def factorization_descent(Y: np.ndarray, r: int, p: float, *, mode: str = "expec
         raise ValueError(f"mode must be 'expected', 'dropout' or 'plain', got {mode!r}")
     obj = DropoutFactorization(Y, r, 1.0 if mode == "plain" else p)
     params = {"lr": _lr(lr)}
-    maxiter = check_count("maxiter", maxiter, 0)
+    tol, maxiter = check_stop(tol, maxiter)
     rng = np.random.default_rng(seed + 1)
-    theta = obj.init(scale, seed)
-    f, g = obj.value_and_grad(theta)
-    s, _ = record(0, theta, f, np.linalg.norm(g), {}, work=0.0, loss0=f, blowup=blowup)
-    loss0 = f
-    sent = yield s
-    for k in range(1, maxiter + 1):
-        params = apply_sent(sent, params, {"lr": _lr})
-        with np.errstate(all="ignore"):
-            if mode == "dropout":
-                _, g = obj.value_and_grad(theta, rng.random(obj.r) < obj.p)
-            theta = theta - params["lr"] * g
-            f, g = obj.value_and_grad(theta)
-        s, stop = record(k, theta, f, np.linalg.norm(g), {}, work=2.0 * k, loss0=loss0, blowup=blowup)
-        sent = yield s
-        if stop:
-            return
+
+    def iterations():
+        theta = obj.init(scale, seed)
+        f, g = obj.value_and_grad(theta)
+        loss0 = f
+        params = yield record(0, theta, f, np.linalg.norm(g), {}, work=0.0, loss0=f, blowup=blowup)
+        for k in itertools.count(1):
+            with np.errstate(all="ignore"):
+                if mode == "dropout":
+                    _, g = obj.value_and_grad(theta, rng.random(obj.r) < obj.p)
+                theta = theta - params["lr"] * g
+                f, g = obj.value_and_grad(theta)
+            params = yield record(k, theta, f, np.linalg.norm(g), {}, work=2.0 * k, loss0=loss0, blowup=blowup)
+
+    return (yield from _drive(iterations(), params, {"lr": _lr}, tol=tol, maxiter=maxiter))
 
 
 # ---------------------------------------------------------------------------------------------------- network
@@ -849,7 +871,7 @@ def regression_data(n_train: int = 20, *, noise: float = 0.3, n_test: int = 200,
 
 @tunable("lr")
 def dropout_training(net: DropoutNet, theta0: np.ndarray, *, lr: float = 0.01, seed: int = 0,
-                     maxiter: int = 100_000, blowup: float = 1e8) -> Iterator[Step]:
+                     tol: float = 1e-10, maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Full-batch Adam on :class:`DropoutNet` with a fresh dropout mask every step.
 
     Parameters
@@ -862,6 +884,9 @@ def dropout_training(net: DropoutNet, theta0: np.ndarray, *, lr: float = 0.01, s
         Adam's learning rate (tunable mid-run); :math:`\beta_1 = 0.9`, :math:`\beta_2 = 0.999`.
     seed : int
         Seed of the masks.
+    tol : float
+        Stop once the norm of the gradient without a mask is at most ``tol`` times max(1, its value at
+        iteration 0) (:mod:`numdl_core.iterate`).
     maxiter : int
         Steps.
     blowup : float
@@ -877,7 +902,7 @@ def dropout_training(net: DropoutNet, theta0: np.ndarray, *, lr: float = 0.01, s
     Srivastava et al. (2014), JMLR 15; D. P. Kingma and J. Ba, Adam, ICLR 2015.
     """
     params = {"lr": _lr(lr)}
-    maxiter = check_count("maxiter", maxiter, 0)
+    tol, maxiter = check_stop(tol, maxiter)
     theta = np.asarray(theta0, dtype=np.float64).ravel().copy()
     rng = np.random.default_rng(seed)
     m1, m2 = np.zeros_like(theta), np.zeros_like(theta)
@@ -889,21 +914,21 @@ def dropout_training(net: DropoutNet, theta0: np.ndarray, *, lr: float = 0.01, s
             g = float(np.linalg.norm(net.value_and_grad(theta)[1]))
         return record(k, theta, f, g, {}, work=2.0 * k, loss0=loss0, blowup=blowup)
 
-    s, _ = step(0, np.inf)
-    loss0 = s.loss
-    sent = yield s
-    for k in range(1, maxiter + 1):
-        params = apply_sent(sent, params, {"lr": _lr})
-        mask = rng.random((n, net.width)) < net.p if net.p < 1 else None
-        with np.errstate(all="ignore"):
-            _, g = net.value_and_grad(theta, mask)
-            m1 = 0.9 * m1 + 0.1 * g
-            m2 = 0.999 * m2 + 0.001 * g**2
-            theta = theta - params["lr"] * (m1 / (1 - 0.9**k)) / (np.sqrt(m2 / (1 - 0.999**k)) + 1e-8)
-        s, stop = step(k, loss0)
-        sent = yield s
-        if stop:
-            return
+    def iterations():
+        nonlocal theta, m1, m2
+        s, stop = step(0, np.inf)
+        loss0 = s.loss
+        params = yield s, stop
+        for k in itertools.count(1):
+            mask = rng.random((n, net.width)) < net.p if net.p < 1 else None
+            with np.errstate(all="ignore"):
+                _, g = net.value_and_grad(theta, mask)
+                m1 = 0.9 * m1 + 0.1 * g
+                m2 = 0.999 * m2 + 0.001 * g**2
+                theta = theta - params["lr"] * (m1 / (1 - 0.9**k)) / (np.sqrt(m2 / (1 - 0.999**k)) + 1e-8)
+            params = yield step(k, loss0)
+
+    return (yield from _drive(iterations(), params, {"lr": _lr}, tol=tol, maxiter=maxiter))
 
 
 SOLVERS = MappingProxyType({"dropout.monte_carlo": monte_carlo, "dropout.sgd": dropout_sgd,

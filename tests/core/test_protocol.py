@@ -2,6 +2,11 @@
 
 The generators are *discovered* (every public generator function defined in a numdl_core module, walked with
 pkgutil), and each must have a small test problem in ``CASES``: a new iterative method cannot escape this file.
+The only exceptions are listed by name, with the reason, in ``NOT_ITERATIVE``: generators that yield something
+other than Steps (checked: their return annotation is not ``Iterator[Step]`` and they are not in the registry).
+A discovered generator without a Case fails ``test_every_generator_has_a_test_problem`` only (the parametrized
+tests run over the generators that have one; the registry test covers those, so that it follows once a Case is
+added).
 Parametrized over all of them: iteration 0 first with work 0, typed fields, Steps that own their arrays, work
 that never decreases, ``tol`` and ``maxiter``, divergence flagged once with a reason, the registry, and
 ``gen.send``: the same values give the uninterrupted trajectory to the last bit (a restart would lose momentum
@@ -29,6 +34,7 @@ from numdl_core import iterate, lstsq, optim, sparse
 from numdl_core.iterate import Step, apply_sent, record, tunable
 from numdl_core.single_layer import SingleLayer, generalized_gauss_newton, make_inverse_crime, varpro
 from numdl_core.solvers import SOLVERS
+from numdl_core.theory import dropout, intro
 from tests.core.helpers import LeastSquaresBatches
 
 
@@ -43,7 +49,15 @@ def _discover() -> dict[str, Callable]:
     return found
 
 
-GENERATORS = _discover()
+NOT_ITERATIVE = {
+    "numdl_core.resnet.reverse_states": "yields (layer index, state) pairs of a reversible network, newest first "
+                                        "(the states recomputed for backpropagation), not Steps of a method",
+}
+"""Public generator functions that are no iterative methods (they yield no :class:`Step`), with the reason: the
+protocol does not apply to them. Every other discovered generator needs a Case."""
+
+ALL_GENERATORS = _discover()
+GENERATORS = {name: fn for name, fn in ALL_GENERATORS.items() if name not in NOT_ITERATIVE}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -165,6 +179,22 @@ def _varpro_diverging():
     return _poison_after_first(varpro(M, M.init_theta(1)), lambda: M.X.__setitem__((0, 0), np.inf))
 
 
+DLS = dropout.least_squares_problem(n=12, d=3, seed=0)
+DY = dropout.low_rank_matrix(6, 5, 2, noise=0.1, seed=0)
+LR_DSGD, TOL_DSGD, TOL_MC, LR_FACT_BIG, TOL_FACT, TOL_NET = 0.01, 0.1, 0.2, 1.0, 1e-6, 0.3
+
+
+def dropout_net() -> dropout.DropoutNet:
+    X, y, _, _ = dropout.regression_data(10, seed=0)
+    return dropout.DropoutNet(X, y, 5, 0.5, 1e-3)
+
+
+def _mc_diverging():
+    """A weight turned to inf after iteration 0 (non-finite data mid-run): the losses become nan."""
+    w = DLS.w_true.copy()
+    return _poison_after_first(dropout.monte_carlo(DLS.X, DLS.y, w, 0.5, batch=5), lambda: w.__setitem__(0, np.inf))
+
+
 @dataclass
 class Case:
     """A small problem for one generator: ``start(**kw)`` runs it with ``kwargs`` updated by ``kw``."""
@@ -177,7 +207,7 @@ class Case:
     tol: float = 1e-6  # reachable by this run (kwargs updated by tol_kwargs)
     tol_kwargs: dict = field(default_factory=dict)
     stateful: bool = False  # a restart from the same iterate differs (momentum, moment estimates)
-    start_kw: str = "theta0"
+    start_kw: str | None = "theta0"  # None: the method takes no start point (it draws it, or estimates)
 
     def start(self, **kw) -> Iterator[Step]:
         return self.fn(*self.args(), **{**self.kwargs, **kw})
@@ -224,9 +254,28 @@ CASES = {
     "numdl_core.sparse.proximal_gradient": Case(  # ISTA, L = 10 + 3 x^2 near X0: 0.05 < 1/L
         sparse.proximal_gradient, lambda: (quartic(), X0), {"alpha": 0.3, "step": 0.05}, {"step": 0.02},
         lambda: sparse.proximal_gradient(quadratic(), X0, alpha=0.1, step=0.25)),  # |1 - 0.25 * 10| = 1.5
+    "numdl_core.theory.intro.rmsprop": Case(
+        intro.rmsprop, lambda: (batches(), np.zeros(4)), {"lr": 0.05, "batch_size": 8}, {"lr": 0.01},
+        lambda: intro.rmsprop(batches(), np.zeros(4), lr=1e8, batch_size=8), tol=0.1,
+        tol_kwargs={"batch_size": None, "lr": 0.01}, stateful=True),
+    # the Monte Carlo estimate of the expected dropout loss: x = [mean, standard error], grad_norm = standard error
+    "numdl_core.theory.dropout.monte_carlo": Case(
+        dropout.monte_carlo, lambda: (DLS.X, DLS.y, DLS.w_true, 0.5), {"batch": 5}, {},
+        _mc_diverging, tol=TOL_MC, start_kw=None),
+    "numdl_core.theory.dropout.dropout_sgd": Case(
+        dropout.dropout_sgd, lambda: (DLS.X, DLS.y, 0.5), {"lr": LR_DSGD, "batch_size": 4, "burn_in": 2},
+        {"lr": LR_DSGD / 2}, lambda: dropout.dropout_sgd(DLS.X, DLS.y, 0.2, lr=1.0), tol=TOL_DSGD, start_kw="x0"),
+    "numdl_core.theory.dropout.factorization_descent": Case(  # masks drawn each step; the tol run without
+        dropout.factorization_descent, lambda: (DY, 3, 0.5), {"mode": "dropout", "lr": 0.02}, {"lr": 0.01},
+        lambda: dropout.factorization_descent(DY, 3, 0.5, lr=LR_FACT_BIG), tol=TOL_FACT,
+        tol_kwargs={"mode": "expected"}, start_kw=None),
+    "numdl_core.theory.dropout.dropout_training": Case(  # Adam with a fresh mask per step
+        dropout.dropout_training, lambda: (dropout_net(), dropout_net().init(0)), {"lr": 0.01}, {"lr": 0.003},
+        lambda: dropout.dropout_training(dropout_net(), dropout_net().init(0), lr=1e8), tol=TOL_NET,
+        stateful=True),
 }
 
-NAMES = sorted(GENERATORS)
+NAMES = sorted(set(GENERATORS) & set(CASES))  # a generator without a Case fails the next test only
 
 
 def _steps(gen, n):
@@ -253,9 +302,17 @@ def test_every_generator_has_a_test_problem():
     assert not stale, f"CASES lists functions that are no (public) generators: {stale}"
 
 
+def test_not_iterative_lists_generators_that_yield_no_steps():
+    for name, reason in NOT_ITERATIVE.items():
+        fn = ALL_GENERATORS[name]  # still a public generator function of numdl_core
+        ret = inspect.signature(fn).return_annotation
+        assert ret is not inspect.Signature.empty and "Step" not in str(ret), (name, ret)
+        assert fn not in set(SOLVERS.values()) and isinstance(reason, str) and len(reason) > 20
+
+
 def test_registry_covers_every_generator():
     registered = set(SOLVERS.values())
-    missing = sorted(name for name, fn in GENERATORS.items() if fn not in registered)
+    missing = sorted(name for name, fn in GENERATORS.items() if fn not in registered and name in CASES)
     assert not missing, f"numdl_core.solvers.SOLVERS lacks {missing}"
     assert len(registered) == len(SOLVERS)  # one name per method
     assert all(inspect.isgeneratorfunction(fn) for fn in SOLVERS.values())
@@ -271,7 +328,10 @@ def test_signature_follows_the_naming_rules(name):
     assert params["maxiter"].kind is inspect.Parameter.KEYWORD_ONLY and params["maxiter"].default >= 10**6
     assert params["blowup"].default == iterate.BLOWUP
     start = CASES[name].start_kw
-    assert start in params and (start == "x0") == (params[start].kind is inspect.Parameter.KEYWORD_ONLY)
+    if start is None:  # no start point: neither name may then mean something else
+        assert not {"theta0", "x0"} & set(params)
+    else:
+        assert start in params and (start == "x0") == (params[start].kind is inspect.Parameter.KEYWORD_ONLY)
     assert not {"epochs", "eta", "learning_rate", "lam", "max_iter", "x_0"} & set(params)
     assert isinstance(fn.tunables, tuple)
     for t in fn.tunables:
@@ -298,7 +358,10 @@ def test_iteration_zero_first_and_fields_typed(name):
 def test_steps_own_their_arrays(name):
     case = CASES[name]
     args = case.args()
-    if case.start_kw == "theta0":
+    if case.start_kw is None:
+        x0 = np.zeros(1)  # no start point to alias
+        steps = _steps(case.fn(*args, **case.kwargs), 5)
+    elif case.start_kw == "theta0":
         x0 = np.array(args[1], dtype=float)
         steps = _steps(case.fn(args[0], x0, *args[2:], **case.kwargs), 5)
     else:
