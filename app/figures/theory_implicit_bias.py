@@ -88,6 +88,7 @@ def bars_figure(values: Mapping[str, float], *, title: str | None = None, y_titl
             range(len(names))]), text=[f"{x:.3g}" if f else "–" for x, f in zip(v, ok)], textposition="outside",
                  showlegend=False)]
     layout = base_layout(title, y_title=y_title, height=height)
+    layout["xaxis"] = dict(layout["xaxis"], type="category")
     if reference is not None:
         layout["shapes"] = [dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=reference, y1=reference,
                                  line=dict(color="#555", dash="dot", width=1))]

@@ -38,7 +38,7 @@ from scipy.optimize import linprog, minimize
 from numdl_core._validate import check_X
 from numdl_core.iterate import (BLOWUP, Step, _drive, check_count, check_positive, check_stop, record, tunable)
 
-__all__ = ["logistic_loss", "max_margin_direction", "logistic_gd", "separable_data", "gd_limit",
+__all__ = ["logistic_loss", "max_margin_direction", "logistic_gd", "geometric_steps", "separable_data", "gd_limit",
            "regularized_logistic", "CompletionProblem", "completion_problem", "completion_loss", "end_to_end",
            "completion_gd", "svt", "effective_rank", "MinNormStudy", "min_norm_study", "CompletionRun",
            "completion_run",
@@ -258,6 +258,66 @@ def logistic_gd(X: np.ndarray, y: np.ndarray, *, step: float, x0: np.ndarray | N
 
     return (yield from _drive(iterations(), params, {"step": lambda v: check_positive("step", v)}, tol=tol,
                               maxiter=maxiter))
+
+
+def geometric_steps(gen: Iterator[Step], *, ratio: float = 1.05, max_gap: int = 100) -> Iterator[Step]:
+    r"""The Steps of ``gen`` at geometrically spaced iterations: for watching :math:`O(1/\log t)` on a log axis.
+
+    Passes on iteration 0 and then the Step at :math:`t_{k+1} = \min(\max(t_k + 1, \lceil \text{ratio}\cdot
+    t_k\rceil),\ t_k + \text{max\_gap})`, and always the last Step of ``gen`` (converged, diverged or at
+    ``maxiter``). The iterations in between run but are not yielded; ``Step.iteration`` stays the real count. A
+    dict sent into this generator (``gen.send({"step": 0.5})``) is forwarded to ``gen`` with its next iteration.
+
+    Parameters
+    ----------
+    gen : generator of Step
+        Any method that follows :mod:`numdl_core.iterate`.
+    ratio : float
+        Growth factor of the yielded iterations (> 1).
+    max_gap : int
+        The most iterations between two yielded Steps (>= 1): bounds the work per yielded Step.
+
+    Yields
+    ------
+    Step
+        The Steps of ``gen`` at the chosen iterations.
+
+    Raises
+    ------
+    ValueError
+        ``ratio <= 1`` or ``max_gap < 1``.
+
+    References
+    ----------
+    PEP 342, Coroutines via enhanced generators (``send``). D. Soudry et al., JMLR 19 (2018), Figure 1 (the same
+    quantities on log axes).
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 2.0], [-1.0, -1.0]]); y = np.array([1.0, -1.0])
+    >>> [s.iteration for s in geometric_steps(logistic_gd(X, y, step=1.0, maxiter=40), ratio=1.5, max_gap=10)]
+    [0, 1, 2, 3, 5, 8, 12, 18, 27, 37, 40]
+    """
+    if not (np.isfinite(ratio) and ratio > 1):
+        raise ValueError("ratio must be > 1")
+    max_gap = check_count("max_gap", max_gap)
+    step = next(gen)
+    sent = yield step
+    target, unseen = 1, None
+    while True:
+        try:
+            step = gen.send(sent)  # send(None) is next()
+        except StopIteration:
+            if unseen is not None:  # the run ended between two yielded iterations: its last Step
+                yield unseen
+            return
+        sent = None
+        if step.iteration >= target or step.info.get("diverged"):
+            unseen = None
+            target = min(max(step.iteration + 1, int(np.ceil(ratio * step.iteration))), step.iteration + max_gap)
+            sent = yield step
+        else:
+            unseen = step
 
 
 def separable_data(n: int = 40, *, margin: float = 0.3, spread: float = 1.0, seed: int = 0

@@ -236,3 +236,21 @@ def test_weighting_study_numbers(data):
         ib.angle(ib.regularized_logistic(X, y, 0.01), ib.regularized_logistic(X, y, 0.01, np.where(y > 0, 3.0, 1.0))))
     assert np.all(np.diff(s.angle_weighted[s.iterations >= 100]) < 0)  # falling
     assert s.reg_gap[0] < s.reg_gap[12]  # weights matter less as alpha -> 0 (both -> the SVM)
+
+
+def test_geometric_steps_are_the_plain_run_at_geometric_iterations_and_forward_sent_values(data):
+    """Oracle: the plain generator's Steps at the same iterations; a sent step equals a restart from there."""
+    X, y = data
+    plain = {s.iteration: s for s in ib.logistic_gd(X, y, step=1.0, maxiter=3000)}
+    seen = list(ib.geometric_steps(ib.logistic_gd(X, y, step=1.0, maxiter=3000), ratio=1.1, max_gap=50))
+    its = [s.iteration for s in seen]
+    assert its[:6] == [0, 1, 2, 3, 4, 5] and its[-1] == 3000 and np.all(np.diff(its) <= 50)
+    assert all(np.array_equal(s.x, plain[s.iteration].x) for s in seen)
+    g = ib.geometric_steps(ib.logistic_gd(X, y, step=1.0), ratio=1.1)
+    first = [next(g) for _ in range(30)]
+    after = g.send({"step": 0.3})
+    ref = list(itertools.islice(ib.logistic_gd(X, y, step=0.3, x0=first[-1].x), after.iteration - first[-1].iteration
+                                + 1))[-1]
+    assert np.allclose(after.x, ref.x, rtol=1e-12)
+    with pytest.raises(ValueError):
+        next(ib.geometric_steps(iter(()), ratio=1.0))

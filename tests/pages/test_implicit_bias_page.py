@@ -24,15 +24,18 @@ def test_each_section_renders(section):
 
 
 def test_live_gd_turns_towards_the_svm():
-    at = page(NAME, {"section": "margin", "speed": "100"}).run()
+    at = page(NAME, {"section": "margin", "speed": "200"}).run()
     assert_clean(at)
-    for _ in range(3):
-        at.button(key=f"{RUN}.step").click().run()
+    at.button(key=f"{RUN}.play").click().run()
+    for _ in range(3):  # AppTest does not fire the timer: each run is one frame
+        at.run()
+    at.button(key=f"{RUN}.play").click().run()  # pause
     assert_clean(at)
     s = at.session_state[RUN].series["GD"]
     assert {"angle", "w_norm"} <= set(s.history)
-    angles = np.array(s.history["angle"][1:])
-    assert np.all(np.diff(angles[5:]) <= 1e-12) and angles[-1] < angles[0] < 0.2  # after a short transient
+    t, angles = np.array(s.history["iteration"]), np.array(s.history["angle"])
+    assert s.iteration > 1000 and np.all(np.diff(angles[t >= 10]) <= 1e-12)  # after a short transient
+    assert angles[-1] < 0.05  # measured 0.051 at t = 1000, 0.03 at 4000
     n = _numbers(at)
     assert n["GD iterations"] == s.iteration and n["angle to the SVM direction (rad)"] == pytest.approx(angles[-1])
     assert 0 < n["SVM margin"] < 2
