@@ -208,6 +208,12 @@ EXPERIMENTS = [
                "bounds for the worst case; on an easier problem the curves need not be straight lines of slope −1 "
                "and −2.",
                {"section": "ista-fista", "coef_decay": 1.5, "speed": 50}, name="aligned-code"),
+    Experiment("A sparse code", "Set 90% zeros in x* and play to k = 500.",
+               "360 of the 400 entries of x* are 0. ISTA still falls like 1/k (slope −1.06 over 20 ≤ k ≤ 550): the "
+               "40 active atoms still reach the small singular values. FISTA falls faster than 1/k² (slope −2.96, "
+               "gap 3.8e-8 at k = 550) once its iterates have found the zeros (the table counts them). The rates are "
+               "guarantees, not predictions.", {"section": "ista-fista", "zeros": 0.9, "speed": 50},
+               name="sparse-code"),
     Experiment("Too large a step", "Set t = 2.1 and press Play.",
                "ISTA multiplies the error along the top singular vector by |1 − t s₁²| = 1.1 per step: its objective "
                "grows above 10⁶ times F(0), diverged at iteration 141; FISTA's momentum makes it diverge at 16. "

@@ -213,3 +213,14 @@ def test_csc_image_codes_a_digit_with_the_2d_fft_dictionary():
     assert r.losses[-1] < 0.2 * r.losses[0] and r.numbers["relative residual"] < 0.1
     with pytest.raises(ValueError):
         sp.csc_image(np.ones(5))
+
+
+def test_step_none_is_one_over_the_squared_norm_also_for_an_operator():
+    """Contract: step=None means 1/||A||_2^2 (exact for a matrix; power iteration, +1%, for a LinearOperator)."""
+    from scipy.sparse.linalg import aslinearoperator
+
+    P = sp.dictionary_problem(20, seed=5)
+    A = 3 * P.A  # ||A||_2 = 3
+    assert list(itertools.islice(sp.ista(A, P.b, P.lam), 2))[1].info["step"] == pytest.approx(1 / 9)
+    t = list(itertools.islice(sp.fista(aslinearoperator(A), P.b, P.lam), 2))[1].info["step"]
+    assert 1 / 9 / 1.02 < t <= 1 / 9
