@@ -206,7 +206,7 @@ class Case:
     diverging: Callable[[], Iterator[Step]]  # a run that must end diverged
     tol: float = 1e-6  # reachable by this run (kwargs updated by tol_kwargs)
     tol_kwargs: dict = field(default_factory=dict)
-    stateful: bool = False  # a restart from the same iterate differs (momentum, moment estimates)
+    stateful: bool = False  # a restart from the same iterate differs (momentum, moment estimates; needs a start)
     start_kw: str | None = "theta0"  # None: the method takes no start point (it draws it, or estimates)
 
     def start(self, **kw) -> Iterator[Step]:
@@ -441,7 +441,10 @@ def test_send_of_the_same_values_keeps_the_trajectory(name):
     assert all(_same(a, b) for a, b in zip(ref, got))
     if case.stateful:  # the state matters: a restart from iteration 3 does not reproduce iteration 4
         args = case.args()
-        restarted = _steps(case.fn(args[0], ref[3].x, **case.kwargs), 2)
+        if case.start_kw == "x0":
+            restarted = _steps(case.fn(*args, **{**case.kwargs, "x0": ref[3].x}), 2)
+        else:
+            restarted = _steps(case.fn(args[0], ref[3].x, *args[2:], **case.kwargs), 2)
         assert not np.allclose(restarted[1].x, ref[4].x, rtol=1e-6, atol=0)
 
 
