@@ -24,6 +24,8 @@ name                       problem (positional)           tunables
 ``dropout.sgd``            ``X, y, p`` (start: kw. x0)    ``lr``
 ``dropout.factorization``  ``Y, r, p`` (no start)         ``lr``
 ``dropout.training``       ``net, theta0``                ``lr``
+``landscapes.noisy_gd``    ``obj, theta0``                ``step``, ``noise``
+``landscapes.plain_gd``    ``obj, theta0``                ``step``
 ========================== ============================== ====================================
 
 The ``dropout.*`` entries are :data:`numdl_core.theory.dropout.SOLVERS`, merged here (one source of truth for
@@ -44,7 +46,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from numdl_core import lstsq, optim, single_layer, sparse
-from numdl_core.theory import dropout, intro
+from numdl_core.theory import dropout, intro, landscapes
 
 __all__ = ["SOLVERS"]
 
@@ -62,5 +64,7 @@ SOLVERS = MappingProxyType({
     "proximal_gradient": sparse.proximal_gradient,
     "theory.rmsprop": intro.rmsprop,
     **dropout.SOLVERS,
+    "landscapes.noisy_gd": landscapes.noisy_gradient_descent,
+    "landscapes.plain_gd": landscapes.plain_gradient_descent,
 })
 """Read-only ``{name: generator function}`` of every iterative method (see the module docstring)."""

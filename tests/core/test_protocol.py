@@ -34,7 +34,7 @@ from numdl_core import iterate, lstsq, optim, sparse
 from numdl_core.iterate import Step, apply_sent, record, tunable
 from numdl_core.single_layer import SingleLayer, generalized_gauss_newton, make_inverse_crime, varpro
 from numdl_core.solvers import SOLVERS
-from numdl_core.theory import dropout, intro
+from numdl_core.theory import dropout, intro, landscapes
 from tests.core.helpers import LeastSquaresBatches
 
 
@@ -273,6 +273,13 @@ CASES = {
         dropout.dropout_training, lambda: (dropout_net(), dropout_net().init(0)), {"lr": 0.01}, {"lr": 0.003},
         lambda: dropout.dropout_training(dropout_net(), dropout_net().init(0), lr=1e8), tol=TOL_NET,
         stateful=True),
+    "numdl_core.theory.landscapes.noisy_gradient_descent": Case(  # the noise stream is state; no noise for tol
+        landscapes.noisy_gradient_descent, lambda: (quartic(), X0), {"step": 0.05, "noise": 0.1}, {"noise": 0.5},
+        lambda: landscapes.noisy_gradient_descent(quadratic(), X0, step=0.25), tol_kwargs={"noise": 0.0},
+        stateful=True),
+    "numdl_core.theory.landscapes.plain_gradient_descent": Case(
+        landscapes.plain_gradient_descent, lambda: (quartic(), X0), {"step": 0.05}, {"step": 0.02},
+        lambda: landscapes.plain_gradient_descent(quadratic(), X0, step=0.25)),
 }
 
 NAMES = sorted(set(GENERATORS) & set(CASES))  # a generator without a Case fails the next test only
