@@ -30,6 +30,7 @@ weighting in deep learning?, ICML 2019.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Iterator
 
 import numpy as np
@@ -42,7 +43,7 @@ __all__ = ["logistic_loss", "max_margin_direction", "logistic_gd", "geometric_st
            "regularized_logistic", "CompletionProblem", "completion_problem", "completion_loss", "end_to_end",
            "completion_gd", "svt", "effective_rank", "MinNormStudy", "min_norm_study", "CompletionRun",
            "completion_run",
-           "WeightingStudy", "weighting_study", "angle"]
+           "WeightingStudy", "weighting_study", "angle", "SOLVERS"]
 
 
 def _labels(y: Any, n: int) -> np.ndarray:
@@ -180,7 +181,7 @@ def _svm(X: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 @tunable("step")
 def logistic_gd(X: np.ndarray, y: np.ndarray, *, step: float, x0: np.ndarray | None = None,
-                weights: np.ndarray | None = None, tol: float = 1e-12, maxiter: int = 10**7,
+                weights: np.ndarray | None = None, tol: float = 1e-10, maxiter: int = 10**7,
                 blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Gradient descent on the unregularized mean logistic loss (no bias): :math:`w_{k+1} = w_k - \eta \nabla f(w_k)`.
 
@@ -263,6 +264,8 @@ def logistic_gd(X: np.ndarray, y: np.ndarray, *, step: float, x0: np.ndarray | N
 def geometric_steps(gen: Iterator[Step], *, ratio: float = 1.05, max_gap: int = 100) -> Iterator[Step]:
     r"""The Steps of ``gen`` at geometrically spaced iterations: for watching :math:`O(1/\log t)` on a log axis.
 
+    An adapter, not an iterative method: it returns a generator (arguments checked at the call).
+
     Passes on iteration 0 and then the Step at :math:`t_{k+1} = \min(\max(t_k + 1, \lceil \text{ratio}\cdot
     t_k\rceil),\ t_k + \text{max\_gap})`, and always the last Step of ``gen`` (converged, diverged or at
     ``maxiter``). The iterations in between run but are not yielded; ``Step.iteration`` stays the real count. A
@@ -277,9 +280,9 @@ def geometric_steps(gen: Iterator[Step], *, ratio: float = 1.05, max_gap: int = 
     max_gap : int
         The most iterations between two yielded Steps (>= 1): bounds the work per yielded Step.
 
-    Yields
-    ------
-    Step
+    Returns
+    -------
+    generator of Step
         The Steps of ``gen`` at the chosen iterations.
 
     Raises
@@ -300,7 +303,10 @@ def geometric_steps(gen: Iterator[Step], *, ratio: float = 1.05, max_gap: int = 
     """
     if not (np.isfinite(ratio) and ratio > 1):
         raise ValueError("ratio must be > 1")
-    max_gap = check_count("max_gap", max_gap)
+    return _geometric(gen, float(ratio), check_count("max_gap", max_gap))
+
+
+def _geometric(gen: Iterator[Step], ratio: float, max_gap: int) -> Iterator[Step]:
     step = next(gen)
     sent = yield step
     target, unseen = 1, None
@@ -767,8 +773,9 @@ def completion_gd(observed: np.ndarray, mask: np.ndarray, *, depth: int, step: f
                               maxiter=maxiter))
 
 
+@tunable()
 def svt(observed: np.ndarray, mask: np.ndarray, *, tau: float | None = None, shrink: float = 0.98,
-        tau_min: float = 1e-6, tol: float = 1e-10, maxiter: int = 3000) -> Iterator[Step]:
+        tau_min: float = 1e-6, tol: float = 1e-10, maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Nuclear-norm matrix completion by singular value thresholding, with a decreasing threshold.
 
     .. math:: X_{k+1} = \mathcal D_{\tau_k}\big(P_\Omega M + P_\Omega^\perp X_k\big),\qquad
@@ -785,7 +792,8 @@ def svt(observed: np.ndarray, mask: np.ndarray, *, tau: float | None = None, shr
     Parameters
     ----------
     observed : ndarray, shape (n1, n2)
-        :math:`M` (entries outside ``mask`` ignored).
+        :math:`M` (entries outside ``mask`` ignored). Read at every iteration, not copied (an observed entry that
+        turns non-finite mid-run ends the run as diverged).
     mask : ndarray of bool, shape (n1, n2)
     tau : float, optional
         Initial threshold (> 0); default :math:`\|P_\Omega M\|_2`.
@@ -793,8 +801,8 @@ def svt(observed: np.ndarray, mask: np.ndarray, *, tau: float | None = None, shr
         Factor :math:`q \in (0, 1]` per iteration.
     tau_min : float
         Final threshold relative to ``tau`` (in (0, 1]).
-    tol, maxiter : float, int
-        Stopping rules.
+    tol, maxiter, blowup : float, int, float
+        Stopping rules of :mod:`numdl_core.iterate` (no tunables).
 
     Yields
     ------
@@ -825,6 +833,7 @@ def svt(observed: np.ndarray, mask: np.ndarray, *, tau: float | None = None, shr
     if mask.ndim != 2 or M.shape != mask.shape or not mask.any() or not np.all(np.isfinite(M[mask])):
         raise ValueError("observed and mask must be 2-D arrays of the same shape with at least one observed, finite "
                          "entry")
+    observed_now = M
     M = np.where(mask, M, 0.0)
     tau = max(float(np.linalg.norm(M, 2)), 1e-300) if tau is None else check_positive("tau", tau)
     if not (0 < shrink <= 1) or not (0 < tau_min <= 1):
@@ -835,20 +844,26 @@ def svt(observed: np.ndarray, mask: np.ndarray, *, tau: float | None = None, shr
     def iterations():
         X = np.zeros_like(M)
         yield record(0, X.ravel(), 0.5 * float(np.sum(M * M)), tau, {"rank": 0, "nuclear_norm": 0.0, "tau": tau},
-                     work=0.0, loss0=loss0)
+                     work=0.0, loss0=loss0, blowup=blowup)
         k = 0
         while True:
             k += 1
             t = tau * max(shrink ** k, tau_min)
-            U, sv, Vt = np.linalg.svd(np.where(mask, M, X), full_matrices=False)
+            Y = np.where(mask, observed_now, X)  # the caller's array, read each iteration (like an operator)
+            if not np.all(np.isfinite(Y)):
+                yield record(k, X.ravel(), float("nan"), float("nan"), {"rank": -1, "nuclear_norm": float("nan"),
+                                                                         "tau": t}, work=float(k), loss0=loss0,
+                             blowup=blowup, reason="an observed entry is not finite (nan or inf)")
+                return
+            U, sv, Vt = np.linalg.svd(Y, full_matrices=False)
             sv = np.maximum(sv - t, 0.0)
             X_new = (U * sv) @ Vt
             change = float(np.linalg.norm(X_new - X))
             X = X_new
-            r = np.where(mask, X - M, 0.0)
+            r = np.where(mask, X - observed_now, 0.0)
             yield record(k, X.ravel(), 0.5 * float(np.sum(r * r)), change + t - tau * tau_min,
                          {"rank": int(np.sum(sv > 0)), "nuclear_norm": float(sv.sum()), "tau": t}, work=float(k),
-                         loss0=loss0)
+                         loss0=loss0, blowup=blowup)
 
     return (yield from _drive(iterations(), {}, {}, tol=tol, maxiter=maxiter))
 
@@ -1252,3 +1267,8 @@ def weighting_study(X: np.ndarray, y: np.ndarray, weight: float = 3.0, *, alpha:
                           np.array([angle(w, u) for w in reg_w]),
                           np.array([angle(a, b) for a, b in zip(reg_p, reg_w)]),
                           {k: float(v) for k, v in numbers.items()})
+
+
+SOLVERS = MappingProxyType({"implicit_bias.logistic_gd": logistic_gd, "implicit_bias.completion_gd": completion_gd,
+                            "implicit_bias.svt": svt})
+"""Read-only ``{name: generator function}`` of this module's iterative methods (for ``numdl_core.solvers``)."""
