@@ -1503,43 +1503,52 @@ def dictionary_energy(D: np.ndarray, X: np.ndarray, Y: np.ndarray, lam: float) -
     return (0.5 * float(np.sum(R * R)) + lam * float(np.sum(np.abs(X)))) / N, R.T @ X / N
 
 
-def dictionary_learning(Y: np.ndarray, n_atoms: int, lam: float, *, method: str = "mod", inner: int = 30,
-                        step: float = 1.0, maxiter: int = 50, seed: int = 0) -> Iterator[Step]:
+@tunable("step")
+def dictionary_learning(Y: np.ndarray, n_atoms: int, alpha: float, *, method: str = "mod", inner: int = 30,
+                        step: float = 1.0, seed: int = 0, tol: float = 1e-10, maxiter: int = 10**6,
+                        blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Dictionary learning by alternating minimization of
-    :math:`E(D, X) = \frac1{2N}\|Y^\top - DX^\top\|_F^2 + \frac{\lambda}{N}\|X\|_1` over unit-norm atoms.
+    :math:`E(D, X) = \frac1{2N}\|Y^\top - DX^\top\|_F^2 + \frac{\alpha}{N}\|X\|_1` over unit-norm atoms.
 
-    Each iteration: (1) sparse coding, ``inner`` FISTA iterations for all signals, warm-started; (2) the dictionary
-    update, ``"mod"`` (method of optimal directions) :math:`D = Y^\top X (X^\top X + 10^{-8} I)^{-1}` or
-    ``"gradient"`` :math:`D \leftarrow D - \frac{t}{\|X\|_2^2/N}\nabla_D E`; then every atom is scaled to unit norm
-    (and its codes by the inverse, which keeps :math:`DX^\top`). The start is ``n_atoms`` random signals.
+    The start :math:`D_0` is ``n_atoms`` random signals (unit norm) with their codes :math:`X_0` (``inner`` FISTA
+    iterations from 0; not counted as work). Each iteration: (1) the dictionary update, ``"mod"`` (method of optimal
+    directions) :math:`D = Y^\top X (X^\top X + 10^{-8} I)^{-1}` or ``"gradient"``
+    :math:`D \leftarrow D - \frac{t}{\|X\|_2^2/N}\nabla_D E`; every atom scaled to unit norm (its codes by the
+    inverse, which keeps :math:`DX^\top`); (2) sparse coding, ``inner`` FISTA iterations for all signals,
+    warm-started. The generator follows the protocol of :mod:`numdl_core.iterate`. MOD's alternation can settle at
+    a fixed point where the tangential gradient is not zero (the normalization rescales the codes); the gradient
+    update converges to a stationary point over unit-norm atoms.
 
     Parameters
     ----------
     Y : ndarray, shape (N, m)
         Signals (rows), e.g. :func:`image_patches`.
     n_atoms : int
-    lam : float
-        :math:`\lambda \ge 0`.
+    alpha : float
+        The L1 weight :math:`\alpha \ge 0` (the papers' :math:`\lambda`; ``alpha`` as in every iterative method).
     method : {"mod", "gradient"}
     inner : int
         FISTA iterations per sparse-coding phase.
     step : float
-        The relative gradient step t (``"gradient"`` only), in (0, 2).
-    maxiter : int
+        The relative gradient step t (``"gradient"`` only), in (0, 2). Tunable.
     seed : int
+        Seeds the choice of the starting atoms.
+    tol, maxiter, blowup : float, int, float, optional
+        Stopping rules of :mod:`numdl_core.iterate` (``tol`` on the tangential gradient norm).
 
     Yields
     ------
     Step
         ``x`` is ``D.ravel()`` (shape ``(m, n_atoms)``, C order), ``loss`` :math:`E` after the update,
-        ``grad_norm`` :math:`\|\nabla_D E\|_F` at the codes; ``info``: ``sparsity`` (fraction of zero codes),
-        ``relative_residual`` :math:`\|XD^\top - Y\|_F/\|Y\|_F` (from iteration 1), ``work`` (passes over the
-        signals: ``2 inner + 2`` per iteration).
+        ``grad_norm`` the norm of :math:`\nabla_D E` at the codes, tangent to the unit-norm atoms (each column minus
+        its component along the atom: zero at a stationary point); ``info``: ``sparsity`` (fraction of zero codes),
+        ``relative_residual`` :math:`\|XD^\top - Y\|_F/\|Y\|_F`, ``step``, ``work`` (passes over the signals:
+        ``2 inner + 2`` per iteration).
 
     Raises
     ------
     ValueError
-        For an unknown ``method``, fewer than 1 atom or signal, ``lam < 0`` or a step outside (0, 2).
+        For an unknown ``method``, fewer than 1 atom or signal, ``alpha < 0`` or a step outside (0, 2).
 
     References
     ----------
@@ -1556,37 +1565,57 @@ def dictionary_learning(Y: np.ndarray, n_atoms: int, lam: float, *, method: str 
     if method not in ("mod", "gradient"):
         raise ValueError(f"method must be 'mod' or 'gradient', got {method!r}")
     Y = np.asarray(Y, dtype=np.float64)
-    if Y.ndim != 2 or Y.shape[0] < 1 or int(n_atoms) < 1 or not lam >= 0 or not 0 < step < 2:
-        raise ValueError("need signals of shape (N, m), n_atoms >= 1, lam >= 0 and 0 < step < 2")
+    if Y.ndim != 2 or Y.shape[0] < 1 or int(n_atoms) < 1 or not alpha >= 0 or int(inner) < 1:
+        raise ValueError("need signals of shape (N, m), n_atoms >= 1, alpha >= 0 and inner >= 1")
+    params = {"step": _relative_step(step)}
+    tol, maxiter = check_stop(tol, maxiter)
     N, m = Y.shape
     rng = np.random.default_rng(seed)
     D = _normalize(Y[rng.choice(N, int(n_atoms), replace=N < n_atoms)].T + 1e-3 * rng.standard_normal((m, n_atoms)))
-    X = np.zeros((N, int(n_atoms)))
+    return (yield from _drive(_dl_iterations(Y, D, float(alpha), method, int(inner), blowup), params,
+                              {"step": _relative_step}, tol=tol, maxiter=maxiter))
 
-    def energy(D, X):
-        return dictionary_energy(D, X, Y, lam)[0]
 
-    def grad(D, X):
-        return dictionary_energy(D, X, Y, lam)[1]
+def _relative_step(t: Any) -> float:
+    t = float(t)
+    if not 0 < t < 2:
+        raise ValueError(f"step must lie in (0, 2), got {t!r}")
+    return t
 
-    E0 = energy(D, X)
-    yield record(0, D.ravel(), E0, float(np.linalg.norm(grad(D, X))), {"sparsity": 1.0}, work=0.0, loss0=E0)[0]
+
+def _dl_iterations(Y: np.ndarray, D: np.ndarray, lam: float, method: str, inner: int, blowup: float):
+    """The iterations of :func:`dictionary_learning` (see ``numdl_core.iterate._drive``)."""
+    N = Y.shape[0]
+    X = fista_batch(D, Y, lam, iterations=inner)
+
+    def info(D, X, t):
+        return {"sparsity": float(np.mean(X == 0)), "step": t,
+                "relative_residual": float(np.linalg.norm(X @ D.T - Y) / (np.linalg.norm(Y) or 1.0))}
+
+    E0, g = dictionary_energy(D, X, Y, lam)
+    params = yield record(0, D.ravel(), E0, _tangential(D, g), info(D, X, 0.0), work=0.0, loss0=E0, blowup=blowup)
     work = 0.0
-    for k in range(1, int(maxiter) + 1):
-        X = fista_batch(D, Y, lam, iterations=inner, X0=X)
+    for k in itertools.count(1):
         if method == "mod":
             D = np.linalg.solve(X.T @ X + 1e-8 * np.eye(D.shape[1]), X.T @ Y).T
         else:
             c = float(np.linalg.norm(X, 2) ** 2) / N or 1.0
-            D = D - (step / c) * grad(D, X)
+            D = D - (params["step"] / c) * g
+        work += 2.0 * inner + 2.0
+        if not (np.all(np.isfinite(D)) and np.all(np.isfinite(X))):
+            yield record(k, D.ravel(), np.nan, np.nan, {"step": params["step"]}, work=work, loss0=E0, blowup=blowup,
+                         reason="the dictionary update is not finite (nan or inf)")
+            return
         norms = np.linalg.norm(D, axis=0)
         norms = np.where(norms > 0, norms, 1.0)
         D, X = D / norms, X * norms
-        work += 2.0 * inner + 2.0
-        E = energy(D, X)
-        info = {"sparsity": float(np.mean(X == 0)),
-                "relative_residual": float(np.linalg.norm(X @ D.T - Y) / (np.linalg.norm(Y) or 1.0))}
-        step_, stop = record(k, D.ravel(), E, float(np.linalg.norm(grad(D, X))), info, work=work, loss0=E0)
-        yield step_
-        if stop:
-            return
+        X = fista_batch(D, Y, lam, iterations=inner, X0=X)
+        E, g = dictionary_energy(D, X, Y, lam)
+        params = yield record(k, D.ravel(), E, _tangential(D, g), info(D, X, params["step"]), work=work, loss0=E0,
+                              blowup=blowup)
+
+
+def _tangential(D: np.ndarray, G: np.ndarray) -> float:
+    """The norm of the gradient G tangent to the unit-norm columns of D (G minus its radial part, column by column):
+    zero at a stationary point of the energy over unit-norm atoms."""
+    return float(np.linalg.norm(G - D * np.sum(D * G, axis=0)))
