@@ -74,7 +74,11 @@ EXPECTED_LIVE = {("least-squares", "iterative"), ("least-squares", "deblur"), ("
                  ("linear-classification", "train"), ("linear-classification", "logistic"),
                  ("linear-classification", "sparse"), ("single-layer", "train"), ("single-layer", "crime"),
                  ("convolutional-networks", "cnn"), ("deep-networks", "train"),
-                 ("residual-networks", "train"), ("optimal-control", "train"), ("optimal-control", "paths")}
+                 ("residual-networks", "train"), ("optimal-control", "train"), ("optimal-control", "paths"),
+                 ("intro-theory", "optimizers"), ("intro-theory", "autoencoder"), ("implicit-bias", "margin"),
+                 ("dropout", "least-squares"), ("dropout", "factorization"), ("dropout", "mlp"),
+                 ("landscapes", "overparameterized"), ("landscapes", "saddle"), ("sparse-coding", "ista-fista"),
+                 ("sparse-coding", "lista"), ("adversarial", "targeted")}
 FRAGMENT_OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
 EARLY = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 
