@@ -5,31 +5,43 @@
 for the same meaning everywhere, and lists in ``fn.tunables`` the keywords it takes mid-run through
 ``gen.send``:
 
-========================== ============================== ====================================
-name                       problem (positional)           tunables
-========================== ============================== ====================================
-``gradient_descent``       ``obj, theta0``                ``step``, ``line_search``
-``newton_cg``              ``obj, theta0``                ``cg_tol``, ``cg_maxiter``
-``sgd``                    ``obj, theta0``                ``lr``, ``momentum``, ``batch_size``, ``decay``
-``adam``                   ``obj, theta0``                ``lr``, ``batch_size``, ``decay``
-``adagrad``                ``obj, theta0``                ``lr``, ``batch_size``, ``decay``
-``gauss_newton``           ``obj, theta0``                ``damping``, ``cg_tol``, ``cg_maxiter``
-``varpro``                 ``model, theta0``              ``damping``, ``cg_maxiter``, ``cg_tol``, ``step``
-``generalized_gn``         ``model, theta0``              ``damping``, ``cg_tol``, ``cg_maxiter``
-``lstsq.steepest_descent`` ``A, b`` (start: keyword x0)   ``step``
-``lstsq.cgls``             ``A, b`` (start: keyword x0)   (none)
-``proximal_gradient``      ``obj, theta0``                ``step``
-``theory.rmsprop``         ``obj, theta0``                ``lr``, ``batch_size``, ``decay``
-``dropout.monte_carlo``    ``X, y, w, p`` (no start)      (none)
-``dropout.sgd``            ``X, y, p`` (start: kw. x0)    ``lr``
-``dropout.factorization``  ``Y, r, p`` (no start)         ``lr``
-``dropout.training``       ``net, theta0``                ``lr``
-``landscapes.noisy_gd``    ``obj, theta0``                ``step``, ``noise``
-``landscapes.plain_gd``    ``obj, theta0``                ``step``
-========================== ============================== ====================================
+===================================== =========================== ==================================================
+name                                  problem (positional)        tunables
+===================================== =========================== ==================================================
+``gradient_descent``                  ``obj, theta0``             ``step``, ``line_search``
+``newton_cg``                         ``obj, theta0``             ``cg_tol``, ``cg_maxiter``
+``sgd``                               ``obj, theta0``             ``lr``, ``momentum``, ``batch_size``, ``decay``
+``adam``                              ``obj, theta0``             ``lr``, ``batch_size``, ``decay``
+``adagrad``                           ``obj, theta0``             ``lr``, ``batch_size``, ``decay``
+``gauss_newton``                      ``obj, theta0``             ``damping``, ``cg_tol``, ``cg_maxiter``
+``varpro``                            ``model, theta0``           ``damping``, ``cg_maxiter``, ``cg_tol``, ``step``
+``generalized_gn``                    ``model, theta0``           ``damping``, ``cg_tol``, ``cg_maxiter``
+``lstsq.steepest_descent``            ``A, b`` (x0 keyword)       ``step``
+``lstsq.cgls``                        ``A, b`` (x0 keyword)       (none)
+``proximal_gradient``                 ``obj, theta0``             ``step``
+``theory.rmsprop``                    ``obj, theta0``             ``lr``, ``batch_size``, ``decay``
+``dropout.monte_carlo``               ``X, y, w, p``              (none)
+``dropout.sgd``                       ``X, y, p`` (x0 keyword)    ``lr``
+``dropout.factorization``             ``Y, r, p``                 ``lr``
+``dropout.training``                  ``net, theta0``             ``lr``
+``landscapes.noisy_gd``               ``obj, theta0``             ``step``, ``noise``
+``landscapes.plain_gd``               ``obj, theta0``             ``step``
+``theory.sparse.ista``                ``A, b, lam`` (x0 keyword)  ``step``
+``theory.sparse.fista``               ``A, b, lam`` (x0 keyword)  ``step``
+``theory.sparse.dictionary_learning`` ``Y, n_atoms, alpha``       ``step``
+``implicit_bias.logistic_gd``         ``X, y`` (x0 keyword)       ``step``
+``implicit_bias.completion_gd``       ``observed, mask``          ``step``
+``implicit_bias.svt``                 ``observed, mask``          (none)
+===================================== =========================== ==================================================
 
-The ``dropout.*`` entries are :data:`numdl_core.theory.dropout.SOLVERS`, merged here (one source of truth for
-their names).
+The start point is ``theta0`` (the second positional argument) or the keyword ``x0``; the other methods draw
+theirs from ``seed`` (``dropout.factorization``, ``theory.sparse.dictionary_learning``,
+``implicit_bias.completion_gd``), start at 0 (``implicit_bias.svt``), or have none (``dropout.monte_carlo``
+estimates an expectation).
+
+The ``dropout.*`` and ``implicit_bias.*`` entries are the modules' own ``SOLVERS`` dicts
+(:data:`numdl_core.theory.dropout.SOLVERS`, :data:`numdl_core.theory.implicit_bias.SOLVERS`), merged here: one
+source of truth for their names.
 
 A program can look a method up and fill its keywords from a dict of parameters by name, e.g. with
 :func:`inspect.signature`.
@@ -46,7 +58,8 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from numdl_core import lstsq, optim, single_layer, sparse
-from numdl_core.theory import dropout, intro, landscapes
+from numdl_core.theory import dropout, implicit_bias, intro, landscapes
+from numdl_core.theory import sparse as theory_sparse
 
 __all__ = ["SOLVERS"]
 
@@ -66,5 +79,9 @@ SOLVERS = MappingProxyType({
     **dropout.SOLVERS,
     "landscapes.noisy_gd": landscapes.noisy_gradient_descent,
     "landscapes.plain_gd": landscapes.plain_gradient_descent,
+    "theory.sparse.ista": theory_sparse.ista,
+    "theory.sparse.fista": theory_sparse.fista,
+    "theory.sparse.dictionary_learning": theory_sparse.dictionary_learning,
+    **implicit_bias.SOLVERS,
 })
 """Read-only ``{name: generator function}`` of every iterative method (see the module docstring)."""

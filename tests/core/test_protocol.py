@@ -34,7 +34,8 @@ from numdl_core import iterate, lstsq, optim, sparse
 from numdl_core.iterate import Step, apply_sent, record, tunable
 from numdl_core.single_layer import SingleLayer, generalized_gauss_newton, make_inverse_crime, varpro
 from numdl_core.solvers import SOLVERS
-from numdl_core.theory import dropout, intro, landscapes
+from numdl_core.theory import dropout, implicit_bias, intro, landscapes
+from numdl_core.theory import sparse as tsparse
 from tests.core.helpers import LeastSquaresBatches
 
 
@@ -55,6 +56,13 @@ NOT_ITERATIVE = {
 }
 """Public generator functions that are no iterative methods (they yield no :class:`Step`), with the reason: the
 protocol does not apply to them. Every other discovered generator needs a Case."""
+
+API_NAMES = {
+    "numdl_core.theory.sparse.ista": {"lam"},
+    "numdl_core.theory.sparse.fista": {"lam"},
+}
+"""Positional arguments named by the binding contract ../shared/API.md (``ista(A, b, lam, ...)``), allowed although
+the protocol calls a regularization weight ``alpha``."""
 
 ALL_GENERATORS = _discover()
 GENERATORS = {name: fn for name, fn in ALL_GENERATORS.items() if name not in NOT_ITERATIVE}
@@ -184,6 +192,24 @@ DY = dropout.low_rank_matrix(6, 5, 2, noise=0.1, seed=0)
 LR_DSGD, TOL_DSGD, TOL_MC, LR_FACT_BIG, TOL_FACT, TOL_NET = 0.01, 0.1, 0.2, 1.0, 1e-6, 0.3
 
 
+CP = implicit_bias.completion_problem(6, 2, 24, seed=0)
+_Xlg = np.random.default_rng(5).standard_normal((30, 2))  # labels with noise: not separable, a finite minimizer
+_ylg = np.where(_Xlg[:, 0] + 0.8 * np.random.default_rng(6).standard_normal(30) > 0, 1.0, -1.0)
+DL_Y = np.random.default_rng(0).standard_normal((20, 4))
+L_LS = np.linalg.norm(A_LS, 2) ** 2  # ISTA and FISTA converge for step <= 1/L
+
+
+def _svt_diverging():
+    M = CP.truth.copy()  # svt reads the data each iteration: non-finite entries mid-run
+    return _poison_after_first(implicit_bias.svt(M, CP.mask), lambda: M.__setitem__(CP.mask, np.inf))
+
+
+def _dl_diverging():
+    Y = DL_Y.copy()
+    return _poison_after_first(tsparse.dictionary_learning(Y, 3, 0.05, inner=5),
+                               lambda: Y.__setitem__((0, 0), np.inf))
+
+
 def dropout_net() -> dropout.DropoutNet:
     X, y, _, _ = dropout.regression_data(10, seed=0)
     return dropout.DropoutNet(X, y, 5, 0.5, 1e-3)
@@ -280,6 +306,24 @@ CASES = {
     "numdl_core.theory.landscapes.plain_gradient_descent": Case(
         landscapes.plain_gradient_descent, lambda: (quartic(), X0), {"step": 0.05}, {"step": 0.02},
         lambda: landscapes.plain_gradient_descent(quadratic(), X0, step=0.25)),
+    "numdl_core.theory.sparse.ista": Case(
+        tsparse.ista, lambda: (A_LS, B_LS, 0.05), {"step": 0.9 / L_LS}, {"step": 0.5 / L_LS},
+        lambda: tsparse.ista(A_LS, B_LS, 0.05, step=3.0 / L_LS), tol=1e-6, start_kw="x0"),
+    "numdl_core.theory.sparse.fista": Case(
+        tsparse.fista, lambda: (A_LS, B_LS, 0.05), {"step": 0.9 / L_LS}, {"step": 0.5 / L_LS},
+        lambda: tsparse.fista(A_LS, B_LS, 0.05, step=3.0 / L_LS), tol=1e-6, start_kw="x0", stateful=True),
+    "numdl_core.theory.sparse.dictionary_learning": Case(  # the gradient update (MOD may stall off stationarity)
+        tsparse.dictionary_learning, lambda: (DL_Y, 3, 0.05), {"method": "gradient", "inner": 5, "step": 1.0},
+        {"step": 0.5}, _dl_diverging, tol=1e-3, tol_kwargs={"inner": 20}, start_kw=None),
+    "numdl_core.theory.implicit_bias.logistic_gd": Case(
+        implicit_bias.logistic_gd, lambda: (_Xlg, _ylg), {"step": 1.0}, {"step": 0.5},
+        lambda: implicit_bias.logistic_gd(_Xlg, _ylg, step=1e15), tol=1e-6, start_kw="x0"),
+    "numdl_core.theory.implicit_bias.completion_gd": Case(  # the start is drawn (init, seed)
+        implicit_bias.completion_gd, lambda: (CP.truth, CP.mask), {"depth": 2, "step": 0.1, "init": 0.1},
+        {"step": 0.05}, lambda: implicit_bias.completion_gd(CP.truth, CP.mask, depth=2, step=50.0, init=0.1),
+        tol=1e-5, start_kw=None),
+    "numdl_core.theory.implicit_bias.svt": Case(
+        implicit_bias.svt, lambda: (CP.truth, CP.mask), {}, {}, _svt_diverging, tol=1e-6, start_kw=None),
 }
 
 NAMES = sorted(set(GENERATORS) & set(CASES))  # a generator without a Case fails the next test only
@@ -339,7 +383,9 @@ def test_signature_follows_the_naming_rules(name):
         assert not {"theta0", "x0"} & set(params)
     else:
         assert start in params and (start == "x0") == (params[start].kind is inspect.Parameter.KEYWORD_ONLY)
-    assert not {"epochs", "eta", "learning_rate", "lam", "max_iter", "x_0"} & set(params)
+    bound = API_NAMES.get(name, set())
+    assert not ({"epochs", "eta", "learning_rate", "lam", "max_iter", "x_0"} - bound) & set(params)
+    assert all(params[b].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for b in bound)  # never a keyword option
     assert isinstance(fn.tunables, tuple)
     for t in fn.tunables:
         assert params[t].kind is inspect.Parameter.KEYWORD_ONLY, t
