@@ -3,7 +3,7 @@
 Each trains the page's classifiers with ``numdl_core.theory.adversarial.train_classifier`` (the options are in
 ``params["train"]``, the digits split in ``params["split"]``), redoes the section's attack from the page's ``params``
 and prints, with ``report``, the numbers the page records; the live targeted attack is replayed for
-``params["iterations"]``.
+``params["iterations"]``. "stable" trains only with ``params["trained"]`` (else: the growth at the initial weights).
 """
 from __future__ import annotations
 
@@ -62,7 +62,14 @@ report({"target probability": p[target], "true-class probability": p[true], "pre
 i = int(np.argmin(np.abs(np.asarray(adv.EPS_GRID) - params["eps"])))
 Delta = adv.random_sign(data.X_test, 0.05, seed=params["seed"]) - data.X_test  # for the growth through the layers
 numbers = {}
-for arch in ("standard", "antisymmetric", "parabolic"):  # the same N and T = N h
+if not params["trained"]:  # the page's default: the three architectures at their initial weights
+    from numdl_core.resnet_classifier import ResNetClassifier
+    for arch in ("standard", "antisymmetric", "parabolic"):
+        model = ResNetClassifier(data.X, data.y, 10, width=params["train"]["width"], depth=params["depth"],
+                                 T=params["T"], architecture=arch, gamma=params["train"]["gamma"])
+        g = adv.perturbation_growth(model, model.init_theta(params["seed"]), data.X_test, Delta)
+        numbers[f"{arch} perturbation growth at initialization"] = g[-1]
+for arch in ("standard", "antisymmetric", "parabolic") if params["trained"] else ():  # the same N and T = N h
     tm = adv.train_classifier("resnet", data, depth=params["depth"], T=params["T"], architecture=arch,
                               seed=params["seed"], **params["train"])
     c = adv.attack_curve(tm.model, tm.theta, data.X_test, data.y_test, adv.EPS_GRID, seed=params["seed"])

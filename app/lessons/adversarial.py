@@ -2,7 +2,8 @@
 "fooled" (one digit, its perturbation and the fooled image) of pages/adversarial.py.
 
 The page lists the sections in its SECTIONS literal, adds :data:`EXPERIMENTS` to its presets, shows :data:`THEORY`
-and calls :func:`curves_section` and :func:`fooled_section` (each returns ``(None, {}, extra)``). The three
+and calls :func:`curves_section` and :func:`fooled_section` (each returns ``(None, {}, extra)``). "fgsm-pgd" shows
+softmax regression by default (trained in milliseconds) and all three classifiers with ``classifiers="all"``. The
 classifiers are trained once per seed (cached, with a progress bar) with the options :data:`TRAIN`, which the
 exported scripts receive as ``params["train"]``. Parameter names are keywords of ``numdl_core.theory.adversarial``
 (``eps``, ``n_iter``, ``seed``).
@@ -21,8 +22,8 @@ from numdl_core.checks import derivative_check
 from numdl_core.classify import softmax
 from numdl_core.theory import adversarial as adv
 
-__all__ = ["THEORY", "EXPERIMENTS", "TRAIN", "SPLIT", "NAMES", "trained", "models", "attack", "curves_section",
-           "fooled_section"]
+__all__ = ["THEORY", "EXPERIMENTS", "TRAIN", "SPLIT", "NAMES", "COMPARE", "trained", "models", "attack",
+           "curves_section", "fooled_section"]
 
 THEORY = (
     "Classifiers that are right on almost every test digit can be fooled by changes a person barely sees. "
@@ -64,7 +65,11 @@ ATTACKS = {"fgsm": "FGSM", "pgd": "PGD (10 steps)", "random": "random signs"}
 
 SEED_P = SEED.but(hi=20, help="Seeds the split of the digits (1000 training, 300 test images) and the initial "
                               "weights: the same seed, the same classifiers.")
-CURVES = [Param("n_iter", "PGD steps K", "choice", 10, options=(1, 3, 10, 30), widget="segmented",
+COMPARE = {"softmax": "softmax regression", "all": "all three (trains an MLP and a ResNet once per seed, ~1 s)"}
+CURVES = [Param("classifiers", "Classifiers", "choice", "softmax", options=tuple(COMPARE), labels=COMPARE,
+                widget="segmented", help="Softmax regression trains in a few milliseconds and shows every effect; "
+                "'all three' adds the MLP and the ResNet (trained once per seed, then cached)."),
+          Param("n_iter", "PGD steps K", "choice", 10, options=(1, 3, 10, 30), widget="segmented",
                 help="PGD starts at the FGSM point and takes K sign steps of size 2.5ε/K (Madry's choice), keeping "
                      "each image's worst iterate."),
           Param("eps", "ε for the numbers", "choice", 0.1, options=EPS_CHOICES,
@@ -117,9 +122,10 @@ def attack(tm: adv.TrainedModel, X: np.ndarray, y: np.ndarray, name: str, eps: f
 
 def curves_section(lesson: Lesson):
     st.subheader("Accuracy against ε: FGSM, PGD and random signs")
-    p = lesson.controls(CURVES, columns=3)
-    ms = models(p["seed"])
-    curves = {k: _curve(k, p["seed"], p["n_iter"]) for k in adv.KINDS}
+    p = lesson.controls(CURVES, columns=4)
+    kinds = adv.KINDS if p["classifiers"] == "all" else ("softmax",)
+    ms = models(p["seed"], kinds)
+    curves = {k: _curve(k, p["seed"], p["n_iter"]) for k in kinds}
     i = int(np.argmin(np.abs(np.asarray(adv.EPS_GRID) - p["eps"])))
     show(attack_accuracy_figure(adv.EPS_GRID, {NAMES[k]: {"FGSM": c.fgsm, "PGD": c.pgd, "random signs": c.random}
                                                for k, c in curves.items()}, marker=p["eps"],
@@ -135,8 +141,10 @@ def curves_section(lesson: Lesson):
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption(f"ε grid {', '.join(f'{e:g}' for e in adv.EPS_GRID)} (pixels in [0, 1]; one grey level of the "
                "original 0..16 scale is 0.0625). Training accuracy: " + ", ".join(
-                   f"{NAMES[k]} {ms[k].train_accuracy:.3f}" for k in adv.KINDS) + ". PGD starts at the FGSM point and "
-               "keeps each image's worst iterate, so it can only do better than FGSM.")
+                   f"{NAMES[k]} {ms[k].train_accuracy:.3f}" for k in kinds) + ". PGD starts at the FGSM point and "
+               "keeps each image's worst iterate, so it can only do better than FGSM." + (
+                   "" if p["classifiers"] == "all" else " Choose 'all three' classifiers to compare with an MLP and "
+                   "a ResNet: they are fooled just as easily."))
     self_check("At ε = 0.1 a random-sign perturbation leaves the accuracy almost unchanged, FGSM of the same size "
                "halves it. Why?", ["FGSM changes more pixels.", "The loss is nearly linear in x over the ball; "
                "only the direction aligned with ∇ₓℓ adds up over the 64 pixels, random signs cancel on average.",
@@ -145,7 +153,7 @@ def curves_section(lesson: Lesson):
                "aligned terms; for random signs it is a sum of 64 terms of random sign: about ε‖∇ₓℓ‖₂, far smaller.",
                key="adv.curves.self")
     lesson.numbers(numbers)
-    return None, {}, {"train": TRAIN, "split": SPLIT}
+    return None, {}, {"train": {k: TRAIN[k] for k in kinds}, "split": SPLIT}
 
 
 def fooled_section(lesson: Lesson):
@@ -193,16 +201,16 @@ EXPERIMENTS = [
                "At ε = 0.1 FGSM leaves softmax regression 0.520 of its 0.960, the MLP 0.540 of 0.967, the ResNet 0.460 "
                "of 0.947; PGD (10 steps) is lower for each: 0.493, 0.460, 0.327. Random signs of the same size: "
                "0.953, 0.957, 0.933 — barely a change. Every curve falls with ε and PGD never lies above FGSM; at "
-               "ε = 0.3 nothing is left.", {"section": "fgsm-pgd"}, name="fgsm-vs-pgd"),
+               "ε = 0.3 nothing is left.", {"section": "fgsm-pgd", "classifiers": "all"}, name="fgsm-vs-pgd"),
     Experiment("One PGD step", "Set K = 1 PGD step, then 30. How much do the extra steps add over FGSM?",
                "K = 1 is one step of 2.5ε from the FGSM point (projected back): the MLP's accuracy at ε = 0.1 goes "
                "0.540 (FGSM) → 0.473; K = 10 gives 0.460, K = 30 no more. For the linear softmax model the steps add "
                "little (0.520 → 0.497 → 0.493): its loss is nearly linear in x, and FGSM is already near optimal.",
-               {"section": "fgsm-pgd", "n_iter": 1}, name="pgd-one-step"),
+               {"section": "fgsm-pgd", "classifiers": "all", "n_iter": 1}, name="pgd-one-step"),
     Experiment("Invisible changes", "Set ε = 0.04 (less than a grey level of the original 0..16 scale, 0.0625).",
                "About one test digit in ten flips: FGSM 0.860 / 0.867 / 0.837, PGD 0.853 / 0.853 / 0.823 (softmax, "
                "MLP, ResNet) against clean 0.960 / 0.967 / 0.947; random signs change nothing (0.960, 0.967, 0.943).",
-               {"section": "fgsm-pgd", "eps": 0.04}, name="small-eps"),
+               {"section": "fgsm-pgd", "classifiers": "all", "eps": 0.04}, name="small-eps"),
     Experiment("A fooled digit", "FGSM with ε = 0.1 on test image 1 (a 7) for the MLP. Look at δ: where does it put "
                "ink?", "The MLP reads the attacked 7 as a 9: p(7) falls from 0.998 to 0.461. δ moves every pixel that "
                "can move by exactly ε = 0.1 (‖δ‖∞ = 0.1); background pixels at 0 cannot lose ink and full pixels "

@@ -3,8 +3,9 @@ of a chosen class) and "stable" (plain against stable residual networks under at
 
 :func:`targeted_section` returns ``(run, solvers, extra)`` for the export; the attack is the generator
 ``numdl_core.theory.adversarial.targeted_attack`` (keywords ``eps``, ``step``), run by the live kit.
-:func:`stable_section` trains three ResNets with the same depth ``N`` and final time ``T`` (standard, antisymmetric,
-parabolic; cached, with a progress bar) and returns ``(None, {}, extra)``.
+:func:`stable_section` shows by default the three architectures (standard, antisymmetric, parabolic; the same depth
+``N`` and final time ``T``) at their initial weights (instant); with ``trained`` on it trains them (cached, with a
+progress bar) and attacks them. It returns ``(None, {}, extra)``.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from app.params import log_options
 from numdl_core.classify import softmax
 from numdl_core.theory import adversarial as adv
 
-__all__ = ["EXPERIMENTS", "TARGETED", "STABLE", "ARCHITECTURES", "MAX_ITER", "targeted_section", "stable_section"]
+__all__ = ["EXPERIMENTS", "TARGETED", "STABLE", "ARCHITECTURES", "MAX_ITER", "initial_growth", "targeted_section",
+           "stable_section"]
 
 MAX_ITER = 300
 TARGETED = [Param("kind", "Classifier", "choice", "mlp", options=adv.KINDS, labels=NAMES),
@@ -41,7 +43,11 @@ STABLE = [Param("depth", "Layers N", "choice", 8, options=(4, 8, 16), widget="se
                 help="The same T and N for the three networks: the step h = T/N decides "
                                          "whether forward Euler is stable."),
           Param("eps", "ε for the numbers", "choice", 0.06, options=tuple(e for e in adv.EPS_GRID if e > 0)),
-          SEED_P]
+          SEED_P,
+          Param("trained", "Train and attack the three networks", "bool", False,
+                help="Off: the three architectures at their initial weights (instant): how a perturbation grows "
+                     "through the layers. On: train each on the 1000 digits (200 Adam steps, about 2 s once per "
+                     "setting, then cached) and attack them with FGSM and PGD.")]
 GAMMA = 0.1
 STABLE_TRAIN = {"width": 16, "lr": 0.01, "maxiter": 200, "gamma": GAMMA}
 
@@ -108,9 +114,41 @@ def _study(architecture: str, depth: int, T: float, seed: int):
     return curve, adv.perturbation_growth(tm.model, tm.theta, data.X_test, Delta), tm.test_accuracy
 
 
+def initial_growth(data: adv.DigitSplit, depth: int, T: float, seed: int) -> dict[str, np.ndarray]:
+    """The growth of a random ±0.05 perturbation of the test digits through the layers of each architecture at its
+    initial weights (the ones ``train_classifier`` starts from)."""
+    from numdl_core.resnet_classifier import ResNetClassifier
+
+    Delta = adv.random_sign(data.X_test, 0.05, seed=seed) - data.X_test
+    out = {}
+    for arch in ARCHITECTURES:
+        model = ResNetClassifier(data.X, data.y, 10, width=STABLE_TRAIN["width"], depth=depth, T=T, architecture=arch,
+                                 gamma=STABLE_TRAIN["gamma"])
+        out[arch] = adv.perturbation_growth(model, model.init_theta(seed), data.X_test, Delta)
+    return out
+
+
+def _untrained(lesson: Lesson, p: dict):
+    data = adv.digits_split(SPLIT["n_train"], SPLIT["n_test"], seed=p["seed"])
+    growth = initial_growth(data, p["depth"], p["T"], p["seed"])
+    h = p["T"] / p["depth"]
+    show(perturbation_growth_figure({ARCHITECTURES[a]: g for a, g in growth.items()},
+                                    title=f"At the initial weights, N = {p['depth']}, h = {h:g}: growth of a random "
+                                          "±0.05 input perturbation through the layers"), "adv.fig.stable.growth")
+    st.info("Stability is a property of the forward pass, visible before any training: at the initial (small) "
+            "weights the parabolic network damps a perturbation and the antisymmetric one keeps its size if h is "
+            "small (try T = 8: forward Euler leaves its stability region). Switch on **Train and attack the three "
+            "networks** to train them on the digits (about 2 s, once per setting): training makes the plain one "
+            "amplify perturbations, and the table measures whether the stable ones also resist FGSM and PGD better.")
+    lesson.numbers({f"{a} perturbation growth at initialization": g[-1] for a, g in growth.items()})
+    return None, {}, {"train": STABLE_TRAIN, "split": SPLIT}
+
+
 def stable_section(lesson: Lesson):
     st.subheader("Plain against stable residual networks under attack")
-    p = lesson.controls(STABLE, columns=4)
+    p = lesson.controls(STABLE, columns=5)
+    if not p["trained"]:
+        return _untrained(lesson, p)
     bar = st.progress(0.0, text="Training three ResNets on the digits (cached; a few seconds) …")
     out = {}
     for i, arch in enumerate(ARCHITECTURES):
@@ -156,10 +194,10 @@ EXPERIMENTS = [
                "accuracy under PGD at ε = 0.06.", "The parabolic network damps the perturbation (growth 0.89), the "
                "antisymmetric one keeps it (1.17), the plain one amplifies it (1.79). Under PGD at ε = 0.06: 0.697 "
                "(plain), 0.747 (antisymmetric), 0.727 (parabolic), all from about 0.97 clean.",
-               {"section": "stable", "depth": 8, "T": 1.0}, name="stable-small-h"),
+               {"section": "stable", "depth": 8, "T": 1.0, "trained": True}, name="stable-small-h"),
     Experiment("A large step breaks stability", "N = 8, T = 8 (h = 1).", "Forward Euler is unstable for every "
                "architecture now: growth 6.7 (plain), 6.3 (antisymmetric), 5.8 (parabolic, stable only for small h). "
                "PGD at ε = 0.06 leaves 0.517, 0.570 and 0.460: the parabolic net has lost its advantage with its "
                "stability. The architecture alone does not make a network stable: the step must fit.",
-               {"section": "stable", "depth": 8, "T": 8.0}, name="large-h-unstable"),
+               {"section": "stable", "depth": 8, "T": 8.0, "trained": True}, name="large-h-unstable"),
 ]

@@ -20,11 +20,21 @@ def _numbers(at) -> dict:
 @pytest.mark.parametrize("section", ["fgsm-pgd", "fooled", "targeted", "stable"])
 def test_each_section_renders(section):
     at = render_section(NAME, section)
-    assert len(figures(at)) >= (1 if section == "fgsm-pgd" else 2)
+    assert len(figures(at)) >= (1 if section in ("fgsm-pgd", "stable") else 2)
+
+
+def test_default_views_are_cheap():
+    n = _numbers(page(NAME, {"section": "fgsm-pgd"}).run())  # softmax regression only by default
+    assert set(n) == {f"softmax {w} accuracy" for w in ("clean", "random-sign", "FGSM", "PGD")}
+    n = _numbers(page(NAME, {"section": "stable"}).run())  # the untrained networks: growth at the initial weights
+    g = {a: n[f"{a} perturbation growth at initialization"] for a in ("standard", "antisymmetric", "parabolic")}
+    assert g["parabolic"] < 0.5 < g["antisymmetric"] < 1 < g["standard"]  # measured 0.40, 0.9994, 1.013
+    n = _numbers(page(NAME, {"section": "stable", "T": "8.0"}).run())
+    assert n["antisymmetric perturbation growth at initialization"] > 3  # h = 1: forward Euler unstable (6.7)
 
 
 def test_curves_show_pgd_below_fgsm_and_random_signs_harmless():
-    at = page(NAME, {"section": "fgsm-pgd"}).run()
+    at = page(NAME, {"section": "fgsm-pgd", "classifiers": "all"}).run()
     assert_clean(at)
     n = _numbers(at)
     for kind in ("softmax", "mlp", "resnet"):
