@@ -1094,9 +1094,9 @@ def _completion_fast(M: np.ndarray, mask: np.ndarray, depth: int, step: float, i
         for j in range(depth - 1, -1, -1):
             G = R if left is None else left.T @ R
             grads[j] = G if j == 0 else G @ right[j].T
-            left = Ws[j] if left is None else left @ Ws[j]
-        r = R.ravel()
-        return right[-1], 0.5 * float(r @ r), grads, float(np.sqrt(sum(g.ravel() @ g.ravel() for g in grads)))
+            if j:
+                left = Ws[j] if left is None else left @ Ws[j]
+        return right[-1], 0.5 * float(np.vdot(R, R)), grads, float(np.sqrt(sum(np.vdot(g, g) for g in grads)))
 
     its, svs = [], []
     with np.errstate(all="ignore"):
