@@ -42,8 +42,8 @@ DICT = [Param("size", "Atoms", "choice", 4, options=tuple(SIZES), labels=SIZES),
         Param("lam", "λ", "choice", 0.1, options=(0.02, 0.05, 0.1, 0.2, 0.5)),
         Param("method", "Dictionary update", "choice", "mod", options=("mod", "gradient"),
               labels={"mod": "MOD (least squares)", "gradient": "gradient step"}, widget="segmented"),
-        Param("maxiter", "Alternations", "choice", 20, options=(5, 10, 20, 40)),
-        Param("n_images", "Digits used", "choice", 200, options=(100, 200, 500)), SEED]
+        Param("maxiter", "Alternations", "choice", 10, options=(5, 10, 20, 40)),
+        Param("n_images", "Digits used", "choice", 100, options=(100, 200, 500)), SEED]
 cached = st.cache_data(max_entries=8, show_spinner=False)
 
 
@@ -201,12 +201,14 @@ EXPERIMENTS = [
                {"section": "convolutional", "lam": 0.005, "noise": 0.05}, name="conv-small-lambda"),
     Experiment("Strokes emerge", "Look at the learned 4×4 atoms.",
                "From random patches the atoms turn into oriented strokes and edges (Olshausen and Field's simple-cell "
-               "like filters); the energy (with the codes of each dictionary) falls from 0.323 for the random "
-               "patches to 0.267 in 20 alternations, 68% of the codes exactly zero, relative residual 0.18.",
+               "like filters). On the defaults (2,500 patches of 100 digits, 10 alternations) the energy (with the "
+               "codes of each dictionary) falls from 0.310 for the random patches to 0.265 at alternation 3 and "
+               "creeps back to 0.270: MOD minimizes the squared error for the current codes, and scaling the atoms "
+               "back to unit norm scales the codes, and λ‖X‖₁, up. 66% of the codes are exactly zero, relative "
+               "residual 0.18. The gradient update falls at every alternation (0.259 after 10).",
                {"section": "dictionary"}, name="digit-strokes"),
-    Experiment("Whole digits", "Choose whole digits (8×8) and 500 digits.",
+    Experiment("Whole digits", "Choose whole digits (8×8), 500 digits and 20 alternations.",
                "Atoms of whole digits look like digit parts and prototypes (loops, bars of 1s and 7s); the energy "
                "falls from 0.887 to 0.741 (48% zero codes). With 32 atoms for 10 classes each atom serves several "
-               "writers.", {"section": "dictionary", "size": 8,
-                                                                     "n_images": 500}, name="digit-atoms"),
+               "writers.", {"section": "dictionary", "size": 8, "n_images": 500, "maxiter": 20}, name="digit-atoms"),
 ]

@@ -86,6 +86,52 @@ def test_fista_batch_equals_the_fista_generator_per_row():
         assert np.allclose(X[i], last.x, atol=1e-12)
 
 
+def test_fista_batch_from_a_start_equals_the_generator_and_leaves_the_start_alone():
+    P = sp.dictionary_problem(12, seed=6)
+    B = np.vstack([P.b, -P.b, 0.5 * P.b])
+    X0 = np.asfortranarray(np.random.default_rng(0).standard_normal((3, 12)))
+    keep = X0.copy()
+    X = sp.fista_batch(P.A, B, P.lam, iterations=25, X0=X0)
+    assert np.array_equal(X0, keep)
+    for i in range(3):
+        *_, last = itertools.islice(sp.fista(P.A, B[i], P.lam, x0=X0[i]), 26)
+        assert np.allclose(X[i], last.x, atol=1e-12)
+
+
+def test_lista_targets_are_certified_minimizers():
+    """Oracle: the LASSO optimality conditions checked directly (Aᵀ(b − Ax*) = λ sign(x*) on the support, at most λ
+    in absolute value off it) and 3000 FISTA iterations (another computation) reaching no lower objective."""
+    P = sp.lista_problem(n_train=100, n_test=50, density=0.2, seed=1)
+    assert P.certified == 1.0
+    X, B = np.vstack([P.model.X_star, P.X_test]), np.vstack([P.model.B, P.B_test])
+    C = (B - X @ P.A.T) @ P.A
+    on = X != 0
+    assert np.allclose(C[on], P.lam * np.sign(X[on]), atol=1e-10)
+    assert np.all(np.abs(C[~on]) <= P.lam * (1 + 1e-8))
+    Xf = sp.fista_batch(P.A, B, P.lam, iterations=3000)
+
+    def F(Z):
+        return 0.5 * np.sum((Z @ P.A.T - B) ** 2, axis=1) + P.lam * np.abs(Z).sum(axis=1)
+
+    assert np.all(F(X) <= F(Xf) + 1e-12)
+
+
+def test_gap_curves_are_the_mean_gaps_of_the_ista_and_fista_generators():
+    """Oracle: the generators ista and fista run signal by signal (step 1/L, from 0; a generator that stops at a
+    minimizer keeps its last value)."""
+    P = sp.lista_problem(n_train=10, n_test=4, seed=2)
+    curves = P.gap_curves(12, P.theta0)
+
+    def losses(method, b):
+        F = [s.loss for s in itertools.islice(method(P.A, b, P.lam), 13)]
+        return (F + F[-1:] * 13)[1:13]
+
+    for name, method in (("ISTA", sp.ista), ("FISTA", sp.fista)):
+        F = np.array([losses(method, b) for b in P.B_test])
+        assert np.allclose(curves[name], np.mean(F - P.F_test[:, None], axis=0), rtol=1e-10, atol=1e-13)
+    assert np.allclose(curves["LISTA"], curves["ISTA"], rtol=1e-10)  # ISTA's weights: LISTA is ISTA
+
+
 def test_step_is_tunable_and_a_too_large_step_diverges():
     P = sp.dictionary_problem(20, seed=0)
     gen = sp.ista(P.A, P.b, P.lam)
