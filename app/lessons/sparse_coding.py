@@ -141,7 +141,7 @@ def ista_fista_section(lesson: Lesson):
                                       for n in [METHODS[k][0]]}}
 
 
-@st.cache_data(max_entries=8, show_spinner="Optimal codes of the signals (FISTA, then the optimality conditions; cached) …")
+@st.cache_data(max_entries=8, show_spinner="Optimal codes of the signals (FISTA + optimality conditions, cached) …")
 def _lista(n_layers: int, lam: float, density: float, n_train: int, seed: int):
     P = sp.lista_problem(n_layers=n_layers, lam=lam, density=density, n_train=n_train, seed=seed)
     return P, P.gap_curves(ISTA_MAX)
