@@ -13,7 +13,7 @@ NAME = "sparse_coding.py"
 IF, LI = "sc.ista-fista.run", "sc.lista.run"
 
 
-@pytest.mark.parametrize("section", ["ista-fista", "lista", "thresholding", "convolutional"])
+@pytest.mark.parametrize("section", ["ista-fista", "lista", "thresholding", "convolutional", "dictionary"])
 def test_each_section_renders(section):
     render_section(NAME, section)
 
