@@ -448,7 +448,6 @@ class DropoutFactorization:
         Parameters
         ----------
         theta : ndarray, shape (r (a + b),)
-            Flat parameters.
 
         Returns
         -------
@@ -482,7 +481,6 @@ class DropoutFactorization:
         Parameters
         ----------
         theta : ndarray
-            Flat parameters.
         mask : ndarray of bool, shape (r,), optional
             Kept columns.
 
@@ -510,7 +508,6 @@ class DropoutFactorization:
         Parameters
         ----------
         theta : ndarray
-            Flat parameters.
 
         Returns
         -------
@@ -525,7 +522,6 @@ class DropoutFactorization:
         Parameters
         ----------
         theta : ndarray
-            Flat parameters.
 
         Returns
         -------
@@ -540,7 +536,6 @@ class DropoutFactorization:
         Parameters
         ----------
         theta : ndarray
-            Flat parameters.
 
         Returns
         -------
@@ -644,13 +639,8 @@ def factorization_descent(Y: np.ndarray, r: int, p: float, *, mode: str = "expec
         Size of the initial entries.
     seed : int
         Seed of the start and the masks.
-    tol : float
-        Stop once the gradient norm of the loss is at most ``tol`` times max(1, its value at iteration 0)
-        (:mod:`numdl_core.iterate`).
-    maxiter : int
-        Steps.
-    blowup : float
-        Divergence threshold of the protocol.
+    tol, maxiter, blowup : float, int, float
+        The stopping rule of :func:`dropout_sgd` (on the gradient norm of the loss).
 
     Yields
     ------
@@ -739,7 +729,6 @@ class DropoutNet:
         Parameters
         ----------
         theta : ndarray
-            Flat parameters.
 
         Returns
         -------
@@ -776,7 +765,6 @@ class DropoutNet:
         Parameters
         ----------
         theta : ndarray
-            Flat parameters.
         X : ndarray, shape (m, d)
             Inputs.
 
@@ -793,7 +781,6 @@ class DropoutNet:
         Parameters
         ----------
         theta : ndarray
-            Flat parameters.
         X, y : ndarray
             Data.
 
@@ -811,7 +798,6 @@ class DropoutNet:
         Parameters
         ----------
         theta : ndarray
-            Flat parameters.
         mask : ndarray of bool, shape (n, width), optional
             Kept hidden units per sample.
 
@@ -884,13 +870,8 @@ def dropout_training(net: DropoutNet, theta0: np.ndarray, *, lr: float = 0.01, s
         Adam's learning rate (tunable mid-run); :math:`\beta_1 = 0.9`, :math:`\beta_2 = 0.999`.
     seed : int
         Seed of the masks.
-    tol : float
-        Stop once the norm of the gradient without a mask is at most ``tol`` times max(1, its value at
-        iteration 0) (:mod:`numdl_core.iterate`).
-    maxiter : int
-        Steps.
-    blowup : float
-        Divergence threshold of the protocol.
+    tol, maxiter, blowup : float, int, float
+        The stopping rule of :func:`dropout_sgd` (on the norm of the gradient without a mask).
 
     Yields
     ------
