@@ -3,7 +3,9 @@
 - :func:`best_time`: the best wall time of a few calls;
 - :func:`page_sections`: the sections of a page, read from its ``SECTIONS`` dict (the values of the ``section``
   URL parameter), without importing the page;
-- :class:`StreamlitServer`: the real app served on a free loopback port for the length of a ``with`` block.
+- :class:`StreamlitServer`: the real app served on a free loopback port for the length of a ``with`` block;
+- :func:`torch_one_thread`, :func:`torch_setup`, :func:`torch_columns`, :func:`torch_report`: the PyTorch
+  comparisons (bench_control, bench_resnet, bench_torch).
 """
 from __future__ import annotations
 
@@ -32,6 +34,40 @@ def best_time(fun, repeats: int):
         out = fun()
         best = min(best, time.perf_counter() - t0)
     return best, out
+
+
+def torch_one_thread():
+    """PyTorch limited to one thread, or None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    return torch
+
+
+def torch_setup(repeats: int, target: float, note: str = "") -> str:
+    """The setup sentence of a PyTorch comparison (``note``: e.g. ``"tanh; "``)."""
+    return (f"float64, one thread (threadpoolctl and torch.set_num_threads(1)), best of {repeats}; {note}ratio = ours / "
+            f"PyTorch (target ≤ {target})")
+
+
+def torch_columns(version) -> list[str]:
+    """The PyTorch columns of a table: none when PyTorch is not installed (``version`` None)."""
+    return ["PyTorch (ms)", "ratio"] if version is not None else []
+
+
+def torch_report(version, setup: str, target: float, blocks: list[str], rows: list[list[str]]) -> str:
+    """The report: the setup line (or "not installed"), the ``blocks``, and the worst ratio (last column of
+    ``rows``) against ``target`` when PyTorch ran."""
+    have = version is not None
+    out = [f"PyTorch {version}; " + setup + "." if have else
+           "PyTorch is not installed (`pip install -r bench/requirements.txt`): our times only.", "", *blocks]
+    if have:
+        ratios = [float(r[-1]) for r in rows]
+        out += ["", f"Worst ratio {max(ratios):.2f} (target ≤ {target}): "
+                f"{'met' if max(ratios) <= target else 'not met'} on these sizes."]
+    return "\n".join(out)
 
 
 def page_sections(path: pathlib.Path) -> list[str]:

@@ -26,7 +26,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from bench._common import best_time, md_table  # noqa: E402
+from bench._common import best_time, md_table, torch_columns, torch_report, torch_setup  # noqa: E402
+from bench._common import torch_one_thread as _torch  # noqa: E402
 from numdl_core import control  # noqa: E402
 
 REPEATS = 20
@@ -34,17 +35,7 @@ TARGET = 1.5
 # (label, trajectories, RK4 steps)
 CASES = [("the course: 1 trajectory, 30 steps", 1, 30), ("1 trajectory, 300 steps", 1, 300),
          ("100 trajectories, 30 steps", 100, 30)]
-SETUP = (f"float64, one thread (threadpoolctl and torch.set_num_threads(1)), best of {REPEATS}; ratio = ours / "
-         f"PyTorch (target ≤ {TARGET})")
-
-
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(1)
-    return torch
+SETUP = torch_setup(REPEATS, TARGET)
 
 
 def _problem(n: int, n_steps: int):
@@ -126,18 +117,11 @@ def measure() -> dict:
 
 
 def tables(res: dict) -> str:
-    have = res["torch"] is not None
-    extra = ["PyTorch (ms)", "ratio"] if have else []
-    out = [f"PyTorch {res['torch']}; " + SETUP + "." if have else
-           "PyTorch is not installed (`pip install -r bench/requirements.txt`): our times only.", "",
-           "Neural-ODE gradient, discretize-then-optimize (loss and gradient in all weights, RK4 forward + "
-           "backward):\n",
-           md_table(["case", "weights", "ours (ms)"] + extra, res["rows"])]
-    if have:
-        ratios = [float(r[-1]) for r in res["rows"]]
-        out += ["", f"Worst ratio {max(ratios):.2f} (target ≤ {TARGET}): "
-                f"{'met' if max(ratios) <= TARGET else 'not met'} on these sizes."]
-    return "\n".join(out)
+    extra = torch_columns(res["torch"])
+    return torch_report(res["torch"], SETUP, TARGET, [
+        "Neural-ODE gradient, discretize-then-optimize (loss and gradient in all weights, RK4 forward + "
+        "backward):\n",
+        md_table(["case", "weights", "ours (ms)"] + extra, res["rows"])], res["rows"])
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from bench._common import best_time, md_table  # noqa: E402
+from bench._common import best_time, md_table, torch_columns, torch_report, torch_setup  # noqa: E402
+from bench._common import torch_one_thread as _torch  # noqa: E402
 from numdl_core import resnet  # noqa: E402
 
 REPEATS = 20
@@ -31,17 +32,7 @@ TARGET = 1.5
 CASES = [(500, 2, 10, "euler", "standard"), (500, 2, 50, "euler", "standard"), (500, 8, 50, "euler", "standard"),
          (500, 16, 50, "euler", "standard"), (500, 2, 50, "rk4", "standard"), (500, 16, 50, "rk4", "standard"),
          (500, 8, 50, "leapfrog", "parabolic"), (500, 8, 50, "heun", "antisymmetric")]
-SETUP = (f"float64, one thread (threadpoolctl and torch.set_num_threads(1)), best of {REPEATS}; tanh; ratio = ours / "
-         f"PyTorch (target ≤ {TARGET})")
-
-
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(1)
-    return torch
+SETUP = torch_setup(REPEATS, TARGET, "tanh; ")
 
 
 def _torch_run(torch, Y0, K, b, h, C, scheme, arch, gamma=0.1):
@@ -111,17 +102,10 @@ def measure() -> dict:
 
 
 def tables(res: dict) -> str:
-    have = res["torch"] is not None
-    extra = ["PyTorch (ms)", "ratio"] if have else []
-    out = [f"PyTorch {res['torch']}; " + SETUP + "." if have else
-           "PyTorch is not installed (`pip install -r bench/requirements.txt`): our times only.", "",
-           "ResNet forward + backward (`resnet.forward`, then `resnet.backward`: gradient in Y0, K, b):\n",
-           md_table(["integrator", "shape", "ours (ms)"] + extra, res["resnet"])]
-    if have:
-        ratios = [float(r[-1]) for r in res["resnet"]]
-        out += ["", f"Worst ratio {max(ratios):.2f} (target ≤ {TARGET}): "
-                f"{'met' if max(ratios) <= TARGET else 'not met'} on these sizes."]
-    return "\n".join(out)
+    extra = torch_columns(res["torch"])
+    return torch_report(res["torch"], SETUP, TARGET, [
+        "ResNet forward + backward (`resnet.forward`, then `resnet.backward`: gradient in Y0, K, b):\n",
+        md_table(["integrator", "shape", "ours (ms)"] + extra, res["resnet"])], res["resnet"])
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from bench._common import best_time, md_table  # noqa: E402
+from bench._common import best_time, md_table, torch_columns, torch_report, torch_setup  # noqa: E402
+from bench._common import torch_one_thread as _torch  # noqa: E402
 from numdl_core.conv import conv2d, conv2d_backward  # noqa: E402
 from numdl_core.mlp import mlp_objective  # noqa: E402
 
@@ -39,17 +40,7 @@ MLP_CASES = [("2-D data, depth 5, width 16", 500, 2, 5, 16, 5), ("2-D data, dept
 # (label, N, C_in, H, C_out, k, padding): the CNN section (c1 = 4, c2 = 8, 3x3, 2x2 pooling between)
 CONV_CASES = [("conv 1, batch 32", 32, 1, 8, 4, 3, 1), ("conv 2, batch 32", 32, 4, 4, 8, 3, 1),
               ("conv 1, 1000 images", 1000, 1, 8, 4, 3, 1), ("conv 2, 1000 images", 1000, 4, 4, 8, 3, 1)]
-SETUP = (f"float64, one thread (threadpoolctl and torch.set_num_threads(1)), best of {REPEATS}; ratio = ours / "
-         f"PyTorch (target ≤ {TARGET})")
-
-
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(1)
-    return torch
+SETUP = torch_setup(REPEATS, TARGET)
 
 
 def _mlp_torch(torch, X, y, widths, n_classes):
@@ -132,19 +123,12 @@ def measure() -> dict:
 
 
 def tables(res: dict) -> str:
-    have = res["torch"] is not None
-    extra = ["PyTorch (ms)", "ratio"] if have else []
-    out = [f"PyTorch {res['torch']}; " + SETUP + "." if have else
-           "PyTorch is not installed (`pip install -r bench/requirements.txt`): our times only.", "",
-           "MLP forward + backward (`mlp_objective(...).value_and_grad`, tanh, softmax cross-entropy):\n",
-           md_table(["network", "parameters", "ours (ms)"] + extra, res["mlp"]), "",
-           "conv2d forward + backward (`conv2d`, then `conv2d_backward`: dx and dw):\n",
-           md_table(["layer", "shapes", "ours (ms)"] + extra, res["conv"])]
-    if have:
-        ratios = [float(r[-1]) for r in res["mlp"] + res["conv"]]
-        out += ["", f"Worst ratio {max(ratios):.2f} (target ≤ {TARGET}): "
-                f"{'met' if max(ratios) <= TARGET else 'not met'} on these sizes."]
-    return "\n".join(out)
+    extra = torch_columns(res["torch"])
+    return torch_report(res["torch"], SETUP, TARGET, [
+        "MLP forward + backward (`mlp_objective(...).value_and_grad`, tanh, softmax cross-entropy):\n",
+        md_table(["network", "parameters", "ours (ms)"] + extra, res["mlp"]), "",
+        "conv2d forward + backward (`conv2d`, then `conv2d_backward`: dx and dw):\n",
+        md_table(["layer", "shapes", "ours (ms)"] + extra, res["conv"])], res["mlp"] + res["conv"])
 
 
 if __name__ == "__main__":
