@@ -39,6 +39,7 @@ import numpy as np
 
 from numdl_core.checks import adjoint_check, derivative_check
 from numdl_core.iterate import BLOWUP, Step, _drive, check_positive, check_stop, record, tunable
+from numdl_core.optim import Objective
 from numdl_core.sparse import soft_threshold
 
 __all__ = ["lasso_objective", "ista", "fista", "SparseProblem", "dictionary_problem", "loglog_slope",
@@ -999,14 +1000,15 @@ def csc_image(image: np.ndarray, *, lam: float = 0.05, iterations: int = 200, se
     ----------
     image : ndarray, shape (h, w)
         At least 3 × 3.
-    lam : float
-    iterations : int
+    lam, iterations : float, int
+        As in :func:`csc_experiment`.
     seed : int
         Seeds the random vectors of the checks.
 
     Returns
     -------
     CSCResult
+        ``x_true`` zero.
 
     Raises
     ------
@@ -1152,7 +1154,7 @@ def _shrink(z: np.ndarray, theta: np.ndarray) -> np.ndarray:
     return np.sign(z) * np.maximum(np.abs(z) - theta, 0.0)
 
 
-class LISTA:
+class LISTA(Objective):
     r"""LISTA (Gregor and LeCun 2010): K unrolled ISTA iterations with trained weights, as an objective of
     :math:`\Theta = (W_e, S, \theta)`.
 
@@ -1284,18 +1286,8 @@ class LISTA:
             D = G @ S
         return f, np.concatenate([(gC.T @ B).ravel(), gS.ravel(), gth])
 
+    # documented in Objective: the loss and its gradient by backpropagation (see the class)
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        r"""The loss :math:`\ell(\Theta)` and its gradient by backpropagation through the K layers.
-
-        Parameters
-        ----------
-        theta : ndarray, shape (n_params,)
-
-        Returns
-        -------
-        f : float
-        g : ndarray, shape (n_params,)
-        """
         return self._value_and_grad(theta, None)
 
     def taylor_check(self, theta: np.ndarray, *, seed: int = 0) -> Any:
@@ -1315,17 +1307,18 @@ class LISTA:
         return derivative_check(self.value_and_grad, np.asarray(theta, dtype=np.float64), v)
 
     def batch_value_and_grad(self, theta: np.ndarray, idx: np.ndarray) -> tuple[float, np.ndarray]:
-        """The loss and gradient over the training rows ``idx`` only (for mini-batch SGD / Adam).
+        """:meth:`value_and_grad` over the training rows ``idx`` only (for mini-batch SGD / Adam).
 
         Parameters
         ----------
         theta : ndarray, shape (n_params,)
         idx : ndarray of int
+            Training rows.
 
         Returns
         -------
-        f : float
-        g : ndarray, shape (n_params,)
+        tuple
+            ``(f, g)`` as :meth:`value_and_grad`.
         """
         return self._value_and_grad(theta, np.asarray(idx))
 
