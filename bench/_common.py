@@ -70,6 +70,26 @@ def torch_report(version, setup: str, target: float, blocks: list[str], rows: li
     return "\n".join(out)
 
 
+def _arrays(out) -> list:
+    """The arrays (and numbers) in a nested tuple, in order."""
+    if isinstance(out, tuple):
+        return [a for o in out for a in _arrays(o)]
+    return [np.asarray(out, dtype=float)]
+
+
+def torch_row(torch, head: list[str], ours, theirs, repeats: int, label, digits: int = 2) -> list[str]:
+    """One table row: ``head``, the best time of ``ours()`` and, when ``torch`` is not None, of ``theirs()()``
+    (``theirs`` builds the PyTorch callable) and the ratio; every array the two return agrees (relative 1e-10)."""
+    t_ours, a = best_time(ours, repeats)
+    row = [*head, f"{1e3 * t_ours:.{digits}f}"]
+    if torch is not None:
+        t_torch, b = best_time(theirs(), repeats)
+        for x, y in zip(_arrays(a), _arrays(b), strict=True):
+            assert np.linalg.norm(x - y) <= 1e-10 * np.linalg.norm(y), label
+        row += [f"{1e3 * t_torch:.{digits}f}", f"{t_ours / t_torch:.2f}"]
+    return row
+
+
 def page_sections(path: pathlib.Path) -> list[str]:
     """The keys of the module-level ``SECTIONS = {...}`` dict literal of a page file, in order.
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from bench._common import best_time, md_table, torch_columns, torch_report, torch_setup  # noqa: E402
+from bench._common import md_table, torch_columns, torch_report, torch_row, torch_setup  # noqa: E402
 from bench._common import torch_one_thread as _torch  # noqa: E402
 from numdl_core import control  # noqa: E402
 
@@ -96,14 +96,8 @@ def rows(torch) -> list[list]:
     for label, n, n_steps in CASES:
         field, theta, Y0, C, every, T = _problem(n, n_steps)
         ours = _ours(field, theta, Y0, C, every, T, n_steps)
-        t_ours, (L, g) = best_time(ours, REPEATS)
-        row = [label, f"{field.n_params}", f"{1e3 * t_ours:.2f}"]
-        if torch is not None:
-            theirs = _theirs(torch, field, theta, Y0, C, every, T, n_steps)
-            t_torch, (Lt, gt) = best_time(theirs, REPEATS)
-            assert abs(L - Lt) <= 1e-10 * abs(L) and np.linalg.norm(g - gt) <= 1e-10 * np.linalg.norm(g), label
-            row += [f"{1e3 * t_torch:.2f}", f"{t_ours / t_torch:.2f}"]
-        out.append(row)
+        out.append(torch_row(torch, [label, f"{field.n_params}"], ours,
+                             lambda: _theirs(torch, field, theta, Y0, C, every, T, n_steps), REPEATS, label))
     return out
 
 

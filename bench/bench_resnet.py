@@ -22,7 +22,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from bench._common import best_time, md_table, torch_columns, torch_report, torch_setup  # noqa: E402
+from bench._common import md_table, torch_columns, torch_report, torch_row, torch_setup  # noqa: E402
 from bench._common import torch_one_thread as _torch  # noqa: E402
 from numdl_core import resnet  # noqa: E402
 
@@ -82,15 +82,8 @@ def rows(torch) -> list[list]:
             Y = resnet.forward(Y0, K, b, h, **opts)
             r = Y[-1] - C
             return 0.5 * float(np.sum(r * r)), resnet.backward(Y, K, b, h, r, **opts)
-        t_ours, (f, g) = best_time(ours, REPEATS)
-        row = [f"{scheme} ({arch})", f"{n} x {d}, {L} layers", f"{1e3 * t_ours:.2f}"]
-        if torch is not None:
-            t_torch, (ft, gt) = best_time(_torch_run(torch, Y0, K, b, h, C, scheme, arch), REPEATS)
-            assert abs(f - ft) <= 1e-10 * abs(f), (scheme, f, ft)
-            for a, c in zip(g, gt):
-                assert np.linalg.norm(a - c) <= 1e-10 * np.linalg.norm(c), scheme
-            row += [f"{1e3 * t_torch:.2f}", f"{t_ours / t_torch:.2f}"]
-        out.append(row)
+        out.append(torch_row(torch, [f"{scheme} ({arch})", f"{n} x {d}, {L} layers"], ours,
+                             lambda: _torch_run(torch, Y0, K, b, h, C, scheme, arch), REPEATS, scheme))
     return out
 
 

@@ -27,7 +27,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from bench._common import best_time, md_table, torch_columns, torch_report, torch_setup  # noqa: E402
+from bench._common import md_table, torch_columns, torch_report, torch_row, torch_setup  # noqa: E402
 from bench._common import torch_one_thread as _torch  # noqa: E402
 from numdl_core.conv import conv2d, conv2d_backward  # noqa: E402
 from numdl_core.mlp import mlp_objective  # noqa: E402
@@ -76,14 +76,9 @@ def mlp_rows(torch) -> list[list]:
         X, y = rng.standard_normal((n, d)), rng.integers(0, C, n)
         obj = mlp_objective(X, y, [width] * depth, C)
         theta = rng.standard_normal(obj.n_params) / np.sqrt(width)
-        t_ours, (f, g) = best_time(lambda: obj.value_and_grad(theta), REPEATS)
-        row = [label, f"{obj.n_params}", f"{1e3 * t_ours:.2f}"]
-        if torch is not None:
-            run = _mlp_torch(torch, X, y, [width] * depth, C)
-            t_torch, (ft, gt) = best_time(lambda: run(theta), REPEATS)
-            assert abs(f - ft) <= 1e-10 * abs(f) and np.linalg.norm(g - gt) <= 1e-10 * np.linalg.norm(g), label
-            row += [f"{1e3 * t_torch:.2f}", f"{t_ours / t_torch:.2f}"]
-        rows.append(row)
+        run = None if torch is None else _mlp_torch(torch, X, y, [width] * depth, C)
+        rows.append(torch_row(torch, [label, f"{obj.n_params}"], lambda: obj.value_and_grad(theta),
+                              lambda: lambda: run(theta), REPEATS, label))
     return rows
 
 
@@ -96,21 +91,15 @@ def conv_rows(torch) -> list[list]:
 
         def ours():
             return conv2d(x, w, padding=p), conv2d_backward(dy, x, w, padding=p)
-        t_ours, (yo, (dx, dw)) = best_time(ours, REPEATS)
-        row = [label, f"{N}x{C}x{H}x{H} * {O}x{C}x{k}x{k}", f"{1e3 * t_ours:.3f}"]
-        if torch is not None:
-            dyt = torch.tensor(dy)
+        dyt = None if torch is None else torch.tensor(dy)
 
-            def theirs():
-                xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
-                out = torch.nn.functional.conv2d(xt, wt, padding=p)
-                out.backward(dyt)
-                return out.detach().numpy(), xt.grad.numpy(), wt.grad.numpy()
-            t_torch, (yt, dxt, dwt) = best_time(theirs, REPEATS)
-            for a, b in ((yo, yt), (dx, dxt), (dw, dwt)):
-                assert np.linalg.norm(a - b) <= 1e-10 * np.linalg.norm(b), label
-            row += [f"{1e3 * t_torch:.3f}", f"{t_ours / t_torch:.2f}"]
-        rows.append(row)
+        def theirs():
+            xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+            out = torch.nn.functional.conv2d(xt, wt, padding=p)
+            out.backward(dyt)
+            return out.detach().numpy(), xt.grad.numpy(), wt.grad.numpy()
+        rows.append(torch_row(torch, [label, f"{N}x{C}x{H}x{H} * {O}x{C}x{k}x{k}"], ours, lambda: theirs, REPEATS,
+                              label, digits=3))
     return rows
 
 
