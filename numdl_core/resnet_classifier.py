@@ -48,6 +48,7 @@ import numpy as np
 from numdl_core import resnet
 from numdl_core._validate import check_count, check_labels, check_nonneg, check_X
 from numdl_core.classify import _MiniBatchClassifier, log_softmax
+from numdl_core.mlp import DeepProblem
 from numdl_core.optim import Objective
 
 __all__ = ["schemes", "architectures", "activations", "ResNetClassifier", "feature_projection", "ResNetProblem",
@@ -233,9 +234,8 @@ class ResNetClassifier(_MiniBatchClassifier, Objective):
 
         Parameters
         ----------
-        theta : ndarray, shape (n_params,)
-        X : ndarray, shape (m, d), optional
-            Samples as rows; the training data if None.
+        theta, X
+            As in :meth:`numdl_core.mlp.MLP.states` (``X`` None: the training data).
 
         Returns
         -------
@@ -426,20 +426,16 @@ def feature_projection(Y: np.ndarray, W: np.ndarray | None = None) -> np.ndarray
 
 
 @dataclass(frozen=True)
-class ResNetProblem:
-    """Result of :func:`training_problem`.
+class ResNetProblem(DeepProblem):
+    """Result of :func:`training_problem`: the record :class:`numdl_core.mlp.DeepProblem` with a ResNet model.
 
     Attributes
     ----------
-    data : numdl_core.single_layer.DataSplit
-        ``(X, y, X_val, y_val, n_classes)``.
     model : ResNetClassifier
-    theta0 : ndarray, shape (n_params,)
+        ``data`` and ``theta0`` as in :class:`numdl_core.mlp.DeepProblem`.
     """
 
-    data: object
     model: ResNetClassifier
-    theta0: np.ndarray
 
 
 def training_problem(data: str = "peaks", n_train: int = 500, width: int = 8, depth: int = 16, T: float = 4.0, *,
