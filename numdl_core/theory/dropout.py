@@ -149,12 +149,8 @@ def dropout_ridge_solution(X: np.ndarray, y: np.ndarray, p: float) -> np.ndarray
 
     Parameters
     ----------
-    X : ndarray, shape (n, d)
-        Samples as rows.
-    y : ndarray, shape (n,)
-        Targets.
-    p : float
-        Keep probability in (0, 1].
+    X, y, p
+        As in :func:`expected_dropout_loss`.
 
     Returns
     -------
@@ -507,11 +503,12 @@ class DropoutFactorization:
 
         Parameters
         ----------
-        theta : ndarray
+        theta : ndarray, shape (r (a + b),)
 
         Returns
         -------
         float
+            Zero for ``p = 1``.
         """
         U, V = self.split(theta)
         return float(self.lam * np.sum(U**2, axis=0) @ np.sum(V**2, axis=0))
@@ -531,7 +528,7 @@ class DropoutFactorization:
         return np.linalg.norm(U, axis=0) * np.linalg.norm(V, axis=0)
 
     def singular_values(self, theta: np.ndarray) -> np.ndarray:
-        """The singular values of :math:`UV^\\top` (largest first, ``min(a, b, r)`` of them).
+        """The singular values of :math:`UV^\\top`.
 
         Parameters
         ----------
@@ -540,6 +537,7 @@ class DropoutFactorization:
         Returns
         -------
         ndarray
+            The largest ``min(a, b, r)``, largest first.
         """
         U, V = self.split(theta)
         return np.linalg.svd(U @ V.T, compute_uv=False)[:min(self.r, *self.Y.shape)]
@@ -750,8 +748,7 @@ class DropoutNet:
 
         Returns
         -------
-        ndarray
-            ``theta``.
+        theta : ndarray, shape (n_params,)
         """
         rng = np.random.default_rng(seed)
         K = 3.0 * rng.standard_normal((self.d, self.width))

@@ -137,6 +137,7 @@ class ShallowFit:
         Parameters
         ----------
         x : array_like
+            Inputs (any shape).
 
         Returns
         -------
@@ -348,8 +349,8 @@ def saddle(x: np.ndarray) -> tuple[float, np.ndarray]:
 
     Returns
     -------
-    f : float
-    g : ndarray, shape (2,)
+    f, g : float, ndarray
+        As :func:`rosenbrock`.
 
     References
     ----------
@@ -378,8 +379,8 @@ def quadratic(x: np.ndarray, kappa: float = 25.0) -> tuple[float, np.ndarray]:
 
     Returns
     -------
-    f : float
-    g : ndarray, shape (2,)
+    tuple
+        ``(f, g)``, the value and the gradient (shape (2,)).
 
     References
     ----------
@@ -675,9 +676,8 @@ class RaceSummary:
 
     Attributes
     ----------
-    method : str
-    iterations : int
-        Iterations run.
+    method, iterations : str, int
+        The method of :func:`zoo_method` and the iterations run.
     loss_gap : float
         :math:`f(x_k) - f^*` at the end (nan if diverged).
     distance : float
@@ -1025,8 +1025,8 @@ class AutoencoderFit:
 
     Attributes
     ----------
-    model : Autoencoder
-    theta : ndarray
+    model, theta : Autoencoder, ndarray
+        The model and its trained parameters.
     error : float
         Mean squared reconstruction error.
     iterations : int
