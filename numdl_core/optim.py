@@ -866,22 +866,10 @@ def sgd(
 
 
 @tunable("lr", "batch_size", "decay")
-def adam(
-    obj: Any,
-    theta0: np.ndarray,
-    *,
-    lr: float = 1e-2,
-    batch_size: int | None = 32,
-    beta1: float = 0.9,
-    beta2: float = 0.999,
-    eps: float = 1e-8,
-    decay: float = 0.0,
-    maxiter: int = 10**6,
-    seed: int | np.random.Generator = 0,
-    shuffle: bool = True,
-    tol: float = 1e-10,
-    blowup: float = BLOWUP,
-) -> Iterator[Step]:
+def adam(obj: Any, theta0: np.ndarray, *, lr: float = 1e-2, batch_size: int | None = 32, beta1: float = 0.9,
+         beta2: float = 0.999, eps: float = 1e-8, decay: float = 0.0, maxiter: int = 10**6,
+         seed: int | np.random.Generator = 0, shuffle: bool = True, tol: float = 1e-10,
+         blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Adam: stochastic gradient descent with adaptive, per-parameter step sizes.
 
     For the k-th update (k = 1, 2, ...) with the mini-batch gradient :math:`g_k`:
@@ -959,20 +947,9 @@ def adam(
 
 
 @tunable("lr", "batch_size", "decay")
-def adagrad(
-    obj: Any,
-    theta0: np.ndarray,
-    *,
-    lr: float = 0.1,
-    batch_size: int | None = 32,
-    eps: float = 1e-8,
-    decay: float = 0.0,
-    maxiter: int = 10**6,
-    seed: int | np.random.Generator = 0,
-    shuffle: bool = True,
-    tol: float = 1e-10,
-    blowup: float = BLOWUP,
-) -> Iterator[Step]:
+def adagrad(obj: Any, theta0: np.ndarray, *, lr: float = 0.1, batch_size: int | None = 32, eps: float = 1e-8,
+            decay: float = 0.0, maxiter: int = 10**6, seed: int | np.random.Generator = 0, shuffle: bool = True,
+            tol: float = 1e-10, blowup: float = BLOWUP) -> Iterator[Step]:
     r"""AdaGrad: stochastic gradient descent with per-parameter step sizes from the accumulated squared gradients.
 
     For the k-th update (k = 1, 2, ...) with the mini-batch gradient :math:`g_k`:
@@ -1039,17 +1016,8 @@ _GN_TUNABLES = {
 
 
 @tunable(*_GN_TUNABLES)
-def gauss_newton(
-    obj: Any,
-    theta0: np.ndarray,
-    *,
-    damping: float = 0.0,
-    cg_maxiter: int = 20,
-    cg_tol: float = 1e-2,
-    tol: float = 1e-10,
-    maxiter: int = 10**6,
-    blowup: float = BLOWUP,
-) -> Iterator[Step]:
+def gauss_newton(obj: Any, theta0: np.ndarray, *, damping: float = 0.0, cg_maxiter: int = 20, cg_tol: float = 1e-2,
+                 tol: float = 1e-10, maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Matrix-free Gauss-Newton (Levenberg-Marquardt damped) for :math:`f(\theta) = \tfrac12\|r(\theta)\|^2`.
 
     With :math:`J = \partial r / \partial \theta` and :math:`g = J^\top r`, each iteration solves

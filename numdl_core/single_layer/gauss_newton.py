@@ -82,17 +82,9 @@ def gauss_newton_direction(model: SingleLayer, theta: np.ndarray, *, damping: fl
 
 
 @tunable(*_TUNABLES)
-def generalized_gauss_newton(
-    model: SingleLayer,
-    theta0: np.ndarray,
-    *,
-    damping: float = 0.0,
-    cg_maxiter: int = 20,
-    cg_tol: float = 1e-2,
-    tol: float = 1e-10,
-    maxiter: int = 10**6,
-    blowup: float = BLOWUP,
-) -> Iterator[Step]:
+def generalized_gauss_newton(model: SingleLayer, theta0: np.ndarray, *, damping: float = 0.0, cg_maxiter: int = 20,
+                             cg_tol: float = 1e-2, tol: float = 1e-10, maxiter: int = 10**6,
+                             blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Matrix-free (generalized) Gauss-Newton for a single-layer network with either loss.
 
     Each iteration solves
