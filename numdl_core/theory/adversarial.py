@@ -84,6 +84,12 @@ def _check_inputs(model: Any, X: np.ndarray, y: np.ndarray | None = None) -> tup
     return X, y
 
 
+def _check_attack(model: Any, X: np.ndarray, y: np.ndarray, eps: Any, box: Any):
+    """``(eps, box, X, y)`` checked for an attack (:func:`fgsm`, :func:`pgd`)."""
+    eps, box = _check_eps(eps), _check_box(box)
+    return (eps, box, *_check_inputs(model, X, y))
+
+
 def _check_eps(eps: Any) -> float:
     eps = float(eps)
     if not np.isfinite(eps) or eps < 0:
@@ -277,8 +283,7 @@ def fgsm(model: Any, theta: np.ndarray, X: np.ndarray, y: np.ndarray, eps: float
     >>> fgsm(m, np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]), np.full((1, 2), 0.5), np.array([0]), 0.1)
     array([[0.4, 0.6]])
     """
-    eps, box = _check_eps(eps), _check_box(box)
-    X, y = _check_inputs(model, X, y)
+    eps, box, X, y = _check_attack(model, X, y, eps, box)
     if eps == 0:
         return X.copy()
     return np.clip(X + eps * np.sign(input_gradient(model, theta, X, y)[1]), *box)
@@ -337,11 +342,11 @@ def pgd(model: Any, theta: np.ndarray, X: np.ndarray, y: np.ndarray, eps: float,
     Examples
     --------
     >>> m = SoftmaxRegression(np.eye(2), np.array([0, 1]), 2)
-    >>> pgd(m, np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]), np.full((1, 2), 0.5), np.array([0]), 0.1)
-    array([[0.4, 0.6]])
+    >>> theta = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
+    >>> pgd(m, theta, np.full((1, 2), 0.5), np.array([0]), 0.1, start="clean", n_iter=4)  # first fooling step
+    array([[0.4375, 0.5625]])
     """
-    eps, box = _check_eps(eps), _check_box(box)
-    X, y = _check_inputs(model, X, y)
+    eps, box, X, y = _check_attack(model, X, y, eps, box)
     n_iter = int(n_iter)
     if n_iter < 0:
         raise ValueError(f"n_iter must be >= 0, got {n_iter}")
@@ -488,10 +493,8 @@ def smallest_fooling_eps(model: Any, theta: np.ndarray, x: np.ndarray, y: int, *
     attack : {"fgsm", "pgd", "random"}
     eps : sequence of float, optional
         The grid :math:`E`, increasing; default ``0, 0.01, ..., 0.5``.
-    n_iter : int
-        PGD steps.
-    seed : int
-        Of the random signs.
+    n_iter, seed : int
+        As in :func:`attack_curve`.
 
     Returns
     -------
