@@ -372,10 +372,10 @@ def rk4_step_jvp(field: CubicTanhField, Y: np.ndarray, theta: np.ndarray, h: flo
 
     Parameters
     ----------
-    field : CubicTanhField
-    Y, dY : ndarray, shape (n, dim)
-    theta, dtheta : ndarray, shape (n_params,)
-    h : float
+    field, Y, theta, h
+        As in :func:`rk4_step`.
+    dY, dtheta : ndarray
+        The direction, shaped as ``Y`` and ``theta``.
 
     Returns
     -------
@@ -406,10 +406,10 @@ def rk4_step_vjp(field: CubicTanhField, Y: np.ndarray, theta: np.ndarray, h: flo
 
     Parameters
     ----------
-    field : CubicTanhField
-    Y, W : ndarray, shape (n, dim)
-    theta : ndarray, shape (n_params,)
-    h : float
+    field, Y, theta, h
+        As in :func:`rk4_step`.
+    W : ndarray, shape (n, dim)
+        The cotangent of the step's output.
 
     Returns
     -------
@@ -482,11 +482,8 @@ def rk4_value_and_grad(field: CubicTanhField, Y0: np.ndarray, theta: np.ndarray,
 
     Parameters
     ----------
-    field : CubicTanhField
-    Y0 : ndarray, shape (n, dim)
-    theta : ndarray, shape (n_params,)
-    T : float
-    n_steps : int
+    field, Y0, theta, T, n_steps
+        As in :func:`rk4`.
     loss : callable
         ``loss(states) -> (L, dL/dstates)`` on the states of shape ``(n_steps + 1, n, dim)``.
 
@@ -919,6 +916,7 @@ class SpiralFit(Objective):
         Parameters
         ----------
         theta : ndarray, shape (n_params,)
+            The packed weights (:meth:`CubicTanhField.unpack`).
 
         Returns
         -------

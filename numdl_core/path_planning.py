@@ -124,9 +124,8 @@ class PathPlanning(_MiniBatchClassifier, Objective):
 
         Parameters
         ----------
-        theta : ndarray, shape (n_params,)
-        X : ndarray, shape (m, d), optional
-            Default: the training data.
+        theta, X
+            As in :meth:`logits` (``X`` None: the training data).
 
         Returns
         -------
