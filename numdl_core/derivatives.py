@@ -15,15 +15,8 @@ from typing import Callable
 import numpy as np
 
 __all__ = [
-    "TestFunction",
-    "FUNCTIONS",
-    "GRADIENT_BUGS",
-    "HESSIAN_BUGS",
-    "make_function",
-    "with_bug",
-    "Operator",
-    "OPERATORS",
-    "make_operator",
+    "TestFunction", "FUNCTIONS", "GRADIENT_BUGS", "HESSIAN_BUGS", "make_function", "with_bug", "Operator", "OPERATORS",
+    "make_operator"
 ]
 
 FUNCTIONS = ("quadratic", "rosenbrock", "logsumexp", "tanh_layer")

@@ -170,6 +170,7 @@ def selection_operator(known, n_pixels: int) -> sp.csr_matrix:
     Returns
     -------
     scipy.sparse.csr_matrix, shape (k, n_pixels)
+        Row ``i`` picks pixel ``known[i]`` (a single 1).
 
     Raises
     ------

@@ -19,16 +19,8 @@ import numpy as np
 from numdl_core.single_layer.model import SingleLayer
 
 __all__ = [
-    "N_VALIDATION",
-    "DataSplit",
-    "train_validation_data",
-    "accuracies",
-    "output_curvature",
-    "sgd_lr_limit",
-    "init_scale",
-    "TrainingProblem",
-    "training_problem",
-    "model_checks",
+    "N_VALIDATION", "DataSplit", "train_validation_data", "accuracies", "output_curvature", "sgd_lr_limit",
+    "init_scale", "TrainingProblem", "training_problem", "model_checks"
 ]
 
 N_VALIDATION = 2000
@@ -258,16 +250,8 @@ class TrainingProblem(NamedTuple):
     theta0: np.ndarray
 
 
-def training_problem(
-    data: str = "peaks",
-    n_train: int = 1000,
-    width: int = 30,
-    *,
-    activation: str = "tanh",
-    loss: str = "squared",
-    alpha: float = 1e-4,
-    seed: int = 0,
-) -> TrainingProblem:
+def training_problem(data: str = "peaks", n_train: int = 1000, width: int = 30, *, activation: str = "tanh",
+                     loss: str = "squared", alpha: float = 1e-4, seed: int = 0) -> TrainingProblem:
     """The training set-up of the single-layer lesson: data, model and starting point.
 
     The data come from :func:`train_validation_data`; the start is ``model.init_theta(seed, scale=s)`` with
