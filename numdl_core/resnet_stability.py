@@ -112,8 +112,8 @@ def circulant_eigenvalues(theta1, theta2) -> np.ndarray:
 
     Parameters
     ----------
-    theta1, theta2 : float or array_like
-        The parameters (broadcast against each other).
+    theta1, theta2
+        As in :func:`circulant_K`.
 
     Returns
     -------
@@ -173,6 +173,15 @@ def amplification(N: int, T: float = 10.0, theta: tuple[float, float] = (1.0, 1.
     """
     N, T = _check_N_T(N, T)
     return np.abs(1.0 + (T / N) * circulant_eigenvalues(*theta))
+
+
+def _grid(name: str, n: int, lo: float, hi: float) -> np.ndarray:
+    """``n >= 2`` equispaced points of the finite range ``lo < hi`` (ValueError otherwise)."""
+    if int(n) != n or n < 2:
+        raise ValueError(f"{name} must be an integer >= 2, got {n}")
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"the range must be finite with lo < hi, got [{lo}, {hi}]")
+    return np.linspace(lo, hi, int(n))
 
 
 def _check_N_T(N: int, T: float) -> tuple[int, float]:
@@ -445,11 +454,7 @@ def loss_grid(problem: StabilityProblem, N: int, *, n_grid: int = 101, lo: float
     L. Ruthotto and E. Haber, Numerical Methods for Deep Learning, Module 7 (``EResNet_Stability.m``).
     """
     N, T = _check_N_T(N, problem.T)
-    if int(n_grid) != n_grid or n_grid < 2:
-        raise ValueError(f"n_grid must be an integer >= 2, got {n_grid}")
-    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        raise ValueError(f"the range must be finite with lo < hi, got [{lo}, {hi}]")
-    theta = np.linspace(lo, hi, int(n_grid))
+    theta = _grid("n_grid", n_grid, lo, hi)
     t1, t2 = np.meshgrid(theta, theta)  # [i2, i1]
     train, test = _misfit_stack(problem, circulant_K(t1.ravel(), t2.ravel()), N, progress)
     shape = (theta.size, theta.size)
@@ -514,11 +519,7 @@ def loss_along_diagonal(problem: StabilityProblem, N: int, *, n_points: int = 10
     L. Ruthotto and E. Haber, Numerical Methods for Deep Learning, Module 7 (``EResNet_Stability.m``).
     """
     N, _ = _check_N_T(N, problem.T)
-    if int(n_points) != n_points or n_points < 2:
-        raise ValueError(f"n_points must be an integer >= 2, got {n_points}")
-    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        raise ValueError(f"the range must be finite with lo < hi, got [{lo}, {hi}]")
-    t = np.linspace(lo, hi, int(n_points))
+    t = _grid("n_points", n_points, lo, hi)
     train, test = _misfit_stack(problem, circulant_K(t, t), N)
     return t, train, test
 
