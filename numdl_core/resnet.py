@@ -274,12 +274,8 @@ def backward(Y: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, dYL: np.ndar
     ----------
     Y : ndarray, shape (L+1, n, d)
         The states from :func:`forward` with the same ``K``, ``b``, ``h`` and options.
-    K : ndarray, shape (L, d, d)
-        Layer weights.
-    b : ndarray, shape (L, d)
-        Layer biases.
-    h : float
-        Step size.
+    K, b, h
+        Layer weights, biases and step size, as in :func:`forward`.
     dYL : ndarray, shape (n, d)
         Gradient of the loss in the final state ``Y[L]``.
     activation, scheme, architecture, gamma
@@ -390,14 +386,8 @@ def linearized(Y: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, dY0: np.nd
 
     Parameters
     ----------
-    Y : ndarray, shape (L+1, n, d)
-        The states from :func:`forward` with the same ``K``, ``b``, ``h`` and options.
-    K : ndarray, shape (L, d, d)
-        Layer weights.
-    b : ndarray, shape (L, d)
-        Layer biases.
-    h : float
-        Step size.
+    Y, K, b, h
+        As in :func:`backward`.
     dY0, dK, db : ndarray
         The direction, shapes of ``Y[0]``, ``K``, ``b``.
     activation, scheme, architecture, gamma
@@ -466,27 +456,13 @@ def backward_euler(Y: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, dYL: n
 
     Parameters
     ----------
-    Y : ndarray, shape (L+1, n, d)
-        The states from ``forward(..., scheme="euler")`` with the same ``K``, ``b``, ``h``, ``activation``.
-    K : ndarray, shape (L, d, d)
-        Layer weights.
-    b : ndarray, shape (L, d)
-        Layer biases.
-    h : float
-        Step size.
-    dYL : ndarray, shape (n, d)
-        Gradient of the loss in the final state ``Y[L]``.
-    activation : {"tanh", "relu", "identity"}
-        The activation of the forward pass.
+    Y, K, b, h, dYL, activation
+        As in :func:`backward` (``Y`` from ``forward(..., scheme="euler")``).
 
     Returns
     -------
-    dY0 : ndarray, shape (n, d)
-        Gradient in the input ``Y0``.
-    dK : ndarray, shape (L, d, d)
-        Gradient in the weights.
-    db : ndarray, shape (L, d)
-        Gradient in the biases.
+    dY0, dK, db : ndarray
+        As in :func:`backward`.
 
     Raises
     ------
@@ -514,12 +490,8 @@ def reverse_states(Y_prev: np.ndarray, Y_last: np.ndarray, K: np.ndarray, b: np.
     ----------
     Y_prev, Y_last : ndarray, shape (n, d)
         :math:`Y_{L-1}` and :math:`Y_L` from ``forward(..., scheme="leapfrog")``.
-    K : ndarray, shape (L, d, d)
-        Layer weights.
-    b : ndarray, shape (L, d)
-        Layer biases.
-    h : float
-        Step size.
+    K, b, h
+        Layer weights, biases and step size, as in :func:`forward`.
     activation, architecture, gamma
         The options of the forward pass.
 
@@ -566,12 +538,8 @@ def reverse(Y_prev: np.ndarray, Y_last: np.ndarray, K: np.ndarray, b: np.ndarray
     ----------
     Y_prev, Y_last : ndarray, shape (n, d)
         :math:`Y_{L-1}` and :math:`Y_L`.
-    K : ndarray, shape (L, d, d)
-        Layer weights.
-    b : ndarray, shape (L, d)
-        Layer biases.
-    h : float
-        Step size.
+    K, b, h
+        Layer weights, biases and step size, as in :func:`forward`.
     activation, architecture, gamma
         The options of the forward pass.
 
@@ -854,10 +822,8 @@ def max_stable_step(K: np.ndarray, *, scheme: str = "euler", architecture: str =
 
     Parameters
     ----------
-    K : ndarray, shape (d, d)
-        Layer weight (one matrix).
-    scheme, architecture, gamma
-        As in :func:`forward`.
+    K, scheme, architecture, gamma
+        As in :func:`layer_eigenvalues` (``K`` one layer's weight).
 
     Returns
     -------
@@ -868,7 +834,7 @@ def max_stable_step(K: np.ndarray, *, scheme: str = "euler", architecture: str =
     Raises
     ------
     ValueError
-        ``K`` not square, unknown names.
+        As :func:`layer_eigenvalues`: ``K`` not square, unknown names.
 
     References
     ----------
