@@ -134,10 +134,8 @@ def max_margin_direction(X: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    X : ndarray, shape (n, d)
-        Samples as rows.
-    y : ndarray, shape (n,)
-        Labels, -1 or +1.
+    X, y : ndarray
+        Samples as rows and labels ±1, as in :func:`logistic_loss`.
 
     Returns
     -------
@@ -195,10 +193,8 @@ def logistic_gd(X: np.ndarray, y: np.ndarray, *, step: float, x0: np.ndarray | N
 
     Parameters
     ----------
-    X : ndarray, shape (n, d)
-        Samples as rows.
-    y : ndarray, shape (n,)
-        Labels, -1 or +1.
+    X, y : ndarray
+        Samples as rows and labels ±1, as in :func:`logistic_loss`.
     step : float
         Step size :math:`\eta > 0`. Tunable.
     x0 : ndarray, shape (d,), optional
@@ -407,6 +403,7 @@ def gd_limit(A: np.ndarray, b: np.ndarray, x0: np.ndarray | None = None) -> np.n
     Returns
     -------
     ndarray, shape (n,)
+        :math:`x_\infty`.
 
     Raises
     ------
