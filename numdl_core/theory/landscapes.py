@@ -570,7 +570,7 @@ class Landscape:
     Raises
     ------
     ValueError
-        For an unknown name.
+        For a name other than ``"factorization"`` and ``"neuron"``.
 
     References
     ----------
@@ -792,16 +792,8 @@ def plain_gradient_descent(obj, theta0: np.ndarray, *, step: float = 0.05, tol: 
 
     Parameters
     ----------
-    obj : object
-        ``value_and_grad(theta) -> (float, ndarray)``.
-    theta0 : array_like
-        Start (copied).
-    step : float
-        :math:`\eta`. Tunable.
-    tol : float or None
-        As :func:`noisy_gradient_descent` (None: no stop on the gradient).
-    maxiter, blowup : int, float
-        See :mod:`numdl_core.iterate`.
+    obj, theta0, step, tol, maxiter, blowup
+        As :func:`noisy_gradient_descent` (``tol=None``: no stop on the gradient).
 
     Yields
     ------
