@@ -355,7 +355,10 @@ def conv2d_weight_grad(dy: np.ndarray, x: np.ndarray, kernel_hw: tuple[int, int]
 
     Examples
     --------
-    >>> conv2d_weight_grad(np.ones((1, 1, 1, 1)), np.arange(4.0).reshape(1, 1, 2, 2), (2, 2))[0, 0]
+    A one-pixel output: the kernel gradient is the window it saw.
+
+    >>> x = np.arange(4.0).reshape(1, 1, 2, 2)
+    >>> conv2d_weight_grad(np.ones((1, 1, 1, 1)), x, (2, 2))[0, 0]
     array([[0., 1.],
            [2., 3.]])
     """
@@ -401,7 +404,7 @@ def conv2d_backward(dy: np.ndarray, x: np.ndarray, w: np.ndarray, *, stride: int
     Raises
     ------
     ValueError
-        If the shapes do not fit together.
+        If the shapes do not fit together (``dy`` shaped as :func:`conv2d` of ``x`` and ``w``).
 
     References
     ----------
@@ -665,11 +668,12 @@ def avg_pool2d(x: np.ndarray, size: int = 2, *, stride: int | None = None) -> np
 
     References
     ----------
-    Goodfellow, Bengio and Courville (2016), *Deep Learning*, sec. 9.3 (pooling).
+    As for :func:`max_pool2d`.
 
     Examples
     --------
-    >>> avg_pool2d(np.arange(16.0).reshape(1, 1, 4, 4))[0, 0]
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> avg_pool2d(x)[0, 0]
     array([[ 2.5,  4.5],
            [10.5, 12.5]])
     """
@@ -697,11 +701,11 @@ def avg_pool2d_backward(dy: np.ndarray, x_shape: tuple[int, int, int, int], size
     Raises
     ------
     ValueError
-        If ``dy`` does not have the pooled shape.
+        As :func:`max_pool2d_backward`.
 
     References
     ----------
-    Goodfellow, Bengio and Courville (2016), *Deep Learning*, sec. 9.3 and 6.5.
+    As for :func:`max_pool2d_backward`.
 
     Examples
     --------
@@ -753,6 +757,10 @@ def circulant_column(kernel: np.ndarray, n: int) -> np.ndarray:
     ValueError
         If the kernel has an even number of taps.
 
+    See Also
+    --------
+    circulant, circulant_eigenvalues : the matrix and its spectrum, built on this column.
+
     References
     ----------
     Ruthotto and Haber, slides 05-NumDNN-ConvNets.tex (Structured Matrices - 2).
@@ -780,10 +788,8 @@ def circulant(kernel: np.ndarray, n: int) -> np.ndarray:
 
     Parameters
     ----------
-    kernel : ndarray, shape (2m+1,)
-        Centred stencil.
-    n : int
-        Size of the grid.
+    kernel, n
+        As in :func:`circulant_column`.
 
     Returns
     -------
@@ -818,10 +824,8 @@ def circulant_eigenvalues(kernel: np.ndarray, n: int) -> np.ndarray:
 
     Parameters
     ----------
-    kernel : ndarray, shape (2m+1,)
-        Centred stencil.
-    n : int
-        Size of the grid.
+    kernel, n
+        The stencil and the grid size of :func:`circulant`.
 
     Returns
     -------
@@ -977,10 +981,8 @@ def toeplitz_matrix(kernel: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix
 
     Parameters
     ----------
-    kernel : ndarray, shape (kh, kw)
-        Centred stencil, odd sizes.
-    shape : tuple of int
-        ``(H, W)`` of the image.
+    kernel, shape
+        As in :func:`bccb_matrix`.
 
     Returns
     -------
@@ -1157,6 +1159,7 @@ def parametric_kernel(theta: np.ndarray, Q: np.ndarray, shape: tuple[int, int] =
     Returns
     -------
     ndarray, shape (kh, kw)
+        :math:`\mathrm{mat}(Q\theta)`, filled column by column.
 
     Raises
     ------
@@ -1206,11 +1209,12 @@ def project_kernel(kernel: np.ndarray, Q: np.ndarray) -> tuple[np.ndarray, float
     Raises
     ------
     ValueError
-        If the sizes do not fit.
+        If ``Q`` does not have one row per kernel entry.
 
     References
     ----------
-    Ruthotto and Haber, slides 05-NumDNN-ConvNets.tex (Differentiating Parametric Models).
+    Ruthotto and Haber, slides 05-NumDNN-ConvNets.tex (Differentiating Parametric Models);
+    Golub and Van Loan (2013), *Matrix Computations*, ch. 5 (least squares).
 
     Examples
     --------
@@ -1543,6 +1547,7 @@ def gaussian_kernel(size: int = 7, sigma: float = 1.2) -> np.ndarray:
     Returns
     -------
     ndarray, shape (size, size)
+        Positive entries summing to 1.
 
     Raises
     ------
