@@ -48,8 +48,8 @@ def torch_one_thread():
 
 def torch_setup(repeats: int, target: float, note: str = "") -> str:
     """The setup sentence of a PyTorch comparison (``note``: e.g. ``"tanh; "``)."""
-    return (f"float64, one thread (threadpoolctl and torch.set_num_threads(1)), best of {repeats}; {note}ratio = ours / "
-            f"PyTorch (target ≤ {target})")
+    return (f"float64, one thread (threadpoolctl and torch.set_num_threads(1)), best of {repeats}; {note}"
+            f"ratio = ours / PyTorch (target ≤ {target})")
 
 
 def torch_columns(version) -> list[str]:
