@@ -69,6 +69,29 @@ def render_section(name: str, section: str) -> AppTest:
     return at
 
 
+def cold_render(name: str, section: str) -> tuple[AppTest, float]:
+    """Run ``pages/<name>`` on ``section`` once (warm interpreter), clear ``st.cache_data`` and time a second run:
+    the first render with cold caches (bench/bench_pages.py's measure). Returns the checked AppTest and seconds."""
+    import time
+
+    import streamlit as st
+
+    page(name, {"section": section}).run()
+    st.cache_data.clear()
+    t = time.perf_counter()
+    at = page(name, {"section": section}).run()
+    elapsed = time.perf_counter() - t
+    assert_clean(at)
+    return at, elapsed
+
+
+def lesson_numbers(at: AppTest, key: str) -> dict:
+    """The numbers the page recorded with ``lesson.numbers`` for the Lesson ``key`` (what the export prints)."""
+    from app.lesson import EXPORT_KEY
+
+    return at.session_state[EXPORT_KEY][key]["numbers"]
+
+
 def frame_bytes(at: AppTest) -> dict[str, int]:
     """Bytes of figure JSON per chart in the last live frame that played (``app.panels.FRAME_BYTES_KEY``)."""
     from app.panels import FRAME_BYTES_KEY

@@ -4,17 +4,16 @@ attack reaches its target live, a large h makes every ResNet unstable); presets 
 no traceback."""
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from app.lesson import EXPORT_KEY
-from tests.pages.helpers import assert_clean, figures, page, render_section, texts
+from tests.pages.helpers import assert_clean, figures, lesson_numbers, page, render_section, texts
 
 NAME = "adversarial.py"
 RUN = "adv.targeted.run"
 
-
-def _numbers(at) -> dict:
-    return at.session_state[EXPORT_KEY]["adv"]["numbers"]
+_numbers = partial(lesson_numbers, key="adv")
 
 
 @pytest.mark.parametrize("section", ["fgsm-pgd", "fooled", "targeted", "stable"])

@@ -3,16 +3,15 @@ errors of the closed form; dropout SGD's average reaches the closed-form minimiz
 factorization reaches the closed-form low-rank optimum with equalized columns; p = 1 removes every effect."""
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from app.lesson import EXPORT_KEY
-from tests.pages.helpers import assert_clean, page, render_section
+from tests.pages.helpers import assert_clean, lesson_numbers, page, render_section
 
 NAME = "dropout.py"
 
-
-def _numbers(at) -> dict:
-    return at.session_state[EXPORT_KEY]["do"]["numbers"]
+_numbers = partial(lesson_numbers, key="do")
 
 
 def _play(at, run_key: str, ticks: int):

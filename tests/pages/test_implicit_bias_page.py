@@ -3,19 +3,18 @@ numbers recorded); flipping a label breaks separability (a warning, no SVM numbe
 solution; deeper factorizations give lower effective rank; weights fade; bad rows of the points table are dropped."""
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from app.lesson import EXPORT_KEY
-from tests.pages.helpers import assert_clean, page, render_section, texts
+from tests.pages.helpers import assert_clean, lesson_numbers, page, render_section, texts
 
 NAME = "implicit_bias.py"
 RUN = "ib.margin.run"
 
-
-def _numbers(at) -> dict:
-    return at.session_state[EXPORT_KEY]["ib"]["numbers"]
+_numbers = partial(lesson_numbers, key="ib")
 
 
 @pytest.mark.parametrize("section", ["margin", "min-norm", "matrix-completion", "weighting"])

@@ -3,10 +3,11 @@ activation breaking it); the optimizer race with its own step per runner, a dive
 iteration while the others run on, a step size sent mid-run; the autoencoder's linear check and live training."""
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from app.lesson import EXPORT_KEY
-from tests.pages.helpers import assert_clean, page, render_section, texts
+from tests.pages.helpers import assert_clean, cold_render, lesson_numbers, page, render_section, texts
 
 NAME = "intro_theory.py"
 RACE = "t0.optimizers.race"
@@ -17,9 +18,7 @@ AE = "t0.autoencoder.ae"
 def test_each_section_renders(section):
     render_section(NAME, section)
 
-
-def _numbers(at) -> dict:
-    return at.session_state[EXPORT_KEY]["t0"]["numbers"]
+_numbers = partial(lesson_numbers, key="t0")
 
 
 def test_error_falls_with_width_and_a_linear_activation_breaks_it():
@@ -79,14 +78,5 @@ def test_autoencoder_linear_check_and_training():
 def test_first_render_is_fast(section):
     """Cold caches, warm interpreter (bench/bench_pages.py's measure; measured 0.02-0.05 s); budget 0.3 s, asserted
     with slack for a shared machine."""
-    import time
-
-    import streamlit as st
-
-    page(NAME, {"section": section}).run()
-    st.cache_data.clear()
-    t = time.perf_counter()
-    at = page(NAME, {"section": section}).run()
-    elapsed = time.perf_counter() - t
-    assert_clean(at)
+    _, elapsed = cold_render(NAME, section)
     assert elapsed < 0.9, elapsed

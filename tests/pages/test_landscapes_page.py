@@ -3,22 +3,21 @@ the sweep's slope is near -1/2; noisy GD leaves the saddle while GD stays; the g
 factorization loss and finds the sine neuron's."""
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
-from app.lesson import EXPORT_KEY
-from tests.pages.helpers import assert_clean, page, render_section
+from tests.pages.helpers import assert_clean, lesson_numbers, page, render_section
 
 NAME = "landscapes.py"
 
-
-def _numbers(at) -> dict:
-    return at.session_state[EXPORT_KEY]["ls"]["numbers"]
+_numbers = partial(lesson_numbers, key="ls")
 
 
 @pytest.mark.parametrize("section", ["overparameterized", "movement", "saddle", "no-spurious-minima"])
 def test_each_section_renders(section):
-    render_section(NAME, section)
+    assert _numbers(render_section(NAME, section)), f"{section} records no numbers"
 
 
 def test_wide_network_beats_the_bound():

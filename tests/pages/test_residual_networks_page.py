@@ -4,11 +4,9 @@ over the region, every integrator's checks passing, Euler against Heun on antisy
 reconstruction of Y0 at round-off; first renders within the page budget."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from tests.pages.helpers import assert_clean, figures, page, render_section, texts
+from tests.pages.helpers import assert_clean, cold_render, figures, page, render_section, texts
 
 NAME = "residual_networks.py"
 
@@ -87,12 +85,5 @@ def test_reversible_reconstructs_to_round_off():
 def test_first_render_is_fast(section):
     """Cold caches, warm interpreter (bench/bench_pages.py's measure); budget 0.3 s, asserted with slack for a
     shared machine."""
-    import streamlit as st
-
-    page(NAME, {"section": section}).run()
-    st.cache_data.clear()
-    t = time.perf_counter()
-    at = page(NAME, {"section": section}).run()
-    elapsed = time.perf_counter() - t
-    assert_clean(at)
+    _, elapsed = cold_render(NAME, section)
     assert elapsed < 0.9, elapsed
