@@ -32,12 +32,14 @@ name                                  problem (positional)        tunables
 ``implicit_bias.logistic_gd``         ``X, y`` (x0 keyword)       ``step``
 ``implicit_bias.completion_gd``       ``observed, mask``          ``step``
 ``implicit_bias.svt``                 ``observed, mask``          (none)
+``adversarial.targeted_attack``       ``model, theta, x, target`` ``step``
 ===================================== =========================== ==================================================
 
 The start point is ``theta0`` (the second positional argument) or the keyword ``x0``; the other methods draw
 theirs from ``seed`` (``dropout.factorization``, ``theory.sparse.dictionary_learning``,
 ``implicit_bias.completion_gd``), start at 0 (``implicit_bias.svt``), or have none (``dropout.monte_carlo``
-estimates an expectation).
+estimates an expectation; ``adversarial.targeted_attack`` starts at the
+image ``x`` it attacks).
 
 The ``dropout.*`` and ``implicit_bias.*`` entries are the modules' own ``SOLVERS`` dicts
 (:data:`numdl_core.theory.dropout.SOLVERS`, :data:`numdl_core.theory.implicit_bias.SOLVERS`), merged here: one
@@ -58,7 +60,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from numdl_core import lstsq, optim, single_layer, sparse
-from numdl_core.theory import dropout, implicit_bias, intro, landscapes
+from numdl_core.theory import adversarial, dropout, implicit_bias, intro, landscapes
 from numdl_core.theory import sparse as theory_sparse
 
 __all__ = ["SOLVERS"]
@@ -83,5 +85,6 @@ SOLVERS = MappingProxyType({
     "theory.sparse.fista": theory_sparse.fista,
     "theory.sparse.dictionary_learning": theory_sparse.dictionary_learning,
     **implicit_bias.SOLVERS,
+    "adversarial.targeted_attack": adversarial.targeted_attack,
 })
 """Read-only ``{name: generator function}`` of every iterative method (see the module docstring)."""

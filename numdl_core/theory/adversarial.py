@@ -538,7 +538,7 @@ _TUNABLES = {"step": lambda v: check_positive("step", v)}
 
 @tunable("step")
 def targeted_attack(model: Any, theta: np.ndarray, x: np.ndarray, target: int, *, eps: float, step: float = 0.01,
-                    box: tuple[float, float] = BOX, tol: float = 0.0, maxiter: int = 1000,
+                    box: tuple[float, float] = BOX, tol: float = 1e-10, maxiter: int = 10**6,
                     blowup: float = BLOWUP):
     r"""A targeted attack as an optimization over the input: projected (sign) gradient descent on the loss of the
     target class.

@@ -34,7 +34,8 @@ from numdl_core import iterate, lstsq, optim, sparse
 from numdl_core.iterate import Step, apply_sent, record, tunable
 from numdl_core.single_layer import SingleLayer, generalized_gauss_newton, make_inverse_crime, varpro
 from numdl_core.solvers import SOLVERS
-from numdl_core.theory import dropout, implicit_bias, intro, landscapes
+from numdl_core.classify import SoftmaxRegression
+from numdl_core.theory import adversarial, dropout, implicit_bias, intro, landscapes
 from numdl_core.theory import sparse as tsparse
 from tests.core.helpers import LeastSquaresBatches
 
@@ -201,6 +202,16 @@ def _svt_diverging():
     return _poison_after_first(implicit_bias.svt(M, CP.mask), lambda: M.__setitem__(CP.mask, np.inf))
 
 
+SM = SoftmaxRegression(np.eye(2), np.array([0, 1]), 2)  # a 2-pixel "image" and its softmax classifier
+SM_THETA = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
+
+
+def _attack_diverging():
+    theta = SM_THETA.copy()  # the attack reads the weights each iteration: a non-finite weight mid-run
+    return _poison_after_first(adversarial.targeted_attack(SM, theta, np.array([0.6, 0.4]), 1, eps=0.3, step=0.01),
+                               lambda: theta.__setitem__(0, np.inf))
+
+
 def _dl_diverging():
     Y = DL_Y.copy()
     return _poison_after_first(tsparse.dictionary_learning(Y, 3, 0.05, inner=5),
@@ -308,6 +319,9 @@ CASES = {
     "numdl_core.theory.sparse.fista": Case(
         tsparse.fista, lambda: (A_LS, B_LS, 0.05), {"step": 0.9 / L_LS}, {"step": 0.5 / L_LS},
         lambda: tsparse.fista(A_LS, B_LS, 0.05, step=3.0 / L_LS), tol=1e-6, start_kw="x0", stateful=True),
+    "numdl_core.theory.adversarial.targeted_attack": Case(  # x is the attacked image and the centre of the ball
+        adversarial.targeted_attack, lambda: (SM, SM_THETA, np.array([0.6, 0.4]), 1), {"eps": 0.3, "step": 0.01},
+        {"step": 0.02}, _attack_diverging, tol=0.5, tol_kwargs={"eps": 5.0, "box": (-10.0, 10.0)}, start_kw=None),
     "numdl_core.theory.sparse.dictionary_learning": Case(  # the gradient update (MOD may stall off stationarity)
         tsparse.dictionary_learning, lambda: (DL_Y, 3, 0.05), {"method": "gradient", "inner": 5, "step": 1.0},
         {"step": 0.5}, _dl_diverging, tol=1e-3, tol_kwargs={"inner": 20}, start_kw=None),
