@@ -24,14 +24,20 @@ E. Hairer, S. P. Nørsett and G. Wanner, *Solving Ordinary Differential Equation
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Callable, Iterator
 
 import numpy as np
 
+from numdl_core._validate import check_count, check_positive
 from numdl_core.control import rk45
+from numdl_core.iterate import BLOWUP, Step, _drive, check_stop, record, tunable
 
 __all__ = ["TanhField", "euler_resnet", "ode_flow", "nfe_vs_tolerance", "deep_limit", "DeepLimit",
-           "order_preserved", "euler_classifier_loss", "swap_counterexample"]
+           "order_preserved", "euler_classifier_loss", "swap_counterexample", "plain_classifier_loss",
+           "two_moons_like", "ode_training", "noise_accuracy", "SOLVERS"]
 
 
 class TanhField:
@@ -368,3 +374,195 @@ def euler_classifier_loss(field: TanhField, X: np.ndarray, c: np.ndarray, params
         gb += h * G.sum(axis=0)
         lam = lam + h * G @ W.T
     return loss, np.concatenate([gW.ravel(), gb, gw, [gw0]])
+
+
+def plain_classifier_loss(X: np.ndarray, c: np.ndarray, params: np.ndarray, width: int) -> tuple[float, np.ndarray]:
+    r"""Logistic loss of a plain (non-residual) one-hidden-layer tanh network and its gradient.
+
+    ``params = concatenate([W1.ravel(), b1, w, [w0]])`` with :math:`W_1` of shape ``(dim, width)``; scores
+    :math:`s = \tanh(X W_1 + b_1) w + w_0`, :math:`L = \frac1n\sum_i \log(1 + e^{s_i}) - c_i s_i`,
+    :math:`r = (\sigma(s) - c)/n`, :math:`G = (1 - H^2)\odot (r w^\top)`, :math:`\nabla_{W_1} = X^\top G`.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, dim)
+    c : ndarray, shape (n,)
+        Labels 0 / 1.
+    params : ndarray, shape (dim * width + 2 * width + 1,)
+    width : int
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray, shape of ``params``
+
+    References
+    ----------
+    Bishop (2006), *Pattern Recognition and Machine Learning*, Sec. 5.3 (backpropagation).
+    """
+    X = np.asarray(X, dtype=float)
+    d, m = X.shape[1], int(width)
+    params = np.asarray(params, dtype=float).ravel()
+    W1, b1 = params[: d * m].reshape(d, m), params[d * m: d * m + m]
+    w, w0 = params[d * m + m: d * m + 2 * m], params[-1]
+    H = np.tanh(X @ W1 + b1)
+    s = H @ w + w0
+    c = np.asarray(c, dtype=float).ravel()
+    loss = float(np.mean(np.logaddexp(0.0, s) - c * s))
+    r = (0.5 * (1 + np.tanh(s / 2)) - c) / s.size
+    G = (1 - H**2) * np.outer(r, w)
+    return loss, np.concatenate([(X.T @ G).ravel(), G.sum(axis=0), H.T @ r, [r.sum()]])
+
+
+def two_moons_like(n: int = 100, *, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    r"""A 2-D two-class problem: two interleaved half circles (labels 0 / 1) with Gaussian noise.
+
+    Parameters
+    ----------
+    n : int
+        Points (half per class).
+    noise : float
+        Standard deviation of the noise.
+    seed : int
+
+    Returns
+    -------
+    X : ndarray, shape (n, 2)
+    c : ndarray, shape (n,)
+
+    References
+    ----------
+    Pedregosa et al. (2011), scikit-learn ``make_moons`` (the same construction).
+    """
+    n = check_count("n", n, 2)
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(0, np.pi, n)
+    c = (np.arange(n) % 2).astype(float)
+    X = np.where(c[:, None] == 0, np.c_[np.cos(a), np.sin(a)], np.c_[1 - np.cos(a), 0.5 - np.sin(a)])
+    return X + float(noise) * rng.standard_normal((n, 2)), c
+
+
+def _loss_fn(model: str, X, c, T, N, width) -> tuple[Callable, int]:
+    if model == "ode":
+        F = TanhField(X.shape[1])
+        return (lambda p: euler_classifier_loss(F, X, c, p, T, N)), F.n_params + X.shape[1] + 1
+    if model == "plain":
+        return (lambda p: plain_classifier_loss(X, c, p, width)), X.shape[1] * width + 2 * width + 1
+    raise ValueError(f"model must be 'ode' or 'plain', got {model!r}")
+
+
+@tunable("lr")
+def ode_training(X: np.ndarray, c: np.ndarray, *, model: str = "ode", T: float = 1.0, N: int = 10, width: int = 2,
+                 lr: float = 0.5, rtol: float = 1e-4, seed: int = 0, x0: np.ndarray | None = None,
+                 tol: float = 1e-8, maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
+    r"""Gradient descent on a Neural ODE classifier (``model="ode"``) or a plain tanh network (``"plain"``).
+
+    ``"ode"``: the field :class:`TanhField` integrated to ``T`` by the ResNet / Euler with ``N`` steps (the
+    gradient: :func:`euler_classifier_loss`); each Step also records ``info["nfe"]``, the function evaluations
+    the adaptive Dormand-Prince solve of the *current* field needs at ``rtol`` over the training inputs (it grows
+    as training stiffens the field). ``"plain"``: :func:`plain_classifier_loss` with ``width`` hidden units.
+    :math:`p \leftarrow p - \eta \nabla L(p)`.
+
+    Parameters
+    ----------
+    X, c : ndarray
+        Inputs (rows) and labels 0 / 1.
+    model : {"ode", "plain"}
+    T : float
+        Final time of the ODE.
+    N : int
+        Euler steps of the ODE model.
+    width : int
+        Hidden units of the plain model.
+    lr : float
+        Step size (tunable mid-run).
+    rtol : float
+        Tolerance of the adaptive solve whose NFE is recorded.
+    seed : int
+        Start: 0.5 times standard normal weights.
+    x0 : ndarray, optional
+        Start instead.
+    tol, maxiter, blowup
+        The protocol of :mod:`numdl_core.iterate`.
+
+    Yields
+    ------
+    Step
+        ``x`` the parameters, ``loss``, ``grad_norm``, ``info["nfe"]`` (ODE model), ``info["accuracy"]``.
+
+    References
+    ----------
+    Chen et al. (2018), NeurIPS, Sec. 3 and Fig. 3d (NFE grows over training).
+    """
+    X = np.asarray(X, dtype=float)
+    c = np.asarray(c, dtype=float).ravel()
+    T, rtol = check_positive("T", T), check_positive("rtol", rtol)
+    N, width = check_count("N", N), check_count("width", width)
+    lr = check_positive("lr", lr)
+    tol, maxiter = check_stop(tol, maxiter)
+    fun, size = _loss_fn(model, X, c, T, N, width)
+    p = 0.5 * np.random.default_rng(seed).standard_normal(size) if x0 is None else np.array(x0, float).ravel()
+    F = TanhField(X.shape[1])
+
+    def stats(k, loss0):
+        with np.errstate(all="ignore"):
+            f, g = fun(p) if np.all(np.isfinite(p)) else (np.inf, np.full(size, np.inf))
+            info = {"accuracy": float(np.mean((predict(p) > 0) == (c > 0.5)))}
+            if model == "ode" and np.all(np.isfinite(p)):
+                info["nfe"] = int(ode_flow(F, X, p[:F.n_params], T, rtol=rtol, atol=rtol / 100)[1].nfev)
+        s, stop = record(k, p, f, float(np.linalg.norm(g)), info, work=float(k), loss0=loss0, blowup=blowup)
+        return (s, stop), g
+
+    def predict(q):
+        if model == "ode":
+            return euler_resnet(F, X, q[:F.n_params], T, N)[-1] @ q[F.n_params:-1] + q[-1]
+        d = X.shape[1]
+        return np.tanh(X @ q[: d * width].reshape(d, width) + q[d * width: d * width + width]) @ \
+            q[d * width + width: -1] + q[-1]
+
+    def iterations():
+        nonlocal p
+        rec, g = stats(0, np.inf)
+        loss0 = rec[0].loss
+        params = yield rec
+        for k in itertools.count(1):
+            p = p - params["lr"] * g
+            rec, g = stats(k, loss0)
+            params = yield rec
+
+    return (yield from _drive(iterations(), {"lr": lr}, {"lr": lambda v: check_positive("lr", v)}, tol=tol,
+                              maxiter=maxiter))
+
+
+def noise_accuracy(predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, c: np.ndarray, sigmas,
+                   *, n_draws: int = 20, seed: int = 0) -> np.ndarray:
+    r"""Accuracy of a classifier under Gaussian input noise: the mean over ``n_draws`` of
+    :math:`\frac1n\sum_i [\operatorname{sign} s(x_i + \sigma z_i) = c_i]`, :math:`z_i \sim N(0, I)`.
+
+    Parameters
+    ----------
+    predict : callable
+        ``predict(X) -> scores`` (class 1 where positive).
+    X, c : ndarray
+        Clean inputs and labels 0 / 1.
+    sigmas : sequence of float
+        Noise levels (the same draws ``z`` for every level).
+    n_draws : int
+    seed : int
+
+    Returns
+    -------
+    ndarray, shape (len(sigmas),)
+
+    References
+    ----------
+    Yan et al. (2019), ICLR 2020, Sec. 3 (Gaussian-noise robustness of ODE nets against CNNs).
+    """
+    X = np.asarray(X, dtype=float)
+    c = np.asarray(c, dtype=float).ravel() > 0.5
+    Z = np.random.default_rng(seed).standard_normal((check_count("n_draws", n_draws), *X.shape))
+    return np.array([np.mean([np.mean((predict(X + float(s) * z) > 0) == c) for z in Z]) for s in sigmas])
+
+
+SOLVERS = MappingProxyType({"neural_odes.training": ode_training})
+"""Read-only ``{name: generator function}`` of this module's iterative methods (the live run of the page)."""
