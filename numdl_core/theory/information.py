@@ -55,6 +55,11 @@ def symbols(a: np.ndarray) -> np.ndarray:
     ndarray
         ``ids`` with ``ids[i] == ids[j]`` exactly when the symbols ``i`` and ``j`` are equal.
 
+    Raises
+    ------
+    ValueError
+        If ``a`` has more than 2 dimensions.
+
     References
     ----------
     T. M. Cover and J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006, Ch. 2.
@@ -128,6 +133,11 @@ def mutual_information(a: np.ndarray, b: np.ndarray) -> float:
     float
         :math:`I(A;B) \ge 0` in bits.
 
+    Raises
+    ------
+    ValueError
+        If the sequences have different lengths.
+
     References
     ----------
     T. M. Cover and J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006, Sec. 2.3-2.4.
@@ -192,6 +202,11 @@ def bin_activations(T: np.ndarray, bins: int, lo: float, hi: float) -> np.ndarra
     ndarray
         Integer bin indices, the shape of ``T``.
 
+    Raises
+    ------
+    ValueError
+        If ``bins < 1``.
+
     References
     ----------
     R. Shwartz-Ziv and N. Tishby, arXiv:1703.00810 (2017), Sec. 3.2 (30 bins on [-1, 1]).
@@ -224,6 +239,11 @@ class IBNet:
         Layer widths, input first; default 12-10-7-5-4-3-2.
     activation : {"tanh", "relu"}
         Hidden nonlinearity.
+
+    Raises
+    ------
+    ValueError
+        For an unknown activation.
 
     References
     ----------
@@ -483,6 +503,11 @@ def ib_training(net: IBNet, theta0: np.ndarray, X_all: np.ndarray, y_all: np.nda
     Step
         ``x`` = ``theta``; ``loss`` the training cross-entropy; ``info`` has ``ixt`` and ``ity`` (per layer, bits)
         and ``accuracy`` (on all inputs).
+
+    Raises
+    ------
+    ValueError
+        For an unknown optimizer or a learning rate that is not positive.
 
     References
     ----------
