@@ -36,12 +36,18 @@ L. Dinh, J. Sohl-Dickstein and S. Bengio, Density estimation using Real NVP, ICL
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Iterator
 
 import numpy as np
 
+from numdl_core._validate import check_positive
+from numdl_core.iterate import BLOWUP, Step, _drive, check_count, check_stop, record, tunable
+
 __all__ = ["DATASETS", "toy_data", "ring_centers", "mode_coverage", "gaussian_kl", "mc_kl",
            "mlp_size", "mlp_forward", "mlp_backward", "VAE", "GAN", "RealNVP", "Adam", "fit_vae",
-           "FitHistory", "train_gan", "GanHistory", "fit_flow"]
+           "FitHistory", "train_gan", "GanHistory", "fit_flow", "vae_training", "flow_training", "gan_training",
+           "SOLVERS"]
 
 DATASETS = ("ring", "moons", "rings")
 _LOG2PI = float(np.log(2.0 * np.pi))
@@ -938,7 +944,7 @@ class GanHistory:
 
 
 def train_gan(X: np.ndarray, model: GAN | None = None, *, rounds: int = 500, d_steps: int = 1, g_steps: int = 1,
-              lr: float = 2e-3, batch_size: int = 128, clip: float = 0.05, seed: int = 0) -> GanHistory:
+              lr: float = 2e-3, batch_size: int = 128, clip: float = 0.1, seed: int = 0) -> GanHistory:
     r"""Alternating training: per round ``d_steps`` Adam steps on :math:`L_D`, then ``g_steps`` on :math:`L_G`;
     for ``kind="wgan"`` the critic's weights are clipped to :math:`[-c, c]` after each step (Arjovsky et al. 2017).
 
@@ -990,3 +996,229 @@ def train_gan(X: np.ndarray, model: GAN | None = None, *, rounds: int = 500, d_s
         hist.g_loss.append(lg)
     hist.theta_g, hist.theta_d = tg, td
     return hist
+
+
+# ------------------------------------------------------------------------------------------- live (protocol) runs
+def _batches(X: np.ndarray, batch_size: int, rng: np.random.Generator) -> np.ndarray:
+    return X[rng.integers(0, len(X), min(int(batch_size), len(X)))]
+
+
+def _likelihood_training(kind: str, X: np.ndarray, model, theta0: np.ndarray | None, lr: float, batch_size: int,
+                         seed: int, tol: float, maxiter: int, blowup: float):
+    X = np.asarray(X, float)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) < 1:
+        raise ValueError("X must have shape (n, 2) with n >= 1")
+    tol, maxiter = check_stop(tol, maxiter)
+    params = {"lr": check_positive("lr", lr)}
+    batch_size = check_count("batch_size", batch_size)
+    rng = np.random.default_rng(seed)
+    theta = model.init(seed) if theta0 is None else np.array(theta0, float)
+    opt = Adam(len(theta), params["lr"])
+
+    def fg(th, B):
+        return model.loss_grad(th, B, rng.standard_normal(B.shape)) if kind == "vae" else model.loss_grad(th, B)
+
+    def iterations():
+        nonlocal params, theta
+        f, g = fg(theta, _batches(X, batch_size, rng))
+        f0 = f
+        params = yield record(0, theta, f, np.linalg.norm(g), {}, work=0.0, loss0=abs(f0) + 1.0, blowup=blowup)
+        k = 0
+        while True:
+            k += 1
+            opt.lr = params["lr"]
+            theta = opt.step(theta, g)
+            f, g = fg(theta, _batches(X, batch_size, rng))
+            params = yield record(k, theta, f, np.linalg.norm(g), {"lr": params["lr"]},
+                                  work=2.0 * k * min(batch_size, len(X)) / len(X), loss0=abs(f0) + 1.0, blowup=blowup)
+
+    return iterations(), params, tol, maxiter
+
+
+@tunable("lr")
+def vae_training(X: np.ndarray, model: VAE, theta0: np.ndarray | None = None, *, lr: float = 1e-2,
+                 batch_size: int = 128, seed: int = 0, tol: float = 1e-10, maxiter: int = 10**6,
+                 blowup: float = BLOWUP) -> Iterator[Step]:
+    r"""Adam on the negative ELBO, one minibatch and fresh noise :math:`\varepsilon` per Step (reparameterization).
+
+    Step ``k``: ``x`` = the weights, ``loss`` = the minibatch's :math:`-\mathrm{ELBO}` at them, ``grad_norm`` its
+    gradient's norm; work ``2 k b / n`` data passes.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, 2)
+        Data.
+    model : VAE
+        The model.
+    theta0 : ndarray, optional
+        Start; default ``model.init(seed)``.
+    lr : float
+        Adam's learning rate (tunable).
+    batch_size : int
+        Minibatch size b.
+    seed : int
+        Seed of the weights, batches and noise.
+    tol, maxiter, blowup : float, int, float
+        The protocol's stopping rules (:mod:`numdl_core.iterate`).
+
+    Yields
+    ------
+    Step
+
+    Raises
+    ------
+    ValueError
+        Bad data shape, ``lr``, ``batch_size``, ``tol`` or ``maxiter``.
+
+    References
+    ----------
+    D. P. Kingma and M. Welling, ICLR 2014; D. P. Kingma and J. Ba, ICLR 2015.
+    """
+    if not isinstance(model, VAE):
+        raise ValueError("model must be a VAE")
+    it, params, tol, maxiter = _likelihood_training("vae", X, model, theta0, lr, batch_size, seed, tol, maxiter,
+                                                    blowup)
+    return (yield from _drive(it, params, {"lr": lambda v: check_positive("lr", v)}, tol=tol, maxiter=maxiter))
+
+
+@tunable("lr")
+def flow_training(X: np.ndarray, model: RealNVP, theta0: np.ndarray | None = None, *, lr: float = 1e-2,
+                  batch_size: int = 128, seed: int = 0, tol: float = 1e-10, maxiter: int = 10**6,
+                  blowup: float = BLOWUP) -> Iterator[Step]:
+    r"""Adam on the RealNVP's exact negative log-likelihood :math:`-\frac1b\sum_i\log p(x_i)`, one minibatch per
+    Step.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, 2)
+        Data.
+    model : RealNVP
+        The flow.
+    theta0 : ndarray, optional
+        Start; default ``model.init(seed)``.
+    lr : float
+        Adam's learning rate (tunable).
+    batch_size : int
+        Minibatch size.
+    seed : int
+        Seed.
+    tol, maxiter, blowup : float, int, float
+        The protocol's stopping rules.
+
+    Yields
+    ------
+    Step
+
+    Raises
+    ------
+    ValueError
+        Bad data shape, ``lr``, ``batch_size``, ``tol`` or ``maxiter``.
+
+    References
+    ----------
+    L. Dinh, J. Sohl-Dickstein and S. Bengio, ICLR 2017.
+    """
+    if not isinstance(model, RealNVP):
+        raise ValueError("model must be a RealNVP")
+    it, params, tol, maxiter = _likelihood_training("flow", X, model, theta0, lr, batch_size, seed, tol, maxiter,
+                                                    blowup)
+    return (yield from _drive(it, params, {"lr": lambda v: check_positive("lr", v)}, tol=tol, maxiter=maxiter))
+
+
+@tunable("lr", "d_steps", "g_steps")
+def gan_training(X: np.ndarray, model: GAN, theta0: np.ndarray | None = None, *, lr: float = 2e-3,
+                 d_steps: int = 1, g_steps: int = 1, clip: float = 0.1, batch_size: int = 128, seed: int = 0,
+                 tol: float = 1e-10, maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
+    r"""Alternating GAN / WGAN training, one round per Step: ``d_steps`` Adam steps on :math:`L_D` (critic weights
+    clipped to :math:`[-c, c]` for the WGAN), then ``g_steps`` on :math:`L_G`.
+
+    Step: ``x = concatenate([theta_g, theta_d])``, ``loss`` = :math:`L_D` of the last discriminator step (the
+    minibatch's), ``grad_norm`` the generator gradient's norm, ``info``: ``d_loss``, ``g_loss``.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, 2)
+        Data.
+    model : GAN
+        Networks and loss (``kind``).
+    theta0 : ndarray, optional
+        ``concatenate([theta_g, theta_d])``; default ``model.init(seed)``.
+    lr : float
+        Adam's learning rate, both players (tunable).
+    d_steps, g_steps : int
+        Steps per round (tunable: the ratio).
+    clip : float
+        Weight clipping c of the WGAN critic.
+    batch_size : int
+        Minibatch size.
+    seed : int
+        Seed.
+    tol, maxiter, blowup : float, int, float
+        The protocol's stopping rules.
+
+    Yields
+    ------
+    Step
+
+    Raises
+    ------
+    ValueError
+        Bad data, ``lr``, step counts, ``clip``, ``batch_size``, ``tol`` or ``maxiter``.
+
+    References
+    ----------
+    I. Goodfellow et al., NeurIPS 2014; M. Arjovsky, S. Chintala and L. Bottou, ICML 2017.
+    """
+    X = np.asarray(X, float)
+    if not isinstance(model, GAN) or X.ndim != 2 or X.shape[1] != 2 or len(X) < 1:
+        raise ValueError("model must be a GAN and X of shape (n, 2)")
+    tol, maxiter = check_stop(tol, maxiter)
+    checks = {"lr": lambda v: check_positive("lr", v), "d_steps": lambda v: check_count("d_steps", v),
+              "g_steps": lambda v: check_count("g_steps", v)}
+    params = {k: c(v) for (k, c), v in zip(checks.items(), (lr, d_steps, g_steps))}
+    clip, m = check_positive("clip", clip), min(check_count("batch_size", batch_size), len(X))
+    rng = np.random.default_rng(seed)
+    ng = mlp_size(model.g_sizes)
+    if theta0 is None:
+        tg, td = model.init(seed)
+    else:
+        theta0 = np.asarray(theta0, float)
+        tg, td = theta0[:ng].copy(), theta0[ng:].copy()
+    wgan = model.kind == "wgan"
+    if wgan:
+        td = np.clip(td, -clip, clip)
+    og, od = Adam(len(tg), params["lr"], (0.5, 0.999)), Adam(len(td), params["lr"], (0.5, 0.999))
+
+    def losses():
+        ld, _ = model.d_loss_grad(td, tg, _batches(X, m, rng), rng.standard_normal((m, 2)))
+        lg, gg = model.g_loss_grad(tg, td, rng.standard_normal((m, 2)))
+        return ld, lg, gg
+
+    def iterations():
+        nonlocal params, tg, td
+        ld, lg, gg = losses()
+        l0 = abs(ld) + 1.0
+        params = yield record(0, np.concatenate([tg, td]), ld, np.linalg.norm(gg), {"d_loss": ld, "g_loss": lg},
+                              work=0.0, loss0=l0, blowup=blowup)
+        k, work = 0, 0.0
+        while True:
+            k += 1
+            og.lr = od.lr = params["lr"]
+            for _ in range(params["d_steps"]):
+                ld, g = model.d_loss_grad(td, tg, _batches(X, m, rng), rng.standard_normal((m, 2)))
+                td = od.step(td, g)
+                if wgan:
+                    td = np.clip(td, -clip, clip)
+            for _ in range(params["g_steps"]):
+                lg, gg = model.g_loss_grad(tg, td, rng.standard_normal((m, 2)))
+                tg = og.step(tg, gg)
+            work += 2.0 * params["d_steps"] * m / len(X)
+            params = yield record(k, np.concatenate([tg, td]), ld, np.linalg.norm(gg),
+                                  {"d_loss": float(ld), "g_loss": float(lg)}, work=work, loss0=l0, blowup=blowup)
+
+    return (yield from _drive(iterations(), params, checks, tol=tol, maxiter=maxiter))
+
+
+SOLVERS = MappingProxyType({"generative.vae": vae_training, "generative.flow": flow_training,
+                            "generative.gan": gan_training})
+"""The live runs of the generative-models page (merged into :data:`numdl_core.solvers.SOLVERS` by the lead)."""

@@ -107,3 +107,20 @@ def test_flow_likelihood_beats_the_initial_and_gan_covers_the_ring():
 def test_wgan_clips_the_critic():
     hist = gm.train_gan(X, gm.GAN(hidden=16, kind="wgan"), rounds=20, d_steps=5, clip=0.05)
     assert np.max(np.abs(hist.theta_d)) <= 0.05 and np.all(np.isfinite(hist.g_loss))
+
+
+def test_live_generators_follow_the_protocol_and_take_sent_ratios():
+    import itertools
+    for fn, model in [(gm.vae_training, gm.VAE(hidden=8)), (gm.flow_training, gm.RealNVP(layers=2, hidden=8)),
+                      (gm.gan_training, gm.GAN(hidden=8, kind="wgan"))]:
+        steps = list(itertools.islice(fn(X, model, batch_size=32), 6))
+        assert [s.iteration for s in steps] == list(range(6)) and steps[0].info["work"] == 0.0
+    gen = gm.gan_training(X, gm.GAN(hidden=8), batch_size=32)
+    next(gen)
+    s = gen.send({"d_steps": 3, "g_steps": 2})
+    assert s.info["work"] == pytest.approx(3 * 2 * 32 / len(X))
+    with pytest.raises(ValueError):
+        gen.send({"d_steps": 0})
+    with pytest.raises(ValueError):
+        next(gm.gan_training(X, gm.GAN(), lr=-1.0))
+    assert set(gm.SOLVERS) == {"generative.vae", "generative.flow", "generative.gan"}
