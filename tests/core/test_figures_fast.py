@@ -27,11 +27,13 @@ import app.figures.resnet_train as resnet_train
 import app.figures.single_layer as single_layer
 import app.figures.spectral as spectral
 import app.figures.stochastic as stochastic
+import app.figures.theory_dynamics as theory_dynamics
 import app.figures.theory_implicit_bias as theory_implicit_bias
 import app.figures.theory_adversarial as theory_adversarial
 import app.figures.theory_intro as theory_intro
 import app.figures.theory_dropout as theory_dropout
 import app.figures.theory_landscapes as theory_landscapes
+import app.figures.theory_ntk as theory_ntk
 from app.style import TEMPLATE, base_layout, fast_figure
 
 RNG = np.random.default_rng(0)
@@ -44,6 +46,15 @@ Y = (X.sum(axis=1) > 0).astype(int)
 
 # every figure function that builds with fast_figure, with small inputs covering its options
 CASES = {
+    "ntk regression": lambda: theory_ntk.regression_figure(
+        GRID, {"network": np.sin(GRID), "kernel regression": np.cos(GRID)}, GRID[::3], np.sin(GRID[::3]), title="r"),
+    "dynamics curves": lambda: theory_dynamics.curves_figure(
+        {"MSA": (IT, LOSS), "neg": (IT, -LOSS)}, title="c", y_title="loss"),
+    "dynamics curves, linear": lambda: theory_dynamics.curves_figure({"x": (IT[:9], np.sin(IT[:9]))}, log_y=False,
+                                                                     markers=True),
+    "dynamics states": lambda: theory_dynamics.states_figure(X[:6], X[6:12], X[12:18], title="s"),
+    "dynamics locus": lambda: theory_dynamics.locus_figure(
+        {"Euler": np.exp(1j * GRID) - 1, "LM": np.exp(1j * GRID) - 0.5}, {"z": -1.5 + 0j}, title="l"),
     "implicit bias margin": lambda: theory_implicit_bias.margin_figure(
         X, 2 * Y - 1, {"SVM": np.array([1.0, 1.0]), "GD": np.array([1.0, 0.5]), "none": None, "zero": np.zeros(2)},
         title="m"),
@@ -174,7 +185,8 @@ COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "wei
            "margin_figure", "curves_figure", "bars_figure", "race_figure", "autoencoder_figure",
            "monte_carlo_figure", "weights_figure", "singular_values_figure", "products_figure", "train_test_figure",
            "fit_figure", "movement_figure", "landscape_figure", "attack_accuracy_figure", "digit_attack_figure",
-           "class_probabilities_figure", "target_probability_figure", "perturbation_growth_figure"}
+           "class_probabilities_figure", "target_probability_figure", "perturbation_growth_figure",
+           "states_figure", "locus_figure", "regression_figure"}
 
 
 def _sent(fig: go.Figure) -> dict:
