@@ -16,6 +16,7 @@ from app.lesson import Experiment, Lesson, Param, Solver
 from app.panels import live_table, show
 from app.params import SEED
 from numdl_core import resnet
+from numdl_core.checks import derivative_check
 from numdl_core.theory import dynamics as dy
 
 __all__ = ["THEORY", "EXPERIMENTS", "msa_section", "parareal_section", "architectures_section", "rotation_rhs",
@@ -85,6 +86,9 @@ def msa_section(lesson: Lesson):
     st.caption(f"12 points on the unit circle (rows), targets rotated by 60° and halved; {p['L']} Euler layers, "
                f"T = Lh = {p['L'] * h:.3g}. Costate check: max |P₀ + ∂Φ/∂Y₀ (resnet.backward)| = {gap:.1e}: the "
                "costate is the adjoint of backpropagation.")
+    theta0 = np.concatenate([K0.ravel(), b0.ravel()])
+    lesson.check(derivative_check(lambda t: dy.control_loss(t, Y0, C, h, p["L"]), theta0),
+                 what="gradient of Φ in the controls (h ∇H_j = −∇_θj Φ)")
     m, g = run.series["MSA"], run.series["GD"]
     lesson.numbers({"MSA iterations": m.iteration, "MSA loss": m.last.loss, "GD iterations": g.iteration,
                     "GD loss": g.last.loss, "costate vs adjoint gap": gap})
