@@ -45,7 +45,7 @@ report({"log-log slope of the weight change": fit(dw), "log-log slope of the ker
 """, "regression": _SETUP + """
 phi, X = ntk.circle_inputs(params["n"], bias=True)
 y = target(phi)
-_, Xt = ntk.circle_inputs(100, bias=True)
+_, Xt = ntk.circle_inputs(60, bias=True)
 th0 = ntk.init_network(3, params["m"], seed=params["seed"])
 K = ntk.relu_ntk(X, X)
 kr = ntk.kernel_regression(K, ntk.relu_ntk(Xt, X), y, f0_train=ntk.network(th0, X), f0_test=ntk.network(th0, Xt))

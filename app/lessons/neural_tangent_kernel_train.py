@@ -24,7 +24,7 @@ from numdl_core.theory import ntk
 __all__ = ["EXPERIMENTS", "REGRESSION", "SPECTRAL", "N_TEST", "regression_problem", "spectral_run",
            "regression_section", "spectral_section"]
 
-N_TEST = 100
+N_TEST = 60
 REGRESSION = [Param("n", "Training points on the circle", "int", 10, lo=3, hi=30),
               Param("m", "Width m", "choice", 512, options=(16, 64, 256, 512, 1024, 2048, 4096)),
               Param("eta_scale", "Step η · λ_max(K)", "choice", 1.0, options=(0.5, 1.0, 1.9, 2.5),

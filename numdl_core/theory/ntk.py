@@ -216,7 +216,11 @@ def network_loss(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float
     ----------
     J. Lee et al., Wide neural networks of any depth evolve as linear models under gradient descent, NeurIPS 2019.
     """
-    X = _X(X)
+    f, g, _ = _loss(theta, _X(X), y)
+    return f, g
+
+
+def _loss(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     W, a = _split(theta, X.shape[1])
     m = len(a)
     Z = X @ W.T
@@ -224,7 +228,7 @@ def network_loss(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float
     r = H @ a / np.sqrt(m) - np.asarray(y, dtype=np.float64).ravel()
     gW = (((Z > 0) * r[:, None]) * a).T @ X / np.sqrt(m)
     ga = H.T @ r / np.sqrt(m)
-    return 0.5 * float(r @ r), np.concatenate([gW.ravel(), ga])
+    return 0.5 * float(r @ r), np.concatenate([gW.ravel(), ga]), r
 
 
 def ntk_gd(X: np.ndarray, y: np.ndarray, *, m: int, step: float = 1.0, seed: int = 0,
@@ -267,9 +271,9 @@ def ntk_gd(X: np.ndarray, y: np.ndarray, *, m: int, step: float = 1.0, seed: int
     t0, n0 = theta.copy(), np.linalg.norm(theta)
     k, loss0 = 0, None
     while True:
-        f, g = network_loss(theta, X, y)
+        f, g, r = _loss(theta, X, y)
         loss0 = f if loss0 is None else loss0
-        info = {"residual": network(theta, X) - np.asarray(y, dtype=float).ravel(),
+        info = {"residual": r,
                 "weight_change": float(np.linalg.norm(theta - t0) / n0), "work": float(k)}
         bad = not np.isfinite(f) or f > 1e12 * max(1.0, loss0)
         if bad:
