@@ -186,7 +186,9 @@ def twelve_bit_task() -> tuple[np.ndarray, np.ndarray]:
 def bin_activations(T: np.ndarray, bins: int, lo: float, hi: float) -> np.ndarray:
     r"""Bin indices ``0..bins-1`` of activations on ``bins`` equal intervals of :math:`[lo, hi]`.
 
-    .. math:: B(t) = \min\big(\lfloor \mathrm{bins}\,(t - lo)/(hi - lo) \rfloor, \mathrm{bins} - 1\big), \ \text{clipped at 0.}
+    .. math::
+        B(t) = \min\big(\lfloor \mathrm{bins}\,(t - lo)/(hi - lo) \rfloor, \mathrm{bins} - 1\big),
+        \ \text{clipped at 0.}
 
     Parameters
     ----------
@@ -495,8 +497,8 @@ def ib_training(net: IBNet, theta0: np.ndarray, X_all: np.ndarray, y_all: np.nda
     seed : int
         Seed of the shuffles.
     tol, maxiter, blowup : float, int, float
-        Stop when the epoch's mean minibatch gradient norm is below ``tol`` times its start, after ``maxiter`` epochs, or when the
-        loss exceeds ``blowup`` (diverged).
+        Stop when the epoch's mean minibatch gradient norm is below ``tol`` times its start, after ``maxiter``
+        epochs, or when the loss exceeds ``blowup`` (diverged).
 
     Yields
     ------

@@ -33,6 +33,7 @@ import app.figures.theory_adversarial as theory_adversarial
 import app.figures.theory_intro as theory_intro
 import app.figures.theory_dropout as theory_dropout
 import app.figures.theory_landscapes as theory_landscapes
+import app.figures.theory_information as theory_information
 import app.figures.theory_ntk as theory_ntk
 from app.style import TEMPLATE, base_layout, fast_figure
 
@@ -174,6 +175,12 @@ CASES = {
                                                        (0.5, 0.5, "spurious minimum", 0.4)],
         paths={"GD": X[:5], "noisy GD": np.r_[X[:3], [[np.nan, 1.0]]]}, title="c"),
     "landscapes contours, nan": lambda: theory_landscapes.landscape_figure(GRID, np.full((12, 12), np.nan)),
+    "information plane": lambda: theory_information.plane_figure(IT[:300], RNG.random((300, 6)) * 12,
+                                                                 RNG.random((300, 6)), title="p"),
+    "information plane, nan and empty": lambda: theory_information.plane_figure([0.0], np.full((1, 6), np.nan),
+                                                                              np.full((1, 6), np.nan)),
+    "information bars": lambda: theory_information.bars_mi_figure({"T1": [1, 2], "T5": [0.5, np.nan]}, ["a", "b"],
+                                                                  title="b"),
 }
 COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "weight_mosaic_figure",
            "accuracy_curves_figure", "sigmoid_figure", "l1_sweep_figure", "images_figure",
@@ -186,6 +193,7 @@ COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "wei
            "monte_carlo_figure", "weights_figure", "singular_values_figure", "products_figure", "train_test_figure",
            "fit_figure", "movement_figure", "landscape_figure", "attack_accuracy_figure", "digit_attack_figure",
            "class_probabilities_figure", "target_probability_figure", "perturbation_growth_figure",
+           "plane_figure", "bars_mi_figure",
            "states_figure", "locus_figure", "regression_figure"}
 
 
