@@ -35,6 +35,7 @@ import app.figures.theory_dropout as theory_dropout
 import app.figures.theory_landscapes as theory_landscapes
 import app.figures.theory_information as theory_information
 import app.figures.theory_ntk as theory_ntk
+import app.figures.theory_generative as theory_generative
 from app.style import TEMPLATE, base_layout, fast_figure
 
 RNG = np.random.default_rng(0)
@@ -47,6 +48,10 @@ Y = (X.sum(axis=1) > 0).astype(int)
 
 # every figure function that builds with fast_figure, with small inputs covering its options
 CASES = {
+    "generative samples + heat": lambda: theory_generative.samples_figure(X, X[::2], GRID, GRID,
+                                                                        np.outer(GRID, GRID), title="s"),
+    "generative samples only": lambda: theory_generative.samples_figure(X, None),
+    "generative latent": lambda: theory_generative.latent_figure(X, X[:, 0], title="l"),
     "ntk regression": lambda: theory_ntk.regression_figure(
         GRID, {"network": np.sin(GRID), "kernel regression": np.cos(GRID)}, GRID[::3], np.sin(GRID[::3]), title="r"),
     "dynamics curves": lambda: theory_dynamics.curves_figure(
@@ -194,7 +199,8 @@ COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "wei
            "fit_figure", "movement_figure", "landscape_figure", "attack_accuracy_figure", "digit_attack_figure",
            "class_probabilities_figure", "target_probability_figure", "perturbation_growth_figure",
            "plane_figure", "bars_mi_figure",
-           "states_figure", "locus_figure", "regression_figure"}
+           "states_figure", "locus_figure", "regression_figure",
+           "samples_figure", "latent_figure"}
 
 
 def _sent(fig: go.Figure) -> dict:
