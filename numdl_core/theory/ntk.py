@@ -25,7 +25,8 @@ import numpy as np
 from numdl_core.iterate import Step
 
 __all__ = ["relu_ntk", "init_network", "network", "network_loss", "jacobian", "empirical_ntk", "ntk_gd",
-           "kernel_regression", "predicted_residual", "circle_inputs"]
+           "kernel_regression", "predicted_residual", "circle_inputs", "deep_relu_ntk", "deep_init", "deep_network",
+           "deep_empirical_ntk"]
 
 
 def _X(X) -> np.ndarray:
@@ -385,3 +386,141 @@ def circle_inputs(n: int, *, bias: bool = False) -> tuple[np.ndarray, np.ndarray
     if bias:
         X = np.hstack([X, np.ones((len(phi), 1))]) / np.sqrt(2.0)
     return phi, X
+
+
+def deep_relu_ntk(X1: np.ndarray, X2: np.ndarray, depth: int) -> np.ndarray:
+    r"""The NTK of the ReLU network with ``depth`` hidden layers in the parameterization of Arora et al. (2019),
+    :math:`c_\sigma = 2`: :math:`\Sigma^0 = x^\top x'`,
+    :math:`\Sigma^h = \sqrt{\Sigma^{h-1}(x,x)\Sigma^{h-1}(x',x')}\,(\sin t_h + (\pi - t_h)\cos t_h)/\pi`,
+    :math:`\dot\Sigma^h = (\pi - t_h)/\pi` (:math:`t_h` the angle of the layer-(h−1) covariance) and
+    :math:`\Theta = \Sigma^L + \sum_{h=1}^{L} \Sigma^{h-1} \prod_{h'=h}^{L} \dot\Sigma^{h'}`.
+
+    With ``depth = 1`` this is ``2 * relu_ntk`` (the factor :math:`c_\sigma`).
+
+    Parameters
+    ----------
+    X1 : ndarray, shape (n1, d)
+    X2 : ndarray, shape (n2, d)
+    depth : int
+        Number of hidden layers L ≥ 1.
+
+    Returns
+    -------
+    K : ndarray, shape (n1, n2)
+
+    Raises
+    ------
+    ValueError
+        ``depth`` below 1 or mismatched columns.
+
+    References
+    ----------
+    S. Arora, S. S. Du, W. Hu, Z. Li, R. Salakhutdinov and R. Wang, On exact computation with an infinitely wide
+    neural net, NeurIPS 2019, Theorem 3.1 and eqs. (9)-(11).
+    """
+    X1, X2 = _X(X1), _X(X2)
+    if X1.shape[1] != X2.shape[1] or int(depth) < 1:
+        raise ValueError("X1 and X2 need the same number of columns and depth must be at least 1")
+    S, d1, d2 = X1 @ X2.T, np.sum(X1 * X1, axis=1), np.sum(X2 * X2, axis=1)
+    theta = S.copy()
+    for _ in range(int(depth)):
+        N = np.sqrt(np.outer(d1, d2))
+        c = np.clip(np.divide(S, N, out=np.zeros_like(S), where=N > 0), -1.0, 1.0)
+        t = np.arccos(c)
+        S = N * (np.sqrt(1 - c * c) + (np.pi - t) * c) / np.pi  # diagonals stay: Sigma^h(x, x) = ||x||^2
+        theta = theta * (np.pi - t) / np.pi + S
+    return theta
+
+
+def deep_init(d: int, m: int, depth: int, *, seed: int = 0) -> np.ndarray:
+    r"""N(0, 1) parameters :math:`(\mathrm{vec}\,W^1, \ldots, \mathrm{vec}\,W^{L+1})` of the deep network
+    (:math:`W^1`: m × d, :math:`W^h`: m × m, :math:`W^{L+1}`: 1 × m), flattened row by row.
+
+    Parameters
+    ----------
+    d, m, depth : int
+        Input dimension, width, hidden layers.
+    seed : int
+
+    Returns
+    -------
+    ndarray, shape (m d + (depth - 1) m² + m,)
+
+    References
+    ----------
+    S. Arora et al., NeurIPS 2019, eq. (6).
+    """
+    return np.random.default_rng(seed).standard_normal(int(m) * int(d) + (int(depth) - 1) * int(m) ** 2 + int(m))
+
+
+def _deep(theta: np.ndarray, X: np.ndarray, depth: int):
+    theta = np.asarray(theta, dtype=np.float64).ravel()
+    d = X.shape[1]
+    if depth == 1:
+        m = theta.size // (d + 1)
+    else:  # (depth - 1) m^2 + (d + 1) m = theta.size
+        m = int(round((-(d + 1) + np.sqrt((d + 1) ** 2 + 4 * (depth - 1) * theta.size)) / (2 * (depth - 1))))
+    sizes = [(m, d)] + [(m, m)] * (depth - 1) + [(1, m)]
+    if sum(a * b for a, b in sizes) != theta.size:
+        raise ValueError("theta does not match deep_init(d, m, depth)")
+    Ws, k = [], 0
+    for a, b in sizes:
+        Ws.append(theta[k:k + a * b].reshape(a, b))
+        k += a * b
+    G, Z = [X], []
+    for W in Ws[:-1]:
+        Z.append(G[-1] @ W.T)
+        G.append(np.sqrt(2.0 / m) * np.maximum(Z[-1], 0.0))
+    return Ws, G, Z, m
+
+
+def deep_network(theta: np.ndarray, X: np.ndarray, depth: int) -> np.ndarray:
+    r"""The outputs :math:`f(x) = W^{L+1} g^L`, :math:`g^h = \sqrt{2/m}\,\mathrm{relu}(W^h g^{h-1})`,
+    :math:`g^0 = x`.
+
+    Parameters
+    ----------
+    theta : ndarray
+        As from :func:`deep_init`.
+    X : ndarray, shape (n, d)
+    depth : int
+
+    Returns
+    -------
+    ndarray, shape (n,)
+
+    References
+    ----------
+    S. Arora et al., NeurIPS 2019, eq. (6).
+    """
+    Ws, G, _, _ = _deep(theta, _X(X), int(depth))
+    return G[-1] @ Ws[-1][0]
+
+
+def deep_empirical_ntk(theta: np.ndarray, X: np.ndarray, depth: int) -> np.ndarray:
+    r"""The empirical tangent kernel of :func:`deep_network` by backpropagation:
+    :math:`\hat\Theta = G^L G^{L\top} + \sum_{h=1}^{L} (B^h B^{h\top}) \odot (G^{h-1} G^{h-1\top})`, with
+    :math:`B^h = \partial f / \partial (W^h g^{h-1})` per sample (rows).
+
+    Parameters
+    ----------
+    theta : ndarray
+    X : ndarray, shape (n, d)
+    depth : int
+
+    Returns
+    -------
+    ndarray, shape (n, n)
+
+    References
+    ----------
+    A. Jacot, F. Gabriel and C. Hongler, NeurIPS 2018; S. Arora et al., NeurIPS 2019.
+    """
+    Ws, G, Z, m = _deep(theta, _X(X), int(depth))
+    K = G[-1] @ G[-1].T
+    B = np.broadcast_to(Ws[-1], (len(G[0]), m))
+    for h in range(int(depth), 0, -1):  # B: derivative w.r.t. g^h; then w.r.t. the pre-activation z^h
+        Bz = B * np.sqrt(2.0 / m) * (Z[h - 1] > 0)
+        K = K + (Bz @ Bz.T) * (G[h - 1] @ G[h - 1].T)
+        B = Bz @ Ws[h - 1]
+    return K
