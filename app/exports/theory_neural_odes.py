@@ -10,14 +10,14 @@ __all__ = ["SCRIPTS"]
 SCRIPTS = {"adaptive": """
 from itertools import islice
 import numpy as np
-from numdl_core.theory.neural_odes import TanhField, nfe_vs_tolerance, ode_training, two_moons_like
+from numdl_core.theory.neural_odes import TanhField, init_params, nfe_vs_tolerance, ode_training, two_moons_like
 X, c = two_moons_like(params["n"], seed=params["seed"])
 F = TanhField(2)
 th = 0.5 * np.random.default_rng(params["seed"]).standard_normal(F.n_params + 3)[:F.n_params]
 nfe1 = nfe_vs_tolerance(F, X, th, params["T"], params["tols"])  # NFE of Dormand-Prince per tolerance
 nfe4 = nfe_vs_tolerance(F, X, 4 * th, params["T"], params["tols"])  # a stiffer field
-*_, s = islice(ode_training(X, c, model="ode", T=params["T"], N=10, lr=params["lr"], rtol=params["rtol"],
-                            seed=params["seed"]), params["iterations"]["Neural ODE"] + 1)
+*_, s = islice(ode_training((X, c), init_params("ode", seed=params["seed"]), model="ode", T=params["T"], N=10,
+                            lr=params["lr"], rtol=params["rtol"]), params["iterations"]["Neural ODE"] + 1)
 numbers = {"NFE at rtol 1e-2": nfe1[0], "NFE at rtol 1e-8": nfe1[-1], "NFE at rtol 1e-8, field 4θ₀": nfe4[-1],
            "training loss": s.loss, "training accuracy": s.info["accuracy"]}
 if "nfe" in s.info:

@@ -84,7 +84,8 @@ def adaptive_section(lesson: Lesson):
         st.caption(f"Iteration {s.iteration}: loss {s.last.loss:.4g}, accuracy {s.last.info['accuracy']:.3f}, NFE "
                    f"{s.last.info.get('nfe', float('nan'))}. Frame compute time {run.frame_ms:.0f} ms.")
 
-    solvers = {"Neural ODE": Solver(M.ode_training, X, c, model="ode", N=10)}
+    theta0 = M.init_params("ode", seed=p["seed"])
+    solvers = {"Neural ODE": Solver(M.ode_training, (X, c), theta0, model="ode", N=10)}
     run = lesson.live("run", solvers, draw, max_iter=2000, default_speed=5, max_points=300, metrics=metrics,
                       diverged_hint="The step is too large: lower η.")
     show(nfe_tolerance_figure(TOLS, {"initial field θ₀": nfe1, "stiffer field 4θ₀": nfe4},
@@ -167,7 +168,8 @@ EXPERIMENTS = [
     Experiment("A small step keeps order", "Set h = 0.1.",
                "h·|w| = 0.2 < 1: the Euler step is monotone and keeps the order, like the flow.",
                {"section": "robustness", "h": 0.1}, name="small-step"),
-    Experiment("Slope −1", "Look at the error against N.", "The slope is about −1: Euler is first order in h = T/N.",
+    Experiment("Slope −1", "Look at the error against N.",
+               "The slope is about −1: Euler is first order in h = T/N.",
                {"section": "deep-limit"}, name="slope-one"),
     Experiment("A stiffer field", "Set the weight scale to 4 and T = 5.",
                "Small N is far off (the step is unstable); the slope −1 appears only for large N.",

@@ -37,7 +37,7 @@ from numdl_core.iterate import BLOWUP, Step, _drive, check_stop, record, tunable
 
 __all__ = ["TanhField", "euler_resnet", "ode_flow", "nfe_vs_tolerance", "deep_limit", "DeepLimit",
            "order_preserved", "euler_classifier_loss", "swap_counterexample", "plain_classifier_loss",
-           "two_moons_like", "ode_training", "noise_accuracy", "SOLVERS"]
+           "two_moons_like", "init_params", "ode_training", "noise_accuracy", "SOLVERS"]
 
 
 class TanhField:
@@ -451,10 +451,43 @@ def _loss_fn(model: str, X, c, T, N, width) -> tuple[Callable, int]:
     raise ValueError(f"model must be 'ode' or 'plain', got {model!r}")
 
 
+def init_params(model: str = "ode", dim: int = 2, width: int = 2, seed: int = 0) -> np.ndarray:
+    r"""Start of :func:`ode_training`: 0.5 times standard normal weights of the model's size.
+
+    Parameters
+    ----------
+    model : {"ode", "plain"}
+    dim : int
+        Input dimension.
+    width : int
+        Hidden units of the plain model.
+    seed : int
+
+    Returns
+    -------
+    ndarray
+        ``dim^2 + 2 dim + 1`` entries (``"ode"``) or ``dim * width + 2 * width + 1`` (``"plain"``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``model``.
+
+    References
+    ----------
+    Chen et al. (2018), NeurIPS.
+    """
+    dim, width = check_count("dim", dim), check_count("width", width)
+    size = {"ode": dim * dim + 2 * dim + 1, "plain": dim * width + 2 * width + 1}.get(model)
+    if size is None:
+        raise ValueError(f"model must be 'ode' or 'plain', got {model!r}")
+    return 0.5 * np.random.default_rng(seed).standard_normal(size)
+
+
 @tunable("lr")
-def ode_training(X: np.ndarray, c: np.ndarray, *, model: str = "ode", T: float = 1.0, N: int = 10, width: int = 2,
-                 lr: float = 0.5, rtol: float = 1e-4, seed: int = 0, x0: np.ndarray | None = None,
-                 tol: float = 1e-8, maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
+def ode_training(data: tuple[np.ndarray, np.ndarray], theta0: np.ndarray, *, model: str = "ode", T: float = 1.0,
+                 N: int = 10, width: int = 2, lr: float = 0.5, rtol: float = 1e-4, tol: float = 1e-10,
+                 maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Gradient descent on a Neural ODE classifier (``model="ode"``) or a plain tanh network (``"plain"``).
 
     ``"ode"``: the field :class:`TanhField` integrated to ``T`` by the ResNet / Euler with ``N`` steps (the
@@ -465,8 +498,10 @@ def ode_training(X: np.ndarray, c: np.ndarray, *, model: str = "ode", T: float =
 
     Parameters
     ----------
-    X, c : ndarray
+    data : (X, c)
         Inputs (rows) and labels 0 / 1.
+    theta0 : ndarray
+        Start (:func:`init_params`).
     model : {"ode", "plain"}
     T : float
         Final time of the ODE.
@@ -478,10 +513,6 @@ def ode_training(X: np.ndarray, c: np.ndarray, *, model: str = "ode", T: float =
         Step size (tunable mid-run).
     rtol : float
         Tolerance of the adaptive solve whose NFE is recorded.
-    seed : int
-        Start: 0.5 times standard normal weights.
-    x0 : ndarray, optional
-        Start instead.
     tol, maxiter, blowup
         The protocol of :mod:`numdl_core.iterate`.
 
@@ -490,10 +521,16 @@ def ode_training(X: np.ndarray, c: np.ndarray, *, model: str = "ode", T: float =
     Step
         ``x`` the parameters, ``loss``, ``grad_norm``, ``info["nfe"]`` (ODE model), ``info["accuracy"]``.
 
+    Raises
+    ------
+    ValueError
+        For an unknown ``model``, non-positive ``T``, ``rtol``, ``lr`` or a start of the wrong size.
+
     References
     ----------
     Chen et al. (2018), NeurIPS, Sec. 3 and Fig. 3d (NFE grows over training).
     """
+    X, c = data
     X = np.asarray(X, dtype=float)
     c = np.asarray(c, dtype=float).ravel()
     T, rtol = check_positive("T", T), check_positive("rtol", rtol)
@@ -501,7 +538,9 @@ def ode_training(X: np.ndarray, c: np.ndarray, *, model: str = "ode", T: float =
     lr = check_positive("lr", lr)
     tol, maxiter = check_stop(tol, maxiter)
     fun, size = _loss_fn(model, X, c, T, N, width)
-    p = 0.5 * np.random.default_rng(seed).standard_normal(size) if x0 is None else np.array(x0, float).ravel()
+    p = np.array(theta0, dtype=float).ravel()
+    if p.size != size or not np.all(np.isfinite(p)):
+        raise ValueError(f"theta0 must have {size} finite entries for model {model!r}, got {p.size}")
     F = TanhField(X.shape[1])
 
     def stats(k, loss0):

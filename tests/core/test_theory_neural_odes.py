@@ -79,13 +79,19 @@ def test_plain_gradient_passes_taylor_test():
 def test_training_lowers_the_loss_and_the_nfe_grows_as_the_field_stiffens():
     import itertools
     Xm, cm = M.two_moons_like(60, seed=0)
-    steps = list(itertools.islice(M.ode_training(Xm, cm, model="ode", T=3.0, N=10, lr=1.0), 101))
+    run = M.ode_training((Xm, cm), M.init_params("ode"), model="ode", T=3.0, N=10, lr=1.0)
+    steps = list(itertools.islice(run, 101))
     assert steps[-1].loss < 0.3 * steps[0].loss and steps[-1].info["accuracy"] >= 0.9
     assert steps[-1].info["nfe"] > steps[0].info["nfe"]  # measured 20 -> 44 on 100 points after 60 steps
-    plain = list(itertools.islice(M.ode_training(Xm, cm, model="plain", width=8, lr=1.0), 101))
+    plain = list(itertools.islice(M.ode_training((Xm, cm), M.init_params("plain", width=8), model="plain", width=8,
+                                           lr=1.0), 101))
     assert plain[-1].loss < plain[0].loss and "nfe" not in plain[-1].info
     with pytest.raises(ValueError):
-        next(M.ode_training(Xm, cm, model="cnn"))
+        M.init_params("cnn")
+    with pytest.raises(ValueError):
+        next(M.ode_training((Xm, cm), np.zeros(3), model="cnn"))
+    with pytest.raises(ValueError):
+        next(M.ode_training((Xm, cm), np.zeros(3)))
 
 
 def test_noise_accuracy_matches_a_plain_loop():
