@@ -61,6 +61,8 @@ CATALOG: tuple[Entry, ...] = (
           "ISTA, FISTA and LISTA; soft-thresholding as a biased ReLU; convolutional dictionaries."),
     Entry("adversarial.py", "Adversarial examples", "🎭", "Theory", "adversarial",
           "FGSM and PGD against softmax, MLP and ResNet classifiers of the digits; stable networks."),
+    Entry("dynamical_systems.py", "Dynamical systems", "🛰️", "Theory", "dynamical-systems",
+          "Pontryagin's maximum principle and successive approximations, parareal, LM-ResNets as integrators."),
 )
 
 

@@ -33,13 +33,15 @@ name                                  problem (positional)        tunables
 ``implicit_bias.completion_gd``       ``observed, mask``          ``step``
 ``implicit_bias.svt``                 ``observed, mask``          (none)
 ``adversarial.targeted_attack``       ``model, theta, x, target`` ``step``
+``dynamics.msa``                      ``Y0, C, K0, b0, h``        ``rho``, ``lr``
+``dynamics.gradient_descent``         ``Y0, C, K0, b0, h``        ``step``
 ===================================== =========================== ==================================================
 
 The start point is ``theta0`` (the second positional argument) or the keyword ``x0``; the other methods draw
 theirs from ``seed`` (``dropout.factorization``, ``theory.sparse.dictionary_learning``,
 ``implicit_bias.completion_gd``), start at 0 (``implicit_bias.svt``), or have none (``dropout.monte_carlo``
 estimates an expectation; ``adversarial.targeted_attack`` starts at the
-image ``x`` it attacks).
+image ``x`` it attacks, ``dynamics.*`` at the controls ``K0, b0``).
 
 The ``dropout.*`` and ``implicit_bias.*`` entries are the modules' own ``SOLVERS`` dicts
 (:data:`numdl_core.theory.dropout.SOLVERS`, :data:`numdl_core.theory.implicit_bias.SOLVERS`), merged here: one
@@ -60,7 +62,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from numdl_core import lstsq, optim, single_layer, sparse
-from numdl_core.theory import adversarial, dropout, implicit_bias, intro, landscapes
+from numdl_core.theory import adversarial, dropout, dynamics, implicit_bias, intro, landscapes
 from numdl_core.theory import sparse as theory_sparse
 
 __all__ = ["SOLVERS"]
@@ -86,5 +88,6 @@ SOLVERS = MappingProxyType({
     "theory.sparse.dictionary_learning": theory_sparse.dictionary_learning,
     **implicit_bias.SOLVERS,
     "adversarial.targeted_attack": adversarial.targeted_attack,
+    **dynamics.SOLVERS,
 })
 """Read-only ``{name: generator function}`` of every iterative method (see the module docstring)."""

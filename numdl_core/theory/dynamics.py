@@ -247,7 +247,7 @@ def hamiltonian(Yj: np.ndarray, Pj1: np.ndarray, Kj: np.ndarray, bj: np.ndarray,
 
 
 def msa(Y0: np.ndarray, C: np.ndarray, K0: np.ndarray, b0: np.ndarray, h: float, *, rho: float = 1.0,
-        lr: float = 1.0, inner: int = 5, activation: str = "tanh", tol: float = 1e-8, maxiter: int = 200,
+        lr: float = 1.0, inner: int = 5, activation: str = "tanh", tol: float = 1e-10, maxiter: int = 10**6,
         blowup: float = BLOWUP) -> Iterator[Step]:
     r"""The (extended) method of successive approximations: forward state, backward costate, maximize every
     layer's (augmented) Hamiltonian with states and costates frozen.
@@ -356,7 +356,7 @@ msa.tunables = ("rho", "lr")
 
 
 def gradient_descent(Y0: np.ndarray, C: np.ndarray, K0: np.ndarray, b0: np.ndarray, h: float, *,
-                     step: float = 1.0, activation: str = "tanh", tol: float = 1e-8, maxiter: int = 200,
+                     step: float = 1.0, activation: str = "tanh", tol: float = 1e-10, maxiter: int = 10**6,
                      blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Gradient descent on :func:`control_loss`, the baseline for :func:`msa` on the same problem.
 

@@ -35,7 +35,7 @@ from numdl_core.iterate import Step, apply_sent, record, tunable
 from numdl_core.single_layer import SingleLayer, generalized_gauss_newton, make_inverse_crime, varpro
 from numdl_core.solvers import SOLVERS
 from numdl_core.classify import SoftmaxRegression
-from numdl_core.theory import adversarial, dropout, implicit_bias, intro, landscapes
+from numdl_core.theory import adversarial, dropout, dynamics, implicit_bias, intro, landscapes
 from numdl_core.theory import sparse as tsparse
 from tests.core.helpers import LeastSquaresBatches
 
@@ -212,6 +212,14 @@ def _attack_diverging():
                                lambda: theta.__setitem__(0, np.inf))
 
 
+DY = dynamics.control_problem(6, 2, 4, seed=0)  # 6 points, 4 layers: (Y0, C, K0, b0); h = 0.25 below
+
+
+def _dy_diverging(method, **kw):
+    C = DY[1].copy()  # the targets are read each iteration: a non-finite target mid-run
+    return _poison_after_first(method(DY[0], C, DY[2], DY[3], 0.25, **kw), lambda: C.__setitem__((0, 0), np.inf))
+
+
 def _dl_diverging():
     Y = DL_Y.copy()
     return _poison_after_first(tsparse.dictionary_learning(Y, 3, 0.05, inner=5),
@@ -322,6 +330,12 @@ CASES = {
     "numdl_core.theory.adversarial.targeted_attack": Case(  # x is the attacked image and the centre of the ball
         adversarial.targeted_attack, lambda: (SM, SM_THETA, np.array([0.6, 0.4]), 1), {"eps": 0.3, "step": 0.01},
         {"step": 0.02}, _attack_diverging, tol=0.5, tol_kwargs={"eps": 5.0, "box": (-10.0, 10.0)}, start_kw=None),
+    "numdl_core.theory.dynamics.msa": Case(  # the start is the control (K0, b0), positional
+        dynamics.msa, lambda: (*DY, 0.25), {"rho": 1.0, "lr": 2.0}, {"rho": 0.5},
+        lambda: _dy_diverging(dynamics.msa, lr=2.0), tol=1e-4, start_kw=None),
+    "numdl_core.theory.dynamics.gradient_descent": Case(
+        dynamics.gradient_descent, lambda: (*DY, 0.25), {"step": 3.0}, {"step": 1.0},
+        lambda: _dy_diverging(dynamics.gradient_descent, step=3.0), tol=1e-4, start_kw=None),
     "numdl_core.theory.sparse.dictionary_learning": Case(  # the gradient update (MOD may stall off stationarity)
         tsparse.dictionary_learning, lambda: (DL_Y, 3, 0.05), {"method": "gradient", "inner": 5, "step": 1.0},
         {"step": 0.5}, _dl_diverging, tol=1e-3, tol_kwargs={"inner": 20}, start_kw=None),
