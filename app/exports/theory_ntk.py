@@ -19,10 +19,15 @@ def target(phi):
 
 SCRIPTS = {"kernel": _SETUP + """
 _, X = ntk.circle_inputs(params["n"], bias=True)  # (cos phi, sin phi, 1) / sqrt 2
-K = ntk.relu_ntk(X, X)
-ms = np.array([m for m in WIDTHS if m <= params["m_max"]])
-err = np.array([np.mean([np.linalg.norm(ntk.empirical_ntk(ntk.init_network(3, int(m), seed=params["seed"] + s), X)
-                                        - K) / np.linalg.norm(K) for s in range(params["draws"])]) for m in ms])
+depth = params["depth"]
+if depth == 1:
+    K, emp = ntk.relu_ntk(X, X), lambda m, s: ntk.empirical_ntk(ntk.init_network(3, m, seed=s), X)
+else:  # the deep ReLU NTK of Arora et al. (2019)
+    K, emp = ntk.deep_relu_ntk(X, X, depth), lambda m, s: ntk.deep_empirical_ntk(ntk.deep_init(3, m, depth, seed=s),
+                                                                                X, depth)
+ms = np.array([m for m in WIDTHS if m <= (params["m_max"] if depth == 1 else min(params["m_max"], 1024))])
+err = np.array([np.mean([np.linalg.norm(emp(int(m), params["seed"] + s) - K) / np.linalg.norm(K)
+                         for s in range(params["draws"])]) for m in ms])
 slope = np.polyfit(np.log(ms), np.log(err), 1)[0]  # about -1/2
 report({"log-log slope of the kernel error": slope, "relative error at the largest width": err[-1]})
 """, "lazy": _SETUP + """
