@@ -63,6 +63,8 @@ CATALOG: tuple[Entry, ...] = (
           "FGSM and PGD against softmax, MLP and ResNet classifiers of the digits; stable networks."),
     Entry("dynamical_systems.py", "Dynamical systems", "🛰️", "Theory", "dynamical-systems",
           "Pontryagin's maximum principle and successive approximations, parareal, LM-ResNets as integrators."),
+    Entry("neural_odes.py", "Dynamic view (Neural ODEs)", "🌊", "Theory", "neural-odes",
+          "Adaptive solvers and their evaluation counts, flows that cannot cross, the deep limit of ResNets."),
 )
 
 

@@ -78,7 +78,8 @@ EXPECTED_LIVE = {("least-squares", "iterative"), ("least-squares", "deblur"), ("
                  ("intro-theory", "optimizers"), ("intro-theory", "autoencoder"), ("implicit-bias", "margin"),
                  ("dropout", "least-squares"), ("dropout", "factorization"), ("dropout", "mlp"),
                  ("landscapes", "overparameterized"), ("landscapes", "saddle"), ("sparse-coding", "ista-fista"),
-                 ("sparse-coding", "lista"), ("adversarial", "targeted"), ("dynamical-systems", "msa")}
+                 ("sparse-coding", "lista"), ("adversarial", "targeted"), ("dynamical-systems", "msa"),
+                 ("neural-odes", "adaptive")}
 FRAGMENT_OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
 EARLY = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 

@@ -35,6 +35,7 @@ name                                  problem (positional)        tunables
 ``adversarial.targeted_attack``       ``model, theta, x, target`` ``step``
 ``dynamics.msa``                      ``Y0, C, K0, b0, h``        ``rho``, ``lr``
 ``dynamics.gradient_descent``         ``Y0, C, K0, b0, h``        ``step``
+``neural_odes.training``              ``data, theta0``            ``lr``
 ===================================== =========================== ==================================================
 
 The start point is ``theta0`` (the second positional argument) or the keyword ``x0``; the other methods draw
@@ -62,7 +63,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from numdl_core import lstsq, optim, single_layer, sparse
-from numdl_core.theory import adversarial, dropout, dynamics, implicit_bias, intro, landscapes
+from numdl_core.theory import adversarial, dropout, dynamics, implicit_bias, intro, landscapes, neural_odes
 from numdl_core.theory import sparse as theory_sparse
 
 __all__ = ["SOLVERS"]
@@ -89,5 +90,6 @@ SOLVERS = MappingProxyType({
     **implicit_bias.SOLVERS,
     "adversarial.targeted_attack": adversarial.targeted_attack,
     **dynamics.SOLVERS,
+    **neural_odes.SOLVERS,
 })
 """Read-only ``{name: generator function}`` of every iterative method (see the module docstring)."""

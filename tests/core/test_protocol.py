@@ -36,6 +36,7 @@ from numdl_core.single_layer import SingleLayer, generalized_gauss_newton, make_
 from numdl_core.solvers import SOLVERS
 from numdl_core.classify import SoftmaxRegression
 from numdl_core.theory import adversarial, dropout, dynamics, implicit_bias, intro, landscapes
+from numdl_core.theory import neural_odes as nodes
 from numdl_core.theory import sparse as tsparse
 from tests.core.helpers import LeastSquaresBatches
 
@@ -336,6 +337,10 @@ CASES = {
     "numdl_core.theory.dynamics.gradient_descent": Case(
         dynamics.gradient_descent, lambda: (*DY, 0.25), {"step": 3.0}, {"step": 1.0},
         lambda: _dy_diverging(dynamics.gradient_descent, step=3.0), tol=1e-4, start_kw=None),
+    "numdl_core.theory.neural_odes.ode_training": Case(  # gradient descent on the Euler Neural ODE classifier
+        nodes.ode_training, lambda: (nodes.two_moons_like(20, seed=0), nodes.init_params("ode")),
+        {"lr": 1.0, "T": 1.0}, {"lr": 0.5},
+        lambda: nodes.ode_training(nodes.two_moons_like(20, seed=0), nodes.init_params("ode"), lr=1e14), tol=0.05),
     "numdl_core.theory.sparse.dictionary_learning": Case(  # the gradient update (MOD may stall off stationarity)
         tsparse.dictionary_learning, lambda: (DL_Y, 3, 0.05), {"method": "gradient", "inner": 5, "step": 1.0},
         {"step": 0.5}, _dl_diverging, tol=1e-3, tol_kwargs={"inner": 20}, start_kw=None),
