@@ -22,7 +22,7 @@ from typing import Iterator
 
 import numpy as np
 
-from numdl_core.iterate import Step
+from numdl_core.iterate import BLOWUP, Step, _drive, check_positive, check_stop, record, tunable
 
 __all__ = ["relu_ntk", "init_network", "network", "network_loss", "jacobian", "empirical_ntk", "ntk_gd",
            "kernel_regression", "predicted_residual", "circle_inputs", "deep_relu_ntk", "deep_init", "deep_network",
@@ -232,25 +232,28 @@ def _loss(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float, np.nd
     return 0.5 * float(r @ r), np.concatenate([gW.ravel(), ga]), r
 
 
-def ntk_gd(X: np.ndarray, y: np.ndarray, *, m: int, step: float = 1.0, seed: int = 0,
-           theta0: np.ndarray | None = None) -> Iterator[Step]:
+@tunable("step")
+def ntk_gd(X: np.ndarray, y: np.ndarray, theta0: np.ndarray | None = None, *, m: int = 64, step: float = 1.0,
+           seed: int = 0, tol: float = 1e-10, maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Gradient descent :math:`\theta_{k+1} = \theta_k - \eta \nabla L(\theta_k)` on :func:`network_loss`.
 
-    Each :class:`~numdl_core.iterate.Step` carries in ``info``: ``residual`` (:math:`f(X) - y`),
-    ``weight_change`` (:math:`\|\theta_k - \theta_0\| / \|\theta_0\|`), ``work``; an infinite generator that
-    stops with ``diverged`` when the loss exceeds :math:`10^{12}` times its start or is not finite.
+    Follows the protocol of :mod:`numdl_core.iterate`. Each :class:`~numdl_core.iterate.Step` carries in ``info``:
+    ``residual`` (:math:`f(X) - y`), ``weight_change`` (:math:`\|\theta_k - \theta_0\| / \|\theta_0\|`),
+    ``step`` and ``work`` (2 passes per iteration).
 
     Parameters
     ----------
     X : ndarray, shape (n, d)
     y : ndarray, shape (n,)
+    theta0 : ndarray, optional
+        Start; default :func:`init_network` ``(d, m, seed=seed)``.
     m : int
         Width (ignored when ``theta0`` is given).
     step : float
-        Step :math:`\eta`; the linearized dynamics are stable for :math:`\eta < 2/\lambda_{\max}(K)`.
+        Step :math:`\eta > 0`; the linearized dynamics are stable for :math:`\eta < 2/\lambda_{\max}(K)`. Tunable.
     seed : int
-    theta0 : ndarray, optional
-        Start; default :func:`init_network` ``(d, m, seed=seed)``.
+    tol, maxiter, blowup : float, int, float, optional
+        Stop at ``grad_norm <= tol * max(1, grad_norm_0)``, after ``maxiter`` iterations, or on a blow-up.
 
     Yields
     ------
@@ -259,31 +262,49 @@ def ntk_gd(X: np.ndarray, y: np.ndarray, *, m: int, step: float = 1.0, seed: int
     Raises
     ------
     ValueError
-        A non-positive step.
+        A non-positive step, a start of the wrong size, a bad ``tol`` or ``maxiter``.
 
     References
     ----------
     J. Lee et al., NeurIPS 2019; S. Arora et al., NeurIPS 2019.
+
+    Examples
+    --------
+    >>> _, X = circle_inputs(4, bias=True)
+    >>> steps = list(ntk_gd(X, np.ones(4), m=8, step=0.5, maxiter=3))
+    >>> [s.iteration for s in steps], steps[-1].loss < steps[0].loss
+    ([0, 1, 2, 3], True)
     """
     X = _X(X)
-    if not step > 0:
-        raise ValueError("step must be positive")
-    theta = init_network(X.shape[1], m, seed=seed) if theta0 is None else np.array(theta0, dtype=np.float64)
-    t0, n0 = theta.copy(), np.linalg.norm(theta)
-    k, loss0 = 0, None
-    while True:
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if y.size != X.shape[0]:
+        raise ValueError(f"y must have {X.shape[0]} entries")
+    theta = init_network(X.shape[1], m, seed=seed) if theta0 is None else np.array(theta0, dtype=np.float64).ravel()
+    if theta.size % (X.shape[1] + 1) or theta.size == 0 or not np.all(np.isfinite(theta)):
+        raise ValueError(f"theta0 must have m * ({X.shape[1]} + 1) finite entries")
+    tol, maxiter = check_stop(tol, maxiter)
+    params = {"step": check_positive("step", step)}
+    t0 = theta.copy()
+    n0 = max(float(np.linalg.norm(t0)), 1e-300)
+
+    def info(theta, r) -> dict:
+        return {"residual": r, "weight_change": float(np.linalg.norm(theta - t0) / n0), "step": params["step"]}
+
+    def iterations():
+        nonlocal params, theta
         f, g, r = _loss(theta, X, y)
-        loss0 = f if loss0 is None else loss0
-        info = {"residual": r,
-                "weight_change": float(np.linalg.norm(theta - t0) / n0), "work": float(k)}
-        bad = not np.isfinite(f) or f > 1e12 * max(1.0, loss0)
-        if bad:
-            info.update(diverged=True, reason=f"loss {f:.3g} at iteration {k}")
-        yield Step(k, theta.copy(), float(f), float(np.linalg.norm(g)), info)
-        if bad:
-            return
-        theta = theta - step * g
-        k += 1
+        f0 = f
+        params = yield record(0, theta, f, np.linalg.norm(g), info(theta, r), work=0.0, loss0=f0, blowup=blowup)
+        k = 0
+        while True:
+            k += 1
+            theta = theta - params["step"] * g
+            f, g, r = _loss(theta, X, y)
+            params = yield record(k, theta, f, np.linalg.norm(g), info(theta, r), work=2.0 * k, loss0=f0,
+                                  blowup=blowup)
+
+    return (yield from _drive(iterations(), params, {"step": lambda v: check_positive("step", v)}, tol=tol,
+                              maxiter=maxiter))
 
 
 def kernel_regression(K_train: np.ndarray, K_test: np.ndarray, y: np.ndarray, *, f0_train: np.ndarray | None = None,
