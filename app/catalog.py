@@ -65,6 +65,10 @@ CATALOG: tuple[Entry, ...] = (
           "Pontryagin's maximum principle and successive approximations, parareal, LM-ResNets as integrators."),
     Entry("neural_odes.py", "Dynamic view (Neural ODEs)", "🌊", "Theory", "neural-odes",
           "Adaptive solvers and their evaluation counts, flows that cannot cross, the deep limit of ResNets."),
+    Entry("information_bottleneck.py", "Information bottleneck", "🔬", "Theory", "information-bottleneck",
+          "Binned mutual information per layer, the information plane over training; ReLU and bins disagree."),
+    Entry("neural_tangent_kernel.py", "Neural tangent kernel", "🧮", "Theory", "neural-tangent-kernel",
+          "The empirical NTK against the infinite-width kernel, lazy training, kernel regression and spectral bias."),
 )
 
 

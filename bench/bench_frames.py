@@ -79,7 +79,9 @@ EXPECTED_LIVE = {("least-squares", "iterative"), ("least-squares", "deblur"), ("
                  ("dropout", "least-squares"), ("dropout", "factorization"), ("dropout", "mlp"),
                  ("landscapes", "overparameterized"), ("landscapes", "saddle"), ("sparse-coding", "ista-fista"),
                  ("sparse-coding", "lista"), ("adversarial", "targeted"), ("dynamical-systems", "msa"),
-                 ("neural-odes", "adaptive")}
+                 ("neural-odes", "adaptive"), ("information-bottleneck", "plane"),
+                 ("information-bottleneck", "counterpoints"),
+                 ("neural-tangent-kernel", "regression")}
 FRAGMENT_OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
 EARLY = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 

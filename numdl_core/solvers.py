@@ -36,6 +36,8 @@ name                                  problem (positional)        tunables
 ``dynamics.msa``                      ``Y0, C, K0, b0, h``        ``rho``, ``lr``
 ``dynamics.gradient_descent``         ``Y0, C, K0, b0, h``        ``step``
 ``neural_odes.training``              ``data, theta0``            ``lr``
+``information.training``              ``net, theta0, X, y``       ``lr``
+``ntk.gd``                            ``X, y`` (theta0 keyword)   ``step``
 ===================================== =========================== ==================================================
 
 The start point is ``theta0`` (the second positional argument) or the keyword ``x0``; the other methods draw
@@ -63,7 +65,8 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from numdl_core import lstsq, optim, single_layer, sparse
-from numdl_core.theory import adversarial, dropout, dynamics, implicit_bias, intro, landscapes, neural_odes
+from numdl_core.theory import adversarial, dropout, dynamics, implicit_bias, information, intro, landscapes
+from numdl_core.theory import neural_odes, ntk
 from numdl_core.theory import sparse as theory_sparse
 
 __all__ = ["SOLVERS"]
@@ -91,5 +94,7 @@ SOLVERS = MappingProxyType({
     "adversarial.targeted_attack": adversarial.targeted_attack,
     **dynamics.SOLVERS,
     **neural_odes.SOLVERS,
+    **information.SOLVERS,
+    "ntk.gd": ntk.ntk_gd,
 })
 """Read-only ``{name: generator function}`` of every iterative method (see the module docstring)."""

@@ -471,7 +471,7 @@ def _lr(v) -> float:
 @tunable("lr")
 def ib_training(net: IBNet, theta0: np.ndarray, X_all: np.ndarray, y_all: np.ndarray, *, lr: float = 0.01,
                 optimizer: str = "adam", batch_size: int = 256, bins: int = 30, seed: int = 0,
-                tol: float = 0.0, maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
+                tol: float = 1e-10, maxiter: int = 10**6, blowup: float = BLOWUP) -> Iterator[Step]:
     r"""Minibatch SGD or Adam on :class:`IBNet`, one epoch per Step, with the information plane of every epoch.
 
     .. math:: \theta \leftarrow \theta - \eta\, g_B \ \text{(SGD)}, \qquad \text{or Adam's update with } g_B,

@@ -36,6 +36,7 @@ from numdl_core.single_layer import SingleLayer, generalized_gauss_newton, make_
 from numdl_core.solvers import SOLVERS
 from numdl_core.classify import SoftmaxRegression
 from numdl_core.theory import adversarial, dropout, dynamics, implicit_bias, intro, landscapes
+from numdl_core.theory import information, ntk
 from numdl_core.theory import neural_odes as nodes
 from numdl_core.theory import sparse as tsparse
 from tests.core.helpers import LeastSquaresBatches
@@ -213,12 +214,31 @@ def _attack_diverging():
                                lambda: theta.__setitem__(0, np.inf))
 
 
-DY = dynamics.control_problem(6, 2, 4, seed=0)  # 6 points, 4 layers: (Y0, C, K0, b0); h = 0.25 below
+DYN = dynamics.control_problem(6, 2, 4, seed=0)  # 6 points, 4 layers: (Y0, C, K0, b0); h = 0.25 below
 
 
 def _dy_diverging(method, **kw):
-    C = DY[1].copy()  # the targets are read each iteration: a non-finite target mid-run
-    return _poison_after_first(method(DY[0], C, DY[2], DY[3], 0.25, **kw), lambda: C.__setitem__((0, 0), np.inf))
+    C = DYN[1].copy()  # the targets are read each iteration: a non-finite target mid-run
+    return _poison_after_first(method(DYN[0], C, DYN[2], DYN[3], 0.25, **kw), lambda: C.__setitem__((0, 0), np.inf))
+
+
+IB_DATA = tuple(a[::128] for a in information.twelve_bit_task())  # 32 of the 4096 inputs
+IB_NET = information.IBNet(*IB_DATA, widths=(12, 5, 3, 2))
+
+
+def _ib_diverging():
+    X = IB_DATA[0].astype(float)  # the data are read each epoch (tanh keeps any step bounded): a non-finite input
+    net = information.IBNet(X, IB_DATA[1], widths=(12, 5, 3, 2))
+    return _poison_after_first(information.ib_training(net, net.init(0), X, IB_DATA[1], batch_size=32),
+                               lambda: X.__setitem__((0, 0), np.inf))
+
+
+NTK_X = ntk.circle_inputs(4, bias=True)[1]
+
+
+def _ntk_diverging():
+    y = np.ones(4)  # the targets are read each iteration: a non-finite target mid-run
+    return _poison_after_first(ntk.ntk_gd(NTK_X, y, m=8, step=0.5), lambda: y.__setitem__(0, np.inf))
 
 
 def _dl_diverging():
@@ -332,15 +352,21 @@ CASES = {
         adversarial.targeted_attack, lambda: (SM, SM_THETA, np.array([0.6, 0.4]), 1), {"eps": 0.3, "step": 0.01},
         {"step": 0.02}, _attack_diverging, tol=0.5, tol_kwargs={"eps": 5.0, "box": (-10.0, 10.0)}, start_kw=None),
     "numdl_core.theory.dynamics.msa": Case(  # the start is the control (K0, b0), positional
-        dynamics.msa, lambda: (*DY, 0.25), {"rho": 1.0, "lr": 2.0}, {"rho": 0.5},
+        dynamics.msa, lambda: (*DYN, 0.25), {"rho": 1.0, "lr": 2.0}, {"rho": 0.5},
         lambda: _dy_diverging(dynamics.msa, lr=2.0), tol=1e-4, start_kw=None),
     "numdl_core.theory.dynamics.gradient_descent": Case(
-        dynamics.gradient_descent, lambda: (*DY, 0.25), {"step": 3.0}, {"step": 1.0},
+        dynamics.gradient_descent, lambda: (*DYN, 0.25), {"step": 3.0}, {"step": 1.0},
         lambda: _dy_diverging(dynamics.gradient_descent, step=3.0), tol=1e-4, start_kw=None),
     "numdl_core.theory.neural_odes.ode_training": Case(  # gradient descent on the Euler Neural ODE classifier
         nodes.ode_training, lambda: (nodes.two_moons_like(20, seed=0), nodes.init_params("ode")),
         {"lr": 1.0, "T": 1.0}, {"lr": 0.5},
         lambda: nodes.ode_training(nodes.two_moons_like(20, seed=0), nodes.init_params("ode"), lr=1e14), tol=0.05),
+    "numdl_core.theory.information.ib_training": Case(  # Adam on a small 12-5-3-2 tanh network
+        information.ib_training, lambda: (IB_NET, IB_NET.init(0), *IB_DATA), {"lr": 0.01, "batch_size": 32},
+        {"lr": 0.005}, _ib_diverging,
+        tol=0.05, tol_kwargs={"optimizer": "sgd", "lr": 0.5}, stateful=True),
+    "numdl_core.theory.ntk.ntk_gd": Case(
+        ntk.ntk_gd, lambda: (NTK_X, np.ones(4)), {"m": 8, "step": 0.5}, {"step": 0.2}, _ntk_diverging, tol=1e-4),
     "numdl_core.theory.sparse.dictionary_learning": Case(  # the gradient update (MOD may stall off stationarity)
         tsparse.dictionary_learning, lambda: (DL_Y, 3, 0.05), {"method": "gradient", "inner": 5, "step": 1.0},
         {"step": 0.5}, _dl_diverging, tol=1e-3, tol_kwargs={"inner": 20}, start_kw=None),
