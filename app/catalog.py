@@ -69,6 +69,8 @@ CATALOG: tuple[Entry, ...] = (
           "Binned mutual information per layer, the information plane over training; ReLU and bins disagree."),
     Entry("neural_tangent_kernel.py", "Neural tangent kernel", "🧮", "Theory", "neural-tangent-kernel",
           "The empirical NTK against the infinite-width kernel, lazy training, kernel regression and spectral bias."),
+    Entry("generative_models.py", "Generative models", "🎨", "Theory", "generative-models",
+          "A VAE with a 2-D latent space, GAN and WGAN training with mode collapse, a RealNVP flow's exact likelihood."),
 )
 
 

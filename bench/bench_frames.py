@@ -81,7 +81,9 @@ EXPECTED_LIVE = {("least-squares", "iterative"), ("least-squares", "deblur"), ("
                  ("sparse-coding", "lista"), ("adversarial", "targeted"), ("dynamical-systems", "msa"),
                  ("neural-odes", "adaptive"), ("information-bottleneck", "plane"),
                  ("information-bottleneck", "counterpoints"),
-                 ("neural-tangent-kernel", "regression")}
+                 ("neural-tangent-kernel", "regression"),
+                 ("generative-models", "vae"), ("generative-models", "gan"), ("generative-models", "wgan"),
+                 ("generative-models", "flow")}
 FRAGMENT_OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
 EARLY = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 

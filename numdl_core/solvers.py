@@ -38,6 +38,9 @@ name                                  problem (positional)        tunables
 ``neural_odes.training``              ``data, theta0``            ``lr``
 ``information.training``              ``net, theta0, X, y``       ``lr``
 ``ntk.gd``                            ``X, y`` (theta0 keyword)   ``step``
+``generative.vae``                    ``X, model, theta0``        ``lr``
+``generative.flow``                   ``X, model, theta0``        ``lr``
+``generative.gan``                    ``X, model, theta0``        ``lr``, ``d_steps``, ``g_steps``
 ===================================== =========================== ==================================================
 
 The start point is ``theta0`` (the second positional argument) or the keyword ``x0``; the other methods draw
@@ -65,7 +68,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from numdl_core import lstsq, optim, single_layer, sparse
-from numdl_core.theory import adversarial, dropout, dynamics, implicit_bias, information, intro, landscapes
+from numdl_core.theory import adversarial, dropout, dynamics, generative, implicit_bias, information, intro, landscapes
 from numdl_core.theory import neural_odes, ntk
 from numdl_core.theory import sparse as theory_sparse
 
@@ -96,5 +99,6 @@ SOLVERS = MappingProxyType({
     **neural_odes.SOLVERS,
     **information.SOLVERS,
     "ntk.gd": ntk.ntk_gd,
+    **generative.SOLVERS,
 })
 """Read-only ``{name: generator function}`` of every iterative method (see the module docstring)."""

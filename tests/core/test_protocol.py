@@ -36,7 +36,7 @@ from numdl_core.single_layer import SingleLayer, generalized_gauss_newton, make_
 from numdl_core.solvers import SOLVERS
 from numdl_core.classify import SoftmaxRegression
 from numdl_core.theory import adversarial, dropout, dynamics, implicit_bias, intro, landscapes
-from numdl_core.theory import information, ntk
+from numdl_core.theory import generative, information, ntk
 from numdl_core.theory import neural_odes as nodes
 from numdl_core.theory import sparse as tsparse
 from tests.core.helpers import LeastSquaresBatches
@@ -241,6 +241,14 @@ def _ntk_diverging():
     return _poison_after_first(ntk.ntk_gd(NTK_X, y, m=8, step=0.5), lambda: y.__setitem__(0, np.inf))
 
 
+GEN_X = generative.toy_data("ring", 32, seed=0)  # 32 points of the 8-Gaussian ring
+
+
+def _gen_diverging(method, model):
+    X = GEN_X.copy()  # the data are read each step: a non-finite point mid-run
+    return _poison_after_first(method(X, model, batch_size=32), lambda: X.__setitem__((0, 0), np.inf))
+
+
 def _dl_diverging():
     Y = DL_Y.copy()
     return _poison_after_first(tsparse.dictionary_learning(Y, 3, 0.05, inner=5),
@@ -279,6 +287,18 @@ class Case:
         """The values of the tunables in the reference run."""
         sig = inspect.signature(self.fn).parameters
         return {name: self.kwargs.get(name, sig[name].default) for name in self.fn.tunables}
+
+
+def _start_is_positional(case: Case, args: tuple) -> bool:
+    """theta0 is the second positional argument (most methods) or a keyword after the problem (X, model, theta0)."""
+    return list(inspect.signature(case.fn).parameters).index("theta0") < len(args)
+
+
+def _start_from(case: Case, args: tuple, theta0: np.ndarray) -> Iterator[Step]:
+    """The case's run started at ``theta0``."""
+    if _start_is_positional(case, args):
+        return case.fn(args[0], theta0, *args[2:], **case.kwargs)
+    return case.fn(*args, **{**case.kwargs, "theta0": theta0})
 
 
 CASES = {
@@ -367,6 +387,15 @@ CASES = {
         tol=0.05, tol_kwargs={"optimizer": "sgd", "lr": 0.5}, stateful=True),
     "numdl_core.theory.ntk.ntk_gd": Case(
         ntk.ntk_gd, lambda: (NTK_X, np.ones(4)), {"m": 8, "step": 0.5}, {"step": 0.2}, _ntk_diverging, tol=1e-4),
+    "numdl_core.theory.generative.vae_training": Case(  # fresh noise every step: a loose tol is what it reaches
+        generative.vae_training, lambda: (GEN_X, generative.VAE(hidden=8)), {"batch_size": 32}, {"lr": 5e-3},
+        lambda: _gen_diverging(generative.vae_training, generative.VAE(hidden=8)), tol=0.5, stateful=True),
+    "numdl_core.theory.generative.flow_training": Case(
+        generative.flow_training, lambda: (GEN_X, generative.RealNVP(hidden=8)), {"batch_size": 32}, {"lr": 5e-3},
+        lambda: _gen_diverging(generative.flow_training, generative.RealNVP(hidden=8)), tol=0.5, stateful=True),
+    "numdl_core.theory.generative.gan_training": Case(
+        generative.gan_training, lambda: (GEN_X, generative.GAN(hidden=8)), {"batch_size": 32}, {"d_steps": 2},
+        lambda: _gen_diverging(generative.gan_training, generative.GAN(hidden=8)), tol=0.2, stateful=True),
     "numdl_core.theory.sparse.dictionary_learning": Case(  # the gradient update (MOD may stall off stationarity)
         tsparse.dictionary_learning, lambda: (DL_Y, 3, 0.05), {"method": "gradient", "inner": 5, "step": 1.0},
         {"step": 0.5}, _dl_diverging, tol=1e-3, tol_kwargs={"inner": 20}, start_kw=None),
@@ -470,8 +499,8 @@ def test_steps_own_their_arrays(name):
         x0 = np.zeros(1)  # no start point to alias
         steps = _steps(case.fn(*args, **case.kwargs), 5)
     elif case.start_kw == "theta0":
-        x0 = np.array(args[1], dtype=float)
-        steps = _steps(case.fn(args[0], x0, *args[2:], **case.kwargs), 5)
+        x0 = np.array(args[1] if _start_is_positional(case, args) else next(case.start()).x, dtype=float)
+        steps = _steps(_start_from(case, args, x0), 5)
     else:
         x0 = np.zeros(args[0].shape[1])
         steps = _steps(case.fn(*args, x0=x0, **case.kwargs), 5)
@@ -552,7 +581,7 @@ def test_send_of_the_same_values_keeps_the_trajectory(name):
         if case.start_kw == "x0":
             restarted = _steps(case.fn(*args, **{**case.kwargs, "x0": ref[3].x}), 2)
         else:
-            restarted = _steps(case.fn(args[0], ref[3].x, *args[2:], **case.kwargs), 2)
+            restarted = _steps(_start_from(case, args, ref[3].x), 2)
         assert not np.allclose(restarted[1].x, ref[4].x, rtol=1e-6, atol=0)
 
 
