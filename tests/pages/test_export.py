@@ -3,11 +3,14 @@
 For each page and section, at default settings and at every preset of the page (the non-default settings a
 lecturer links to), the page runs headless (AppTest; a live run is stepped a few times so its numbers are not
 those of iteration 0), then the script the export panel offers is executed in a fresh Python process from the
-repository root. Every number the page recorded (``Lesson.numbers``) must be printed by the script, equal to
+repository root (the first case of each page; the other cases execute the script with ``exec`` in a fresh
+namespace in the test's process, which saves the interpreter start and imports, ~0.5-1 s a case). Every number the page recorded (``Lesson.numbers``) must be printed by the script, equal to
 round-off. Oracle: the page itself, run through Streamlit; the script runs only ``numdl_core``.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import subprocess
 import sys
 
@@ -34,10 +37,10 @@ def _cases():
                 for kw in node.keywords:
                     if kw.arg == "name":
                         presets = (presets or []) + [kw.value.value]
-        for s in sections or [None]:
-            yield pytest.param(path.name, {"section": s} if s else {}, id=f"{path.stem}-{s or 'page'}")
-        for name in presets or []:
-            yield pytest.param(path.name, {"preset": name}, id=f"{path.stem}-preset-{name}")
+        queries = [({"section": s} if s else {}, f"{path.stem}-{s or 'page'}") for s in sections or [None]]
+        queries += [({"preset": name}, f"{path.stem}-preset-{name}") for name in presets or []]
+        for i, (query, id_) in enumerate(queries):
+            yield pytest.param(path.name, query, i == 0, id=id_)
 
 
 def _numbers(out: str) -> dict[str, float]:
@@ -52,8 +55,21 @@ def _numbers(out: str) -> dict[str, float]:
     return numbers
 
 
-@pytest.mark.parametrize("name,query", list(_cases()))
-def test_exported_script_reproduces_the_page(name, query):
+def _run_script(script: str, fresh_process: bool) -> str:
+    """The script's standard output: in a fresh Python process, or executed in a fresh namespace here."""
+    if fresh_process:
+        proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                              env={"PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", "PATH": ""})
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stdout
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(script, "<exported script>", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name,query,fresh_process", list(_cases()))
+def test_exported_script_reproduces_the_page(name, query, fresh_process):
     at = page(name, query).run()
     assert_clean(at)
     steps = [b for b in at.button if b.key and b.key.endswith(".step") and not b.disabled]
@@ -69,10 +85,7 @@ def test_exported_script_reproduces_the_page(name, query):
     assert exports, f"{name} {query}: the page offers no export"
     export = next(iter(exports.values()))
     assert export["numbers"], f"{name} {query}: the page records no headline numbers"
-    proc = subprocess.run([sys.executable, "-c", export["script"]], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env={"PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", "PATH": ""})
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    printed = _numbers(proc.stdout)
+    printed = _numbers(_run_script(export["script"], fresh_process))
     for k, v in export["numbers"].items():
         assert k in printed, f"the script does not print {k!r}; it printed {sorted(printed)}"
         assert printed[k] == pytest.approx(v, rel=1e-6, abs=1e-12), k
