@@ -1098,12 +1098,8 @@ def flow_training(X: np.ndarray, model: RealNVP, theta0: np.ndarray | None = Non
         Start; default ``model.init(seed)``.
     lr : float
         Adam's learning rate (tunable).
-    batch_size : int
-        Minibatch size.
-    seed : int
-        Seed.
-    tol, maxiter, blowup : float, int, float
-        The protocol's stopping rules.
+    batch_size, seed, tol, maxiter, blowup
+        As in :func:`vae_training`.
 
     Yields
     ------
@@ -1149,12 +1145,8 @@ def gan_training(X: np.ndarray, model: GAN, theta0: np.ndarray | None = None, *,
         Steps per round (tunable: the ratio).
     clip : float
         Weight clipping c of the WGAN critic.
-    batch_size : int
-        Minibatch size.
-    seed : int
-        Seed.
-    tol, maxiter, blowup : float, int, float
-        The protocol's stopping rules.
+    batch_size, seed, tol, maxiter, blowup
+        As in :func:`vae_training`.
 
     Yields
     ------
