@@ -114,3 +114,12 @@ def declared_presets(path: pathlib.Path) -> dict[str | None, list[str]]:
                                 if isinstance(k, ast.Constant) and k.value == "section"), None)
                 out.setdefault(section, []).extend(names)
     return out
+
+
+def play(at: AppTest, run_key: str, ticks: int) -> AppTest:
+    """Press the live run's Play button and let its fragment run ``ticks`` frames in all; no exception on the page."""
+    at.button(key=f"{run_key}.play").click().run()
+    for _ in range(ticks - 1):
+        at.run()
+    assert_clean(at)
+    return at

@@ -7,19 +7,11 @@ from functools import partial
 
 import pytest
 
-from tests.pages.helpers import assert_clean, lesson_numbers, page, render_section
+from tests.pages.helpers import assert_clean, lesson_numbers, page, play, render_section
 
 NAME = "dropout.py"
 
 _numbers = partial(lesson_numbers, key="do")
-
-
-def _play(at, run_key: str, ticks: int):
-    at.button(key=f"{run_key}.play").click().run()
-    for _ in range(ticks - 1):
-        at.run()
-    assert_clean(at)
-    return at
 
 
 @pytest.mark.parametrize("section", ["least-squares", "factorization", "mlp"])
@@ -28,7 +20,7 @@ def test_each_section_renders(section):
 
 
 def test_monte_carlo_within_three_standard_errors_and_sgd_reaches_w_p():
-    at = _play(page(NAME, {"section": "least-squares", "speed": "100"}).run(), "do.least-squares.run", 3)
+    at = play(page(NAME, {"section": "least-squares", "speed": "100"}).run(), "do.least-squares.run", 3)
     n = _numbers(at)
     assert n["masks drawn"] >= 6000
     assert n["|mean - closed form| / standard error"] <= 3
@@ -47,7 +39,7 @@ def test_keep_everything_has_no_variance_and_no_regularization():
 
 
 def test_factorization_reaches_the_low_rank_equalized_optimum():
-    at = _play(page(NAME, {"section": "factorization", "speed": "200"}).run(), "do.factorization.run", 4)
+    at = play(page(NAME, {"section": "factorization", "speed": "200"}).run(), "do.factorization.run", 4)
     n = _numbers(at)
     assert n["optimal rank"] == 3
     assert n["expected loss (GD): rank"] == 3 and n["no dropout: rank"] == 6
@@ -57,7 +49,7 @@ def test_factorization_reaches_the_low_rank_equalized_optimum():
 
 
 def test_network_section_records_train_and_test_errors_and_takes_a_new_learning_rate():
-    at = _play(page(NAME, {"section": "mlp", "speed": "50"}).run(), "do.mlp.run", 2)
+    at = play(page(NAME, {"section": "mlp", "speed": "50"}).run(), "do.mlp.run", 2)
     n = _numbers(at)
     assert {"plain: test MSE", "dropout: test MSE", "weight decay: test MSE"} <= set(n)
     at.select_slider(key="do.mlp.lr").set_value(0.003).run()

@@ -7,18 +7,10 @@ from functools import partial
 
 import pytest
 
-from tests.pages.helpers import assert_clean, cold_render, lesson_numbers, page, render_section
+from tests.pages.helpers import assert_clean, cold_render, lesson_numbers, page, play, render_section
 
 NAME = "information_bottleneck.py"
 _numbers = partial(lesson_numbers, key="ib")
-
-
-def _play(at, run_key: str, ticks: int):
-    at.button(key=f"{run_key}.play").click().run()
-    for _ in range(ticks - 1):
-        at.run()
-    assert_clean(at)
-    return at
 
 
 @pytest.mark.parametrize("section", ["plane", "estimator", "counterpoints"])
@@ -29,7 +21,7 @@ def test_each_section_renders_fast(section):
 
 
 def test_plane_fits_within_the_bounds_and_compresses():
-    at = _play(page(NAME, {"section": "plane", "speed": "20", "lr": "0.01"}).run(), "ib.plane.run", 4)
+    at = play(page(NAME, {"section": "plane", "speed": "20", "lr": "0.01"}).run(), "ib.plane.run", 4)
     n = _numbers(at)
     assert n["epochs"] >= 40
     assert n["accuracy (all 4096)"] > 0.95
@@ -47,6 +39,6 @@ def test_estimator_matches_the_closed_form():
 
 
 def test_counterpoints_run_both_networks():
-    at = _play(page(NAME, {"section": "counterpoints", "speed": "5"}).run(), "ib.counterpoints.run", 2)
+    at = play(page(NAME, {"section": "counterpoints", "speed": "5"}).run(), "ib.counterpoints.run", 2)
     n = _numbers(at)
     assert n["tanh: epochs"] >= 5 and n["relu: epochs"] >= 5
