@@ -1,6 +1,6 @@
 """Figures of the generative-models page (pages/generative_models.py): samples over the data on a quantized heat
 map (discriminator, critic or density), and a latent map. Numbers in, plotly figure out; light enough for live
-frames (float32 points, at most 300 per layer, the heat map as uint8 levels on an equally spaced grid)."""
+frames (float32 points, at most 200 per layer, the heat map as uint8 levels on an equally spaced grid)."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +12,8 @@ from app.style import BLACK, SEQUENTIAL, base_layout, color, fast_figure
 
 __all__ = ["MAX_POINTS", "quantize", "samples_figure", "latent_figure"]
 
-MAX_POINTS = 300
+MAX_POINTS = 200  # generated samples and latent means per frame (frames <= 20 KB)
+MAX_DATA = 160  # points of the (unchanging) data drawn under them
 
 
 def quantize(Z: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -25,10 +26,11 @@ def quantize(Z: np.ndarray) -> tuple[np.ndarray, float, float]:
     return q.astype(np.uint8), lo, hi
 
 
-def _points(P: np.ndarray) -> np.ndarray:
+def _points(P: np.ndarray, n: int = MAX_POINTS) -> np.ndarray:
+    """The finite rows of ``P``, thinned by a stride to at most ``n``, as float32."""
     P = np.asarray(P, float)
     P = P[np.all(np.isfinite(P), axis=1)]
-    return P[:: max(1, int(np.ceil(len(P) / MAX_POINTS)))].astype(np.float32)
+    return P[:: max(1, int(np.ceil(len(P) / n)))].astype(np.float32)
 
 
 def samples_figure(X: np.ndarray, S: np.ndarray | None, gx: np.ndarray | None = None, gy: np.ndarray | None = None,
@@ -42,7 +44,7 @@ def samples_figure(X: np.ndarray, S: np.ndarray | None, gx: np.ndarray | None = 
                          zmin=0, zmax=255, colorscale=get_colorscale(SEQUENTIAL), opacity=0.55, hoverinfo="skip",
                          name=heat_name, colorbar=dict(title=dict(text=heat_name), tickvals=[0, 255],
                                                        ticktext=[f"{lo:.3g}", f"{hi:.3g}"], len=0.6)))
-    P = _points(X)
+    P = _points(X, MAX_DATA)
     data.append(dict(type="scatter", x=P[:, 0], y=P[:, 1], mode="markers", name="data",
                      marker=dict(color="rgba(90,90,90,0.45)", size=4)))
     if S is not None:
@@ -61,14 +63,13 @@ def latent_figure(M: np.ndarray, hue: np.ndarray, *, title: str | None = None, h
     prior's 1σ and 2σ circles."""
     M = np.asarray(M, float)
     k = max(1, int(np.ceil(len(M) / MAX_POINTS)))
-    M, hue = M[::k].astype(np.float32), np.asarray(hue, float)[::k].astype(np.float32)
-    t = np.linspace(0, 2 * np.pi, 61)
-    data = [dict(type="scatter", x=(r * np.cos(t)).astype(np.float32), y=(r * np.sin(t)).astype(np.float32),
-                 mode="lines", name=f"prior {r}σ", line=dict(color=BLACK, width=1, dash="dot"), hoverinfo="skip")
-            for r in (1, 2)]
-    data.append(dict(type="scatter", x=M[:, 0], y=M[:, 1], mode="markers", name="μ(x) of the data",
-                     marker=dict(color=hue, colorscale=get_colorscale("HSV"), cmin=-np.pi, cmax=np.pi, size=5)))
+    M, hue = M[::k].astype(np.float32), np.asarray(hue, float)[::k]
+    level = np.round(255 * (np.mod(hue + np.pi, 2 * np.pi) / (2 * np.pi))).astype(np.uint8)  # angle, 1.4° steps
+    data = [dict(type="scatter", x=M[:, 0], y=M[:, 1], mode="markers", name="μ(x) of the data",
+                 marker=dict(color=level, colorscale=get_colorscale("HSV"), cmin=0, cmax=255, size=5))]
     layout = base_layout(title, x_title="z₁", y_title="z₂", height=height)
+    layout["shapes"] = [dict(type="circle", xref="x", yref="y", x0=-r, y0=-r, x1=r, y1=r,  # the prior's 1σ, 2σ
+                             line=dict(color=BLACK, width=1, dash="dot")) for r in (1, 2)]
     layout["xaxis"].update(range=[-3.5, 3.5], zeroline=False)
     layout["yaxis"].update(range=[-3.5, 3.5], zeroline=False, scaleanchor="x", scaleratio=1)
     layout["legend"] = dict(orientation="h", y=-0.15)

@@ -102,7 +102,8 @@ def vae_section(lesson: Lesson):
         show(samples_figure(X, model.decode(th, Z), title=f"Iteration {s.iteration}: decoded z ~ N(0, I)"),
              "t10.fig.vae.samples", c1)
         mu, _ = model.encode(th, X)
-        show(latent_figure(mu, np.arctan2(X[:, 1], X[:, 0]), title="Latent map: μ(x), coloured by the angle of x"),
+        show(latent_figure(mu, np.arctan2(X[:, 1], X[:, 0]),
+                           title="Latent map: μ(x) by the angle of x; dotted: prior 1σ, 2σ"),
              "t10.fig.vae.latent", c2)
         show(_losses(s, {"−ELBO (minibatch)": "loss"}, "−ELBO", log_y=True), "t10.fig.vae.loss")
         live_table(pd.DataFrame([{k: f"{v:.4g}" for k, v in vae_numbers(model, th, X).items()}]))

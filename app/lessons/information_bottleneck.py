@@ -142,7 +142,8 @@ def counterpoints_section(lesson: Lesson):
         cols = st.columns(2)
         for c, name in zip(cols, ("tanh", "relu")):
             epochs, ixt, ity = _plane(run.series[name])
-            show(plane_figure(epochs, ixt, ity, h_y=hy, title=f"{name}, {p['bins']} bins", height=360),
+            show(plane_figure(epochs, ixt, ity, h_y=hy, title=f"{name}, {p['bins']} bins", height=360,
+                              max_points=30),
                  f"ib.fig.cp.{name}", c)
         live_table(pd.DataFrame([{"series": n, "epoch": s.iteration, "I(X;T5)": f"{s.last.info['ixt'][4]:.3f}",
                                   "max I(X;T5) so far": f"{np.nanmax(s.history['ixt5']):.3f}",
