@@ -206,7 +206,12 @@ def _cell(v: Any, fmt: str | None) -> str:
         if fmt == "percent":
             return f"{100 * v:.1f}%"
         return (fmt % v) if fmt else f"{v:.4g}"
-    return str(v)
+    return _md_escape(str(v))
+
+
+def _md_escape(text: str) -> str:
+    """``text`` for a markdown table cell: a ``|`` (as in ``max |f − f_KR|``) would end the cell."""
+    return text.replace("|", "\\|")
 
 
 def live_table(table: pd.DataFrame, *, column_config: dict | None = None, formats: dict[str, str] | None = None) -> None:
@@ -220,7 +225,7 @@ def live_table(table: pd.DataFrame, *, column_config: dict | None = None, format
         return
     formats = formats or {}
     cols = list(table.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines = ["| " + " | ".join(_md_escape(str(c)) for c in cols) + " |", "|" + "---|" * len(cols)]
     for row in table.itertuples(index=False):
         lines.append("| " + " | ".join(_cell(v, formats.get(c)) for c, v in zip(cols, row)) + " |")
     st.markdown("\n".join(lines))

@@ -17,9 +17,6 @@ from app.style import base_layout, color, fast_figure
 __all__ = ["plane_figure", "bars_mi_figure"]
 
 MAX_POINTS = 60  # epochs per layer in a live frame (frames <= 20 KB; two planes side by side take 30 each)
-_VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b",
-            "#fde725")
-EPOCH_SCALE = [[i / 9, c] for i, c in enumerate(_VIRIDIS)]  # plotly's Viridis, spelled out (fast_figure)
 
 
 def _pick(n: int, k: int) -> np.ndarray:
@@ -32,19 +29,23 @@ def _pick(n: int, k: int) -> np.ndarray:
 def plane_figure(epochs: Sequence[float], ixt: np.ndarray, ity: np.ndarray, *, h_y: float = 1.0,
                  title: str | None = None, height: int = 400, max_points: int = MAX_POINTS) -> go.Figure:
     """The information plane: one path per layer (columns of ``ixt``, ``ity``: epochs x layers), markers coloured
-    by epoch (one colour axis shared by the layers), the last epoch marked by the layer's number; at most
+    by epoch (one colour bar; the scale by its plotly.js name; a shared ``coloraxis`` would be smaller but
+    left the two side-by-side charts of a playing run blank in Chromium), the last epoch marked by the layer's number; at most
     ``max_points`` epochs per layer (log-spaced, the last kept)."""
     epochs = np.asarray(epochs, float)
     ixt, ity = np.atleast_2d(np.asarray(ixt, float)), np.atleast_2d(np.asarray(ity, float))
     idx = _pick(epochs.size, max_points)
     e = compact(epochs[idx]) if idx.size else []
+    cmax = float(max(epochs[-1], 1.0)) if epochs.size else 1.0
     data, ends = [], []
     L = ixt.shape[1] if ixt.size else 0
     for l in range(L):
         x, y = ixt[idx, l], ity[idx, l]
         data.append(dict(type="scatter", mode="lines+markers", x=compact(x), y=compact(y), name=f"T{l + 1}",
                          line=dict(color="rgba(120,120,120,0.35)", width=1),
-                         marker=dict(size=6, color=e, coloraxis="coloraxis"), showlegend=False,
+                         marker=dict(size=6, color=e, colorscale="Viridis", cmin=0.0, cmax=cmax, showscale=l == 0,
+                                     **({"colorbar": dict(title=dict(text="epoch"), thickness=12)} if l == 0 else {})),
+                         showlegend=False,
                          hovertemplate="I(X;T) %{x:.3f}<br>I(T;Y) %{y:.3f}"))
         if idx.size and np.isfinite(x[-1]) and np.isfinite(y[-1]):
             ends.append((float(x[-1]), float(y[-1]), f"T{l + 1}"))
@@ -54,8 +55,6 @@ def plane_figure(epochs: Sequence[float], ixt: np.ndarray, ity: np.ndarray, *, h
                          textposition="top center", showlegend=False, hoverinfo="skip"))
     layout = base_layout(title, x_title="I(X;T) [bits]", y_title="I(T;Y) [bits]", height=height)
     layout["yaxis"] = dict(layout.get("yaxis", {}), range=[-0.05, float(h_y) + 0.08])
-    layout["coloraxis"] = dict(colorscale=EPOCH_SCALE, cmin=0.0, cmax=float(max(epochs[-1], 1.0)) if epochs.size
-                               else 1.0, colorbar=dict(title=dict(text="epoch"), thickness=12))
     return fast_figure(data, layout)
 
 

@@ -111,13 +111,20 @@ def spectral_section(lesson: Lesson) -> None:
     show(curves_figure({"λᵢ of K̂₀": (k, np.maximum(r["lam"], 1e-16))}, log_x=False, markers=True, x_title="index i",
                        y_title="eigenvalue", title="Kernel eigenvalues (pairs: sin/cos modes)"), "ntk.fig.sb.eig", c1)
     t = r["t"]
-    curves = {f"|v{i + 1}·r_t|": (t, np.abs(r["measured"][:, i])) for i in (0, 2, 4, 6) if i < len(k)}
-    theory = {f"(1 − ηλ{i + 1})^t |v{i + 1}·r₀|": (t, np.abs(r["predicted"][:, i])) for i in (0, 2, 4) if i < len(k)}
+    floor = 1e-14 * np.max(np.abs(r["predicted"][0]))  # rounding level: below it a curve is not drawn
+
+    def shown(y):
+        y = np.abs(y)
+        return np.where(y >= floor, y, np.nan)
+
+    curves = {f"|v{i + 1}·r_t|": (t, shown(r["measured"][:, i])) for i in (0, 2, 4, 6) if i < len(k)}
+    theory = {f"(1 − ηλ{i + 1})^t |v{i + 1}·r₀|": (t, shown(r["predicted"][:, i])) for i in (0, 2, 4) if i < len(k)}
     show(curves_figure(curves, theory=theory, log_x=False, title="Residual components: measured vs predicted"),
          "ntk.fig.sb.comp", c2)
     st.caption(f"η = {r['eta']:.3g}. Solid: the residual's components along eigenvectors of the initial empirical "
-               "kernel; dotted: the linearized prediction. Small λ (high frequency) barely moves: learned last. At "
-               "small width the kernel moves and the prediction drifts.")
+               "kernel; dotted: the linearized prediction (with η·λ₁ = 1 the top component is gone after one step; "
+               "values below 1e-14 of the start are rounding and not drawn). Small λ (high frequency) barely moves: "
+               "learned last. At small width the kernel moves and the prediction drifts.")
     lesson.numbers({"relative deviation of the top 4 components": r["deviation"], "largest eigenvalue": r["lam"][0],
                     "final loss": r["loss"]}, show=True)
 
