@@ -25,13 +25,13 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 import streamlit as st
 
+from app.load import BASE_INTERVAL, LOAD, RETIME_FACTOR
 from app.panels import LIVE_FRAME_KEY
 from app.params import SPEED, PageParams, Param
 
 __all__ = ["Solver", "Series", "Run", "SPEED", "live_run", "new_run", "advance", "step_once", "sync_params",
            "solver_starter", "freeze"]
-FRAME_INTERVAL = 0.05  # seconds between frames while playing (the browser redraws ~10-16 charts/s at best;
-# the interval only has to be short enough not to be the bottleneck)
+FRAME_INTERVAL = BASE_INTERVAL  # seconds between frames on an idle server; under load app.load.LOAD stretches it
 
 Starter = Callable[[dict[str, np.ndarray] | None], dict[str, Iterator]]
 Metrics = Callable[[str, Any], dict[str, float]]
@@ -138,6 +138,8 @@ class Run:
     events: list = field(default_factory=list)  # (iteration, text) when tunables changed mid-run
     frame_ms: float = 0.0  # compute time of the last frame's iterations (all series), milliseconds
     draw_ms: float = 0.0  # time of the last frame's status line and charts, milliseconds
+    interval: float = 0.0  # seconds between frames the browser's timer was given (app.load), 0 when not playing
+    retimed: float = 0.0  # time.monotonic() when this run last re-registered its timer
 
     @property
     def done(self) -> bool:
@@ -379,6 +381,19 @@ def _status_line(run: Run, hint: str | Callable[[Run], str] | None) -> None:
         st.caption(("▶ running · " if run.running else "⏸ paused · ") + text)
 
 
+def _retime(r: Run, interval: float, min_gap: float = 5.0) -> bool:
+    """Whether a playing run should re-register its timer: ``interval`` differs from the run's by more than
+    ``RETIME_FACTOR`` and the last re-registration is ``min_gap`` seconds old (a rerun of the page costs more than
+    a frame, so it is rare)."""
+    if not r.interval or max(interval / r.interval, r.interval / interval) <= RETIME_FACTOR:
+        return False
+    now = time.monotonic()
+    if now - r.retimed < min_gap:
+        return False
+    r.retimed = now
+    return True
+
+
 def live_run(
     key: str,
     pp: PageParams,
@@ -458,7 +473,10 @@ def live_run(
                   disabled=run.done)
     c_reset.button("Reset", key=f"{key}.reset", on_click=_reset, width="stretch")
 
-    @st.fragment(run_every=FRAME_INTERVAL if run.running else None)
+    # The timer's interval follows this server process's load (app.load): 20 frames/s alone, fewer in a class.
+    run.interval = LOAD.interval() if run.running else 0.0
+
+    @st.fragment(run_every=run.interval or None)
     def _frame() -> None:
         r: Run = st.session_state[key]
         was_running = r.running
@@ -475,6 +493,8 @@ def live_run(
         r.draw_ms = 1e3 * (time.perf_counter() - t0)
         if was_running and not r.running:
             st.rerun()  # the run ended: rerun the page so the timer stops and the buttons update
+        if r.running and _retime(r, LOAD.update()):
+            st.rerun()  # the load moved the interval: rerun the page to give the browser's timer the new one
 
     _frame()
     return st.session_state[key]
