@@ -246,6 +246,14 @@ def hamiltonian(Yj: np.ndarray, Pj1: np.ndarray, Kj: np.ndarray, bj: np.ndarray,
     return float(np.sum(Pj1 * act(A))), Yj.T @ G, G.sum(axis=0)
 
 
+def _stuck(k: int, f: float, g: np.ndarray) -> str | None:
+    """Why iteration ``k`` cannot move on: after iteration 0, a gradient exactly zero at a nonzero loss (every
+    tanh saturated, e.g. after a huge step or ``h``) ends the run as diverged, with this reason."""
+    if k >= 1 and f > 0 and not np.any(g):
+        return "the gradient vanished at a nonzero loss: every unit saturated (step, lr or h too large?)"
+    return None
+
+
 def msa(Y0: np.ndarray, C: np.ndarray, K0: np.ndarray, b0: np.ndarray, h: float, *, rho: float = 1.0,
         lr: float = 1.0, inner: int = 5, activation: str = "tanh", tol: float = 1e-10, maxiter: int = 10**6,
         blowup: float = BLOWUP) -> Iterator[Step]:
@@ -286,12 +294,13 @@ def msa(Y0: np.ndarray, C: np.ndarray, K0: np.ndarray, b0: np.ndarray, h: float,
     ------
     Step
         ``x`` the flat controls (as :func:`control_loss`), ``loss`` :math:`\Phi`, ``grad_norm`` of the loss;
-        ``info["hamiltonian"]`` the sum of :math:`H_j` after the update (with the old states).
+        ``info["hamiltonian"]`` the sum of :math:`H_j` after the update (with the old states). A gradient exactly
+        zero at a nonzero loss after iteration 0 (every unit saturated) ends the run as diverged, with the reason.
 
     Raises
     ------
     ValueError
-        Bad shapes, ``rho < 0``, a non-positive ``lr`` or ``inner``.
+        Bad shapes, ``rho < 0``, a non-positive ``h``, ``lr`` or ``inner``.
 
     References
     ----------
@@ -302,6 +311,7 @@ def msa(Y0: np.ndarray, C: np.ndarray, K0: np.ndarray, b0: np.ndarray, h: float,
     K = np.array(K0, dtype=float)
     b = np.array(b0, dtype=float)
     L, d = K.shape[0], Y0.shape[1]
+    h = check_positive("h", h)
     if int(inner) < 1:
         raise ValueError(f"inner must be >= 1, got {inner}")
     inner = int(inner)
@@ -346,7 +356,7 @@ def msa(Y0: np.ndarray, C: np.ndarray, K0: np.ndarray, b0: np.ndarray, h: float,
                 Htot += hamiltonian(Y[j], P[j + 1], Kj, bj, activation=activation)[0]
             theta, f, g = state()
             params = yield record(k, theta, f, np.linalg.norm(g), {"hamiltonian": Htot, **params},
-                                  work=2.0 * k * (inner + 1), loss0=f0, blowup=blowup)
+                                  work=2.0 * k * (inner + 1), loss0=f0, blowup=blowup, reason=_stuck(k, f, g))
 
     tun = {"rho": nonneg, "lr": lambda v: check_positive("lr", v)}
     return (yield from _drive(iterations(), params, tun, tol=tol, maxiter=maxiter))
@@ -375,12 +385,12 @@ def gradient_descent(Y0: np.ndarray, C: np.ndarray, K0: np.ndarray, b0: np.ndarr
     Yields
     ------
     Step
-        ``x`` the flat controls, ``loss`` :math:`\Phi`.
+        ``x`` the flat controls, ``loss`` :math:`\Phi`; a vanished gradient ends the run as in :func:`msa`.
 
     Raises
     ------
     ValueError
-        Bad shapes or a non-positive step.
+        Bad shapes or a non-positive ``h`` or ``step``.
 
     References
     ----------
@@ -389,6 +399,7 @@ def gradient_descent(Y0: np.ndarray, C: np.ndarray, K0: np.ndarray, b0: np.ndarr
     Y0 = np.asarray(Y0, dtype=float)
     K0 = np.asarray(K0, dtype=float)
     L = K0.shape[0]
+    h = check_positive("h", h)
     theta = np.concatenate([K0.ravel(), np.asarray(b0, dtype=float).ravel()])
     tol, maxiter = check_stop(tol, maxiter)
     params = {"step": check_positive("step", step)}
@@ -404,7 +415,7 @@ def gradient_descent(Y0: np.ndarray, C: np.ndarray, K0: np.ndarray, b0: np.ndarr
             theta = theta - params["step"] * g
             f, g = control_loss(theta, Y0, C, h, L, activation=activation)
             params = yield record(k, theta, f, np.linalg.norm(g), dict(params), work=2.0 * k, loss0=f0,
-                                  blowup=blowup)
+                                  blowup=blowup, reason=_stuck(k, f, g))
 
     return (yield from _drive(iterations(), params, {"step": lambda v: check_positive("step", v)}, tol=tol,
                               maxiter=maxiter))

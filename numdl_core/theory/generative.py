@@ -1015,8 +1015,9 @@ def _likelihood_training(kind: str, X: np.ndarray, model, theta0: np.ndarray | N
     theta = model.init(seed) if theta0 is None else np.array(theta0, float)
     opt = Adam(len(theta), params["lr"])
 
-    def fg(th, B):
-        return model.loss_grad(th, B, rng.standard_normal(B.shape)) if kind == "vae" else model.loss_grad(th, B)
+    def fg(th, B):  # overflow after a huge step: a non-finite loss, which record() reports as diverged
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return model.loss_grad(th, B, rng.standard_normal(B.shape)) if kind == "vae" else model.loss_grad(th, B)
 
     def iterations():
         nonlocal params, theta
@@ -1129,7 +1130,9 @@ def gan_training(X: np.ndarray, model: GAN, theta0: np.ndarray | None = None, *,
     clipped to :math:`[-c, c]` for the WGAN), then ``g_steps`` on :math:`L_G`.
 
     Step: ``x = concatenate([theta_g, theta_d])``, ``loss`` = :math:`L_D` of the last discriminator step (the
-    minibatch's), ``grad_norm`` the generator gradient's norm, ``info``: ``d_loss``, ``g_loss``.
+    minibatch's), ``grad_norm`` the generator gradient's norm, ``info``: ``d_loss``, ``g_loss``. A generator
+    gradient exactly zero (the discriminator saturated, e.g. after a huge ``lr``) ends the run as diverged, with
+    that reason.
 
     Parameters
     ----------
@@ -1205,8 +1208,10 @@ def gan_training(X: np.ndarray, model: GAN, theta0: np.ndarray | None = None, *,
                 lg, gg = model.g_loss_grad(tg, td, rng.standard_normal((m, 2)))
                 tg = og.step(tg, gg)
             work += 2.0 * params["d_steps"] * m / len(X)
+            stuck = "the generator's gradient vanished: the discriminator saturated (lr too large?)"
             params = yield record(k, np.concatenate([tg, td]), ld, np.linalg.norm(gg),
-                                  {"d_loss": float(ld), "g_loss": float(lg)}, work=work, loss0=l0, blowup=blowup)
+                                  {"d_loss": float(ld), "g_loss": float(lg)}, work=work, loss0=l0, blowup=blowup,
+                                  reason=None if np.any(gg) else stuck)
 
     return (yield from _drive(iterations(), params, checks, tol=tol, maxiter=maxiter))
 
