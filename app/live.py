@@ -493,7 +493,7 @@ def live_run(
         r.draw_ms = 1e3 * (time.perf_counter() - t0)
         if was_running and not r.running:
             st.rerun()  # the run ended: rerun the page so the timer stops and the buttons update
-        if r.running and _retime(r, LOAD.update()):
+        if r.running and _retime(r, LOAD.update(id(r))):
             st.rerun()  # the load moved the interval: rerun the page to give the browser's timer the new one
 
     _frame()

@@ -9,12 +9,15 @@ seconds, and when it is busier than ``TARGET_BUSY`` the interval grows in propor
 the same for everyone); when the load drops it shrinks back. A class of 100 on one core gets ~1-2 frames/s each
 instead of timeouts; alone, a student gets the full 20.
 
-The controller is per process (a replica of ``deploy/classroom`` adapts to its own students). A live run picks up
-the interval when it starts, and re-registers its timer when the interval has moved by more than
-``RETIME_FACTOR`` (``app.live``).
+The controller is per process (a replica of ``deploy/classroom`` adapts to its own students) and only slows
+down when at least two live runs shared the last period: a student alone on a busy page keeps every frame the
+core can give. A live run picks up the interval when it starts, and re-registers its timer when the interval has
+moved by more than ``RETIME_FACTOR`` (``app.live``). ``NUMDL_ADAPTIVE_FRAMES=0`` in the environment keeps the base
+interval (the tests set it: their frames must not depend on the machine's load).
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -47,22 +50,35 @@ class FrameLoad:
         self._interval = base
         self._t, self._c = clock(), cpu()
         self.busy = 0.0  # the busy fraction measured at the last update
+        self.runs = 0  # live runs that drew a frame in the last period
+        self._runs: set = set()
+
+    @staticmethod
+    def enabled() -> bool:
+        return os.environ.get("NUMDL_ADAPTIVE_FRAMES", "1") != "0"
 
     def interval(self) -> float:
-        return self._interval
+        return self._interval if self.enabled() else self.base
 
-    def update(self) -> float:
-        """Measure the load if ``UPDATE_EVERY`` has passed and adjust the interval; return the interval."""
+    def update(self, run_id: object = None) -> float:
+        """Note a frame of the live run ``run_id``; measure the load if ``UPDATE_EVERY`` has passed and adjust the
+        interval; return the interval."""
+        if not self.enabled():
+            return self.base
         with self._lock:
+            self._runs.add(run_id)
             now = self._clock()
             dt = now - self._t
             if dt < UPDATE_EVERY:
                 return self._interval
             cpu = self._cpu()
             self.busy = max(0.0, (cpu - self._c) / dt)
+            self.runs, self._runs = len(self._runs), set()
             self._t, self._c = now, cpu
             # saturated: the real demand is unknown (above one core), so double; else move by the square root
             ratio = 2.0 if self.busy >= SATURATED else (max(self.busy, 1e-3) / self.target) ** 0.5
+            if self.runs < 2:  # one student alone is never slowed down for others
+                ratio = min(ratio, 1.0)
             self._interval = min(self.max_interval, max(self.base, self._interval * ratio))
             return self._interval
 

@@ -5,6 +5,8 @@ import sys
 
 # Live frames compute exactly `speed` iterations in tests, whatever the load (app.live.frame_budget_ms).
 os.environ.setdefault("NUMDL_FRAME_BUDGET_MS", "0")
+# The live timer keeps its base interval in tests (app.load), whatever the machine's load.
+os.environ.setdefault("NUMDL_ADAPTIVE_FRAMES", "0")
 # Every chart a playing live frame draws records the size of its figure JSON (app.panels.FRAME_BYTES_KEY).
 os.environ.setdefault("NUMDL_MEASURE_FRAMES", "1")
 # One BLAS thread, as in app/main.py: for libraries loaded later, through the environment ...

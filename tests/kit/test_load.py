@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+import app.load
+
 from app.load import MAX_INTERVAL, FrameLoad
 from app.live import Run, _retime
 
@@ -17,8 +19,15 @@ class Meter:
         self.cpu += busy * seconds
 
 
+@pytest.fixture(autouse=True)
+def adaptive(monkeypatch):
+    monkeypatch.setenv("NUMDL_ADAPTIVE_FRAMES", "1")  # tests/conftest.py turns it off for the page tests
+
+
 def controller(m: Meter) -> FrameLoad:
-    return FrameLoad(base=0.05, max_interval=2.0, target=0.75, clock=lambda: m.t, cpu=lambda: m.cpu)
+    c = FrameLoad(base=0.05, max_interval=2.0, target=0.75, clock=lambda: m.t, cpu=lambda: m.cpu)
+    c.update = lambda run_id="b", _u=c.update: (c._runs.add("a"), _u(run_id))[1]  # two students playing
+    return c
 
 
 def test_idle_or_light_load_keeps_the_base_interval():
@@ -74,3 +83,21 @@ def test_a_run_retimes_only_on_a_large_change_and_rarely():
     assert _retime(r, 0.2)  # 4x: re-register
     r.interval = 0.2
     assert not _retime(r, 1.0)  # 5x, but the last re-registration was just now
+
+
+def test_one_student_alone_is_never_slowed_down():
+    m = Meter()
+    c = FrameLoad(base=0.05, max_interval=2.0, target=0.75, clock=lambda: m.t, cpu=lambda: m.cpu)
+    for _ in range(5):
+        m.tick(1.0, 1.0)
+        assert c.update("only") == pytest.approx(0.05)
+    assert c.runs == 1
+
+
+def test_the_environment_switch_keeps_the_base_interval(monkeypatch):
+    monkeypatch.setenv("NUMDL_ADAPTIVE_FRAMES", "0")
+    m = Meter()
+    c = controller(m)
+    m.tick(1.0, 1.0)
+    assert c.update() == c.interval() == 0.05
+    assert app.load.LOAD.interval() == app.load.BASE_INTERVAL
