@@ -17,6 +17,7 @@ presets; explicit URL values win over the preset). Unknown names are reported in
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
@@ -24,10 +25,24 @@ import numpy as np
 import streamlit as st
 
 __all__ = ["Param", "PageParams", "log_options", "parse_value", "GLOBAL_KEYS", "ROLES", "SEED", "STEP", "ALPHA",
-           "DATASET", "SPEED"]
+           "DATASET", "SPEED", "shown"]
 
 GLOBAL_KEYS = frozenset({"present", "hide", "lock"})  # URL keys owned by the app shell, not by a page's controls
 ROLES = ("structure", "tunable", "view")
+SHOWN_CHARS = 40  # a note quotes at most this many characters of a value or name taken from the URL
+
+
+def shown(raw: Any, limit: int = SHOWN_CHARS) -> str:
+    """Text from the URL made safe to quote inside a Markdown code span of a note.
+
+    Backticks become ``'`` (a backtick would end the code span, and what follows would be rendered as Markdown:
+    links, images, emphasis); control and invisible characters (newlines would start a new Markdown block) are
+    written as escapes (``\\n``); text longer than ``limit`` is cut, with its length.
+    """
+    text = str(raw)
+    out = "".join("'" if ch == "`" else ch.encode("unicode_escape").decode("ascii")
+                  if unicodedata.category(ch).startswith("C") else ch for ch in text[:limit])
+    return out + (f"… ({len(text)} characters)" if len(text) > limit else "")
 
 
 def log_options(lo: float, hi: float, per_decade: int = 4) -> tuple[float, ...]:
@@ -73,7 +88,7 @@ class Param:
             lo = self.lo if self.lo is not None else value
             hi = self.hi if self.hi is not None else value
             v = min(max(value, lo), hi)
-            return int(round(v)) if self.kind == "int" else float(v)
+            return int(round(v)) if self.kind == "int" else float(v) + 0.0  # + 0.0: -0 is 0
         if self.kind == "log":
             return min(self.options, key=lambda o: abs(math.log(o) - math.log(value)) if value > 0 else abs(o - value))
         return value
@@ -92,13 +107,14 @@ def parse_value(p: Param, raw: str) -> tuple[Any, str | None]:
     ``value`` is ``None`` when ``raw`` is ignored; ``note`` says what was done (``None`` if nothing was wrong).
     """
     raw = str(raw).strip()
+    q = shown(raw)  # how the note quotes it
     if p.kind == "bool":
         low = raw.lower()
         if low in ("1", "true", "yes", "on"):
             return True, None
         if low in ("0", "false", "no", "off"):
             return False, None
-        return None, f"`{p.name}={raw}` is not on/off (use 1 or 0): ignored."
+        return None, f"`{p.name}={q}` is not on/off (use 1 or 0): ignored."
     if p.kind == "choice":
         for o in p.options:
             if str(o) == raw:
@@ -111,24 +127,24 @@ def parse_value(p: Param, raw: str) -> tuple[Any, str | None]:
         except ValueError:
             pass
         valid = ", ".join(str(o) for o in p.options)
-        return None, f"`{p.name}={raw}` is not one of {valid}: ignored."
+        return None, f"`{p.name}={q}` is not one of {valid}: ignored."
     try:
         num = float(raw)
     except ValueError:
-        return None, f"`{p.name}={raw}` is not a number: ignored."
+        return None, f"`{p.name}={q}` is not a number: ignored."
     if not math.isfinite(num):
-        return None, f"`{p.name}={raw}` is not a finite number: ignored."
+        return None, f"`{p.name}={q}` is not a finite number: ignored."
     if p.kind == "int" and num != int(num):
         num = round(num)
     if p.kind == "log" and num <= 0:
-        return p.options[0], f"`{p.name}={raw}` must be positive: set to {p.options[0]:g}."
+        return p.options[0], f"`{p.name}={q}` must be positive: set to {p.options[0]:g}."
     v = p.clamp(num)
     if p.kind == "log":
         if num < p.options[0] * (1 - 1e-9) or num > p.options[-1] * (1 + 1e-9):
-            return v, f"`{p.name}={raw}` is outside {p.options[0]:g}..{p.options[-1]:g}: clamped to {v:g}."
+            return v, f"`{p.name}={q}` is outside {p.options[0]:g}..{p.options[-1]:g}: clamped to {v:g}."
         return v, None
     if v != num:
-        return v, f"`{p.name}={raw}` is outside {p.lo:g}..{p.hi:g}: clamped to {v:g}."
+        return v, f"`{p.name}={q}` is outside {p.lo:g}..{p.hi:g}: clamped to {v:g}."
     return v, None
 
 
@@ -196,7 +212,7 @@ class PageParams:
                 links["preset"] = dict(self.presets[name])
             else:
                 valid = ", ".join(self.presets) or "none on this page"
-                st.session_state[self._notes_key].append(f"preset `{name}` is not a preset of this page "
+                st.session_state[self._notes_key].append(f"preset `{shown(name)}` is not a preset of this page "
                                                          f"(presets: {valid}): ignored.")
         return links
 
@@ -208,9 +224,14 @@ class PageParams:
         """The starting value of a control: the URL's (validated), else the preset's, else the default."""
         qp = st.query_params
         if (self.first_run or p.name in self.locked or p.name in self.hidden) and p.name in qp:
-            value, note = parse_value(p, qp[p.name])
-            if note and self.first_run:
-                st.session_state[self._notes_key].append(note)
+            value, note = parse_value(p, qp[p.name])  # a repeated name: its last value
+            if self.first_run:
+                given = len(qp.get_all(p.name))
+                if given > 1:
+                    st.session_state[self._notes_key].append(
+                        f"`{p.name}` is given {given} times: the last value, `{shown(qp[p.name])}`, is used.")
+                if note:
+                    st.session_state[self._notes_key].append(note)
             if value is not None:
                 return value
         if p.name in self.preset:
@@ -319,14 +340,14 @@ class PageParams:
             for what, names in (("hide", self.hidden), ("lock", self.locked)):
                 for name in sorted(names - set(self.declared)):
                     st.session_state[self._notes_key].append(
-                        f"`{what}={name}`: this page has no control named `{name}` here: ignored.")
+                        f"`{what}={shown(name)}`: this page has no control named `{shown(name)}` here: ignored.")
         for name in list(qp.keys()):
             if name not in wanted and name not in GLOBAL_KEYS:
                 if self.first_run and name != "preset":
-                    st.session_state[self._notes_key].append(f"`{name}` is not a control of this page: ignored.")
+                    st.session_state[self._notes_key].append(f"`{shown(name)}` is not a control of this page: ignored.")
                 del qp[name]
         for name, s in wanted.items():
-            if qp.get(name) != s:
+            if qp.get(name) != s or len(qp.get_all(name)) > 1:  # one value per name
                 qp[name] = s
         st.session_state[self._loaded_key] = True
         self._show_notes()

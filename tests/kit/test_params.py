@@ -49,3 +49,69 @@ def test_roles_and_common_params():
     with pytest.raises(ValueError, match="role"):
         Param("z", "z", "int", 0, lo=0, hi=1, role="sometimes")
     assert STEP.to_url(0.1) == "0.1" and BOOL.to_url(True) == "1"
+
+
+# --------------------------------------------------------------------- tampered links (issue 13)
+INJECTION = "a`![img](http://127.0.0.1:9/x.png)` **b** <script>x</script>\n# heading"
+
+
+def test_shown_quotes_url_text_safely_in_a_code_span():
+    from app.params import shown
+
+    assert shown("abc") == "abc"
+    assert shown("a`b\nc\td\u200b") == "a'b\\nc\\td\\u200b"  # backticks, controls, invisible characters
+    long = shown("x" * 10240)
+    assert long == "x" * 40 + "… (10240 characters)"
+
+
+@pytest.mark.parametrize("p", [INT, FLOAT, LOG, CHOICE, NUM_CHOICE, BOOL])
+def test_notes_never_echo_markdown_or_10_kb_from_the_url(p):
+    for raw in (INJECTION, INJECTION + "y" * 10240):
+        v, n = parse_value(p, raw)
+        assert v is None and n.count("`") == 2 and "\n" not in n, n  # the raw text stays inside one code span
+        assert len(n) < 160, len(n)
+        assert n.startswith(f"`{p.name}=a'![img](")
+
+
+def test_minus_zero_is_zero():
+    v, n = parse_value(FLOAT, "-0")
+    assert v == 0.0 and math.copysign(1.0, v) == 1.0 and n is None and FLOAT.to_url(v) == "0"
+    assert parse_value(INT, "-0") == (1, "`n=-0` is outside 1..10: clamped to 1.")
+
+
+def _page_of_two_controls():
+    from app.params import PageParams, Param
+
+    pp = PageParams("k", presets={"small": {"n": 2}})
+    pp.controls([Param("n", "n", "int", 5, lo=1, hi=10), Param("x", "x", "float", 0.5, lo=0.0, hi=1.0)])
+    pp.sync_url()
+
+
+def _run_tiny_page(query: dict):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_page_of_two_controls, default_timeout=30)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def test_a_repeated_name_uses_its_last_value_with_a_note_and_the_url_keeps_one():
+    at = _run_tiny_page({"n": ["3", "7"], "x": ["0.2", "0.2"]})
+    assert not at.exception
+    assert at.slider(key="k.n").value == 7 and at.slider(key="k.x").value == 0.2
+    note = at.warning[0].value
+    assert "`n` is given 2 times: the last value, `7`, is used." in note
+    assert "`x` is given 2 times" in note
+    assert at.query_params["n"] == "7" and at.query_params["x"] == "0.2"  # one value each, not a list
+
+
+def test_unknown_names_of_a_link_are_quoted_short_and_safe():
+    at = _run_tiny_page({"Q" * 10240: "1", INJECTION: "1", "preset": INJECTION, "hide": INJECTION, "n": "-0"})
+    assert not at.exception
+    note = at.warning[0].value
+    assert "`" + "Q" * 40 + "… (10240 characters)` is not a control" in note
+    assert "preset `a'![img](" in note and "`hide=a'![img](" in note
+    assert len(note) < 1200 and note.count("\n") == 6  # the head, a blank line and five notes, one line each
+    assert "- `n=-0` is outside 1..10: clamped to 1." in note
+    assert set(at.query_params) == {"n", "x", "hide"} and at.query_params["n"] == "1"
