@@ -7,9 +7,10 @@ For every page and every section (the keys of the page's ``SECTIONS`` literal), 
   log-scaled control), ``abc``, ``1e999``, ``nan``, ``inf``, ``-0``, and ``10kB``: a 10 kB string that starts with
   HTML and Markdown (a script tag, a link, an image, a heading on a new line, backticks);
 
-and, in one more run, the link itself is tampered with: unknown keys, a 10 kB unknown key, an unknown preset and a
-control given twice (the last value counts). Per page with sections, an unknown ``section`` falls back to the
-page's default section.
+in the ``abc`` run the first control is given twice, a valid value then ``abc`` (the last value counts). A first
+run tampers with the link itself (unknown keys, a 10 kB unknown key, an unknown preset) and finds the section's
+controls. Per page with sections, an unknown ``section`` (the HTML and Markdown string) falls back to the page's
+default section.
 
 Each run must show no exception and no traceback, each control must show the value the tampering should give
 (the bound for an out-of-range number, the default for a malformed one), written back to the URL; a note must
@@ -128,16 +129,23 @@ def _problems(at, where: str) -> list[str]:
     return out
 
 
-def _url(at, name: str):
-    v = at.query_params.get(name)
-    return v[-1] if isinstance(v, list) else v
+def _other(p):
+    """A valid value of ``p`` other than its default."""
+    values = [p.lo, p.hi] if p.kind in ("int", "float") else [not p.default] if p.kind == "bool" else p.options
+    return next(v for v in values if v != p.default)
 
 
 def _check_kind(name: str, section, specs: dict, kind: str) -> list[str]:
-    """Open the page with every control of ``specs`` tampered as ``kind``; what is wrong, as messages."""
+    """Open the page with every control of ``specs`` tampered as ``kind``; what is wrong, as messages.
+
+    In the ``abc`` run the first control is given twice, a valid value then ``abc``: the last value counts.
+    """
     where = f"{name} section={section} kind={kind}"
     query = {"section": section} if section is not None else {}
     query.update({n: _raw(p, kind) for (_, n), p in specs.items()})
+    (_, first), p_first = next(iter(specs.items()))
+    if kind == "abc":
+        query[first] = [p_first.to_url(_other(p_first)), "abc"]
     at = page(name, query).run()
     out = _problems(at, where)
     if at.exception:
@@ -150,48 +158,41 @@ def _check_kind(name: str, section, specs: dict, kind: str) -> list[str]:
         shown = _shown(widgets, key, n)
         if shown != value:
             out.append(f"{where}: {n!r} shows {shown!r}, expected {value!r}")
-        if _url(at, n) != p.to_url(value):
-            out.append(f"{where}: the URL says {n}={_url(at, n)!r}, expected {p.to_url(value)!r}")
+        if at.query_params.get(n) != p.to_url(value):  # once: a list is a repeated key
+            out.append(f"{where}: the URL says {n}={at.query_params.get(n)!r}, expected {p.to_url(value)!r}")
         if noted != (f"`{n}=" in note):
             out.append(f"{where}: the note {'does not name' if noted else 'names'} {n!r}: {note[:300]!r}")
+    if kind == "abc" and f"`{first}` is given 2 times" not in note:
+        out.append(f"{where}: the note does not say {first!r} was given twice: {note[:300]!r}")
     return out
 
 
-def _check_link(name: str, section, specs: dict) -> list[str]:
-    """Open the page with unknown keys (one of 10 kB), an unknown preset and its first control given twice."""
+def _check_link(name: str, section) -> tuple[dict, list[str]]:
+    """Open the page with unknown keys (one of 10 kB) and an unknown preset: the declared controls (the page's
+    default state) and what is wrong, as messages."""
     where = f"{name} section={section} kind=link"
-    (key, n), p = next(iter(specs.items()))
-    other = next(o for o in ([p.lo, p.hi] if p.kind in ("int", "float") else [not p.default] if p.kind == "bool"
-                             else p.options) if o != p.default)
     query = {"section": section} if section is not None else {}
-    query.update({"bogus": "1", "Q" * 10240: "1", "preset": "no-such-preset",
-                  n: [p.to_url(other), p.to_url(p.default)]})  # the last value counts: the default
+    query.update({"bogus": "1", "Q" * 10240: "1", "preset": "no-such-preset"})
     at = page(name, query).run()
     out = _problems(at, where)
     if at.exception:
-        return out
+        return {}, out
     note = _note(at)
     expected = ("preset `no-such-preset` is not a preset", "`bogus` is not a control",
-                "`" + "Q" * 40 + "… (10240 characters)` is not a control", f"`{n}` is given 2 times")
+                "`" + "Q" * 40 + "… (10240 characters)` is not a control")
     out += [f"{where}: the note does not say {e!r}: {note[:300]!r}" for e in expected if e not in note]
-    if _shown(_widgets(at), key, n) != p.default:
-        out.append(f"{where}: {n!r} shows {_shown(_widgets(at), key, n)!r}, not the last value {p.default!r}")
     unknown = set(at.query_params) - {"section", *(m for _, m in _declared(at))}
     if unknown:
         out.append(f"{where}: unknown keys left in the URL: {sorted(k[:20] for k in unknown)}")
-    if at.query_params.get(n) != p.to_url(p.default):
-        out.append(f"{where}: the URL says {n}={at.query_params.get(n)!r}, expected {p.to_url(p.default)!r} once")
-    return out
+    return {k: p for k, p in _declared(at).items() if k[1] != "section"}, out
 
 
 @pytest.mark.parametrize("name,section", list(_cases()))
 def test_tampered_links_are_clamped_or_ignored_with_a_note(name, section):
-    at = page(name, {"section": section} if section is not None else {}).run()
-    assert not at.exception, [e.message for e in at.exception]
-    specs = {k: p for k, p in _declared(at).items() if k[1] != "section"}
-    assert specs, f"{name} section={section}: no controls declared"
-    problems = [m for kind in KINDS for m in _check_kind(name, section, specs, kind)]
-    problems += _check_link(name, section, specs)
+    specs, problems = _check_link(name, section)
+    assert specs or problems, f"{name} section={section}: no controls declared"
+    if specs:
+        problems += [m for kind in KINDS for m in _check_kind(name, section, specs, kind)]
     assert not problems, "\n".join(problems)
 
 
@@ -202,6 +203,6 @@ def test_unknown_section_falls_back_to_the_default_section(path):
     spec = _declared(at)[next(k for k in _declared(at) if k[1] == "section")]
     assert spec.default in page_sections(path)
     assert _shown(_widgets(at), next(k for k, n in _declared(at) if n == "section"), "section") == spec.default
-    assert _url(at, "section") == spec.default
+    assert at.query_params.get("section") == spec.default
     assert "`section=" in _note(at) and "is not one of" in _note(at), _note(at)[:500]
     assert not problems, "\n".join(problems)
