@@ -229,7 +229,7 @@ class PageParams:
                 given = len(qp.get_all(p.name))
                 if given > 1:
                     st.session_state[self._notes_key].append(
-                        f"`{p.name}` is given {given} times: the last value, `{shown(qp[p.name])}`, is used.")
+                        f"`{p.name}` is given {given} times: only the last value, `{shown(qp[p.name])}`, is read.")
                 if note:
                     st.session_state[self._notes_key].append(note)
             if value is not None:

@@ -101,7 +101,7 @@ def test_a_repeated_name_uses_its_last_value_with_a_note_and_the_url_keeps_one()
     assert not at.exception
     assert at.slider(key="k.n").value == 7 and at.slider(key="k.x").value == 0.2
     note = at.warning[0].value
-    assert "`n` is given 2 times: the last value, `7`, is used." in note
+    assert "`n` is given 2 times: only the last value, `7`, is read." in note
     assert "`x` is given 2 times" in note
     assert at.query_params["n"] == "7" and at.query_params["x"] == "0.2"  # one value each, not a list
 
