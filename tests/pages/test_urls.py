@@ -61,7 +61,8 @@ def _widgets(at) -> dict[str, object]:
 
 def _shown(widgets: dict, key: str, name: str):
     """The value of the widget of control ``name`` of the page key ``key`` (``key.name`` or ``key.scope.name``)."""
-    found = [v for k, v in widgets.items() if k.startswith(key + ".") and k.count(".") <= 2 and k.rsplit(".", 1)[-1] == name]
+    found = [v for k, v in widgets.items()
+             if k.startswith(key + ".") and k.count(".") <= 2 and k.rsplit(".", 1)[-1] == name]
     assert len(found) == 1, f"control {name!r}: {len(found)} widgets, keys {sorted(widgets)}"
     return found[0]
 
