@@ -30,6 +30,7 @@ __all__ = ["Param", "PageParams", "log_options", "parse_value", "GLOBAL_KEYS", "
 GLOBAL_KEYS = frozenset({"present", "hide", "lock"})  # URL keys owned by the app shell, not by a page's controls
 ROLES = ("structure", "tunable", "view")
 SHOWN_CHARS = 40  # a note quotes at most this many characters of a value or name taken from the URL
+MAX_NOTES = 20  # notes listed about one link (a link with hundreds of unknown names gets a short note)
 
 
 def shown(raw: Any, limit: int = SHOWN_CHARS) -> str:
@@ -323,9 +324,11 @@ class PageParams:
         notes = st.session_state.get(self._notes_key) or []
         if notes:
             with self._note_box:
+                more = len(notes) - MAX_NOTES
                 st.warning(
                     "**This link had values that could not be used as they were.**\n\n"
-                    + "\n".join(f"- {n}" for n in notes)
+                    + "\n".join(f"- {n}" for n in notes[:MAX_NOTES])
+                    + (f"\n- … and {more} more." if more > 0 else "")
                 )
                 st.button("Dismiss", key=f"{self.key}._dismiss_notes", on_click=self._dismiss)
 

@@ -115,3 +115,12 @@ def test_unknown_names_of_a_link_are_quoted_short_and_safe():
     assert len(note) < 1200 and note.count("\n") == 6  # the head, a blank line and five notes, one line each
     assert "- `n=-0` is outside 1..10: clamped to 1." in note
     assert set(at.query_params) == {"n", "x", "hide"} and at.query_params["n"] == "1"
+
+
+def test_a_link_with_1800_unknown_names_gets_a_short_note():
+    names = [f"u{i}" for i in range(900)]  # Streamlit drops a query string of more than 1000 parameters
+    at = _run_tiny_page({**{n: "1" for n in names}, "hide": ",".join(names)})
+    assert not at.exception
+    note = at.warning[0].value
+    assert note.count("\n- ") == 21 and note.endswith("- … and 1780 more.") and len(note) < 3000
+    assert set(at.query_params) == {"n", "x", "hide"}
