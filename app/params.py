@@ -30,7 +30,7 @@ __all__ = ["Param", "PageParams", "log_options", "parse_value", "GLOBAL_KEYS", "
 GLOBAL_KEYS = frozenset({"present", "hide", "lock"})  # URL keys owned by the app shell, not by a page's controls
 ROLES = ("structure", "tunable", "view")
 SHOWN_CHARS = 40  # a note quotes at most this many characters of a value or name taken from the URL
-MAX_NOTES = 20  # notes listed about one link (a link with hundreds of unknown names gets a short note)
+MAX_NOTES = 40  # notes listed about one link: every control of a page (up to 23 today), not hundreds of unknown names
 
 
 def shown(raw: Any, limit: int = SHOWN_CHARS) -> str:

@@ -122,5 +122,5 @@ def test_a_link_with_1800_unknown_names_gets_a_short_note():
     at = _run_tiny_page({**{n: "1" for n in names}, "hide": ",".join(names)})
     assert not at.exception
     note = at.warning[0].value
-    assert note.count("\n- ") == 21 and note.endswith("- … and 1780 more.") and len(note) < 3000
+    assert note.count("\n- ") == 41 and note.endswith("- … and 1760 more.") and len(note) < 5000
     assert set(at.query_params) == {"n", "x", "hide"}
