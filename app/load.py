@@ -2,18 +2,16 @@
 
 Every live frame is a script run in this process, and Streamlit runs them all on one core (the GIL). At the base
 interval (``BASE_INTERVAL``, 20 frames/s) one process keeps up with a handful of students; with a class on it, the
-browsers' timers would ask for more frames than the core can run, every frame would be interrupted by the next
-tick and nobody would see anything. So the interval follows the load: the process measures its own CPU time
-(``time.process_time``: every thread, Streamlit's event loop and serialization included) over the last few
-seconds, and when it is busier than ``TARGET_BUSY`` the interval grows in proportion (fewer frames per student,
-the same for everyone); when the load drops it shrinks back. A class of 100 on one core gets ~1-2 frames/s each
-instead of timeouts; alone, a student gets the full 20.
+browsers' timers would ask for more frames than the core can run, and past that point Streamlit interrupts its
+own frames and some students' runs stop updating altogether (seen with 30 students at 20 frames/s on one
+process). So the interval follows the load: each run gets ``n * c / TARGET_BUSY`` seconds, for ``n`` runs
+playing on this process and ``c`` the measured CPU cost of a frame (fewer frames per student, the same for
+everyone, and never more than the core can serve); alone, a student gets the full 20 frames/s.
 
-The controller is per process (a replica of ``deploy/classroom`` adapts to its own students) and only slows
-down when at least two live runs shared the last period: a student alone on a busy page keeps every frame the
-core can give. A live run picks up the interval when it starts, and re-registers its timer when the interval has
-moved by more than ``RETIME_FACTOR`` (``app.live``). ``NUMDL_ADAPTIVE_FRAMES=0`` in the environment keeps the base
-interval (the tests set it: their frames must not depend on the machine's load).
+The controller is per process (a replica of ``deploy/classroom`` adapts to its own students). A live run picks up
+the interval when it starts, and gives its browser timer a new one when the interval has moved by more than
+``RETIME_FACTOR`` (``app.live``). ``NUMDL_ADAPTIVE_FRAMES=0`` in the environment keeps the base interval (the
+tests set it: their frames must not depend on the machine's load).
 """
 from __future__ import annotations
 
@@ -28,59 +26,82 @@ MAX_INTERVAL = 2.0  # never slower than one frame every 2 s: the run still visib
 TARGET_BUSY = 0.75  # the share of the process's core live frames may use (the rest: page loads, clicks)
 RETIME_FACTOR = 1.6  # a playing run re-registers its timer when the interval moved by more than this factor
 UPDATE_EVERY = 1.0  # seconds between controller updates
-SATURATED = 0.95  # a busy fraction this high means the core is full: the demand may be anything above it
+ACTIVE_WINDOW = 3.0  # seconds: a live run with a frame this recent counts as playing
+FRAME_COST = 0.02  # CPU seconds of a live frame, all of Streamlit's work included (measured: 12-22 ms), at start
 
 
 class FrameLoad:
     """The process's frame-interval controller.
 
-    ``interval()`` is the current interval; ``update()`` (called by every live frame, at most one update per
-    ``UPDATE_EVERY`` seconds) measures the busy fraction :math:`u` of the last period from the process CPU time and
-    sets :math:`\\Delta t \\leftarrow \\mathrm{clip}(\\Delta t \\cdot u / u^*, \\Delta t_0, \\Delta t_{max})`
-    with the target :math:`u^* =` ``TARGET_BUSY``: the frames per second the process is asked for scale with
-    :math:`1/\\Delta t`; the factor is damped by a square root (the measurement is noisy), and doubled outright
-    when the core is saturated (:math:`u \\ge 0.95`), where the real demand is unknown.
+    Live runs report each frame they start (``update``) and complete (``frame_done``). Every ``UPDATE_EVERY``
+    seconds the controller measures, over the last period, the busy fraction :math:`u` of the process (CPU seconds
+    per second, ``time.process_time``: Streamlit's own work for the frames, page loads and clicks included) and the
+    frames :math:`F` completed, and keeps a moving average of the cost of a frame, :math:`c = u\\,\\Delta T / F`.
+    With :math:`n` live runs playing (a frame asked for in the last ``ACTIVE_WINDOW`` seconds) the interval that
+    fills the share :math:`u^*` of the core is
+
+    .. math:: \\Delta t = \\mathrm{clip}\\left(\\frac{n\\,c}{u^*},\\ \\Delta t_0,\\ \\Delta t_{max}\\right),
+
+    computed whenever it is asked for, so a run that starts while a class is playing gets its share at once (the
+    browsers' timers never ask for more frames than the core runs: past that, Streamlit drops into interrupting
+    its own frames and some students' runs stop updating). A student alone gets :math:`\\Delta t_0`.
     """
 
     def __init__(self, base: float = BASE_INTERVAL, max_interval: float = MAX_INTERVAL,
-                 target: float = TARGET_BUSY, clock=time.monotonic, cpu=time.process_time):
+                 target: float = TARGET_BUSY, clock=time.monotonic, cpu=time.process_time,
+                 frame_cost: float = FRAME_COST):
         self.base, self.max_interval, self.target = base, max_interval, target
         self._clock, self._cpu = clock, cpu
         self._lock = threading.Lock()
-        self._interval = base
         self._t, self._c = clock(), cpu()
+        self._frames = 0
+        self._last: dict = {}  # run id -> when it last asked for or completed a frame
         self.busy = 0.0  # the busy fraction measured at the last update
-        self.runs = 0  # live runs that drew a frame in the last period
-        self._runs: set = set()
+        self.frame_cost = frame_cost  # moving average of the CPU seconds per completed frame
 
     @staticmethod
     def enabled() -> bool:
         return os.environ.get("NUMDL_ADAPTIVE_FRAMES", "1") != "0"
 
+    @property
+    def runs(self) -> int:
+        """Live runs playing: a frame asked for or completed in the last ``ACTIVE_WINDOW`` seconds."""
+        now = self._clock()
+        return sum(now - t <= ACTIVE_WINDOW for t in list(self._last.values()))
+
     def interval(self) -> float:
-        return self._interval if self.enabled() else self.base
+        if not self.enabled():
+            return self.base
+        need = self.runs * self.frame_cost / self.target
+        return min(self.max_interval, max(self.base, need))
+
+    def frame_done(self, run_id: object) -> None:
+        """A frame of the live run ``run_id`` was drawn completely."""
+        with self._lock:
+            self._frames += 1
+            self._last[run_id] = self._clock()
 
     def update(self, run_id: object = None) -> float:
-        """Note a frame of the live run ``run_id``; measure the load if ``UPDATE_EVERY`` has passed and adjust the
-        interval; return the interval."""
+        """Note that the live run ``run_id`` (if given) is playing, measure the frame cost if ``UPDATE_EVERY`` has
+        passed, and return the interval."""
         if not self.enabled():
             return self.base
         with self._lock:
-            self._runs.add(run_id)
             now = self._clock()
+            if run_id is not None:
+                self._last[run_id] = now
             dt = now - self._t
-            if dt < UPDATE_EVERY:
-                return self._interval
-            cpu = self._cpu()
-            self.busy = max(0.0, (cpu - self._c) / dt)
-            self.runs, self._runs = len(self._runs), set()
-            self._t, self._c = now, cpu
-            # saturated: the real demand is unknown (above one core), so double; else move by the square root
-            ratio = 2.0 if self.busy >= SATURATED else (max(self.busy, 1e-3) / self.target) ** 0.5
-            if self.runs < 2:  # one student alone is never slowed down for others
-                ratio = min(ratio, 1.0)
-            self._interval = min(self.max_interval, max(self.base, self._interval * ratio))
-            return self._interval
+            if dt >= UPDATE_EVERY:
+                cpu = self._cpu()
+                self.busy = max(0.0, (cpu - self._c) / dt)
+                if self._frames:
+                    cost = (cpu - self._c) / self._frames
+                    self.frame_cost = 0.5 * self.frame_cost + 0.5 * cost
+                elif self.busy > self.target:  # busy and no frame completed: frames cost more than we thought
+                    self.frame_cost *= 2
+                self._t, self._c, self._frames = now, cpu, 0
+                self._last = {k: t for k, t in self._last.items() if now - t <= ACTIVE_WINDOW}
+        return self.interval()
 
 
 LOAD = FrameLoad()

@@ -157,11 +157,12 @@ class ProtocolError(RuntimeError):
 class Session:
     """One browser tab: a websocket session on the running app, driven like Streamlit's frontend."""
 
-    def __init__(self, port: int, url_path: str, query: str = "", timeout: float = 60.0):
+    def __init__(self, port: int, url_path: str, query: str = "", timeout: float = 60.0, *,
+                 headers: dict[str, str] | None = None, estimate_deflate: bool = True):
         self.url_path, self.query, self.timeout = url_path, query, timeout
         self.port = port
         self.ws = connect(f"ws://{HOST}:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
-                          compression=None, open_timeout=timeout, close_timeout=2)
+                          compression=None, open_timeout=timeout, close_timeout=2, additional_headers=headers)
         self.page_hash = ""
         self.cache: dict[str, list] = {}  # hash -> [run count at last use, fragment id, label]
         self.run_count = 0
@@ -174,7 +175,7 @@ class Session:
         self.runs: list[Run] = []  # completed runs, in order
         self.frames: list[Frame] = []
         self.sent = 0  # bytes sent to the server
-        self._deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -12, 5)
+        self._deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -12, 5) if estimate_deflate else None
         self._last_was_frame = False
 
     def __enter__(self) -> "Session":
@@ -234,7 +235,8 @@ class Session:
                 raise ProtocolError(f"reference to a message this client never cached ({msg.ref_hash})")
             entry[0] = self.run_count
             label = f"{entry[2]} (cached reference)"
-        deflated = len(self._deflate.compress(data) + self._deflate.flush(zlib.Z_SYNC_FLUSH)) - 4
+        deflated = (len(self._deflate.compress(data) + self._deflate.flush(zlib.Z_SYNC_FLUSH)) - 4
+                    if self._deflate is not None else 0)
         self.run.add(label, len(data), deflated)
 
         if kind == "new_session":

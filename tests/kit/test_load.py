@@ -1,22 +1,11 @@
-"""The adaptive frame interval (app/load.py) with a fake clock and CPU meter."""
+"""The adaptive frame interval (app/load.py), with a fake clock and CPU meter and a simulated class."""
 from __future__ import annotations
 
 import pytest
 
 import app.load
-
-from app.load import MAX_INTERVAL, FrameLoad
 from app.live import Run, _retime
-
-
-class Meter:
-    def __init__(self):
-        self.t = 0.0
-        self.cpu = 0.0
-
-    def tick(self, seconds: float, busy: float) -> None:
-        self.t += seconds
-        self.cpu += busy * seconds
+from app.load import FrameLoad
 
 
 @pytest.fixture(autouse=True)
@@ -24,80 +13,93 @@ def adaptive(monkeypatch):
     monkeypatch.setenv("NUMDL_ADAPTIVE_FRAMES", "1")  # tests/conftest.py turns it off for the page tests
 
 
-def controller(m: Meter) -> FrameLoad:
-    c = FrameLoad(base=0.05, max_interval=2.0, target=0.75, clock=lambda: m.t, cpu=lambda: m.cpu)
-    c.update = lambda run_id="b", _u=c.update: (c._runs.add("a"), _u(run_id))[1]  # two students playing
-    return c
+class Machine:
+    """One core; ``students`` live runs whose frames cost ``cost`` CPU seconds each, besides ``other`` load."""
+
+    def __init__(self, students: int, cost: float, other: float = 0.0):
+        self.t, self.cpu = 0.0, 0.0
+        self.students, self.cost, self.other = students, cost, other
+        self.c = FrameLoad(base=0.05, max_interval=2.0, target=0.75, clock=lambda: self.t, cpu=lambda: self.cpu)
+
+    def second(self) -> tuple[float, float]:
+        """One second: the students' timers ask for frames at the current interval, the core runs what it can.
+        Returns (interval after the controller's update, frames/s per student)."""
+        asked = self.students / self.c.interval()
+        done = int(min(asked, (1.0 - self.other) / self.cost))
+        self.t += 1.0
+        self.cpu += done * self.cost + self.other
+        for k in range(done):  # the core completes what it can ...
+            self.c.frame_done(k % self.students)
+        for k in range(self.students):  # ... and every playing run's next tick reaches the server
+            self.c.update(k)
+        return self.c.update(), done / max(self.students, 1)
 
 
 def test_idle_or_light_load_keeps_the_base_interval():
-    m = Meter()
-    c = controller(m)
+    m = Machine(students=3, cost=0.002)  # 3 x 20 frames/s x 2 ms = 12% of the core
     for _ in range(10):
-        m.tick(1.0, 0.3)
-        assert c.update() == pytest.approx(0.05)
-    assert c.busy == pytest.approx(0.3)
+        interval, fps = m.second()
+    assert interval == pytest.approx(0.05)
+    assert fps == pytest.approx(20)
 
 
-def test_saturated_core_doubles_until_the_load_fits_then_holds():
-    """A class whose demand at 20 frames/s is 8 cores: the interval grows until demand <= 75% of one core."""
-    m = Meter()
-    c = controller(m)
-    demand_at_base = 8.0  # CPU seconds per second the students would need at 0.05 s
-    seen = []
-    for _ in range(12):
-        busy = min(1.0, demand_at_base * 0.05 / c.interval())
-        m.tick(1.0, busy)
-        seen.append(c.update())
-    assert seen[:3] == pytest.approx([0.1, 0.2, 0.4])  # doubling while saturated
-    final_busy = demand_at_base * 0.05 / seen[-1]
-    assert 0.6 <= final_busy <= 0.95  # settled near the target, below saturation
-    assert abs(seen[-1] - seen[-2]) / seen[-1] < 0.15  # and it holds
+def test_a_class_gets_the_interval_that_fits_the_core_at_once():
+    """50 students at 20 ms a frame want 50 x 20 x 0.02 = 20 cores; one core at 75% gives each 0.75 frames/s."""
+    m = Machine(students=50, cost=0.02)
+    seen = [m.second() for _ in range(8)]
+    intervals = [s[0] for s in seen]
+    assert intervals[0] == pytest.approx(50 * 0.02 / 0.75, rel=0.05)  # 1.33 s from the first measurement
+    assert intervals[-1] == pytest.approx(intervals[1], rel=0.15)  # and it holds
+    assert seen[-1][1] == pytest.approx(1 / intervals[-1], rel=0.1)  # every frame asked for is served
+    assert m.c.busy == pytest.approx(0.75, abs=0.1)
 
 
 def test_interval_is_capped_and_comes_back_when_the_class_leaves():
-    m = Meter()
-    c = controller(m)
-    for _ in range(10):
-        m.tick(1.0, 1.0)
-        c.update()
-    assert c.interval() == MAX_INTERVAL
-    for _ in range(40):
-        m.tick(1.0, 0.01)
-        c.update()
-    assert c.interval() == pytest.approx(0.05)
+    m = Machine(students=200, cost=0.02)
+    for _ in range(6):
+        m.second()
+    assert m.c.interval() == 2.0
+    m.students = 1
+    for _ in range(30):
+        m.second()
+    assert m.c.interval() == pytest.approx(0.05)
 
 
-def test_updates_at_most_once_a_second():
-    m = Meter()
-    c = controller(m)
-    m.tick(0.5, 1.0)
-    assert c.update() == pytest.approx(0.05)  # too soon: no measurement yet
-    m.tick(0.6, 1.0)
-    assert c.update() == pytest.approx(0.1)
+def test_one_student_alone_gets_what_the_core_can_give():
+    m = Machine(students=1, cost=0.01)
+    for _ in range(4):
+        assert m.second()[0] == pytest.approx(0.05)  # 20 frames/s
+    heavy = Machine(students=1, cost=0.045)  # a heavy page: 20 frames/s would need 90% of the core
+    for _ in range(4):
+        interval, fps = heavy.second()
+    assert interval == pytest.approx(0.045 / 0.75, rel=0.1) and fps == pytest.approx(1 / interval, rel=0.1)
+
+
+def test_a_frame_cost_estimate_that_is_too_low_corrects_itself():
+    m = Machine(students=40, cost=0.06)  # three times the initial guess
+    for _ in range(6):
+        interval, _ = m.second()
+    assert interval == pytest.approx(2.0)  # 40 x 0.06 / 0.75 = 3.2 s, capped
+    assert m.c.frame_cost == pytest.approx(0.06, rel=0.1)
+
+
+def test_a_run_that_starts_in_a_busy_process_gets_its_share_at_once():
+    m = Machine(students=30, cost=0.02)
+    for k in range(30):  # thirty runs asked for a frame just now; no measurement yet
+        m.c.update(k)
+    assert m.c.update("new") == pytest.approx(31 * 0.02 / 0.75)
+
+
+def test_the_environment_switch_keeps_the_base_interval(monkeypatch):
+    monkeypatch.setenv("NUMDL_ADAPTIVE_FRAMES", "0")
+    m = Machine(students=50, cost=0.02)
+    for _ in range(3):
+        assert m.second()[0] == 0.05
+    assert app.load.LOAD.interval() == app.load.BASE_INTERVAL
 
 
 def test_a_run_retimes_only_on_a_large_change_and_rarely():
     r = Run(structure=(), tunables=(), series={}, running=True, interval=0.05)
     assert not _retime(r, 0.07)  # within the factor
-    assert _retime(r, 0.2)  # 4x: re-register
-    r.interval = 0.2
-    assert not _retime(r, 1.0)  # 5x, but the last re-registration was just now
-
-
-def test_one_student_alone_is_never_slowed_down():
-    m = Meter()
-    c = FrameLoad(base=0.05, max_interval=2.0, target=0.75, clock=lambda: m.t, cpu=lambda: m.cpu)
-    for _ in range(5):
-        m.tick(1.0, 1.0)
-        assert c.update("only") == pytest.approx(0.05)
-    assert c.runs == 1
-
-
-def test_the_environment_switch_keeps_the_base_interval(monkeypatch):
-    monkeypatch.setenv("NUMDL_ADAPTIVE_FRAMES", "0")
-    m = Meter()
-    c = controller(m)
-    m.tick(1.0, 1.0)
-    assert c.update() == c.interval() == 0.05
-    assert app.load.LOAD.interval() == app.load.BASE_INTERVAL
+    assert _retime(r, 0.2) and r.interval == 0.2  # 4x: the run takes the new interval
+    assert not _retime(r, 1.0)  # 5x, but the last change was just now
