@@ -34,8 +34,10 @@ def check_X(X: Any, name: str = "X", n_features: int | None = None, min_samples:
     ValueError
         If ``X`` is not 2-D, has fewer than ``min_samples`` rows, the wrong number of columns or non-finite
         entries.
+    TypeError
+        If ``X`` is not numeric (None, strings).
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = as_float_array(name, X)
     if X.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (n_samples, n_features) with samples as rows, "
                          f"got shape {X.shape}")
@@ -48,6 +50,78 @@ def check_X(X: Any, name: str = "X", n_features: int | None = None, min_samples:
     if not np.all(np.isfinite(X)):
         raise ValueError(f"{name} has non-finite entries (nan or inf)")
     return X
+
+
+def as_float_array(name: str, value: Any) -> np.ndarray:
+    """``value`` as a float64 array; ``TypeError`` naming ``name`` for None, a string or anything not numeric.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name in the error message.
+    value : array_like
+        Numbers (a scalar, a nested list, an array).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64; entries are not checked (nan and inf pass).
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is None, holds strings or cannot be converted to float64.
+    """
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be an array of numbers, got {value!r}")
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}") from None
+
+
+def check_array(name: str, value: Any, ndim: int | None = None, *, shape: tuple | None = None,
+                finite: bool = True, nonempty: bool = True) -> np.ndarray:
+    """Check an array argument: numbers, the number of dimensions, the shape, no zero size, finite entries.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name in the error message.
+    value : array_like
+        The array.
+    ndim : int, optional
+        The required number of dimensions (not checked if None).
+    shape : tuple, optional
+        The required shape; an entry None matches any length.
+    finite : bool, optional
+        Refuse nan and infinite entries.
+    nonempty : bool, optional
+        Refuse a zero-size array.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``value`` as float64.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not numeric (:func:`as_float_array`).
+    ValueError
+        For the wrong number of dimensions or shape, zero size, or non-finite entries.
+    """
+    a = as_float_array(name, value)
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array, got shape {a.shape}")
+    if shape is not None and (a.ndim != len(shape) or any(n is not None and n != m for n, m in zip(shape, a.shape))):
+        want = "(" + ", ".join("any" if n is None else str(n) for n in shape) + ")"
+        raise ValueError(f"{name} must have shape {want}, got {a.shape}")
+    if nonempty and a.size == 0:
+        raise ValueError(f"{name} is empty (shape {a.shape})")
+    if finite and not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} has non-finite entries (nan or inf)")
+    return a
 
 
 def check_labels(y: Any, n_samples: int, n_classes: int | None = None) -> np.ndarray:
@@ -82,16 +156,19 @@ def check_labels(y: Any, n_samples: int, n_classes: int | None = None) -> np.nda
             raise TypeError(f"y must hold integer class labels 0..C-1, got dtype {y.dtype}")
     y = y.astype(np.int64)
     if y.size and n_classes is not None and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"labels must lie in 0..{n_classes - 1} for n_classes = {n_classes}, "
+        raise ValueError(f"labels y must lie in 0..{n_classes - 1} for n_classes = {n_classes}, "
                          f"found values in {int(y.min())}..{int(y.max())}")
     if y.size and y.min() < 0:
-        raise ValueError(f"labels must be >= 0, found {int(y.min())}")
+        raise ValueError(f"labels y must be >= 0, found {int(y.min())}")
     return y
 
 
 def _finite(name: str, value: Any, ok: Callable[[float], bool], must: str) -> float:
     """``value`` as a float if it is finite and ``ok(value)``; else ``ValueError("{name} must {must}, got ...")``."""
-    value = float(value)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number, got {value!r}") from None
     if not (np.isfinite(value) and ok(value)):
         raise ValueError(f"{name} must {must}, got {value}")
     return value
@@ -117,6 +194,8 @@ def _range_check(requirement: str, examples: str) -> Callable[[Callable], Callab
     ------
     ValueError
         If ``value`` is not {requirement} (nan and infinities never are).
+    TypeError
+        If ``value`` is not a number (None, a string).
     """
         return fn
     return document

@@ -23,6 +23,8 @@ from typing import Callable
 
 import numpy as np
 
+from numdl_core._validate import check_array, check_count
+
 __all__ = ["DerivativeCheck", "AdjointCheck", "derivative_check", "adjoint_check", "observed_order"]
 
 
@@ -160,8 +162,10 @@ def derivative_check(
     Raises
     ------
     ValueError
-        If ``x`` has non-finite entries, ``n < 2``, ``v`` has another shape than ``x`` or the gradient
-        another size.
+        If ``x`` is empty or has non-finite entries, ``n < 2``, ``v`` has another shape than ``x`` or
+        non-finite entries, or the gradient another size.
+    TypeError
+        If ``fun`` is not callable, or ``x``, ``v`` are no arrays of numbers.
 
     References
     ----------
@@ -173,14 +177,13 @@ def derivative_check(
     >>> res.passed, round(res.order, 1)
     (True, 2.0)
     """
-    x = np.asarray(x, dtype=np.float64)
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x has non-finite entries (nan or inf)")
-    if int(n) < 2:
-        raise ValueError(f"n must be at least 2 step sizes, got {n}")
+    if not callable(fun):
+        raise TypeError(f"fun must be a callable x -> (f, g), got {fun!r}")
+    x = check_array("x", x)
+    n = check_count("n", n, minimum=2)
     if v is None:
         v = np.random.default_rng(seed).standard_normal(x.shape)
-    v = np.asarray(v, dtype=np.float64)
+    v = check_array("direction v", v, nonempty=False)
     if v.shape != x.shape:
         raise ValueError(f"direction v has shape {v.shape}, x has shape {x.shape}")
     f0, g = fun(x)

@@ -35,7 +35,7 @@ from typing import Callable
 
 import numpy as np
 
-from numdl_core._validate import check_labels, check_nonneg, check_X
+from numdl_core._validate import as_float_array, check_labels, check_nonneg, check_X
 from numdl_core.optim import Objective
 
 __all__ = [
@@ -63,6 +63,14 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # softmax with the max-shift
 # --------------------------------------------------------------------------------------------
+def _scores(Z) -> np.ndarray:
+    """Scores with the classes on the last axis (nan and inf pass: they propagate, as in a diverging run)."""
+    Z = as_float_array("Z", Z)
+    if Z.ndim == 0 or Z.shape[-1] == 0:
+        raise ValueError(f"Z needs the classes on its last axis (at least one), got shape {Z.shape}")
+    return Z
+
+
 def log_softmax(Z: np.ndarray) -> np.ndarray:
     r"""Row-wise :math:`\log \mathrm{softmax}(z) = z - \max z - \log \sum_j e^{z_j - \max z}`.
 
@@ -88,7 +96,7 @@ def log_softmax(Z: np.ndarray) -> np.ndarray:
     >>> log_softmax(np.array([[1000.0, 1000.0]]))
     array([[-0.693147, -0.693147]])
     """
-    Z = np.asarray(Z, dtype=np.float64)
+    Z = _scores(Z)
     Zs = Z - np.max(Z, axis=-1, keepdims=True)
     return Zs - np.log(np.sum(np.exp(Zs), axis=-1, keepdims=True))
 
@@ -115,7 +123,7 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     >>> softmax(np.array([[0.0, np.log(3.0)]]))
     array([[0.25, 0.75]])
     """
-    Z = np.asarray(Z, dtype=np.float64)
+    Z = _scores(Z)
     E = np.exp(Z - np.max(Z, axis=-1, keepdims=True))
     return E / np.sum(E, axis=-1, keepdims=True)
 

@@ -44,6 +44,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.lib.stride_tricks import sliding_window_view
 
+from numdl_core._validate import as_float_array, check_positive
+
 __all__ = [
     "conv_output_shape",
     "conv2d",
@@ -106,12 +108,23 @@ def _int(name: str, value: Any, minimum: int) -> int:
 
 
 def _array(name: str, value: Any, ndim: int, what: str) -> np.ndarray:
-    a = np.asarray(value, dtype=np.float64)
+    a = as_float_array(name, value)
     if a.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimensions {what}, got shape {a.shape}")
     if not np.isfinite(a).all():
         raise ValueError(f"{name} has non-finite entries (nan or inf)")
     return a
+
+
+def _pair(name: str, value: Any) -> tuple[int, int]:
+    """``(height, width)``: two whole numbers >= 1."""
+    try:
+        pair = tuple(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a pair (height, width) of integers, got {value!r}") from None
+    if len(pair) != 2:
+        raise ValueError(f"{name} must be a pair (height, width), got {value!r}")
+    return _int(name, pair[0], 1), _int(name, pair[1], 1)
 
 
 def _check_layer(x: Any, w: Any, stride: Any, padding: Any) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -161,11 +174,11 @@ def conv_output_shape(input_hw: tuple[int, int], kernel_hw: tuple[int, int], *, 
     >>> conv_output_shape((28, 28), (5, 5), stride=2, padding=2)
     (14, 14)
     """
-    (H, W), (kh, kw) = (int(v) for v in input_hw), (int(v) for v in kernel_hw)
+    (H, W), (kh, kw) = _pair("input_hw", input_hw), _pair("kernel_hw", kernel_hw)
     s, p = _int("stride", stride, 1), _int("padding", padding, 0)
-    if kh < 1 or kw < 1 or H + 2 * p < kh or W + 2 * p < kw:
-        raise ValueError(f"a {kh}x{kw} kernel does not fit in a {H}x{W} input with padding {p}: use a smaller "
-                         "kernel or more padding")
+    if H + 2 * p < kh or W + 2 * p < kw:
+        raise ValueError(f"a {kh}x{kw} kernel (kernel_hw) does not fit in a {H}x{W} input (input_hw) with padding "
+                         f"{p}: use a smaller kernel or more padding")
     return (H + 2 * p - kh) // s + 1, (W + 2 * p - kw) // s + 1
 
 
@@ -528,9 +541,13 @@ def conv2d_matrix(w: np.ndarray, input_shape: tuple[int, int, int], *, stride: i
     ((16, 16), 100)
     """
     w = _array("w", w, 4, "(C_out, C_in, kh, kw)")
-    if len(tuple(input_shape)) != 3:
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        raise TypeError(f"input_shape must be a tuple (C_in, H, W), got {input_shape!r}") from None
+    if len(shape) != 3:
         raise ValueError(f"input_shape must be (C_in, H, W), got {input_shape!r}")
-    C, H, W = (int(v) for v in input_shape)
+    C, H, W = (_int("input_shape", v, 1) for v in shape)
     if C != w.shape[1]:
         raise ValueError(f"input_shape has {C} channels but w expects C_in = {w.shape[1]}")
     s, p = _int("stride", stride, 1), _int("padding", padding, 0)
@@ -863,6 +880,13 @@ def conv1d_periodic(y: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     -------
     ndarray, shape (..., n)
 
+    Raises
+    ------
+    ValueError
+        If ``y`` is empty or not finite, or ``kernel`` is not a finite 1-D stencil that fits.
+    TypeError
+        If ``y`` or ``kernel`` is no array of numbers.
+
     References
     ----------
     Ruthotto and Haber, slides 05-NumDNN-ConvNets.tex; the course's ``conv/EConv_Conv1DFFT.m``.
@@ -872,8 +896,10 @@ def conv1d_periodic(y: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     >>> conv1d_periodic(np.array([0.0, 1.0, 0.0, 0.0]), [1.0, 2.0, 3.0])
     array([1., 2., 3., 0.])
     """
-    y = np.asarray(y, dtype=np.float64)
-    lam = circulant_eigenvalues(kernel, y.shape[-1])
+    y = _array("y", y, np.ndim(y), "(..., n)") if np.ndim(y) >= 1 else _array("y", y, 1, "(n,)")
+    if y.shape[-1] == 0:
+        raise ValueError(f"y is empty (shape {y.shape})")
+    lam = circulant_eigenvalues(_array("kernel", kernel, 1, "(taps,)"), y.shape[-1])
     return np.fft.ifft(lam * np.fft.fft(y, axis=-1), axis=-1).real
 
 
@@ -1563,9 +1589,9 @@ def gaussian_kernel(size: int = 7, sigma: float = 1.2) -> np.ndarray:
     >>> float(gaussian_kernel(5, 1.0).sum())
     1.0
     """
-    size = _int("size", size, 1)
-    if size % 2 == 0 or not (np.isfinite(sigma) and sigma > 0):
-        raise ValueError(f"size must be odd and sigma positive, got {size}, {sigma}")
+    size, sigma = _int("size", size, 1), check_positive("sigma", sigma)
+    if size % 2 == 0:
+        raise ValueError(f"size must be odd (a centred kernel), got {size}")
     a = np.arange(size) - size // 2
     g = np.exp(-(a[:, None] ** 2 + a[None, :] ** 2) / (2.0 * sigma**2))
     return g / g.sum()

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from numdl_core._validate import check_count, check_nonneg
+
 __all__ = ["DATASETS", "make_dataset", "load_digits", "peaks", "n_classes_of"]
 
 DATASETS = ("moons", "circles", "spirals", "blobs", "peaks", "rings", "linear", "ellipses", "swissroll")
@@ -108,7 +110,7 @@ def n_classes_of(name: str) -> int:
 
 def _check_name(name: str) -> str:
     if name not in DATASETS:
-        raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+        raise ValueError(f"unknown data set name {name!r}; choose one of {', '.join(DATASETS)}")
     return name
 
 
@@ -161,13 +163,13 @@ def make_dataset(name: str, n_samples: int = 500, noise: float = 0.1, seed: int 
     ((6, 2), dtype('int64'), [3, 3])
     """
     _check_name(name)
-    n = int(n_samples)
+    n = check_count("n_samples", n_samples)
     C = n_classes_of(name)
     if n < C:
         raise ValueError(f"n_samples must be at least {C} for {name!r}, got {n_samples}")
-    noise = float(noise)
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a finite number >= 0, got {noise}")
+    noise = check_nonneg("noise", noise)
+    if not isinstance(seed, np.random.Generator):
+        check_count("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     if name == "moons":
         n1 = n // 2

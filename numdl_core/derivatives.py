@@ -14,6 +14,8 @@ from typing import Callable
 
 import numpy as np
 
+from numdl_core._validate import check_count
+
 __all__ = [
     "TestFunction", "FUNCTIONS", "GRADIENT_BUGS", "HESSIAN_BUGS", "make_function", "with_bug", "Operator", "OPERATORS",
     "make_operator"
@@ -100,10 +102,10 @@ def make_function(name: str, n: int = 10, seed: int = 0) -> TestFunction:
     True
     """
     if name not in FUNCTIONS:
-        raise ValueError(f"unknown function {name!r}; choose one of {', '.join(FUNCTIONS)}")
-    n = int(n)
-    if n < 2:
-        raise ValueError(f"n must be at least 2, got {n}")
+        raise ValueError(f"unknown function name {name!r}; choose one of {', '.join(FUNCTIONS)}")
+    n = check_count("n", n, minimum=2)
+    if not isinstance(seed, np.random.Generator):
+        check_count("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     x0 = rng.standard_normal(n) * 0.5
     if name == "quadratic":

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from numdl_core import classify
-from numdl_core._validate import check_nonneg, check_X
+from numdl_core._validate import as_float_array, check_nonneg, check_X
 from numdl_core.checks import Agreement
 from numdl_core.classify import SoftmaxRegression
 from numdl_core.data import make_dataset
@@ -64,7 +64,7 @@ def softplus(z: np.ndarray) -> np.ndarray:
     >>> softplus(np.array([-1e4, 0.0, 1e4]))
     array([    0.      ,     0.693147, 10000.      ])
     """
-    z = np.asarray(z, dtype=np.float64)
+    z = as_float_array("z", z)
     return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
 
 
@@ -93,7 +93,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     >>> sigmoid(np.array([-1e4, 0.0, 1e4]))
     array([0. , 0.5, 1. ])
     """
-    z = np.asarray(z, dtype=np.float64)
+    z = as_float_array("z", z)
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -120,7 +120,7 @@ def log_sigmoid(z: np.ndarray) -> np.ndarray:
     >>> log_sigmoid(np.array([-1e4, 0.0]))
     array([-10000.      ,     -0.693147])
     """
-    return -softplus(-np.asarray(z, dtype=np.float64))
+    return -softplus(-as_float_array("z", z))
 
 
 class BinaryLogistic(Objective):

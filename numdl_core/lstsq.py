@@ -25,7 +25,7 @@ from scipy.linalg import lapack
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from numdl_core._validate import check_nonneg
+from numdl_core._validate import as_float_array, check_array, check_count, check_nonneg
 from numdl_core.iterate import BLOWUP, Step, _drive, check_positive, check_stop, record, tunable
 
 __all__ = [
@@ -48,7 +48,7 @@ METHODS = ("normal", "qr", "svd")
 
 
 def _as_array(A, name: str = "A") -> np.ndarray:
-    A = np.asarray(A, dtype=np.float64)
+    A = as_float_array(name, A)
     if A.ndim != 2:
         raise ValueError(f"{name} must be a 2-D matrix, got shape {A.shape}")
     if not np.all(np.isfinite(A)):
@@ -57,7 +57,7 @@ def _as_array(A, name: str = "A") -> np.ndarray:
 
 
 def _check_b(b, m: int) -> np.ndarray:
-    b = np.asarray(b, dtype=np.float64)
+    b = as_float_array("b", b)
     if b.ndim not in (1, 2) or b.shape[0] != m:
         raise ValueError(f"b must have {m} rows (one per row of A), got shape {b.shape}")
     if not np.all(np.isfinite(b)):
@@ -84,10 +84,23 @@ def objective(A, b: np.ndarray, x: np.ndarray, alpha: float = 0.0) -> float:
     -------
     float
 
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, non-finite entries of a dense ``A``, ``b`` or ``x``, ``alpha < 0``.
+    TypeError
+        Arguments that are no arrays of numbers.
+
     References
     ----------
     Hansen (2010), Sec. 4.4 (Tikhonov regularization); Ruthotto and Haber, Module 2.
     """
+    if not (sp.issparse(A) or isinstance(A, spla.LinearOperator)):
+        A = _as_array(A)
+    x = check_array("x", x, ndim=1)
+    if x.shape[0] != A.shape[1]:
+        raise ValueError(f"x must have {A.shape[1]} entries (one per column of A), got {x.shape[0]}")
+    b, alpha = _check_b(b, A.shape[0]), _check_alpha(alpha)
     r = A @ x - b
     return float(np.sum(r * r) + alpha * np.sum(x * x))
 
@@ -216,7 +229,7 @@ def filter_factors(
     Raises
     ------
     ValueError
-        If ``k < 0`` or ``alpha < 0``.
+        If ``k`` is not a whole number ``>= 0``, ``alpha < 0`` or ``s`` is not a finite 1-D array.
 
     References
     ----------
@@ -229,12 +242,10 @@ def filter_factors(
     >>> filter_factors(np.array([2.0, 1.0, 0.5]), k=2)
     array([1., 1., 0.])
     """
-    s = np.asarray(s, dtype=np.float64)
+    s = check_array("s", s, ndim=1, nonempty=False)
     tiny = max(s.size, 1) * np.finfo(float).eps * (s.max() if s.size else 0.0)
     if k is not None:
-        k = int(k)
-        if k < 0:
-            raise ValueError(f"the truncation index k must be >= 0, got {k}")
+        k = check_count("the truncation index k", k, minimum=0)
         phi = (np.arange(s.size) < k).astype(float) * (s > tiny)
     elif alpha is not None and _check_alpha(alpha) > 0:
         alpha = float(alpha)
@@ -268,7 +279,7 @@ def tsvd(A, b, k: int) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``k`` is out of range, or ``A``, ``b`` are not finite arrays of matching rows.
+        If ``k`` is not a whole number in range, or ``A``, ``b`` are not finite arrays of matching rows.
 
     References
     ----------
@@ -276,8 +287,9 @@ def tsvd(A, b, k: int) -> np.ndarray:
     """
     A = _as_array(A)
     b = _check_b(b, A.shape[0])
+    k = check_count("k", k, minimum=0)
     U, s, Vt = np.linalg.svd(A, full_matrices=False)
-    if not 0 <= int(k) <= s.size:
+    if not 0 <= k <= s.size:
         raise ValueError(f"k must be between 0 and {s.size} (the number of singular values), got {k}")
     return Vt.T @ (filter_factors(s, k=k, svd_inverse=True) * (U.T @ b))
 

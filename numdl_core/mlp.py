@@ -275,7 +275,9 @@ class MLP(_MiniBatchClassifier, Objective):
                  activation: str = "tanh", alpha: float = 0.0):
         self.X = check_X(X)
         n, d = self.X.shape
-        widths = tuple(int(check_count("width", w)) for w in np.atleast_1d(widths))
+        if widths is None or isinstance(widths, str):
+            raise TypeError(f"widths must be a sequence of layer widths, e.g. (16, 16), got {widths!r}")
+        widths = tuple(int(check_count("every entry of widths", w)) for w in np.atleast_1d(widths))
         if not widths:
             raise ValueError("widths must name at least one hidden layer, e.g. (16, 16)")
         self.n_classes = check_count("n_classes", n_classes, 2)

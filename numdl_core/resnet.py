@@ -54,6 +54,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from numdl_core._validate import as_float_array
+
 __all__ = ["ACTIVATIONS", "ARCHITECTURES", "SCHEMES", "TABLEAUS", "forward", "backward", "backward_euler", "linearized",
            "reverse", "reverse_states", "layer_jacobian", "layer_eigenvalues", "stability_function",
            "amplification_factors", "max_stable_step"]
@@ -88,9 +90,7 @@ ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.nd
 def _check(Y0: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, activation: str, scheme: str = "euler",
            architecture: str = "standard", gamma: float = 0.0
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    Y0 = np.asarray(Y0, dtype=float)
-    K = np.asarray(K, dtype=float)
-    b = np.asarray(b, dtype=float)
+    Y0, K, b = as_float_array("Y0", Y0), as_float_array("K", K), as_float_array("b", b)
     if Y0.ndim != 2:
         raise ValueError(f"Y0 must have shape (n, d), got {Y0.shape}")
     n, d = Y0.shape
@@ -98,6 +98,8 @@ def _check(Y0: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, activation: s
         raise ValueError(f"K must have shape (L, {d}, {d}), got {K.shape}")
     if b.shape != (K.shape[0], d):
         raise ValueError(f"b must have shape ({K.shape[0]}, {d}), got {b.shape}")
+    if isinstance(h, (str, bytes)) or h is None or np.ndim(h) != 0:
+        raise TypeError(f"h must be a number, got {h!r}")
     if not np.isfinite(h):
         raise ValueError(f"h must be a finite number, got {h}")
     if activation not in ACTIVATIONS:
@@ -306,14 +308,14 @@ def backward(Y: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, dYL: np.ndar
     >>> float(backward(Y, K, b, 0.5, np.ones((1, 1)), activation="identity", scheme="heun")[0][0, 0])
     0.390625
     """
-    Y = np.asarray(Y, dtype=float)
+    Y = as_float_array("Y", Y)
     if Y.ndim != 3:
         raise ValueError(f"Y must have shape (L+1, n, d), got {Y.shape}")
     _, K, b, h = _check(Y[0], K, b, h, activation, scheme, architecture, gamma)
     L = K.shape[0]
     if Y.shape[0] != L + 1:
         raise ValueError(f"Y has {Y.shape[0]} states, K has {L} layers (need L+1 states)")
-    lam = np.array(dYL, dtype=float)
+    lam = np.array(as_float_array("dYL", dYL))
     if lam.shape != Y.shape[1:]:
         raise ValueError(f"dYL must have shape {Y.shape[1:]}, got {lam.shape}")
     dK = np.empty_like(K)
@@ -407,7 +409,7 @@ def linearized(Y: np.ndarray, K: np.ndarray, b: np.ndarray, h: float, dY0: np.nd
     ----------
     Haber and Ruthotto (2017); Ruthotto and Haber, Module 0 (adjoint test).
     """
-    Y = np.asarray(Y, dtype=float)
+    Y = as_float_array("Y", Y)
     if Y.ndim != 3:
         raise ValueError(f"Y must have shape (L+1, n, d), got {Y.shape}")
     _, K, b, h = _check(Y[0], K, b, h, activation, scheme, architecture, gamma)

@@ -33,6 +33,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from numdl_core._validate import as_float_array
+
 from numdl_core.iterate import BLOWUP, Step, _drive, check_positive, check_stop, record, tunable
 from numdl_core.optim import WORK_PER_CALL
 
@@ -71,10 +73,10 @@ def soft_threshold(v: np.ndarray, tau: float | np.ndarray) -> np.ndarray:
     >>> soft_threshold(np.array([-3.0, -0.5, 0.2, 2.0]), 1.0)
     array([-2., -0.,  0.,  1.])
     """
-    tau = np.asarray(tau, dtype=np.float64)
+    tau = as_float_array("tau", tau)
     if not np.all(np.isfinite(tau)) or np.any(tau < 0):
         raise ValueError("the threshold tau must be finite and >= 0")
-    v = np.asarray(v, dtype=np.float64)
+    v = as_float_array("v", v)
     return np.sign(v) * np.maximum(np.abs(v) - tau, 0.0)
 
 

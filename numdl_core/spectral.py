@@ -58,7 +58,7 @@ from scipy.sparse.csgraph import connected_components as _cc
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import pdist, squareform
 
-from numdl_core._validate import check_X
+from numdl_core._validate import as_float_array, check_X
 
 __all__ = [
     "LAPLACIANS",
@@ -107,7 +107,7 @@ _AUTO_DENSE_MAX = 200
 # input checks
 # ----------------------------------------------------------------------------------------------------
 def _check_points(X: Any) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
+    X = as_float_array("X", X)
     return check_X(X[:, None] if X.ndim == 1 else X, min_samples=2)
 
 
@@ -138,7 +138,7 @@ def _check_square(A: Any, name: str) -> np.ndarray | sp.csr_matrix:
         A = sp.csr_matrix(A, dtype=np.float64)
         data = A.data
     else:
-        A = np.asarray(A, dtype=np.float64)
+        A = as_float_array(name, A)
         data = A
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise ValueError(f"{name} must be a square matrix, got shape {A.shape}")
@@ -1158,6 +1158,8 @@ def adjusted_rand_index(labels_true: Any, labels_pred: Any) -> float:
     >>> adjusted_rand_index([0, 0, 1, 1], [1, 1, 0, 0])
     1.0
     """
+    if labels_true is None or labels_pred is None:
+        raise TypeError("labels_true and labels_pred must be arrays of labels, got None")
     a = np.asarray(labels_true).ravel()
     b = np.asarray(labels_pred).ravel()
     if a.size != b.size:

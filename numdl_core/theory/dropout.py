@@ -47,7 +47,7 @@ from typing import Iterator
 
 import numpy as np
 
-from numdl_core._validate import check_count, check_positive, check_X
+from numdl_core._validate import check_array, check_count, check_positive, check_X
 from numdl_core.iterate import BLOWUP, Step, _drive, check_stop, record, tunable
 
 __all__ = ["expected_dropout_loss", "expected_dropout_grad", "dropout_ridge_solution", "dropout_losses",
@@ -57,20 +57,23 @@ __all__ = ["expected_dropout_loss", "expected_dropout_grad", "dropout_ridge_solu
 
 
 def _keep(p: float) -> float:
-    p = float(p)
-    if not (np.isfinite(p) and 0.0 < p <= 1.0):
+    p = check_positive("the keep probability p", p)
+    if not p <= 1.0:
         raise ValueError(f"the keep probability p must lie in (0, 1], got {p}")
     return p
 
 
-def _xyw(X, y, w=None):
+_NO_W = object()
+
+
+def _xyw(X, y, w=_NO_W):
     X = check_X(X)
-    y = np.asarray(y, dtype=np.float64).ravel()
+    y = check_array("y", y).ravel()
     if y.size != X.shape[0]:
         raise ValueError(f"y has {y.size} entries, X has {X.shape[0]} rows")
-    if w is None:
+    if w is _NO_W:
         return X, y, None
-    w = np.asarray(w, dtype=np.float64).ravel()
+    w = check_array("w", w, finite=False).ravel()  # the iterate: nan and inf propagate (a run reports "diverged")
     if w.size != X.shape[1]:
         raise ValueError(f"w has {w.size} entries, X has {X.shape[1]} columns")
     return X, y, w

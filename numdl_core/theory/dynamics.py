@@ -42,6 +42,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from numdl_core import resnet
+from numdl_core._validate import as_float_array
 from numdl_core.iterate import BLOWUP, Step, _drive, check_positive, check_stop, record
 
 __all__ = ["control_problem", "terminal_loss", "control_loss", "costate", "hamiltonian", "msa", "gradient_descent",
@@ -106,11 +107,21 @@ def terminal_loss(YL: np.ndarray, C: np.ndarray) -> tuple[float, np.ndarray]:
     f : float
     dYL : ndarray, shape (n, d)
 
+    Raises
+    ------
+    ValueError
+        If ``YL`` and ``C`` are not 2-D of the same shape with at least one row (nan and inf propagate).
+    TypeError
+        If either is no array of numbers.
+
     References
     ----------
     Li, Chen, Tai and E (2017), Eq. (1) (terminal cost of the control problem).
     """
-    R = np.asarray(YL, dtype=float) - np.asarray(C, dtype=float)
+    YL, C = as_float_array("YL", YL), as_float_array("C", C)
+    if YL.ndim != 2 or YL.shape != C.shape or YL.shape[0] == 0:
+        raise ValueError(f"YL and C must have the same shape (n, d) with n >= 1, got {YL.shape} and {C.shape}")
+    R = YL - C
     n = R.shape[0]
     return float(0.5 * np.sum(R * R) / n), R / n
 

@@ -41,7 +41,7 @@ from typing import Iterator
 
 import numpy as np
 
-from numdl_core._validate import check_positive
+from numdl_core._validate import as_float_array, check_positive
 from numdl_core.iterate import BLOWUP, Step, _drive, check_count, check_stop, record, tunable
 
 __all__ = ["DATASETS", "toy_data", "ring_centers", "mode_coverage", "gaussian_kl", "mc_kl",
@@ -169,10 +169,20 @@ def gaussian_kl(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
     -------
     ndarray, shape (n,)
 
+    Raises
+    ------
+    ValueError
+        If ``mu`` and ``logvar`` are not 2-D of the same shape (nan and inf propagate).
+    TypeError
+        If either is no array of numbers.
+
     References
     ----------
     D. P. Kingma and M. Welling, Auto-encoding variational Bayes, ICLR 2014, Appendix B.
     """
+    mu, logvar = as_float_array("mu", mu), as_float_array("logvar", logvar)
+    if mu.ndim != 2 or mu.shape != logvar.shape:
+        raise ValueError(f"mu and logvar must have the same shape (n, k), got {mu.shape} and {logvar.shape}")
     return 0.5 * np.sum(mu ** 2 + np.exp(logvar) - logvar - 1.0, axis=1)
 
 

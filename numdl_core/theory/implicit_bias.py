@@ -36,7 +36,7 @@ from typing import Any, Iterator
 import numpy as np
 from scipy.optimize import linprog, minimize
 
-from numdl_core._validate import check_X
+from numdl_core._validate import as_float_array, check_array, check_X
 from numdl_core.iterate import (BLOWUP, Step, _drive, check_count, check_positive, check_stop, record, tunable)
 
 __all__ = ["logistic_loss", "max_margin_direction", "logistic_gd", "geometric_steps", "separable_data", "gd_limit",
@@ -108,7 +108,7 @@ def logistic_loss(X: np.ndarray, y: np.ndarray, w: np.ndarray, weights: np.ndarr
     X = check_X(X)
     y = _labels(y, X.shape[0])
     c = _weights(weights, X.shape[0])
-    w = np.asarray(w, dtype=np.float64).ravel()
+    w = as_float_array("w", w).ravel()
     if w.size != X.shape[1]:
         raise ValueError(f"w must have {X.shape[1]} entries, got {w.size}")
     return _loss(X, y, c, w)
@@ -914,9 +914,7 @@ def effective_rank(W: np.ndarray) -> float:
     >>> round(effective_rank(np.diag([1.0, 1.0, 1.0, 0.0])), 12)
     3.0
     """
-    W = np.asarray(W, dtype=np.float64)
-    if W.ndim != 2 or not np.all(np.isfinite(W)):
-        raise ValueError("W must be a finite 2-D array")
+    W = check_array("W", W, ndim=2)
     s = np.linalg.svd(W, compute_uv=False)
     if s.sum() <= 0:
         return 0.0

@@ -142,9 +142,11 @@ def mutual_information(a: np.ndarray, b: np.ndarray) -> float:
     ----------
     T. M. Cover and J. A. Thomas, *Elements of Information Theory*, 2nd ed., Wiley, 2006, Sec. 2.3-2.4.
     """
+    if a is None or b is None:
+        raise TypeError(f"a and b must be arrays of symbols, got {type(a).__name__} and {type(b).__name__}")
     ia, ib = symbols(a), symbols(b)
     if ia.size != ib.size:
-        raise ValueError(f"the sequences have different lengths ({ia.size} and {ib.size})")
+        raise ValueError(f"the sequences a and b have different lengths ({ia.size} and {ib.size})")
     n = ia.size
     if n == 0:
         return 0.0

@@ -22,6 +22,8 @@ from typing import Iterator
 
 import numpy as np
 
+from numdl_core._validate import as_float_array
+
 from numdl_core.iterate import BLOWUP, Step, _drive, check_positive, check_stop, record, tunable
 
 __all__ = ["relu_ntk", "init_network", "network", "network_loss", "jacobian", "empirical_ntk", "ntk_gd",
@@ -29,12 +31,12 @@ __all__ = ["relu_ntk", "init_network", "network", "network_loss", "jacobian", "e
            "deep_empirical_ntk"]
 
 
-def _X(X) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
+def _X(X, name: str = "X") -> np.ndarray:
+    X = as_float_array(name, X)
     if X.ndim == 1:
         X = X[None, :]
     if X.ndim != 2 or not np.all(np.isfinite(X)):
-        raise ValueError("X must be a finite 2-D array (samples as rows)")
+        raise ValueError(f"{name} must be a finite 2-D array (samples as rows)")
     return X
 
 
@@ -73,7 +75,7 @@ def relu_ntk(X1: np.ndarray, X2: np.ndarray) -> np.ndarray:
     >>> relu_ntk(np.array([[1.0, 0.0]]), np.array([[1.0, 0.0], [0.0, 1.0]])).round(6)
     array([[1.      , 0.159155]])
     """
-    X1, X2 = _X(X1), _X(X2)
+    X1, X2 = _X(X1, "X1"), _X(X2, "X2")
     if X1.shape[1] != X2.shape[1]:
         raise ValueError(f"X1 and X2 must have the same number of columns, got {X1.shape[1]} and {X2.shape[1]}")
     n1, n2 = np.linalg.norm(X1, axis=1), np.linalg.norm(X2, axis=1)

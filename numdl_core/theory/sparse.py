@@ -37,6 +37,8 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from numdl_core._validate import as_float_array, check_nonneg
+
 from numdl_core.checks import adjoint_check, derivative_check
 from numdl_core.iterate import BLOWUP, Step, _drive, check_positive, check_stop, record, tunable
 from numdl_core.optim import Objective
@@ -58,7 +60,7 @@ def _operator(A: Any) -> tuple[Any, Any, tuple[int, int]]:
     if hasattr(A, "tocsr"):
         M = A.tocsr().astype(np.float64)
     else:
-        M = np.asarray(A, dtype=np.float64)
+        M = as_float_array("A", A)
         if M.ndim != 2 or not np.all(np.isfinite(M)):
             raise ValueError(f"A must be a finite 2-D matrix, got shape {M.shape}")
     return (lambda x: M @ x), (lambda r: M.T @ r), tuple(M.shape)
@@ -97,6 +99,13 @@ def lasso_objective(A: Any, b: np.ndarray, lam: float, x: np.ndarray) -> float:
     -------
     float
 
+    Raises
+    ------
+    ValueError
+        If the shapes of ``A``, ``b`` and ``x`` do not match, a dense ``A`` is not finite or ``lam < 0``.
+    TypeError
+        If an argument is no array of numbers.
+
     References
     ----------
     Beck and Teboulle (2009), Eq. 1.3.
@@ -106,8 +115,12 @@ def lasso_objective(A: Any, b: np.ndarray, lam: float, x: np.ndarray) -> float:
     >>> lasso_objective(np.eye(2), np.array([1.0, 0.0]), 0.5, np.array([1.0, 1.0]))
     1.5
     """
-    matvec, _, _ = _operator(A)
-    r = matvec(np.asarray(x, dtype=np.float64)) - np.asarray(b, dtype=np.float64)
+    matvec, _, (m, n) = _operator(A)
+    x, b, lam = as_float_array("x", x), as_float_array("b", b), check_nonneg("lam", lam)
+    if x.shape != (n,) or b.shape != (m,):
+        raise ValueError(f"x must have shape ({n},) and b shape ({m},) for A of shape ({m}, {n}), "
+                         f"got {x.shape} and {b.shape}")
+    r = matvec(x) - b
     return float(0.5 * r @ r + lam * np.sum(np.abs(x)))
 
 
