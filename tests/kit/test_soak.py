@@ -39,8 +39,8 @@ Within the file's budget (about 45 s on two workers):
   the test process in one). That still overestimates (the history keeps filling up to ``max_points``) and is
   asserted under 50 MB, next to the bound on the history length, which is what keeps the memory bounded. The RSS
   readings are stable to a few KB, so the extrapolation (up to 100x for the CNN) does not amplify noise much: the
-  largest extrapolated growth measured is 11 MB (counterpoints: 0.3 MB in 250 epochs, its two histories filling
-  up), the others at most 3 MB.
+  largest extrapolated growth measured is 7-10 MB (counterpoints: 0.2-0.3 MB in 250 epochs, its two histories
+  filling up), the others at most 2 MB.
 - Implicit bias counts GD iterations, recorded at spacings of 5% (at most 100 apart): its 10,000 iterations are
   one frame of fewer than 200 recorded steps, and its history (``max_points`` 300) is not thinned (50,000
   iterations are still only ~250 steps; the thinning is the kit's, exercised by the other sections).
