@@ -124,3 +124,11 @@ def test_a_link_with_1800_unknown_names_gets_a_short_note():
     note = at.warning[0].value
     assert note.count("\n- ") == 41 and note.endswith("- … and 1760 more.") and len(note) < 5000
     assert set(at.query_params) == {"n", "x", "hide"}
+
+
+@pytest.mark.parametrize("raw", ["abc", "1e999", "nan", "inf", "-inf", "NaN", "Infinity", "0x10", "1,5", ""])
+@pytest.mark.parametrize("p", [INT, FLOAT, LOG, CHOICE, NUM_CHOICE, BOOL], ids=lambda p: p.kind + "-" + p.name)
+def test_every_malformed_value_is_ignored_on_every_kind_of_control(p, raw):
+    # tests/pages/test_urls.py gives each page control one of abc / 1e999 / nan / inf; here every one on every kind
+    v, n = parse_value(p, raw)
+    assert v is None and n.startswith(f"`{p.name}={raw}` ") and n.endswith("ignored."), n

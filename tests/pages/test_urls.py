@@ -3,11 +3,12 @@
 For every page and every section (the keys of the page's ``SECTIONS`` literal), each control the section declares
 (``_declared(at)``, as in tests/pages/test_fuzz.py) is given, in one headless run per kind of tampering:
 
-- ``high``: 1e9 (far above any maximum), ``low``: -1e9 (far below any minimum, negative where positive; -1 for a
-  log-scaled control), ``abc``, ``1e999``, ``nan``, ``inf``, ``-0``, and ``10kB``: a 10 kB string that starts with
-  HTML and Markdown (a script tag, a link, an image, a heading on a new line, backticks);
-
-in the ``abc`` run the first control is given twice, a valid value then ``abc`` (the last value counts). A first
+- ``high``: 1e9 (far above any maximum; not one of the choices), ``low``: -1e9 (far below any minimum, negative where
+  positive; -1 for a log-scaled control), ``-0``, ``10kB``: a 10 kB string that starts with HTML and Markdown (a
+  script tag, a link, an image, a heading on a new line, backticks), and ``malformed``: ``abc``, ``1e999``, ``nan``
+  and ``inf`` in turn over the controls (each of the four on each kind of control, over the sections; one run
+  instead of four keeps the file within its time budget); there, the first control is also given twice, a valid
+  value then a malformed one (the last value counts). A first
 run tampers with the link itself (unknown keys, a 10 kB unknown key, an unknown preset) and finds the section's
 controls. Per page with sections, an unknown ``section`` (the HTML and Markdown string) falls back to the page's
 default section.
@@ -31,7 +32,8 @@ NOTE_HEAD = "This link had values that could not be used"
 INJECTION = ("<script>alert(1)</script><b>bold</b> **strong** [link](javascript:alert(1)) "
              "![img](http://127.0.0.1:9/x.png) `code` $x^2$ :red[red]\n# heading\n- item")
 BIG = (INJECTION + "x" * 10240)[:10240]
-KINDS = ("high", "low", "abc", "1e999", "nan", "inf", "-0", "10kB")
+KINDS = ("high", "low", "malformed", "-0", "10kB")
+MALFORMED = ("abc", "1e999", "nan", "inf")
 TEXT_TYPES = ("markdown", "warning", "error", "info", "success", "caption", "text", "title", "header", "subheader")
 WIDGET_TYPES = ("slider", "select_slider", "number_input", "toggle", "checkbox", "selectbox", "radio", "button_group")
 # Markers of content taken from INJECTION that would show it was rendered as Markdown or HTML (outside code spans).
@@ -67,26 +69,34 @@ def _shown(widgets: dict, key: str, name: str):
     return found[0]
 
 
-def _raw(p, kind: str) -> str:
-    """The tampered URL value of kind ``kind`` for control ``p``."""
-    if kind == "high":
-        return "1e9"
-    if kind == "low":
-        return "-1" if p.kind == "log" else "-1e9"
-    return BIG if kind == "10kB" else kind
+def _raws(specs: dict, kind: str, section) -> dict[str, str]:
+    """The tampered URL value of kind ``kind`` of each control of ``specs``.
 
-
-def _numeric_options(p) -> list[float]:
-    return [float(o) for o in p.options if isinstance(o, (int, float)) and not isinstance(o, bool)]
+    ``malformed``: the controls take ``abc``, ``1e999``, ``nan`` and ``inf`` in turn, from a place that depends on
+    the section (every one of them lands on every kind of control somewhere; app.params.parse_value is tested
+    with each on each kind of control in tests/kit/test_params.py).
+    """
+    start = sum(map(ord, str(section)))
+    out = {}
+    for j, ((_, n), p) in enumerate(specs.items()):
+        if kind == "high":
+            out[n] = "1e9"
+        elif kind == "low":
+            out[n] = "-1" if p.kind == "log" else "-1e9"
+        elif kind == "malformed":
+            out[n] = MALFORMED[(start + j) % len(MALFORMED)]
+        else:
+            out[n] = BIG if kind == "10kB" else kind
+    return out
 
 
 def _expect(p, kind: str):
-    """``(value, noted)``: the value control ``p`` must take from ``_raw(p, kind)``, and whether the note names it.
+    """``(value, noted)``: the value control ``p`` must take from its tampered value, and whether the note names it.
 
     Written from the rules (a number out of range goes to the nearest bound; a value that is not a finite number,
     a choice or on/off is ignored; -0 is zero), not by calling app.params.parse_value.
     """
-    if kind in ("abc", "1e999", "nan", "inf", "10kB") or p.kind == "bool":
+    if kind in ("malformed", "10kB") or p.kind == "bool":
         return p.default, True
     if p.kind == "choice":
         num = {"high": 1e9, "low": -1e9, "-0": 0.0}[kind]
@@ -139,14 +149,15 @@ def _other(p):
 def _check_kind(name: str, section, specs: dict, kind: str) -> list[str]:
     """Open the page with every control of ``specs`` tampered as ``kind``; what is wrong, as messages.
 
-    In the ``abc`` run the first control is given twice, a valid value then ``abc``: the last value counts.
+    In the ``malformed`` run the first control is given twice, a valid value then a malformed one: the last value
+    counts.
     """
     where = f"{name} section={section} kind={kind}"
-    query = {"section": section} if section is not None else {}
-    query.update({n: _raw(p, kind) for (_, n), p in specs.items()})
+    raws = _raws(specs, kind, section)
+    query = dict({"section": section} if section is not None else {}, **raws)
     (_, first), p_first = next(iter(specs.items()))
-    if kind == "abc":
-        query[first] = [p_first.to_url(_other(p_first)), "abc"]
+    if kind == "malformed":
+        query[first] = [p_first.to_url(_other(p_first)), raws[first]]
     at = page(name, query).run()
     out = _problems(at, where)
     if at.exception:
@@ -158,12 +169,14 @@ def _check_kind(name: str, section, specs: dict, kind: str) -> list[str]:
         value, noted = _expect(p, kind)
         shown = _shown(widgets, key, n)
         if shown != value:
-            out.append(f"{where}: {n!r} shows {shown!r}, expected {value!r}")
+            out.append(f"{where}: {n!r} (given {raws[n][:12]!r}) shows {shown!r}, expected {value!r}")
         if at.query_params.get(n) != p.to_url(value):  # once: a list is a repeated key
-            out.append(f"{where}: the URL says {n}={at.query_params.get(n)!r}, expected {p.to_url(value)!r}")
+            out.append(f"{where}: {n!r} (given {raws[n][:12]!r}): the URL says {at.query_params.get(n)!r}, "
+                       f"expected {p.to_url(value)!r}")
         if noted != (f"`{n}=" in note):
-            out.append(f"{where}: the note {'does not name' if noted else 'names'} {n!r}: {note[:300]!r}")
-    if kind == "abc" and f"`{first}` is given 2 times" not in note:
+            out.append(f"{where}: the note {'does not name' if noted else 'names'} {n!r} (given {raws[n][:12]!r}): "
+                       f"{note[:300]!r}")
+    if kind == "malformed" and f"`{first}` is given 2 times" not in note:
         out.append(f"{where}: the note does not say {first!r} was given twice: {note[:300]!r}")
     return out
 
