@@ -16,6 +16,9 @@ from app.style import base_layout, color, fast_figure
 
 __all__ = ["plane_figure", "bars_mi_figure"]
 
+# Viridis at five stops, spelled out (fast_figure sends what it is given; a name would not be resolved), short
+# because every layer's trace carries it
+VIRIDIS = [[0.0, "#440154"], [0.25, "#3b528b"], [0.5, "#21918c"], [0.75, "#5ec962"], [1.0, "#fde725"]]
 MAX_POINTS = 60  # epochs per layer in a live frame (frames <= 20 KB; two planes side by side take 30 each)
 
 
@@ -29,8 +32,8 @@ def _pick(n: int, k: int) -> np.ndarray:
 def plane_figure(epochs: Sequence[float], ixt: np.ndarray, ity: np.ndarray, *, h_y: float = 1.0,
                  title: str | None = None, height: int = 400, max_points: int = MAX_POINTS) -> go.Figure:
     """The information plane: one path per layer (columns of ``ixt``, ``ity``: epochs x layers), markers coloured
-    by epoch (one colour bar; the scale by its plotly.js name; a shared ``coloraxis`` would be smaller but
-    left the two side-by-side charts of a playing run blank in Chromium), the last epoch marked by the layer's number; at most
+    by epoch (one colour bar, the scale in every trace: a shared ``coloraxis`` would be smaller but left the two
+    side-by-side charts of a playing run blank in Chromium), the last epoch marked by the layer's number; at most
     ``max_points`` epochs per layer (log-spaced, the last kept)."""
     epochs = np.asarray(epochs, float)
     ixt, ity = np.atleast_2d(np.asarray(ixt, float)), np.atleast_2d(np.asarray(ity, float))
@@ -43,7 +46,7 @@ def plane_figure(epochs: Sequence[float], ixt: np.ndarray, ity: np.ndarray, *, h
         x, y = ixt[idx, l], ity[idx, l]
         data.append(dict(type="scatter", mode="lines+markers", x=compact(x), y=compact(y), name=f"T{l + 1}",
                          line=dict(color="rgba(120,120,120,0.35)", width=1),
-                         marker=dict(size=6, color=e, colorscale="Viridis", cmin=0.0, cmax=cmax, showscale=l == 0,
+                         marker=dict(size=6, color=e, colorscale=VIRIDIS, cmin=0.0, cmax=cmax, showscale=l == 0,
                                      **({"colorbar": dict(title=dict(text="epoch"), thickness=12)} if l == 0 else {})),
                          showlegend=False,
                          hovertemplate="I(X;T) %{x:.3f}<br>I(T;Y) %{y:.3f}"))
