@@ -142,14 +142,30 @@ def _page_urls():
         yield pytest.param(e.url_path, id=e.url_path)
 
 
-@pytest.mark.parametrize("url", list(_page_urls()))
-def test_every_page_renders_in_chromium(server, chrome, url):
+@pytest.fixture(scope="module")
+def tab(server, chrome):
+    """One tab for the page tour: the app's frontend loads once, pages are then opened from the menu (as a student
+    does; each page is a rerun, not a new load of the JavaScript)."""
     page = chrome.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{server}/{url}")
-    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
-    page.get_by_text("Export this experiment").first.wait_for(timeout=30_000)
-    _no_exception(page)
+    page.goto(server)
+    page.get_by_text("Course map").wait_for(timeout=30_000)
+    yield page
     page.close()
+
+
+@pytest.mark.parametrize("url", list(_page_urls()))
+def test_every_page_renders_in_chromium(tab, url):
+    before = tab.locator('[data-testid="stMain"] h1').first.inner_text()
+    tab.locator(f'[data-testid="stSidebarNav"] a[href$="/{url}"]').first.click()
+    tab.wait_for_url(f"**/{url}*", timeout=30_000)
+    # the new page's title is up and nothing of the previous page is left
+    tab.wait_for_function("""(before) => {
+        const h = document.querySelector('[data-testid="stMain"] h1');
+        return h && h.innerText !== before && !document.querySelector('[data-stale="true"]');
+    }""", arg=before, timeout=30_000)
+    tab.locator('[data-testid="stMain"] .js-plotly-plot').first.wait_for(timeout=30_000)
+    tab.get_by_text("Export this experiment").first.wait_for(timeout=30_000)
+    _no_exception(tab)
 
 
 def test_instructor_link_locks_and_hides_in_chromium(server, chrome):

@@ -41,7 +41,8 @@ class Classroom:
     def __init__(self, replicas: int, warm: bool = False):
         self.port = free_port()
         res = subprocess.run([sys.executable, str(CLASSROOM), "start", "--replicas", str(replicas), "--port",
-                              str(self.port)] + ([] if warm else ["--no-warm"]), capture_output=True, text=True,
+                              str(self.port)] + (["--warm", PAGE] if warm else ["--no-warm"]), capture_output=True,
+                             text=True,
                              cwd=ROOT, env=_env(), timeout=120)
         assert res.returncode == 0, res.stderr
         self.url = res.stdout.strip()
@@ -82,10 +83,10 @@ class TextSession(LoadSession):
 
 @needs_nginx
 def test_launcher_serves_a_class_through_nginx_on_both_replicas():
-    """20 students join within 4 s and play for 8 s: every one gets frames, none errs, both replicas serve."""
+    """20 students join within 4 s and play for 6 s: every one gets frames, none errs, both replicas serve."""
     room = Classroom(2, warm=True)
     try:
-        r = run_load(room.url, users=20, seconds=8, join_window=4.0, pids=room.state["replica_pids"])
+        r = run_load(room.url, users=20, seconds=6, join_window=4.0, pids=room.state["replica_pids"])
     finally:
         room.stop()
     assert r["errors"] == 0, r["error_examples"]
