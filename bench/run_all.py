@@ -6,9 +6,10 @@ same live runs on a server with TCP_NODELAY for the server's own time per frame)
 ``bench_spectral.py`` (the numerical core against scikit-learn), ``bench_torch.py`` (backpropagation against
 PyTorch CPU, if installed: ``pip install -r bench/requirements.txt``), ``bench_resnet.py`` (ResNet forward + backward
 against PyTorch), ``bench_resnet_stability.py`` (the course's 101 x 101 stability grid), ``bench_control.py`` (the
-Neural-ODE gradient through RK4 against PyTorch autograd). Writes ``bench/RESULTS.md`` (machine, date,
-versions, every table, the targets and whether they are met) and the raw numbers to ``bench/out/results.json``.
-About 2 minutes on 2 cores. Each script also runs alone.
+Neural-ODE gradient through RK4 against PyTorch autograd), ``bench_load.py`` (a class of 100 and 200 simulated
+students through ``deploy/classroom`` with 2 replicas, and 100 against one process with Streamlit's defaults).
+Writes ``bench/RESULTS.md`` (machine, date, versions, every table, the targets and whether they are met) and the
+raw numbers to ``bench/out/results.json``. About 9 minutes on 2 cores. Each script also runs alone.
 
 The machine is shared: run it when it is quiet (the load average at the start and end is in the report).
 """
@@ -30,7 +31,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import (bench_classify, bench_control, bench_frames, bench_pages, bench_resnet,  # noqa: E402
+from bench import (bench_classify, bench_control, bench_frames, bench_load, bench_pages, bench_resnet,  # noqa: E402
                    bench_resnet_stability, bench_spectral, bench_torch)
 from bench._common import md_table  # noqa: E402
 
@@ -156,6 +157,8 @@ def main() -> None:
     resnet_res, t_resnet, e_resnet = _timed("bench_resnet", bench_resnet.measure, log)
     grid_res, t_grid, e_grid = _timed("bench_resnet_stability", bench_resnet_stability.measure, log)
     control_res, t_control, e_control = _timed("bench_control", bench_control.measure, log)
+    load_res, t_load, e_load = _timed("bench_load (a class: 100 and 200 students)",
+                                      lambda: bench_load.report((100, 200), 20.0, log=log), log)
     total, load1 = time.perf_counter() - t0, load()
     live, renders = frames if frames else (None, None)
 
@@ -245,18 +248,22 @@ def main() -> None:
            else f"Failed:\n```\n{e_grid}```", ""]
     md += ["## Neural-ODE gradient against PyTorch autograd (`bench_control.py`)\n",
            control_res["table"] if control_res else f"Failed:\n```\n{e_control}```", ""]
+    md += ["## A class at once (`bench_load.py`)\n", bench_load.SETUP + "\n",
+           load_res[0] if load_res else f"Failed:\n```\n{e_load}```", ""]
     md += ["## Time taken\n", md_table(["benchmark", "seconds"], [
         ["bench_pages (first render)", f"{t_pages:.0f}"], ["bench_pages (live least squares)", f"{t_lsq:.0f}"],
         ["bench_frames", f"{t_frames:.0f}"], ["bench_frames --nodelay", f"{t_fast:.0f}"], ["bench_classify", f"{t_cls:.0f}"], ["bench_spectral", f"{t_spec:.0f}"],
         ["bench_torch", f"{t_torch:.0f}"], ["bench_resnet", f"{t_resnet:.0f}"],
-        ["bench_resnet_stability", f"{t_grid:.0f}"], ["bench_control", f"{t_control:.0f}"], ["total", f"{total:.0f}"]]), ""]
+        ["bench_resnet_stability", f"{t_grid:.0f}"], ["bench_control", f"{t_control:.0f}"],
+        ["bench_load", f"{t_load:.0f}"], ["total", f"{total:.0f}"]]), ""]
 
     args.out.write_text("\n".join(md), encoding="utf-8")
     raw = ROOT / "bench" / "out" / "results.json"
     raw.parent.mkdir(exist_ok=True)
     raw.write_text(json.dumps({"machine": info, "load": [load0, load1], "pages": pages, "live_least_squares": lsq,
                                "frames": live, "renders": renders, "frames_nodelay": fast, "classify": classify, "spectral": spectral, "torch": torch_res,
-                               "resnet": resnet_res, "stability_grid": grid_res, "control": control_res},
+                               "resnet": resnet_res, "stability_grid": grid_res, "control": control_res,
+                               "load": load_res[1] if load_res else None},
                               indent=1, default=str))
     log(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} and "
         f"{raw.relative_to(ROOT)} ({total:.0f} s)")
