@@ -44,7 +44,9 @@ class FrameLoad:
 
     computed whenever it is asked for, so a run that starts while a class is playing gets its share at once (the
     browsers' timers never ask for more frames than the core runs: past that, Streamlit drops into interrupting
-    its own frames and some students' runs stop updating). A student alone gets :math:`\\Delta t_0`.
+    its own frames and some students' runs stop updating). A run alone (:math:`n < 2`) gets :math:`\\Delta t_0`:
+    nobody else wants the core. A cost sample is capped at twice the running average (a page load in the period
+    would otherwise count as one expensive frame).
     """
 
     def __init__(self, base: float = BASE_INTERVAL, max_interval: float = MAX_INTERVAL,
@@ -70,9 +72,10 @@ class FrameLoad:
         return sum(now - t <= ACTIVE_WINDOW for t in list(self._last.values()))
 
     def interval(self) -> float:
-        if not self.enabled():
+        runs = self.runs
+        if not self.enabled() or runs < 2:  # a student alone gets every frame the core can give
             return self.base
-        need = self.runs * self.frame_cost / self.target
+        need = runs * self.frame_cost / self.target
         return min(self.max_interval, max(self.base, need))
 
     def frame_done(self, run_id: object) -> None:
@@ -94,8 +97,8 @@ class FrameLoad:
             if dt >= UPDATE_EVERY:
                 cpu = self._cpu()
                 self.busy = max(0.0, (cpu - self._c) / dt)
-                if self._frames:
-                    cost = (cpu - self._c) / self._frames
+                if self._frames:  # (a page load in the period counts too: a sample is capped at twice the average)
+                    cost = min((cpu - self._c) / self._frames, 2 * self.frame_cost)
                     self.frame_cost = 0.5 * self.frame_cost + 0.5 * cost
                 elif self.busy > self.target:  # busy and no frame completed: frames cost more than we thought
                     self.frame_cost *= 2

@@ -65,19 +65,17 @@ def test_interval_is_capped_and_comes_back_when_the_class_leaves():
     assert m.c.interval() == pytest.approx(0.05)
 
 
-def test_one_student_alone_gets_what_the_core_can_give():
-    m = Machine(students=1, cost=0.01)
-    for _ in range(4):
-        assert m.second()[0] == pytest.approx(0.05)  # 20 frames/s
-    heavy = Machine(students=1, cost=0.045)  # a heavy page: 20 frames/s would need 90% of the core
-    for _ in range(4):
-        interval, fps = heavy.second()
-    assert interval == pytest.approx(0.045 / 0.75, rel=0.1) and fps == pytest.approx(1 / interval, rel=0.1)
+def test_one_student_alone_is_never_slowed_down():
+    for cost in (0.01, 0.045):  # even a heavy page whose 20 frames/s take 90% of the core
+        m = Machine(students=1, cost=cost)
+        for _ in range(4):
+            assert m.second()[0] == pytest.approx(0.05)
+        assert m.c.runs == 1
 
 
 def test_a_frame_cost_estimate_that_is_too_low_corrects_itself():
     m = Machine(students=40, cost=0.06)  # three times the initial guess
-    for _ in range(6):
+    for _ in range(10):
         interval, _ = m.second()
     assert interval == pytest.approx(2.0)  # 40 x 0.06 / 0.75 = 3.2 s, capped
     assert m.c.frame_cost == pytest.approx(0.06, rel=0.1)
