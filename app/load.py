@@ -26,7 +26,7 @@ MAX_INTERVAL = 2.0  # never slower than one frame every 2 s: the run still visib
 TARGET_BUSY = 0.75  # the share of the process's core live frames may use (the rest: page loads, clicks)
 RETIME_FACTOR = 1.6  # a playing run re-registers its timer when the interval moved by more than this factor
 UPDATE_EVERY = 1.0  # seconds between controller updates
-ACTIVE_WINDOW = 3.0  # seconds: a live run with a frame this recent counts as playing
+ACTIVE_WINDOW = 0.5  # seconds (or three intervals, if longer): a live run with a frame this recent is playing
 FRAME_COST = 0.02  # CPU seconds of a live frame, all of Streamlit's work included (measured: 12-22 ms), at start
 
 
@@ -37,7 +37,7 @@ class FrameLoad:
     seconds the controller measures, over the last period, the busy fraction :math:`u` of the process (CPU seconds
     per second, ``time.process_time``: Streamlit's own work for the frames, page loads and clicks included) and the
     frames :math:`F` completed, and keeps a moving average of the cost of a frame, :math:`c = u\\,\\Delta T / F`.
-    With :math:`n` live runs playing (a frame asked for in the last ``ACTIVE_WINDOW`` seconds) the interval that
+    With :math:`n` live runs playing (a frame asked for in the last three intervals) the interval that
     fills the share :math:`u^*` of the core is
 
     .. math:: \\Delta t = \\mathrm{clip}\\left(\\frac{n\\,c}{u^*},\\ \\Delta t_0,\\ \\Delta t_{max}\\right),
@@ -57,6 +57,7 @@ class FrameLoad:
         self._lock = threading.Lock()
         self._t, self._c = clock(), cpu()
         self._frames = 0
+        self._interval = base
         self._last: dict = {}  # run id -> when it last asked for or completed a frame
         self.busy = 0.0  # the busy fraction measured at the last update
         self.frame_cost = frame_cost  # moving average of the CPU seconds per completed frame
@@ -67,16 +68,19 @@ class FrameLoad:
 
     @property
     def runs(self) -> int:
-        """Live runs playing: a frame asked for or completed in the last ``ACTIVE_WINDOW`` seconds."""
+        """Live runs playing: a frame asked for or completed within the last three intervals (at least
+        ``ACTIVE_WINDOW`` seconds), so a closed tab stops counting soon."""
         now = self._clock()
-        return sum(now - t <= ACTIVE_WINDOW for t in list(self._last.values()))
+        window = max(ACTIVE_WINDOW, 3 * self._interval)
+        return sum(now - t <= window for t in list(self._last.values()))
 
     def interval(self) -> float:
         runs = self.runs
         if not self.enabled() or runs < 2:  # a student alone gets every frame the core can give
-            return self.base
-        need = runs * self.frame_cost / self.target
-        return min(self.max_interval, max(self.base, need))
+            self._interval = self.base
+        else:
+            self._interval = min(self.max_interval, max(self.base, runs * self.frame_cost / self.target))
+        return self._interval
 
     def frame_done(self, run_id: object) -> None:
         """A frame of the live run ``run_id`` was drawn completely."""
@@ -103,7 +107,8 @@ class FrameLoad:
                 elif self.busy > self.target:  # busy and no frame completed: frames cost more than we thought
                     self.frame_cost *= 2
                 self._t, self._c, self._frames = now, cpu, 0
-                self._last = {k: t for k, t in self._last.items() if now - t <= ACTIVE_WINDOW}
+                window = max(ACTIVE_WINDOW, 3 * self._interval)
+                self._last = {k: t for k, t in self._last.items() if now - t <= window}
         return self.interval()
 
 

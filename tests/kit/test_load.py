@@ -101,3 +101,12 @@ def test_a_run_retimes_only_on_a_large_change_and_rarely():
     assert not _retime(r, 0.07)  # within the factor
     assert _retime(r, 0.2) and r.interval == 0.2  # 4x: the run takes the new interval
     assert not _retime(r, 1.0)  # 5x, but the last change was just now
+
+
+def test_a_closed_tab_stops_counting_within_three_intervals():
+    m = Machine(students=2, cost=0.03)
+    m.c.update("a")
+    m.c.update("b")
+    assert m.c.runs == 2 and m.c.interval() == pytest.approx(2 * 0.02 / 0.75)  # (the starting cost estimate)
+    m.t += 0.6  # "a" closed its tab; "b" plays on alone
+    assert m.c.update("b") == pytest.approx(0.05) and m.c.runs == 1
