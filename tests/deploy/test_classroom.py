@@ -93,7 +93,7 @@ def test_launcher_serves_a_class_through_nginx_on_both_replicas():
     assert r["students_with_frames"] == 20
     assert r["fps_min"] > 0.5
     assert sorted(r["replicas"]) == sorted(room.replica_of_pid()), r["replicas"]
-    assert min(r["replicas"].values()) >= 4  # the sticky hash spreads them (20 random keys on 2 replicas)
+    assert min(r["replicas"].values()) >= 2  # the sticky hash spreads them (20 random keys; 45:55 is typical)
     assert r["memory_mb"][2] < 2 * 600  # two replicas, bounded
 
 

@@ -13,7 +13,7 @@ import pytest
 from bench._common import page_sections
 from tests.pages.helpers import PAGES, assert_clean, page
 
-N_COMBOS = 4  # every control's bounds and malformed values are also tried one by one in tests/pages/test_urls.py
+N_COMBOS = 3  # every control's bounds and malformed values are also tried one by one in tests/pages/test_urls.py
 # Sections whose every run trains or integrates something sizeable (11-29 s for 6 combos in the suite): fewer
 # random combinations, the same seeds (their first combinations are those of the full run).
 EXPENSIVE = {"single_layer-train": 2, "single_layer-crime": 2, "residual_networks-train": 3, "adversarial-stable": 3,
