@@ -116,15 +116,21 @@ def _array(name: str, value: Any, ndim: int, what: str) -> np.ndarray:
     return a
 
 
+def _whole_numbers(name: str, value: Any, what: str) -> tuple[int, ...]:
+    """A tuple of whole numbers >= 1 with the entries ``what`` names, e.g. ``"(height, width)"``."""
+    n = what.count(",") + 1
+    try:
+        entries = tuple(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a tuple {what} of integers, got {value!r}") from None
+    if len(entries) != n:
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return tuple(_int(name, v, 1) for v in entries)
+
+
 def _pair(name: str, value: Any) -> tuple[int, int]:
     """``(height, width)``: two whole numbers >= 1."""
-    try:
-        pair = tuple(value)
-    except TypeError:
-        raise TypeError(f"{name} must be a pair (height, width) of integers, got {value!r}") from None
-    if len(pair) != 2:
-        raise ValueError(f"{name} must be a pair (height, width), got {value!r}")
-    return _int(name, pair[0], 1), _int(name, pair[1], 1)
+    return _whole_numbers(name, value, "(height, width)")
 
 
 def _check_layer(x: Any, w: Any, stride: Any, padding: Any) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -541,13 +547,7 @@ def conv2d_matrix(w: np.ndarray, input_shape: tuple[int, int, int], *, stride: i
     ((16, 16), 100)
     """
     w = _array("w", w, 4, "(C_out, C_in, kh, kw)")
-    try:
-        shape = tuple(input_shape)
-    except TypeError:
-        raise TypeError(f"input_shape must be a tuple (C_in, H, W), got {input_shape!r}") from None
-    if len(shape) != 3:
-        raise ValueError(f"input_shape must be (C_in, H, W), got {input_shape!r}")
-    C, H, W = (_int("input_shape", v, 1) for v in shape)
+    C, H, W = _whole_numbers("input_shape", input_shape, "(C_in, H, W)")
     if C != w.shape[1]:
         raise ValueError(f"input_shape has {C} channels but w expects C_in = {w.shape[1]}")
     s, p = _int("stride", stride, 1), _int("padding", padding, 0)
