@@ -26,6 +26,9 @@ threadpool_limits(1)
 from app.catalog import GROUPS, available  # noqa: E402
 from app.home import home  # noqa: E402
 from app.panels import presentation_toggle  # noqa: E402
+from app.serving import install  # noqa: E402
+
+install()  # once per process: Streamlit's per-run work that every live frame repeats (app/serving.py)
 
 st.set_page_config(page_title="NumDL Studio", page_icon="🧮", layout="wide")
 

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from app import chart
 from app.figures.common import taylor_figure
 from app.style import presentation as _present_fig
 
@@ -75,7 +76,8 @@ def show(fig: go.Figure, key: str, container: Any = None) -> None:
 
     While a live run is playing, its charts are drawn as static plots (no hover layer, no mode bar): the
     browser redraws them several times per second and the interactive layers roughly double plotly.js's work
-    per redraw. Paused, every chart is interactive again.
+    per redraw; they are sent by :func:`app.chart.send` (the same element, without ``st.plotly_chart``'s copy
+    of the figure). Paused, every chart is interactive again.
     """
     if presenting():
         fig = _present_fig(go.Figure(fig))  # a copy: the caller's (possibly cached) figure stays as it was
@@ -84,6 +86,8 @@ def show(fig: go.Figure, key: str, container: Any = None) -> None:
         config["staticPlot"] = True
         if _measure_frames():
             st.session_state.setdefault(FRAME_BYTES_KEY, {})[key] = len(fig.to_json())
+        chart.send(container if container is not None else st._main, fig, key=key, config=config)  # no copy
+        return
     (container or st).plotly_chart(fig, key=key, config=config)
 
 

@@ -153,6 +153,7 @@ def convergence_figure(
     theory: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
     events: Sequence[tuple[float, str]] = (),
     diverged: Mapping[str, float | bool] | None = None,
+    levels: Sequence[tuple[float, str, dict]] = (),
     title: str | None = None,
     height: int = 360,
     max_points: int = MAX_CURVE_POINTS,
@@ -185,6 +186,9 @@ def convergence_figure(
         Dotted vertical lines with their text (e.g. ``(120, "step 1 → 5")``: a setting changed mid-run).
     diverged : {name: x or bool}
         A cross marks where a series diverged: at that x, or with ``True`` at its last point.
+    levels : [(y, text, line)]
+        Horizontal reference lines across the plot (one panel only), each with its text above the right end
+        and its plotly line style (e.g. a floor no iterate goes below).
     max_points : int
         Maximum number of points drawn per curve (half of it per curve in each of two panels: the panels are
         half as wide).
@@ -199,8 +203,8 @@ def convergence_figure(
     two = right is not None
     if two and set(right) != set(series):
         raise ValueError(f"right must have the names of series {sorted(series)}, got {sorted(right)}")
-    if two and theory:
-        raise ValueError("theory curves are drawn in a one-panel figure only (right=None)")
+    if two and (theory or levels):
+        raise ValueError("theory curves and levels are drawn in a one-panel figure only (right=None)")
     x_title = x_title or ("iteration" if x == "iteration" else "work (passes over the data)")
     panels = [("x", "y", series)] + ([("x2", "y2", right)] if two else [])
     data, marks = [], []
@@ -246,6 +250,12 @@ def convergence_figure(
                                      line=dict(color="#888", dash="dot", width=1)) for at, _ in events]
             layout["annotations"] = [dict(x=at, y=1, xref="x", yref="paper", text=text, showarrow=False,
                                           xanchor="right", yanchor="top", font=dict(size=10)) for at, text in events]
+        for y, text, line in levels:  # an annotation on a log axis takes log10 of its value (plotly's convention)
+            layout.setdefault("shapes", []).append(dict(type="line", xref="x domain", yref="y", x0=0, x1=1,
+                                                        y0=y, y1=y, line=line))
+            layout.setdefault("annotations", []).append(
+                dict(xref="x domain", yref="y", x=1, y=float(np.log10(y)) if log_y else float(y), text=text,
+                     showarrow=False, xanchor="right", yanchor="bottom"))
     return fast_figure(data, layout)
 
 

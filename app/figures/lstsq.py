@@ -1,6 +1,7 @@
 """Figures of the linear least-squares page."""
 from __future__ import annotations
 
+import functools
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -8,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.figures.common import compact, convergence_figure, decimate
-from app.style import BLACK, BLUE, DIVERGING, GREEN, VERMILLION, color, new_figure
+from app.style import BLACK, BLUE, DIVERGING, GREEN, VERMILLION, base_layout, color, fast_figure, new_figure
 
 __all__ = [
     "polyfit_figure",
@@ -69,6 +70,17 @@ def _ellipse_path(center: np.ndarray, A: np.ndarray) -> str:
     return "M" + pts[0] + "".join(f"C{pts[i]} {pts[i + 1]} {pts[i + 2]}" for i in range(1, 13, 3)) + "Z"
 
 
+@functools.lru_cache(maxsize=256)
+def _level_set_paths(H: bytes, x_star: bytes, levels: bytes) -> tuple[str, ...]:
+    """The SVG paths of the level sets (arguments as float64 bytes: the 2 x 2 ``H``, ``x*`` and the values c).
+
+    Cached: a live run redraws the same ellipses in every frame (only the iterates move)."""
+    lam, V = np.linalg.eigh(np.frombuffer(H).reshape(2, 2))
+    M = V / np.sqrt(np.maximum(lam, np.finfo(float).tiny))
+    center = np.frombuffer(x_star)
+    return tuple(_ellipse_path(center, np.sqrt(c) * M) for c in np.frombuffer(levels) if np.isfinite(c) and c > 0)
+
+
 def quadratic_contours_figure(H: np.ndarray, x_star: np.ndarray, levels: np.ndarray, paths: Mapping[str, np.ndarray],
                               window: tuple[np.ndarray, np.ndarray], *, x_true: np.ndarray | None = None,
                               height: int = 420) -> go.Figure:
@@ -81,23 +93,22 @@ def quadratic_contours_figure(H: np.ndarray, x_star: np.ndarray, levels: np.ndar
     and sent as float32. ``x_true`` (the parameters that generated the data) is drawn as a diamond; when it lies
     outside the window, a dashed line from x* points to it and the diamond sits where that line leaves the window.
     """
-    fig = new_figure("Iterates on the level sets of f", x_title="x₁", y_title="x₂", height=height)
-    lam, V = np.linalg.eigh(np.asarray(H, dtype=float))
-    M = V / np.sqrt(np.maximum(lam, np.finfo(float).tiny))
+    layout = base_layout("Iterates on the level sets of f", x_title="x₁", y_title="x₂", height=height)
     x_star = np.asarray(x_star, dtype=float)
     ring = dict(color="#9AA5B1", width=1)
-    shapes = [dict(type="path", path=_ellipse_path(x_star, np.sqrt(c) * M), line=ring, layer="below")
-              for c in np.asarray(levels, dtype=float) if np.isfinite(c) and c > 0]
+    H, levels = np.asarray(H, dtype=float), np.asarray(levels, dtype=float)
+    shapes = [dict(type="path", path=p, line=ring, layer="below")
+              for p in _level_set_paths(H.tobytes(), x_star.tobytes(), levels.tobytes())]
     # the legend entry of the level sets (the ellipses themselves are layout shapes)
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="level sets", line=ring, hoverinfo="skip"))
+    data = [dict(type="scatter", x=[None], y=[None], mode="lines", name="level sets", line=ring, hoverinfo="skip")]
     for i, (name, P) in enumerate(paths.items()):
         P = np.asarray(P, dtype=float)
         if P.size:
             px, py = decimate(P[:, 0], P[:, 1], log=True)
-            fig.add_trace(go.Scatter(x=compact(px), y=compact(py), mode="lines+markers", name=name,
-                                     line=dict(color=color(i + 1 if i else 0), width=2), marker=dict(size=5)))
-    fig.add_trace(go.Scatter(x=[x_star[0]], y=[x_star[1]], mode="markers", name="x*",
-                             marker=dict(symbol="star", size=14, color=BLACK)))
+            data.append(dict(type="scatter", x=compact(px), y=compact(py), mode="lines+markers", name=name,
+                             line=dict(color=color(i + 1 if i else 0), width=2), marker=dict(size=5)))
+    data.append(dict(type="scatter", x=[float(x_star[0])], y=[float(x_star[1])], mode="markers", name="x*",
+                     marker=dict(symbol="star", size=14, color=BLACK)))
     lo, hi = (np.asarray(c, dtype=float) for c in window)
     if x_true is not None:
         d = np.asarray(x_true, dtype=float) - x_star
@@ -106,12 +117,15 @@ def quadratic_contours_figure(H: np.ndarray, x_star: np.ndarray, levels: np.ndar
         inside, shown = t >= 1.0, x_star + t * d
         name = "x_true" if inside else f"toward x_true ({np.linalg.norm(d):.3g} from x*)"
         if not inside:
-            fig.add_trace(go.Scatter(x=[x_star[0], shown[0]], y=[x_star[1], shown[1]], mode="lines", showlegend=False,
-                                     line=dict(color=VERMILLION, dash="dash", width=2), hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=[shown[0]], y=[shown[1]], mode="markers", name=name,
-                                 marker=dict(symbol="diamond", size=12, color=VERMILLION)))
-    fig.update_layout(xaxis_range=[lo[0], hi[0]], yaxis_range=[lo[1], hi[1]], shapes=shapes)
-    return fig
+            data.append(dict(type="scatter", x=[float(x_star[0]), float(shown[0])],
+                             y=[float(x_star[1]), float(shown[1])], mode="lines", showlegend=False,
+                             line=dict(color=VERMILLION, dash="dash", width=2), hoverinfo="skip"))
+        data.append(dict(type="scatter", x=[float(shown[0])], y=[float(shown[1])], mode="markers", name=name,
+                         marker=dict(symbol="diamond", size=12, color=VERMILLION)))
+    layout["xaxis"]["range"] = [float(lo[0]), float(hi[0])]
+    layout["yaxis"]["range"] = [float(lo[1]), float(hi[1])]
+    layout["shapes"] = shapes
+    return fast_figure(data, layout)
 
 
 def signals_figure(t: np.ndarray, curves: Mapping[str, np.ndarray], *, title: str = "Deblurring",
@@ -214,9 +228,10 @@ def true_error_figure(series: Mapping[str, tuple[Sequence[float], Sequence[float
                       events: Sequence[tuple[float, str]] = (), diverged: Mapping[str, float] | None = None,
                       height: int = 360) -> go.Figure:
     """‖x_k − x_true‖ against the iteration, with the floor ‖x* − x_true‖ that no solver of the problem goes below."""
-    fig = convergence_figure(series, y_title="‖xₖ − x_true‖ (error to the true parameters)", events=events,
-                             diverged=diverged, title="Error to x_true against iteration", height=height)
-    return _hline(fig, gap, f"‖x* − x_true‖ = {gap:.3g}", dict(color=GREEN, dash="dash", width=2), log=True)
+    level = (gap, f"‖x* − x_true‖ = {gap:.3g}", dict(color=GREEN, dash="dash", width=2))
+    return convergence_figure(series, y_title="‖xₖ − x_true‖ (error to the true parameters)", events=events,
+                              diverged=diverged, levels=[level] if gap > 0 else [],
+                              title="Error to x_true against iteration", height=height)
 
 
 def _hline(fig: go.Figure, y: float, text: str, line: dict, *, log: bool) -> go.Figure:

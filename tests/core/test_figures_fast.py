@@ -184,6 +184,18 @@ CASES = {
                                                                  RNG.random((300, 6)), title="p"),
     "information plane, nan and empty": lambda: theory_information.plane_figure([0.0], np.full((1, 6), np.nan),
                                                                               np.full((1, 6), np.nan)),
+    "least squares level sets, x_true inside": lambda: lstsq.quadratic_contours_figure(
+        np.array([[2.0, 0.5], [0.5, 1.0]]), np.array([1.0, 2.0]), np.array([0.01, 0.1, 1.0, np.nan, -1.0]),
+        {"SD": np.cumsum(RNG.standard_normal((400, 2)) * 0.01, axis=0), "CG": X[:3], "empty": np.zeros((0, 2))},
+        (np.array([-2.0, -1.0]), np.array([4.0, 5.0])), x_true=np.array([1.5, 2.5])),
+    "least squares level sets, x_true outside": lambda: lstsq.quadratic_contours_figure(
+        np.eye(2), np.zeros(2), np.array([1.0]), {"SD": X[:4]}, (-np.ones(2), np.ones(2)),
+        x_true=np.array([5.0, -3.0])),
+    "convergence with a level": lambda: common.convergence_figure(
+        {"SD": (IT, LOSS)}, levels=[(0.01, "floor", dict(color="#009E73", dash="dash", width=2))], title="l"),
+    "least squares true error": lambda: lstsq.true_error_figure({"SD": (IT, LOSS), "CG": (IT[:9], LOSS[:9])}, 0.02,
+                                                                events=[(5, "restart")], diverged={"CG": 8}),
+    "least squares true error, no floor": lambda: lstsq.true_error_figure({"SD": (IT, LOSS)}, 0.0),
     "information bars": lambda: theory_information.bars_mi_figure({"T1": [1, 2], "T5": [0.5, np.nan]}, ["a", "b"],
                                                                   title="b"),
 }
@@ -200,7 +212,7 @@ COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "wei
            "class_probabilities_figure", "target_probability_figure", "perturbation_growth_figure",
            "plane_figure", "bars_mi_figure",
            "states_figure", "locus_figure", "regression_figure",
-           "samples_figure", "latent_figure"}
+           "samples_figure", "latent_figure", "quadratic_contours_figure"}
 
 
 def _sent(fig: go.Figure) -> dict:

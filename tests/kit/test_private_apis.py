@@ -4,7 +4,11 @@
   it the tests only get slower, so this test is what notices).
 - ``get_script_run_ctx().fragment_ids_this_run`` and ``.enqueue`` (app/live.py ``_retime_browser`` sends a playing
   fragment's timer a new interval under load; without them it reruns the page instead, which costs more).
+- ``streamlit.runtime.app_session._populate_theme_msg`` and ``_populate_config_msg`` (app/serving.py keeps their
+  messages; the test below checks that the kept ones are Streamlit's own).
 - plotly's ``_validate=False`` is guarded by tests/core/test_figures_fast.py (every fast figure rebuilt validated).
+- ``st.plotly_chart``'s internals that app/chart.py calls are guarded by tests/kit/test_chart.py (the element it
+  sends equals the one ``st.plotly_chart`` sends).
 """
 from __future__ import annotations
 
@@ -29,3 +33,32 @@ def test_script_run_context_can_send_a_fragment_timer():
     assert "fragment_ids_this_run" in ScriptRunContext.__dataclass_fields__, "update app/live.py _retime_browser"
     assert callable(getattr(ScriptRunContext, "enqueue", None)), "update app/live.py _retime_browser"
     assert _retime_browser(1.0) is False  # outside a fragment run it declines (the caller reruns the page)
+
+
+def test_serving_memo_sends_streamlit_s_own_theme_and_config_messages():
+    """app/serving.py keeps the new_session theme and config messages; they must be the ones Streamlit builds."""
+    from streamlit import config
+    from streamlit.proto.NewSession_pb2 import Config, CustomThemeConfig
+    from streamlit.runtime import app_session
+
+    from app.serving import _memo, install
+
+    assert install() and install()  # idempotent
+    theme, client = app_session._populate_theme_msg, app_session._populate_config_msg
+    assert theme.original and client.original, "app/serving.py no longer patches Streamlit: update it"
+    for section in ("theme", *(f"theme.{c.value}" for c in config.CustomThemeCategories)):
+        ours, theirs = CustomThemeConfig(), CustomThemeConfig()
+        theme(ours, section)
+        theme(ours2 := CustomThemeConfig(), section)  # the second call merges the stored bytes
+        theme.original(theirs, section)
+        assert ours == theirs == ours2, section
+    ours, theirs = Config(), Config()
+    client(ours)
+    client.original(theirs)
+    assert ours == theirs
+    calls = []
+    memo = _memo(lambda msg, *a: calls.append(a))
+    memo(Config(), "x")
+    memo(Config(), "x")
+    memo(Config(), "y")
+    assert calls == [("x",), ("y",)]  # once per argument and config
