@@ -393,6 +393,17 @@ def _retime(r: Run, interval: float, min_gap: float = 2.0) -> bool:
     return True
 
 
+def _fragment_run_ids() -> list:
+    """The fragments this script run reruns (empty in a full run of the page): Streamlit's script-run context,
+    an internal guarded by tests/kit/test_private_apis.py."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:
+        return []
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return list(getattr(ctx, "fragment_ids_this_run", None) or []) if ctx is not None else []
+
+
 def _retime_browser(interval: float) -> bool:
     """Send the browser a new interval for the timer of the fragment that is running (Streamlit's ``auto_rerun``
     message, as ``st.fragment(run_every=...)`` sends it at registration; the browser replaces a fragment's timer
@@ -404,7 +415,7 @@ def _retime_browser(interval: float) -> bool:
     except ImportError:
         return False
     ctx = get_script_run_ctx(suppress_warning=True)
-    ids = getattr(ctx, "fragment_ids_this_run", None) if ctx is not None else None
+    ids = _fragment_run_ids()
     if not ids or not hasattr(ctx, "enqueue"):
         return False
     msg = ForwardMsg()
@@ -498,6 +509,8 @@ def live_run(
     @st.fragment(run_every=run.interval or None)
     def _frame() -> None:
         r: Run = st.session_state[key]
+        if r.running and _fragment_run_ids():  # a timer tick (not the page's own run): joins and clicks first
+            LOAD.yield_to_page_runs(0.5 * r.interval)
         if r.running and _retime(r, LOAD.update(id(r))) and not _retime_browser(r.interval):
             st.rerun()  # the load moved the interval: rerun the page to give the browser's timer the new one
         was_running = r.running

@@ -8,6 +8,10 @@ process). So the interval follows the load: each run gets ``n * c / TARGET_BUSY`
 playing on this process and ``c`` the measured CPU cost of a frame (fewer frames per student, the same for
 everyone, and never more than the core can serve); alone, a student gets the full 20 frames/s.
 
+Page runs come first: a student joining (or clicking) starts a full run of the page, and while one is in
+progress a live frame waits before it starts (``FrameLoad.page_run`` around the page in ``app/main.py``,
+``FrameLoad.yield_to_page_runs`` at the top of a frame), so joining does not queue behind the class's frames.
+
 The controller is per process (a replica of ``deploy/classroom`` adapts to its own students). A live run picks up
 the interval when it starts, and gives its browser timer a new one when the interval has moved by more than
 ``RETIME_FACTOR`` (``app.live``). ``NUMDL_ADAPTIVE_FRAMES=0`` in the environment keeps the base interval (the
@@ -15,11 +19,13 @@ tests set it: their frames must not depend on the machine's load).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
+from typing import Iterator
 
-__all__ = ["BASE_INTERVAL", "MAX_INTERVAL", "TARGET_BUSY", "RETIME_FACTOR", "FrameLoad", "LOAD"]
+__all__ = ["BASE_INTERVAL", "MAX_INTERVAL", "TARGET_BUSY", "RETIME_FACTOR", "PAGE_POLL", "FrameLoad", "LOAD"]
 
 BASE_INTERVAL = 0.05  # seconds between frames of a live run on an idle server (20 frames/s)
 MAX_INTERVAL = 2.0  # never slower than one frame every 2 s: the run still visibly moves
@@ -27,6 +33,7 @@ TARGET_BUSY = 0.75  # the share of the process's core live frames may use (the r
 RETIME_FACTOR = 1.6  # a playing run re-registers its timer when the interval moved by more than this factor
 UPDATE_EVERY = 1.0  # seconds between controller updates
 ACTIVE_WINDOW = 0.5  # seconds (or three intervals, if longer): a live run with a frame this recent is playing
+PAGE_POLL = 0.005  # seconds between looks at the page runs in progress, while a frame waits for them
 FRAME_COST = 0.02  # CPU seconds of a live frame, all of Streamlit's work included (measured: 12-22 ms), at start
 
 
@@ -51,9 +58,10 @@ class FrameLoad:
 
     def __init__(self, base: float = BASE_INTERVAL, max_interval: float = MAX_INTERVAL,
                  target: float = TARGET_BUSY, clock=time.monotonic, cpu=time.process_time,
-                 frame_cost: float = FRAME_COST):
+                 frame_cost: float = FRAME_COST, sleep=time.sleep):
         self.base, self.max_interval, self.target = base, max_interval, target
-        self._clock, self._cpu = clock, cpu
+        self._clock, self._cpu, self._sleep = clock, cpu, sleep
+        self._page_runs = 0  # full page runs in progress (joins, clicks): frames wait for them
         self._lock = threading.Lock()
         self._t, self._c = clock(), cpu()
         self._frames = 0
@@ -81,6 +89,39 @@ class FrameLoad:
         else:
             self._interval = min(self.max_interval, max(self.base, runs * self.frame_cost / self.target))
         return self._interval
+
+    @contextlib.contextmanager
+    def page_run(self) -> Iterator[None]:
+        """Mark a full run of the page (a student joining, or a click) for the length of the ``with`` block:
+        live frames give it the core (:meth:`yield_to_page_runs`)."""
+        with self._lock:
+            self._page_runs += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._page_runs -= 1
+
+    @property
+    def page_runs(self) -> int:
+        """Full page runs in progress in this process."""
+        return self._page_runs
+
+    def yield_to_page_runs(self, limit: float, poll: float = PAGE_POLL) -> float:
+        """Wait (sleeping, so without the GIL) while a page run is in progress, at most ``limit`` seconds;
+        return the time waited.
+
+        Python gives every thread of the process the same share of the core, so without this a student who
+        joins while 50 others play waits for ~50 frames' worth of work before the page appears. A frame waits
+        instead: joining and clicking come first, live frames use the rest. ``limit`` (half the frame interval,
+        from :mod:`app.live`) keeps a frame from being cut off by its own next tick."""
+        if not self.enabled() or limit <= 0:
+            return 0.0
+        t0 = now = self._clock()
+        while self._page_runs > 0 and now - t0 < limit:
+            self._sleep(min(poll, limit - (now - t0)))
+            now = self._clock()
+        return now - t0
 
     def frame_done(self, run_id: object) -> None:
         """A frame of the live run ``run_id`` was drawn completely."""

@@ -25,6 +25,7 @@ threadpool_limits(1)
 
 from app.catalog import GROUPS, available  # noqa: E402
 from app.home import home  # noqa: E402
+from app.load import LOAD  # noqa: E402
 from app.panels import presentation_toggle  # noqa: E402
 from app.serving import install  # noqa: E402
 
@@ -40,4 +41,5 @@ for group in GROUPS:
 page = st.navigation(nav, expanded=True)  # the whole course map, not "View n more"
 presentation_toggle()
 st.sidebar.caption("Every control is in the URL: copy it to share the exact experiment.")
-page.run()
+with LOAD.page_run():  # live frames of this process wait while a page runs (app/load.py): joins come first
+    page.run()

@@ -7,12 +7,20 @@ Streamlit 1.67). They are fixed while the server runs with this project's config
 ``.streamlit/config.toml``; a re-read config gets new messages), so :func:`install` keeps each message after
 the first run and copies it into the next ones.
 
+The connections get ``TCP_NODELAY``. Streamlit 1.67 creates its listening socket with protocol 0, and asyncio
+sets ``TCP_NODELAY`` only on sockets created with ``IPPROTO_TCP``; so Nagle's algorithm held the rest of every
+frame after its small first message until the browser's delayed ACK, about 40 ms per frame on Linux (measured:
+41 ms for a one-caption fragment, 0.2 ms with the option; ``bench/bench_frames.py``). :func:`install` gives
+asyncio's helper the socket test without the protocol check; it applies to the connections opened after the
+first page run of the process (the server's warm-up, with ``deploy/classroom``).
+
 This patches two private functions of ``streamlit.runtime.app_session``; ``tests/kit/test_private_apis.py``
 checks that it is still there and that a patched message equals Streamlit's own. Without it (a Streamlit
 that renamed it), the app runs unchanged, only slower.
 """
 from __future__ import annotations
 
+import socket
 import threading
 
 __all__ = ["install"]
@@ -41,6 +49,23 @@ def _memo(populate):
     return memo
 
 
+def _set_nodelay(sock: socket.socket) -> None:
+    """asyncio's ``_set_nodelay`` without its test of ``sock.proto`` (0 for Streamlit's sockets)."""
+    if sock.family in {socket.AF_INET, socket.AF_INET6} and sock.type == socket.SOCK_STREAM:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _nodelay() -> bool:
+    """Give asyncio's new TCP connections ``TCP_NODELAY`` (looked up by ``asyncio.selector_events`` at each new
+    connection); False when asyncio has no such helper."""
+    import asyncio.base_events
+
+    if not callable(getattr(asyncio.base_events, "_set_nodelay", None)):
+        return False
+    asyncio.base_events._set_nodelay = _set_nodelay
+    return True
+
+
 def install() -> bool:
     """Apply the savings once per process; True when they are in place."""
     global _installed
@@ -52,6 +77,7 @@ def install() -> bool:
             theme, config = app_session._populate_theme_msg, app_session._populate_config_msg
         except (ImportError, AttributeError):
             return False
+        _nodelay()
         app_session._populate_theme_msg = _memo(theme)
         app_session._populate_config_msg = _memo(config)
         _installed = True

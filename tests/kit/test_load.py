@@ -110,3 +110,48 @@ def test_a_closed_tab_stops_counting_within_three_intervals():
     assert m.c.runs == 2 and m.c.interval() == pytest.approx(2 * 0.02 / 0.75)  # (the starting cost estimate)
     m.t += 0.6  # "a" closed its tab; "b" plays on alone
     assert m.c.update("b") == pytest.approx(0.05) and m.c.runs == 1
+
+
+class Clock:
+    """A fake monotonic clock; ``sleep`` advances it (and can end a page run at a given time)."""
+
+    def __init__(self):
+        self.t = 0.0
+        self.at: tuple[float, object] | None = None
+
+    def sleep(self, dt: float) -> None:
+        self.t += dt
+        if self.at and self.t >= self.at[0]:
+            self.at[1].__exit__(None, None, None)
+            self.at = None
+
+
+def test_frames_wait_for_page_runs_up_to_their_limit():
+    c = Clock()
+    load = FrameLoad(clock=lambda: c.t, cpu=lambda: 0.0, sleep=c.sleep)
+    assert load.yield_to_page_runs(0.2) == 0.0  # nobody joining: no wait
+    with load.page_run():
+        assert load.page_runs == 1
+        assert load.yield_to_page_runs(0.2) == pytest.approx(0.2)  # a long page run: the frame goes at its limit
+    assert load.page_runs == 0
+    run = load.page_run()
+    run.__enter__()
+    c.at = (c.t + 0.032, run)  # the page run ends 32 ms from now
+    assert load.yield_to_page_runs(0.2) == pytest.approx(0.035)  # the frame goes at the next look (5 ms polls)
+    assert load.page_runs == 0
+
+
+def test_a_failing_page_run_is_no_longer_counted():
+    load = FrameLoad()
+    with pytest.raises(RuntimeError):
+        with load.page_run():
+            raise RuntimeError("the page raised (or Streamlit stopped it for a rerun)")
+    assert load.page_runs == 0
+
+
+def test_no_wait_when_adaptive_frames_are_off(monkeypatch):
+    monkeypatch.setenv("NUMDL_ADAPTIVE_FRAMES", "0")
+    c = Clock()
+    load = FrameLoad(clock=lambda: c.t, cpu=lambda: 0.0, sleep=c.sleep)
+    with load.page_run():
+        assert load.yield_to_page_runs(0.2) == 0.0

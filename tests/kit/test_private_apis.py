@@ -5,7 +5,8 @@
 - ``get_script_run_ctx().fragment_ids_this_run`` and ``.enqueue`` (app/live.py ``_retime_browser`` sends a playing
   fragment's timer a new interval under load; without them it reruns the page instead, which costs more).
 - ``streamlit.runtime.app_session._populate_theme_msg`` and ``_populate_config_msg`` (app/serving.py keeps their
-  messages; the test below checks that the kept ones are Streamlit's own).
+  messages; the test below checks that the kept ones are Streamlit's own), and asyncio's
+  ``base_events._set_nodelay`` (app/serving.py gives connections TCP_NODELAY).
 - plotly's ``_validate=False`` is guarded by tests/core/test_figures_fast.py (every fast figure rebuilt validated).
 - ``st.plotly_chart``'s internals that app/chart.py calls are guarded by tests/kit/test_chart.py (the element it
   sends equals the one ``st.plotly_chart`` sends).
@@ -62,3 +63,21 @@ def test_serving_memo_sends_streamlit_s_own_theme_and_config_messages():
     memo(Config(), "x")
     memo(Config(), "y")
     assert calls == [("x",), ("y",)]  # once per argument and config
+
+
+def test_serving_gives_new_connections_tcp_nodelay():
+    """asyncio's ``base_events._set_nodelay`` is what selector transports call on each new connection."""
+    import asyncio.base_events
+    import asyncio.selector_events
+    import inspect
+    import socket
+
+    from app.serving import _set_nodelay, install
+
+    assert install()
+    assert asyncio.base_events._set_nodelay is _set_nodelay
+    assert "base_events._set_nodelay(" in inspect.getsource(asyncio.selector_events), "update app/serving.py"
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:  # protocol 0, as Streamlit creates its socket
+        assert s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+        _set_nodelay(s)
+        assert s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
