@@ -11,10 +11,9 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 
 from app.figures.common import compact, decimate, positive
-from app.figures.lstsq_tikhonov import LEVELS, image_colorscale, quantize
+from app.figures.lstsq_tikhonov import LEVELS, image_colorscale, quantize, sampled_colorscale
 from app.style import BLUE, VERMILLION, base_layout, fast_figure
 
 __all__ = ["training_figure", "kernels_figure", "feature_maps_figure", "mosaic"]
@@ -60,9 +59,7 @@ def training_figure(epochs: Sequence[float], loss: Sequence[float], train_accura
 def _diverging_colorscale() -> list:
     """Blue (negative) - white (0) - red (positive) over the levels 0..254, light grey for level 255."""
     top = (LEVELS - 1) / LEVELS
-    stops = np.linspace(0, 1, 9)
-    return ([[float(s * top), c] for s, c in zip(stops, sample_colorscale("RdBu_r", list(stops)))]
-            + [[float(top + 0.5 / LEVELS), _GAP], [1.0, _GAP]])
+    return sampled_colorscale("RdBu_r", top=top) + [[float(top + 0.5 / LEVELS), _GAP], [1.0, _GAP]]
 
 
 def mosaic(tiles: Sequence[np.ndarray], columns: int, lo: float, hi: float, *,
@@ -73,7 +70,8 @@ def mosaic(tiles: Sequence[np.ndarray], columns: int, lo: float, hi: float, *,
     top-left corner (row, column) of each tile.
     """
     scale = [1] * len(tiles) if scale is None else list(scale)
-    blocks = [np.kron(np.asarray(t, dtype=float), np.ones((s, s))) for t, s in zip(tiles, scale)]
+    blocks = [np.asarray(t, dtype=float) for t in tiles]
+    blocks = [b if s == 1 else b.repeat(s, axis=0).repeat(s, axis=1) for b, s in zip(blocks, scale)]
     size = max(b.shape[0] for b in blocks)
     rows = -(-len(blocks) // columns)
     out = np.full((rows * (size + 1) - 1, columns * (size + 1) - 1), LEVELS, dtype=np.uint8)

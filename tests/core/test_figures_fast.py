@@ -112,6 +112,9 @@ CASES = {
                                                         RNG.random((8, 4, 4)), label="true 3"),
     "cnn feature maps, many channels": lambda: cnn.feature_maps_figure(np.zeros((8, 8)), np.zeros((2, 8, 8)),
                                                                        RNG.random((16, 4, 4)), title="f"),
+    "cnn feature maps, nan and inf": lambda: cnn.feature_maps_figure(
+        np.full((8, 8), np.nan), np.r_[RNG.random((1, 8, 8)), np.full((1, 8, 8), np.inf)], -RNG.random((3, 4, 4))),
+    "cnn kernels, zero": lambda: cnn.kernels_figure(np.zeros((3, 1, 3, 3))),
     "resnet features": lambda: resnet_train.features_figure(
         [("x", X), ("Y_0", 2 * X), ("Y_N", np.r_[X[:-1], [[np.nan, 1.0]]])], Y, n_classes=2, boundary=0.3, title="f"),
     "resnet features, one panel": lambda: resnet_train.features_figure([("x", np.zeros((40, 2)))], Y),
@@ -247,6 +250,33 @@ def test_uint8_levels_stay_uint8_fast_and_validated():
     sent = _sent(fig)
     assert sent["data"][0]["z"]["dtype"] == "u1"  # uint8 levels stay uint8 on the wire
     assert _sent(go.Figure(fig.to_dict())) == sent
+
+
+def test_sampled_colorscale_is_plotly_s_and_a_new_list_each_call():
+    from plotly.colors import sample_colorscale
+
+    from app.figures.lstsq_tikhonov import image_colorscale, sampled_colorscale
+
+    stops = np.linspace(0, 1, 9)
+    plotly_s = [[float(s), c] for s, c in zip(stops, sample_colorscale("RdBu_r", list(stops)))]
+    assert sampled_colorscale("RdBu_r") == plotly_s
+    assert sampled_colorscale("Viridis", 3, top=0.5) == [[0.0, "rgb(68, 1, 84)"], [0.25, "rgb(34, 144, 140)"],
+                                                         [0.5, "rgb(253, 231, 37)"]]
+    cs = image_colorscale()
+    assert cs[8] == [254 / 255, "rgb(253, 231, 37)"] and cs[9:] == [[254.5 / 255, "#D9DDE3"], [1.0, "#D9DDE3"]]
+    cs[0][1] = "red"  # the cached scale is not shared: a caller's change does not reach the next figure
+    cs.append([1.0, "red"])
+    assert image_colorscale()[0] == [0.0, "rgb(68, 1, 84)"] and len(image_colorscale()) == 11
+
+
+def test_mosaic_enlarges_tiles_by_pixel_repetition():
+    tile = np.array([[0.0, 1.0], [np.nan, 0.5]])
+    z, corners = cnn.mosaic([np.eye(4), tile], 2, 0.0, 1.0, scale=[1, 2])
+    assert corners == [(0, 0), (0, 5)]
+    assert z.shape == (4, 9) and z.dtype == np.uint8
+    assert z[:, 4].tolist() == [255] * 4  # the 1-pixel gap
+    assert z[:, 5:].tolist() == [[0, 0, 254, 254], [0, 0, 254, 254], [255, 255, 127, 127], [255, 255, 127, 127]]
+    assert np.array_equal(z[:, :4], 254 * np.eye(4))
 
 
 def test_wrong_property_fails_validation():
