@@ -11,10 +11,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 
 from app.figures.common import compact, decimate
-from app.figures.lstsq_tikhonov import LEVELS, quantize
+from app.figures.lstsq_tikhonov import LEVELS, quantize, sampled_colorscale
 from app.style import BLUE, GREEN, VERMILLION, base_layout, color, fast_figure
 
 __all__ = ["attack_accuracy_figure", "digit_attack_figure", "class_probabilities_figure",
@@ -59,8 +58,7 @@ def _grey() -> list:
 
 
 def _diverging() -> list:
-    stops = np.linspace(0, 1, 9)
-    return [[float(s), c] for s, c in zip(stops, sample_colorscale("RdBu_r", list(stops)))]
+    return sampled_colorscale("RdBu_r")
 
 
 def digit_attack_figure(clean: np.ndarray, delta: np.ndarray, attacked: np.ndarray, eps: float, *,
