@@ -152,7 +152,8 @@ def accuracy_curves_figure(
 
     ``x`` is the epoch during training, or the width of the hidden layer for the ELM (``x_title="width (hidden
     neurons)"``, ``log_x=True``, ``markers=True``); ``current`` marks a chosen ``x`` with a dotted vertical line.
-    A long curve is thinned to at most ``MAX_CURVE_POINTS`` points (it is redrawn in every live frame).
+    A long curve is thinned to at most ``MAX_CURVE_POINTS`` points (it is redrawn in every live frame); the figure
+    is built from plain dicts in one :func:`app.style.fast_figure` call.
     """
     x = _vector("x", x)
     mode = "lines+markers" if markers else "lines"
@@ -165,10 +166,10 @@ def accuracy_curves_figure(
             data.append(dict(type="scatter", x=compact(xs), y=compact(ys), mode=mode, name=name, line=line))
     layout = _layout(title, x_title=x_title, y_title="accuracy", log_x=log_x, height=height)
     layout["yaxis"]["range"] = [0, 1.02]
-    fig = fast_figure(data, layout)
-    if current is not None:
-        fig.add_vline(x=float(current), line=dict(color=BLACK, width=1, dash="dot"))
-    return fig
+    if current is not None:  # what fig.add_vline(x=current) adds, without its validation
+        layout["shapes"] = [dict(type="line", x0=float(current), x1=float(current), xref="x", y0=0, y1=1,
+                                 yref="y domain", line=dict(color=BLACK, width=1, dash="dot"))]
+    return fast_figure(data, layout)
 
 
 def inner_solve_figure(

@@ -6,8 +6,12 @@ the browser: a plotly release that changes the switch, or a trace or layout prop
 """
 from __future__ import annotations
 
+import ast
+import importlib
 import inspect
 import json
+import pathlib
+import textwrap
 
 import numpy as np
 import plotly.graph_objects as go
@@ -97,6 +101,9 @@ CASES = {
     "L1 sweep": lambda: classify.l1_sweep_figure([1e-4, 1e-3, 1e-2], [0.2, 0.5, 0.9], [0.95, 0.93, 0.7], current=1e-3),
     "accuracy curves": lambda: single_layer.accuracy_curves_figure(IT, np.tanh(IT / 50), np.tanh(IT / 60)),
     "accuracy curves, training only": lambda: single_layer.accuracy_curves_figure(IT[:5], [0.1, 0.2, 0.3, 0.4, 0.5]),
+    "accuracy curves, width, current": lambda: single_layer.accuracy_curves_figure(
+        [10, 20, 50, 100], [0.5, 0.7, 0.9, 1.0], [0.5, np.nan, 0.8, 0.7], x_title="width", log_x=True, markers=True,
+        current=50, title="w"),
     "depth curves": lambda: deep.depth_curves_figure({"he": np.exp(-IT[:20] / 5.0), "naive": 10.0 ** IT[:20]}, title="d"),
     "depth curves, no reference": lambda: deep.depth_curves_figure({"a": [1.0, 0.0, np.nan]}, reference=None),
     "layer gradients": lambda: deep.layer_gradients_figure({"SGD: start": np.ones(6), "SGD: epoch 3": np.arange(1, 7.0),
@@ -243,6 +250,89 @@ def test_every_figure_built_with_fast_figure_is_covered():
              for name, f in inspect.getmembers(module, inspect.isfunction)
              if f.__module__ == module.__name__ and "fast_figure(" in inspect.getsource(f)}
     assert users == COVERED, f"add a case to CASES for {sorted(users - COVERED)}"
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# what builds or changes a figure with plotly's validation (~5 ms a figure)
+VALIDATING = ("go.Figure(", "new_figure(", "make_subplots(", ".add_trace(", ".update_layout(", ".add_hline(",
+              ".add_vline(", ".add_shape(", ".add_annotation(", ".update_xaxes(", ".update_yaxes(", ".update_traces(")
+# redrawn in a live frame but still validated (app/figures/lstsq.py is outside the fast-figure conversion so far)
+LIVE_VALIDATED = {"app.figures.lstsq.signals_figure"}
+
+
+def _imported(tree: ast.Module) -> dict:
+    return {a.asname or a.name: (node.module, a.name) for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("app.") for a in node.names}
+
+
+def _defs(tree: ast.Module, name: str) -> list:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name]
+
+
+def _live_figure_functions() -> dict:
+    """{(module, name): pages} of the ``app.figures`` functions that a live draw calls (the function passed as
+    the third argument of ``lesson.live`` / ``live_run``), directly or through helpers of the app (read, not run)."""
+    found, seen = {}, set()
+
+    def visit(path: pathlib.Path, name: str, page: str) -> None:
+        if (path, name) in seen:
+            return
+        seen.add((path, name))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = _imported(tree)
+        for d in _defs(tree, name):
+            for call in ast.walk(d):
+                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+                    continue
+                n = call.func.id
+                module, original = imported.get(n, (None, n))
+                if module and module.startswith("app.figures."):
+                    found.setdefault((module, original), set()).add(page)
+                elif module and (ROOT / (module.replace(".", "/") + ".py")).exists():
+                    visit(ROOT / (module.replace(".", "/") + ".py"), original, page)
+                elif module is None and _defs(tree, n):
+                    visit(path, n, page)
+
+    for path in sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("app/lessons/*.py")]):
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(call, ast.Call) and getattr(call.func, "attr", getattr(call.func, "id", None)) in
+                    ("live", "live_run") and len(call.args) >= 3 and isinstance(call.args[2], ast.Name)):
+                visit(path, call.args[2].id, str(path.relative_to(ROOT)))
+    return found
+
+
+def _code(f) -> str:
+    """The source of ``f`` without its docstring and comments."""
+    node = ast.parse(textwrap.dedent(inspect.getsource(f))).body[0]
+    if node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant):
+        node.body = node.body[1:] or [ast.Pass()]
+    return ast.unparse(node)
+
+
+def _unvalidated(f, depth: int = 0) -> bool:
+    """``f`` builds its figure with ``fast_figure``, or only through app.figures functions that do."""
+    code = _code(f)
+    if any(v in code for v in VALIDATING):
+        return False
+    if "fast_figure(" in code:
+        return True
+    return depth < 3 and any(inspect.isfunction(g := f.__globals__.get(n)) and g.__module__.startswith("app.figures.")
+                             and _unvalidated(g, depth + 1) for n in f.__code__.co_names)
+
+
+def test_every_figure_of_a_live_frame_is_built_unvalidated():
+    live = {}
+    for (module, name), pages in _live_figure_functions().items():
+        f = getattr(importlib.import_module(module), name)
+        if "Figure" in str(inspect.signature(f).return_annotation):
+            live[f"{module}.{name}"] = (f, pages)
+    # the walk reaches draws of pages/ and app/lessons/, through helpers in other files (single_layer.draw_run)
+    assert {"app.figures.lstsq.quadratic_contours_figure", "app.figures.single_layer.live_map_figure",
+            "app.figures.single_layer.loss_figures", "app.figures.cnn.feature_maps_figure",
+            "app.figures.theory_generative.samples_figure", "app.figures.common.convergence_figure"} <= set(live)
+    assert len(live) >= 40
+    validated = {name for name, (f, _) in live.items() if not _unvalidated(f)}
+    assert validated == LIVE_VALIDATED, {n: sorted(live[n][1]) for n in validated ^ LIVE_VALIDATED if n in live}
 
 
 def test_uint8_levels_stay_uint8_fast_and_validated():
