@@ -206,6 +206,10 @@ CASES = {
     "least squares true error": lambda: lstsq.true_error_figure({"SD": (IT, LOSS), "CG": (IT[:9], LOSS[:9])}, 0.02,
                                                                 events=[(5, "restart")], diverged={"CG": 8}),
     "least squares true error, no floor": lambda: lstsq.true_error_figure({"SD": (IT, LOSS)}, 0.0),
+    "least squares signals": lambda: lstsq.signals_figure(
+        IT[:128] / 128, {"x_true": np.sin(IT[:128] / 20), "b": np.r_[np.cos(IT[:127]), np.nan],
+                         "tiny": 1e-60 * LOSS[:128]}, title="s"),
+    "least squares signals, empty": lambda: lstsq.signals_figure([], {}),
     "information bars": lambda: theory_information.bars_mi_figure({"T1": [1, 2], "T5": [0.5, np.nan]}, ["a", "b"],
                                                                   title="b"),
 }
@@ -222,7 +226,7 @@ COVERED = {"convergence_figure", "decision_map_figure", "confusion_figure", "wei
            "class_probabilities_figure", "target_probability_figure", "perturbation_growth_figure",
            "plane_figure", "bars_mi_figure",
            "states_figure", "locus_figure", "regression_figure",
-           "samples_figure", "latent_figure", "quadratic_contours_figure"}
+           "samples_figure", "latent_figure", "quadratic_contours_figure", "signals_figure"}
 
 
 def _sent(fig: go.Figure) -> dict:
@@ -256,8 +260,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 # what builds or changes a figure with plotly's validation (~5 ms a figure)
 VALIDATING = ("go.Figure(", "new_figure(", "make_subplots(", ".add_trace(", ".update_layout(", ".add_hline(",
               ".add_vline(", ".add_shape(", ".add_annotation(", ".update_xaxes(", ".update_yaxes(", ".update_traces(")
-# redrawn in a live frame but still validated (app/figures/lstsq.py is outside the fast-figure conversion so far)
-LIVE_VALIDATED = {"app.figures.lstsq.signals_figure"}
+LIVE_VALIDATED: set[str] = set()  # redrawn in a live frame but still validated: none
 
 
 def _imported(tree: ast.Module) -> dict:
