@@ -344,13 +344,15 @@ class PageParams:
                 for name in sorted(names - set(self.declared)):
                     st.session_state[self._notes_key].append(
                         f"`{what}={shown(name)}`: this page has no control named `{shown(name)}` here: ignored.")
-        for name in list(qp.keys()):
-            if name not in wanted and name not in GLOBAL_KEYS:
-                if self.first_run and name != "preset":
-                    st.session_state[self._notes_key].append(f"`{shown(name)}` is not a control of this page: ignored.")
-                del qp[name]
-        for name, s in wanted.items():
-            if qp.get(name) != s or len(qp.get_all(name)) > 1:  # one value per name
-                qp[name] = s
+        current = {name: qp.get_all(name) for name in qp.keys()}
+        final: dict[str, str | list[str]] = {}
+        for name, values in current.items():
+            if name in GLOBAL_KEYS:
+                final[name] = values if len(values) > 1 else values[0]
+            elif name not in wanted and self.first_run and name != "preset":
+                st.session_state[self._notes_key].append(f"`{shown(name)}` is not a control of this page: ignored.")
+        final.update(wanted)  # one value per name
+        if final != {name: v if len(v) > 1 else v[0] for name, v in current.items() if v}:
+            qp.from_dict(final)  # one message to the browser (a write per name would send one each)
         st.session_state[self._loaded_key] = True
         self._show_notes()
