@@ -33,7 +33,7 @@ TARGET_BUSY = 0.75  # the share of the process's core live frames may use (the r
 RETIME_FACTOR = 1.6  # a playing run re-registers its timer when the interval moved by more than this factor
 UPDATE_EVERY = 1.0  # seconds between controller updates
 ACTIVE_WINDOW = 0.5  # seconds (or three intervals, if longer): a live run with a frame this recent is playing
-PAGE_POLL = 0.005  # seconds between looks at the page runs in progress, while a frame waits for them
+PAGE_POLL = 0.005  # with a fake clock (tests): seconds between looks at the page runs in progress
 FRAME_COST = 0.02  # CPU seconds of a live frame, all of Streamlit's work included (measured: 12-22 ms), at start
 
 
@@ -58,9 +58,11 @@ class FrameLoad:
 
     def __init__(self, base: float = BASE_INTERVAL, max_interval: float = MAX_INTERVAL,
                  target: float = TARGET_BUSY, clock=time.monotonic, cpu=time.process_time,
-                 frame_cost: float = FRAME_COST, sleep=time.sleep):
+                 frame_cost: float = FRAME_COST, sleep=None):
         self.base, self.max_interval, self.target = base, max_interval, target
-        self._clock, self._cpu, self._sleep = clock, cpu, sleep
+        self._clock, self._cpu, self._sleep = clock, cpu, sleep  # sleep: a fake clock's (tests); else an Event
+        self._no_page_runs = threading.Event()
+        self._no_page_runs.set()
         self._page_runs = 0  # full page runs in progress (joins, clicks): frames wait for them
         self._lock = threading.Lock()
         self._t, self._c = clock(), cpu()
@@ -96,11 +98,14 @@ class FrameLoad:
         live frames give it the core (:meth:`yield_to_page_runs`)."""
         with self._lock:
             self._page_runs += 1
+            self._no_page_runs.clear()
         try:
             yield
         finally:
             with self._lock:
                 self._page_runs -= 1
+                if self._page_runs == 0:
+                    self._no_page_runs.set()
 
     @property
     def page_runs(self) -> int:
@@ -108,8 +113,9 @@ class FrameLoad:
         return self._page_runs
 
     def yield_to_page_runs(self, limit: float, poll: float = PAGE_POLL) -> float:
-        """Wait (sleeping, so without the GIL) while a page run is in progress, at most ``limit`` seconds;
-        return the time waited.
+        """Wait (blocked, so without the GIL) while a page run is in progress, at most ``limit`` seconds;
+        return the time waited. The wait ends when the last page run ends (an Event; ``poll`` is the step of
+        a controller built with a fake ``sleep``, in the tests).
 
         Python gives every thread of the process the same share of the core, so without this a student who
         joins while 50 others play waits for ~50 frames' worth of work before the page appears. A frame waits
@@ -118,6 +124,10 @@ class FrameLoad:
         if not self.enabled() or limit <= 0:
             return 0.0
         t0 = now = self._clock()
+        if self._sleep is None:  # blocked on an Event: woken when the last page run ends, no polling
+            if self._page_runs > 0:
+                self._no_page_runs.wait(limit)
+            return self._clock() - t0
         while self._page_runs > 0 and now - t0 < limit:
             self._sleep(min(poll, limit - (now - t0)))
             now = self._clock()

@@ -155,3 +155,25 @@ def test_no_wait_when_adaptive_frames_are_off(monkeypatch):
     load = FrameLoad(clock=lambda: c.t, cpu=lambda: 0.0, sleep=c.sleep)
     with load.page_run():
         assert load.yield_to_page_runs(0.2) == 0.0
+
+
+def test_a_waiting_frame_goes_when_the_last_page_run_ends():
+    """The real controller blocks on an Event: woken by the end of the page run, long before its limit."""
+    import threading
+    import time
+
+    load = FrameLoad()
+    entered = threading.Event()
+
+    def page():
+        with load.page_run():
+            entered.set()
+            time.sleep(0.05)
+
+    t = threading.Thread(target=page)
+    t.start()
+    entered.wait(5)
+    waited = load.yield_to_page_runs(5.0)
+    t.join()
+    assert 0.02 < waited < 2.0  # (the run took 50 ms; the limit was 5 s)
+    assert load.yield_to_page_runs(5.0) < 0.05  # nobody joining: no wait
