@@ -14,16 +14,8 @@ frame after its small first message until the browser's delayed ACK, about 40 ms
 asyncio's helper the socket test without the protocol check; it applies to the connections opened after the
 first page run of the process (the server's warm-up, with ``deploy/classroom``).
 
-Script runs start without blocking the server's event loop. Every script run, each live frame included, gets a
-new ``ScriptRunner`` and thread, started from the event loop; ``Thread.start()`` waits until the new thread has
-run its first line, which needs the GIL, and with a class's frames running that wait is several switch intervals.
-Sampled with py-spy under 50 playing students, the event loop sat in ``Thread.start`` in 3 of 5 samples: joins,
-clicks and frames queued behind it for seconds, and some connections went unread (students whose live run
-never updated). :func:`install` hands the ``start()`` call to a small pool of starter threads, which wait
-instead of the event loop.
-
 These patch private functions (``app_session._populate_theme_msg`` and ``_populate_config_msg``,
-``asyncio.base_events._set_nodelay``, ``ScriptRunner.start``); ``tests/kit/test_private_apis.py`` checks that
+``asyncio.base_events._set_nodelay``); ``tests/kit/test_private_apis.py`` checks that
 they are still there and that the patched versions do what Streamlit's own do. Where one is missing (a newer
 Streamlit), that patch is skipped and the app runs unchanged, only slower.
 """
@@ -75,35 +67,6 @@ def _nodelay() -> bool:
     return True
 
 
-_STARTERS = 8  # threads that wait for new script threads to start (the event loop never does)
-_starter = None
-
-
-def _start_in_background(runner) -> None:
-    """``ScriptRunner.start`` (Streamlit 1.67) with the thread's ``start()`` handed to the starter pool."""
-    if runner._script_thread is not None:
-        raise RuntimeError("ScriptRunner was already started")
-    runner._script_thread = threading.Thread(target=runner._run_script_thread, name="ScriptRunner.scriptThread",
-                                             daemon=True)
-    _starter.submit(runner._script_thread.start)
-
-
-def _async_script_start() -> bool:
-    """Patch ``ScriptRunner.start``; False when Streamlit's ScriptRunner is not the one this was written for."""
-    global _starter
-    from concurrent.futures import ThreadPoolExecutor
-
-    try:
-        from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
-    except ImportError:
-        return False
-    if not hasattr(ScriptRunner, "_run_script_thread"):
-        return False
-    _starter = ThreadPoolExecutor(max_workers=_STARTERS, thread_name_prefix="numdl-script-starter")
-    ScriptRunner.start = _start_in_background
-    return True
-
-
 def install() -> bool:
     """Apply the savings once per process; True when they are in place."""
     global _installed
@@ -116,7 +79,6 @@ def install() -> bool:
         except (ImportError, AttributeError):
             return False
         _nodelay()
-        _async_script_start()
         app_session._populate_theme_msg = _memo(theme)
         app_session._populate_config_msg = _memo(config)
         _installed = True

@@ -6,8 +6,7 @@
   fragment's timer a new interval under load; without them it reruns the page instead, which costs more).
 - ``streamlit.runtime.app_session._populate_theme_msg`` and ``_populate_config_msg`` (app/serving.py keeps their
   messages; the test below checks that the kept ones are Streamlit's own), and asyncio's
-  ``base_events._set_nodelay`` (app/serving.py gives connections TCP_NODELAY), and ``ScriptRunner.start`` /
-  ``_run_script_thread`` (app/serving.py starts script threads from a pool, not from the event loop).
+  ``base_events._set_nodelay`` (app/serving.py gives connections TCP_NODELAY).
 - plotly's ``_validate=False`` is guarded by tests/core/test_figures_fast.py (every fast figure rebuilt validated).
 - ``st.plotly_chart``'s internals that app/chart.py calls are guarded by tests/kit/test_chart.py (the element it
   sends equals the one ``st.plotly_chart`` sends).
@@ -83,35 +82,3 @@ def test_serving_gives_new_connections_tcp_nodelay():
         _set_nodelay(s)
         assert s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
 
-
-def test_serving_starts_script_threads_off_the_event_loop():
-    """app/serving.py replaces ``ScriptRunner.start`` with its own copy that hands ``Thread.start`` to a pool; the
-    copy must still match Streamlit's (the thread's target, name and daemon flag) and the thread must run."""
-    import inspect
-    import threading
-
-    from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
-
-    import app.serving as serving
-
-    assert serving.install()
-    assert ScriptRunner.start is serving._start_in_background
-    # what app/serving.py copies from Streamlit's start(): if this moves, update _start_in_background
-    original = inspect.getsource(ScriptRunner._run_script_thread)
-    assert "_is_in_script_thread" in original
-
-    class Runner:
-        _script_thread = None
-        ran = threading.Event()
-
-        def _run_script_thread(self):
-            assert threading.current_thread() is self._script_thread
-            self.ran.set()
-
-    r = Runner()
-    serving._start_in_background(r)
-    assert r._script_thread.name == "ScriptRunner.scriptThread" and r._script_thread.daemon
-    assert r.ran.wait(5)
-    import pytest
-    with pytest.raises(RuntimeError, match="already started"):
-        serving._start_in_background(r)
