@@ -14,8 +14,14 @@ frame after its small first message until the browser's delayed ACK, about 40 ms
 asyncio's helper the socket test without the protocol check; it applies to the connections opened after the
 first page run of the process (the server's warm-up, with ``deploy/classroom``).
 
+A connection's reading never stalls. uvicorn 0.55's websocket protocol pauses reading after each message it
+queues for the app and resumes when the app has taken the last one; under a class's load some connections
+ended with reading paused, the queue empty and the app waiting on it (seen with an asyncio task dump: 13 of
+100 students, their ticks unread in the socket; their live run never updated again). :func:`install` makes
+the app's ``receive`` resume reading whenever it is about to wait on an empty queue.
+
 These patch private functions (``app_session._populate_theme_msg`` and ``_populate_config_msg``,
-``asyncio.base_events._set_nodelay``); ``tests/kit/test_private_apis.py`` checks that
+``asyncio.base_events._set_nodelay``, uvicorn's ``WebSocketsSansIOProtocol.receive``); ``tests/kit/test_private_apis.py`` checks that
 they are still there and that the patched versions do what Streamlit's own do. Where one is missing (a newer
 Streamlit), that patch is skipped and the app runs unchanged, only slower.
 """
@@ -67,6 +73,27 @@ def _nodelay() -> bool:
     return True
 
 
+def _never_stall_reads() -> bool:
+    """Patch uvicorn's sans-I/O websocket ``receive``; False when that protocol is not there."""
+    try:
+        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    except ImportError:
+        return False
+    receive = WebSocketsSansIOProtocol.receive
+    if getattr(receive, "numdl", False):
+        return True
+
+    async def receive_resuming(self):
+        if getattr(self, "read_paused", False) and self.queue.empty():  # about to wait: let the data in
+            self.read_paused = False
+            self.transport.resume_reading()
+        return await receive(self)
+
+    receive_resuming.numdl = True
+    WebSocketsSansIOProtocol.receive = receive_resuming
+    return True
+
+
 def install() -> bool:
     """Apply the savings once per process; True when they are in place."""
     global _installed
@@ -79,6 +106,7 @@ def install() -> bool:
         except (ImportError, AttributeError):
             return False
         _nodelay()
+        _never_stall_reads()
         app_session._populate_theme_msg = _memo(theme)
         app_session._populate_config_msg = _memo(config)
         _installed = True

@@ -6,7 +6,8 @@
   fragment's timer a new interval under load; without them it reruns the page instead, which costs more).
 - ``streamlit.runtime.app_session._populate_theme_msg`` and ``_populate_config_msg`` (app/serving.py keeps their
   messages; the test below checks that the kept ones are Streamlit's own), and asyncio's
-  ``base_events._set_nodelay`` (app/serving.py gives connections TCP_NODELAY).
+  ``base_events._set_nodelay`` (app/serving.py gives connections TCP_NODELAY), and uvicorn's
+  ``WebSocketsSansIOProtocol.receive`` (app/serving.py resumes a paused connection before the app waits).
 - plotly's ``_validate=False`` is guarded by tests/core/test_figures_fast.py (every fast figure rebuilt validated).
 - ``st.plotly_chart``'s internals that app/chart.py calls are guarded by tests/kit/test_chart.py (the element it
   sends equals the one ``st.plotly_chart`` sends).
@@ -82,3 +83,35 @@ def test_serving_gives_new_connections_tcp_nodelay():
         _set_nodelay(s)
         assert s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
 
+
+
+def test_serving_resumes_a_paused_websocket_before_waiting():
+    """uvicorn's sans-I/O websocket protocol pauses reading after queueing a message; app/serving.py makes
+    ``receive`` resume it whenever the app is about to wait on an empty queue (a stalled connection otherwise
+    never delivers its student's ticks)."""
+    import asyncio
+
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+    from app.serving import install
+
+    assert install()
+    assert getattr(WebSocketsSansIOProtocol.receive, "numdl", False), "update app/serving.py _never_stall_reads"
+
+    class Transport:
+        def __init__(self):
+            self.resumed = 0
+
+        def resume_reading(self):
+            self.resumed += 1
+
+    async def scenario():
+        proto = WebSocketsSansIOProtocol.__new__(WebSocketsSansIOProtocol)
+        proto.queue, proto.read_paused, proto.transport = asyncio.Queue(), True, Transport()
+        waiting = asyncio.ensure_future(proto.receive())  # the stalled state: paused, nothing queued
+        await asyncio.sleep(0)
+        assert proto.transport.resumed == 1 and not proto.read_paused  # reading resumed before the wait
+        proto.queue.put_nowait({"type": "websocket.receive", "bytes": b"tick"})
+        assert (await waiting)["bytes"] == b"tick"
+
+    asyncio.run(scenario())
