@@ -16,6 +16,7 @@ the curve kept up to there.
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import time
@@ -514,17 +515,18 @@ def live_run(
         if r.running and _retime(r, LOAD.update(id(r))) and not _retime_browser(r.interval):
             st.rerun()  # the load moved the interval: rerun the page to give the browser's timer the new one
         was_running = r.running
-        if r.running:
-            advance(r, speed, max_iter=max_iter, metrics=metrics, keep_path=keep_path, max_points=max_points,
-                    per_step=per_step)
-        t0 = time.perf_counter()
-        _status_line(r, diverged_hint)
-        st.session_state[LIVE_FRAME_KEY] = r.running  # charts of a playing run are drawn static (app.panels.show)
-        try:
-            draw(r)
-        finally:
-            st.session_state[LIVE_FRAME_KEY] = False
-        r.draw_ms = 1e3 * (time.perf_counter() - t0)
+        with LOAD.frame_slot() if r.running and _fragment_run_ids() else contextlib.nullcontext():
+            if r.running:
+                advance(r, speed, max_iter=max_iter, metrics=metrics, keep_path=keep_path, max_points=max_points,
+                        per_step=per_step)
+            t0 = time.perf_counter()
+            _status_line(r, diverged_hint)
+            st.session_state[LIVE_FRAME_KEY] = r.running  # charts of a playing run are drawn static (app.panels.show)
+            try:
+                draw(r)
+            finally:
+                st.session_state[LIVE_FRAME_KEY] = False
+            r.draw_ms = 1e3 * (time.perf_counter() - t0)
         if was_running:
             LOAD.frame_done(id(r))
         if was_running and not r.running:

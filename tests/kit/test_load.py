@@ -177,3 +177,28 @@ def test_a_waiting_frame_goes_when_the_last_page_run_ends():
     t.join()
     assert 0.02 < waited < 2.0  # (the run took 50 ms; the limit was 5 s)
     assert load.yield_to_page_runs(5.0) < 0.05  # nobody joining: no wait
+
+
+def test_at_most_two_frames_compute_at_once():
+    """The others wait blocked (no GIL) for a slot: the event loop gets the GIL sooner."""
+    import threading
+    import time
+
+    load = FrameLoad()
+    inside, most, lock = [0], [0], threading.Lock()
+
+    def frame():
+        with load.frame_slot():
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            time.sleep(0.02)
+            with lock:
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=frame) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == app.load.FRAME_SLOTS == 2
