@@ -130,3 +130,15 @@ def test_freeze_compares_values_exactly():
     assert freeze({"a": np.float64(0.1), "b": 1}) == freeze({"b": 1, "a": 0.1})
     assert freeze({"a": 0.1}) != freeze({"a": 0.1 + 1e-17 + 1e-16})
     assert freeze({"x": np.arange(3.0)}) == freeze({"x": np.arange(3.0)})
+
+
+def test_a_playing_frame_computes_for_at_most_half_its_interval(monkeypatch):
+    """The rest of the interval draws the frame: a frame computing longer was cut off by the next tick."""
+    from app.live import _compute_budget
+
+    monkeypatch.setenv("NUMDL_FRAME_BUDGET_MS", "250")
+    assert _compute_budget(0.05) == 25.0  # alone: 20 frames/s, 25 ms of iterations
+    assert _compute_budget(2.0) == 250.0  # a loaded server's long interval: the page's own cap
+    assert _compute_budget(0.0) == 250.0
+    monkeypatch.setenv("NUMDL_FRAME_BUDGET_MS", "0")  # the tests: exactly `speed` iterations
+    assert _compute_budget(0.05) is None
