@@ -1,7 +1,7 @@
 """Every page's exported script runs and prints the page's headline numbers.
 
 For each page and section, at default settings and at the page's first ``MAX_PRESETS`` presets (the non-default
-settings a lecturer links to; the suite's time budget keeps it to 8 of up to 22 per page), the page runs headless (AppTest; a live run is stepped a few times so its numbers are not
+settings a lecturer links to; the suite's time budget keeps it to 5 of up to 22 per page), the page runs headless (AppTest; a live run is stepped a few times so its numbers are not
 those of iteration 0), then the script the export panel offers is executed in a fresh Python process from the
 repository root (the first case of each page; the other cases execute the script with ``exec`` in a fresh
 namespace in the test's process, which saves the interpreter start and imports, ~0.5-1 s a case). Every number the page recorded (``Lesson.numbers``) must be printed by the script, equal to
@@ -20,7 +20,7 @@ from app.lesson import EXPORT_KEY
 from tests.pages.helpers import PAGES, ROOT, assert_clean, page
 
 STEPS = 2  # Step presses on a live run before exporting
-MAX_PRESETS = 8  # presets per page (in declaration order; every section is also covered at its defaults)
+MAX_PRESETS = 5  # presets per page (in declaration order; every section is also covered at its defaults)
 
 
 def _cases():
