@@ -520,12 +520,13 @@ def live_run(
     @st.fragment(run_every=run.interval or None)
     def _frame() -> None:
         r: Run = st.session_state[key]
-        if r.running and _fragment_run_ids():  # a timer tick (not the page's own run): joins and clicks first
+        tick = r.running and bool(_fragment_run_ids())  # a timer tick, not the page's own run
+        if tick:  # joins and clicks first
             LOAD.yield_to_page_runs(0.5 * r.interval)
         if r.running and _retime(r, LOAD.update(id(r))) and not _retime_browser(r.interval):
             st.rerun()  # the load moved the interval: rerun the page to give the browser's timer the new one
         was_running = r.running
-        with LOAD.frame_slot() if r.running and _fragment_run_ids() else contextlib.nullcontext():
+        with LOAD.frame_slot() if tick and r.running else contextlib.nullcontext():
             if r.running:
                 advance(r, speed, max_iter=max_iter, metrics=metrics, keep_path=keep_path, max_points=max_points,
                         per_step=per_step, budget_ms=_compute_budget(r.interval))
