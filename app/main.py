@@ -27,7 +27,7 @@ from app.catalog import GROUPS, available  # noqa: E402
 from app.home import home  # noqa: E402
 from app.load import LOAD  # noqa: E402
 from app.panels import presentation_toggle  # noqa: E402
-from app.serving import install  # noqa: E402
+from app.serving import after_page_run, install  # noqa: E402
 
 install()  # once per process: Streamlit's per-run work that every live frame repeats (app/serving.py)
 
@@ -43,3 +43,4 @@ presentation_toggle()
 st.sidebar.caption("Every control is in the URL: copy it to share the exact experiment.")
 with LOAD.page_run():  # live frames of this process wait while a page runs (app/load.py): joins come first
     page.run()
+after_page_run(warm_runs=1 + len(available()))  # after the warm-up (every page once), gc.freeze() (app/serving.py)

@@ -20,6 +20,12 @@ ended with reading paused, the queue empty and the app waiting on it (seen with 
 100 students, their ticks unread in the socket; their live run never updated again). :func:`install` makes
 the app's ``receive`` resume reading whenever it is about to wait on an empty queue.
 
+After its warm-up (every page opened once, as ``deploy/classroom`` does), the process moves every object it
+holds into the garbage collector's permanent generation (``gc.freeze``). A full collection walks every tracked
+object; with the pages' modules, caches and figures that was 100-220 ms with every thread stopped, every few
+seconds under a class's load (measured with ``gc.callbacks``: 23 such pauses in 30 s on two replicas); after the
+freeze, 20-65 ms. Garbage made later is collected as before; only what existed at the freeze is kept for good.
+
 These patch private functions (``app_session._populate_theme_msg`` and ``_populate_config_msg``,
 ``asyncio.base_events._set_nodelay``, uvicorn's ``WebSocketsSansIOProtocol.receive``); ``tests/kit/test_private_apis.py`` checks that
 they are still there and that the patched versions do what Streamlit's own do. Where one is missing (a newer
@@ -30,7 +36,7 @@ from __future__ import annotations
 import socket
 import threading
 
-__all__ = ["install"]
+__all__ = ["after_page_run", "install"]
 
 _lock = threading.Lock()
 _installed = False
@@ -91,6 +97,24 @@ def _never_stall_reads() -> bool:
 
     receive_resuming.numdl = True
     WebSocketsSansIOProtocol.receive = receive_resuming
+    return True
+
+
+_page_runs = 0
+
+
+def after_page_run(warm_runs: int) -> bool:
+    """Count a full page run; at the ``warm_runs``-th (one per page: the warm-up) collect and ``gc.freeze()``
+    what the process holds, once. True when this call froze it."""
+    import gc
+
+    global _page_runs
+    with _lock:
+        _page_runs += 1
+        if _page_runs != warm_runs:
+            return False
+    gc.collect()
+    gc.freeze()
     return True
 
 

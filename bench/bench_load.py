@@ -69,6 +69,7 @@ class Student:
     index: int
     replica: str = ""
     join_s: float = float("nan")
+    phases: tuple = ()  # (page GET, websocket open, first message, page rendered) seconds from joining
     ticks_ms: list[float] = field(default_factory=list)
     frames: int = 0
     frame_bytes: list[int] = field(default_factory=list)
@@ -83,6 +84,7 @@ class LoadSession(bf.Session):
         super().__init__(*a, **kw)
         self.tick_sent: list[float] = []  # send times of ticks not yet answered by a finished frame
         self.ticks_ms: list[float] = []
+        self.first_msg: float | None = None
 
     def rerun(self, widgets=(), fragment_id: str = "", auto: bool = False) -> None:
         if auto:
@@ -90,6 +92,8 @@ class LoadSession(bf.Session):
         super().rerun(widgets, fragment_id, auto)
 
     def _handle(self, data: bytes, now: float):
+        if self.first_msg is None:
+            self.first_msg = now
         run = super()._handle(data, now)
         if run is not None and run.fragment_ids and self.tick_sent:
             # the frame answers the oldest pending tick; ticks it superseded (interrupted frames) count from then
@@ -114,11 +118,14 @@ def student(i: int, host: str, port: int, path: str, query: str, run_key: str, s
     t0 = time.monotonic()
     try:
         headers, out.replica = cookie_for(host, port, path, timeout)
+        t_get = time.monotonic()
         with LoadSession(port, path, query, timeout, headers=headers, estimate_deflate=False) as s:
+            t_ws = time.monotonic()
             replica = s.ws.response.headers.get("X-NumDL-Replica") if s.ws.response else None
             out.replica = replica or out.replica or f"{host}:{port}"
             first = s.load()
             out.join_s = time.monotonic() - t0
+            out.phases = (t_get - t0, t_ws - t0, (s.first_msg or t0) - t0, out.join_s)
             out.errors += first.exceptions
             t_play = time.monotonic()
             n_runs = len(s.runs)
@@ -196,7 +203,9 @@ def summarize(students: list[Student], url: str, users: int, seconds: float, pag
             "fps_min": min(fps) if fps else 0.0, "kb_per_frame_median": statistics.median(kb) if kb else float("nan"),
             "students_with_frames": sum(s.frames > 0 for s in students), "errors": len(errors),
             "error_examples": sorted(set(errors))[:5], "replicas": spread,
-            "memory_mb": [round(mem0), round(mem_peak), round(mem1)]}
+            "memory_mb": [round(mem0), round(mem_peak), round(mem1)],
+            "join_phases_median_s": [round(statistics.median(p[i] for p in ph), 3) for i in range(4)]
+            if (ph := [s.phases for s in students if s.phases]) else []}
 
 
 # -- the report: the classroom launcher against one process with Streamlit's defaults ------------------------------

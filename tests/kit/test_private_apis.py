@@ -115,3 +115,19 @@ def test_serving_resumes_a_paused_websocket_before_waiting():
         assert (await waiting)["bytes"] == b"tick"
 
     asyncio.run(scenario())
+
+
+def test_the_warm_process_is_frozen_once_after_its_warm_up_runs():
+    """``after_page_run`` freezes the heap at the warm-up's last page run (one per page), and never again."""
+    import gc
+
+    from app import serving
+
+    saved = serving._page_runs
+    serving._page_runs = 0
+    try:
+        assert [serving.after_page_run(warm_runs=3) for _ in range(5)] == [False, False, True, False, False]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        serving._page_runs = saved
