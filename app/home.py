@@ -8,7 +8,7 @@ from app.catalog import GROUPS, available
 
 def home() -> None:
     """Draw the Home page."""
-    st.title("🧮 NumDL Studio")
+    st.title("NumDL Studio")
     st.markdown(
         "An interactive companion to **Numerical Methods for Deep Learning** (Ruthotto and Haber) and "
         "**Deep Learning Theory**. Each page is one topic: read the theory, tune the controls, watch the "

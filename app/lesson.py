@@ -2,7 +2,7 @@
 
 A page is read top to bottom like the lecture::
 
-    lesson = Lesson("lstsq", "📐 Linear least squares", presets=PRESETS, slides="02-LinearLeastSquares.tex")
+    lesson = Lesson("lstsq", "Linear least squares", presets=PRESETS, slides="02-LinearLeastSquares.tex")
     lesson.theory(TEXT, EQUATIONS, REFERENCE)
     section = lesson.sections(SECTIONS)
     p = lesson.controls(PARAMS, columns=3)                 # the plain parameter dict of this section
@@ -28,6 +28,7 @@ import csv
 import inspect
 import io
 import pprint
+import re
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -37,9 +38,10 @@ from app.live import Run, Solver, live_run
 from app.panels import Experiment, check_panel, presenting, theory, try_this
 from app.params import PageParams, Param
 
-__all__ = ["Lesson", "Solver", "Experiment", "Param", "script_text", "call_script", "history_csv", "arrays_npz",
-           "EXPORT_KEY"]
+__all__ = ["Lesson", "Solver", "Experiment", "Param", "display_title", "script_text", "call_script", "history_csv",
+           "arrays_npz", "EXPORT_KEY"]
 
+_LEADING_SYMBOL = re.compile(r"^\s*[^\w\s]+\s+")
 EXPORT_KEY = "_lesson.export"  # session state: {page key: {"script", "numbers", "section"}} (read by the tests)
 
 
@@ -51,7 +53,8 @@ class Lesson:
     key : str
         Prefix of every widget and state key of the page (unique in the app).
     title : str
-        The page title.
+        The page title. A leading emoji ("📐 Linear least squares") is not drawn (:func:`display_title`): it
+        would show as an empty box on machines without an emoji font; ``self.title`` keeps it.
     presets : sequence of Experiment
         The page's guided experiments, in the order of its "Try this" panels; those with a ``name`` can be
         opened with ``?preset=name``. On a page with sections each names its own in ``settings["section"]``.
@@ -70,7 +73,7 @@ class Lesson:
         self.section: str | None = None
         self._values: dict[str, Any] = {}
         self._numbers: dict[str, float] = {}
-        st.title(title)
+        st.title(display_title(title))
 
     # ------------------------------------------------------------------ reading order of a page
     def theory(self, text: str, equations: Sequence[str] = (), reference: str | None = None, *,
@@ -166,7 +169,7 @@ class Lesson:
         st.session_state.setdefault(EXPORT_KEY, {})[self.key] = {
             "script": text, "numbers": dict(self._numbers), "section": self.section}
         stem = f"numdl_{self.key}" + (f"_{self.section}" if self.section else "")
-        with st.expander("⬇ Export this experiment", expanded=False):
+        with st.expander("Export this experiment", expanded=False, icon=":material/download:"):
             st.caption("A script that redoes this experiment with numdl_core (same parameters, same seed) and prints "
                        "the numbers shown here; the run's history and arrays for your own plots.")
             cols = st.columns(3)
@@ -187,12 +190,22 @@ class Lesson:
     def finish(self) -> None:
         """Write the parameters to the URL and show the note about values of a link that could not be used."""
         if self.presets:
-            with st.expander("🔗 Presets and instructor links", expanded=False):
+            with st.expander("Presets and instructor links", expanded=False, icon=":material/link:"):
                 st.markdown(
                     "Open a preset with `?preset=NAME`; hide controls with `?hide=a,b`; show them locked at the URL's "
                     "values with `?lock=a,b`.\n\n" + "\n".join(
                         f"- `{n}`: {e.title}" for n, e in self.presets.items()))
         self.pp.sync_url()
+
+
+def display_title(title: str) -> str:
+    """``title`` without a leading symbol token: "📐 Linear least squares" -> "Linear least squares".
+
+    The token is a run of characters that are neither letters, digits nor spaces (an emoji, with its variation
+    selector), followed by a space; a title that is only such a token is returned unchanged.
+    """
+    stripped = _LEADING_SYMBOL.sub("", title, count=1)
+    return stripped or title
 
 
 def script_text(title: str, section: str | None, params: Mapping[str, Any], body: str, *,

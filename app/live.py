@@ -385,7 +385,7 @@ def _status_line(run: Run, hint: str | Callable[[Run], str] | None) -> None:
     diverged = [s for s in run.series.values() if s.status == "diverged"]
     if diverged:
         why = hint(run) if callable(hint) else hint
-        st.error(f"⚠ {text}" + (f"\n\n**Why:** {why}" if why else ""), icon=None)
+        st.error(text + (f"\n\n**Why:** {why}" if why else ""), icon=":material/warning:")
     elif run.done:
         st.success(text)
     else:

@@ -31,9 +31,9 @@ from app.serving import after_page_run, install  # noqa: E402
 
 install()  # once per process: Streamlit's per-run work that every live frame repeats (app/serving.py)
 
-st.set_page_config(page_title="NumDL Studio", page_icon="🧮", layout="wide")
+st.set_page_config(page_title="NumDL Studio", page_icon=":material/functions:", layout="wide")
 
-nav: dict[str, list] = {"": [st.Page(home, title="Home", icon="🏠", url_path="home", default=True)]}
+nav: dict[str, list] = {"": [st.Page(home, title="Home", icon=":material/home:", url_path="home", default=True)]}
 for group in GROUPS:
     pages = [st.Page(e.path, title=e.title, icon=e.icon, url_path=e.url_path) for e in available() if e.group == group]
     if pages:

@@ -93,7 +93,7 @@ def show(fig: go.Figure, key: str, container: Any = None) -> None:
 
 def theory(markdown: str, equations: Sequence[str] = (), reference: str | None = None, *, title: str = "Theory") -> None:
     """The theory panel: a short text, key equations in LaTeX, the reference. Collapsed when presenting."""
-    with st.expander(f"📖 {title}", expanded=not presenting()):
+    with st.expander(title, expanded=not presenting(), icon=":material/menu_book:"):
         st.markdown(markdown)
         for eq in equations:
             st.latex(eq)
@@ -118,7 +118,7 @@ class Experiment:
 
 def try_this(experiments: Sequence[Experiment], apply: Callable[[dict], None] | None = None, *, key: str) -> None:
     """The "Try this" panel: each experiment with a button that sets the controls, its question and the answer."""
-    with st.expander("🧪 Try this", expanded=not presenting()):
+    with st.expander("Try this", expanded=not presenting(), icon=":material/science:"):
         for i, ex in enumerate(experiments):
             link = f"  \n*Link:* `?preset={ex.name}`" if ex.name else ""
             st.markdown(f"**{i + 1}. {ex.title}**  \n{ex.question}{link}")
@@ -175,7 +175,7 @@ def taylor_panel(result: Any, *, key: str, title: str = "Taylor test", what: str
 
 def code_panel(code: str) -> None:
     """The current experiment as a notebook snippet using numdl_core."""
-    with st.expander("🐍 Reproduce in a notebook", expanded=False):
+    with st.expander("Reproduce in a notebook", expanded=False, icon=":material/code:"):
         st.code(code, language="python")
 
 
