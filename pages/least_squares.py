@@ -10,6 +10,7 @@ from app.figures.lstsq import (conditioning_figure, degree_errors_figure, l_curv
                                quadratic_contours_figure, signals_figure, true_error_figure, weight_images_figure)
 from app.lesson import Lesson, Param, Solver
 from app.lessons.least_squares import EXPERIMENTS
+from app.lessons.least_squares_compare import compare_section
 from app.lessons.least_squares_validation import galileo_section, validation_section
 from app.lessons import least_squares_tikhonov as tikhonov
 from app.exports.lstsq_tikhonov import SCRIPTS as TIKHONOV_SCRIPTS
@@ -158,6 +159,7 @@ def iterative_section():
                    f"**{rate:.5g}**; the worst case (κ−1)/(κ+1) is {P.sd_rate:.5g}.")
         lesson.check(agreement("measured SD factor", rate, P.sd_rate, rtol=1e-4,
                                reference="(κ−1)/(κ+1) from the singular values of A M⁻¹"))
+    compare_section(lesson, p)
     self_check("For a = 1e-5 (cond(A) ≈ 2.45e5), how many CG iterations does the 3x2 problem need in exact arithmetic?",
                ["2", "about 500", "about 2.45e5"], 0, "In exact arithmetic CG ends in at most n = 2 steps, whatever κ "
                "is. In floating point round-off can add steps: press Play at a = 1e-5 and read the measured count.",

@@ -1,0 +1,88 @@
+"""Compare mode (app/compare.py, Lesson.compare): the stop rule and costs on known problems, divergence reported
+not raised, and per integrated page an AppTest that presses "Run both" and reads the table.
+
+Reference numbers: the 3x2 exercise at a = 1 (numdl_core.testproblems.exercise_3x2): CG (CGLS) ends after n = 2
+iterations, steepest descent with the exact line search needs 1942 to reach the tolerance 1e-10 (factor
+(κ−1)/(κ+1) = 0.988), and with the ideal preconditioner R from QR (κ = 1) it ends after 1; a fixed step
+t = 0.1 > 1/λmax ≈ 0.031 diverges.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.compare import STORE_KEY, run_config, run_to
+from app.lessons.least_squares_compare import make
+from numdl_core.iterate import Step
+from tests.pages.helpers import assert_clean, page
+
+BASE = {"a": 1.0, "noise": 0.1, "seed": 0, "step": 0.01, "line_search": "exact", "precond": "none"}
+
+
+def lstsq(**changes):
+    (o,) = run_config("A", make, {**BASE, **changes}, max_iter=5000)
+    return o
+
+
+def test_cg_ends_in_two_iterations_and_sd_needs_many():
+    cg, sd = lstsq(method="cg"), lstsq(method="sd")
+    assert cg.status == "converged" and cg.iterations <= 3 and cg.final < 1e-12
+    assert cg.work == 2 * cg.iterations  # one product with A and one with Aᵀ per CGLS iteration
+    assert sd.status == "converged" and sd.iterations == 1942 and sd.final < 1e-9
+    assert sd.work == 2 * sd.iterations and sd.seconds > 0
+    assert sd.message == "converged at iteration 1942"
+
+
+def test_qr_preconditioned_sd_converges_in_one_iteration():
+    o = lstsq(method="sd", precond="qr")
+    assert (o.status, o.iterations, o.work) == ("converged", 1, 2.0) and o.final < 1e-12
+
+
+def test_diverging_step_is_reported_not_raised():
+    o = lstsq(method="sd", line_search="fixed", step=0.1)
+    assert o.status == "diverged" and o.message.startswith("diverged at iteration 10")
+    assert o.curve[1][-1] > 1e5  # the error curve is kept up to the divergence
+
+
+def test_caps_and_exceptions():
+    o = lstsq(method="sd", a=1e-2)  # factor 0.99997: the cap, not convergence
+    assert (o.status, o.iterations, o.message) == ("limit", 5000, "stopped at the iteration cap (5000)")
+
+    def broken():
+        yield Step(0, np.zeros(1), 1.0, 1.0, {"work": 0.0})
+        raise FloatingPointError("overflow in the update")
+
+    r = run_to(broken(), max_iter=10)
+    assert r["status"] == "diverged" and r["message"] == "diverged at iteration 0 (overflow in the update)"
+
+    def endless():
+        k = 0
+        while True:
+            yield Step(k, np.zeros(1), 1.0 / (k + 1), 1.0, {"work": float(k)})
+            k += 1
+
+    assert run_to(endless(), max_iter=10**9, seconds=0.0)["status"] == "time"
+    r = run_to(endless(), max_iter=100, target=0.01)
+    assert (r["status"], r["iterations"], r["work"]) == ("target", 99, 99.0)
+
+
+def run_both(name: str, query: dict, key: str):
+    at = page(name, query).run()
+    at.button(key=f"{key}.run").click().run()
+    assert_clean(at)
+    (table,) = [d.value for d in at.dataframe if "configuration" in d.value.columns]
+    assert list(table["configuration"]) == ["A", "B"]
+    numeric = table.select_dtypes("number")
+    assert {"iterations", "seconds"} <= set(numeric.columns) and np.isfinite(numeric.to_numpy()).all()
+    assert (table["seconds"] > 0).all() and (table["iterations"] > 0).all()
+    return at, table
+
+
+def test_least_squares_page_compares_and_caches():
+    at, table = run_both("least_squares.py", {"section": "iterative", "a": "1"}, "lstsq.iterative.cmp.iter")
+    assert list(table["iterations"]) == [1942, 1]  # A: the page's SD; B: SD with R from QR
+    assert list(table["products with A or Aᵀ"]) == [3884.0, 2.0]
+    seconds = list(table["seconds"])
+    at.run()  # a rerun shows the stored result: the same seconds, nothing recomputed
+    (again,) = [d.value for d in at.dataframe if "configuration" in d.value.columns]
+    assert list(again["seconds"]) == seconds and len(at.session_state[STORE_KEY]["lstsq.iterative.cmp.iter"]) == 1
