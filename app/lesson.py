@@ -121,6 +121,18 @@ class Lesson:
         return live_run(f"{self.key}.{self.scope or 'page'}.{name}", self.pp, solvers, draw, structure=structure,
                         tunables=self.by_role("tunable"), scope=self.scope, **options)
 
+    def compare(self, name: str, make: Callable, params: Sequence[Param], alternative: Mapping[str, Any],
+                **options: Any) -> Any:
+        """The collapsed panel "Compare two settings": ``params`` drawn for A (the page's values) and B (A with
+        ``alternative``); "Run both" runs ``make(params)`` for each and shows one table and one figure.
+        ``options`` go to :func:`app.compare.compare_panel` (``max_iter``, ``target``, ``seconds``, labels)."""
+        from app.compare import compare_panel
+
+        view = self.by_role("view")  # redraws only: not part of the problem both sides share
+        return compare_panel(f"{self.key}.{self.scope or 'page'}.cmp.{name}", make, params,
+                             {k: v for k, v in self.params.items() if k not in view}, alternative,
+                             widget=self.pp._widget, **options)
+
     def check(self, *results: Any, key: str | None = None, what: str | None = None) -> None:
         """Render check results (Taylor test, adjoint test, agreement with a reference) in one panel each;
         ``what`` names what a Taylor test checks (default "gradient")."""
