@@ -27,7 +27,6 @@ import streamlit as st
 
 from app.owndata_parse import (MAX_BYTES, MAX_ROWS, MIN_POINTS, apply_selection, escape_markdown, parse_points_csv,
                                points_csv)
-from app.panels import presenting
 from app.style import color
 
 __all__ = ["own_data", "state_key", "set_points", "token", "GRID"]
@@ -125,6 +124,26 @@ def _on_upload(key: str, classes: int, min_classes: int, max_points: int) -> Non
     set_points(key, X, y, f"the file {f.name}")
 
 
+def _editor(key: str, Xs: np.ndarray, ys: np.ndarray, version: int, *, classes: int, xlim, ylim, min_classes: int,
+            max_points: int) -> None:
+    """Class picker, click mode, the clickable chart, the uploader and the download button."""
+    sk = state_key(key)
+    c1, c2, c3 = st.columns([2, 2.5, 1.4], vertical_alignment="bottom")
+    c1.radio("Click mode", tuple(MODES), format_func=MODES.get, key=f"{sk}.mode", horizontal=True)
+    c2.radio("Class of new points", tuple(range(classes)), format_func=lambda k: f"class {k}", key=f"{sk}.class",
+             horizontal=True)
+    c3.download_button("Download as CSV", points_csv(Xs, ys), file_name=f"{key.replace('.', '_')}_points.csv",
+                       mime="text/csv", key=f"{sk}.download", on_click="ignore")
+    st.session_state[f"{sk}.shown"] = (Xs, ys)
+    chart_key = f"{sk}.chart.{version}"  # a fresh chart (no selection left) after each edit
+    st.plotly_chart(_figure(Xs, ys, classes, xlim, ylim), key=chart_key, selection_mode="points",
+                    on_select=partial(_on_click, key, chart_key, classes, max_points, xlim, ylim),
+                    config={"displaylogo": False, "displayModeBar": False})
+    st.file_uploader(f"Upload a CSV: lines x1,x2,label (header optional), labels 0 to {classes - 1}, at most "
+                     f"{max_points:,} points and {MAX_BYTES // 1000} kB", type=["csv", "txt"], key=f"{sk}.upload",
+                     on_change=_on_upload, args=(key, classes, min_classes, max_points), max_upload_size=1)
+
+
 def own_data(key: str, X: np.ndarray, y: np.ndarray, *, classes: int, xlim: tuple[float, float] | None = None,
              ylim: tuple[float, float] | None = None, min_classes: int = 2,
              max_points: int = MAX_ROWS) -> tuple[np.ndarray, np.ndarray, str]:
@@ -160,30 +179,20 @@ def own_data(key: str, X: np.ndarray, y: np.ndarray, *, classes: int, xlim: tupl
     valid = ys.size >= MIN_POINTS and np.unique(ys).size >= min_classes
     both = np.vstack([np.asarray(X, float).reshape(-1, 2), Xs])
     xlim, ylim = _limits(both, xlim, 0), _limits(both, ylim, 1)
-    label = "✏️ Your own data: click to add or remove points, or upload a CSV" + (
-        f" (using yours: {ys.size} points)" if has_own and valid else "")
-    with st.expander(label, expanded=has_own and not presenting()):
-        c1, c2, c3, c4 = st.columns([2, 2.5, 1.4, 1.6], vertical_alignment="bottom")
-        c1.radio("Click mode", tuple(MODES), format_func=MODES.get, key=f"{sk}.mode", horizontal=True)
-        c2.radio("Class of new points", tuple(range(classes)), format_func=lambda k: f"class {k}", key=f"{sk}.class",
-                 horizontal=True)
-        c3.button("Reset to the page's data", key=f"{sk}.reset", on_click=_reset, args=(key,), disabled=not has_own)
-        c4.download_button("Download as CSV", points_csv(Xs, ys), file_name=f"{key.replace('.', '_')}_points.csv",
-                           mime="text/csv", key=f"{sk}.download", on_click="ignore")
-        st.session_state[f"{sk}.shown"] = (Xs, ys)
-        chart_key = f"{sk}.chart.{own.get('version', 0)}"  # a fresh chart (no selection left) after each edit
-        st.plotly_chart(_figure(Xs, ys, classes, xlim, ylim), key=chart_key, selection_mode="points",
-                        on_select=partial(_on_click, key, chart_key, classes, max_points, xlim, ylim),
-                        config={"displaylogo": False, "displayModeBar": False})
-        st.file_uploader(f"Upload a CSV: lines x1,x2,label (header optional), labels 0 to {classes - 1}, at most "
-                         f"{max_points:,} points and {MAX_BYTES // 1000} kB", type=["csv", "txt"], key=f"{sk}.upload",
-                         on_change=_on_upload, args=(key, classes, min_classes, max_points), max_upload_size=1)
-        if f"{sk}.error" in st.session_state:
-            st.error("**This file was not used.** " + escape_markdown(st.session_state[f"{sk}.error"]))
-        if has_own:
-            counts = ", ".join(f"class {k}: {int(np.sum(ys == k))}" for k in range(classes) if np.any(ys == k))
-            st.caption(escape_markdown(f"Your data ({own.get('source', 'edited')}): {ys.size} points ({counts}). "
-                                       "The page's data controls have no effect until you reset."))
+    top = st.columns([3, 2], vertical_alignment="center") if has_own else [st.container()]
+    opened = top[0].toggle("✏️ Your own data: click to add or remove points, or upload a CSV", key=f"{sk}.open",
+                           help="Edit the page's points or use your own; the page then computes on them.")
+    if has_own:
+        top[0].button("Reset to the page's data", key=f"{sk}.reset", on_click=_reset, args=(key,))
+        counts = ", ".join(f"class {k}: {int(np.sum(ys == k))}" for k in range(classes) if np.any(ys == k))
+        if valid:
+            top[1].caption(escape_markdown(f"Using your data ({own.get('source', 'edited')}): {ys.size} points "
+                                           f"({counts}). The page's data controls have no effect until you reset."))
+    if opened:
+        _editor(key, Xs, ys, own.get("version", 0), classes=classes, xlim=xlim, ylim=ylim, min_classes=min_classes,
+                max_points=max_points)
+    if f"{sk}.error" in st.session_state:
+        st.error("**This file was not used.** " + escape_markdown(st.session_state[f"{sk}.error"]))
     if has_own and not valid:
         st.warning(f"Your data need at least {MIN_POINTS} points and {min_classes} classes: the page uses its own "
                    "data until then.")
