@@ -11,9 +11,10 @@ from app.figures.classify import coding_figure, confusion_figure, loss_contours_
 from app.figures.common import convergence_figure, decision_map_figure
 from app.lesson import Lesson, Solver
 from app.lessons.linear_classification import (CODE, EXPERIMENTS, FORMATS, GD, LOSSES, MODEL, NCG, OPT, TABLE,
-                                               logistic)
+                                               logistic, own_problem_and_optimum)
 from app.lessons.linear_classification_sparse import sparse
 from app.live import Run
+from app.owndata import own_data
 from app.panels import live_table, self_check, show
 from numdl_core.checks import derivative_check
 from numdl_core.classify import coding_example, entropy_asymmetry, entropy_bits, prefix_code
@@ -67,6 +68,9 @@ def train() -> Run:
     st.markdown("**Optimizers**")
     p = lesson.controls(OPT, widths=(1.2, 1.1, 1, 1.1, 1.45, 1.3)) | lesson.params
     pr, opt = problem_and_optimum(**{q.name: p[q.name] for q in MODEL})
+    X, y, source = own_data("lc.train", pr.X, pr.y, classes=5) if two_d else (None, None, "page")
+    if source != "page":
+        pr, opt = own_problem_and_optimum(X, y, p["features"], p["alpha"])
     obj, f_star, regime = pr.obj, opt.loss, step_regime(pr.obj, p["step"])
     L, shown = regime.L, {"both": (GD, NCG), "gd": (GD,), "ncg": (NCG,)}[p["show"]]
     c1, c2 = st.columns([4, 1], vertical_alignment="center")
@@ -114,7 +118,8 @@ def train() -> Run:
 
     theta0 = np.zeros(obj.n_params)
     run = lesson.live("run", {GD: Solver("gradient_descent", obj, theta0), NCG: Solver("newton_cg", obj, theta0)},
-                      draw, max_iter=20_000, default_speed=2, diverged_hint=f"the step {regime.message} Lower the "
+                      draw, depends={"data": source}, max_iter=20_000, default_speed=2,
+                      diverged_hint=f"the step {regime.message} Lower the "
                       f"step, e.g. to 1/L = {1 / L:.3g}: the run restarts.", metrics=lambda name, s: {
                           "accuracy": obj.accuracy(s.x), "test_accuracy": pr.test_accuracy(s.x),
                           "work": s.info["work"]})
@@ -149,7 +154,7 @@ def train() -> Run:
     with c_sk:
         st.markdown("**Reference: scikit-learn**, an independent solver for the same objective (C = 1/(αn), or 2/(αn) "
                     "for two classes).")
-        key, done = tuple(p[q.name] for q in MODEL), st.session_state.setdefault("lc.sk_done", set())
+        key, done = (*(p[q.name] for q in MODEL), source), st.session_state.setdefault("lc.sk_done", set())
         if key in done:
             lesson.check(r := sklearn_comparison(obj, opt.theta), key="lc.sklearn")
             st.caption(f"f* of our Newton-CG; ‖W − W_sk‖/‖W_sk‖ = {r.weight_rel_diff:.1e}; same predictions on "

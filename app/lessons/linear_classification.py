@@ -18,7 +18,9 @@ from app.live import Run
 from app.panels import live_table, show
 from app.params import ALPHA, SEED, STEP, Param
 from numdl_core.checks import agreement, derivative_check
-from numdl_core.classify_problems import reference_optimum
+from numdl_core.classify import features as classify_features
+from numdl_core.classify import softmax_regression
+from numdl_core.classify_problems import ClassificationProblem, reference_optimum
 from numdl_core.logistic import DATASETS as BINARY_DATASETS
 from numdl_core.logistic import large_score_check, logistic_problem, sklearn_binary_reference, softmax_agreement
 
@@ -123,6 +125,13 @@ LOGISTIC = [Param("data", "Data set", "choice", "linear", options=BINARY_DATASET
             MODEL[2].but(default=200), MODEL[3], MODEL[5].but(default=1e-3, help="Weight of (α/2)‖w‖² (no "
                                                                                    "penalty on b)."), SEED]
 LOGISTIC_OPT = [OPT[1].but(default=2.0), OPT[4]]
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def own_problem_and_optimum(X: np.ndarray, y: np.ndarray, features: str, alpha: float):
+    """The softmax-regression problem of the student's points (:mod:`app.owndata`) and its optimum."""
+    obj = softmax_regression(classify_features(X, features), y, max(2, int(y.max()) + 1), alpha)
+    return (pr := ClassificationProblem("your data", features, X, y, obj)), reference_optimum(obj)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
