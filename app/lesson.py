@@ -34,9 +34,12 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import streamlit as st
 
+from app.exercise_panel import exercise_panel, sync_progress_url
+from app.exercises import ExerciseSet
 from app.live import Run, Solver, live_run
 from app.panels import Experiment, check_panel, presenting, theory, try_this
 from app.params import PageParams, Param
+from app.tour import tour_bar
 
 __all__ = ["Lesson", "Solver", "Experiment", "Param", "display_title", "script_text", "call_script", "history_csv",
            "arrays_npz", "EXPORT_KEY"]
@@ -60,9 +63,16 @@ class Lesson:
         opened with ``?preset=name``. On a page with sections each names its own in ``settings["section"]``.
     slides : str, optional
         The course slide file the page follows, named in its theory panel.
+    exercises : ExerciseSet, optional
+        The page's auto-checked exercises (``app/lessons/<page>_exercises.py``), shown by :meth:`finish` for the
+        current section.
+    tour : sequence of str
+        The lecture tour: names of presets in the lecturer's order (:mod:`app.tour`), stepped through with
+        Previous / Next (keys ← / →); ``?tour=1`` opens it.
     """
 
-    def __init__(self, key: str, title: str, *, presets: Sequence[Experiment] = (), slides: str | None = None):
+    def __init__(self, key: str, title: str, *, presets: Sequence[Experiment] = (), slides: str | None = None,
+                 exercises: ExerciseSet | None = None, tour: Sequence[str] = ()):
         self.key = key
         self.title = title
         self.slides = slides
@@ -74,6 +84,11 @@ class Lesson:
         self._values: dict[str, Any] = {}
         self._numbers: dict[str, float] = {}
         st.title(display_title(title))
+        self.exercises = exercises
+        unknown = [n for n in tour if n not in self.presets]
+        if unknown:
+            raise ValueError(f"Lesson {key!r}: tour steps {unknown} are not presets of the page")
+        self.tour_step = tour_bar(key, self.pp, [self.presets[n] for n in tour]) if tour else None
 
     # ------------------------------------------------------------------ reading order of a page
     def theory(self, text: str, equations: Sequence[str] = (), reference: str | None = None, *,
@@ -200,13 +215,17 @@ class Lesson:
         return text
 
     def finish(self) -> None:
-        """Write the parameters to the URL and show the note about values of a link that could not be used."""
+        """The exercises of the section, the presets; write the parameters (and the exercise progress) to the URL
+        and show the note about values of a link that could not be used."""
+        if self.exercises is not None:
+            exercise_panel(self.exercises, self.section, expanded=False)
         if self.presets:
             with st.expander("Presets and instructor links", expanded=False, icon=":material/link:"):
                 st.markdown(
                     "Open a preset with `?preset=NAME`; hide controls with `?hide=a,b`; show them locked at the URL's "
                     "values with `?lock=a,b`.\n\n" + "\n".join(
                         f"- `{n}`: {e.title}" for n, e in self.presets.items()))
+        sync_progress_url()
         self.pp.sync_url()
 
 

@@ -29,6 +29,7 @@ import streamlit as st
 from app.load import BASE_INTERVAL, LOAD, RETIME_FACTOR
 from app.panels import LIVE_FRAME_KEY
 from app.params import SPEED, PageParams, Param
+from app.tour import PLAY_SHORTCUT_KEY
 
 __all__ = ["Solver", "Series", "Run", "SPEED", "live_run", "new_run", "advance", "step_once", "sync_params",
            "solver_starter", "freeze"]
@@ -508,8 +509,12 @@ def live_run(
     def _reset() -> None:
         st.session_state[key] = new_run(start, structure, tunables, **kw)
 
+    if st.session_state.get(PLAY_SHORTCUT_KEY) is True:  # a lecture tour is on: the page's first live run takes Space
+        st.session_state[PLAY_SHORTCUT_KEY] = key
+    space = "Space" if st.session_state.get(PLAY_SHORTCUT_KEY) == key else None
     c_play.button("⏸ Pause" if run.running else "▶ Play", key=f"{key}.play", on_click=_set_running,
-                  args=(not run.running,), width="stretch", disabled=run.done and not run.running, type="primary")
+                  args=(not run.running,), width="stretch", disabled=run.done and not run.running, type="primary",
+                  shortcut=space)
     c_step.button("Step", key=f"{key}.step", on_click=_step, args=(run.iteration,), width="stretch",
                   disabled=run.done)
     c_reset.button("Reset", key=f"{key}.reset", on_click=_reset, width="stretch")

@@ -27,7 +27,7 @@ import streamlit as st
 __all__ = ["Param", "PageParams", "log_options", "parse_value", "GLOBAL_KEYS", "ROLES", "SEED", "STEP", "ALPHA",
            "DATASET", "SPEED", "shown"]
 
-GLOBAL_KEYS = frozenset({"present", "hide", "lock"})  # URL keys owned by the app shell, not by a page's controls
+GLOBAL_KEYS = frozenset({"present", "hide", "lock", "done", "tour"})  # URL keys owned by the app shell, not by a page's controls
 ROLES = ("structure", "tunable", "view")
 SHOWN_CHARS = 40  # a note quotes at most this many characters of a value or name taken from the URL
 MAX_NOTES = 40  # notes listed about one link: every control of a page (up to 23 today), not hundreds of unknown names

@@ -9,7 +9,8 @@ from app.figures.common import convergence_figure, rate_line
 from app.figures.lstsq import (conditioning_figure, degree_errors_figure, l_curve_figure, picard_figure, polyfit_figure,
                                quadratic_contours_figure, signals_figure, true_error_figure, weight_images_figure)
 from app.lesson import Lesson, Param, Solver
-from app.lessons.least_squares import EXPERIMENTS
+from app.lessons.least_squares import EXPERIMENTS, TOUR
+from app.lessons.least_squares_exercises import EXERCISES
 from app.lessons.least_squares_compare import compare_section
 from app.lessons.least_squares_validation import galileo_section, validation_section
 from app.lessons import least_squares_tikhonov as tikhonov
@@ -57,7 +58,7 @@ CONDS = np.logspace(0, 12, 25)  # cond(A) of the conditioning section; CONDS[12]
 LCURVE_ITERATIONS = 100  # CGLS iterates on the deblurring L-curve, beside the Tikhonov one
 
 lesson = Lesson("lstsq", "📐 Linear least squares", presets=EXPERIMENTS + tikhonov.EXPERIMENTS,
-                slides="02-NumDNN-LinearLeastSquares.tex")
+                slides="02-NumDNN-LinearLeastSquares.tex", exercises=EXERCISES, tour=TOUR)
 lesson.theory(
     "Fit the data by minimizing the squared residual, possibly with Tikhonov regularization. Direct solvers "
     "factor A once: the normal equations square the condition number, QR and the SVD do not. Iterative solvers "

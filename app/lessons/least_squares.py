@@ -78,3 +78,7 @@ EXPERIMENTS = [
                "images fades; both accuracies drop a little if α is too large.",
                {"section": "digits", "alpha": 100.0}, name="small-weights"),
 ]
+
+# The lecture tour (``?tour=1``): conditioning slows steepest descent, a fixed step beyond 1/λmax diverges,
+# preconditioning repairs the conditioning, and on an ill-posed problem the iteration count regularizes.
+TOUR = ("zig-zag", "ill-conditioning", "step-too-large", "preconditioning", "semi-convergence")
