@@ -12,9 +12,10 @@ from app.lesson import Lesson, Solver
 from app.lessons.single_layer import (ACT_LABELS, COURSE_CRIME, CRIME, CRIME_SERIES, CRIME_SETUP, CRIME_SWITCHES,
                                       CRIME_TEXT, CRIME_TUNE, ELM, EXPERIMENTS, LIVE_GRID, SERIES, STOCHASTIC, SURFACE,
                                       SWITCHES, TRAIN, TUNE, VARPRO, crime_verdicts, draw_run, max_points, pct,
-                                      solver_name, summary)
+                                      own_training_problem, solver_name, summary)
 from app.lessons import single_layer_stochastic as stochastic
 from app.exports.stochastic import SCRIPTS as STOCHASTIC_SCRIPTS
+from app.owndata import own_data
 from app.panels import self_check, show
 from numdl_core import single_layer as sl
 from numdl_core.classify import decision_map
@@ -100,6 +101,9 @@ def train_section():
     st.markdown("**Tunables** (take effect mid-run: every solver keeps its state)")
     t = lesson.controls(TUNE, columns=4)
     d, M, th0 = cached(sl.training_problem)(**p)
+    X, y, source = own_data("sl.train", d.X, d.y, classes=5) if p["data"] != "digits" else (0, 0, "page")
+    if source != "page":
+        d, M, th0 = own_training_problem(X, y, **p)
     keys = [k for k in SERIES if on[k]]
     if p["loss"] == "softmax" and ("gn" in keys or "varpro" in keys):
         st.caption("Cross-entropy: Gauss-Newton solves (Jᵀ∇²ℓ J + λI) p = −∇f with ∇²ℓ = (diag(pᵢ) − pᵢpᵢᵀ)/n, the "
@@ -128,8 +132,8 @@ def train_section():
                 "the loss became non-finite. Lower the step sizes or raise α; the run restarts when a tunable changes.")
 
     solvers = {SERIES[k][0]: Solver(solver_name(k, p["loss"]), M, th0, **SERIES[k][2]) for k in keys}
-    run = lesson.live("run", solvers, draw, max_iter=2000, default_speed=1, per_step=dict.fromkeys(STOCHASTIC,
-                      t["sgd_epochs"]), max_points=max_points(solvers),
+    run = lesson.live("run", solvers, draw, depends={"data": source}, max_iter=2000, default_speed=1,
+                      per_step=dict.fromkeys(STOCHASTIC, t["sgd_epochs"]), max_points=max_points(solvers),
                       diverged_hint=hint, metrics=lambda n, s: dict(zip(("train_acc", "val_acc"), sl.accuracies(
                           M, s.x, d.X_val, d.y_val)), work=s.info["work"]))
     st.caption(f"{M.n_params} weights (K {M.n_features}×{M.width}, b, W {M.width}×{d.n_classes}, c); start θ₀ with "
@@ -137,7 +141,7 @@ def train_section():
                f"2(1+μ)/L ≈ {lr_max:.3g} (L ≈ {L:.3g}, the curvature of the loss in W at θ₀)." if "sgd" in keys else "")
                + (" VarPro's iteration 0 is already the ELM of θ₀." if "varpro" in keys else ""))
     st.markdown("#### Checks")
-    taylor, adjoint = model_checks(p)
+    taylor, adjoint = model_checks(p) if source == "page" else sl.model_checks(M, th0, seed=p["seed"])
     lesson.check(taylor, what="gradient" if p["activation"] == "relu" else "gradient and Hessian")
     if p["activation"] == "relu":
         st.caption("ReLU: σ'' = 0 away from the kinks, so the Hessian (E2) is not tested; f is only piecewise smooth.")

@@ -162,6 +162,16 @@ def summary(run, M: sl.SingleLayer, d) -> tuple[list[dict], dict]:
     return rows, {k: v for k, v in numbers.items() if np.isfinite(v)}
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def own_training_problem(X: np.ndarray, y: np.ndarray, *, width: int, activation: str, loss: str, alpha: float,
+                         seed: int, **_) -> sl.TrainingProblem:
+    """:func:`numdl_core.single_layer.training_problem` on the student's points (:mod:`app.owndata`): the same
+    model and start; the validation set is the training set (few points: no split)."""
+    d = sl.DataSplit(X, y, X, y, max(2, int(y.max()) + 1))
+    model = sl.SingleLayer(X, y, width, activation=activation, loss=loss, alpha=alpha, n_classes=d.n_classes)
+    return sl.TrainingProblem(d, model, model.init_theta(seed, scale=1.0))
+
+
 def draw_run(run, M: sl.SingleLayer, d, shown: str, key: str, **loss_kw):
     """A live frame: loss against work and iteration, the decision map of series ``shown``, the solver table.
     Returns the column next to the map and the table rows."""
