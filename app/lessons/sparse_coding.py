@@ -11,14 +11,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.compare import Setup
 from app.figures.common import convergence_figure
 from app.lesson import Experiment, Lesson, Param, Solver
 from app.panels import live_table, show
 from app.params import SEED, log_options
 from numdl_core.theory import sparse as sp
 
-__all__ = ["THEORY", "EXPERIMENTS", "PROBLEM", "SWITCHES", "STEP", "LISTA_PARAMS", "LR", "ista_fista_section",
-           "lista_section"]
+__all__ = ["THEORY", "EXPERIMENTS", "PROBLEM", "SWITCHES", "STEP", "LISTA_PARAMS", "LR", "COMPARE", "compare_make",
+           "ista_fista_section", "lista_section"]
 
 THEORY = (
     "**Sparse coding**: find a code x with few nonzeros such that the dictionary A (its columns are the *atoms*) "
@@ -68,6 +69,10 @@ METHODS = {"run_ista": ("ISTA", "ista"), "run_fista": ("FISTA", "fista")}
 MAX_ITER = 2000
 WINDOW = 20  # the slopes are fitted from k = 20 on
 BLOWUP = 1e6  # a gap growing above 1e6 x F(0) counts as diverged
+COMPARE = [Param("method", "Method", "choice", "ista", options=("ista", "fista"),
+                 labels={"ista": "ISTA", "fista": "FISTA"}),
+           STEP.but(role="structure"), PROBLEM[3]]  # compare mode: method, step and λ
+GAP_TARGET = 1e-6  # compare mode: iterations until F(x_k) − F* ≤ 1e-6 (FISTA 609, ISTA not within 2000 by default)
 
 LISTA_PARAMS = [Param("n_layers", "Layers K", "int", 5, lo=1, hi=10),
                 Param("lam", "λ", "choice", 0.1, options=(0.05, 0.1, 0.2, 0.5)),
@@ -79,6 +84,14 @@ LR = Param("lr", "Adam learning rate η", "log", 1e-3, options=(1e-4, 3e-4, 1e-3
 LISTA_MAX = 1000  # Adam steps of a run
 ISTA_MAX = 300  # ISTA / FISTA iterations of the baseline curves (how many ISTA steps match LISTA's K layers)
 cached = st.cache_data(max_entries=8, show_spinner=False)
+
+
+def compare_make(p: dict) -> Setup:
+    """One configuration of the compare panel: ISTA or FISTA (step, λ) on the page's planted problem, with its
+    objective gap F(x_k) − F* (F* depends on λ: the problem is planted for it)."""
+    P = cached(sp.dictionary_problem)(**{k: p[k] for k in ("n", "decay", "coef_decay", "lam", "zeros", "seed")})
+    Fs = P.F_star
+    return Setup(Solver(getattr(sp, p["method"]), P.A, P.b, lam=P.lam, blowup=BLOWUP), value=lambda s: s.loss - Fs)
 
 
 def ista_fista_section(lesson: Lesson):
@@ -126,6 +139,8 @@ def ista_fista_section(lesson: Lesson):
     run = lesson.live("run", solvers, draw, max_iter=MAX_ITER, default_speed=20, max_points=MAX_ITER + 10,
                       metrics=lambda n, s: {"gap": s.loss - Fs},
                       diverged_hint="the step is too large: ISTA needs t < 2/L (here 2), FISTA t ≤ 1/L.")
+    lesson.compare("methods", compare_make, COMPARE, {"method": "fista"}, max_iter=MAX_ITER, target=GAP_TARGET,
+                   value_label="final gap", y_title="F(x_k) − F*", work_label="products with A or Aᵀ")
     st.caption(f"A = U diag(j^−p) Vᵀ with random orthogonal U, V (n = {p['n']}, condition number "
                f"{P.singular_values[0] / P.singular_values[-1]:.3g}); x* planted, b = Ax* + λA^−ᵀg so that x* is the "
                f"minimizer ({int(np.sum(P.x_star == 0))} zeros). Slopes: least squares of log gap on log k, k ≥ 20. "
