@@ -18,11 +18,13 @@ import streamlit as st
 from app.figures.common import convergence_figure, decision_map_figure
 from app.figures.resnet_train import features_figure, growth_figure
 from app.lesson import Experiment, Lesson, Param, Solver
+from app.owndata import own_data
 from app.panels import live_table, show
 from app.params import SEED
 from numdl_core import resnet_classifier as rc
 from numdl_core.checks import derivative_check
 from numdl_core.classify import decision_map
+from numdl_core.single_layer import DataSplit
 
 __all__ = ["DATA_LABELS", "SCHEME_LABELS", "ARCH_LABELS", "OPTIMIZERS", "STAGES", "WORK_CAP", "TRAIN", "TUNE",
            "VIEW", "EXPERIMENTS", "capped", "layer_panels", "train_section"]
@@ -127,6 +129,17 @@ def _taylor(**p):
         return derivative_check(P.model.value_and_grad, P.theta0, seed=p["seed"])
 
 
+@cached
+def _own_problem(X: np.ndarray, y: np.ndarray, *, width, depth, T, scheme, activation, alpha, smooth, architecture,
+                 gamma, seed, **_) -> rc.ResNetProblem:
+    """:func:`numdl_core.resnet_classifier.training_problem` on the student's points (:mod:`app.owndata`); the
+    validation set is the training set."""
+    d = DataSplit(X, y, X, y, max(2, int(y.max()) + 1))
+    model = rc.ResNetClassifier(X, y, d.n_classes, width=width, depth=depth, T=T, scheme=scheme, activation=activation,
+                                alpha=alpha, smooth=smooth, architecture=architecture, gamma=gamma)
+    return rc.ResNetProblem(d, model, model.init_theta(seed + 1, scale=1.0))
+
+
 def train_section(lesson: Lesson):
     st.subheader("Training a ResNet live: depth N, final time T, integrator")
     st.caption("Rows are examples (the course writes K Y with examples as columns). Y₀ = σ(X K_in + 1b_inᵀ) lifts "
@@ -143,6 +156,10 @@ def train_section(lesson: Lesson):
     keys = ("data", "n_train", "width", "depth", "T", "scheme", "activation", "alpha", "smooth", "architecture",
             "gamma", "seed")
     P = _problem(**{k: p[k] for k in keys})
+    X, y, source = own_data("rn.train", P.data.X, P.data.y, classes=5,
+                            max_points=max(100, WORK_CAP // (p["depth"] * STAGES.get(p["scheme"], 2))))
+    if source != "page":
+        P = _own_problem(X, y, **{k: p[k] for k in keys})
     d, M, th0 = P.data, P.model, P.theta0
     label, method, fixed = OPTIMIZERS[p["optimizer"]]
     idx = np.linspace(0, d.X.shape[0] - 1, min(N_SHOWN, d.X.shape[0])).astype(int)  # evenly spaced rows: every
@@ -204,8 +221,8 @@ def train_section(lesson: Lesson):
                 "learning rate" + (", or use tanh." if M.activation != "tanh" else "."))
 
     solvers = {label: Solver(method, M, th0, **fixed)}
-    run = lesson.live("run", solvers, draw, max_iter=MAX_EPOCHS, default_speed=1, max_points=60,
-                      diverged_hint=hint)
+    run = lesson.live("run", solvers, draw, depends={"data": source}, max_iter=MAX_EPOCHS, default_speed=1,
+                      max_points=60, diverged_hint=hint)
     s = run.series[label]
     st.caption(f"{M.n_params} weights: the opening layer 2 → {M.width}, {M.depth} layers of {M.width} × {M.width} "
                f"plus biases, the softmax layer; {M.n_samples} training and {d.X_val.shape[0]} validation points. "
@@ -217,7 +234,11 @@ def train_section(lesson: Lesson):
         numbers = {"h": M.h, "largest growth factor at the start": float(np.nanmax(g0)), f"{label} loss": s.last.loss,
                    "training accuracy": M.accuracy(s.last.x) if ok else np.nan,
                    "validation accuracy": M.accuracy(s.last.x, d.X_val, d.y_val) if ok else np.nan}
-    taylor = _taylor(**{k: p[k] for k in keys})
+    if source == "page":
+        taylor = _taylor(**{k: p[k] for k in keys})
+    else:
+        with np.errstate(all="ignore"):
+            taylor = derivative_check(M.value_and_grad, th0, seed=p["seed"])
     scheme = SCHEME_LABELS.get(p["scheme"], p["scheme"])
     with st.expander(f"Check: the gradient by backpropagation through {scheme} (Taylor test at the start)"):
         lesson.check(taylor, key="rn.train.taylor")
