@@ -61,8 +61,9 @@ class Outcome:
     settings: str = ""  # the controls in which A and B differ, as text
 
     def row(self) -> dict:
-        return {"configuration": self.config, "settings": self.settings, "series": self.series, "iterations": self.iterations,
-                "work": self.work, "seconds": self.seconds, "final": self.final, "status": self.message}
+        return {"configuration": self.config, "settings": self.settings, "series": self.series,
+                "iterations": self.iterations, "work": self.work, "seconds": self.seconds, "final": self.final,
+                "status": self.message}
 
 
 def run_to(gen: Any, *, max_iter: int, value: Callable[[Any], float] | None = None, target: float | None = None,
@@ -177,7 +178,8 @@ def _table(outcomes: Sequence[Outcome], work_label: str, value_label: str) -> pd
 
 
 def compare_panel(key: str, make: Callable[[dict], Any], params: Sequence[Param], current: Mapping[str, Any],
-                  alternative: Mapping[str, Any], *, widget: Callable, max_iter: int = 1000,
+                  alternative: Mapping[str, Any], *, widget: Callable, start: Mapping[str, Any] | None = None,
+                  max_iter: int = 1000,
                   target: float | None = None, seconds: float = 1.0, value_label: str = "final loss",
                   y_title: str | None = None, work_label: str = "passes over the data", log_y: bool = True,
                   note: str | None = None) -> list[Outcome] | None:
@@ -195,7 +197,9 @@ def compare_panel(key: str, make: Callable[[dict], Any], params: Sequence[Param]
     current : dict
         The page's current parameter dict: the problem both sides share, and A's starting values.
     alternative : dict
-        B's starting values (over ``current``): a meaningful other setting.
+        B's starting values (over ``current`` and ``start``): a meaningful other setting.
+    start : dict, optional
+        A's starting values for controls the page names otherwise (e.g. ``lr`` from the page's ``lr_sgd``).
     widget : callable
         ``widget(container, param, key) -> value`` draws one control (the kit's :class:`~app.params.PageParams`).
     max_iter, target, seconds
@@ -208,9 +212,10 @@ def compare_panel(key: str, make: Callable[[dict], Any], params: Sequence[Param]
                    + f", at most {max_iter} iterations or {seconds:g} s).")
         cols = st.columns(2)
         values = {}
-        for side, col, start in zip(SIDES, cols, (current, {**current, **alternative})):
+        a = {**current, **(start or {})}
+        for side, col, first in zip(SIDES, cols, (a, {**a, **alternative})):
             col.markdown(f"**{side}**")
-            values[side] = _controls(f"{key}.{side}", params, start, col, widget)
+            values[side] = _controls(f"{key}.{side}", params, first, col, widget)
         base = {k: v for k, v in current.items() if k not in values["A"] and k != "speed"}
         ckey = (freeze(base), freeze(values["A"]), freeze(values["B"]))
         if st.button("Run both", key=f"{key}.run", type="primary") and ckey not in store:
@@ -246,9 +251,9 @@ def _show(key: str, outcomes: Sequence[Outcome], values: Mapping[str, dict], wor
                  column_config={"seconds": st.column_config.NumberColumn(format="%.3f"),
                                 value_label: st.column_config.NumberColumn(format="%.3e")})
     missing = sorted({f"{o.config} {o.series}".strip() for o in outcomes if not np.isfinite(o.work)})
-    st.caption(f"{work_label[:1].upper()}{work_label[1:]}: the work each method reports (Step.info['work']), cumulative."
-               + (f" Not reported by {', '.join(missing)}." if missing else "") + " Seconds: wall-clock time on this "
-               "server, including Python overhead." + (f" {note}" if note else ""))
+    st.caption(f"{work_label[:1].upper()}{work_label[1:]}: the work each method reports (Step.info['work']), "
+               "cumulative." + (f" Not reported by {', '.join(missing)}." if missing else "")
+               + " Seconds: wall-clock time on this server, including Python overhead." + (f" {note}" if note else ""))
     curves = {f"{o.config}: {o.series}" if o.series else o.config: o.curve for o in outcomes}
     diverged = {f"{o.config}: {o.series}" if o.series else o.config: True for o in outcomes if o.status == "diverged"}
     show(convergence_figure(curves, y_title=y_title, log_y=log_y, diverged=diverged, title="A against B"),

@@ -14,13 +14,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.compare import Setup
 from app.figures.common import convergence_figure, decimate
 from app.figures.theory_intro import contour_levels, race_figure
 from app.lesson import Experiment, Lesson, Param, Solver
 from app.panels import live_table, show
 from numdl_core.theory import intro
 
-__all__ = ["LABELS", "PROBLEM", "SWITCHES", "RATES", "EXPERIMENTS", "runner", "optimizers_section"]
+__all__ = ["LABELS", "PROBLEM", "SWITCHES", "RATES", "COMPARE", "EXPERIMENTS", "runner", "compare_make",
+           "optimizers_section"]
 
 LABELS = {"sgd": "SGD", "momentum": "momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad", "rmsprop": "RMSprop",
           "adam": "Adam"}
@@ -38,6 +40,9 @@ PROBLEM = [Param("problem", "Test function", "choice", "rosenbrock", options=int
 SWITCHES = [Param(f"show_{m}", label, "bool", True) for m, label in LABELS.items()]
 RATES = [Param(f"lr_{m}", f"η {label}", "log", DEFAULT_LR[m], options=LRS, role="tunable",
                help="This runner's own step size; change it while the race runs.") for m, label in LABELS.items()]
+COMPARE = [Param("method", "Optimizer", "choice", "sgd", options=tuple(LABELS), labels=LABELS),
+           Param("lr", "Step size η", "log", DEFAULT_LR["sgd"], options=LRS), PROBLEM[2]]  # compare mode
+TARGET = 1e-8  # compare mode: iterations until f(x_k) − f* ≤ 1e-8
 
 
 def runner(method: str):
@@ -69,6 +74,14 @@ def _contours(problem: str, kappa: float):
     p = intro.zoo_problem(problem, kappa=kappa)
     gx, gy, F = p.grid(GRID)
     return gx, gy, contour_levels(F, p.f_min)
+
+
+def compare_make(p: dict) -> Setup:
+    """One configuration of the compare panel: optimizer ``p["method"]`` with step ``p["lr"]`` (and the momentum)
+    on the page's test function, with its gap f(x_k) − f*."""
+    prob = intro.zoo_problem(p["problem"], kappa=p["kappa"])
+    solver = Solver(runner(p["method"]), prob.objective, prob.x0, **{f"lr_{p['method']}": p["lr"]})
+    return Setup(solver, value=lambda s: s.loss - prob.f_min)
 
 
 def optimizers_section(lesson: Lesson):
@@ -108,6 +121,10 @@ def optimizers_section(lesson: Lesson):
     run = lesson.live("race", solvers, draw, keep_path=True, max_points=600, max_iter=MAX_ITER, default_speed=5,
                       diverged_hint="the step is too large for the curvature here (for gradient descent on the "
                                     "quadratic: η > 2/κ); lower that runner's η.")
+    lesson.compare("optimizers", compare_make, COMPARE, {"method": "adam", "lr": lesson.params["lr_adam"]},
+                   start={"lr": lesson.params["lr_sgd"]}, max_iter=MAX_ITER, target=TARGET,
+                   value_label="final f − f*", y_title="f(x_k) − f*",
+                   note="One iteration is one full gradient, counted as 2 passes (no data, no noise).")
     if p["problem"] == "quadratic":
         t = lesson.params["lr_sgd"]
         rate = intro.gd_quadratic_rate(p["kappa"], t)
