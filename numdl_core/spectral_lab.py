@@ -37,8 +37,8 @@ from numdl_core.eigensolvers import EigenRun, FiedlerIteration, fiedler_iteratio
 from numdl_core.laplacian_checks import PropertyCheck, laplacian_checks, order_of_magnitude_check
 from numdl_core.semi_supervised import nearest_labelled, pick_labelled, unlabelled_accuracy
 
-__all__ = ["ClusteringStudy", "clustering_study", "ToyStudy", "toy_study", "RingStudy", "ring_study", "Lambda2Study",
-           "lambda2_study", "LAMBDA2_GRAPHS", "SOLVER_NAMES"]
+__all__ = ["ClusteringStudy", "clustering_study", "cluster_points", "ToyStudy", "toy_study", "RingStudy", "ring_study",
+           "Lambda2Study", "lambda2_study", "LAMBDA2_GRAPHS", "SOLVER_NAMES"]
 
 N_EIG = 20  # eigenpairs for the spectrum (the embedding uses the first n_clusters)
 TOY_LANCZOS_K = 2  # Lanczos on the 5-node toy graph: lambda_1, lambda_2 and the Fiedler vector
@@ -187,6 +187,51 @@ def clustering_study(
     (2, 2, 1.0, -0.003)
     """
     X, y = make_dataset(dataset, n, noise, seed=seed)
+    return cluster_points(X, y, graph=graph, sigma=sigma, k=k, epsilon=epsilon, laplacian=laplacian, solver=solver,
+                          clusters=clusters, seed=seed)
+
+
+def cluster_points(
+    X: np.ndarray, y: np.ndarray, *, graph: str = "knn", sigma: float = 0.3, k: int = 10, epsilon: float = 0.3,
+    laplacian: str = "sym", solver: str = "dense", clusters: str | int = "classes", seed: int = 0,
+) -> ClusteringStudy:
+    r"""Steps 2 to 5 of :func:`clustering_study` on given points ``X`` with reference labels ``y``.
+
+    The similarity graph :math:`W_{ij}` of ``X``, the smallest eigenpairs of its Laplacian (e.g.
+    :math:`L_{\rm sym} = I - D^{-1/2} W D^{-1/2}`), the embedding, k-means on it and on ``X``, and the adjusted
+    Rand index of both against ``y``.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, 2)
+        The points (n >= 4).
+    y : ndarray of int, shape (n,)
+        Reference labels (``clusters="classes"`` uses their number).
+    graph, sigma, k, epsilon, laplacian, solver, clusters, seed
+        As :func:`clustering_study`.
+
+    Returns
+    -------
+    ClusteringStudy
+
+    Raises
+    ------
+    ValueError
+        As :func:`clustering_study`.
+
+    References
+    ----------
+    von Luxburg (2007), A tutorial on spectral clustering, Statistics and Computing 17.
+
+    Examples
+    --------
+    >>> P = 0.1 * np.random.default_rng(0).normal(size=(60, 2))
+    >>> X = P + np.repeat([[0.0, 0.0], [3.0, 3.0]], 30, axis=0)
+    >>> round(cluster_points(X, np.repeat([0, 1], 30), k=5).ari, 3)
+    1.0
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y).astype(int).ravel()
+    n = X.shape[0]
     W = S.similarity_graph(X, graph, sigma=sigma, k=k, epsilon=epsilon)
     n_edges = S.edge_summary(W)[0]
     if n_edges == 0:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.figures import spectral as F
 from app.lesson import Experiment, Lesson, Param, call_script
+from app.lessons.spectral_clustering import DATA, clustering, clustering_data
 from app.panels import self_check, show
 from app.params import SEED, log_options
 from numdl_core import spectral as S
@@ -29,13 +30,6 @@ KIND = Param("laplacian", "Laplacian", "choice", "sym", options=S.LAPLACIANS, la
 SOLVER = Param("solver", "Eigensolver", "choice", "dense", options=S.SOLVERS, labels=lab.SOLVER_NAMES,
                widget="segmented", help="Dense eigh: all eigenvalues, O(n³). Lanczos eigsh (shift-invert): "
                "only the few smallest, cheap for a sparse graph.")
-DATA = [Param("dataset", "Data set", "choice", "moons", options=("moons", "circles", "blobs", "rings"),
-              widget="segmented", help="Two moons, two concentric circles, three Gaussian blobs, three noisy rings "
-              "(radii 0, 2, 4)."),
-        Param("n", "Points n", "int", 300, lo=20, hi=2000, step=10,
-              help=f"Above {lab.DENSE_MAX} points the dense solver runs only when chosen (it takes seconds)."),
-        Param("noise", "Noise", "float", 0.1, lo=0.0, hi=0.3, step=0.01, help="Gaussian noise on moons and circles; "
-              "blobs: cluster std 0.5 + 5·noise; rings: radii + U[0, 10·noise]."), SEED]
 METHOD = [Param("clusters", "Number of clusters", "choice", "classes", options=("classes", "eigengap") + tuple(
               range(1, 11)), labels={"classes": "= number of classes in the data", "eigengap": "eigengap heuristic"},
               help="Eigengap heuristic: the number of zero eigenvalues if the graph is disconnected, else the "
@@ -153,8 +147,9 @@ def clustering_section() -> None:
     st.subheader("Clustering 2-D point clouds")
     p = lesson.controls(DATA, widths=ROW) | lesson.controls([GRAPH, SIGMA, KNN, EPS], widths=ROW)
     p |= lesson.controls(METHOD, widths=[2.4, 2.2, 2.4, 1.6])
+    X, y, source = clustering_data(p)
     try:
-        r = cached(lab.clustering_study)(**{k: v for k, v in p.items() if k != "log_y"})
+        r = clustering(p, X, y, source)
     except ValueError as err:
         return st.warning(f"**These settings give no spectral clustering.** {err}")
     kind, lam, m = p["laplacian"], r.eigenvalues, r.eigenvalues.size
@@ -185,7 +180,7 @@ def clustering_section() -> None:
         lesson.check(*r.checks)
     show(F.solver_timing_figure([lab.SOLVER_NAMES[s] + " (failed)" * bool(x.error) for s, x in r.runs.items()],
                                 [x.seconds for x in r.runs.values()], height=260, title=f"{m} smallest eigenpairs, "
-                                f"n = {p['n']}"), "spectral.fig.timing", right)
+                                f"n = {r.X.shape[0]}"), "spectral.fig.timing", right)
     right.caption("Times measured with time.perf_counter (one BLAS thread) when these settings were first computed; "
                   "the page shows the cached values since. Lanczos factorizes L + 10⁻³ I once (shift-invert) and wins "
                   "as n grows: compare at n = 2000 with the dense solver chosen.")
