@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.compare import Setup
 from app.figures.common import convergence_figure
 from app.figures.theory_landscapes import landscape_figure
 from app.lesson import Experiment, Lesson, Param, Solver
@@ -25,6 +26,9 @@ SADDLE = [Param("start", "Start", "choice", "manifold", options=tuple(STARTS), l
           Param("lam2", "λ₂ of M = diag(1, λ₂)", "choice", 0.5, options=(0.25, 0.5, 0.75)), SEED]
 SADDLE_TUNE = [Param("step", "Step η", "choice", 0.05, options=(0.01, 0.02, 0.05, 0.1, 0.2), role="tunable"),
                Param("noise", "Noise σ", "choice", 0.1, options=(0.0, 0.001, 0.01, 0.1, 0.3, 1.0), role="tunable")]
+COMPARE = [Param("method", "Method", "choice", "gd", options=("gd", "noisy"), labels={"gd": "GD", "noisy": "noisy GD"}),
+           SADDLE[0], *(q.but(role="structure") for q in SADDLE_TUNE)]  # compare mode: method, start, step, noise
+TARGET = 1e-3  # compare mode: iterations until f(u_k) − f* ≤ 1e-3 (a global minimum reached)
 NAMES = {"factorization": "‖uuᵀ − M‖²_F (Ge, Lee and Ma)", "neuron": "a sine neuron (counterpoint)"}
 GRID = [Param("name", "Loss", "choice", "factorization", options=ls.LANDSCAPES, labels=NAMES),
         Param("lam1", "λ₁ of M", "choice", 1.0, options=(0.5, 1.0, 2.0)),
@@ -46,6 +50,16 @@ def start_point(start: str, lam2: float) -> np.ndarray:
     """The start of the saddle section."""
     return {"saddle": ls.landscape(lam2=lam2).saddle(), "manifold": np.array([0.0, 1.5]),
             "near": np.array([1e-6, 1.5])}[start]
+
+
+def compare_make(p: dict) -> Setup:
+    """One configuration of the compare panel: GD or noisy GD from ``p["start"]``, with the gap f(u_k) − f* to the
+    global minima ±(1, 0), where f* = λ₂²."""
+    f = ls.landscape(lam2=p["lam2"])
+    x0, f_min = start_point(p["start"], p["lam2"]), float(f.value(np.array([1.0, 0.0])))
+    solver = (Solver(ls.plain_gradient_descent, f, x0, tol=None) if p["method"] == "gd" else
+              Solver(ls.noisy_gradient_descent, f, x0, seed=p["seed"], tol=None))
+    return Setup(solver, value=lambda s: s.loss - f_min)
 
 
 def saddle_section(lesson: Lesson):
@@ -72,6 +86,9 @@ def saddle_section(lesson: Lesson):
     run = lesson.live("run", solvers, draw, max_iter=2000, default_speed=5, max_points=300, keep_path=True,
                       metrics=lambda n, s: {"dist": float(np.linalg.norm(s.x - s0))},
                       diverged_hint="the step is too large for this quartic loss: lower η.")
+    lesson.compare("methods", compare_make, COMPARE, {"method": "noisy"}, max_iter=2000, target=TARGET,
+                   value_label="final f − f*", y_title="f(u_k) − f*",
+                   note="GD stuck at the saddle keeps f − f* = 1 − λ₂² and runs to the cap.")
     esc = {n: _escape(p["lam2"], tuple(x0), t["step"], 0.0 if n == "GD" else t["noise"], p["seed"]) for n in solvers}
     st.caption("Hessian at the saddle (0, √λ₂): 4·diag(λ₂ − 1, 2λ₂), one negative eigenvalue. Escape = leaving the "
                "ball of radius 0.5 around it after having been inside (replayed up to 2000 steps): "

@@ -103,3 +103,12 @@ def test_intro_theory_zoo_sgd_against_adam():
     # Rosenbrock: Adam (η = 0.1) reaches f − f* ≤ 1e-8 at iteration 1358; gradient descent is at 5.5e-5 after 5000
     assert list(table["iterations"]) == [5000, 1358] and list(table["passes over the data"]) == [10000.0, 2716.0]
     assert table["final f − f*"][0] == pytest.approx(5.48e-5, rel=1e-2)
+
+
+def test_landscapes_saddle_gd_against_noisy_gd():
+    _, table = run_both("landscapes.py", {"section": "saddle"}, "ls.saddle.cmp.methods")
+    assert list(table["settings"]) == ["Method = GD", "Method = noisy GD"]
+    # from the stable manifold (0, 1.5): GD ends at the saddle (f − f* = 1 − λ₂² = 0.75) and runs to the cap;
+    # noisy GD (σ = 0.1, η = 0.05) reaches f − f* ≤ 1e-3 at iteration 79
+    assert list(table["iterations"]) == [2000, 79]
+    assert table["final f − f*"][0] == pytest.approx(0.75, abs=1e-9) and table["final f − f*"][1] <= 1e-3
