@@ -11,7 +11,7 @@ from app.figures.common import convergence_figure, decision_map_figure
 from app.figures.deep import depth_curves_figure, gradient_histogram_figure, layer_gradients_figure, line_misfit_figure
 from app.lesson import Lesson, Param, Solver
 from app.lessons.deep_networks import (CHECKS, EXPERIMENTS, INIT_LABELS, LIVE_GRID, NORMS, RESNET, SERIES, SWITCHES,
-                                       TRAIN, TUNE, capped, gradient_columns, gradient_rows)
+                                       TRAIN, TUNE, capped, gradient_columns, gradient_rows, own_points)
 from app.panels import live_table, show
 from numdl_core import mlp
 from numdl_core.classify import decision_map
@@ -80,7 +80,7 @@ def train_section():
     keys = [k for k in SERIES if on[k]]
     if not keys:
         return st.warning("Switch on at least one optimizer.")
-    P = cached(mlp.training_problem)(**{k: v for k, v in p.items()})
+    P, source = own_points(p, cached(mlp.training_problem)(**{k: v for k, v in p.items()}))
     d, M, th0 = P.data, P.model, P.theta0
     grid = LIVE_GRID if p["depth"] * p["width"] <= 400 else 30
 
@@ -124,7 +124,7 @@ def train_section():
         return out
 
     solvers = {SERIES[k][0]: Solver(SERIES[k][1], M, th0, **SERIES[k][2]) for k in keys}
-    run = lesson.live("run", solvers, draw, max_iter=5000, default_speed=1, max_points=60,
+    run = lesson.live("run", solvers, draw, depends={"data": source}, max_iter=5000, default_speed=1, max_points=60,
                       metrics=lambda n, s: gradient_columns(M.layer_gradient_norms(s.x)),
                       diverged_hint="the loss blew up: lower the learning rate or change the initialization.")
     g0 = M.layer_gradient_norms(th0)

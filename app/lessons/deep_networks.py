@@ -8,9 +8,13 @@ passes its parameter dict on unchanged.
 from __future__ import annotations
 
 import numpy as np
+import streamlit as st
 
 from app.lesson import Experiment
+from app.owndata import own_data
 from app.params import SEED, Param
+from numdl_core import mlp
+from numdl_core.single_layer import DataSplit
 
 DATA_LABELS = {"spirals": "spirals (2 classes)", "peaks": "peaks (5 classes)", "moons": "moons (2 classes)",
                "digits": "digits (8×8, 10 classes)"}
@@ -64,6 +68,26 @@ def capped(p: dict) -> tuple[dict, str | None]:
         return p, None
     return dict(p, n_train=cap), (f"Depth {p['depth']} × width {p['width']} × {p['n_train']} points is more than a "
                                   f"frame can train smoothly: the run uses {cap} training points.")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def own_problem(X: np.ndarray, y: np.ndarray, *, depth: int, width: int, activation: str, init: str, sigma: float,
+                alpha: float, seed: int, **_) -> mlp.DeepProblem:
+    """:func:`numdl_core.mlp.training_problem` on the student's points (:mod:`app.owndata`); the validation set is
+    the training set."""
+    d = DataSplit(X, y, X, y, max(2, int(y.max()) + 1))
+    model = mlp.MLP(X, y, (int(width),) * int(depth), d.n_classes, activation=activation, alpha=alpha)
+    return mlp.DeepProblem(d, model, model.init_theta(init, sigma, seed=seed + 1))
+
+
+def own_points(p: dict, P: mlp.DeepProblem) -> tuple[mlp.DeepProblem, str]:
+    """The problem to train (the page's, or :func:`own_problem` of the student's points) and its data source; the
+    editor is drawn here (2-D data sets only)."""
+    if p["data"] == "digits":
+        return P, "page"
+    X, y, source = own_data("dn.train", P.data.X, P.data.y, classes=5,
+                            max_points=max(100, WORK_CAP // (p["depth"] * p["width"])))
+    return (P if source == "page" else own_problem(X, y, **p)), source
 
 
 def gradient_columns(norms: np.ndarray) -> dict:
