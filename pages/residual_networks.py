@@ -9,13 +9,14 @@ from app.lesson import Lesson
 from app.lessons import residual_networks as rn
 from app.lessons import residual_networks_stability as stability
 from app.lessons import residual_networks_train as train
+from app.lessons.residual_networks_exercises import EXERCISES
 
 SECTIONS = {"trajectories": "Trajectories and stability", "integrators": "Integrators and their checks",
             "stability": "The stability experiment", "reversible": "Reversibility and memory",
             "train": "Training (live)"}
 
 lesson = Lesson("rn", "🌀 Residual networks", presets=rn.EXPERIMENTS + stability.EXPERIMENTS + train.EXPERIMENTS,
-                slides="07-NumDNN-ResNets.tex")
+                slides="07-NumDNN-ResNets.tex", exercises=EXERCISES)
 lesson.theory(*rn.THEORY)
 section = lesson.sections(SECTIONS, default="trajectories")
 out = {"trajectories": lambda: rn.trajectories_section(lesson), "integrators": lambda: rn.integrators_section(lesson),
