@@ -32,7 +32,7 @@ from app.style import color
 __all__ = ["own_data", "state_key", "set_points", "token", "GRID"]
 
 GRID = 40  # click targets per axis
-MODES = {"add": "➕ add points", "remove": "➖ remove points"}
+MODES = {"add": "add points", "remove": "remove points"}
 
 
 def state_key(key: str) -> str:
@@ -180,7 +180,7 @@ def own_data(key: str, X: np.ndarray, y: np.ndarray, *, classes: int, xlim: tupl
     both = np.vstack([np.asarray(X, float).reshape(-1, 2), Xs])
     xlim, ylim = _limits(both, xlim, 0), _limits(both, ylim, 1)
     top = st.columns([3, 2], vertical_alignment="center") if has_own else [st.container()]
-    opened = top[0].toggle("✏️ Your own data: click to add or remove points, or upload a CSV", key=f"{sk}.open",
+    opened = top[0].toggle("Your own data: click to add or remove points, or upload a CSV", key=f"{sk}.open",
                            help="Edit the page's points or use your own; the page then computes on them.")
     if has_own:
         top[0].button("Reset to the page's data", key=f"{sk}.reset", on_click=_reset, args=(key,))

@@ -60,7 +60,8 @@ def test_menu_and_home_icons_are_material_symbols():
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
-    nodes = [tree] + [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    nodes = [tree] + [n for n in ast.walk(tree) if isinstance(n, scopes)]
     return {id(n.body[0].value) for n in nodes
             if n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
 
