@@ -1,9 +1,10 @@
-"""The Home page: what NumDL Studio is, how to use it, and the course map."""
+"""The Home page: what NumDL Studio is, a search over the course, how to use it, and the course map."""
 from __future__ import annotations
 
 import streamlit as st
 
 from app.catalog import GROUPS, available
+from app.search import MAX_QUERY, build_index, search
 
 
 def home() -> None:
@@ -14,6 +15,7 @@ def home() -> None:
         "**Deep Learning Theory**. Each page is one topic: read the theory, tune the controls, watch the "
         "numerics work live, and see the check that proves the numbers right."
     )
+    search_box()
     with st.expander("How to use it", expanded=True):
         st.markdown(
             """
@@ -41,3 +43,25 @@ def home() -> None:
         st.subheader(group)
         for e in here:
             st.page_link(str(e.path), label=f"**{e.title}**: {e.summary}", icon=e.icon)
+
+
+def search_box() -> None:
+    """A search over the pages, their sections, theory and experiments (app/search.py): links to the sections."""
+    query = st.text_input("Search the course", key="home.search", max_chars=MAX_QUERY, icon=":material/search:",
+                          placeholder="a term: semi-convergence, Fiedler, adjoint, Taylor, CG")
+    if not query or not query.strip():
+        return
+    hits = search(build_index(), query, limit=10)
+    if not hits:
+        st.caption(f"Nothing found for *{_plain(query)}*: try a shorter term or another spelling.")
+        return
+    for hit in hits:
+        label = f"**{hit.entry.title}**" + (f" › {_plain(hit.label)}" if hit.label else "")
+        st.page_link(str(hit.entry.path), label=label, icon=hit.entry.icon,
+                     query_params={"section": hit.section} if hit.section else None)
+        st.caption(_plain(hit.snippet))
+
+
+def _plain(text: str) -> str:
+    """``text`` shown as it is in Markdown: no emphasis, LaTeX or links from its characters."""
+    return "".join("\\" + c if c in "\\`*_$[]<>#|~" else c for c in text)
