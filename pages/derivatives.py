@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.lesson import Experiment, Lesson, Param
+from app.lessons.derivatives_exercises import EXERCISES
 from app.panels import self_check
 from app.params import SEED
 from numdl_core.checks import adjoint_check, derivative_check
@@ -49,7 +50,20 @@ EXPERIMENTS = [
     Experiment("A wrong Hessian", "Keep the gradient correct but use only the diagonal of the Hessian. Which curve shows it?",
                "E1 is still O(h²) (the gradient is right) but E2 also decays like h² instead of h³.",
                {"gradient": "none", "hessian": "missing_term", "function": "rosenbrock"}, name="wrong-hessian"),
+    Experiment("A wrong transpose", "Back to correct derivatives; use the convolution with a kernel that is not flipped "
+               "in its transpose. What does the adjoint test say?", "⟨w, Jv⟩ and ⟨Jᵀw, v⟩ differ in the first digit "
+               "(relative gap about 0.5), far above round-off: the test catches it without forming a matrix. Flip the "
+               "kernel (switch the wrong transpose off) and the gap falls to about 1e-16.",
+               {"function": "tanh_layer", "hessian": "none", "operator": "convolution", "wrong_transpose": True},
+               name="wrong-transpose"),
+    Experiment("All correct", "The tanh layer with its correct gradient and Hessian, 20 step sizes. How do E0, E1 and "
+               "E2 fall as h is halved? And the adjoint test of the convolution?",
+               "Straight lines on the log-log plot with slopes 1, 2 and 3: halving h divides E0 by 2, E1 by 4 and E2 "
+               "by 8, until E2 reaches round-off. The adjoint test agrees to about 1e-16.",
+               {"function": "tanh_layer", "gradient": "none", "hessian": "none", "n_h": 20,
+                "wrong_transpose": False}, name="all-correct"),
 ]
+TOUR = ("all-correct", "one-percent-off", "round-off", "wrong-hessian", "wrong-transpose")
 SCRIPT = """
 from numdl_core.checks import adjoint_check, derivative_check
 from numdl_core.derivatives import make_function, make_operator, with_bug
@@ -69,7 +83,7 @@ report(numbers)
 
 lesson = Lesson("derivatives", "🩺 Checking derivatives", presets=EXPERIMENTS,
                 slides="03-NumDNN-LinearClassification.tex (Testing your Derivatives) and "
-                       "04-NumDNN-SingleLayer.tex (adjoint test)")
+                       "04-NumDNN-SingleLayer.tex (adjoint test)", exercises=EXERCISES, tour=TOUR)
 st.markdown("*Your derivatives are assumed to be wrong unless you prove otherwise.*")
 lesson.theory(
     "Expand f along a random direction v. If g is the gradient, the first-order Taylor remainder E1 shrinks "

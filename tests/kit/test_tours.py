@@ -1,0 +1,22 @@
+"""The lecture tours of the pages (app/tour.py): ``?tour=1`` opens step 1, Next applies the step-2 preset."""
+from __future__ import annotations
+
+from tests.pages.helpers import assert_clean, page, texts
+
+
+def _next(at):
+    next(b for b in at.button if b.label == "Next").click().run()
+    assert_clean(at)
+    return at
+
+
+def test_derivatives_tour():
+    at = page("derivatives.py", {"tour": "1"})
+    at.run()
+    assert_clean(at)
+    assert any("Lecture tour, step 1 of 5: All correct" in t for t in texts(at.markdown))
+    _next(at)
+    assert any("Lecture tour, step 2 of 5: A 1% error" in t for t in texts(at.markdown))
+    assert at.query_params.get("tour") == "2" and at.query_params.get("gradient") == "scaled"
+    assert at.query_params.get("n_h") == "25"
+    assert any("The gradient and Hessian fail" in t for t in texts(at.error))
