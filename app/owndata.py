@@ -6,8 +6,8 @@ A page calls, before it builds its problem (and outside any live fragment)::
 
 and trains or clusters on what it gets back: the page's generated ``X, y`` until the student edits or uploads,
 then the student's points (kept in ``st.session_state`` per page and section). ``source`` is ``"page"`` or a
-token ``"own:<digest>"`` that changes with every edit: pass it to ``lesson.live(..., depends={"data": source})``
-so a live run restarts on the new points.
+token ``"own:<digest>"`` that changes with every edit: pass it to
+``lesson.live(..., depends={"own_data": source})`` so a live run restarts on the new points.
 
 Clicks: ``st.plotly_chart(on_select=...)`` reports clicks only on markers, so an invisible 40 x 40 grid of
 markers covers the plot; a click on it adds a point of the chosen class there (mode *add*) or removes the nearest

@@ -124,7 +124,8 @@ def train_section():
         return out
 
     solvers = {SERIES[k][0]: Solver(SERIES[k][1], M, th0, **SERIES[k][2]) for k in keys}
-    run = lesson.live("run", solvers, draw, depends={"data": source}, max_iter=5000, default_speed=1, max_points=60,
+    run = lesson.live("run", solvers, draw, depends={"own_data": source}, max_iter=5000, default_speed=1,
+                      max_points=60,
                       metrics=lambda n, s: gradient_columns(M.layer_gradient_norms(s.x)),
                       diverged_hint="the loss blew up: lower the learning rate or change the initialization.")
     g0 = M.layer_gradient_norms(th0)

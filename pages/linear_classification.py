@@ -118,7 +118,7 @@ def train() -> Run:
 
     theta0 = np.zeros(obj.n_params)
     run = lesson.live("run", {GD: Solver("gradient_descent", obj, theta0), NCG: Solver("newton_cg", obj, theta0)},
-                      draw, depends={"data": source}, max_iter=20_000, default_speed=2,
+                      draw, depends={"own_data": source}, max_iter=20_000, default_speed=2,
                       diverged_hint=f"the step {regime.message} Lower the "
                       f"step, e.g. to 1/L = {1 / L:.3g}: the run restarts.", metrics=lambda name, s: {
                           "accuracy": obj.accuracy(s.x), "test_accuracy": pr.test_accuracy(s.x),

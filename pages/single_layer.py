@@ -132,7 +132,7 @@ def train_section():
                 "the loss became non-finite. Lower the step sizes or raise α; the run restarts when a tunable changes.")
 
     solvers = {SERIES[k][0]: Solver(solver_name(k, p["loss"]), M, th0, **SERIES[k][2]) for k in keys}
-    run = lesson.live("run", solvers, draw, depends={"data": source}, max_iter=2000, default_speed=1,
+    run = lesson.live("run", solvers, draw, depends={"own_data": source}, max_iter=2000, default_speed=1,
                       per_step=dict.fromkeys(STOCHASTIC, t["sgd_epochs"]), max_points=max_points(solvers),
                       diverged_hint=hint, metrics=lambda n, s: dict(zip(("train_acc", "val_acc"), sl.accuracies(
                           M, s.x, d.X_val, d.y_val)), work=s.info["work"]))

@@ -221,7 +221,7 @@ def train_section(lesson: Lesson):
                 "learning rate" + (", or use tanh." if M.activation != "tanh" else "."))
 
     solvers = {label: Solver(method, M, th0, **fixed)}
-    run = lesson.live("run", solvers, draw, depends={"data": source}, max_iter=MAX_EPOCHS, default_speed=1,
+    run = lesson.live("run", solvers, draw, depends={"own_data": source}, max_iter=MAX_EPOCHS, default_speed=1,
                       max_points=60, diverged_hint=hint)
     s = run.series[label]
     st.caption(f"{M.n_params} weights: the opening layer 2 → {M.width}, {M.depth} layers of {M.width} × {M.width} "

@@ -1,0 +1,95 @@
+"""Your own data on the 2-D pages (app/owndata.py): an uploaded CSV replaces the page's points (the numbers shown
+are those of the uploaded points), a bad file shows its message and no exception, points edited by clicks (state
+injected: AppTest cannot click a plotly chart) are used too, and Reset brings the page's data back."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.owndata import state_key
+from app.owndata_parse import parse_points_csv
+from tests.pages.helpers import assert_clean, lesson_numbers, page, texts
+
+# 20 points on a 5 x 4 grid, class 1 right of x1 = 1.5
+GOOD = b"x1,x2,label\r\n" + b"".join(f"{i % 5},{i // 5},{int(i % 5 >= 2)}\r\n".encode() for i in range(20))
+BAD = b"x1,x2,label\n0,0,0\n1,abc,1\n"
+
+PAGES = [  # page, URL query, editor key, lesson key, a caption that says the page computes on the 20 points
+    ("linear_classification.py", {}, "lc.train", "lc", "20 samples, 2 features, 2 classes: 6 unknowns"),
+    ("single_layer.py", {"section": "train"}, "sl.train", "sl", "W 30×2, c"),
+    ("residual_networks.py", {"section": "train"}, "rn.train", "rn", "20 training and 20 validation points"),
+    ("deep_networks.py", {"section": "train"}, "dn.train", "dn", "20 training points"),
+]
+
+
+def _opened(name: str, query: dict, key: str):
+    at = page(name, query)
+    at.session_state[f"{state_key(key)}.open"] = True  # the editor open from the start (saves a rerun)
+    return at.run()
+
+
+@pytest.mark.parametrize("name,query,key,lesson_key,caption", PAGES)
+def test_upload_good_then_bad_file(name, query, key, lesson_key, caption):
+    at = _opened(name, query, key)
+    assert_clean(at)
+    assert not any(caption in c for c in texts(at.caption))
+    upload = at.file_uploader(key=f"{state_key(key)}.upload")
+    upload.set_value(("mine.csv", GOOD, "text/csv")).run()
+    assert_clean(at)
+    assert any(caption in c for c in texts(at.caption)), [c[:80] for c in texts(at.caption)]
+    assert any("Using your data" in c and "20 points" in c for c in texts(at.caption))
+    numbers = lesson_numbers(at, lesson_key)
+    at.file_uploader(key=f"{state_key(key)}.upload").set_value(("bad.csv", BAD, "text/csv")).run()
+    assert_clean(at)
+    (err,) = texts(at.error)
+    assert "This file was not used" in err and "line 3" in err and "not a number" in err
+    assert any(caption in c for c in texts(at.caption))  # the uploaded points stay in use
+    assert lesson_numbers(at, lesson_key) == numbers
+
+
+def test_linear_classification_trains_on_the_uploaded_points():
+    """f* on the page is the optimum of softmax regression on the 20 uploaded points (α = 1e-3), and a Step of the
+    live run starts from them."""
+    from numdl_core.classify import features, softmax_regression
+    from numdl_core.classify_problems import reference_optimum
+
+    at = _opened("linear_classification.py", {}, "lc.train")
+    at.file_uploader(key="owndata.lc.train.upload").set_value(("mine.csv", GOOD, "text/csv")).run()
+    X, y = parse_points_csv(GOOD)
+    f_star = reference_optimum(softmax_regression(features(X, "linear"), y, 2, 1e-3)).loss
+    assert lesson_numbers(at, "lc")["f*"] == pytest.approx(f_star, rel=1e-10)
+    at.button(key="lc.train.run.step").click().run()
+    assert_clean(at)
+    assert at.session_state["lc.train.run"].series["Newton-CG"].last.x.size == 6  # (2 + 1) x 2 classes
+
+
+def test_points_edited_by_clicks_are_used_and_reset_restores_the_page():
+    """Clicks store the edited points in session state (app.owndata.set_points); the page computes on them."""
+    from numdl_core import spectral_lab as lab
+
+    rng = np.random.default_rng(3)
+    X = np.r_[0.2 * rng.normal(size=(15, 2)), [4.0, 0.0] + 0.2 * rng.normal(size=(15, 2))]
+    y = np.repeat([0, 1], 15)
+    at = page("spectral_clustering.py")
+    at.session_state["owndata.spectral.clustering"] = {"X": X, "y": y, "source": "your clicks", "version": 3}
+    at.run()
+    assert_clean(at)
+    numbers = lesson_numbers(at, "spectral")
+    ref = lab.cluster_points(X, y)  # the page's default graph: kNN, k = 10, L_sym
+    assert numbers["edges"] == ref.numbers["edges"] and numbers["ARI spectral"] == pytest.approx(1.0)
+    assert numbers["components"] == 2  # two far blobs of 15 points: kNN with k = 10 never links them
+    at.button(key="owndata.spectral.clustering.reset").click().run()
+    assert_clean(at)
+    page_numbers = lesson_numbers(at, "spectral")
+    assert page_numbers["edges"] == lab.clustering_study().numbers["edges"] != numbers["edges"]
+    assert not any("Using your data" in c for c in texts(at.caption))
+
+
+def test_too_few_clicked_points_fall_back_to_the_page_data_with_a_warning():
+    at = page("spectral_clustering.py")
+    at.session_state["owndata.spectral.clustering"] = {"X": np.zeros((2, 2)), "y": np.zeros(2, int),
+                                                       "source": "your clicks", "version": 1}
+    at.run()
+    assert_clean(at)
+    assert any("at least 4 points" in w for w in texts(at.warning))
+    assert lesson_numbers(at, "spectral")["edges"] == 1770  # the page's moons (n = 300, kNN k = 10)
