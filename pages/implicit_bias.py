@@ -7,11 +7,13 @@ from app.exports.theory_implicit_bias import SCRIPTS
 from app.lesson import Lesson
 from app.lessons import implicit_bias as ib
 from app.lessons import implicit_bias_more as more
+from app.lessons.implicit_bias_exercises import EXERCISES
 
 SECTIONS = {"margin": "Max margin (live)", "min-norm": "Minimum norm", "matrix-completion": "Matrix completion",
             "weighting": "Importance weighting"}
 
-lesson = Lesson("ib", "🧲 Implicit bias", presets=ib.EXPERIMENTS + more.EXPERIMENTS, slides=None)
+lesson = Lesson("ib", "🧲 Implicit bias", presets=ib.EXPERIMENTS + more.EXPERIMENTS, slides=None,
+                exercises=EXERCISES)
 lesson.theory(*ib.THEORY)
 section = lesson.sections(SECTIONS, default="margin")
 out = {"margin": lambda: ib.margin_section(lesson), "min-norm": lambda: more.min_norm_section(lesson),
