@@ -8,12 +8,13 @@ from app.exports.control_memory import SCRIPTS as MEMORY_SCRIPTS
 from app.lesson import Lesson
 from app.lessons import optimal_control as oc
 from app.lessons import optimal_control_memory as memory
+from app.lessons.optimal_control_exercises import EXERCISES
 
 SECTIONS = {"gradients": "DTO vs OTD: gradient checks", "train": "Fitting the spiral (live)",
             "memory": "Memory: store, checkpoint, reverse", "paths": "Path planning: moving data until separable"}
 
 lesson = Lesson("oc", "🎯 Optimal control and Neural ODEs", presets=oc.EXPERIMENTS + memory.EXPERIMENTS,
-                slides="08-NumDNN-OptimalControl.tex")
+                slides="08-NumDNN-OptimalControl.tex", exercises=EXERCISES)
 lesson.theory(*oc.THEORY)
 section = lesson.sections(SECTIONS, default="gradients")
 out = {"gradients": lambda: oc.gradients_section(lesson), "train": lambda: oc.train_section(lesson),
