@@ -15,6 +15,7 @@ until the button is pressed.
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
@@ -28,11 +29,12 @@ from app.live import Solver, freeze
 from app.panels import show
 from app.params import Param
 
-__all__ = ["Setup", "Outcome", "run_to", "run_config", "compare_panel", "STORE_KEY", "SIDES"]
+__all__ = ["Setup", "Outcome", "run_to", "run_config", "time_cap", "compare_panel", "STORE_KEY", "SIDES"]
 
 STORE_KEY = "_compare"  # session state: {panel key: {(base, A, B): [Outcome, ...]}} (read by the tests)
 SIDES = ("A", "B")
 KEEP = 4  # results kept per panel
+TIME_CAP_ENV = "NUMDL_COMPARE_TIME_CAP"  # "0": no time cap (tests, to be independent of the machine's load)
 NUMERICAL_ERRORS = (ValueError, FloatingPointError, np.linalg.LinAlgError, ZeroDivisionError, OverflowError)
 
 
@@ -59,6 +61,7 @@ class Outcome:
     message: str
     curve: tuple = field(default_factory=tuple)  # (iterations, values)
     settings: str = ""  # the controls in which A and B differ, as text
+    works: Any = None  # the work at each Step of the curve
 
     def row(self) -> dict:
         return {"configuration": self.config, "settings": self.settings, "series": self.series,
@@ -79,10 +82,11 @@ def run_to(gen: Any, *, max_iter: int, value: Callable[[Any], float] | None = No
     dict
         ``iterations``, ``work`` (``info["work"]`` of the last Step, nan if absent), ``seconds``, ``final``
         (the value at the last Step), ``status``, ``message`` ("converged at iteration 2", "diverged at
-        iteration 7 (the loss is not finite)"...), ``curve`` ``(iterations, values)``.
+        iteration 7 (the loss is not finite)"...), ``curve`` ``(iterations, values)``, ``works`` (the work at
+        each Step).
     """
     value = value or (lambda s: float(s.loss))
-    its, vals, last, status, reason = [], [], None, None, ""
+    its, vals, works, last, status, reason = [], [], [], None, None, ""
     t0 = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         try:
@@ -91,6 +95,7 @@ def run_to(gen: Any, *, max_iter: int, value: Callable[[Any], float] | None = No
                 its.append(int(step.iteration))
                 vals.append(float(value(step)))
                 info = step.info or {}
+                works.append(float(info.get("work", np.nan)))
                 if info.get("diverged") or not np.isfinite(step.loss):
                     status, reason = "diverged", info.get("reason") or "the loss is not finite"
                 elif target is not None and vals[-1] <= target:
@@ -115,7 +120,13 @@ def run_to(gen: Any, *, max_iter: int, value: Callable[[Any], float] | None = No
                "error": f"could not start: {reason}"}[status]
     work = float((last.info or {}).get("work", np.nan)) if last is not None else np.nan
     return {"iterations": k, "work": work, "seconds": elapsed, "final": vals[-1] if vals else np.nan,
-            "status": status, "message": message, "curve": (np.asarray(its, float), np.asarray(vals, float))}
+            "status": status, "message": message, "curve": (np.asarray(its, float), np.asarray(vals, float)),
+            "works": np.asarray(works, float)}
+
+
+def time_cap(seconds: float) -> float:
+    """The time cap of one configuration: ``seconds``, or none (inf) when ``NUMDL_COMPARE_TIME_CAP=0``."""
+    return np.inf if os.environ.get(TIME_CAP_ENV) == "0" else seconds
 
 
 def _setup(made: Any) -> Setup:
@@ -129,10 +140,10 @@ def _setup(made: Any) -> Setup:
 def run_config(config: str, make: Callable[[dict], Any], params: Mapping[str, Any], *, max_iter: int,
                target: float | None = None, seconds: float = 1.0) -> list[Outcome]:
     """Run every series of the configuration ``make(params)`` with :func:`run_to`, each timed on its own
-    (``seconds`` is the time cap of the whole configuration)."""
-    setup = _setup(make(dict(params)))
+    (``seconds`` is the time cap of the whole configuration, see :func:`time_cap`)."""
+    setup, left = _setup(make(dict(params))), time_cap(seconds)
     solvers = {"": setup.solvers} if isinstance(setup.solvers, Solver) else dict(setup.solvers)
-    out, left = [], seconds
+    out = []
     for name, solver in solvers.items():
         try:
             gen = solver.start(params)
@@ -141,7 +152,7 @@ def run_config(config: str, make: Callable[[dict], Any], params: Mapping[str, An
         r = run_to(gen, max_iter=max_iter, value=setup.value, target=target, seconds=max(left, 0.05))
         left -= r["seconds"]
         out.append(Outcome(config, name, r["iterations"], r["work"], r["seconds"], r["final"], r["status"],
-                           r["message"], r["curve"]))
+                           r["message"], r["curve"], works=r["works"]))
     return out
 
 
@@ -179,9 +190,9 @@ def _table(outcomes: Sequence[Outcome], work_label: str, value_label: str) -> pd
 
 def compare_panel(key: str, make: Callable[[dict], Any], params: Sequence[Param], current: Mapping[str, Any],
                   alternative: Mapping[str, Any], *, widget: Callable, start: Mapping[str, Any] | None = None,
-                  max_iter: int = 1000,
-                  target: float | None = None, seconds: float = 1.0, value_label: str = "final loss",
-                  y_title: str | None = None, work_label: str = "passes over the data", log_y: bool = True,
+                  max_iter: int = 1000, target: float | None = None, seconds: float = 1.0,
+                  value_label: str = "final loss", y_title: str | None = None,
+                  work_label: str = "passes over the data", log_y: bool = True, x: str = "iteration",
                   note: str | None = None) -> list[Outcome] | None:
     """The collapsed panel "Compare two settings" (see the module docstring); returns the shown outcomes.
 
@@ -204,6 +215,8 @@ def compare_panel(key: str, make: Callable[[dict], Any], params: Sequence[Param]
         ``widget(container, param, key) -> value`` draws one control (the kit's :class:`~app.params.PageParams`).
     max_iter, target, seconds
         The stop rule of :func:`run_to` (``seconds`` per configuration).
+    x : {"iteration", "work"}
+        The figure's x axis: iterations, or the work (``work_label``), for methods whose iterations cost differently.
     """
     store = st.session_state.setdefault(STORE_KEY, {}).setdefault(key, {})
     with st.expander("⚖ Compare two settings", expanded=False):
@@ -232,7 +245,7 @@ def compare_panel(key: str, make: Callable[[dict], Any], params: Sequence[Param]
         if outcomes is None:
             st.caption("Press **Run both** to run A and B.")
             return None
-        _show(key, outcomes, values, work_label, value_label, y_title or value_label, log_y, note)
+        _show(key, outcomes, work_label, value_label, y_title or value_label, log_y, x, note)
         return outcomes
 
 
@@ -244,8 +257,8 @@ def _differences(params: Sequence[Param], values: Mapping[str, dict], side: str)
                      if values["A"][p.name] != values["B"][p.name]) or "same settings"
 
 
-def _show(key: str, outcomes: Sequence[Outcome], values: Mapping[str, dict], work_label: str, value_label: str,
-          y_title: str, log_y: bool, note: str | None) -> None:
+def _show(key: str, outcomes: Sequence[Outcome], work_label: str, value_label: str, y_title: str, log_y: bool,
+          x: str, note: str | None) -> None:
     df = _table(outcomes, work_label, value_label)
     st.dataframe(df, hide_index=True, width="stretch",
                  column_config={"seconds": st.column_config.NumberColumn(format="%.3f"),
@@ -254,7 +267,9 @@ def _show(key: str, outcomes: Sequence[Outcome], values: Mapping[str, dict], wor
     st.caption(f"{work_label[:1].upper()}{work_label[1:]}: the work each method reports (Step.info['work']), "
                "cumulative." + (f" Not reported by {', '.join(missing)}." if missing else "")
                + " Seconds: wall-clock time on this server, including Python overhead." + (f" {note}" if note else ""))
-    curves = {f"{o.config}: {o.series}" if o.series else o.config: o.curve for o in outcomes}
+    curves = {f"{o.config}: {o.series}" if o.series else o.config:
+              (o.works if x == "work" else o.curve[0], o.curve[1]) for o in outcomes}
     diverged = {f"{o.config}: {o.series}" if o.series else o.config: True for o in outcomes if o.status == "diverged"}
-    show(convergence_figure(curves, y_title=y_title, log_y=log_y, diverged=diverged, title="A against B"),
+    show(convergence_figure(curves, x=x, x_title=work_label if x == "work" else None, y_title=y_title, log_y=log_y,
+                            diverged=diverged, title="A against B"),
          f"{key}.fig")

@@ -19,8 +19,8 @@ from numdl_core import resnet
 from numdl_core.checks import derivative_check
 from numdl_core.theory import dynamics as dy
 
-__all__ = ["THEORY", "EXPERIMENTS", "msa_section", "parareal_section", "architectures_section", "rotation_rhs",
-           "real_interval"]
+__all__ = ["THEORY", "EXPERIMENTS", "COMPARE", "compare_make", "msa_section", "parareal_section",
+           "architectures_section", "rotation_rhs", "real_interval"]
 
 THEORY = (
     "A ResNet Y_{j+1} = Y_j + h σ(Y_j K_j + b_j) is forward Euler for the ODE Ẏ = σ(Y K(t) + b(t)) (E 2017; Haber "
@@ -56,6 +56,16 @@ TUNE = [Param("lr", "MSA: ascent step on H", "log", 2.0, options=(0.3, 1.0, 2.0,
               help="ρ = 0 is plain MSA; ρ > 0 keeps each layer's output near its old value (extended MSA)."),
         Param("inner", "MSA: ascent steps per layer", "int", 5, lo=1, hi=20),
         Param("step", "GD: step η", "log", 3.0, options=(0.3, 1.0, 3.0, 10.0, 30.0), role="tunable")]
+COMPARE = [Param("method", "Method", "choice", "msa", options=("msa", "gd"), labels={"msa": "MSA", "gd": "GD"}),
+           *(q.but(role="structure") for q in TUNE)]  # compare mode: method and every setting of both
+COMPARE_ITER = 100  # compare mode: iterations of each configuration (100 MSA iterations take about 0.7 s)
+
+
+def compare_make(p: dict) -> Solver:
+    """One configuration of the compare panel: MSA or gradient descent (their settings from ``p``) on the page's
+    control problem."""
+    Y0, C, K0, b0 = dy.control_problem(12, 2, p["L"], seed=p["seed"])
+    return Solver(dy.msa if p["method"] == "msa" else dy.gradient_descent, Y0, C, K0, b0, h=p["h"])
 
 
 def msa_section(lesson: Lesson):
@@ -83,6 +93,10 @@ def msa_section(lesson: Lesson):
     solvers = {"MSA": Solver(dy.msa, Y0, C, K0, b0, h=h), "GD": Solver(dy.gradient_descent, Y0, C, K0, b0, h=h)}
     run = lesson.live("run", solvers, draw, max_iter=2000, default_speed=5, max_points=400,
                       diverged_hint="the loss blew up: lower the step.")
+    lesson.compare("methods", compare_make, COMPARE, {"method": "gd"}, max_iter=COMPARE_ITER, seconds=1.5,
+                   value_label="final loss Φ", y_title="Φ", x="work",
+                   note="An MSA iteration costs 2 + 2·(ascent steps) passes, a GD iteration 2: the plot is against "
+                        "work.")
     st.caption(f"12 points on the unit circle (rows), targets rotated by 60° and halved; {p['L']} Euler layers, "
                f"T = Lh = {p['L'] * h:.3g}. Costate check: max |P₀ + ∂Φ/∂Y₀ (resnet.backward)| = {gap:.1e}: the "
                "costate is the adjoint of backpropagation.")

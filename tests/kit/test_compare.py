@@ -11,10 +11,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.compare import STORE_KEY, run_config, run_to
+from app.compare import STORE_KEY, TIME_CAP_ENV, run_config, run_to
 from app.lessons.least_squares_compare import make
 from numdl_core.iterate import Step
-from tests.pages.helpers import assert_clean, page
+from tests.pages.helpers import assert_clean, figures, page
+
+
+@pytest.fixture(autouse=True)
+def no_time_cap(monkeypatch):
+    """The numbers below must not depend on the machine's load: no time cap (the iteration caps still apply)."""
+    monkeypatch.setenv(TIME_CAP_ENV, "0")
+
 
 BASE = {"a": 1.0, "noise": 0.1, "seed": 0, "step": 0.01, "line_search": "exact", "precond": "none"}
 
@@ -112,3 +119,13 @@ def test_landscapes_saddle_gd_against_noisy_gd():
     # noisy GD (σ = 0.1, η = 0.05) reaches f − f* ≤ 1e-3 at iteration 79
     assert list(table["iterations"]) == [2000, 79]
     assert table["final f − f*"][0] == pytest.approx(0.75, abs=1e-9) and table["final f − f*"][1] <= 1e-3
+
+
+def test_dynamical_systems_msa_against_gd_per_work():
+    at, table = run_both("dynamical_systems.py", {"section": "msa"}, "dyn.msa.cmp.methods")
+    assert list(table["settings"]) == ["Method = MSA", "Method = GD"]
+    assert list(table["iterations"]) == [100, 100]  # the iteration cap of both
+    # an MSA iteration: forward, costate and 5 ascent steps per layer = 12 passes; a GD iteration 2
+    assert list(table["passes over the data"]) == [1200.0, 200.0]
+    fig = [f for f in figures(at) if f["layout"]["title"]["text"] == "A against B"][0]
+    assert fig["layout"]["xaxis"]["title"]["text"] == "passes over the data"
