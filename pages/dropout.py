@@ -7,11 +7,12 @@ from app.exports.theory_dropout import SCRIPTS
 from app.lesson import Lesson
 from app.lessons import dropout as ls
 from app.lessons import dropout_factorization as fact
+from app.lessons.dropout_exercises import EXERCISES
 
 SECTIONS = {"least-squares": "Least squares: closed form (live)", "factorization": "Matrix factorization (live)",
             "mlp": "Dropout vs weight decay (live)"}
 
-lesson = Lesson("do", "🎲 Dropout", presets=ls.EXPERIMENTS + fact.EXPERIMENTS)
+lesson = Lesson("do", "🎲 Dropout", presets=ls.EXPERIMENTS + fact.EXPERIMENTS, exercises=EXERCISES)
 lesson.theory(*ls.THEORY)
 section = lesson.sections(SECTIONS, default="least-squares")
 run, solvers, extra = {"least-squares": lambda: ls.least_squares_section(lesson),
