@@ -6,11 +6,12 @@ from __future__ import annotations
 from app.exports.theory_information import SCRIPTS
 from app.lesson import Lesson
 from app.lessons import information_bottleneck as ls
+from app.lessons.information_bottleneck_exercises import EXERCISES
 
 SECTIONS = {"plane": "Information plane (live)", "estimator": "The estimator", "counterpoints":
             "Counterpoints: ReLU and bins (live)"}
 
-lesson = Lesson("ib", "🧮 Information bottleneck", presets=ls.EXPERIMENTS)
+lesson = Lesson("ib", "🧮 Information bottleneck", presets=ls.EXPERIMENTS, exercises=EXERCISES)
 lesson.theory(*ls.THEORY)
 section = lesson.sections(SECTIONS, default="plane")
 run, solvers, extra = {"plane": lambda: ls.plane_section(lesson),
