@@ -171,11 +171,14 @@ def _initial(p: Param, value: Any) -> Any:
 
 
 def _controls(key: str, params: Sequence[Param], start: Mapping[str, Any], box: Any, widget: Callable) -> dict:
+    """One side's controls. Each follows its starting value (the page's setting) until the reader moves it."""
     out = {}
+    starts = st.session_state.setdefault(f"{key}._starts", {})
     for p in params:
-        k = f"{key}.{p.name}"
-        if k not in st.session_state:
-            st.session_state[k] = _initial(p, start.get(p.name, p.default))
+        k, first = f"{key}.{p.name}", _initial(p, start.get(p.name, p.default))
+        if k not in st.session_state or (st.session_state[k] == starts.get(p.name) and first != starts[p.name]):
+            st.session_state[k] = first
+        starts[p.name] = first
         out[p.name] = widget(box, p, k)
     return out
 
@@ -219,7 +222,7 @@ def compare_panel(key: str, make: Callable[[dict], Any], params: Sequence[Param]
         The figure's x axis: iterations, or the work (``work_label``), for methods whose iterations cost differently.
     """
     store = st.session_state.setdefault(STORE_KEY, {}).setdefault(key, {})
-    with st.expander("⚖ Compare two settings", expanded=False):
+    with st.expander("Compare two settings", expanded=False, icon=":material/compare_arrows:"):
         st.caption(f"Both configurations run on the same seeded problem, each to its stop rule (convergence"
                    + (f", the value reaching {target:.3g}" if target is not None else "")
                    + f", at most {max_iter} iterations or {seconds:g} s).")

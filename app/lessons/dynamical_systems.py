@@ -93,7 +93,7 @@ def msa_section(lesson: Lesson):
     solvers = {"MSA": Solver(dy.msa, Y0, C, K0, b0, h=h), "GD": Solver(dy.gradient_descent, Y0, C, K0, b0, h=h)}
     run = lesson.live("run", solvers, draw, max_iter=2000, default_speed=5, max_points=400,
                       diverged_hint="the loss blew up: lower the step.")
-    lesson.compare("methods", compare_make, COMPARE, {"method": "gd"}, max_iter=COMPARE_ITER, seconds=1.5,
+    lesson.compare("methods", compare_make, COMPARE, {"method": "gd"}, max_iter=COMPARE_ITER, seconds=1.0,
                    value_label="final loss Φ", y_title="Φ", x="work",
                    note="An MSA iteration costs 2 + 2·(ascent steps) passes, a GD iteration 2: the plot is against "
                         "work.")

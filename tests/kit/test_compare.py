@@ -129,3 +129,15 @@ def test_dynamical_systems_msa_against_gd_per_work():
     assert list(table["passes over the data"]) == [1200.0, 200.0]
     fig = [f for f in figures(at) if f["layout"]["title"]["text"] == "A against B"][0]
     assert fig["layout"]["xaxis"]["title"]["text"] == "passes over the data"
+
+
+def test_controls_follow_the_page_until_moved():
+    at = page("least_squares.py", {"section": "iterative", "a": "1"}).run()
+    A, B = "lstsq.iterative.cmp.iter.A", "lstsq.iterative.cmp.iter.B"
+    assert (at.selectbox(key=f"{A}.precond").value, at.selectbox(key=f"{B}.precond").value) == ("none", "qr")
+    at.segmented_control(key="lstsq.iterative.precond").set_value("jacobi").run()
+    assert at.selectbox(key=f"{A}.precond").value == "jacobi"  # A follows the page's setting
+    at.selectbox(key=f"{A}.precond").set_value("qr").run()  # the reader moves A ...
+    at.segmented_control(key="lstsq.iterative.precond").set_value("none").run()
+    assert at.selectbox(key=f"{A}.precond").value == "qr"  # ... and it stays where the reader put it
+    assert_clean(at)
