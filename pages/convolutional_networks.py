@@ -14,6 +14,7 @@ from app.lesson import Lesson
 from app.lessons import convolutional_networks_cnn as cnn_lesson
 from app.lessons.convolutional_networks import (ACT_LABELS, CONV1D, CONV2D, EXPERIMENTS, INIT, STENCILS, centre3,
                                                 entries, kernel_of)
+from app.lessons.convolutional_networks_exercises import EXERCISES
 from app.panels import self_check, show
 from numdl_core import conv
 from numdl_core.checks import Agreement
@@ -24,7 +25,7 @@ SECTIONS = {"conv1d": "1-D periodic convolution", "conv2d": "2-D convolution of 
             "cnn": "A small CNN on digits (live)"}
 
 lesson = Lesson("conv", "🧩 Convolutional networks", presets=EXPERIMENTS + cnn_lesson.EXPERIMENTS,
-                slides="05-NumDNN-ConvNets.tex")
+                slides="05-NumDNN-ConvNets.tex", exercises=EXERCISES)
 lesson.theory(
     "A dense layer on an image has one weight per pair of pixels: for a 28 × 28 image and as many outputs as "
     "inputs, 614,656 unknowns. A **convolution** reuses one small stencil θ at every pixel: 9 unknowns for a 3 × 3 "
