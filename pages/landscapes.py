@@ -7,11 +7,13 @@ from app.exports.theory_landscapes import SCRIPTS
 from app.lesson import Lesson
 from app.lessons import landscapes as ls
 from app.lessons import landscapes_saddle as sd
+from app.lessons.landscapes_exercises import EXERCISES
 
 SECTIONS = {"overparameterized": "Wide networks (live)", "movement": "Weight movement vs width",
             "saddle": "Escaping a saddle (live)", "no-spurious-minima": "No spurious minima"}
 
-lesson = Lesson("ls", "⛰️ Tractable landscapes", presets=ls.EXPERIMENTS + sd.EXPERIMENTS, slides=None)
+lesson = Lesson("ls", "⛰️ Tractable landscapes", presets=ls.EXPERIMENTS + sd.EXPERIMENTS, slides=None,
+                exercises=EXERCISES)
 lesson.theory(*ls.THEORY)
 section = lesson.sections(SECTIONS, default="overparameterized")
 out = {"overparameterized": lambda: ls.over_section(lesson), "movement": lambda: ls.movement_section(lesson),
