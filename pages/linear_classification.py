@@ -11,7 +11,8 @@ from app.figures.classify import coding_figure, confusion_figure, loss_contours_
 from app.figures.common import convergence_figure, decision_map_figure
 from app.lesson import Lesson, Solver
 from app.lessons.linear_classification import (CODE, EXPERIMENTS, FORMATS, GD, LOSSES, MODEL, NCG, OPT, TABLE,
-                                               logistic, own_problem_and_optimum)
+                                               TOUR, logistic, own_problem_and_optimum)
+from app.lessons.linear_classification_exercises import EXERCISES
 from app.lessons.linear_classification_sparse import sparse
 from app.live import Run
 from app.owndata import own_data
@@ -28,7 +29,8 @@ SECTIONS = {"train": "GD vs Newton-CG (live)", "logistic": "Binary logistic regr
             "sparse": "Sparse weights: L1 (live)", "losses": "Squared loss vs cross-entropy",
             "coding": "Cross-entropy as code length"}
 
-lesson = Lesson("lc", "🧭 Linear classification", presets=EXPERIMENTS, slides="03-NumDNN-LinearClassification.tex")
+lesson = Lesson("lc", "🧭 Linear classification", presets=EXPERIMENTS, slides="03-NumDNN-LinearClassification.tex",
+                exercises=EXERCISES, tour=TOUR)
 lesson.theory(
     "A linear classifier scores each class by zᵢ = xᵢW + b and turns the scores into probabilities with the softmax. "
     "Training minimizes the mean cross-entropy, −log of the probability of the true class, plus a Tikhonov term. "

@@ -117,6 +117,8 @@ EXPERIMENTS = [
                "per digit. The test accuracy (about 91%) is a few points below Tikhonov's 96.5%.",
                {"section": "sparse", "alpha": 1e-2, "speed": 50}, name="sparse-weights"),
 ]
+TOUR = ("newton-in-8-steps", "step-too-large", "line-search", "ellipse-needs-quadratic-features", "logistic-separable",
+        "logistic-separable-unbounded")  # the lecture tour: converge, break the step, fix it, then the model's limits
 
 
 BINARY_LABELS = {"linear": "separable toy", "ellipses": "ellipses", "moons": "moons", "circles": "circles"}

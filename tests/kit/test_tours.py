@@ -20,3 +20,15 @@ def test_derivatives_tour():
     assert at.query_params.get("tour") == "2" and at.query_params.get("gradient") == "scaled"
     assert at.query_params.get("n_h") == "25"
     assert any("The gradient and Hessian fail" in t for t in texts(at.error))
+
+
+def test_linear_classification_tour():
+    at = page("linear_classification.py", {"tour": "1"})
+    at.run()
+    assert_clean(at)
+    assert any("Lecture tour, step 1 of 6: Linear vs superlinear" in t for t in texts(at.markdown))
+    assert at.query_params.get("section") == "train"
+    _next(at)
+    assert any("Lecture tour, step 2 of 6: Too large a step" in t for t in texts(at.markdown))
+    assert at.query_params.get("tour") == "2"
+    assert at.query_params.get("step") == "1000" and at.query_params.get("alpha") == "0.01"
