@@ -7,11 +7,13 @@ from app.exports.theory_ntk import SCRIPTS
 from app.lesson import Lesson
 from app.lessons import neural_tangent_kernel as nk
 from app.lessons import neural_tangent_kernel_train as tr
+from app.lessons.neural_tangent_kernel_exercises import EXERCISES
 
 SECTIONS = {"kernel": "Kernel vs width", "lazy": "Lazy training", "regression": "Kernel regression (live)",
             "spectral-bias": "Spectral bias"}
 
-lesson = Lesson("ntk", "🧮 Neural tangent kernel", presets=nk.EXPERIMENTS + tr.EXPERIMENTS, slides=None)
+lesson = Lesson("ntk", "🧮 Neural tangent kernel", presets=nk.EXPERIMENTS + tr.EXPERIMENTS, slides=None,
+                exercises=EXERCISES)
 lesson.theory(*nk.THEORY)
 section = lesson.sections(SECTIONS, default="kernel")
 out = {"kernel": lambda: nk.kernel_section(lesson), "lazy": lambda: nk.lazy_section(lesson),
