@@ -12,6 +12,7 @@ from app.figures.deep import depth_curves_figure, gradient_histogram_figure, lay
 from app.lesson import Lesson, Param, Solver
 from app.lessons.deep_networks import (CHECKS, EXPERIMENTS, INIT_LABELS, LIVE_GRID, NORMS, RESNET, SERIES, SWITCHES,
                                        TRAIN, TUNE, capped, gradient_columns, gradient_rows, own_points)
+from app.lessons.deep_networks_exercises import EXERCISES
 from app.panels import live_table, show
 from numdl_core import mlp
 from numdl_core.classify import decision_map
@@ -19,7 +20,8 @@ from numdl_core.classify import decision_map
 SECTIONS = {"norms": "Norms through depth", "train": "Training (live)", "resnet": "Plain net vs ResNet",
             "checks": "Checks of backpropagation"}
 
-lesson = Lesson("dn", "🏗️ Deep networks", presets=EXPERIMENTS, slides="06-NumDNN-DeepNets.tex")
+lesson = Lesson("dn", "🏗️ Deep networks", presets=EXPERIMENTS, slides="06-NumDNN-DeepNets.tex",
+                exercises=EXERCISES)
 lesson.theory(
     "Notation: **rows are examples** (the course writes K Y with examples as columns). A deep network stacks L layers "
     "Y_{j+1} = σ(Y_j K_j + 1b_jᵀ) and classifies Y_L by a softmax layer W, c. **Backpropagation** is the reverse "
