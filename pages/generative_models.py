@@ -6,10 +6,12 @@ from __future__ import annotations
 from app.exports.theory_generative import SCRIPTS
 from app.lesson import Lesson
 from app.lessons import generative_models as t10
+from app.lessons.generative_models_exercises import EXERCISES
 
 SECTIONS = {"vae": "VAE (live)", "gan": "GAN (live)", "wgan": "WGAN (live)", "flow": "Normalizing flow (live)"}
 
-lesson = Lesson("t10", "🎲 Generative models", presets=t10.EXPERIMENTS, slides=None)
+lesson = Lesson("t10", "🎲 Generative models", presets=t10.EXPERIMENTS, slides=None,
+                exercises=EXERCISES)
 lesson.theory(*t10.THEORY)
 section = lesson.sections(SECTIONS, default="vae")
 out = {"vae": lambda: t10.vae_section(lesson), "gan": lambda: t10.adversarial_section(lesson, "gan"),
