@@ -29,7 +29,7 @@ from app.live import Solver, freeze
 from app.panels import show
 from app.params import Param
 
-__all__ = ["Setup", "Outcome", "run_to", "run_config", "time_cap", "compare_panel", "STORE_KEY", "SIDES"]
+__all__ = ["Setup", "Outcome", "run_to", "run_config", "time_cap", "y_label", "compare_panel", "STORE_KEY", "SIDES"]
 
 STORE_KEY = "_compare"  # session state: {panel key: {(base, A, B): [Outcome, ...]}} (read by the tests)
 SIDES = ("A", "B")
@@ -66,7 +66,17 @@ class Outcome:
     def row(self) -> dict:
         return {"configuration": self.config, "settings": self.settings, "series": self.series,
                 "iterations": self.iterations, "work": self.work, "seconds": self.seconds, "final": self.final,
-                "status": self.message}
+                "best": self.best[1], "best at iteration": self.best[0], "status": self.message}
+
+    @property
+    def best(self) -> tuple[int, float]:
+        """The smallest finite value of the curve and its iteration (e.g. where semi-convergence turns)."""
+        its, vals = (np.asarray(c, float) for c in self.curve)
+        ok = np.flatnonzero(np.isfinite(vals))
+        if not ok.size:
+            return -1, np.nan
+        i = ok[np.argmin(vals[ok])]
+        return int(its[i]), float(vals[i])
 
 
 def run_to(gen: Any, *, max_iter: int, value: Callable[[Any], float] | None = None, target: float | None = None,
@@ -188,7 +198,12 @@ def _table(outcomes: Sequence[Outcome], work_label: str, value_label: str) -> pd
     df = pd.DataFrame(rows)
     if all(not o.series for o in outcomes):
         df = df.drop(columns="series")
-    return df.rename(columns={"work": work_label, "final": value_label})
+    return df.rename(columns={"work": work_label, "final": value_label, "best": f"smallest {y_label(value_label)}"})
+
+
+def y_label(value_label: str) -> str:
+    """"final error" -> "error": the name of the value, for the column of its smallest value."""
+    return value_label.removeprefix("final ")
 
 
 def compare_panel(key: str, make: Callable[[dict], Any], params: Sequence[Param], current: Mapping[str, Any],
@@ -265,7 +280,8 @@ def _show(key: str, outcomes: Sequence[Outcome], work_label: str, value_label: s
     df = _table(outcomes, work_label, value_label)
     st.dataframe(df, hide_index=True, width="stretch",
                  column_config={"seconds": st.column_config.NumberColumn(format="%.3f"),
-                                value_label: st.column_config.NumberColumn(format="%.3e")})
+                                value_label: st.column_config.NumberColumn(format="%.3e"),
+                                f"smallest {y_label(value_label)}": st.column_config.NumberColumn(format="%.3e")})
     missing = sorted({f"{o.config} {o.series}".strip() for o in outcomes if not np.isfinite(o.work)})
     st.caption(f"{work_label[:1].upper()}{work_label[1:]}: the work each method reports (Step.info['work']), "
                "cumulative." + (f" Not reported by {', '.join(missing)}." if missing else "")

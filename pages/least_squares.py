@@ -11,7 +11,7 @@ from app.figures.lstsq import (conditioning_figure, degree_errors_figure, l_curv
 from app.lesson import Lesson, Param, Solver
 from app.lessons.least_squares import EXPERIMENTS, TOUR
 from app.lessons.least_squares_exercises import EXERCISES
-from app.lessons.least_squares_compare import compare_section
+from app.lessons.least_squares_compare import compare_section, deblur_compare
 from app.lessons.least_squares_validation import galileo_section, validation_section
 from app.lessons import least_squares_tikhonov as tikhonov
 from app.exports.lstsq_tikhonov import SCRIPTS as TIKHONOV_SCRIPTS
@@ -221,6 +221,7 @@ def deblur_section():
                       metrics=lambda name, step: {"error": relative_error(step.x, x_true),
                                                   "residual": step.info["residual_norm"]},
                       max_iter=5000, default_speed=1)
+    deblur_compare(lesson)
     if run.series["CGLS"].iteration >= 3:
         sc = _semi_convergence(p["noise"], p["width"], p["seed"], run.series["CGLS"].iteration)
         st.info(f"CGLS: smallest error **{sc.best_error:.3g}** at iteration **{sc.best_iteration}**; now "

@@ -141,3 +141,13 @@ def test_controls_follow_the_page_until_moved():
     at.segmented_control(key="lstsq.iterative.precond").set_value("none").run()
     assert at.selectbox(key=f"{A}.precond").value == "qr"  # ... and it stays where the reader put it
     assert_clean(at)
+
+
+def test_least_squares_deblur_semi_convergence():
+    _, table = run_both("least_squares.py", {"section": "deblur"}, "lstsq.deblur.cmp.deblur")
+    assert list(table["settings"]) == ["Method = CGLS", "Method = steepest descent"]
+    assert list(table["iterations"]) == [100, 100] and list(table["products with A or Aᵀ"]) == [200.0, 200.0]
+    # CGLS: smallest error 0.168 at iteration 20, then it fits the noise (1.75 at 100); SD still falls (0.171)
+    assert list(table["best at iteration"]) == [20, 100]
+    assert table["smallest error"][0] == pytest.approx(0.1683, abs=1e-3)
+    assert table["final error"][0] == pytest.approx(1.751, abs=1e-2) and table["final error"][1] < 0.18
