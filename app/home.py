@@ -63,5 +63,5 @@ def search_box() -> None:
 
 
 def _plain(text: str) -> str:
-    """``text`` shown as it is in Markdown: no emphasis, LaTeX or links from its characters."""
-    return "".join("\\" + c if c in "\\`*_$[]<>#|~" else c for c in text)
+    """``text`` shown as it is in Markdown: no emphasis, LaTeX, links or list from its characters."""
+    return "".join("\\" + c if c in "\\`*_$[]<>#|~" or (i == 0 and c in "-+") else c for i, c in enumerate(text))
