@@ -8,12 +8,14 @@ from app.exports.theory_sparse import SCRIPTS
 from app.lesson import Lesson
 from app.lessons import sparse_coding as sc
 from app.lessons import sparse_coding_models as models
+from app.lessons.sparse_coding_exercises import EXERCISES
 
 SECTIONS = {"ista-fista": "ISTA vs FISTA (live)", "lista": "LISTA: trained layers (live)",
             "thresholding": "Thresholding = ReLU", "convolutional": "Convolutional dictionary (FFT)",
             "dictionary": "Learned atoms (digits)"}
 
-lesson = Lesson("sc", "🧵 Convolutional sparse coding", presets=sc.EXPERIMENTS + models.EXPERIMENTS)
+lesson = Lesson("sc", "🧵 Convolutional sparse coding", presets=sc.EXPERIMENTS + models.EXPERIMENTS,
+                exercises=EXERCISES)
 lesson.theory(*sc.THEORY)
 section = lesson.sections(SECTIONS, default="ista-fista")
 out = {"ista-fista": lambda: sc.ista_fista_section(lesson), "lista": lambda: sc.lista_section(lesson),
