@@ -151,7 +151,11 @@ def run_config(config: str, make: Callable[[dict], Any], params: Mapping[str, An
                target: float | None = None, seconds: float = 1.0) -> list[Outcome]:
     """Run every series of the configuration ``make(params)`` with :func:`run_to`, each timed on its own
     (``seconds`` is the time cap of the whole configuration, see :func:`time_cap`)."""
-    setup, left = _setup(make(dict(params))), time_cap(seconds)
+    try:
+        setup, left = _setup(make(dict(params))), time_cap(seconds)
+    except NUMERICAL_ERRORS as err:  # a setting the problem cannot be built with: a row that says so
+        return [Outcome(config, "", 0, np.nan, 0.0, np.nan, "error", f"could not start: {err}", (np.zeros(0),) * 2,
+                        works=np.zeros(0))]
     solvers = {"": setup.solvers} if isinstance(setup.solvers, Solver) else dict(setup.solvers)
     out = []
     for name, solver in solvers.items():

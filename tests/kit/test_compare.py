@@ -151,3 +151,12 @@ def test_least_squares_deblur_semi_convergence():
     assert list(table["best at iteration"]) == [20, 100]
     assert table["smallest error"][0] == pytest.approx(0.1683, abs=1e-3)
     assert table["final error"][0] == pytest.approx(1.751, abs=1e-2) and table["final error"][1] < 0.18
+
+
+def test_a_setting_that_cannot_be_built_is_a_row_not_an_exception():
+    def make_bad(p):
+        raise ValueError("noise must be >= 0, got -1")
+
+    (o,) = run_config("B", make_bad, {}, max_iter=10)
+    assert (o.status, o.message, o.iterations) == ("error", "could not start: noise must be >= 0, got -1", 0)
+    assert np.isnan(o.best[1])
