@@ -179,15 +179,14 @@ def own_data(key: str, X: np.ndarray, y: np.ndarray, *, classes: int, xlim: tupl
     valid = ys.size >= MIN_POINTS and np.unique(ys).size >= min_classes
     both = np.vstack([np.asarray(X, float).reshape(-1, 2), Xs])
     xlim, ylim = _limits(both, xlim, 0), _limits(both, ylim, 1)
-    top = st.columns([3, 2], vertical_alignment="center") if has_own else [st.container()]
+    top = st.columns([3, 2], vertical_alignment="center")  # the same rows before and after the first edit (the
     opened = top[0].toggle("Your own data: click to add or remove points, or upload a CSV", key=f"{sk}.open",
                            help="Edit the page's points or use your own; the page then computes on them.")
-    if has_own:
-        top[0].button("Reset to the page's data", key=f"{sk}.reset", on_click=_reset, args=(key,))
+    top[0].button("Reset to the page's data", key=f"{sk}.reset", on_click=_reset, args=(key,), disabled=not has_own)
+    if has_own and valid:  # chart below does not jump at the first click)
         counts = ", ".join(f"class {k}: {int(np.sum(ys == k))}" for k in range(classes) if np.any(ys == k))
-        if valid:
-            top[1].caption(escape_markdown(f"Using your data ({own.get('source', 'edited')}): {ys.size} points "
-                                           f"({counts}). The page's data controls have no effect until you reset."))
+        top[1].caption(escape_markdown(f"Using your data ({own.get('source', 'edited')}): {ys.size} points "
+                                       f"({counts}). The page's data controls have no effect until you reset."))
     if opened:
         _editor(key, Xs, ys, own.get("version", 0), classes=classes, xlim=xlim, ylim=ylim, min_classes=min_classes,
                 max_points=max_points)
