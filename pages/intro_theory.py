@@ -6,11 +6,13 @@ from app.exports.theory_intro import SCRIPTS
 from app.lesson import Lesson
 from app.lessons import intro_theory as t0
 from app.lessons import intro_theory_zoo as zoo
+from app.lessons.intro_theory_exercises import EXERCISES
 
 SECTIONS = {"approximation": "Universal approximation", "optimizers": "Optimizer zoo (live)",
             "autoencoder": "Autoencoder vs PCA (live)"}
 
-lesson = Lesson("t0", "📈 Introduction to theory", presets=t0.EXPERIMENTS + zoo.EXPERIMENTS, slides=None)
+lesson = Lesson("t0", "📈 Introduction to theory", presets=t0.EXPERIMENTS + zoo.EXPERIMENTS, slides=None,
+                exercises=EXERCISES)
 lesson.theory(*t0.THEORY)
 section = lesson.sections(SECTIONS, default="approximation")
 out = {"approximation": lambda: t0.approximation_section(lesson), "optimizers": lambda: zoo.optimizers_section(lesson),
