@@ -36,8 +36,8 @@ def check_uniform(a: float) -> Verdict:
 def _uniform_solution() -> str:
     a = np.sqrt(3.0) / 10.0
     return (f"E‖K₃K₂K₁y‖²/‖y‖² = (n Var K_ij)³ with Var U[−a, a] = a²/3: n a²/3 = 1 gives a = √(3/n) = {a:.4f}. "
-            f"The app's 100 draws give a mean ratio of {uniform_ratio(a):.3f} there (the mean of the norm sits a little "
-            f"below the root of the mean square); the course's U[−0.5, 0.5] gives {uniform_ratio(0.5):.1f}.")
+            f"The app's 100 draws give a mean ratio of {uniform_ratio(a):.3f} there (the mean of the norm sits a "
+            f"little below the root of the mean square); the course's U[−0.5, 0.5] gives {uniform_ratio(0.5):.1f}.")
 
 
 @lru_cache(maxsize=1)
@@ -49,8 +49,8 @@ def linear_ratio() -> float:
 def _linear_solution() -> str:
     pred = (np.sqrt(100) * SIGMA) ** DEPTH
     return (f"A linear layer multiplies E‖y‖² by n σ² = 100 · {SIGMA:g}² = {100 * SIGMA ** 2:.2f}, the norm by √(n)σ = "
-            f"{10 * SIGMA:.2f}: after {DEPTH} layers ({10 * SIGMA:.2f})^{DEPTH} = {pred:.4g}. The app's mean over 10 draws is "
-            f"{linear_ratio():.4g} ({100 * (linear_ratio() / pred - 1):+.0f} %: the random products spread "
+            f"{10 * SIGMA:.2f}: after {DEPTH} layers ({10 * SIGMA:.2f})^{DEPTH} = {pred:.4g}. The app's mean over 10 "
+            f"draws is {linear_ratio():.4g} ({100 * (linear_ratio() / pred - 1):+.0f} %: the random products spread "
             "log-normally). A 20 % error in σ compounds to a factor 9000 over 50 layers.")
 
 

@@ -93,8 +93,8 @@ def _circulant_solution() -> str:
 
 def _grid_solution() -> str:
     N = smallest_stable_N()
-    return (f"h_max(θ) = −2 Re λ/|λ|² is smallest where λ is farthest left: θ = (2, 2), λ = −6 (real), so h ≤ 2/6 = 1/3 "
-            f"and N = T/h ≥ 30. The app scans the 101 × 101 grid: N = {N} gives max |1 + hλ| = "
+    return (f"h_max(θ) = −2 Re λ/|λ|² is smallest where λ is farthest left: θ = (2, 2), λ = −6 (real), so "
+            f"h ≤ 2/6 = 1/3 and N = T/h ≥ 30. The app scans the 101 × 101 grid: N = {N} gives max |1 + hλ| = "
             f"{grid_worst_factor(N):.4f} (exactly 1 at θ = (2, 2): marginally stable), N = {N - 1} gives "
             f"{grid_worst_factor(N - 1):.4f}.")
 
