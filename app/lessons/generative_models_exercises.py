@@ -61,12 +61,14 @@ def ring_log_likelihood() -> float:
 
 def _ring_solution() -> str:
     closed = -np.log(8) - np.log(2 * np.pi * NOISE ** 2) - 1
-    return (f"The data density is p(x) = ⅛ Σₖ N(x; cₖ, σ²I) with σ = {NOISE:g}. The modes are 1.53 apart (≫ σ), so "
+    C = gm.ring_centers()
+    return (f"The data density is p(x) = ⅛ Σₖ N(x; cₖ, σ²I) with σ = {NOISE:g}. Neighbouring modes are "
+            f"{np.linalg.norm(C[1] - C[0]):.2f} apart (≫ σ), so "
             "near its own mode p(x) ≈ ⅛ N(x; cₖ, σ²I) and E log p = −ln 8 − ln(2πσ²) − E‖x − cₖ‖²/(2σ²) = "
             f"−ln 8 − ln(2πσ²) − 1 = {closed:.4f} nats (E‖x − c‖² = 2σ²). The app integrates log p of the full "
-            f"mixture numerically: {ring_log_likelihood():.4f}. No model q does better on average: E log p − E log q = KL(p ‖ q) ≥ 0 "
-            "(Gibbs' inequality), so the gap to the flow's exact log-likelihood on the page is what the flow still "
-            "misses (up to the noise of a 512-point average).")
+            f"mixture numerically: {ring_log_likelihood():.4f}. No model q does better on average: "
+            "E log p − E log q = KL(p ‖ q) ≥ 0 (Gibbs' inequality), so the gap to the flow's exact log-likelihood "
+            "on the page is what the flow still misses (up to the noise of a 512-point average).")
 
 
 EXERCISES = ExerciseSet("generative-models", (

@@ -23,8 +23,8 @@ def opposite_kernel() -> float:
 
 def _opposite_solution() -> str:
     _, X = ntk.circle_inputs(N_ROW, bias=True)
-    a, b = X[0], X[N_ROW // 2]
-    return (f"x₀ = (1, 0, 1)/√2 and x₆ = (−1, 0, 1)/√2 (φ = π): ‖x‖ = 1 and x₀·x₆ = {round(float(a @ b), 12) + 0.0:g}, so the angle is "
+    dot = round(float(X[0] @ X[N_ROW // 2]), 12) + 0.0
+    return (f"x₀ = (1, 0, 1)/√2 and x₆ = (−1, 0, 1)/√2 (φ = π): ‖x‖ = 1 and x₀·x₆ = {dot:g}, so the angle is "
             f"t = π/2. Then K = x·x′(π − t)/(2π) + ‖x‖‖x′‖(sin t + (π − t) cos t)/(2π) = 0 + (1 + 0)/(2π) = "
             f"1/(2π) = {opposite_kernel():.4f}. Orthogonal inputs still have a positive kernel: the gradients of the "
             "ReLU units active on both are correlated (the arc-cosine part).")
