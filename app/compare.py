@@ -153,26 +153,18 @@ def run_config(config: str, make: Callable[[dict], Any], params: Mapping[str, An
     (``seconds`` is the time cap of the whole configuration, see :func:`time_cap`)."""
     try:
         setup, left = _setup(make(dict(params))), time_cap(seconds)
-    except NUMERICAL_ERRORS as err:  # a setting the problem cannot be built with: a row that says so
+        solvers = {"": setup.solvers} if isinstance(setup.solvers, Solver) else dict(setup.solvers)
+        gens = {name: solver.start(params) for name, solver in solvers.items()}  # generators: nothing runs yet
+    except NUMERICAL_ERRORS + (TypeError,) as err:  # a setting the problem cannot be built with: a row says so
         return [Outcome(config, "", 0, np.nan, 0.0, np.nan, "error", f"could not start: {err}", (np.zeros(0),) * 2,
                         works=np.zeros(0))]
-    solvers = {"": setup.solvers} if isinstance(setup.solvers, Solver) else dict(setup.solvers)
     out = []
-    for name, solver in solvers.items():
-        try:
-            gen = solver.start(params)
-        except NUMERICAL_ERRORS + (TypeError,) as err:  # a generator function checks its arguments at next()
-            gen = iter(_raise(err))
+    for name, gen in gens.items():
         r = run_to(gen, max_iter=max_iter, value=setup.value, target=target, seconds=max(left, 0.05))
         left -= r["seconds"]
         out.append(Outcome(config, name, r["iterations"], r["work"], r["seconds"], r["final"], r["status"],
                            r["message"], r["curve"], works=r["works"]))
     return out
-
-
-def _raise(err: Exception):
-    raise err
-    yield  # noqa: unreachable; makes this a generator
 
 
 def _initial(p: Param, value: Any) -> Any:

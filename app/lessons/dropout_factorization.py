@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.compare import Setup
 from app.figures.common import convergence_figure
 from app.figures.theory_dropout import fit_figure, products_figure, singular_values_figure, train_test_figure
 from app.lesson import Experiment, Lesson, Param, Solver
@@ -20,8 +21,8 @@ from app.panels import live_table, show
 from app.params import SEED
 from numdl_core.theory import dropout as D
 
-__all__ = ["EXPERIMENTS", "FACT", "FACT_TUNE", "MODES", "MLP", "MLP_TUNE", "NETS", "RANK_TOL",
-           "factorization_section", "mlp_section", "rank"]
+__all__ = ["EXPERIMENTS", "FACT", "FACT_TUNE", "MODES", "MLP", "MLP_TUNE", "NETS", "RANK_TOL", "COMPARE",
+           "compare_make", "factorization_section", "mlp_section", "rank"]
 
 MODES = {"expected loss (GD)": "expected", "dropout (masks)": "dropout", "no dropout": "plain"}
 RANK_TOL = 1e-2  # a singular value counts if above RANK_TOL * sigma_1(Y)
@@ -41,7 +42,20 @@ MLP = [Param("n_train", "Training points", "int", 20, lo=5, hi=200, step=5),
        Param("alpha", "Weight decay α", "choice", 1e-3, options=(1e-5, 1e-4, 1e-3, 1e-2, 1e-1)), SEED]
 MLP_TUNE = [Param("lr", "Adam learning rate η", "log", 0.01, options=(0.001, 0.003, 0.01, 0.03, 0.1, 1.0, 10.0),
                   role="tunable")]
+COMPARE = [Param("regularizer", "Regularizer", "choice", "dropout", options=tuple(NETS)), KEEP, MLP[4],
+           MLP_TUNE[0].but(role="structure")]  # compare mode: regularizer, p, α, η
+COMPARE_STEPS = 500  # Adam steps per configuration (about 0.3 s each)
 cached = st.cache_data(max_entries=16, show_spinner=False)
+
+
+def compare_make(p: dict) -> Setup:
+    """One configuration of the compare panel: the net with ``p["regularizer"]`` (its p or α from ``p``) from the
+    page's common start, with its test error (the value plotted and tabulated)."""
+    X, y, Xt, yt = cached(D.regression_data)(p["n_train"], noise=p["noise"], seed=p["seed"])
+    q, a = NETS[p["regularizer"]]
+    net = D.DropoutNet(X, y, p["width"], p["p"] if q is None else q, p["alpha"] if a is None else a)
+    theta0 = D.DropoutNet(X, y, p["width"], 1.0, 0.0).init(p["seed"])
+    return Setup(Solver(D.dropout_training, net, theta0), value=lambda s: net.mse(s.x, Xt, yt))
 
 
 def rank(sv: np.ndarray, Y_norm: float) -> int:
@@ -146,6 +160,9 @@ def mlp_section(lesson: Lesson):
     solvers = {n: Solver(D.dropout_training, net, theta0) for n, net in nets.items()}
     run = lesson.live("run", solvers, draw, max_iter=20000, default_speed=20, max_points=200, metrics=metrics,
                       diverged_hint="Adam's learning rate is far too large: lower η.")
+    lesson.compare("nets", compare_make, COMPARE, {"regularizer": "weight decay"}, max_iter=COMPARE_STEPS,
+                   value_label="final test MSE", y_title="test MSE",
+                   note="The smallest test MSE and its step: where stopping early would have stopped.")
     st.caption(f"f(x) = (tanh(xK + b) ∘ m/p) W + c with {p['width']} hidden units ({nets['plain'].n_params} "
                f"weights), {p['n_train']} training points of sin(πx) + x/2 with noise σ = {p['noise']:g}; all three "
                f"start from the same weights. 'dropout': p = {p['p']:g}; 'weight decay': α = {p['alpha']:g}.")

@@ -160,3 +160,13 @@ def test_a_setting_that_cannot_be_built_is_a_row_not_an_exception():
     (o,) = run_config("B", make_bad, {}, max_iter=10)
     assert (o.status, o.message, o.iterations) == ("error", "could not start: noise must be >= 0, got -1", 0)
     assert np.isnan(o.best[1])
+
+
+def test_dropout_against_weight_decay_on_test_error():
+    _, table = run_both("dropout.py", {"section": "mlp"}, "do.mlp.cmp.nets")
+    assert list(table["settings"]) == ["Regularizer = dropout", "Regularizer = weight decay"]
+    assert list(table["iterations"]) == [500, 500] and list(table["passes over the data"]) == [1000.0, 1000.0]
+    # 500 Adam steps on 20 points: dropout (p = 0.5) has its smallest test MSE 0.161 at step 352 and ends at 0.185;
+    # weight decay (α = 1e-3) is still falling at 0.136
+    assert list(table["best at iteration"]) == [352, 500]
+    assert list(table["final test MSE"]) == pytest.approx([0.1855, 0.1361], abs=1e-3)
