@@ -218,7 +218,9 @@ def compare_panel(key: str, make: Callable[[dict], Any], params: Sequence[Param]
         ``make(params) -> Solver | {label: Solver} | Setup`` for the parameter dict of one configuration: the
         page's values (``current``) updated with that side's controls.
     params : sequence of Param
-        The controls drawn for A and for B.
+        The controls drawn for A and for B. Their values reach the solvers as keywords of the same name
+        (:meth:`~app.live.Solver.kwargs`): name a control after the keyword it sets, or with a name no solver takes
+        (``regularizer``, not ``net``).
     current : dict
         The page's current parameter dict: the problem both sides share, and A's starting values.
     alternative : dict
