@@ -15,6 +15,7 @@ import streamlit as st
 
 from app.figures.theory_implicit_bias import curves_figure, margin_figure
 from app.lesson import Experiment, Lesson, Param, Solver
+from app.owndata import own_data
 from app.panels import live_table, show
 from app.params import SEED
 from numdl_core.theory import implicit_bias as ib
@@ -111,6 +112,8 @@ def margin_section(lesson: Lesson):
                    ". Numbers only: nothing you type is evaluated.")
     lesson.controls(TUNE)
     X, y = make_data(p["n"], p["margin"], p["spread"], p["flipped"], p["seed"], added)
+    X, c, source = own_data("ib.margin", X, (y > 0).astype(int), classes=2, max_points=500)  # class 1: y = +1
+    y = 2.0 * c - 1.0
     u, w_hat = _svm(X, y)
     L = np.linalg.norm(X, 2) ** 2 / (4 * len(y))
     if u is None:
@@ -151,8 +154,8 @@ def margin_section(lesson: Lesson):
                  "‖w‖": f"{s.last.info['w_norm']:.4g}", "loss": f"{s.last.loss:.3g}", "status": s.status}]
 
     solvers = {"GD": Solver(watched_gd, X, y)}
-    run = lesson.live("run", solvers, draw, depends={"added": added}, max_iter=200_000, default_speed=20,
-                      max_points=300, metrics=metrics,
+    run = lesson.live("run", solvers, draw, depends={"added": added, "own_data": source}, max_iter=200_000,
+                      default_speed=20, max_points=300, metrics=metrics,
                       diverged_hint="the loss blew up: lower the step η.")
     st.caption(f"{len(y)} points, no bias. L = ‖X‖₂²/(4n) = {L:.3g}, so 2/L = {2 / L:.3g}. The run records "
                "GD at iterations spaced by 5% (at most 100 apart): 'iterations per frame' counts recorded points. " + (f"SVM margin 1/‖ŵ‖ = {1 / np.linalg.norm(w_hat):.4g}; dotted: "

@@ -19,6 +19,7 @@ PAGES = [  # page, URL query, editor key, lesson key, a caption that says the pa
     ("single_layer.py", {"section": "train"}, "sl.train", "sl", "W 30×2, c"),
     ("residual_networks.py", {"section": "train"}, "rn.train", "rn", "20 training and 20 validation points"),
     ("deep_networks.py", {"section": "train"}, "dn.train", "dn", "20 training points"),
+    ("implicit_bias.py", {"section": "margin"}, "ib.margin", "ib", "20 points, no bias"),
 ]
 
 
