@@ -7,11 +7,13 @@ from app.exports.theory_adversarial import SCRIPTS
 from app.lesson import Lesson
 from app.lessons import adversarial as adv
 from app.lessons import adversarial_targeted as targeted
+from app.lessons.adversarial_exercises import EXERCISES
 
 SECTIONS = {"fgsm-pgd": "Accuracy against ε", "fooled": "A fooled digit", "targeted": "Targeted attack (live)",
             "stable": "Plain vs stable networks"}
 
-lesson = Lesson("adv", "🎭 Adversarial examples", presets=adv.EXPERIMENTS + targeted.EXPERIMENTS, slides=None)
+lesson = Lesson("adv", "🎭 Adversarial examples", presets=adv.EXPERIMENTS + targeted.EXPERIMENTS, slides=None,
+                exercises=EXERCISES)
 lesson.theory(*adv.THEORY)
 section = lesson.sections(SECTIONS, default="fgsm-pgd")
 run, solvers, extra = {"fgsm-pgd": lambda: adv.curves_section(lesson), "fooled": lambda: adv.fooled_section(lesson),

@@ -55,9 +55,10 @@ def _loss_solution() -> str:
     pen = float(np.sum(wls ** 2 * np.sum(P.X ** 2, axis=0)))
     lam = (1 - P_LOSS) / P_LOSS
     return (f"The closed form is the data fit plus λ Σ_j w_j²‖X_j‖² with λ = (1 − p)/p. At p = 0.5 (λ = 1) the page "
-            f"shows the data fit {fit:.2f} and the penalty {pen:.1f}, so Σ_j w_j²‖X_j‖² = {pen:.1f}. At p = {P_LOSS:g}, "
-            f"λ = {lam:g}: {fit:.2f} + {lam:g} × {pen:.1f} = **{expected_loss(P_LOSS):.1f}**. Check it on the page "
-            "with p = 0.2: the Monte Carlo mean converges to it.")
+            f"shows the data fit {fit:.2f} and the penalty {pen:.1f}, so Σ_j w_j²‖X_j‖² = {pen:.1f}. At "
+            f"p = {P_LOSS:g}, λ = {lam:g}: {fit:.2f} + {lam:g} × {pen:.1f} = "
+            f"**{expected_loss(P_LOSS):.1f}**. Check it on the page with p = {P_LOSS:g}: the Monte Carlo "
+            "mean converges to it.")
 
 
 @lru_cache(maxsize=8)

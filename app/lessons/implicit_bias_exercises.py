@@ -91,17 +91,17 @@ def _large_init_solution() -> str:
 
 
 EXERCISES = ExerciseSet("implicit-bias", (
-    Exercise("angle-time", f"Gradient descent with η = {STEP:g} on the default data (40 points, gap 0.3, spread 1, seed "
-             f"0), started at 0. After how many iterations is the angle between w(t) and the SVM direction first "
+    Exercise("angle-time", f"Gradient descent with η = {STEP:g} on the default data (40 points, gap 0.3, spread 1, "
+             f"seed 0), started at 0. After how many iterations is the angle between w(t) and the SVM direction first "
              f"below {ANGLE} rad?", check=close_to(angle_iterations, rtol=0.1, fmt=".0f",
                                                     hint="Play with 200 iterations per frame and read the angle "
                                                          "plot: its x-axis is logarithmic."),
              solution=_angle_solution, kind="int", label="iterations", lo=0, hi=MAX_ITER,
              tolerance="within 10 %", hint="The angle falls like 1/log t: far more iterations than you think.",
              section="margin"),
-    Exercise("min-norm-length", "Minimum-norm section, defaults (m = 5, n = 12, seed 0): ‖A⁺b‖ = 1.153, and GD from the "
-             f"start x₀ of size {START:g} ends 5.850 away from A⁺b. How long is that solution, ‖x_GD(x₀)‖? (Compute "
-             "it before reading it off the page.)",
+    Exercise("min-norm-length", "Minimum-norm section, defaults (m = 5, n = 12, seed 0): ‖A⁺b‖ = 1.153, and GD from "
+             f"the start x₀ of size {START:g} ends 5.850 away from A⁺b. How long is that solution, ‖x_GD(x₀)‖? "
+             "(Compute it before reading it off the page.)",
              check=close_to(lambda: _min_norm()[2], rtol=0.01, fmt=".4g",
                             hint="Which subspace does each of the two pieces lie in?"),
              solution=_min_norm_solution, label="‖x_GD(x₀)‖", lo=0.0, tolerance="within 1 %",

@@ -82,8 +82,8 @@ def saddle_curvature() -> float:
 
 def _curvature_solution() -> str:
     return (f"The strict saddles are ±(0, √λ₂): ‖u‖² = λ₂ and uuᵀ = diag(0, λ₂), so ∇²f = 4(‖u‖²I + 2uuᵀ − M) = "
-            f"4·diag(λ₂ − λ₁, 3λ₂ − λ₂) = 4·diag({CURV_LAM2 - CURV_LAM1:g}, {2 * CURV_LAM2:g}): the eigenvalue along u₁ "
-            f"is 4(λ₂ − λ₁) = **{4 * (CURV_LAM2 - CURV_LAM1):g}** (the grid search finds {saddle_curvature():.4g}). "
+            f"4·diag(λ₂ − λ₁, 3λ₂ − λ₂) = 4·diag({CURV_LAM2 - CURV_LAM1:g}, {2 * CURV_LAM2:g}): the eigenvalue along "
+            f"u₁ is 4(λ₂ − λ₁) = **{4 * (CURV_LAM2 - CURV_LAM1):g}** (the grid search finds {saddle_curvature():.4g}). "
             "Negative: the saddle is strict, and noise escapes along u₁.")
 
 
@@ -97,7 +97,8 @@ EXERCISES = ExerciseSet("landscapes", (
     Exercise("escape-time", f"Escaping a saddle: plain gradient descent (no noise) from (10⁻⁶, 1.5), η = {ESC_STEP:g}, "
              f"M = diag(1, {LAM2:g}). At which iteration does it leave the ball of radius 0.5 around the saddle?",
              check=close_to(escape_iteration, rtol=0.1, fmt=".0f", hint="Count the steps the offset 10⁻⁶ needs "
-                            "to grow to 0.5 by the factor 1 + 4η(λ₁ − λ₂) per step."), solution=_escape_solution, kind="int", label="iteration", lo=0, hi=100_000,
+                            "to grow to 0.5 by the factor 1 + 4η(λ₁ − λ₂) per step."),
+             solution=_escape_solution, kind="int", label="iteration", lo=0, hi=100_000,
              tolerance="within 10 %", hint="The offset along u₁ grows geometrically near the saddle.",
              section="saddle"),
     Exercise("saddle-curvature", f"No spurious minima, with λ₁ = {CURV_LAM1:g} and λ₂ = {CURV_LAM2:g}. What is the "

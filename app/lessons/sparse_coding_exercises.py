@@ -77,8 +77,8 @@ def check_ista_step(t: float) -> Verdict:
                                 f"|1 − t s₁²| = {abs(1 - t):.3g} > 1 per step (t ≥ 2/L = 2).")
     if k is None and t >= 2:
         return Verdict("wrong", f"With t = {t:.3g} ISTA does not converge: the top singular direction is multiplied by "
-                                f"|1 − t s₁²| = {abs(1 - t):.3g} ≥ 1 per step (the gap is {gap:.2e} after {ISTA_BUDGET} "
-                                "iterations); ISTA needs t < 2/L = 2.")
+                                f"|1 − t s₁²| = {abs(1 - t):.3g} ≥ 1 per step (the gap is {gap:.2e} after "
+                                f"{ISTA_BUDGET} iterations); ISTA needs t < 2/L = 2.")
     if k is not None:
         return Verdict("correct", f"t = {t:.3g} reaches F − F* ≤ {ISTA_GAP:.0e} at iteration {k}.")
     if gap <= 2 * ISTA_GAP:
