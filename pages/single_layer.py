@@ -12,7 +12,8 @@ from app.lesson import Lesson, Solver
 from app.lessons.single_layer import (ACT_LABELS, COURSE_CRIME, CRIME, CRIME_SERIES, CRIME_SETUP, CRIME_SWITCHES,
                                       CRIME_TEXT, CRIME_TUNE, ELM, EXPERIMENTS, LIVE_GRID, SERIES, STOCHASTIC, SURFACE,
                                       SWITCHES, TRAIN, TUNE, VARPRO, crime_verdicts, draw_run, max_points, pct,
-                                      own_training_problem, solver_name, summary)
+                                      TOUR, own_training_problem, solver_name, summary)
+from app.lessons.single_layer_exercises import EXERCISES
 from app.lessons import single_layer_stochastic as stochastic
 from app.exports.stochastic import SCRIPTS as STOCHASTIC_SCRIPTS
 from app.owndata import own_data
@@ -25,7 +26,7 @@ SECTIONS = {"elm": "ELM (random features)", "train": "Training: SGD vs Gauss-New
             "stochastic": "Stochastic optimization"}
 
 lesson = Lesson("sl", "🧠 Single-layer networks", presets=EXPERIMENTS + stochastic.EXPERIMENTS,
-                slides="04-NumDNN-SingleLayer.tex")
+                slides="04-NumDNN-SingleLayer.tex", exercises=EXERCISES, tour=TOUR)
 lesson.theory(
     "Notation: **rows are examples**. The data X is n × n_f (the course stores the transpose, its Y, with examples "
     "as columns and writes K y where we write xᵀK); K is n_f × m, W is m × n_c. "

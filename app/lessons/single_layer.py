@@ -292,3 +292,5 @@ EXPERIMENTS = [
                "gradient (Golub and Pereyra 1973).", {"section": "varpro", "inner": "direct"},
                name="accurate-inner-solve"),
 ]
+TOUR = ("work-not-iterations", "sgd-step-too-large", "sloppy-inner-solve", "accurate-inner-solve", "varpro-wins",
+        "inverse-crime-local-minimum")  # the lecture tour: compare, break SGD, break and fix VarPro, its limits

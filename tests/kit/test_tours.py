@@ -32,3 +32,14 @@ def test_linear_classification_tour():
     assert any("Lecture tour, step 2 of 6: Too large a step" in t for t in texts(at.markdown))
     assert at.query_params.get("tour") == "2"
     assert at.query_params.get("step") == "1000" and at.query_params.get("alpha") == "0.01"
+
+
+def test_single_layer_tour():
+    at = page("single_layer.py", {"tour": "1"})
+    at.run()
+    assert_clean(at)
+    assert any("Lecture tour, step 1 of 6: Work, not iterations" in t for t in texts(at.markdown))
+    assert at.query_params.get("section") == "train"
+    _next(at)
+    assert any("Lecture tour, step 2 of 6: Too large a learning rate" in t for t in texts(at.markdown))
+    assert at.query_params.get("tour") == "2" and float(at.query_params.get("lr")) == 1.0
