@@ -8,6 +8,7 @@ import streamlit as st
 from app.figures import spectral as F
 from app.lesson import Experiment, Lesson, Param, call_script
 from app.lessons.spectral_clustering import DATA, clustering, clustering_data
+from app.lessons.spectral_clustering_exercises import EXERCISES, TOUR
 from app.panels import self_check, show
 from app.params import SEED, log_options
 from numdl_core import spectral as S
@@ -118,7 +119,8 @@ EXPERIMENTS = [
 ]
 
 
-lesson = Lesson("spectral", "🕸️ Spectral clustering", presets=EXPERIMENTS, slides="01-NumDNN-Unsupervised.tex")
+lesson = Lesson("spectral", "🕸️ Spectral clustering", presets=EXPERIMENTS, slides="01-NumDNN-Unsupervised.tex",
+                exercises=EXERCISES, tour=TOUR)
 lesson.theory(
     "Turn the points into a weighted graph and look at the eigenvectors of its **graph Laplacian** for the smallest "
     "eigenvalues. The Laplacians have eigenvalues ≥ 0, with L·1 = 0 and L_rw·1 = 0 but L_sym·D^½1 = 0 (not 1); "

@@ -43,3 +43,15 @@ def test_single_layer_tour():
     _next(at)
     assert any("Lecture tour, step 2 of 6: Too large a learning rate" in t for t in texts(at.markdown))
     assert at.query_params.get("tour") == "2" and float(at.query_params.get("lr")) == 1.0
+
+
+def test_spectral_clustering_tour():
+    at = page("spectral_clustering.py", {"tour": "1"})
+    at.run()
+    assert_clean(at)
+    assert any("Lecture tour, step 1 of 6: k-means fails" in t for t in texts(at.markdown))
+    assert at.query_params.get("section") == "clustering" and at.query_params.get("dataset") == "circles"
+    _next(at)
+    assert any("Lecture tour, step 2 of 6: σ too small" in t for t in texts(at.markdown))
+    assert at.query_params.get("tour") == "2" and at.query_params.get("graph") == "full"
+    assert float(at.query_params.get("sigma")) == 0.01
