@@ -94,3 +94,13 @@ def test_too_few_clicked_points_fall_back_to_the_page_data_with_a_warning():
     assert_clean(at)
     assert any("at least 4 points" in w for w in texts(at.warning))
     assert lesson_numbers(at, "spectral")["edges"] == 1770  # the page's moons (n = 300, kNN k = 10)
+
+
+def test_a_file_over_the_size_cap_is_refused_before_parsing():
+    at = _opened("spectral_clustering.py", {}, "spectral.clustering")
+    big = b"x1,x2,label\n" + b"0.123456789,0.123456789,0\n" * 10_000  # 260 kB > 200 kB
+    at.file_uploader(key="owndata.spectral.clustering.upload").set_value(("big.csv", big, "text/csv")).run()
+    assert_clean(at)
+    (err,) = texts(at.error)
+    assert "too large" in err and "260,012 bytes" in err
+    assert lesson_numbers(at, "spectral")["edges"] == 1770  # still the page's moons
