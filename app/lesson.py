@@ -29,6 +29,7 @@ import inspect
 import io
 import pprint
 import re
+from contextlib import nullcontext
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -83,6 +84,7 @@ class Lesson:
         self.section: str | None = None
         self._values: dict[str, Any] = {}
         self._numbers: dict[str, float] = {}
+        self._live_slot: tuple[Any, Any] | None = None  # presenting: (container, empty slot) after the last controls
         st.title(display_title(title))
         self.exercises = exercises
         unknown = [n for n in tour if n not in self.presets]
@@ -112,6 +114,8 @@ class Lesson:
         out = self.pp.controls(params, container, columns=columns, scope=self.scope, widths=widths,
                                disabled=disabled)
         self._values.update(out)
+        if container is None and presenting():  # a place for a live run right under these controls
+            self._live_slot = (_current(), st.container())
         return out
 
     @property
@@ -133,8 +137,12 @@ class Lesson:
         (``metrics``, ``diverged_hint``, ``keep_path``, ``max_iter``, ``default_speed``, ``max_points``, ``per_step``).
         """
         structure = {**self.by_role("structure"), **dict(depends or {})}
-        return live_run(f"{self.key}.{self.scope or 'page'}.{name}", self.pp, solvers, draw, structure=structure,
-                        tunables=self.by_role("tunable"), scope=self.scope, **options)
+        slot, self._live_slot = self._live_slot, None
+        # presenting: Play and the picture right under the controls, the notes drawn since then below them
+        here = slot[1] if slot is not None and slot[0] is not None and slot[0] is _current() else nullcontext()
+        with here:
+            return live_run(f"{self.key}.{self.scope or 'page'}.{name}", self.pp, solvers, draw, structure=structure,
+                            tunables=self.by_role("tunable"), scope=self.scope, **options)
 
     def compare(self, name: str, make: Callable, params: Sequence[Param], alternative: Mapping[str, Any],
                 **options: Any) -> Any:
@@ -237,6 +245,11 @@ def display_title(title: str) -> str:
     """
     stripped = _LEADING_SYMBOL.sub("", title, count=1)
     return stripped or title
+
+
+def _current() -> Any:
+    """The container elements are drawn into now (Streamlit's ``_active_dg``; None if that internal is gone)."""
+    return getattr(st._main, "_active_dg", None)
 
 
 def script_text(title: str, section: str | None, params: Mapping[str, Any], body: str, *,

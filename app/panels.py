@@ -31,14 +31,27 @@ __all__ = [
 
 PRESENT_KEY = "presentation"
 
+# Presentation mode fits a 1280x720 projector: the title, the section switch, compact controls, Play and the top
+# of the main figure without scrolling (tests/browser/test_presentation.py). The figures carry the large fonts and
+# thick lines (app.style.presentation); the page's text stays a little larger than usual, its spacing is tighter,
+# the sidebar is collapsed (presentation_toggle) and its captions hidden, the labels of the section switch and of
+# a live run's speed are dropped. A live run's Play row and picture come right after the page's controls
+# (app.lesson.Lesson.live): notes drawn between the last control and Play follow the picture.
 _PRESENT_CSS = """
 <style>
-html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.35rem; }
-[data-testid="stWidgetLabel"] p { font-size: 1.2rem !important; }
-h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.9rem !important; }
-.katex { font-size: 1.5em !important; }
-[data-testid="stCaptionContainer"] { font-size: 1.1rem; }
+html { font-size: 16px; }
+[data-testid="stMainBlockContainer"] { padding: 2.2rem 2rem 2rem 2rem; max-width: none; }
+[data-testid="stHeader"] { height: 2.2rem; min-height: 2.2rem; background: transparent; }
+[data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.25rem; }
+[data-testid="stMetricValue"] { font-size: 1.6rem; }
+[data-testid="stMain"] h1 { font-size: 1.8rem !important; padding: 0 0 0.1rem 0 !important; line-height: 1.2; }
+[data-testid="stMain"] h2 { font-size: 1.45rem !important; padding: 0.15rem 0 0.1rem 0 !important; }
+[data-testid="stMain"] h3 { font-size: 1.3rem !important; padding: 0.15rem 0 0.1rem 0 !important; }
+[data-testid="stExpander"] summary { padding-top: 0.2rem; padding-bottom: 0.2rem; }
+[data-testid="stWidgetLabel"] { min-height: 1rem; margin-bottom: 0; }
+[data-testid="stSidebar"] [data-testid="stCaptionContainer"] { display: none; }
+.stElementContainer[class*="-section "] [data-testid="stWidgetLabel"] { display: none; }
+.stElementContainer[class*="-speed "] [data-testid="stWidgetLabel"] { display: none; }
 </style>
 """
 
@@ -56,6 +69,7 @@ def presentation_toggle() -> bool:
                            help="Large text and thick lines for a projector; explanations collapsed.")
     if on:
         st.query_params["present"] = "1"
+        st.set_page_config(initial_sidebar_state="collapsed")  # the whole width (the toggle is one click away)
         st.markdown(_PRESENT_CSS, unsafe_allow_html=True)
     elif "present" in st.query_params:
         del st.query_params["present"]
