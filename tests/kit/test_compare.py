@@ -170,3 +170,15 @@ def test_dropout_against_weight_decay_on_test_error():
     # weight decay (α = 1e-3) is still falling at 0.136
     assert list(table["best at iteration"]) == [352, 500]
     assert list(table["final test MSE"]) == pytest.approx([0.1855, 0.1361], abs=1e-3)
+
+
+def test_a_diverging_side_on_the_page_is_a_row_and_a_cross():
+    at = page("least_squares.py", {"section": "iterative", "a": "1"}).run()
+    at.selectbox(key="lstsq.iterative.cmp.iter.A.line_search").set_value("fixed").run()
+    at.select_slider(key="lstsq.iterative.cmp.iter.A.step").set_value(0.1).run()  # > 1/λmax ≈ 0.031
+    at.button(key="lstsq.iterative.cmp.iter.run").click().run()
+    assert_clean(at)
+    (table,) = [d.value for d in at.dataframe if "configuration" in d.value.columns]
+    assert table["status"][0].startswith("diverged at iteration 10") and table["status"][1] == "converged at iteration 1"
+    fig = [f for f in figures(at) if f["layout"]["title"]["text"] == "A against B"][0]
+    assert [t.get("text") for t in fig["data"]][-1] == ["diverged"]
