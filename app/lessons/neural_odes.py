@@ -12,6 +12,7 @@ from app.figures.common import convergence_figure
 from app.figures.theory_neural_odes import (deep_limit_figure, noise_figure, nfe_tolerance_figure,
                                             trajectories_figure)
 from app.lesson import Experiment, Lesson, Param, Solver
+from app.owndata import own_data
 from app.panels import show
 from app.params import SEED
 from numdl_core.theory import neural_odes as M
@@ -66,6 +67,8 @@ def adaptive_section(lesson: Lesson):
     p = lesson.controls(ADAPTIVE, columns=4)
     lesson.controls(TUNE)
     X, c = M.two_moons_like(p["n"], seed=p["seed"])
+    X, c, source = own_data("no.adaptive", X, c.astype(int), classes=2, max_points=200)
+    c = c.astype(float)
     nfe1, nfe4 = _nfe(p["T"], p["n"], p["seed"])
 
     def metrics(name, step):
@@ -86,8 +89,8 @@ def adaptive_section(lesson: Lesson):
 
     theta0 = M.init_params("ode", seed=p["seed"])
     solvers = {"Neural ODE": Solver(M.ode_training, (X, c), theta0, model="ode", N=10)}
-    run = lesson.live("run", solvers, draw, max_iter=2000, default_speed=5, max_points=300, metrics=metrics,
-                      diverged_hint="The step is too large: lower η.")
+    run = lesson.live("run", solvers, draw, depends={"own_data": source}, max_iter=2000, default_speed=5,
+                      max_points=300, metrics=metrics, diverged_hint="The step is too large: lower η.")
     show(nfe_tolerance_figure(TOLS, {"initial field θ₀": nfe1, "stiffer field 4θ₀": nfe4},
                               title="NFE against tolerance (log-log): tighter tolerance, more evaluations"),
          "no.fig.adaptive.tol")
