@@ -33,6 +33,12 @@ SHOWN_CHARS = 40  # a note quotes at most this many characters of a value or nam
 MAX_NOTES = 40  # notes listed about one link: every control of a page (up to 23 today), not hundreds of unknown names
 
 
+def _page_query() -> dict[str, list[str]]:
+    """The URL's values of a page's own controls (not the app shell's global keys)."""
+    qp = st.query_params
+    return {n: qp.get_all(n) for n in qp.keys() if n not in GLOBAL_KEYS}
+
+
 def shown(raw: Any, limit: int = SHOWN_CHARS) -> str:
     """Text from the URL made safe to quote inside a Markdown code span of a note.
 
@@ -194,7 +200,12 @@ class PageParams:
         # The URL is read only on the first run of the page: later, a widget that appears (another section)
         # starts at its default, not at a stale URL value of a widget of the same name.
         self._loaded_key = f"_url_loaded.{key}"
+        self._written_key = f"_url_written.{key}"
         self.first_run = not st.session_state.get(self._loaded_key, False)
+        written = st.session_state.get(self._written_key)
+        self.relinked = not self.first_run and written is not None and _page_query() != written
+        if self.relinked:  # a link brought new values (e.g. Home's search opening a section): read them again
+            self.first_run = True
         self.scopes: dict[str, str] = {}
         self._links_key = f"_links.{key}"  # hide / lock / preset, read once from the URL
         if self.first_run or self._links_key not in st.session_state:
@@ -263,7 +274,7 @@ class PageParams:
             k = self.wkey(p.name)
             if p.name in self.locked:  # every run: a locked control cannot be moved (widget, button or state)
                 st.session_state[k] = self._locked_value(p, k)
-            elif k not in st.session_state:
+            elif k not in st.session_state or (self.relinked and p.name in st.query_params):
                 st.session_state[k] = self._initial(p)
             if p.name in self.hidden:
                 out[p.name] = st.session_state[k]
@@ -355,4 +366,6 @@ class PageParams:
         if final != {name: v if len(v) > 1 else v[0] for name, v in current.items() if v}:
             qp.from_dict(final)  # one message to the browser (a write per name would send one each)
         st.session_state[self._loaded_key] = True
+        st.session_state[self._written_key] = {n: [v] if isinstance(v, str) else list(v) for n, v in final.items()
+                                               if n not in GLOBAL_KEYS}
         self._show_notes()

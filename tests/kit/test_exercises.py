@@ -145,3 +145,16 @@ def test_lecture_tour_steps_through_the_presets():
     at.run()
     assert any("opened at step 5" in t for t in texts(at.warning))
     assert at.query_params.get("section") == "deblur"
+
+
+def test_a_link_with_new_values_is_read_on_a_later_visit():
+    """Home's search links open a section: the URL is read again when it differs from what the page wrote."""
+    at = page("least_squares.py", {"section": "iterative"})
+    at.run()
+    assert at.query_params.get("section") == "iterative"
+    at.query_params["section"] = "deblur"  # as st.page_link(..., query_params=...) does on a later visit
+    at.run()
+    assert_clean(at)
+    assert at.query_params.get("section") == "deblur"
+    at.run()  # an ordinary rerun keeps it
+    assert at.query_params.get("section") == "deblur"
