@@ -56,7 +56,8 @@ def compare_section(lesson: Lesson, p: dict):
 
 DEBLUR_COMPARE = [Param("method", "Method", "choice", "cgls", options=("cgls", "sd"),
                         labels={"cgls": "CGLS", "sd": "steepest descent"}),
-                  Param("alpha", "Tikhonov α", "choice", 0.0, options=(0.0, 1e-4, 1e-3, 1e-2, 1e-1), labels={0.0: "0"})]
+                  Param("alpha", "Tikhonov α", "choice", 0.0, options=(0.0, 1e-4, 1e-3, 1e-2, 1e-1),
+                        labels={0.0: "0"})]
 DEBLUR_ITER = 100  # iterations of each configuration: CGLS's error to x_true has its minimum well before
 
 

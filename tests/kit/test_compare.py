@@ -179,6 +179,7 @@ def test_a_diverging_side_on_the_page_is_a_row_and_a_cross():
     at.button(key="lstsq.iterative.cmp.iter.run").click().run()
     assert_clean(at)
     (table,) = [d.value for d in at.dataframe if "configuration" in d.value.columns]
-    assert table["status"][0].startswith("diverged at iteration 10") and table["status"][1] == "converged at iteration 1"
+    assert table["status"][0].startswith("diverged at iteration 10")
+    assert table["status"][1] == "converged at iteration 1"
     fig = [f for f in figures(at) if f["layout"]["title"]["text"] == "A against B"][0]
     assert [t.get("text") for t in fig["data"]][-1] == ["diverged"]
