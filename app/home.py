@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.catalog import GROUPS, available
+from app.exercise_panel import progress_panel
 from app.search import MAX_QUERY, build_index, search
 
 
@@ -27,7 +28,16 @@ def home() -> None:
   test, or a comparison with an independent reference (scipy, scikit-learn, a closed form).
 - **Try this.** Each page ends with guided experiments: a button sets the controls, you answer the question,
   then compare with what you should see.
+- **Exercises.** Each page has exercises the app checks by computing: choose a step size, predict an iteration
+  count, find a stability limit. It answers *correct*, *almost* with what is off, or *not yet* with a hint, and
+  shows the worked solution on request. Your progress is below, in the URL and in a file you can save.
+- **Your own data.** On the 2-D pages, click the plot to add or remove points, or upload a CSV (x1, x2, label).
+- **Compare.** Pages with several solvers or settings run two configurations side by side: their costs in one
+  table, their curves in one plot.
 - **Presentation mode** (sidebar toggle): large text and thick lines for a projector, explanations collapsed.
+- **Lecture tour.** Some pages have a tour (*Start the lecture tour* under the title, or `?tour=1`): the
+  lecturer's storyline as a series of presets, stepped with **Next** / **Previous** (keys → / ←) and **Space**
+  for Play / Pause.
 - **Share a URL.** Every control, the random seed included, is in the address bar: copy it and anyone who opens
   it sees the same experiment.
 - **In a notebook.** The numerics are the plain numpy/scipy library `numdl_core`; each page shows the code that
@@ -43,6 +53,7 @@ def home() -> None:
         st.subheader(group)
         for e in here:
             st.page_link(str(e.path), label=f"**{e.title}**: {e.summary}", icon=e.icon)
+    progress_panel()
 
 
 def search_box() -> None:

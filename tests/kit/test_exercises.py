@@ -158,3 +158,18 @@ def test_a_link_with_new_values_is_read_on_a_later_visit():
     assert at.query_params.get("section") == "deblur"
     at.run()  # an ordinary rerun keeps it
     assert at.query_params.get("section") == "deblur"
+
+
+def test_home_shows_the_progress_per_page_from_the_url():
+    from tests.pages.helpers import app
+
+    at = app()
+    at.query_params["done"] = "least-squares/kappa,least-squares/cg-count,derivatives/e2-order,bogus/id"
+    at.run()
+    assert_clean(at)
+    total = sum(len(s.exercises) for s in SETS)
+    assert any(f"3 of {total} solved" in t for t in texts(at.caption)), texts(at.caption)
+    bars = [b.proto.text for b in at.get("progress")]
+    assert "Linear least squares: 2 of 3" in bars and "Checking derivatives: 1 of 3" in bars
+    assert any("ignored" in t for t in texts(at.warning))
+    assert at.query_params.get("done") == "derivatives/e2-order,least-squares/cg-count,least-squares/kappa"
