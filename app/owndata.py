@@ -93,8 +93,10 @@ def _figure(X, y, classes: int, xlim, ylim) -> go.Figure:
     return fig
 
 
-def _on_click(key: str, chart_key: str, classes: int, max_points: int, xlim, ylim) -> None:
+def _on_click(key: str, chart_key: str, version: int, classes: int, max_points: int, xlim, ylim) -> None:
     sk = state_key(key)
+    if (st.session_state.get(sk) or {}).get("version", 0) != version:
+        return  # a stale report of an older chart (a click can arrive twice: with a live frame and the page's run)
     shown = st.session_state.get(f"{sk}.shown")
     chart = st.session_state.get(chart_key)
     points = ((chart or {}).get("selection") or {}).get("points") or []
@@ -137,7 +139,7 @@ def _editor(key: str, Xs: np.ndarray, ys: np.ndarray, version: int, *, classes: 
     st.session_state[f"{sk}.shown"] = (Xs, ys)
     chart_key = f"{sk}.chart.{version}"  # a fresh chart (no selection left) after each edit
     st.plotly_chart(_figure(Xs, ys, classes, xlim, ylim), key=chart_key, selection_mode="points",
-                    on_select=partial(_on_click, key, chart_key, classes, max_points, xlim, ylim),
+                    on_select=partial(_on_click, key, chart_key, version, classes, max_points, xlim, ylim),
                     config={"displaylogo": False, "displayModeBar": False})
     st.file_uploader(f"Upload a CSV: lines x1,x2,label (header optional), labels 0 to {classes - 1}, at most "
                      f"{max_points:,} points and {MAX_BYTES // 1000} kB", type=["csv", "txt"], key=f"{sk}.upload",
