@@ -107,3 +107,21 @@ def test_apply_selection_maps_traces_to_rows():
     X3, _ = apply_selection(X, y, {"curve_number": 1, "point_index": 0, "x": 1.0, "y": 1.0}, classes=3,
                             mode="add", label=0, radius=0.0)  # add mode on a data point: a point there
     assert X3.shape == (5, 2)
+
+
+def test_a_click_is_applied_once_per_version_of_the_points(monkeypatch):
+    """app.owndata._on_click: a report from the chart of the current version adds the point and bumps the
+    version; the same report again (a click delivered twice, or a stale chart) changes nothing."""
+    from types import SimpleNamespace
+
+    from app import owndata
+
+    X, y = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [3.0, 1.0]]), np.array([0, 0, 1, 1])
+    state = {"owndata.k.shown": (X, y), "owndata.k.mode": "add", "owndata.k.class": 1,
+             "owndata.k.chart.0": {"selection": {"points": [{"curve_number": 0, "point_index": 5, "x": 0.5,
+                                                             "y": 2.0}]}}}
+    monkeypatch.setattr(owndata, "st", SimpleNamespace(session_state=state))
+    for _ in range(2):
+        owndata._on_click("k", "owndata.k.chart.0", 0, 2, 100, (-1.0, 4.0), (-1.0, 3.0))
+    own = state["owndata.k"]
+    assert own["version"] == 1 and own["y"].tolist() == [0, 0, 1, 1, 1] and own["X"][-1].tolist() == [0.5, 2.0]
