@@ -14,6 +14,7 @@ import streamlit as st
 from app import chart
 from app.figures.common import taylor_figure
 from app.style import presentation as _present_fig
+from app.style import tidy as _tidy
 
 __all__ = [
     "presenting",
@@ -93,10 +94,13 @@ def show(fig: go.Figure, key: str, container: Any = None) -> None:
     per redraw; they are sent by :func:`app.chart.send` (the same element, without ``st.plotly_chart``'s copy
     of the figure). Paused, every chart is interactive again.
     """
+    live = st.session_state.get(LIVE_FRAME_KEY)
     if presenting():
         fig = _present_fig(go.Figure(fig))  # a copy: the caller's (possibly cached) figure stays as it was
+    elif not live:  # legends above the plot (a live frame's figures are built so, by app.style.fast_figure)
+        fig = _tidy(fig)
     config = {"displaylogo": False, "responsive": True}
-    if st.session_state.get(LIVE_FRAME_KEY):
+    if live:
         config["staticPlot"] = True
         if _measure_frames():
             st.session_state.setdefault(FRAME_BYTES_KEY, {})[key] = len(fig.to_json())

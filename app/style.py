@@ -6,6 +6,8 @@ at display time, by :func:`app.kit.show` through :func:`presentation`.
 """
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -15,6 +17,8 @@ BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY, YELLOW, BLACK = PALETTE
 # Sequential and diverging colour scales that stay readable for colour-blind viewers.
 SEQUENTIAL = "Viridis"
 DIVERGING = "RdBu"
+# Where legends go (app.style.tidy_layout): a horizontal row just above the plot area, under the title.
+LEGEND_ABOVE = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0)
 
 
 def color(i: int) -> str:
@@ -44,7 +48,7 @@ def axis(title: str | None = None, log: bool = False, **kw) -> dict:
 
 
 def new_figure(title: str | None = None, **kw) -> go.Figure:
-    """An empty figure with the app's base layout (light template, compact margins, legend below the plot).
+    """An empty figure with the app's base layout (light template, compact margins, legend above the plot).
 
     ``kw`` are the keywords of :func:`base_layout`: ``x_title``, ``y_title``, ``log_x``, ``log_y``, ``height``.
     """
@@ -68,7 +72,7 @@ def base_layout(
         title=dict(text=title, x=0.01, xanchor="left") if title else None,
         height=height,
         margin=dict(l=60, r=20, t=40 if title else 20, b=50),
-        legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0),
+        legend=dict(LEGEND_ABOVE),  # above the plot, under the title (see tidy_layout)
         font=dict(size=13),
         xaxis={k: v for k, v in axis(x_title, log_x).items() if v is not None},
         yaxis={k: v for k, v in axis(y_title, log_y).items() if v is not None},
@@ -87,6 +91,7 @@ def fast_figure(data: list[dict], layout: dict) -> go.Figure:
     plain dicts written in this package and checked by its tests; the JSON sent to the browser is the
     same (the template is passed as its JSON, since an unvalidated name would not be resolved).
     """
+    layout = dict(layout, **tidy_layout(layout, data))
     if layout.get("template") == TEMPLATE:
         layout = dict(layout, template=_TEMPLATE_JSON)
     try:
@@ -96,12 +101,23 @@ def fast_figure(data: list[dict], layout: dict) -> go.Figure:
 
 
 def presentation(fig: go.Figure, scale: float = 1.6) -> go.Figure:
-    """Projector styling: fonts scaled by ``scale``, lines and markers thicker. Returns ``fig`` (modified)."""
+    """Projector styling: fonts scaled by ``scale`` (the layout's, the legend's, the titles', the annotations' and the
+    colour bars'), lines, shapes and markers thicker, the legend and the margins laid out again for the larger
+    fonts (:func:`tidy`). Returns ``fig`` (modified)."""
     size = int(13 * scale)
     fig.update_layout(font=dict(size=size), title_font=dict(size=int(size * 1.15)), legend_font=dict(size=size))
     h = fig.layout.height
     if h:
         fig.update_layout(height=int(h * 1.25))
+    for key in [k for k in fig.layout if k[:5] in ("xaxis", "yaxis") and fig.layout[k] is not None]:
+        ax = fig.layout[key]  # explicit sizes: Streamlit's plotly theme sets the axes' own fonts
+        ax.tickfont.size = max(ax.tickfont.size or 0, int(size * 0.9))
+        ax.title.font.size = max(ax.title.font.size or 0, size)
+    for ann in fig.layout.annotations or ():
+        ann.font.size = max(int((ann.font.size or 13) * scale), 14)
+    for shape in fig.layout.shapes or ():
+        if shape.line is not None:
+            shape.line.width = max((shape.line.width or 1) * 2, 3)
     for tr in fig.data:
         ttype = getattr(tr, "type", "")
         if ttype in ("scatter", "scattergl") and tr.line is not None:
@@ -109,4 +125,107 @@ def presentation(fig: go.Figure, scale: float = 1.6) -> go.Figure:
             tr.line.width = max(width * 2, 4)
             if tr.marker is not None and tr.marker.size is not None:
                 tr.marker.size = tr.marker.size * 1.5
+        elif ttype in ("contour", "histogram2dcontour") and tr.line is not None:
+            tr.line.width = max((tr.line.width or 0.5) * 2, 3)
+        bar = getattr(tr, "colorbar", None) if getattr(tr, "showscale", True) is not False else None
+        if bar is not None:
+            bar.tickfont.size = max(int((bar.tickfont.size or 13) * scale), size)
+            bar.title.font.size = max(int((bar.title.font.size or 13) * scale), size)
+    return tidy(fig)
+
+
+# ---------------------------------------------------------------------------------------------------- legends
+# A legend never covers a title, an axis title or the data: it is a horizontal row above the plot area (the
+# title, if any, above it at the top of the figure, the top margin made for both), or a column right of the plot
+# (``x >= 1.02``, ``xanchor="left"``) where a figure put it there. Legends a figure put below the x axis or inside
+# the plot go above it: a fixed paper position below the axis ends up on the axis title once automargin moves it
+# (larger fonts, long tick labels), as on the least-squares convergence plot.
+_LEGEND_TYPES = {"scatter", "scattergl", "bar", "histogram", "box", "violin", "scatterpolar", "scatter3d"}
+_ROW_WIDTH = 520  # px a legend row is assumed to have (a chart in a column; wider charts wrap less)
+
+
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    """``obj[key]`` of a dict, or the attribute of a plotly object (None when unset)."""
+    if obj is None:
+        return default
+    value = obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+    return default if value is None else value
+
+
+def _legend_names(data: Sequence[Any], showlegend: Any) -> list[str]:
+    """The names the legend shows (plotly shows a legend for two entries or more, or when asked)."""
+    names = [str(_get(t, "name", "")) for t in data
+             if _get(t, "type", "scatter") in _LEGEND_TYPES and _get(t, "showlegend", True) is not False
+             and _get(t, "visible", True) is not False]
+    if showlegend is False or (showlegend is None and len(names) < 2):
+        return []
+    return names
+
+
+def legend_rows(names: Sequence[str], size: float, width: float = _ROW_WIDTH) -> int:
+    """Rows a horizontal legend of ``names`` takes at font ``size`` in ``width`` px (an estimate: 0.55 em a
+    character and 40 px for each entry's symbol and gap)."""
+    if not names:
+        return 0
+    rows, used = 1, 0.0
+    for name in names:
+        w = 0.55 * size * len(name) + 40
+        if used and used + w > width:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
+
+
+def tidy_layout(layout: dict, data: Sequence[Any]) -> dict:
+    """The changes to ``layout`` (a plain dict) that put its legend where it cannot cover a title, an axis title
+    or the plot (above the plot area, or at its right), the title at the top, and a top margin for both; every
+    axis gets ``automargin``. Pure dict work (no plotly validation): it runs for every live frame."""
+    font = _get(_get(layout, "font"), "size", 13)
+    legend = dict(_get(layout, "legend", {}) or {})
+    size = _get(_get(legend, "font"), "size", font)
+    names = _legend_names(data, _get(layout, "showlegend"))
+    right = _get(legend, "orientation") == "v" and _get(legend, "x", 1.02) >= 1.02 and _get(legend, "xanchor") == "left"
+    above = not right and _get(legend, "yanchor") == "bottom" and _get(legend, "y", 0) >= 1.0
+    changes: dict = {}
+    if names and not right:
+        if not above:
+            legend.update(LEGEND_ABOVE)
+        legend["orientation"] = "h"
+        changes["legend"] = legend
+    title = _get(layout, "title")
+    text = _get(title, "text") if isinstance(title, dict) else (title if isinstance(title, str) else _get(title, "text"))
+    top = 8.0
+    if text:
+        tsize = _get(_get(title, "font") if not isinstance(title, str) else None, "size", font * 1.4)
+        changes["title"] = dict(title if isinstance(title, dict) else {"text": text}, y=1.0, yref="container",
+                                yanchor="top", pad=dict(t=6))
+        top += 1.3 * tsize * (1 + text.count("<br>")) + 6
+    if names and not right:
+        height = _get(layout, "height", 450)
+        lift = max(_get(legend, "y", 1.02) - 1.0, 0.0) * 0.7 * height  # the legend's offset above the plot area
+        top += legend_rows(names, size) * 1.45 * size + 4 + lift
+    margin = dict(_get(layout, "margin", {}) or {})
+    if _get(margin, "t", 0) < top:
+        margin["t"] = int(top + 0.5)
+        changes["margin"] = margin
+    for key in [k for k in layout if k[:5] in ("xaxis", "yaxis")] or ["xaxis", "yaxis"]:
+        ax = layout.get(key)
+        if _get(ax, "automargin") is not True:
+            changes[key] = dict(ax or {}, automargin=True)
+    return changes
+
+
+def tidy(fig: go.Figure) -> go.Figure:
+    """:func:`tidy_layout` applied to a (validated) figure; returns ``fig`` (modified). Idempotent."""
+    lay = fig.layout
+    keys = [k for k in lay if k[:5] in ("xaxis", "yaxis") and lay[k] is not None]
+    plain = {"font": {"size": _get(lay.font, "size")}, "legend": lay.legend.to_plotly_json(),
+             "title": lay.title.to_plotly_json(), "showlegend": lay.showlegend, "height": lay.height,
+             "margin": lay.margin.to_plotly_json(), **{k: {"automargin": lay[k].automargin} for k in keys}}
+    changes = tidy_layout(plain, fig.data)
+    for k in keys:
+        if k in changes:
+            changes[k] = {"automargin": True}
+    if changes:
+        fig.update_layout(changes)
     return fig
