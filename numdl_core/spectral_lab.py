@@ -217,7 +217,8 @@ def cluster_points(
     Raises
     ------
     ValueError
-        As :func:`clustering_study`.
+        For ``X`` that is not (n, 2) with n >= 4 finite points, labels that are not whole numbers >= 0 (one per
+        point), and as :func:`clustering_study`.
 
     References
     ----------
@@ -230,7 +231,14 @@ def cluster_points(
     >>> round(cluster_points(X, np.repeat([0, 1], 30), k=5).ari, 3)
     1.0
     """
-    X, y = np.asarray(X, dtype=float), np.asarray(y).astype(int).ravel()
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] < 4:
+        raise ValueError(f"X must be an (n, 2) array of n >= 4 points, got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X has NaN or infinite coordinates")
+    if y.shape != (X.shape[0],) or not np.all(np.isfinite(y)) or np.any(y != np.round(y)) or np.any(y < 0):
+        raise ValueError(f"y must hold one whole label >= 0 per point (shape ({X.shape[0]},)), got shape {y.shape}")
+    y = y.astype(int)
     n = X.shape[0]
     W = S.similarity_graph(X, graph, sigma=sigma, k=k, epsilon=epsilon)
     n_edges = S.edge_summary(W)[0]

@@ -112,3 +112,19 @@ def test_lanczos_is_asked_only_for_the_few_eigenpairs_needed(monkeypatch):
     asked.clear()
     lab.lambda2_study(solver="lanczos")
     assert asked and all(k == 2 for _, k in asked)
+
+
+def test_cluster_points_on_given_points_against_scipy_and_scikit_learn():
+    """A student's own points: the Laplacian's spectrum against scipy, the ARI against scikit-learn."""
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal((-1, 0), 0.2, (40, 2)), rng.normal((1, 0), 0.2, (40, 2))])
+    y = np.repeat([0, 1], 40)
+    r = lab.cluster_points(X, y)
+    W = S.similarity_graph(X, "knn", sigma=0.3, k=10, epsilon=0.3)
+    Wd = W.toarray() if hasattr(W, "toarray") else W
+    np.testing.assert_allclose(r.eigenvalues, scipy.linalg.eigvalsh(laplacian(Wd, normed=True))[:20], atol=1e-10)
+    assert r.ari == pytest.approx(adjusted_rand_score(y, r.labels), abs=1e-12) and r.ari == 1.0
+    for bad_X, bad_y, words in [(X[:, :1], y, "shape"), (X[:3], y[:3], "n >= 4"), (X * np.nan, y, "NaN"),
+                                (X, y + 0.5, "whole label"), (X, y[:5], "one whole label")]:
+        with pytest.raises(ValueError, match=words):
+            lab.cluster_points(bad_X, bad_y)
