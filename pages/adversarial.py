@@ -12,7 +12,7 @@ from app.lessons.adversarial_exercises import EXERCISES
 SECTIONS = {"fgsm-pgd": "Accuracy against ε", "fooled": "A fooled digit", "targeted": "Targeted attack (live)",
             "stable": "Plain vs stable networks"}
 
-lesson = Lesson("adv", "🎭 Adversarial examples", presets=adv.EXPERIMENTS + targeted.EXPERIMENTS, slides=None,
+lesson = Lesson("adv", "Adversarial examples", presets=adv.EXPERIMENTS + targeted.EXPERIMENTS, slides=None,
                 exercises=EXERCISES)
 lesson.theory(*adv.THEORY)
 section = lesson.sections(SECTIONS, default="fgsm-pgd")

@@ -24,7 +24,7 @@ SECTIONS = {"conv1d": "1-D periodic convolution", "conv2d": "2-D convolution of 
             "stencils": "Stencils and PDE regularization", "init": "Initialization through depth",
             "cnn": "A small CNN on digits (live)"}
 
-lesson = Lesson("conv", "🧩 Convolutional networks", presets=EXPERIMENTS + cnn_lesson.EXPERIMENTS,
+lesson = Lesson("conv", "Convolutional networks", presets=EXPERIMENTS + cnn_lesson.EXPERIMENTS,
                 slides="05-NumDNN-ConvNets.tex", exercises=EXERCISES)
 lesson.theory(
     "A dense layer on an image has one weight per pair of pixels: for a 28 × 28 image and as many outputs as "

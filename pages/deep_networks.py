@@ -20,7 +20,7 @@ from numdl_core.classify import decision_map
 SECTIONS = {"norms": "Norms through depth", "train": "Training (live)", "resnet": "Plain net vs ResNet",
             "checks": "Checks of backpropagation"}
 
-lesson = Lesson("dn", "🏗️ Deep networks", presets=EXPERIMENTS, slides="06-NumDNN-DeepNets.tex",
+lesson = Lesson("dn", "Deep networks", presets=EXPERIMENTS, slides="06-NumDNN-DeepNets.tex",
                 exercises=EXERCISES)
 lesson.theory(
     "Notation: **rows are examples** (the course writes K Y with examples as columns). A deep network stacks L layers "

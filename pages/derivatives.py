@@ -81,7 +81,7 @@ if res.err2 is not None:
 report(numbers)
 """
 
-lesson = Lesson("derivatives", "🩺 Checking derivatives", presets=EXPERIMENTS,
+lesson = Lesson("derivatives", "Checking derivatives", presets=EXPERIMENTS,
                 slides="03-NumDNN-LinearClassification.tex (Testing your Derivatives) and "
                        "04-NumDNN-SingleLayer.tex (adjoint test)", exercises=EXERCISES, tour=TOUR)
 st.markdown("*Your derivatives are assumed to be wrong unless you prove otherwise.*")

@@ -12,7 +12,7 @@ from app.lessons.dropout_exercises import EXERCISES
 SECTIONS = {"least-squares": "Least squares: closed form (live)", "factorization": "Matrix factorization (live)",
             "mlp": "Dropout vs weight decay (live)"}
 
-lesson = Lesson("do", "🎲 Dropout", presets=ls.EXPERIMENTS + fact.EXPERIMENTS, exercises=EXERCISES)
+lesson = Lesson("do", "Dropout", presets=ls.EXPERIMENTS + fact.EXPERIMENTS, exercises=EXERCISES)
 lesson.theory(*ls.THEORY)
 section = lesson.sections(SECTIONS, default="least-squares")
 run, solvers, extra = {"least-squares": lambda: ls.least_squares_section(lesson),

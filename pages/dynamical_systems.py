@@ -10,7 +10,7 @@ from app.lessons.dynamical_systems_exercises import EXERCISES
 SECTIONS = {"msa": "MSA vs gradient descent (live)", "parareal": "Parareal", "architectures": "Architectures as "
             "integrators"}
 
-lesson = Lesson("dyn", "🌀 Dynamical systems and deep learning", presets=ds.EXPERIMENTS, slides=None,
+lesson = Lesson("dyn", "Dynamical systems and deep learning", presets=ds.EXPERIMENTS, slides=None,
                 exercises=EXERCISES)
 lesson.theory(*ds.THEORY)
 section = lesson.sections(SECTIONS, default="msa")

@@ -10,7 +10,7 @@ from app.lessons.generative_models_exercises import EXERCISES
 
 SECTIONS = {"vae": "VAE (live)", "gan": "GAN (live)", "wgan": "WGAN (live)", "flow": "Normalizing flow (live)"}
 
-lesson = Lesson("t10", "🎲 Generative models", presets=t10.EXPERIMENTS, slides=None,
+lesson = Lesson("t10", "Generative models", presets=t10.EXPERIMENTS, slides=None,
                 exercises=EXERCISES)
 lesson.theory(*t10.THEORY)
 section = lesson.sections(SECTIONS, default="vae")

@@ -12,7 +12,7 @@ from app.lessons.implicit_bias_exercises import EXERCISES
 SECTIONS = {"margin": "Max margin (live)", "min-norm": "Minimum norm", "matrix-completion": "Matrix completion",
             "weighting": "Importance weighting"}
 
-lesson = Lesson("ib", "🧲 Implicit bias", presets=ib.EXPERIMENTS + more.EXPERIMENTS, slides=None,
+lesson = Lesson("ib", "Implicit bias", presets=ib.EXPERIMENTS + more.EXPERIMENTS, slides=None,
                 exercises=EXERCISES)
 lesson.theory(*ib.THEORY)
 section = lesson.sections(SECTIONS, default="margin")

@@ -11,7 +11,7 @@ from app.lessons.intro_theory_exercises import EXERCISES
 SECTIONS = {"approximation": "Universal approximation", "optimizers": "Optimizer zoo (live)",
             "autoencoder": "Autoencoder vs PCA (live)"}
 
-lesson = Lesson("t0", "📈 Introduction to theory", presets=t0.EXPERIMENTS + zoo.EXPERIMENTS, slides=None,
+lesson = Lesson("t0", "Introduction to theory", presets=t0.EXPERIMENTS + zoo.EXPERIMENTS, slides=None,
                 exercises=EXERCISES)
 lesson.theory(*t0.THEORY)
 section = lesson.sections(SECTIONS, default="approximation")

@@ -12,7 +12,7 @@ from app.lessons.landscapes_exercises import EXERCISES
 SECTIONS = {"overparameterized": "Wide networks (live)", "movement": "Weight movement vs width",
             "saddle": "Escaping a saddle (live)", "no-spurious-minima": "No spurious minima"}
 
-lesson = Lesson("ls", "⛰️ Tractable landscapes", presets=ls.EXPERIMENTS + sd.EXPERIMENTS, slides=None,
+lesson = Lesson("ls", "Tractable landscapes", presets=ls.EXPERIMENTS + sd.EXPERIMENTS, slides=None,
                 exercises=EXERCISES)
 lesson.theory(*ls.THEORY)
 section = lesson.sections(SECTIONS, default="overparameterized")

@@ -57,7 +57,7 @@ DIGITS = [TIKHONOV.but(default=1.0, options=log_options(1e-4, 1e3, 2)), METHOD,
 CONDS = np.logspace(0, 12, 25)  # cond(A) of the conditioning section; CONDS[12] = 1e6
 LCURVE_ITERATIONS = 100  # CGLS iterates on the deblurring L-curve, beside the Tikhonov one
 
-lesson = Lesson("lstsq", "📐 Linear least squares", presets=EXPERIMENTS + tikhonov.EXPERIMENTS,
+lesson = Lesson("lstsq", "Linear least squares", presets=EXPERIMENTS + tikhonov.EXPERIMENTS,
                 slides="02-NumDNN-LinearLeastSquares.tex", exercises=EXERCISES, tour=TOUR)
 lesson.theory(
     "Fit the data by minimizing the squared residual, possibly with Tikhonov regularization. Direct solvers "

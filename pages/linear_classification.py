@@ -29,7 +29,7 @@ SECTIONS = {"train": "GD vs Newton-CG (live)", "logistic": "Binary logistic regr
             "sparse": "Sparse weights: L1 (live)", "losses": "Squared loss vs cross-entropy",
             "coding": "Cross-entropy as code length"}
 
-lesson = Lesson("lc", "🧭 Linear classification", presets=EXPERIMENTS, slides="03-NumDNN-LinearClassification.tex",
+lesson = Lesson("lc", "Linear classification", presets=EXPERIMENTS, slides="03-NumDNN-LinearClassification.tex",
                 exercises=EXERCISES, tour=TOUR)
 lesson.theory(
     "A linear classifier scores each class by zᵢ = xᵢW + b and turns the scores into probabilities with the softmax. "

@@ -10,7 +10,7 @@ from app.lessons.neural_odes_exercises import EXERCISES
 SECTIONS = {"adaptive": "Adaptive solver: NFE (live)", "robustness": "Robustness and non-crossing",
             "deep-limit": "The deep limit"}
 
-lesson = Lesson("no", "🌀 Dynamic view: Neural ODEs", presets=ls.EXPERIMENTS, exercises=EXERCISES)
+lesson = Lesson("no", "Dynamic view: Neural ODEs", presets=ls.EXPERIMENTS, exercises=EXERCISES)
 lesson.theory(*ls.THEORY)
 section = lesson.sections(SECTIONS, default="adaptive")
 run, solvers, extra = {"adaptive": lambda: ls.adaptive_section(lesson),

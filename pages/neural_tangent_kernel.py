@@ -12,7 +12,7 @@ from app.lessons.neural_tangent_kernel_exercises import EXERCISES
 SECTIONS = {"kernel": "Kernel vs width", "lazy": "Lazy training", "regression": "Kernel regression (live)",
             "spectral-bias": "Spectral bias"}
 
-lesson = Lesson("ntk", "🧮 Neural tangent kernel", presets=nk.EXPERIMENTS + tr.EXPERIMENTS, slides=None,
+lesson = Lesson("ntk", "Neural tangent kernel", presets=nk.EXPERIMENTS + tr.EXPERIMENTS, slides=None,
                 exercises=EXERCISES)
 lesson.theory(*nk.THEORY)
 section = lesson.sections(SECTIONS, default="kernel")

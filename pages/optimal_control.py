@@ -13,7 +13,7 @@ from app.lessons.optimal_control_exercises import EXERCISES
 SECTIONS = {"gradients": "DTO vs OTD: gradient checks", "train": "Fitting the spiral (live)",
             "memory": "Memory: store, checkpoint, reverse", "paths": "Path planning: moving data until separable"}
 
-lesson = Lesson("oc", "🎯 Optimal control and Neural ODEs", presets=oc.EXPERIMENTS + memory.EXPERIMENTS,
+lesson = Lesson("oc", "Optimal control and Neural ODEs", presets=oc.EXPERIMENTS + memory.EXPERIMENTS,
                 slides="08-NumDNN-OptimalControl.tex", exercises=EXERCISES)
 lesson.theory(*oc.THEORY)
 section = lesson.sections(SECTIONS, default="gradients")

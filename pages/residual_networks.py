@@ -15,7 +15,7 @@ SECTIONS = {"trajectories": "Trajectories and stability", "integrators": "Integr
             "stability": "The stability experiment", "reversible": "Reversibility and memory",
             "train": "Training (live)"}
 
-lesson = Lesson("rn", "🌀 Residual networks", presets=rn.EXPERIMENTS + stability.EXPERIMENTS + train.EXPERIMENTS,
+lesson = Lesson("rn", "Residual networks", presets=rn.EXPERIMENTS + stability.EXPERIMENTS + train.EXPERIMENTS,
                 slides="07-NumDNN-ResNets.tex", exercises=EXERCISES)
 lesson.theory(*rn.THEORY)
 section = lesson.sections(SECTIONS, default="trajectories")

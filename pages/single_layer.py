@@ -25,7 +25,7 @@ SECTIONS = {"elm": "ELM (random features)", "train": "Training: SGD vs Gauss-New
             "surface": "Loss surface", "crime": "Inverse crime", "varpro": "VarPro gradient",
             "stochastic": "Stochastic optimization"}
 
-lesson = Lesson("sl", "🧠 Single-layer networks", presets=EXPERIMENTS + stochastic.EXPERIMENTS,
+lesson = Lesson("sl", "Single-layer networks", presets=EXPERIMENTS + stochastic.EXPERIMENTS,
                 slides="04-NumDNN-SingleLayer.tex", exercises=EXERCISES, tour=TOUR)
 lesson.theory(
     "Notation: **rows are examples**. The data X is n × n_f (the course stores the transpose, its Y, with examples "

@@ -14,7 +14,7 @@ SECTIONS = {"ista-fista": "ISTA vs FISTA (live)", "lista": "LISTA: trained layer
             "thresholding": "Thresholding = ReLU", "convolutional": "Convolutional dictionary (FFT)",
             "dictionary": "Learned atoms (digits)"}
 
-lesson = Lesson("sc", "🧵 Convolutional sparse coding", presets=sc.EXPERIMENTS + models.EXPERIMENTS,
+lesson = Lesson("sc", "Convolutional sparse coding", presets=sc.EXPERIMENTS + models.EXPERIMENTS,
                 exercises=EXERCISES)
 lesson.theory(*sc.THEORY)
 section = lesson.sections(SECTIONS, default="ista-fista")

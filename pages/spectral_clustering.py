@@ -119,7 +119,7 @@ EXPERIMENTS = [
 ]
 
 
-lesson = Lesson("spectral", "🕸️ Spectral clustering", presets=EXPERIMENTS, slides="01-NumDNN-Unsupervised.tex",
+lesson = Lesson("spectral", "Spectral clustering", presets=EXPERIMENTS, slides="01-NumDNN-Unsupervised.tex",
                 exercises=EXERCISES, tour=TOUR)
 lesson.theory(
     "Turn the points into a weighted graph and look at the eigenvectors of its **graph Laplacian** for the smallest "

@@ -103,7 +103,7 @@ watched_gd.tunables = ("step",)
 def margin_section(lesson: Lesson):
     st.subheader("Gradient descent on the logistic loss turns towards the max-margin direction")
     p = lesson.controls(DATA, columns=5)
-    with st.expander("✏️ Add your own points (x₁, x₂, label ±1)"):
+    with st.expander("Add your own points (x₁, x₂, label ±1)", icon=":material/edit:"):
         frame = st.data_editor(pd.DataFrame({"x1": [], "x2": [], "label": []}, dtype=float), num_rows="dynamic",
                                key="ib.margin.added", width="stretch")
         added, dropped = added_points(frame)

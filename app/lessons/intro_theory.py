@@ -75,7 +75,7 @@ def approximation_section(lesson: Lesson) -> None:
     st.subheader("Universal approximation: one hidden layer, growing width")
     p = lesson.controls(APPROX[:2], columns=2)
     p.update(lesson.controls(APPROX[2:], columns=2))
-    with st.expander("✏️ Draw the curve (target 'drawn curve')", expanded=p["name"] == "drawn"):
+    with st.expander("Draw the curve (target 'drawn curve')", expanded=p["name"] == "drawn", icon=":material/edit:"):
         pts = lesson.controls(DRAWN, columns=7, disabled=() if p["name"] == "drawn" else tuple(q.name for q in DRAWN))
     points = tuple(pts[q.name] for q in DRAWN)
     s = cached(intro.approximation_study)(p["name"], p["width"], activation=p["activation"], points=points,
