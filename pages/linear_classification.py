@@ -11,7 +11,7 @@ from app.figures.classify import coding_figure, confusion_figure, loss_contours_
 from app.figures.common import convergence_figure, decision_map_figure
 from app.lesson import Lesson, Solver
 from app.lessons.linear_classification import (CODE, EXPERIMENTS, FORMATS, GD, LOSSES, MODEL, NCG, OPT, TABLE,
-                                               TOUR, logistic, own_problem_and_optimum)
+                                               TOUR, logistic, own_problem_and_optimum, train_compare)
 from app.lessons.linear_classification_exercises import EXERCISES
 from app.lessons.linear_classification_sparse import sparse
 from app.live import Run
@@ -125,6 +125,7 @@ def train() -> Run:
                       f"step, e.g. to 1/L = {1 / L:.3g}: the run restarts.", metrics=lambda name, s: {
                           "accuracy": obj.accuracy(s.x), "test_accuracy": pr.test_accuracy(s.x),
                           "work": s.info["work"]})
+    train_compare(lesson, obj, f_star, source)
 
     rates = {n: convergence_rate(q.history["grad_norm"], q.history["iteration"]) for n, q in run.series.items()}
     exact = {f"{n}: last {k}": v for n, r in rates.items() if run.series[n].stride == 1  # all iterations kept: the

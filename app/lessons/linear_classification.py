@@ -211,3 +211,26 @@ def logistic(lesson) -> Run:
                    ("training accuracy", obj.accuracy(q.last.x)))}
     lesson.numbers({k: v for k, v in numbers.items() if np.isfinite(v)})
     return run
+
+
+METHODS = {"gd": GD, "ncg": NCG}
+COMPARE = [Param("method", "Method", "choice", "gd", options=tuple(METHODS), labels=METHODS), *OPT[:4]]
+COMPARE_TARGET = 1e-10  # on loss − f*: gradient descent at t = 1 on the blobs needs 704 iterations, Newton-CG 7
+COMPARE_ITER = 20_000  # the live run's cap
+
+
+def train_compare(lesson, obj, f_star: float, source: str):
+    """The compare panel of the train section: A = gradient descent at the page's step, B = Newton-CG, both from
+    θ = 0 on the points the page uses (``source``: the own-data token), each until loss − f* ≤ 1e-10."""
+    from app.compare import Setup
+    from app.lessons.compare_data import compare_on
+
+    def make(p: dict) -> Setup:
+        method = "gradient_descent" if p["method"] == "gd" else "newton_cg"
+        return Setup(Solver(method, obj, np.zeros(obj.n_params)), value=lambda s: s.loss - f_star)
+
+    return compare_on(lesson, "methods", make, COMPARE, {"method": "ncg"}, {"own_data": source},
+                      max_iter=COMPARE_ITER, target=COMPARE_TARGET, value_label="final loss − f*",
+                      y_title="loss − f*", x="work",
+                      note="A gradient costs 2 passes, a Hessian-vector product 4: a Newton-CG iteration pays 4 per CG "
+                           "iteration and 2 per trial step of its line search.")

@@ -1,0 +1,26 @@
+"""Compare mode (issue 14) on the pages with several solvers: per page an AppTest that opens "Compare two settings",
+presses "Run both" and checks the measured relation between A and B (no time cap: see ``no_time_cap``)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.compare import TIME_CAP_ENV
+from tests.kit.test_compare import run_both
+from tests.pages.helpers import figures
+
+
+@pytest.fixture(autouse=True)
+def no_time_cap(monkeypatch):
+    """The numbers below must not depend on the machine's load: no time cap (the iteration caps still apply)."""
+    monkeypatch.setenv(TIME_CAP_ENV, "0")
+
+
+def test_linear_classification_gd_against_newton_cg():
+    at, table = run_both("linear_classification.py", {"section": "train"}, "lc.train.cmp.methods")
+    assert list(table["settings"]) == ["Method = gradient descent", "Method = Newton-CG"]
+    # blobs, α = 1e-3, θ₀ = 0: loss − f* ≤ 1e-10 after 704 GD steps (t = 1, 1408 passes), 7 Newton-CG iterations (98)
+    assert list(table["iterations"]) == [704, 7] and list(table["passes over the data"]) == [1408.0, 98.0]
+    assert (table["final loss − f*"] <= 1e-10).all()
+    fig = [f for f in figures(at) if f["layout"]["title"]["text"] == "A against B"][0]
+    assert fig["layout"]["xaxis"]["title"]["text"] == "passes over the data"
