@@ -44,7 +44,7 @@ html { font-size: 16px; }
 [data-testid="stMainBlockContainer"] { padding: 2.2rem 2rem 2rem 2rem; max-width: none; }
 [data-testid="stHeader"] { height: 2.2rem; min-height: 2.2rem; background: transparent; }
 [data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.25rem; }
-[data-testid="stMetricValue"] { font-size: 1.6rem; }
+[data-testid="stMetricValue"] { font-size: 1.5rem; line-height: 1.25; }
 [data-testid="stMain"] h1 { font-size: 1.8rem !important; padding: 0 0 0.1rem 0 !important; line-height: 1.2; }
 [data-testid="stMain"] h2 { font-size: 1.45rem !important; padding: 0.15rem 0 0.1rem 0 !important; }
 [data-testid="stMain"] h3 { font-size: 1.3rem !important; padding: 0.15rem 0 0.1rem 0 !important; }

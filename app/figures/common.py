@@ -173,9 +173,10 @@ def convergence_figure(
         names; then ``y_title`` and ``right_title`` are the titles above the two panels, one legend entry
         per name toggles both curves, events are marked in both panels.
     x : {"iteration", "work"}
-        ``"iteration"``: legend below the plot, iteration counts in plain numbers (1, 10, 100, 1k) also on a
-        log axis. ``"work"`` (cumulative passes over the data, e.g. ``Step.info["work"]``): legend above the
-        plot on the right, markers on curves of at most 60 points.
+        ``"iteration"``: iteration counts in plain numbers (1, 10, 100, 1k) also on a log axis, legend above the
+        plot on the left. ``"work"`` (cumulative passes over the data, e.g. ``Step.info["work"]``): legend above
+        the plot on the right, markers on curves of at most 60 points. (Legends never go below the axis, where
+        they would cover its title: :func:`app.style.tidy_layout`.)
     x_title, y_title : str
         Axis titles (``x_title`` defaults to "iteration" or "work (passes over the data)").
     log_x, log_y : bool
