@@ -15,6 +15,7 @@ from app.lessons.single_layer import (ACT_LABELS, COURSE_CRIME, CRIME, CRIME_SER
                                       TOUR, own_training_problem, solver_name, summary)
 from app.lessons.single_layer_exercises import EXERCISES
 from app.lessons import single_layer_stochastic as stochastic
+from app.lessons.single_layer_compare import train_compare
 from app.exports.stochastic import SCRIPTS as STOCHASTIC_SCRIPTS
 from app.owndata import own_data
 from app.panels import self_check, show
@@ -137,6 +138,7 @@ def train_section():
                       per_step=dict.fromkeys(STOCHASTIC, t["sgd_epochs"]), max_points=max_points(solvers),
                       diverged_hint=hint, metrics=lambda n, s: dict(zip(("train_acc", "val_acc"), sl.accuracies(
                           M, s.x, d.X_val, d.y_val)), work=s.info["work"]))
+    train_compare(lesson, M, th0, p["loss"], source)
     st.caption(f"{M.n_params} weights (K {M.n_features}×{M.width}, b, W {M.width}×{d.n_classes}, c); start θ₀ with "
                f"K ~ N(0, s²), s = {sl.init_scale(p['data']):g}." + (" SGD is stable for η up to about "
                f"2(1+μ)/L ≈ {lr_max:.3g} (L ≈ {L:.3g}, the curvature of the loss in W at θ₀)." if "sgd" in keys else "")
