@@ -11,7 +11,8 @@ from app.figures.common import convergence_figure, decision_map_figure
 from app.figures.deep import depth_curves_figure, gradient_histogram_figure, layer_gradients_figure, line_misfit_figure
 from app.lesson import Lesson, Param, Solver
 from app.lessons.deep_networks import (CHECKS, EXPERIMENTS, INIT_LABELS, LIVE_GRID, NORMS, RESNET, SERIES, SWITCHES,
-                                       TRAIN, TUNE, capped, gradient_columns, gradient_rows, own_points)
+                                       TRAIN, TUNE, capped, gradient_columns, gradient_rows, own_points,
+                                       train_compare)
 from app.lessons.deep_networks_exercises import EXERCISES
 from app.panels import live_table, show
 from numdl_core import mlp
@@ -130,6 +131,7 @@ def train_section():
                       max_points=60,
                       metrics=lambda n, s: gradient_columns(M.layer_gradient_norms(s.x)),
                       diverged_hint="the loss blew up: lower the learning rate or change the initialization.")
+    train_compare(lesson, P, source)
     g0 = M.layer_gradient_norms(th0)
     st.caption(f"{M.n_params} weights in {p['depth']} hidden layers of {p['width']} + the softmax layer; "
                f"{M.n_samples} training points. At the start ‖∇K₁f‖ / ‖∇K_L f‖ = {g0[0] / g0[-2]:.3g}; per-layer "

@@ -90,6 +90,26 @@ def own_points(p: dict, P: mlp.DeepProblem) -> tuple[mlp.DeepProblem, str]:
     return (P if source == "page" else own_problem(X, y, **p)), source
 
 
+OPTIMIZERS = {"sgd": "SGD with momentum", "adam": "Adam"}
+COMPARE = [Param("optimizer", "Optimizer", "choice", "sgd", options=tuple(OPTIMIZERS), labels=OPTIMIZERS), *TUNE]
+COMPARE_TARGET = 0.05  # training loss: spirals (500 points, 5 x 16 tanh, Glorot), η = 0.01: Adam 47 epochs, SGD 70
+COMPARE_EPOCHS = 300
+
+
+def train_compare(lesson, P: mlp.DeepProblem, source: str):
+    """The compare panel of the training section: A = SGD with the page's η, μ and batch, B = Adam, from the same
+    θ₀ on the points the page uses (``source``: own data), each until the training loss is at most 0.05."""
+    from app.compare import Setup
+    from app.lessons.compare_data import compare_on
+    from app.live import Solver
+
+    def make(p: dict) -> Setup:
+        return Setup(Solver(p["optimizer"], P.model, P.theta0))
+
+    return compare_on(lesson, "optimizers", make, COMPARE, {"optimizer": "adam"}, {"own_data": source},
+                      max_iter=COMPARE_EPOCHS, target=COMPARE_TARGET, value_label="final loss",
+                      y_title="training loss", note="One iteration is one epoch (2 passes); Adam ignores μ.")
+
 def gradient_columns(norms: np.ndarray) -> dict:
     """Per-layer gradient norms as history columns g1 .. gL and gW (recorded per frame)."""
     out = {f"g{j + 1}": float(v) for j, v in enumerate(norms[:-1])}
