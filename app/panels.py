@@ -35,21 +35,30 @@ PRESENT_KEY = "presentation"
 # Presentation mode fits a 1280x720 projector: the title, the section switch, compact controls, Play and the top
 # of the main figure without scrolling (tests/browser/test_presentation.py). The figures carry the large fonts and
 # thick lines (app.style.presentation); the page's text stays a little larger than usual, its spacing is tighter,
-# the sidebar is collapsed (presentation_toggle) and its captions hidden, the labels of the section switch and of
-# a live run's speed are dropped. A live run's Play row and picture come right after the page's controls
+# the sidebar is collapsed (presentation_toggle) and its captions hidden, the title sits in the header's row beside
+# the sidebar's chevron, the labels of the section switch and of a live run's speed are dropped. A live run's Play row and picture come right after the page's controls
 # (app.lesson.Lesson.live): notes drawn between the last control and Play follow the picture.
 _PRESENT_CSS = """
 <style>
 html { font-size: 16px; }
-[data-testid="stMainBlockContainer"] { padding: 2.2rem 2rem 2rem 2rem; max-width: none; }
-[data-testid="stHeader"] { height: 2.2rem; min-height: 2.2rem; background: transparent; }
-[data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.25rem; }
+[data-testid="stMainBlockContainer"] { padding: 0.4rem 2rem 2rem 2rem; max-width: none; }
+[data-testid="stHeader"] { height: 2.2rem; min-height: 2.2rem; background: transparent; pointer-events: none; }
+[data-testid="stHeader"] button, [data-testid="stHeader"] a { pointer-events: auto; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p { line-height: 1.45; }
+[data-testid="stMain"] [data-testid="stSelectbox"] [class*="ComboBox"] > div { height: 2.2rem; min-height: 0; }
+[data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.2rem; }
 [data-testid="stMetricValue"] { font-size: 1.5rem; line-height: 1.25; }
-[data-testid="stMain"] h1 { font-size: 1.8rem !important; padding: 0 0 0.1rem 0 !important; line-height: 1.2; }
+[data-testid="stMain"] h1 { font-size: 1.8rem !important; padding: 0 0 0.3rem 0 !important; margin: 0 3rem 0 1.6rem; }
 [data-testid="stMain"] h2 { font-size: 1.45rem !important; padding: 0.15rem 0 0.1rem 0 !important; }
-[data-testid="stMain"] h3 { font-size: 1.3rem !important; padding: 0.15rem 0 0.1rem 0 !important; }
+[data-testid="stMain"] h3 { font-size: 1.3rem !important; padding: 0.15rem 0 0.3rem 0 !important; }
 [data-testid="stExpander"] summary { padding-top: 0.2rem; padding-bottom: 0.2rem; }
+[data-testid="stMain"] [data-testid="stBaseButton-tertiary"] { min-height: 1.6rem; }
 [data-testid="stWidgetLabel"] { min-height: 1rem; margin-bottom: 0; }
+[data-testid="stSlider"] [data-testid="stWidgetLabel"] { margin-bottom: 0.15rem; }
+[data-testid="stSliderThumbValue"] p { font-size: 0.8rem; line-height: 1.2; }
+[data-testid="stMain"] [data-testid="stHeading"] { margin-bottom: 0.2rem; }
+[data-testid="stMain"] [data-testid="stSelectbox"] input { padding-top: 5px; padding-bottom: 5px; }
+[data-testid="stMain"] [data-testid="stSlider"] > div:last-child > div { padding-bottom: 14px; }
 [data-testid="stSidebar"] [data-testid="stCaptionContainer"] { display: none; }
 .stElementContainer[class*="-section "] [data-testid="stWidgetLabel"] { display: none; }
 .stElementContainer[class*="-speed "] [data-testid="stWidgetLabel"] { display: none; }
