@@ -223,6 +223,8 @@ def train_section(lesson: Lesson):
     solvers = {label: Solver(method, M, th0, **fixed)}
     run = lesson.live("run", solvers, draw, depends={"own_data": source}, max_iter=MAX_EPOCHS, default_speed=1,
                       max_points=60, diverged_hint=hint)
+    from app.lessons.residual_networks_compare import train_compare  # (it imports this module)
+    train_compare(lesson, P, p, source)
     s = run.series[label]
     st.caption(f"{M.n_params} weights: the opening layer 2 → {M.width}, {M.depth} layers of {M.width} × {M.width} "
                f"plus biases, the softmax layer; {M.n_samples} training and {d.X_val.shape[0]} validation points. "

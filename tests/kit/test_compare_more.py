@@ -40,3 +40,13 @@ def test_deep_networks_sgd_against_adam():
     # spirals, 500 points, 5 x 16 tanh, Glorot, η = 0.01, batch 32: loss 0.05 after 70 SGD (μ = 0.9), 47 Adam epochs
     assert list(table["status"]) == ["reached 0.05 at iteration 70", "reached 0.05 at iteration 47"]
     assert list(table["passes over the data"]) == [140.0, 94.0]
+
+
+def test_residual_networks_euler_against_rk4():
+    _, table = run_both("residual_networks.py", {"section": "train"}, "rn.train.cmp.integrators")
+    assert list(table["settings"]) == ["Integrator = forward Euler (ResNet)", "Integrator = RK4"]
+    # peaks, width 8, N = 16, T = 4, Adam η = 0.01: the training loss 0.3 after 34 (Euler) and 32 (RK4) epochs; an
+    # RK4 epoch evaluates f 4 times per layer: it takes more seconds
+    assert list(table["status"]) == ["reached 0.3 at iteration 34", "reached 0.3 at iteration 32"]
+    assert list(table["passes over the data"]) == [68.0, 64.0]
+    assert table["seconds"][1] > 1.5 * table["seconds"][0]
