@@ -105,7 +105,7 @@ def show(fig: go.Figure, key: str, container: Any = None) -> None:
     """
     live = st.session_state.get(LIVE_FRAME_KEY)
     if presenting():
-        fig = _present_fig(go.Figure(fig))  # a copy: the caller's (possibly cached) figure stays as it was
+        fig = _present_fig(fig)  # a copy: the caller's (possibly cached) figure stays as it was
     elif not live:  # legends above the plot (a live frame's figures are built so, by app.style.fast_figure)
         fig = _tidy(fig)
     config = {"displaylogo": False, "responsive": True}

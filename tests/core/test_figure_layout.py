@@ -2,7 +2,7 @@
 
 The figures: every fast figure of the live pages (tests/core/test_figures_fast.CASES) and validated ones (the
 Taylor test, least-squares figures, subplots), each as ``app.panels.show`` displays it: ``app.style.tidy`` (normal;
-fast figures are built tidy) and ``app.style.presentation`` of a copy (presentation mode).
+fast figures are built tidy) and ``app.style.presentation`` (a styled copy: presentation mode).
 """
 from __future__ import annotations
 
@@ -84,7 +84,11 @@ def test_legend_above_or_right_and_room_for_it(name):
 
 @pytest.mark.parametrize("name", list(FIGURES))
 def test_presentation_fonts_lines_and_legend(name):
-    fig = presentation(go.Figure(tidy(FIGURES[name]())))
+    original = tidy(FIGURES[name]())
+    before = original.to_json()
+    fig = presentation(original)
+    assert original.to_json() == before  # a styled copy
+    go.Figure(fig.to_dict())  # plotly validates every property here (presentation builds the copy unvalidated)
     _check(fig, name)
     lay = fig.layout
     assert lay.font.size >= 18 and lay.legend.font.size >= 18
@@ -107,7 +111,7 @@ def test_a_legend_below_the_axis_goes_above_the_plot_with_room():
     fig = tidy(_below())
     assert (fig.layout.legend.y, fig.layout.legend.yanchor, fig.layout.legend.orientation) == (1.02, "bottom", "h")
     assert fig.layout.margin.t >= 30 + 25  # the title (13 px x 1.4) and one legend row (13 px x 1.45) with pads
-    big = presentation(go.Figure(fig))
+    big = presentation(fig)
     assert big.layout.margin.t > fig.layout.margin.t  # room made for the larger fonts
 
 
