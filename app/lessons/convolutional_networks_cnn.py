@@ -23,7 +23,7 @@ from app.params import SEED
 from numdl_core import cnn
 
 __all__ = ["N_TRAIN", "MAX_EPOCHS", "OPTIMIZERS", "SOLVER_OF", "STRUCTURE", "TUNE", "VIEW", "EXPERIMENTS",
-           "SCRIPTS", "cnn_section"]
+           "SCRIPTS", "COMPARE", "COMPARE_TARGET", "cnn_compare", "cnn_section"]
 
 N_TRAIN = 1000  # training images; the other 797 of the 1797 are the test set
 MAX_EPOCHS = 50  # a run stops there (the curves flatten by epoch 30; it also bounds a frame at speed 200)
@@ -92,6 +92,25 @@ def _finite(x: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(x)))
 
 
+COMPARE = [STRUCTURE[4], *TUNE]  # optimizer, η, batch size
+COMPARE_TARGET = 0.2  # training loss: momentum (η = 0.02) needs 11 epochs, Adam (η = 0.01) 8, about 35 ms each
+
+
+def cnn_compare(lesson: Lesson, d, optimizer: str):
+    """The compare panel: A = the page's optimizer, B = Adam at η = 0.01 (momentum at η = 0.02 when the page has
+    Adam), from the same start d.theta0 and batch order (the page's seed), until the training loss is at most 0.2."""
+    from app.compare import Setup
+
+    def make(q: dict) -> Setup:
+        name, options = SOLVER_OF[q["optimizer"]]
+        return Setup(Solver(name, d.model, d.theta0, **options))
+
+    other = {"optimizer": "adam", "lr": 0.01} if optimizer != "adam" else {"optimizer": "momentum", "lr": 0.02}
+    return lesson.compare("optimizers", make, COMPARE, other, max_iter=MAX_EPOCHS, target=COMPARE_TARGET,
+                          value_label="final loss", y_title="training loss",
+                          note="One iteration is one epoch over the 1000 training images (2 passes); at most "
+                               f"{MAX_EPOCHS} epochs, as the live run.")
+
 def cnn_section(lesson: Lesson):
     """The section: controls, the live run with its pictures, the Taylor test; returns ``(run, solvers)``."""
     st.subheader("A small CNN trained on the 8 x 8 digits")
@@ -142,6 +161,7 @@ def cnn_section(lesson: Lesson):
                       metrics=lambda n, s: dict(zip(("train_acc", "test_acc"), d.accuracies(s.x))),
                       diverged_hint=lambda r: f"η = {lesson.params['lr']:g} is too large: the loss overflowed. "
                       "Lower η; the run restarts.")
+    cnn_compare(lesson, d, p["optimizer"])
     s = run.series[label]
     dense = 64 * 64 * p["c1"]
     st.caption(f"{M.n_params} weights: K₁ {p['c1']}×1×{p['kernel']}×{p['kernel']}, K₂ {p['c2']}×{p['c1']}×"
