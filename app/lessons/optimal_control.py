@@ -230,6 +230,8 @@ def train_section(lesson: Lesson):
                       diverged_hint="the learning rate is far too large: Adam's first steps move every weight by "
                                     "about η, the field explodes and the loss with it. Lower η (the course: 1e-3 to "
                                     "0.03).")
+    from app.lessons.optimal_control_compare import train_compare  # (it imports this module)
+    train_compare(lesson, p["seed"])
     st.caption(f"{fit('dto').n_params} weights (width 50), 30 observations; both methods start from the same θ₀ "
                "(seed) and take full-batch Adam steps (one gradient per step). The course, after 300 steps: loss 0.446 "
                "(DTO) against 145.3 (OTD, tolerance 1e-2) and 142.0 (OTD, 1e-7).")

@@ -59,3 +59,11 @@ def test_convolutional_networks_momentum_against_adam():
     # digits, c₁ = 4, c₂ = 8, 3 x 3, seed 0, batch 32: the training loss 0.2 after 11 (momentum) and 8 (Adam) epochs
     assert list(table["status"]) == ["reached 0.2 at iteration 11", "reached 0.2 at iteration 8"]
     assert list(table["passes over the data"]) == [22.0, 16.0]
+
+
+def test_optimal_control_dto_against_otd():
+    _, table = run_both("optimal_control.py", {"section": "train"}, "oc.train.cmp.methods")
+    assert list(table["settings"]) == ["Method = DTO (backprop through RK4)", "Method = OTD (adjoint with RK45)"]
+    # 40 full-batch Adam steps (η = 0.03, seed 0) from the loss 184.4: DTO at 28.1, OTD (rtol = atol = 1e-2) at 41.1
+    assert list(table["iterations"]) == [40, 40] and list(table["passes over the data"]) == [80.0, 80.0]
+    assert list(table["final loss"]) == pytest.approx([28.08, 41.13], abs=0.01)
