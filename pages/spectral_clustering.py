@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.figures import spectral as F
 from app.lesson import Experiment, Lesson, Param, call_script
-from app.lessons.spectral_clustering import DATA, clustering, clustering_data
+from app.lessons.spectral_clustering import DATA, clustering, clustering_data, toy_compare
 from app.lessons.spectral_clustering_exercises import EXERCISES, TOUR
 from app.panels import self_check, show
 from app.params import SEED, log_options
@@ -230,6 +230,7 @@ def toy_section() -> None:
                         f"{it.observed_rate:.3g} (theory {r.rates[k]:.3g})." for k, it in r.iterations.items())
                + " Power: u ← (cI − L)u, c = 2 max dᵢ ≥ λ_max (Gershgorin); inverse: u ← (L − sI)⁻¹u; the null "
                "vector projected out.")
+    toy_compare(lesson, r.A, kind, TOY[3])
     lesson.try_this()
     lesson.export(call_script(lab.toy_study))
 

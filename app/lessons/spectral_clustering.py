@@ -13,8 +13,11 @@ from app.owndata import own_data
 from app.params import SEED, Param
 from numdl_core import spectral_lab as lab
 from numdl_core.data import make_dataset
+from numdl_core.eigensolvers import fiedler_iteration
+from numdl_core.iterate import Step
 
-__all__ = ["DATA", "GRAPH_KEYS", "clustering_data", "clustering"]
+__all__ = ["DATA", "GRAPH_KEYS", "clustering_data", "clustering", "TOY_METHODS", "TOY_MAXITER", "fiedler_steps",
+           "toy_compare"]
 
 DATA = [Param("dataset", "Data set", "choice", "moons", options=("moons", "circles", "blobs", "rings"),
               widget="segmented", help="Two moons, two concentric circles, three Gaussian blobs, three noisy rings "
@@ -40,3 +43,36 @@ def clustering(p: dict, X: np.ndarray, y: np.ndarray, source: str) -> lab.Cluste
     if source == "page":
         return cached(lab.clustering_study)(**{k: v for k, v in p.items() if k != "log_y"})
     return cached(lab.cluster_points)(X, y, **{k: p[k] for k in GRAPH_KEYS})
+
+
+TOY_METHODS = {"power": "power iteration", "inverse": "inverse iteration"}
+TOY_MAXITER = 300  # fiedler_iteration's default cap
+
+
+def fiedler_steps(A: np.ndarray, *, kind: str, method: str, shift: float = 0.0):
+    """:func:`numdl_core.eigensolvers.fiedler_iteration` as Steps (the protocol of :mod:`numdl_core.iterate`), for
+    the compare panel: the whole iteration runs at the first Step (its seconds are the method's), then Step k
+    carries the residual ‖Lu_k − ρ_k u_k‖ as its loss, ρ_k and the work: k products with cI − L (power) or k pairs of
+    triangular solves with the LU factors of L − sI (inverse, after one factorization)."""
+    it = fiedler_iteration(A, kind=kind, method=method, shift=shift, maxiter=TOY_MAXITER)
+    for k, (rho, r) in enumerate(zip(it.rayleigh, it.residual)):
+        yield Step(k, it.u, float(r), float(r), {"work": float(k), "rayleigh": float(rho)})
+
+
+def toy_compare(lesson, A: np.ndarray, kind: str, shift: Param):
+    """The compare panel of the toy-graph section: A = power iteration, B = inverse iteration at the page's shift,
+    on the page's graph ``A`` (with or without the edge 2–5) and Laplacian ``kind``, to fiedler_iteration's
+    tolerance (residual ≤ 1e-12 c)."""
+    from app.compare import Setup
+    from app.live import Solver
+
+    def make(q: dict) -> Setup:
+        method, s = q["method"], q["shift"]  # bound here: Solver fills a method's keywords from the page's params
+        return Setup(Solver(lambda: fiedler_steps(A, kind=kind, method=method, shift=s)))
+
+    params = [Param("method", "Iteration", "choice", "power", options=tuple(TOY_METHODS), labels=TOY_METHODS), shift]
+    return lesson.compare("fiedler", make, params, {"method": "inverse"}, max_iter=TOY_MAXITER,
+                          value_label="final residual", y_title="‖Lu_k − ρ_k u_k‖",
+                          work_label="products with cI − L or LU solves",
+                          note="The shift acts on inverse iteration only. Inverse iteration also pays one LU "
+                               "factorization of L − sI (5 × 5 here) before its first solve.")

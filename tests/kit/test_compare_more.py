@@ -67,3 +67,13 @@ def test_optimal_control_dto_against_otd():
     # 40 full-batch Adam steps (η = 0.03, seed 0) from the loss 184.4: DTO at 28.1, OTD (rtol = atol = 1e-2) at 41.1
     assert list(table["iterations"]) == [40, 40] and list(table["passes over the data"]) == [80.0, 80.0]
     assert list(table["final loss"]) == pytest.approx([28.08, 41.13], abs=0.01)
+
+
+def test_spectral_clustering_power_against_inverse_iteration():
+    _, table = run_both("spectral_clustering.py", {"section": "toy"}, "spectral.toy.cmp.fiedler")
+    assert list(table["settings"]) == ["Iteration = power iteration", "Iteration = inverse iteration"]
+    # the course's 5-node graph, L = D − A (spectrum 0, 1, 2, 4, 5), c = 2 max dᵢ = 8: the power method contracts by
+    # (c − λ₃)/(c − λ₂) = 6/7 per iteration, inverse iteration at s = 0 by λ₂/λ₃ = 1/2
+    assert list(table["status"]) == ["converged at iteration 141", "converged at iteration 32"]
+    assert list(table["products with cI − L or LU solves"]) == [141.0, 32.0]
+    assert (table["final residual"] <= 8e-12).all()
