@@ -77,3 +77,30 @@ def test_spectral_clustering_power_against_inverse_iteration():
     assert list(table["status"]) == ["converged at iteration 141", "converged at iteration 32"]
     assert list(table["products with cI − L or LU solves"]) == [141.0, 32.0]
     assert (table["final residual"] <= 8e-12).all()
+
+
+def test_linear_classification_compares_on_the_uploaded_points():
+    """With own data the compare panel runs on the student's points (not the page's blobs), keyed by them."""
+    from app.compare import STORE_KEY, run_to
+    from app.owndata import state_key
+    from app.owndata_parse import parse_points_csv
+    from numdl_core.classify import features, softmax_regression
+    from numdl_core.classify_problems import reference_optimum
+    from numdl_core.solvers import SOLVERS
+    from tests.pages.test_owndata_pages import GOOD
+    from tests.pages.helpers import assert_clean, page
+
+    at = page("linear_classification.py", {"section": "train"})
+    at.session_state[f"{state_key('lc.train')}.open"] = True
+    at.run().file_uploader(key=f"{state_key('lc.train')}.upload").set_value(("mine.csv", GOOD, "text/csv")).run()
+    at.button(key="lc.train.cmp.methods.run").click().run()
+    assert_clean(at)
+    (table,) = [d.value for d in at.dataframe if "configuration" in d.value.columns]
+    X, y = parse_points_csv(GOOD)
+    obj = softmax_regression(features(X, "linear"), y, 2, 1e-3)
+    f_star = reference_optimum(obj).loss
+    gd = run_to(SOLVERS["gradient_descent"](obj, np.zeros(obj.n_params), step=1.0), max_iter=20_000,
+                value=lambda s: s.loss - f_star, target=1e-10)
+    assert table["iterations"][0] == gd["iterations"] != 704 and table["iterations"][1] < gd["iterations"]
+    (key,) = at.session_state[STORE_KEY]["lc.train.cmp.methods"]
+    assert dict(key[0])["own_data"] != "page"
