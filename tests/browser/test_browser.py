@@ -97,7 +97,7 @@ def test_home_and_navigation(server, chrome):
     page.get_by_text("Course map").wait_for(timeout=30_000)
     page.get_by_role("link", name="Checking derivatives").first.click()
     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
-    page.get_by_text("The adjoint test").wait_for()
+    page.get_by_text("The adjoint test").first.wait_for()
     _no_exception(page)
     page.close()
 
