@@ -45,10 +45,10 @@ def test_deep_networks_sgd_against_adam():
 def test_residual_networks_euler_against_rk4():
     _, table = run_both("residual_networks.py", {"section": "train"}, "rn.train.cmp.integrators")
     assert list(table["settings"]) == ["Integrator = forward Euler (ResNet)", "Integrator = RK4"]
-    # peaks, width 8, N = 16, T = 4, Adam η = 0.01: the training loss 0.3 after 34 (Euler) and 32 (RK4) epochs; an
+    # peaks, width 8, N = 16, T = 4, Adam η = 0.01: the training loss 0.5 after 17 epochs with either integrator; an
     # RK4 epoch evaluates f 4 times per layer: it takes more seconds
-    assert list(table["status"]) == ["reached 0.3 at iteration 34", "reached 0.3 at iteration 32"]
-    assert list(table["passes over the data"]) == [68.0, 64.0]
+    assert list(table["status"]) == ["reached 0.5 at iteration 17", "reached 0.5 at iteration 17"]
+    assert list(table["passes over the data"]) == [34.0, 34.0]
     assert table["seconds"][1] > 1.5 * table["seconds"][0]
 
 
