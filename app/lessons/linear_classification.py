@@ -15,6 +15,7 @@ from app.figures.classify import sigmoid_figure
 from app.figures.common import convergence_figure, decision_map_figure
 from app.lesson import Experiment, Solver
 from app.live import Run
+from app.owndata import own_data
 from app.panels import live_table, show
 from app.params import ALPHA, SEED, STEP, Param
 from numdl_core.checks import agreement, derivative_check
@@ -22,7 +23,8 @@ from numdl_core.classify import features as classify_features
 from numdl_core.classify import softmax_regression
 from numdl_core.classify_problems import ClassificationProblem, reference_optimum
 from numdl_core.logistic import DATASETS as BINARY_DATASETS
-from numdl_core.logistic import large_score_check, logistic_problem, sklearn_binary_reference, softmax_agreement
+from numdl_core.logistic import (LogisticProblem, binary_logistic, large_score_check, logistic_problem,
+                                 sklearn_binary_reference, softmax_agreement)
 
 GD, NCG = "gradient descent", "Newton-CG"
 DATA_LABELS = {"linear": "separable toy", "blobs": "blobs (3 classes)", "ellipses": "ellipses",
@@ -141,6 +143,13 @@ def logistic_and_optimum(**problem):
     return (pr := logistic_problem(**problem)), reference_optimum(pr.obj)  # f* by Newton-CG, tight tolerance
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def own_logistic_and_optimum(X: np.ndarray, c: np.ndarray, features: str, alpha: float):
+    """The binary logistic problem of the student's points (:mod:`app.owndata`, labels 0/1) and its optimum."""
+    obj = binary_logistic(classify_features(X, features), c, alpha)
+    return (pr := LogisticProblem("your data", features, X, c, obj)), reference_optimum(obj)
+
+
 def logistic(lesson) -> Run:
     """The binary logistic regression section: the sigmoid, its loss, a live GD vs Newton-CG run and the checks."""
     st.subheader("Binary logistic regression: two classes, one sigmoid")
@@ -155,6 +164,9 @@ def logistic(lesson) -> Run:
     lesson.controls(LOGISTIC, widths=(1.3, 1.1, 1, 1, 1.3, 0.8))
     p = lesson.controls(LOGISTIC_OPT, columns=2) | lesson.params
     pr, opt = logistic_and_optimum(**{q.name: p[q.name] for q in LOGISTIC})
+    X, c, source = own_data("lc.logistic", pr.X, pr.c, classes=2, max_points=1000)
+    if source != "page":
+        pr, opt = own_logistic_and_optimum(X, c, p["features"], p["alpha"])
     obj, f_star = pr.obj, opt.loss
     L = obj.lipschitz_bound()
     st.caption(f"{obj.n_samples} samples, {obj.n_features} features: {obj.n_params} unknowns (w and b). Curvature "
@@ -184,8 +196,8 @@ def logistic(lesson) -> Run:
 
     theta0 = np.zeros(obj.n_params)
     run = lesson.live("run", {GD: Solver("gradient_descent", obj, theta0), NCG: Solver("newton_cg", obj, theta0)},
-                      draw, max_iter=20_000, default_speed=2, diverged_hint=f"the step t = {p['step']:g} is far "
-                      f"beyond 2/L = {2 / L:.3g}. Lower it: the run restarts.")
+                      draw, depends={"own_data": source}, max_iter=20_000, default_speed=2, diverged_hint=f"the step "
+                      f"t = {p['step']:g} is far beyond 2/L = {2 / L:.3g}. Lower it: the run restarts.")
     st.subheader("Checks")
     s = run.series[shown if run.series[shown].status != "diverged" else NCG]
     res = derivative_check(obj.value_and_grad, s.last.x, hess_vec=obj.hess_vec, seed=p["seed"], n=12)
@@ -196,7 +208,7 @@ def logistic(lesson) -> Run:
                 f"(c = 1, c = 0); and **no overflow at max |zᵢ| = 10⁴**: the literal formula with log p and "
                 f"log(1 − p) gives **{big.naive_loss}** there (p rounds to 0 or 1).")
     lesson.check(softmax_agreement(obj, s.last.x), big, key="lc.lg.checks")
-    key, done = tuple(p[q.name] for q in LOGISTIC), st.session_state.setdefault("lc.lg.sk_done", set())
+    key, done = (*(p[q.name] for q in LOGISTIC), source), st.session_state.setdefault("lc.lg.sk_done", set())
     if key in done:  # scikit-learn's LogisticRegression: the same f with C = 1/(αn) (not 2/(αn) as for W = [w₀, w₁])
         th = sklearn_binary_reference(obj)
         lesson.check(agreement(f"f* = {f_star:.10g}", f_star, obj.loss(th), rtol=1e-6, reference=(

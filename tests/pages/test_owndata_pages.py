@@ -105,3 +105,30 @@ def test_a_file_over_the_size_cap_is_refused_before_parsing():
     (err,) = texts(at.error)
     assert "too large" in err and "260,012 bytes" in err
     assert lesson_numbers(at, "spectral")["edges"] == 1770  # still the page's moons
+
+
+def _upload(at, key: str, name: str, data: bytes):
+    at.file_uploader(key=f"{state_key(key)}.upload").set_value((name, data, "text/csv")).run()
+    assert_clean(at)
+    return at
+
+
+def test_logistic_regression_trains_on_the_uploaded_points():
+    """Binary logistic regression (section "logistic"): f* is the optimum on the 20 uploaded points (α = 1e-3); a
+    bad file is refused and the uploaded points stay in use."""
+    from numdl_core.classify import features
+    from numdl_core.classify_problems import reference_optimum
+    from numdl_core.logistic import binary_logistic
+
+    at = _opened("linear_classification.py", {"section": "logistic"}, "lc.logistic")
+    assert_clean(at)
+    _upload(at, "lc.logistic", "mine.csv", GOOD)
+    assert any("20 samples, 2 features: 3 unknowns" in c for c in texts(at.caption))
+    X, c = parse_points_csv(GOOD)
+    f_star = reference_optimum(binary_logistic(features(X, "linear"), c, 1e-3)).loss
+    numbers = lesson_numbers(at, "lc")
+    assert numbers["f*"] == pytest.approx(f_star, rel=1e-10)
+    _upload(at, "lc.logistic", "bad.csv", BAD)
+    (err,) = texts(at.error)
+    assert "This file was not used" in err and "line 3" in err and "not a number" in err
+    assert lesson_numbers(at, "lc")["f*"] == numbers["f*"]
