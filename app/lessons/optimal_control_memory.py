@@ -14,6 +14,7 @@ import streamlit as st
 from app.figures.common import convergence_figure
 from app.figures.control_memory import paths_figure, scaling_figure
 from app.lesson import Experiment, Param, Solver
+from app.owndata import own_data
 from app.panels import live_table, show
 from app.params import SEED
 from numdl_core import checkpointing as ck
@@ -164,6 +165,14 @@ def memory_section(lesson) -> None:
                                             for r, c in checks.items()}})
 
 
+def own_path_problem(X: np.ndarray, y: np.ndarray, depth: int, T: float, augment: int, activation: str,
+                     seed: int) -> pp.PathProblem:
+    """The path-planning problem on the student's points (:mod:`app.owndata`, labels 0/1), started as
+    :func:`numdl_core.path_planning.path_problem` starts; no fresh test points: the test set is the training set."""
+    model = pp.PathPlanning(X, y, 2, depth=depth, T=T, augment=augment, activation=activation, alpha=ALPHA)
+    return pp.PathProblem(model, model.init_theta(seed), model.X, model.y)
+
+
 def paths_section(lesson):
     st.subheader("Path planning: move the data until a line separates it")
     st.markdown("The ResNet is the control of ∂ₜY = σ(Y K(t) + b(t)) started at the data itself (rows are examples): "
@@ -173,7 +182,13 @@ def paths_section(lesson):
     lesson.controls(TUNE)
     prob = cached(pp.path_problem)(p["n_samples"], p["noise"], p["depth"], p["T"], augment=p["augment"],
                                    activation=p["activation"], alpha=ALPHA, seed=p["seed"])
+    X, y, source = own_data("oc.paths", prob.model.X, prob.model.y, classes=2, max_points=400)
+    if source != "page":
+        prob = cached(own_path_problem)(X, y, p["depth"], p["T"], p["augment"], p["activation"], p["seed"])
     M = prob.model
+
+    def numbers(theta, loss) -> dict:  # your points: no test set (its accuracy would be the training accuracy)
+        return {k: v for k, v in paths_numbers(prob, theta, loss).items() if source == "page" or "test" not in k}
     layers = snapshot_layers(M.depth)
 
     def draw(run) -> None:
@@ -198,7 +213,7 @@ def paths_section(lesson):
                                 title="Training loss", height=280,
                                 diverged={"Adam": s.iteration} if s.status == "diverged" else None),
              "oc.fig.paths.loss", c1)
-        nums = paths_numbers(prob, theta, s.last.loss)
+        nums = numbers(theta, s.last.loss)
         with c2:
             live_table(pd.DataFrame([{"quantity": "epoch", "value": str(s.iteration)},
                                      {"quantity": "loss", "value": f"{s.last.loss:.4g}"},
@@ -210,11 +225,11 @@ def paths_section(lesson):
                        if M.width == 3 else "Width 2: the features are drawn as they are."))
 
     solvers = {"Adam": Solver("adam", M, prob.theta0, batch_size=None)}
-    run = lesson.live("run", solvers, draw, max_iter=3000, default_speed=5, max_points=300,
-                      diverged_hint="the loss blew up: lower the learning rate.")
+    run = lesson.live("run", solvers, draw, depends={"own_data": source}, max_iter=3000, default_speed=5,
+                      max_points=300, diverged_hint="the loss blew up: lower the learning rate.")
     st.caption(f"{M.n_params} weights: {M.depth} layers K_j ({M.width}×{M.width}) and b_j, h = T/N = {M.h:.3g}, "
-               f"then W ({M.width}×2), c; Tikhonov α = {ALPHA:g}; {M.n_samples} training points, as many fresh test "
-               "points.")
+               f"then W ({M.width}×2), c; Tikhonov α = {ALPHA:g}; {M.n_samples} training points, " + (
+                   "as many fresh test points." if source == "page" else "yours (no test set)."))
     s = run.series["Adam"]
-    lesson.numbers({k: v for k, v in paths_numbers(prob, s.last.x, s.last.loss).items() if np.isfinite(v)})
+    lesson.numbers({k: v for k, v in numbers(s.last.x, s.last.loss).items() if np.isfinite(v)})
     return run, solvers, {"alpha": ALPHA}

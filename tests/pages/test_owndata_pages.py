@@ -132,3 +132,25 @@ def test_logistic_regression_trains_on_the_uploaded_points():
     (err,) = texts(at.error)
     assert "This file was not used" in err and "line 3" in err and "not a number" in err
     assert lesson_numbers(at, "lc")["f*"] == numbers["f*"]
+
+
+def test_path_planning_moves_the_uploaded_points():
+    """Optimal control, "paths": the ResNet starts on the 20 uploaded points (loss at θ₀ = that of an independent
+    PathPlanning on them, with the page's defaults); no test accuracy (no test set); a bad file is refused."""
+    from numdl_core import path_planning as pp
+
+    at = _opened("optimal_control.py", {"section": "paths"}, "oc.paths")
+    assert_clean(at)
+    assert "test accuracy" in lesson_numbers(at, "oc")
+    _upload(at, "oc.paths", "mine.csv", GOOD)
+    X, y = parse_points_csv(GOOD)
+    model = pp.PathPlanning(X, y, 2, depth=10, T=5.0, augment=0, activation="tanh", alpha=1e-4)
+    numbers = lesson_numbers(at, "oc")
+    assert numbers["loss"] == pytest.approx(model.value_and_grad(model.init_theta(0))[0], rel=1e-10)
+    assert numbers["training accuracy"] == pytest.approx(model.accuracy(model.init_theta(0)))
+    assert "test accuracy" not in numbers
+    assert any("20 training points, yours (no test set)" in c for c in texts(at.caption))
+    _upload(at, "oc.paths", "bad.csv", b"x1,x2,label\n0,0,0\n1,1,1\n2,2,2\n3,3,1\n")
+    (err,) = texts(at.error)
+    assert "line 4" in err and "label 2, but this page supports at most 2 classes" in err
+    assert lesson_numbers(at, "oc") == numbers
