@@ -190,16 +190,15 @@ def _legend_names(data: Sequence[Any], showlegend: Any) -> list[str]:
 
 def legend_rows(names: Sequence[str], size: float, width: float = _ROW_WIDTH) -> int:
     """Rows a horizontal legend of ``names`` takes at font ``size`` in ``width`` px (an estimate: 0.55 em a
-    character and 40 px for each entry's symbol and gap)."""
+    character and 40 px for each entry's symbol and gap). A legend that wraps is laid out in columns as wide as
+    its widest entry (plotly's layout of a wrapped horizontal legend)."""
     if not names:
         return 0
-    rows, used = 1, 0.0
-    for name in names:
-        w = 0.55 * size * len(name) + 40
-        if used and used + w > width:
-            rows, used = rows + 1, 0.0
-        used += w
-    return rows
+    widths = [0.55 * size * len(name) + 40 for name in names]
+    if sum(widths) <= width:
+        return 1
+    per_row = max(int(width // max(widths)), 1)
+    return -(-len(names) // per_row)
 
 
 def tidy_layout(layout: dict, data: Sequence[Any]) -> dict:

@@ -119,3 +119,5 @@ def test_legend_rows_estimate():
     assert legend_rows([], 13) == 0
     assert legend_rows(["a", "b"], 13) == 1
     assert legend_rows(["a long legend entry name"] * 6, 20, width=520) == 6  # 304 px an entry at 20 px
+    # wrapped: columns as wide as the widest entry (216 px at 20 px: 2 a row), as the least-squares level sets
+    assert legend_rows(["level sets", "steepest descent", "CG (CGLS)", "x*", "x_true"], 20, width=520) == 3
