@@ -132,8 +132,11 @@ def _editor(key: str, Xs: np.ndarray, ys: np.ndarray, version: int, *, classes: 
     sk = state_key(key)
     c1, c2, c3 = st.columns([2, 2.5, 1.4], vertical_alignment="bottom")
     c1.radio("Click mode", tuple(MODES), format_func=MODES.get, key=f"{sk}.mode", horizontal=True)
-    c2.radio("Class of new points", tuple(range(classes)), format_func=lambda k: f"class {k}", key=f"{sk}.class",
-             horizontal=True)
+    if classes > 1:
+        c2.radio("Class of new points", tuple(range(classes)), format_func=lambda k: f"class {k}",
+                 key=f"{sk}.class", horizontal=True)
+    else:  # unlabelled points (a distribution to learn): one class, label 0
+        c2.caption("One class: the points are unlabelled samples of your distribution.")
     c3.download_button("Download as CSV", points_csv(Xs, ys), file_name=f"{key.replace('.', '_')}_points.csv",
                        mime="text/csv", key=f"{sk}.download", on_click="ignore")
     st.session_state[f"{sk}.shown"] = (Xs, ys)
@@ -141,7 +144,8 @@ def _editor(key: str, Xs: np.ndarray, ys: np.ndarray, version: int, *, classes: 
     st.plotly_chart(_figure(Xs, ys, classes, xlim, ylim), key=chart_key, selection_mode="points",
                     on_select=partial(_on_click, key, chart_key, version, classes, max_points, xlim, ylim),
                     config={"displaylogo": False, "displayModeBar": False})
-    st.file_uploader(f"Upload a CSV: lines x1,x2,label (header optional), labels 0 to {classes - 1}, at most "
+    labels = f"labels 0 to {classes - 1}" if classes > 1 else "label 0 on every line (unlabelled points)"
+    st.file_uploader(f"Upload a CSV: lines x1,x2,label (header optional), {labels}, at most "
                      f"{max_points:,} points and {MAX_BYTES // 1000} kB", type=["csv", "txt"], key=f"{sk}.upload",
                      on_change=_on_upload, args=(key, classes, min_classes, max_points), max_upload_size=1)
 
@@ -159,6 +163,7 @@ def own_data(key: str, X: np.ndarray, y: np.ndarray, *, classes: int, xlim: tupl
         The page's generated data (what the editor starts from).
     classes : int
         Classes the page supports (the class picker offers ``0..classes - 1``; files with other labels are refused).
+        ``1``: unlabelled points (a distribution to learn): no class picker, every label of a file must be 0.
     xlim, ylim : (float, float), optional
         The clickable area (default: the page's data, padded by 15%).
     min_classes : int
@@ -195,8 +200,8 @@ def own_data(key: str, X: np.ndarray, y: np.ndarray, *, classes: int, xlim: tupl
     if f"{sk}.error" in st.session_state:
         st.error("**This file was not used.** " + escape_markdown(st.session_state[f"{sk}.error"]))
     if has_own and not valid:
-        st.warning(f"Your data need at least {MIN_POINTS} points and {min_classes} classes: the page uses its own "
-                   "data until then.")
+        st.warning(f"Your data need at least {MIN_POINTS} points and {min_classes} class"
+                   f"{'es' if min_classes > 1 else ''}: the page uses its own data until then.")
     if has_own and valid:
         return Xs, ys, token(Xs, ys)
     return np.asarray(X, float), np.asarray(y, np.int64), "page"

@@ -60,6 +60,9 @@ def _label(field: str, line: int, n_classes: int | None) -> int:
         raise ValueError(f"line {line}: label {quoted(field.strip())} is not an integer ≥ 0 (labels are classes 0, "
                          "1, 2, …).")
     k = int(v)
+    if n_classes == 1 and k != 0:
+        raise ValueError(f"line {line}: label {k}, but this page takes unlabelled points (one class): every label "
+                         "must be 0.")
     if n_classes is not None and k >= n_classes:
         raise ValueError(f"line {line}: label {k}, but this page supports at most {n_classes} classes (labels 0 to "
                          f"{n_classes - 1}).")

@@ -15,6 +15,7 @@ import streamlit as st
 from app.figures.common import convergence_figure, decimate
 from app.figures.theory_generative import latent_figure, samples_figure
 from app.lesson import Experiment, Lesson, Param, Solver
+from app.owndata import own_data
 from app.panels import live_table, show
 from app.params import SEED
 from numdl_core.theory import generative as gm
@@ -65,10 +66,15 @@ GP = np.stack(np.meshgrid(G, G), -1).reshape(-1, 2)
 cached = st.cache_data(max_entries=32, show_spinner=False)
 
 
-def _data(lesson: Lesson) -> tuple[dict, np.ndarray]:
+def _data(lesson: Lesson) -> tuple[dict, np.ndarray, str]:
+    """The data controls and the points: the page's data set, or the student's own unlabelled points (one editor
+    for the four sections: draw a distribution once, learn it with each model), and their source token."""
     p = lesson.controls(DATA[:1])
     p.update(lesson.controls(DATA[1:], columns=2))
-    return p, cached(gm.toy_data)(p["name"], N, noise=p["noise"], seed=p["seed"])
+    X = cached(gm.toy_data)(p["name"], N, noise=p["noise"], seed=p["seed"])
+    X, _, source = own_data("t10.data", X, np.zeros(len(X), np.int64), classes=1, min_classes=1, xlim=(-LIM, LIM),
+                            ylim=(-LIM, LIM), max_points=1000)
+    return p, X, source
 
 
 def _losses(s, keys: dict, y_title: str, log_y: bool = False):
@@ -87,7 +93,7 @@ def vae_numbers(model: gm.VAE, theta: np.ndarray, X: np.ndarray) -> dict:
 
 def vae_section(lesson: Lesson):
     st.subheader("Variational autoencoder: ELBO = reconstruction − KL, with a 2-D latent space")
-    p, X = _data(lesson)
+    p, X, source = _data(lesson)
     p.update(lesson.controls(VAE_P, columns=2))
     lesson.controls([LR])
     model = gm.VAE(hidden=p["hidden"], sigma_x=p["sigma_x"])
@@ -108,8 +114,9 @@ def vae_section(lesson: Lesson):
         show(_losses(s, {"−ELBO (minibatch)": "loss"}, "−ELBO", log_y=True), "t10.fig.vae.loss")
         live_table(pd.DataFrame([{k: f"{v:.4g}" for k, v in vae_numbers(model, th, X).items()}]))
 
-    run = lesson.live("vae", {"VAE": Solver(gm.vae_training, X, model)}, draw, max_iter=MAX_ITER,
-                      default_speed=20, max_points=200, diverged_hint="Adam's η is too large; lower it.")
+    run = lesson.live("vae", {"VAE": Solver(gm.vae_training, X, model)}, draw, depends={"own_data": source},
+                      max_iter=MAX_ITER, default_speed=20, max_points=200,
+                      diverged_hint="Adam's η is too large; lower it.")
     th = run.series["VAE"].last.x
     if np.all(np.isfinite(th)):
         nums = vae_numbers(model, th, X)
@@ -129,13 +136,14 @@ def adversarial_section(lesson: Lesson, kind: str):
     wgan = kind == "wgan"
     st.subheader("WGAN: a clipped critic estimates the Wasserstein distance" if wgan else
                  "GAN: train D, train G — and mode collapse")
-    p, X = _data(lesson)
+    p, X, source = _data(lesson)
     p.update(lesson.controls([HIDDEN, CLIP] if wgan else [HIDDEN], columns=2))
     lesson.controls([GLR, *(WRATIO if wgan else RATIO)], columns=3)
     model = gm.GAN(hidden=p["hidden"], kind=kind)
     ng = gm.mlp_size(model.g_sizes)
     Z = np.random.default_rng(7).standard_normal((1000, 2))
     label = "WGAN" if wgan else "GAN"
+    name = p["name"] if source == "page" else "your data"  # modes are counted on the page's ring only
     opts = {"clip": p["clip"]} if wgan else {}
 
     def draw(run) -> None:
@@ -151,16 +159,16 @@ def adversarial_section(lesson: Lesson, kind: str):
                             title=f"Round {s.iteration}: samples G(z) over the data, "
                                   + ("critic f" if wgan else "discriminator D")), f"t10.fig.{kind}.samples", c1)
         show(_losses(s, {"D / critic loss": "d_loss", "G loss": "g_loss"}, "loss"), f"t10.fig.{kind}.loss", c2)
-        live_table(pd.DataFrame([{k: f"{v:.4g}" for k, v in gan_numbers(model, th, Z, p["name"], s.last).items()}]))
+        live_table(pd.DataFrame([{k: f"{v:.4g}" for k, v in gan_numbers(model, th, Z, name, s.last).items()}]))
 
-    run = lesson.live(kind, {label: Solver(gm.gan_training, X, model, **opts)}, draw, max_iter=MAX_ITER,
-                      default_speed=5 if wgan else 10, max_points=200,
+    run = lesson.live(kind, {label: Solver(gm.gan_training, X, model, **opts)}, draw, depends={"own_data": source},
+                      max_iter=MAX_ITER, default_speed=5 if wgan else 10, max_points=200,
                       metrics=lambda name, step: {"d_loss": step.info.get("d_loss", np.nan),
                                                   "g_loss": step.info.get("g_loss", np.nan)},
                       diverged_hint="The losses blew up: lower Adam's η.")
     s = run.series[label]
     if np.all(np.isfinite(s.last.x)):
-        lesson.numbers(gan_numbers(model, s.last.x, Z, p["name"], s.last))
+        lesson.numbers(gan_numbers(model, s.last.x, Z, name, s.last))
     st.caption("Each round: 'train D' steps (the discriminator on a data batch and a fake batch), then 'train G' "
                "steps through the frozen D. On the ring, count the modes the samples cover (a mode needs 1% of "
                "1000 samples within 0.5). " + ("The critic's weights stay in [−c, c]: c = 0.01 makes f nearly "
@@ -183,7 +191,7 @@ def _vae_reference(X: np.ndarray, seed: int) -> dict:
 
 def flow_section(lesson: Lesson):
     st.subheader("Beyond the course: a RealNVP flow with exact likelihood, against the VAE's ELBO")
-    p, X = _data(lesson)
+    p, X, source = _data(lesson)
     p.update(lesson.controls(FLOW_P, columns=2))
     lesson.controls([LR])
     model = gm.RealNVP(layers=p["layers"], hidden=p["hidden"])
@@ -201,8 +209,9 @@ def flow_section(lesson: Lesson):
              "t10.fig.flow.samples", c1)
         show(_losses(s, {"−log p (minibatch)": "loss"}, "−mean log p(x)"), "t10.fig.flow.loss", c2)
 
-    run = lesson.live("flow", {"RealNVP": Solver(gm.flow_training, X, model)}, draw, max_iter=MAX_ITER,
-                      default_speed=20, max_points=200, diverged_hint="Adam's η is too large; lower it.")
+    run = lesson.live("flow", {"RealNVP": Solver(gm.flow_training, X, model)}, draw, depends={"own_data": source},
+                      max_iter=MAX_ITER, default_speed=20, max_points=200,
+                      diverged_hint="Adam's η is too large; lower it.")
     th = run.series["RealNVP"].last.x
     if np.all(np.isfinite(th)):
         ll = float(model.log_prob(th, X).mean())
@@ -211,7 +220,7 @@ def flow_section(lesson: Lesson):
         live_table(pd.DataFrame([{k: f"{v:.4g}" for k, v in nums.items()}]))
         lesson.numbers(nums)
     st.caption("The flow's log p(x) is exact (change of variables, log|det J| = Σ s_k, checked against a numerical "
-               "Jacobian in the tests); the VAE only gives a lower bound. Both on the same 512 points.")
+               f"Jacobian in the tests); the VAE only gives a lower bound. Both on the same {len(X)} points.")
     return run, {}, {}
 
 

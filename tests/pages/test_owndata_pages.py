@@ -154,3 +154,32 @@ def test_path_planning_moves_the_uploaded_points():
     (err,) = texts(at.error)
     assert "line 4" in err and "label 2, but this page supports at most 2 classes" in err
     assert lesson_numbers(at, "oc") == numbers
+
+
+ONE_CLASS = GOOD.replace(b",1\r\n", b",0\r\n")  # the same 20 points, unlabelled (label 0)
+
+
+def test_generative_models_learn_the_uploaded_distribution():
+    """Generative models: one editor for the four sections (one class, label 0). The VAE's numbers at its start are
+    those of its initial weights on the 20 uploaded points; the GAN then counts no ring modes; a labelled file is
+    refused with its message."""
+    from app.lessons.generative_models import vae_numbers
+    from numdl_core.theory import generative as gm
+
+    at = _opened("generative_models.py", {"section": "vae"}, "t10.data")
+    assert_clean(at)
+    _upload(at, "t10.data", "labelled.csv", GOOD)
+    (err,) = texts(at.error)
+    assert "line 4" in err and "label 1, but this page takes unlabelled points" in err
+    _upload(at, "t10.data", "mine.csv", ONE_CLASS)
+    assert not at.error and any("Using your data" in c and "20 points" in c for c in texts(at.caption))
+    X, _ = parse_points_csv(ONE_CLASS)
+    model = gm.VAE(hidden=32, sigma_x=0.2)
+    ref = vae_numbers(model, next(gm.vae_training(X, model, lr=0.01)).x, X)
+    numbers = lesson_numbers(at, "t10")
+    assert numbers["ELBO (mean over the data)"] == pytest.approx(ref["ELBO (mean over the data)"], rel=1e-10)
+    at.query_params["section"] = "gan"  # the same points in the GAN section
+    at.run()
+    assert_clean(at)
+    assert any("Using your data" in c and "20 points" in c for c in texts(at.caption))
+    assert "modes covered (of 8)" not in lesson_numbers(at, "t10") and "G loss" in lesson_numbers(at, "t10")
