@@ -5,6 +5,7 @@ Skips (with the reason) only where Chromium or Playwright cannot be found; `.ci/
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -178,4 +179,28 @@ def test_instructor_link_locks_and_hides_in_chromium(server, chrome):
     assert box.locator("input").first.is_disabled()
     assert page.locator('[data-testid="stSlider"]').filter(has_text="Seed").count() == 0
     assert "function=rosenbrock" in page.url and "lock=function" in page.url
+    page.close()
+
+
+def test_lecture_tour_with_the_keyboard(server, chrome):
+    """?tour=1 opens the least-squares tour; → and ← step through its presets, Space plays and pauses."""
+    page = chrome.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/least-squares?tour=1")
+    page.get_by_text("Lecture tour, step 1 of 5").wait_for(timeout=30_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+    page.locator("h1").first.click()  # focus the page, not a widget
+    page.keyboard.press("ArrowRight")
+    page.get_by_text("Lecture tour, step 2 of 5").wait_for(timeout=15_000)
+    page.wait_for_function("() => window.location.search.includes('tour=2') && window.location.search.includes('a=0.01')",
+                           timeout=15_000)
+    page.keyboard.press("ArrowLeft")
+    page.get_by_text("Lecture tour, step 1 of 5").wait_for(timeout=15_000)
+    page.get_by_role("button", name="Previous").wait_for(timeout=15_000)
+    page.wait_for_timeout(500)
+    page.locator("h1").first.click()
+    page.keyboard.press("Space")  # the Play button shows its key: its name is "⏸ Pause Space"
+    page.get_by_role("button", name=re.compile("^⏸ Pause")).wait_for(timeout=15_000)
+    page.keyboard.press("Space")
+    page.get_by_role("button", name=re.compile("^▶ Play")).wait_for(timeout=15_000)
+    _no_exception(page)
     page.close()
