@@ -226,8 +226,11 @@ def tidy_layout(layout: dict, data: Sequence[Any]) -> dict:
                                 yanchor="top", pad=dict(t=6))
         top += 1.3 * tsize * (1 + text.count("<br>")) + 6
     if names and not right:
-        height = _get(layout, "height", 450)
-        lift = max(_get(legend, "y", 1.02) - 1.0, 0.0) * 0.7 * height  # the legend's offset above the plot area
+        plot = 0.7 * _get(layout, "height", 450)  # the plot area's height, roughly
+        over = _top_annotations(layout, font)  # texts just above the plot area (panel titles): the legend goes above
+        if over:
+            legend["y"] = max(_get(legend, "y", 1.02), round(1.0 + (over + 6) / plot, 3))
+        lift = max(_get(legend, "y", 1.02) - 1.0, 0.0) * plot  # the legend's offset above the plot area
         top += legend_rows(names, size) * 1.45 * size + 4 + lift
     margin = dict(_get(layout, "margin", {}) or {})
     if _get(margin, "t", 0) < top:
@@ -240,13 +243,27 @@ def tidy_layout(layout: dict, data: Sequence[Any]) -> dict:
     return changes
 
 
+def _top_annotations(layout: dict, font: float) -> float:
+    """The height (px) of the tallest annotation standing on the top edge of the plot area (``y >= 1`` in paper or
+    axis-domain units, anchored at its bottom), 0 if none."""
+    tallest = 0.0
+    for ann in _get(layout, "annotations", ()) or ():
+        yref = str(_get(ann, "yref", "paper"))
+        if (yref == "paper" or yref.endswith("domain")) and _get(ann, "y", 0) >= 0.99 and \
+                _get(ann, "yanchor") == "bottom":
+            text = str(_get(ann, "text", ""))
+            tallest = max(tallest, 1.4 * _get(_get(ann, "font"), "size", font) * (1 + text.count("<br>")))
+    return tallest
+
+
 def tidy(fig: go.Figure) -> go.Figure:
     """:func:`tidy_layout` applied to a (validated) figure; returns ``fig`` (modified). Idempotent."""
     lay = fig.layout
     keys = [k for k in lay if k[:5] in ("xaxis", "yaxis") and lay[k] is not None]
     plain = {"font": {"size": _get(lay.font, "size")}, "legend": lay.legend.to_plotly_json(),
              "title": lay.title.to_plotly_json(), "showlegend": lay.showlegend, "height": lay.height,
-             "margin": lay.margin.to_plotly_json(), **{k: {"automargin": lay[k].automargin} for k in keys}}
+             "margin": lay.margin.to_plotly_json(), "annotations": [a.to_plotly_json() for a in lay.annotations],
+             **{k: {"automargin": lay[k].automargin} for k in keys}}
     changes = tidy_layout(plain, fig.data)
     for k in keys:
         if k in changes:

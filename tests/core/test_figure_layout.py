@@ -121,3 +121,16 @@ def test_legend_rows_estimate():
     assert legend_rows(["a long legend entry name"] * 6, 20, width=520) == 6  # 304 px an entry at 20 px
     # wrapped: columns as wide as the widest entry (216 px at 20 px: 2 a row), as the least-squares level sets
     assert legend_rows(["level sets", "steepest descent", "CG (CGLS)", "x*", "x_true"], 20, width=520) == 3
+
+
+def test_a_legend_goes_above_a_text_standing_on_the_plot_area():
+    """As the spectral-clustering eigenvalue plot: "gap after λ8" stands on the top edge of the plot area."""
+    fig = taylor_figure(H, H, H ** 2, title="eigenvalues")
+    fig.add_annotation(x=1e-3, y=1.0, xref="x", yref="paper", yanchor="bottom", text="gap", font=dict(size=12),
+                       showarrow=False)
+    lay = tidy(fig).layout
+    plot = 0.7 * lay.height
+    assert lay.legend.y >= 1.0 + (1.4 * 12 + 6) / plot - 1e-3  # the text's height above the plot area
+    assert lay.margin.t >= (lay.legend.y - 1.0) * plot + 1.45 * 13 + 1.3 * 13 * 1.4  # and the legend and title on it
+    lay2 = tidy(presentation(fig)).layout
+    assert lay2.legend.y >= 1.0 + (1.4 * 19 + 6) / (0.7 * lay2.height) - 1e-3  # the annotation grew to 19 px
