@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.figures import spectral as F
 from app.lesson import Experiment, Lesson, Param, call_script
-from app.lessons.spectral_clustering import DATA, clustering, clustering_data, toy_compare
+from app.lessons.spectral_clustering import DATA, clustering, clustering_data, semi_study, toy_compare
 from app.lessons.spectral_clustering_exercises import EXERCISES, TOUR
 from app.panels import self_check, show
 from app.params import SEED, log_options
@@ -240,7 +240,7 @@ def semi_section() -> None:
     p = lesson.controls(SEMI[:4], columns=4) | lesson.controls(SEMI[4:8], widths=[3, 2, 2, 1.5])
     p |= lesson.controls(SEMI[8:], widths=[3, 5.5])
     try:
-        r = cached(lab.ring_study)(**p)
+        r = semi_study(p)
     except ValueError as err:
         return st.warning(f"**These settings do not give a graph.** {err}")
     lesson.numbers(r.numbers, show=True)

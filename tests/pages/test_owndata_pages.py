@@ -183,3 +183,29 @@ def test_generative_models_learn_the_uploaded_distribution():
     assert_clean(at)
     assert any("Using your data" in c and "20 points" in c for c in texts(at.caption))
     assert "modes covered (of 8)" not in lesson_numbers(at, "t10") and "G loss" in lesson_numbers(at, "t10")
+
+
+def test_semi_supervised_labels_spread_over_the_uploaded_points():
+    """Spectral clustering, "semi": 3 labels per class of the 20 uploaded points (6), the graph solve and the
+    nearest-label baseline on them (against numdl_core directly: kNN k = 10, L = D − W, α = 1); a bad file is
+    refused."""
+    from numdl_core import spectral as S
+    from numdl_core.semi_supervised import nearest_labelled, pick_labelled, unlabelled_accuracy
+
+    at = _opened("spectral_clustering.py", {"section": "semi"}, "spectral.semi")
+    assert_clean(at)
+    assert lesson_numbers(at, "spectral")["labelled points"] == 9  # the page's three rings
+    _upload(at, "spectral.semi", "mine.csv", GOOD)
+    X, y = parse_points_csv(GOOD)
+    idx = pick_labelled(y, 3, seed=0)
+    L = S.graph_laplacian(S.similarity_graph(X, "knn", sigma=0.3, k=10, epsilon=0.5), "unnormalized")
+    pred, _ = S.semi_supervised(L, idx, y[idx], 2, 1.0)
+    numbers = lesson_numbers(at, "spectral")
+    assert numbers["labelled points"] == 6
+    assert numbers["accuracy (graph) %"] == pytest.approx(100 * unlabelled_accuracy(y, pred, idx))
+    assert numbers["nearest labelled point %"] == pytest.approx(
+        100 * unlabelled_accuracy(y, nearest_labelled(X, idx, y[idx]), idx))
+    _upload(at, "spectral.semi", "bad.csv", BAD)
+    (err,) = texts(at.error)
+    assert "This file was not used" in err and "line 3" in err and "not a number" in err
+    assert lesson_numbers(at, "spectral") == numbers
