@@ -131,3 +131,21 @@ def test_the_warm_process_is_frozen_once_after_its_warm_up_runs():
     finally:
         gc.unfreeze()
         serving._page_runs = saved
+
+
+def test_presentation_mode_finds_the_container_being_drawn_into():
+    """``app.lesson._current`` reads Streamlit's ``_active_dg`` (to draw a live run right under the controls when
+    presenting); without it the kit falls back to the normal placement."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+
+        from app.lesson import _current
+
+        with st.container(key="box"):
+            st.session_state["found"] = _current() is not None and _current() is not st._main
+
+    at = AppTest.from_function(script)
+    at.run()
+    assert at.session_state["found"] is True
