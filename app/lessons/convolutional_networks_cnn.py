@@ -96,7 +96,7 @@ COMPARE = [STRUCTURE[4], *TUNE]  # optimizer, η, batch size
 COMPARE_TARGET = 0.2  # training loss: momentum (η = 0.02) needs 11 epochs, Adam (η = 0.01) 8, about 35 ms each
 
 
-def cnn_compare(lesson: Lesson, d, optimizer: str):
+def cnn_compare(lesson: Lesson, d, optimizer: str) -> list | None:
     """The compare panel: A = the page's optimizer, B = Adam at η = 0.01 (momentum at η = 0.02 when the page has
     Adam), from the same start d.theta0 and batch order (the page's seed), until the training loss is at most 0.2."""
     from app.compare import Setup

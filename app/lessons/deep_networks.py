@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.lesson import Experiment
+from app.lesson import Experiment, Lesson
 from app.owndata import own_data
 from app.params import SEED, Param
 from numdl_core import mlp
@@ -96,7 +96,7 @@ COMPARE_TARGET = 0.05  # training loss: spirals (500 points, 5 x 16 tanh, Glorot
 COMPARE_EPOCHS = 300
 
 
-def train_compare(lesson, P: mlp.DeepProblem, source: str):
+def train_compare(lesson: Lesson, P: mlp.DeepProblem, source: str) -> list | None:
     """The compare panel of the training section: A = SGD with the page's η, μ and batch, B = Adam, from the same
     θ₀ on the points the page uses (``source``: own data), each until the training loss is at most 0.05."""
     from app.compare import Setup

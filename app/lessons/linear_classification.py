@@ -13,7 +13,7 @@ import streamlit as st
 
 from app.figures.classify import sigmoid_figure
 from app.figures.common import convergence_figure, decision_map_figure
-from app.lesson import Experiment, Solver
+from app.lesson import Experiment, Lesson, Solver
 from app.live import Run
 from app.owndata import own_data
 from app.panels import live_table, show
@@ -231,7 +231,7 @@ COMPARE_TARGET = 1e-10  # on loss − f*: gradient descent at t = 1 on the blobs
 COMPARE_ITER = 20_000  # the live run's cap
 
 
-def train_compare(lesson, obj, f_star: float, source: str):
+def train_compare(lesson: Lesson, obj, f_star: float, source: str) -> list | None:
     """The compare panel of the train section: A = gradient descent at the page's step, B = Newton-CG, both from
     θ = 0 on the points the page uses (``source``: the own-data token), each until loss − f* ≤ 1e-10."""
     from app.compare import Setup

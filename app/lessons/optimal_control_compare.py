@@ -19,7 +19,7 @@ COMPARE = [Param("method", "Method", "choice", "dto", options=tuple(METHODS), la
 STEPS = 40  # Adam steps of each side (an OTD step at rtol 1e-7 costs ~6 times more: it then stops by the time cap)
 
 
-def train_compare(lesson: Lesson, seed: int):
+def train_compare(lesson: Lesson, seed: int) -> list | None:
     """The compare panel: A = DTO with the page's RK4 steps, B = OTD with the page's tolerances; each runs 40 Adam
     steps (or 1 s) from ``CubicTanhField(50).init(seed)``; the value is each method's own loss."""
     def make(q: dict) -> Setup:

@@ -13,7 +13,7 @@ an idle server: within the 1 s cap); the loss 0.3 takes Euler 34 and RK4 32 epoc
 from __future__ import annotations
 
 from app.compare import Setup
-from app.lesson import Solver
+from app.lesson import Lesson, Solver
 from app.lessons.compare_data import compare_on
 from app.lessons.residual_networks_train import OPTIMIZERS, TRAIN
 from numdl_core import resnet_classifier as rc
@@ -26,7 +26,7 @@ MAX_EPOCHS = 200  # both need 17 on the default problem (RK4: 4 right-hand sides
 MODEL = ("width", "depth", "T", "activation", "alpha", "smooth", "gamma")
 
 
-def train_compare(lesson, P: rc.ResNetProblem, p: dict, source: str):
+def train_compare(lesson: Lesson, P: rc.ResNetProblem, p: dict, source: str) -> list | None:
     """The compare panel: A = the page's integrator, B = RK4 (forward Euler when the page has RK4), same h."""
     X, y, n_classes = P.data.X, P.data.y, P.data.n_classes
     label, method, fixed = OPTIMIZERS[p["optimizer"]]

@@ -9,8 +9,10 @@ loss 0.11 takes VarPro 5 iterations and SGD 193 epochs, more than 1 s).
 """
 from __future__ import annotations
 
+import numpy as np
+
 from app.compare import Setup
-from app.lesson import Solver
+from app.lesson import Lesson, Solver
 from app.lessons.compare_data import compare_on
 from app.lessons.single_layer import CG, SERIES, TUNE, solver_name
 from app.params import Param
@@ -24,7 +26,7 @@ TARGET = 0.12  # training loss: a level both reach within 1 s on the default pro
 MAX_ITER = 300  # SGD, Adam: epochs; the others: iterations
 
 
-def train_compare(lesson, M, th0, loss: str, source: str):
+def train_compare(lesson: Lesson, M, th0: np.ndarray, loss: str, source: str) -> list | None:
     """The compare panel: A = SGD at the page's η, batch and μ; B = VarPro; each until the training loss is at most
     0.12, 300 iterations (epochs) or 1 s, on the model ``M`` and start ``th0`` of the live run."""
     def make(p: dict) -> Setup:
