@@ -92,7 +92,8 @@ def exercise_panel(exset: ExerciseSet, section: str | None, *, expanded: bool = 
         return
     done = solved()
     n_done = sum(f"{exset.page}/{e.name}" in done for e in here)
-    with st.expander(f"Exercises ({n_done} of {len(here)} solved)", expanded=expanded, icon=":material/edit_note:"):
+    with st.expander(f"Exercises ({n_done} of {len(here)} solved)", expanded=expanded, icon=":material/edit_note:",
+                     key=f"_ex.{exset.page}.{section}.panel"):  # keyed: it stays open when the count changes
         st.caption("Answer with a number or a choice; the app checks it with the same numerics the page uses. "
                    "Solved exercises are kept in this page's URL (bookmark it) and on the Home page.")
         for i, ex in enumerate(here, 1):

@@ -390,7 +390,7 @@ def _status_line(run: Run, hint: str | Callable[[Run], str] | None) -> None:
     elif run.done:
         st.success(text)
     else:
-        st.caption(("▶ running · " if run.running else "⏸ paused · ") + text)
+        st.caption(("▶ running · " if run.running else "‖ paused · ") + text)
 
 
 def _retime(r: Run, interval: float, min_gap: float = 2.0) -> bool:
@@ -512,7 +512,7 @@ def live_run(
     if st.session_state.get(PLAY_SHORTCUT_KEY) is True:  # a lecture tour is on: the page's first live run takes Space
         st.session_state[PLAY_SHORTCUT_KEY] = key
     space = "Space" if st.session_state.get(PLAY_SHORTCUT_KEY) == key else None
-    c_play.button("⏸ Pause" if run.running else "▶ Play", key=f"{key}.play", on_click=_set_running,
+    c_play.button("‖ Pause" if run.running else "▶ Play", key=f"{key}.play", on_click=_set_running,
                   args=(not run.running,), width="stretch", disabled=run.done and not run.running, type="primary",
                   shortcut=space)
     c_step.button("Step", key=f"{key}.step", on_click=_step, args=(run.iteration,), width="stretch",

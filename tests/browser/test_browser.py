@@ -116,7 +116,7 @@ def test_least_squares_play_advances_chart(server, chrome):
     # Count visible chart updates: each chart whose drawn curves changed since the last animation frame counts once.
     page.evaluate(COUNT_UPDATES_JS)
     page.get_by_role("button", name="▶ Play", exact=True).click()
-    page.get_by_role("button", name="⏸ Pause", exact=True).wait_for(timeout=10_000)
+    page.get_by_role("button", name="‖ Pause", exact=True).wait_for(timeout=10_000)
     t0 = time.time()
     page.wait_for_timeout(1000)  # let the first frames settle
     u0, f0 = page.evaluate("[window.__updates, window.__frames]")
@@ -129,7 +129,7 @@ def test_least_squares_play_advances_chart(server, chrome):
     assert rate >= 2, f"only {rate:.1f} chart updates per second"  # a floor for a loaded CI machine; the README reports the idle rate
     print(f"\nChromium: {rate:.1f} visible chart updates per second ({fps:.1f} frames/s with two charts each; "
           f"iteration {it} after {time.time() - t0:.1f} s)")
-    page.get_by_role("button", name="⏸ Pause", exact=True).click()
+    page.get_by_role("button", name="‖ Pause", exact=True).click()
     page.get_by_role("button", name="▶ Play", exact=True).wait_for(timeout=10_000)
     _no_exception(page)
     page.close()
@@ -198,8 +198,8 @@ def test_lecture_tour_with_the_keyboard(server, chrome):
     page.get_by_role("button", name="Previous").wait_for(timeout=15_000)
     page.wait_for_timeout(500)
     page.locator("h1").first.click()
-    page.keyboard.press("Space")  # the Play button shows its key: its name is "⏸ Pause Space"
-    page.get_by_role("button", name=re.compile("^⏸ Pause")).wait_for(timeout=15_000)
+    page.keyboard.press("Space")  # the Play button shows its key: its name is "‖ Pause Space"
+    page.get_by_role("button", name=re.compile("^‖ Pause")).wait_for(timeout=15_000)
     page.keyboard.press("Space")
     page.get_by_role("button", name=re.compile("^▶ Play")).wait_for(timeout=15_000)
     _no_exception(page)
