@@ -11,7 +11,7 @@ from app.lessons.information_bottleneck_exercises import EXERCISES
 SECTIONS = {"plane": "Information plane (live)", "estimator": "The estimator", "counterpoints":
             "Counterpoints: ReLU and bins (live)"}
 
-lesson = Lesson("ib", "Information bottleneck", presets=ls.EXPERIMENTS, exercises=EXERCISES)
+lesson = Lesson("infob", "Information bottleneck", presets=ls.EXPERIMENTS, exercises=EXERCISES)
 lesson.theory(*ls.THEORY)
 section = lesson.sections(SECTIONS, default="plane")
 run, solvers, extra = {"plane": lambda: ls.plane_section(lesson),

@@ -105,13 +105,13 @@ def plane_section(lesson: Lesson):
         epochs, ixt, ity = _plane(s)
         c1, c2 = st.columns([3, 2])
         show(plane_figure(epochs, ixt, ity, h_y=hy, title=f"{p['activation']}, {p['bins']} bins: layers T1…T6, "
-                                                           "colour = epoch"), "ib.fig.plane", c1)
+                                                           "colour = epoch"), "infob.fig.plane", c1)
         show(convergence_figure({"training loss": (epochs, s.history["loss"])},
                                 right={"training loss": (epochs, s.history["accuracy"])},
                                 right_title="accuracy (right)",
                                 x_title="epoch", y_title="cross-entropy", title="Fit",
                                 diverged={"training loss": s.iteration} if s.status == "diverged" else None),
-             "ib.fig.loss", c2)
+             "infob.fig.loss", c2)
         live_table(pd.DataFrame([{"layer": f"T{l + 1} (width {w})", "I(X;T)": f"{a:.3f}", "I(T;Y)": f"{b:.3f}"}
                                  for l, (w, a, b) in enumerate(zip(I.ARCHITECTURE[1:], s.last.info["ixt"],
                                                                    s.last.info["ity"]))]))
@@ -126,7 +126,7 @@ def plane_section(lesson: Lesson):
                 "It shrinks during training: that is compression.", "0 bits."], 0,
                "Then H(T | X) = 0 and I(X;T) = H(T) = log₂ of the number of distinct outputs: 12 bits as soon as "
                "the 4096 inputs map to 4096 different activations (almost surely for continuous weights). The "
-               "'compression' is a property of the bins (Saxe et al. 2019).", key="ib.plane.self")
+               "'compression' is a property of the bins (Saxe et al. 2019).", key="infob.plane.self")
     return run, solvers, {"solvers": {"training": "information.training"}}
 
 
@@ -144,7 +144,7 @@ def counterpoints_section(lesson: Lesson):
             epochs, ixt, ity = _plane(run.series[name])
             show(plane_figure(epochs, ixt, ity, h_y=hy, title=f"{name}, {p['bins']} bins", height=360,
                               max_points=30),
-                 f"ib.fig.cp.{name}", c)
+                 f"infob.fig.cp.{name}", c)
         live_table(pd.DataFrame([{"series": n, "epoch": s.iteration, "I(X;T5)": f"{s.last.info['ixt'][4]:.3f}",
                                   "max I(X;T5) so far": f"{np.nanmax(s.history['ixt5']):.3f}",
                                   "accuracy": f"{s.last.info['accuracy']:.3f}", "status": s.status}
@@ -193,9 +193,9 @@ def estimator_section(lesson: Lesson):
     labels = [f"{b} bins" for b in BIN_SWEEP]
     c1, c2 = st.columns(2)
     show(bars_mi_figure({f"T{l}": ixt_t[:, l - 1] for l in (1, 3, 5)}, labels,
-                        title="tanh at initialization: I(X;T) = H(T) vs the bins"), "ib.fig.bins.tanh", c1)
+                        title="tanh at initialization: I(X;T) = H(T) vs the bins"), "infob.fig.bins.tanh", c1)
     show(bars_mi_figure({f"T{l}": ixt_r[:, l - 1] for l in (1, 3, 5)}, labels,
-                        title="ReLU at initialization: I(X;T) = H(T) vs the bins"), "ib.fig.bins.relu", c2)
+                        title="ReLU at initialization: I(X;T) = H(T) vs the bins"), "infob.fig.bins.relu", c2)
     st.caption("The same untrained network carries from almost nothing to all 12 bits about X, depending only on "
                "the bins: the binned quantity measures the geometry of the bins, not a property of the map.")
     lesson.numbers({"BSC: I(X;T) closed form": exact, "BSC: plug-in estimate": est,

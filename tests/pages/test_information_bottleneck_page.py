@@ -10,7 +10,7 @@ import pytest
 from tests.pages.helpers import assert_clean, cold_render, lesson_numbers, page, play, render_section
 
 NAME = "information_bottleneck.py"
-_numbers = partial(lesson_numbers, key="ib")
+_numbers = partial(lesson_numbers, key="infob")
 
 
 @pytest.mark.parametrize("section", ["plane", "estimator", "counterpoints"])
@@ -21,7 +21,7 @@ def test_each_section_renders_fast(section):
 
 
 def test_plane_fits_within_the_bounds_and_compresses():
-    at = play(page(NAME, {"section": "plane", "speed": "20", "lr": "0.01"}).run(), "ib.plane.run", 4)
+    at = play(page(NAME, {"section": "plane", "speed": "20", "lr": "0.01"}).run(), "infob.plane.run", 4)
     n = _numbers(at)
     assert n["epochs"] >= 40
     assert n["accuracy (all 4096)"] > 0.95
@@ -39,6 +39,6 @@ def test_estimator_matches_the_closed_form():
 
 
 def test_counterpoints_run_both_networks():
-    at = play(page(NAME, {"section": "counterpoints", "speed": "5"}).run(), "ib.counterpoints.run", 2)
+    at = play(page(NAME, {"section": "counterpoints", "speed": "5"}).run(), "infob.counterpoints.run", 2)
     n = _numbers(at)
     assert n["tanh: epochs"] >= 5 and n["relu: epochs"] >= 5
