@@ -48,3 +48,12 @@ def test_presentation_mode_toggle_and_url():
 def test_presentation_from_url():
     at = page("derivatives.py", {"present": "1"}).run()
     assert_clean(at)
+
+
+def test_every_page_has_its_own_lesson_key():
+    """A Lesson's key prefixes its state (URL, tour, export): two pages with one key would share it."""
+    import re
+
+    sources = [e.path.read_text() for e in available()]
+    keys = [re.search(r'Lesson\("([^"]+)"', t).group(1) for t in sources if 'Lesson("' in t]
+    assert len(keys) >= 19 and len(keys) == len(set(keys)), sorted(keys)
