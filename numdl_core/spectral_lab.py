@@ -38,7 +38,7 @@ from numdl_core.laplacian_checks import PropertyCheck, laplacian_checks, order_o
 from numdl_core.semi_supervised import nearest_labelled, pick_labelled, unlabelled_accuracy
 
 __all__ = ["ClusteringStudy", "clustering_study", "cluster_points", "ToyStudy", "toy_study", "RingStudy", "ring_study",
-           "Lambda2Study", "lambda2_study", "LAMBDA2_GRAPHS", "SOLVER_NAMES"]
+           "semi_supervised_points", "Lambda2Study", "lambda2_study", "LAMBDA2_GRAPHS", "SOLVER_NAMES"]
 
 N_EIG = 20  # eigenpairs for the spectrum (the embedding uses the first n_clusters)
 TOY_LANCZOS_K = 2  # Lanczos on the 5-node toy graph: lambda_1, lambda_2 and the Fiedler vector
@@ -191,6 +191,18 @@ def clustering_study(
                           clusters=clusters, seed=seed)
 
 
+def _points(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` as an (n, 2) float array of n >= 4 finite points and ``y`` as their whole labels >= 0."""
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] < 4:
+        raise ValueError(f"X must be an (n, 2) array of n >= 4 points, got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X has NaN or infinite coordinates")
+    if y.shape != (X.shape[0],) or not np.all(np.isfinite(y)) or np.any(y != np.round(y)) or np.any(y < 0):
+        raise ValueError(f"y must hold one whole label >= 0 per point (shape ({X.shape[0]},)), got shape {y.shape}")
+    return X, y.astype(int)
+
+
 def cluster_points(
     X: np.ndarray, y: np.ndarray, *, graph: str = "knn", sigma: float = 0.3, k: int = 10, epsilon: float = 0.3,
     laplacian: str = "sym", solver: str = "dense", clusters: str | int = "classes", seed: int = 0,
@@ -231,14 +243,7 @@ def cluster_points(
     >>> round(cluster_points(X, np.repeat([0, 1], 30), k=5).ari, 3)
     1.0
     """
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] < 4:
-        raise ValueError(f"X must be an (n, 2) array of n >= 4 points, got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X has NaN or infinite coordinates")
-    if y.shape != (X.shape[0],) or not np.all(np.isfinite(y)) or np.any(y != np.round(y)) or np.any(y < 0):
-        raise ValueError(f"y must hold one whole label >= 0 per point (shape ({X.shape[0]},)), got shape {y.shape}")
-    y = y.astype(int)
+    X, y = _points(X, y)
     n = X.shape[0]
     W = S.similarity_graph(X, graph, sigma=sigma, k=k, epsilon=epsilon)
     n_edges = S.edge_summary(W)[0]
@@ -503,7 +508,51 @@ def ring_study(
     (0.973, 0.663)
     """
     X, y = make_dataset("rings", n, noise, seed=seed)
-    idx = pick_labelled(y, per_ring, seed=seed)
+    return semi_supervised_points(X, y, per_class=per_ring, seed=seed, graph=graph, sigma=sigma, k=k,
+                                  epsilon=epsilon, laplacian=laplacian, alpha=alpha)
+
+
+def semi_supervised_points(
+    X: np.ndarray, y: np.ndarray, *, per_class: int = 3, seed: int = 0, graph: str = "knn", sigma: float = 0.3,
+    k: int = 10, epsilon: float = 0.5, laplacian: str = "unnormalized", alpha: float = 1.0,
+) -> RingStudy:
+    r"""The semi-supervised step of :func:`ring_study` on given points: :math:`(P^\top P + \alpha L) F = P^\top C`.
+
+    ``per_class`` labelled points of each class (:func:`numdl_core.semi_supervised.pick_labelled`), the graph of
+    :func:`numdl_core.spectral.similarity_graph`, :func:`numdl_core.spectral.semi_supervised` (one factorization for
+    every class), and the accuracy on the unlabelled points against the nearest labelled point.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, 2)
+        The points (n >= 4, finite).
+    y : ndarray of int, shape (n,)
+        Their classes 0, 1, ... (the reference for the accuracy; only the labelled ones are used to learn).
+    per_class, seed, graph, sigma, k, epsilon, laplacian, alpha
+        As :func:`ring_study` (``per_class`` is its ``per_ring``).
+
+    Returns
+    -------
+    RingStudy
+
+    Raises
+    ------
+    ValueError
+        For ``X`` that is not (n, 2) with n >= 4 finite points, labels that are not whole numbers >= 0 (one per
+        point), or invalid graph settings.
+
+    References
+    ----------
+    Zhu, Ghahramani and Lafferty (2003), Semi-supervised learning using Gaussian fields and harmonic functions, ICML.
+
+    Examples
+    --------
+    >>> X, y = make_dataset("rings", 300, 0.1, seed=0)
+    >>> round(semi_supervised_points(X, y).accuracy, 3)
+    0.973
+    """
+    X, y = _points(X, y)
+    idx = pick_labelled(y, per_class, seed=seed)
     W = S.similarity_graph(X, graph, sigma=sigma, k=k, epsilon=epsilon)
     n_comp, comp = S.connected_components(W)
     nearest = unlabelled_accuracy(y, nearest_labelled(X, idx, y[idx]), idx)
@@ -512,7 +561,7 @@ def ring_study(
         warnings.simplefilter("always", scipy.linalg.LinAlgWarning)
         t0 = time.perf_counter()
         try:
-            pred, _ = S.semi_supervised(S.graph_laplacian(W, laplacian), idx, y[idx], 3, alpha)
+            pred, _ = S.semi_supervised(S.graph_laplacian(W, laplacian), idx, y[idx], int(y.max()) + 1, alpha)
             seconds, acc = time.perf_counter() - t0, unlabelled_accuracy(y, pred, idx)
         except ValueError as err:
             error = str(err)

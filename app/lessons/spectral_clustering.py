@@ -6,24 +6,18 @@ study of those points.
 """
 from __future__ import annotations
 
-import time
-import warnings
-
 import numpy as np
-import scipy.linalg
 import streamlit as st
 
 from app.owndata import own_data
 from app.params import SEED, Param
-from numdl_core import spectral as S
 from numdl_core import spectral_lab as lab
 from numdl_core.data import make_dataset
 from numdl_core.eigensolvers import fiedler_iteration
 from numdl_core.iterate import Step
-from numdl_core.semi_supervised import nearest_labelled, pick_labelled, unlabelled_accuracy
 
 __all__ = ["DATA", "GRAPH_KEYS", "clustering_data", "clustering", "TOY_METHODS", "TOY_MAXITER", "fiedler_steps",
-           "toy_compare", "SEMI_KEYS", "semi_study", "semi_points"]
+           "toy_compare", "SEMI_KEYS", "semi_study"]
 
 DATA = [Param("dataset", "Data set", "choice", "moons", options=("moons", "circles", "blobs", "rings"),
               widget="segmented", help="Two moons, two concentric circles, three Gaussian blobs, three noisy rings "
@@ -89,42 +83,12 @@ SEMI_KEYS = ("seed", "per_ring", "graph", "sigma", "k", "epsilon", "laplacian", 
 
 def semi_study(p: dict) -> lab.RingStudy:
     """The semi-supervised section's study: :func:`numdl_core.spectral_lab.ring_study` of the page's rings, or
-    :func:`semi_points` of the student's own labelled points (the editor is drawn here, key ``spectral.semi``)."""
+    :func:`numdl_core.spectral_lab.semi_supervised_points` of the student's own labelled points (the editor is drawn here, key ``spectral.semi``)."""
     X, y = cached(make_dataset)("rings", p["n"], p["noise"], seed=p["seed"])
     X, y, source = own_data("spectral.semi", X, y, classes=5, min_classes=2, max_points=1500)
     if source == "page":
         return cached(lab.ring_study)(**p)
-    return cached(semi_points)(X, y, **{k: p[k] for k in SEMI_KEYS})
+    kw = {k: p[k] for k in SEMI_KEYS}
+    return cached(lab.semi_supervised_points)(X, y, per_class=kw.pop("per_ring"), **kw)
 
 
-def semi_points(X: np.ndarray, y: np.ndarray, *, seed: int, per_ring: int, graph: str, sigma: float, k: int,
-                epsilon: float, laplacian: str, alpha: float) -> lab.RingStudy:
-    """:func:`numdl_core.spectral_lab.ring_study` on given points ``X`` with classes ``y`` (``per_ring`` labelled
-    points per class, at most half of each): (PᵀP + αL) F = PᵀC against the nearest labelled point. Raises
-    ``ValueError`` for invalid graph settings, as ring_study does."""
-    idx = pick_labelled(y, per_ring, seed=seed)
-    W = S.similarity_graph(X, graph, sigma=sigma, k=k, epsilon=epsilon)
-    n_comp, comp = S.connected_components(W)
-    nearest = unlabelled_accuracy(y, nearest_labelled(X, idx, y[idx]), idx)
-    pred, error, seconds, acc = None, None, 0.0, float("nan")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", scipy.linalg.LinAlgWarning)
-        t0 = time.perf_counter()
-        try:
-            pred, _ = S.semi_supervised(S.graph_laplacian(W, laplacian), idx, y[idx], int(y.max()) + 1, alpha)
-            seconds, acc = time.perf_counter() - t0, unlabelled_accuracy(y, pred, idx)
-        except ValueError as err:
-            error = str(err)
-    ill = next((str(w.message) for w in caught if issubclass(w.category, scipy.linalg.LinAlgWarning)), None)
-    missing = int(np.setdiff1d(np.arange(n_comp), comp[idx]).size)
-    numbers = {"labelled points": int(idx.size), "components": n_comp}
-    numbers.update({} if pred is None else {"accuracy (graph) %": 100 * acc})
-    numbers["nearest labelled point %"] = 100 * nearest
-    warn = () if error is None else (f"{missing} of the {n_comp} connected components hold no labelled point: "
-                                     "PᵀP + αL is singular there. Connect the graph (larger k, σ or ε) or label more "
-                                     f"points. ({error})",)
-    notes = () if ill is None or error else (f"The linear system is ill-conditioned here (scipy warns: "
-                                             f"{ill.split(':')[0]}).",)
-    edges = S.edge_list(W, max_edges=lab.MAX_EDGES, min_weight=lab.FULL_MIN_WEIGHT if graph == "full" else 0.0)
-    return lab.RingStudy(X, y, idx, edges, n_comp, comp, missing, pred, acc, nearest, seconds, error, ill,
-                         numbers=numbers, warnings=warn, notes=notes)
