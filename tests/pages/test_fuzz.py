@@ -13,10 +13,13 @@ import pytest
 from bench._common import page_sections
 from tests.pages.helpers import PAGES, assert_clean, page
 
-N_COMBOS = 2  # per section, so 4-18 per page; every control's bounds and malformed values are also tried one by one
-# in tests/pages/test_urls.py
+N_COMBOS = 2  # per section of a page with fewer than 3 sections, 1 per section otherwise: 3-9 per page; every
+# control's bounds and malformed values are also tried one by one in tests/pages/test_urls.py
 # Sections whose every run trains something sizeable (10-16 s for 2 combinations in the suite): one combination.
 EXPENSIVE = {"single_layer-train": 1, "single_layer-crime": 1}
+
+
+PAGES_BY_NAME = {p.name: p for p in PAGES}
 
 
 def _declared(at) -> dict:
@@ -64,7 +67,8 @@ def test_random_corners_never_crash(name, section):
     at = page(name, base).run()
     assert_clean(at)
     specs = {k: v for k, v in _declared(at).items() if k != "section"}
-    for _ in range(EXPENSIVE.get(f"{name.removesuffix('.py')}-{section}", N_COMBOS)):
+    combos = N_COMBOS if len(page_sections(PAGES_BY_NAME[name]) or [None]) < 3 else 1
+    for _ in range(EXPENSIVE.get(f"{name.removesuffix('.py')}-{section}", combos)):
         query = dict(base)
         query.update({k: _value(p, rng) for k, p in specs.items()})
         at = page(name, query).run()
