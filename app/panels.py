@@ -30,7 +30,8 @@ __all__ = [
     "FRAME_BYTES_KEY",
 ]
 
-PRESENT_KEY = "presentation"
+PRESENT_KEY = "presentation"  # the mode itself: plain session state, not a widget's (see presentation_toggle)
+PRESENT_WIDGET_KEY = "presentation_toggle"  # the sidebar toggle that switches it
 
 # Presentation mode fits a 1280x720 projector: the title, the section switch, compact controls, Play and the top
 # of the main figure without scrolling (tests/browser/test_presentation.py). The figures carry the large fonts and
@@ -71,12 +72,24 @@ def presenting() -> bool:
     return bool(st.session_state.get(PRESENT_KEY, False))
 
 
+def _present_toggled() -> None:
+    st.session_state[PRESENT_KEY] = bool(st.session_state[PRESENT_WIDGET_KEY])
+
+
 def presentation_toggle() -> bool:
-    """The sidebar toggle for presentation mode, mirrored in the URL as ``present=1``."""
+    """The sidebar toggle for presentation mode, mirrored in the URL as ``present=1``.
+
+    The mode lives in its own session key and the toggle is told its value on every run. Keyed to the toggle
+    itself, the mode was lost now and then on the second page opened by URL: the browser rebuilt the collapsed
+    sidebar's toggle at its default (off) and sent that back with the next page's rerun (seen in Chromium,
+    tests/browser/test_presentation.py).
+    """
     if PRESENT_KEY not in st.session_state:
         st.session_state[PRESENT_KEY] = st.query_params.get("present") in ("1", "true")
-    on = st.sidebar.toggle("Presentation mode", key=PRESENT_KEY,
-                           help="Large text and thick lines for a projector; explanations collapsed.")
+    st.session_state[PRESENT_WIDGET_KEY] = st.session_state[PRESENT_KEY]
+    st.sidebar.toggle("Presentation mode", key=PRESENT_WIDGET_KEY, on_change=_present_toggled,
+                      help="Large text and thick lines for a projector; explanations collapsed.")
+    on = presenting()
     if on:
         st.query_params["present"] = "1"
         st.set_page_config(initial_sidebar_state="collapsed")  # the whole width (the toggle is one click away)

@@ -92,3 +92,19 @@ def test_figure_and_play_fit_a_projector(projector, url_path, tmp_path):
         assert play["top"] >= 0 and play["bottom"] <= HEIGHT, f"Play at {play['top']:.0f}-{play['bottom']:.0f} px"
         assert play["left"] >= 0 and play["right"] <= WIDTH
     assert url_path not in TOO_TALL, f"{url_path} fits now: remove it from TOO_TALL"
+
+
+def test_the_sidebar_toggle_switches_presentation_off_and_on(projector):
+    """After the page tour above, still presenting; the sidebar's toggle turns it off (URL and styling) and on."""
+    _open(projector, "least-squares")
+    assert "present=1" in projector.url
+    projector.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
+    toggle = projector.locator('[data-testid="stSidebar"]').get_by_text("Presentation mode")
+    toggle.click()
+    projector.wait_for_function("() => !location.search.includes('present=1')", timeout=15_000)
+    projector.get_by_text("Theory").first.wait_for()
+    projector.wait_for_function(  # the theory panel opens again when not presenting
+        """() => Array.from(document.querySelectorAll('[data-testid="stExpander"] details')).some(d => d.open)""",
+        timeout=15_000)
+    toggle.click()
+    projector.wait_for_function("() => location.search.includes('present=1')", timeout=15_000)

@@ -34,7 +34,7 @@ def test_every_page_renders_through_navigation(path):
 
 def test_presentation_mode_toggle_and_url():
     at = app().run()
-    at.sidebar.toggle(key="presentation").set_value(True).run()
+    at.sidebar.toggle(key="presentation_toggle").set_value(True).run()
     assert_clean(at)
     assert at.query_params.get("present") in ("1", ["1"])
     at.switch_page("../pages/derivatives.py").run()
@@ -43,6 +43,10 @@ def test_presentation_mode_toggle_and_url():
     import json
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["layout"]["font"]["size"] >= 20
+    at.sidebar.toggle(key="presentation_toggle").set_value(False).run()  # off again: the URL loses present=1
+    assert_clean(at)
+    assert "present" not in at.query_params
+    assert json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["font"]["size"] < 20
 
 
 def test_presentation_from_url():
