@@ -3,7 +3,8 @@
 A run holds one or more *series* (e.g. steepest descent and CG side by side), each a generator of
 ``numdl_core.optim.Step``. Its state lives in ``st.session_state``; an ``st.fragment`` with ``run_every``
 advances every series by ``speed`` iterations per frame and redraws, so the rest of the page stays responsive.
-History is bounded (older points are thinned once a series holds ``max_points``).
+The browser's timer starts a playing run's frames; each frame then queues the next one from its own script thread
+(:func:`chain_next_frame`). History is bounded (older points are thinned once a series holds ``max_points``).
 
 A series is usually a :class:`Solver`: a method of ``numdl_core`` looked up by name in the registry
 ``numdl_core.solvers.SOLVERS`` (or a generator function), its problem arguments, and keyword options; the keywords
@@ -32,7 +33,7 @@ from app.params import SPEED, PageParams, Param
 from app.tour import PLAY_SHORTCUT_KEY
 
 __all__ = ["Solver", "Series", "Run", "SPEED", "live_run", "new_run", "advance", "step_once", "sync_params",
-           "solver_starter", "freeze"]
+           "solver_starter", "freeze", "chain_next_frame"]
 FRAME_INTERVAL = BASE_INTERVAL  # seconds between frames on an idle server; under load app.load.LOAD stretches it
 
 Starter = Callable[[dict[str, np.ndarray] | None], dict[str, Iterator]]
@@ -436,6 +437,36 @@ def _retime_browser(interval: float) -> bool:
     return True
 
 
+def chain_next_frame(due: float) -> bool:
+    """End a playing frame by asking for the next one: sleep (without the GIL) until ``due`` (``time.monotonic``),
+    then queue a rerun of this fragment, as the browser's timer tick would; False (nothing done) outside a
+    fragment's rerun or where a Streamlit internal is missing.
+
+    The script thread that drew this frame then runs the next one as soon as this run ends (Streamlit's script
+    thread takes the next queued request before it exits). Left to the browser's timer, every frame was a new
+    script thread, and for a class most of the server's waiting was there: each thread's start waits for the GIL
+    on the event loop, which also serves every websocket (py-spy: 55 % of the loop's time, 100 students). The
+    browser's own ticks still arrive; they join the queued request (a fragment's rerun does not preempt a run in
+    progress). A click (Pause, a slider) queues a full rerun, which takes the queued frame's place: it waits at
+    most for the sleep, one frame interval. Internals used (``ScriptRunContext.script_requests``,
+    ``ScriptRequests.request_rerun``, ``RerunData``) are guarded by tests/kit/test_private_apis.py.
+    """
+    ids = _fragment_run_ids()
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+    except ImportError:
+        return False
+    ctx = get_script_run_ctx(suppress_warning=True)
+    requests = getattr(ctx, "script_requests", None)
+    if not ids or not callable(getattr(requests, "request_rerun", None)):
+        return False
+    time.sleep(max(0.0, due - time.monotonic()))
+    return bool(requests.request_rerun(RerunData(
+        query_string=ctx.query_string, page_script_hash=ctx.page_script_hash, fragment_id=ids[0], is_auto_rerun=True,
+        cached_message_hashes=ctx.cached_message_hashes, context_info=ctx.context_info)))
+
+
 def live_run(
     key: str,
     pp: PageParams,
@@ -524,6 +555,7 @@ def live_run(
 
     @st.fragment(run_every=run.interval or None)
     def _frame() -> None:
+        t_start = time.monotonic()
         r: Run = st.session_state[key]
         tick = r.running and bool(_fragment_run_ids())  # a timer tick, not the page's own run
         if tick:  # joins and clicks first
@@ -547,6 +579,8 @@ def live_run(
             LOAD.frame_done(id(r))
         if was_running and not r.running:
             st.rerun()  # the run ended: rerun the page so the timer stops and the buttons update
+        if tick and r.running:  # the next frame, from this script thread (see chain_next_frame)
+            chain_next_frame(t_start + r.interval)
 
     _frame()
     return st.session_state[key]

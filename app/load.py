@@ -34,7 +34,10 @@ __all__ = ["BASE_INTERVAL", "MAX_INTERVAL", "TARGET_BUSY", "RETIME_FACTOR", "PAG
 
 BASE_INTERVAL = 0.05  # seconds between frames of a live run on an idle server (20 frames/s)
 MAX_INTERVAL = 2.0  # never slower than one frame every 2 s: the run still visibly moves
-TARGET_BUSY = 0.75  # the share of the process's core live frames may use (the rest: page loads, clicks)
+TARGET_BUSY = 0.9  # the share of the process's core live frames may use (the rest: page loads, clicks).
+# 0.75 until issue 13's last stop: A/B at 100 students (chained frames, app.live.chain_next_frame), 0.75 gave
+# 1.16-1.52 frames/s and joins of 2.1-2.3 s, 0.9 gave 1.73-2.08 frames/s and joins of 2.3-3.5 s (the replicas
+# used 0.7 of a core each in both: frames wait for the GIL, not for the controller's share).
 RETIME_FACTOR = 1.6  # a playing run re-registers its timer when the interval moved by more than this factor
 UPDATE_EVERY = 1.0  # seconds between controller updates
 ACTIVE_WINDOW = 0.5  # seconds (or three intervals, if longer): a live run with a frame this recent is playing

@@ -26,8 +26,14 @@ object; with the pages' modules, caches and figures that was 100-220 ms with eve
 seconds under a class's load (measured with ``gc.callbacks``: 23 such pauses in 30 s on two replicas); after the
 freeze, 20-65 ms. Garbage made later is collected as before; only what existed at the freeze is kept for good.
 
+A live frame's ``script_finished`` keeps its status. A playing run queues its next frame itself
+(``app.live.chain_next_frame``), so the next run starts as soon as one ends; Streamlit then marks a
+``script_finished`` still in the queue ``FINISHED_EARLY_FOR_RERUN`` (meant for a run whose output it drops), and
+the browser kept that frame's charts as stale elements, every other frame. :func:`_truthful_finish` keeps the
+status when none of the finished run's messages is dropped.
+
 These patch private functions (``app_session._populate_theme_msg`` and ``_populate_config_msg``,
-``asyncio.base_events._set_nodelay``, uvicorn's ``WebSocketsSansIOProtocol.receive``); ``tests/kit/test_private_apis.py`` checks that
+``asyncio.base_events._set_nodelay``, uvicorn's ``WebSocketsSansIOProtocol.receive``, ``ForwardMsgQueue.clear``); ``tests/kit/test_private_apis.py`` checks that
 they are still there and that the patched versions do what Streamlit's own do. Where one is missing (a newer
 Streamlit), that patch is skipped and the app runs unchanged, only slower.
 """
@@ -100,6 +106,38 @@ def _never_stall_reads() -> bool:
     return True
 
 
+def _truthful_finish() -> bool:
+    """Patch ``ForwardMsgQueue.clear`` so that a fragment run starting right after another keeps the other's
+    ``script_finished`` status when none of its output is dropped; False when the queue is not there.
+
+    When a run starts, Streamlit drops from the session's queue the unsent messages of the fragments it reruns,
+    and marks any ``script_finished`` still queued ``FINISHED_EARLY_FOR_RERUN`` (the browser keeps that run's
+    elements as stale). A live frame's run whose elements were all sent already (``app.live.chain_next_frame``
+    sleeps after drawing, the event loop sends them meanwhile) then finished early in the browser's eyes, every
+    other frame: its stale elements piled up in Chromium. If no message would be dropped, the status stays.
+    """
+    try:
+        from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
+    except ImportError:
+        return False
+    clear = getattr(ForwardMsgQueue, "clear", None)
+    if clear is None or getattr(clear, "numdl", False):
+        return clear is not None
+
+    def clear_truthfully(self, retain_lifecycle_msgs: bool = False, fragment_ids_this_run=None) -> None:
+        queue = getattr(self, "_queue", None)
+        if retain_lifecycle_msgs and fragment_ids_this_run is not None and queue is not None and not any(
+                m.WhichOneof("type") == "delta" and m.delta.fragment_id in fragment_ids_this_run for m in queue):
+            self._delta_index_map = {}  # nothing is dropped: the queue stays as it is, statuses included
+            return
+        clear(self, retain_lifecycle_msgs, fragment_ids_this_run)
+
+    clear_truthfully.numdl = True
+    clear_truthfully.original = clear
+    ForwardMsgQueue.clear = clear_truthfully
+    return True
+
+
 _page_runs = 0
 
 
@@ -131,6 +169,7 @@ def install() -> bool:
             return False
         _nodelay()
         _never_stall_reads()
+        _truthful_finish()
         app_session._populate_theme_msg = _memo(theme)
         app_session._populate_config_msg = _memo(config)
         _installed = True

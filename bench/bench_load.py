@@ -71,6 +71,7 @@ class Student:
     join_s: float = float("nan")
     phases: tuple = ()  # (page GET, websocket open, first message, page rendered) seconds from joining
     ticks_ms: list[float] = field(default_factory=list)
+    gaps_ms: list[float] = field(default_factory=list)  # between consecutive frames, as the student sees them
     frames: int = 0
     frame_bytes: list[int] = field(default_factory=list)
     play_s: float = 0.0
@@ -134,6 +135,7 @@ def student(i: int, host: str, port: int, path: str, query: str, run_key: str, s
             out.ticks_ms = s.ticks_ms
             out.frames = len(s.frames)
             out.frame_bytes = [f.nbytes for f in s.frames]
+            out.gaps_ms = [1e3 * (b.finished - a.finished) for a, b in zip(s.frames, s.frames[1:]) if b.follows_frame]
             out.errors += sorted({e for r in s.runs for e in r.exceptions})
             if not s.frames:
                 after = [("frame" if r.fragment_ids else "page", r.status) for r in s.runs[n_runs:n_runs + 4]]
@@ -190,6 +192,7 @@ def summarize(students: list[Student], url: str, users: int, seconds: float, pag
               mem0: float, mem_peak: float, mem1: float) -> dict:
     joins = [s.join_s for s in students if s.join_s == s.join_s]
     ticks = [t for s in students for t in s.ticks_ms]
+    gaps = [g for s in students for g in s.gaps_ms]
     fps = [s.frames / s.play_s for s in students if s.play_s > 0]
     kb = [b / 1024 for s in students for b in s.frame_bytes]
     errors = [e for s in students for e in s.errors]
@@ -199,7 +202,8 @@ def summarize(students: list[Student], url: str, users: int, seconds: float, pag
     return {"url": url, "users": users, "seconds": seconds, "page": page, "section": section,
             "join_median_s": statistics.median(joins) if joins else float("nan"),
             "join_p95_s": percentile(joins, 95), "tick_p50_ms": percentile(ticks, 50),
-            "tick_p95_ms": percentile(ticks, 95), "fps_median": statistics.median(fps) if fps else 0.0,
+            "tick_p95_ms": percentile(ticks, 95), "gap_p50_ms": percentile(gaps, 50),
+            "gap_p95_ms": percentile(gaps, 95), "fps_median": statistics.median(fps) if fps else 0.0,
             "fps_min": min(fps) if fps else 0.0, "kb_per_frame_median": statistics.median(kb) if kb else float("nan"),
             "students_with_frames": sum(s.frames > 0 for s in students), "errors": len(errors),
             "error_examples": sorted(set(errors))[:5], "replicas": spread,

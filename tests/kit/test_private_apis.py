@@ -4,6 +4,10 @@
   it the tests only get slower, so this test is what notices).
 - ``get_script_run_ctx().fragment_ids_this_run`` and ``.enqueue`` (app/live.py ``_retime_browser`` sends a playing
   fragment's timer a new interval under load; without them it reruns the page instead, which costs more).
+- ``ScriptRunContext.script_requests`` / ``query_string`` / ``cached_message_hashes`` / ``context_info``,
+  ``ScriptRequests.request_rerun`` and ``RerunData`` (app/live.py ``chain_next_frame`` queues a playing run's next
+  frame; without them the browser's timer asks for every frame, as before), and ``ForwardMsgQueue.clear`` with its
+  ``_queue`` (app/serving.py keeps a chained frame's ``script_finished`` status; checked below).
 - ``streamlit.runtime.app_session._populate_theme_msg`` and ``_populate_config_msg`` (app/serving.py keeps their
   messages; the test below checks that the kept ones are Streamlit's own), and asyncio's
   ``base_events._set_nodelay`` (app/serving.py gives connections TCP_NODELAY), and uvicorn's
@@ -35,6 +39,69 @@ def test_script_run_context_can_send_a_fragment_timer():
     assert "fragment_ids_this_run" in ScriptRunContext.__dataclass_fields__, "update app/live.py _retime_browser"
     assert callable(getattr(ScriptRunContext, "enqueue", None)), "update app/live.py _retime_browser"
     assert _retime_browser(1.0) is False  # outside a fragment run it declines (the caller reruns the page)
+
+
+def test_script_run_context_can_queue_the_next_frame():
+    import dataclasses
+
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests
+    from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunContext
+
+    from app.live import chain_next_frame
+
+    fields = ScriptRunContext.__dataclass_fields__
+    for name in ("script_requests", "query_string", "cached_message_hashes", "context_info"):
+        assert name in fields, f"ScriptRunContext.{name} is gone: update app/live.py chain_next_frame"
+    assert isinstance(getattr(ScriptRunContext, "page_script_hash", None), property)
+    rerun = {f.name for f in dataclasses.fields(RerunData)}
+    assert {"query_string", "page_script_hash", "fragment_id", "is_auto_rerun", "cached_message_hashes",
+            "context_info"} <= rerun, "update app/live.py chain_next_frame"
+    assert callable(getattr(ScriptRequests, "request_rerun", None))
+    assert chain_next_frame(0.0) is False  # outside a fragment's rerun it declines (the browser's timer asks)
+
+
+def _queue_with(*msgs):
+    from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
+
+    q = ForwardMsgQueue()
+    for m in msgs:
+        q.enqueue(m)
+    return q
+
+
+def _finished(status):
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    m = ForwardMsg()
+    m.script_finished = status
+    return m
+
+
+def test_serving_keeps_a_chained_frame_s_finished_status_when_nothing_is_dropped():
+    """A fragment run starting after another: the other's script_finished keeps its status unless its output is
+    dropped (then Streamlit's FINISHED_EARLY_FOR_RERUN, as before)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from app.serving import _truthful_finish
+
+    assert _truthful_finish()
+    ok = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+    early = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
+    q = _queue_with(_finished(ok))  # the frame's elements were sent already: only its end is queued
+    q.clear(retain_lifecycle_msgs=True, fragment_ids_this_run=["frag"])
+    assert [m.script_finished for m in q._queue] == [ok]
+
+    delta = ForwardMsg()
+    delta.delta.fragment_id = "frag"
+    delta.delta.new_element.markdown.body = "unsent"
+    delta.metadata.delta_path[:] = [0, 1]
+    q = _queue_with(delta, _finished(ok))  # an element of the frame is still queued: it is dropped, the run ended early
+    q.clear(retain_lifecycle_msgs=True, fragment_ids_this_run=["frag"])
+    assert [m.script_finished for m in q._queue] == [early]
+
+    q = _queue_with(_finished(ok))  # a full run starting: Streamlit's own rule
+    q.clear(retain_lifecycle_msgs=True)
+    assert [m.script_finished for m in q._queue] == [early]
 
 
 def test_serving_memo_sends_streamlit_s_own_theme_and_config_messages():
