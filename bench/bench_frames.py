@@ -25,8 +25,10 @@ sent whatever it drew so far, and the next frame starts. Such frames are counted
 and on the screen), and how many there were is reported. Per page/section: the frame size (median, max), the
 split of the median frame by element (chart keys, and inside each chart its largest traces), frames per
 second (fragment runs ended per second of playing, server side), KB per second while playing (what one
-student's tab receives), the latency of a frame (from its first message, ``new_session``, to its last,
-``script_finished``, as the client receives them) and the bytes of the first page load.
+student's tab receives), the latency of a frame (from its first message, ``new_session``, to its last element,
+as the client receives them; the ``script_finished`` that ends a playing frame comes an interval later, after the
+frame has slept until the next is due and queued it, ``app.live.chain_next_frame``) and the bytes of the first
+page load.
 
 The latency is not the server's run time: Streamlit 1.67 binds its listening socket itself without
 ``IPPROTO_TCP``, so asyncio does not set ``TCP_NODELAY`` on the connections, and after the small ``new_session``
@@ -127,6 +129,7 @@ class Run:
     specs: dict[str, str] = field(default_factory=dict)  # plotly figure JSON by label
     fragment_ids: tuple[str, ...] = ()
     started: float | None = None  # client clock at its new_session
+    drawn: float | None = None  # client clock at its last delta (its last element or block)
     finished: float | None = None
     status: int | None = None
     exceptions: list[str] = field(default_factory=list)
@@ -144,7 +147,7 @@ class Frame:
     nbytes: int
     deflated: int
     by_label: dict[str, int]
-    latency_ms: float  # new_session to script_finished, at the client
+    latency_ms: float  # new_session to the last delta, at the client
     finished: float
     completed: bool  # False: the next tick interrupted it (FINISHED_EARLY_FOR_RERUN) after it sent nbytes
     follows_frame: bool  # the previous run was a frame too (no full rerun in between)
@@ -238,6 +241,8 @@ class Session:
         deflated = (len(self._deflate.compress(data) + self._deflate.flush(zlib.Z_SYNC_FLUSH)) - 4
                     if self._deflate is not None else 0)
         self.run.add(label, len(data), deflated)
+        if kind in ("delta", "ref_hash"):
+            self.run.drawn = now
 
         if kind == "new_session":
             self.seen_new_session = True
@@ -286,8 +291,9 @@ class Session:
                     if self.run_count - last > self.max_age:
                         del self.cache[h]
             if run.fragment_ids:
+                drawn = run.drawn or run.finished
                 self.frames.append(Frame(run.nbytes, run.deflated, run.by_label,
-                                         1e3 * (run.finished - (run.started or run.finished)), run.finished,
+                                         1e3 * (drawn - (run.started or drawn)), run.finished,
                                          run.status == FRAGMENT_OK, self._last_was_frame))
                 self._last_was_frame = True
             elif run.status != EARLY:
