@@ -33,8 +33,9 @@ the browser kept that frame's charts as stale elements, every other frame. :func
 status when none of the finished run's messages is dropped.
 
 These patch private functions (``app_session._populate_theme_msg`` and ``_populate_config_msg``,
-``asyncio.base_events._set_nodelay``, uvicorn's ``WebSocketsSansIOProtocol.receive``, ``ForwardMsgQueue.clear``); ``tests/kit/test_private_apis.py`` checks that
-they are still there and that the patched versions do what Streamlit's own do. Where one is missing (a newer
+``asyncio.base_events._set_nodelay``, uvicorn's ``WebSocketsSansIOProtocol.receive``,
+``ForwardMsgQueue.clear``); ``tests/kit/test_private_apis.py`` checks that they are still there and that the
+patched versions do what Streamlit's own do. Where one is missing (a newer
 Streamlit), that patch is skipped and the app runs unchanged, only slower.
 """
 from __future__ import annotations
