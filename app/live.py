@@ -437,10 +437,11 @@ def _retime_browser(interval: float) -> bool:
     return True
 
 
-def chain_next_frame(due: float) -> bool:
+def chain_next_frame(due: float, interval: float) -> bool:
     """End a playing frame by asking for the next one: sleep (without the GIL) until ``due`` (``time.monotonic``),
     then queue a rerun of this fragment, as the browser's timer tick would; False (nothing done) outside a
-    fragment's rerun or where a Streamlit internal is missing.
+    fragment's rerun, where a Streamlit internal is missing, or when the browser's timer has not ticked within
+    ``2 * interval + 0.1`` seconds (a tab in the background: its throttled timer paces its frames, as before).
 
     The script thread that drew this frame then runs the next one as soon as this run ends (Streamlit's script
     thread takes the next queued request before it exits). Left to the browser's timer, every frame was a new
@@ -457,9 +458,13 @@ def chain_next_frame(due: float) -> bool:
         from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
     except ImportError:
         return False
+    from app.serving import browser_ticking
+
     ctx = get_script_run_ctx(suppress_warning=True)
     requests = getattr(ctx, "script_requests", None)
     if not ids or not callable(getattr(requests, "request_rerun", None)):
+        return False
+    if not browser_ticking(getattr(ctx, "session_id", ""), 2 * interval + 0.1):
         return False
     time.sleep(max(0.0, due - time.monotonic()))
     return bool(requests.request_rerun(RerunData(
@@ -580,7 +585,7 @@ def live_run(
         if was_running and not r.running:
             st.rerun()  # the run ended: rerun the page so the timer stops and the buttons update
         if tick and r.running:  # the next frame, from this script thread (see chain_next_frame)
-            chain_next_frame(t_start + r.interval)
+            chain_next_frame(t_start + r.interval, r.interval)
 
     _frame()
     return st.session_state[key]

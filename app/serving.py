@@ -30,20 +30,23 @@ A live frame's ``script_finished`` keeps its status. A playing run queues its ne
 (``app.live.chain_next_frame``), so the next run starts as soon as one ends; Streamlit then marks a
 ``script_finished`` still in the queue ``FINISHED_EARLY_FOR_RERUN`` (meant for a run whose output it drops), and
 the browser kept that frame's charts as stale elements, every other frame. :func:`_truthful_finish` keeps the
-status when none of the finished run's messages is dropped.
+status when none of the finished run's messages is dropped. And each session's browser timer ticks are noted
+(:func:`browser_ticking`): a tab in the background ticks about once a second, and its frames are then left to
+its ticks instead of being chained at full rate for nobody to see (a disconnected tab's run stops either way).
 
 These patch private functions (``app_session._populate_theme_msg`` and ``_populate_config_msg``,
 ``asyncio.base_events._set_nodelay``, uvicorn's ``WebSocketsSansIOProtocol.receive``,
-``ForwardMsgQueue.clear``); ``tests/kit/test_private_apis.py`` checks that they are still there and that the
-patched versions do what Streamlit's own do. Where one is missing (a newer
-Streamlit), that patch is skipped and the app runs unchanged, only slower.
+``ForwardMsgQueue.clear``, ``AppSession._handle_rerun_script_request``); ``tests/kit/test_private_apis.py``
+checks that they are still there and that the patched versions do what Streamlit's own do. Where one is missing
+(a newer Streamlit), that patch is skipped and the app runs unchanged, only slower.
 """
 from __future__ import annotations
 
 import socket
 import threading
+import time
 
-__all__ = ["after_page_run", "install"]
+__all__ = ["after_page_run", "install", "browser_ticking"]
 
 _lock = threading.Lock()
 _installed = False
@@ -139,6 +142,43 @@ def _truthful_finish() -> bool:
     return True
 
 
+_ticks: dict[str, float] = {}  # session id -> when its browser's timer last asked for a live frame
+
+
+def browser_ticking(session_id: str, window: float) -> bool:
+    """Whether the browser of ``session_id`` asked for a live frame (a fragment's timer tick) within the last
+    ``window`` seconds. A tab in the background ticks about once a second (the browser throttles its timers): its
+    frames are then left to its ticks instead of being chained (``app.live.chain_next_frame``)."""
+    t = _ticks.get(session_id)
+    return t is not None and time.monotonic() - t <= window
+
+
+def _record_ticks() -> bool:
+    """Patch ``AppSession._handle_rerun_script_request`` (a browser's rerun request) to note when each session's
+    browser last sent a timer tick; False when it is missing."""
+    try:
+        from streamlit.runtime.app_session import AppSession
+    except ImportError:
+        return False
+    handle = getattr(AppSession, "_handle_rerun_script_request", None)
+    if handle is None or getattr(handle, "numdl", False):
+        return handle is not None
+
+    def handle_noting_ticks(self, client_state=None):
+        if client_state is not None and getattr(client_state, "is_auto_rerun", False):
+            now = time.monotonic()
+            if len(_ticks) > 5000:  # sessions long gone
+                for sid in [k for k, t in list(_ticks.items()) if now - t > 600]:
+                    _ticks.pop(sid, None)
+            _ticks[self.id] = now
+        return handle(self, client_state)
+
+    handle_noting_ticks.numdl = True
+    handle_noting_ticks.original = handle
+    AppSession._handle_rerun_script_request = handle_noting_ticks
+    return True
+
+
 _page_runs = 0
 
 
@@ -171,6 +211,7 @@ def install() -> bool:
         _nodelay()
         _never_stall_reads()
         _truthful_finish()
+        _record_ticks()
         app_session._populate_theme_msg = _memo(theme)
         app_session._populate_config_msg = _memo(config)
         _installed = True

@@ -57,7 +57,7 @@ def test_script_run_context_can_queue_the_next_frame():
     assert {"query_string", "page_script_hash", "fragment_id", "is_auto_rerun", "cached_message_hashes",
             "context_info"} <= rerun, "update app/live.py chain_next_frame"
     assert callable(getattr(ScriptRequests, "request_rerun", None))
-    assert chain_next_frame(0.0) is False  # outside a fragment's rerun it declines (the browser's timer asks)
+    assert chain_next_frame(0.0, 0.05) is False  # outside a fragment's rerun it declines (the browser's timer asks)
 
 
 def _queue_with(*msgs):
@@ -102,6 +102,30 @@ def test_serving_keeps_a_chained_frame_s_finished_status_when_nothing_is_dropped
     q = _queue_with(_finished(ok))  # a full run starting: Streamlit's own rule
     q.clear(retain_lifecycle_msgs=True)
     assert [m.script_finished for m in q._queue] == [early]
+
+
+def test_serving_notes_the_browser_s_timer_ticks():
+    """Chained frames need to know whether the browser's timer still ticks (a background tab's does not, often)."""
+    from streamlit.proto.ClientState_pb2 import ClientState
+    from streamlit.runtime.app_session import AppSession
+
+    from app.serving import _record_ticks, browser_ticking
+
+    assert _record_ticks(), "AppSession._handle_rerun_script_request is gone: update app/serving.py"
+    handle = AppSession._handle_rerun_script_request
+    assert handle.numdl
+
+    class Session:  # the patched method reads only .id, then calls Streamlit's own (which fails on this stand-in)
+        id = "tick-test"
+
+    assert not browser_ticking("tick-test", 1.0)
+    for cs, ticking in ((ClientState(), False), (ClientState(is_auto_rerun=True), True)):  # a click, then a tick
+        try:
+            handle(Session(), cs)
+        except AttributeError:  # Streamlit's own handler on a stand-in session: the note was taken before it
+            pass
+        assert browser_ticking("tick-test", 1.0) is ticking
+    assert not browser_ticking("tick-test", -1.0)
 
 
 def test_serving_memo_sends_streamlit_s_own_theme_and_config_messages():
