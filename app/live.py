@@ -441,7 +441,10 @@ def chain_next_frame(due: float, interval: float) -> bool:
     """End a playing frame by asking for the next one: sleep (without the GIL) until ``due`` (``time.monotonic``),
     then queue a rerun of this fragment, as the browser's timer tick would; False (nothing done) outside a
     fragment's rerun, where a Streamlit internal is missing, or when the browser's timer has not ticked within
-    ``2 * interval + 0.1`` seconds (a tab in the background: its throttled timer paces its frames, as before).
+    ``max(1.5, 4 * interval)`` seconds: a tab hidden for a while (Chromium then throttles its timers to about once
+    a minute) or frozen gets its frames from its own ticks, as before. (A window of ``2 * interval + 0.1`` s, short
+    enough to stop chaining for a tab just hidden, ticking once a second, cost the class 0.2-0.4 frames/s: under
+    load the ticks of playing tabs arrive late too.)
 
     The script thread that drew this frame then runs the next one as soon as this run ends (Streamlit's script
     thread takes the next queued request before it exits). Left to the browser's timer, every frame was a new
@@ -464,7 +467,7 @@ def chain_next_frame(due: float, interval: float) -> bool:
     requests = getattr(ctx, "script_requests", None)
     if not ids or not callable(getattr(requests, "request_rerun", None)):
         return False
-    if not browser_ticking(getattr(ctx, "session_id", ""), 2 * interval + 0.1):
+    if not browser_ticking(getattr(ctx, "session_id", ""), max(1.5, 4 * interval)):
         return False
     time.sleep(max(0.0, due - time.monotonic()))
     return bool(requests.request_rerun(RerunData(

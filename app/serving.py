@@ -31,8 +31,9 @@ A live frame's ``script_finished`` keeps its status. A playing run queues its ne
 ``script_finished`` still in the queue ``FINISHED_EARLY_FOR_RERUN`` (meant for a run whose output it drops), and
 the browser kept that frame's charts as stale elements, every other frame. :func:`_truthful_finish` keeps the
 status when none of the finished run's messages is dropped. And each session's browser timer ticks are noted
-(:func:`browser_ticking`): a tab in the background ticks about once a second, and its frames are then left to
-its ticks instead of being chained at full rate for nobody to see (a disconnected tab's run stops either way).
+(:func:`browser_ticking`): a tab hidden for a while ticks about once a minute (Chromium's throttling), and its
+frames are then left to its ticks instead of being chained at full rate for nobody to see (a disconnected tab's
+run stops either way).
 
 These patch private functions (``app_session._populate_theme_msg`` and ``_populate_config_msg``,
 ``asyncio.base_events._set_nodelay``, uvicorn's ``WebSocketsSansIOProtocol.receive``,
@@ -147,7 +148,7 @@ _ticks: dict[str, float] = {}  # session id -> when its browser's timer last ask
 
 def browser_ticking(session_id: str, window: float) -> bool:
     """Whether the browser of ``session_id`` asked for a live frame (a fragment's timer tick) within the last
-    ``window`` seconds. A tab in the background ticks about once a second (the browser throttles its timers): its
+    ``window`` seconds. A tab hidden for a while ticks about once a minute (the browser throttles its timers): its
     frames are then left to its ticks instead of being chained (``app.live.chain_next_frame``)."""
     t = _ticks.get(session_id)
     return t is not None and time.monotonic() - t <= window

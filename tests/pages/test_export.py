@@ -20,7 +20,7 @@ from app.lesson import EXPORT_KEY
 from tests.pages.helpers import PAGES, ROOT, assert_clean, page
 
 STEPS = 2  # Step presses on a live run before exporting
-MAX_PRESETS = 4  # presets per page (in declaration order; every section is also covered at its defaults)
+MAX_PRESETS = 3  # presets per page (in declaration order; every section is also covered at its defaults)
 
 
 def _cases():
