@@ -202,3 +202,35 @@ def test_at_most_two_frames_compute_at_once():
     for t in threads:
         t.join()
     assert most[0] == app.load.FRAME_SLOTS == 2
+
+
+def test_page_runs_take_the_core_first_and_frames_get_the_rest():
+    """A class joining: page runs take 0.5 of the core (their threads' own CPU), 30 runs play at 10 ms a frame.
+    Frames get 0.9 - 0.5 = 0.4 of the core (interval 30 x 0.01 / 0.4 = 0.75 s), not 0.9 (0.33 s), and the frame
+    cost leaves the page runs' CPU out; once nobody joins, the frames get their 0.9 again."""
+    t, cpu, thread = [0.0], [0.0], [0.0]
+    load = FrameLoad(target=0.9, clock=lambda: t[0], cpu=lambda: cpu[0], thread_cpu=lambda: thread[0], frame_cost=0.01)
+    for second in range(4):
+        for k in range(30):
+            load.update(k)
+        if second < 3:  # 0.5 s of page runs in this second
+            with load.page_run():
+                thread[0] += 0.5
+            cpu[0] += 0.5
+        cpu[0] += 40 * 0.01  # 40 frames of 10 ms
+        for k in range(40):
+            load.frame_done(k % 30)
+        t[0] += 1.0
+        interval = load.update()
+        if second < 3:
+            assert load.page_share == pytest.approx(0.5)
+            assert interval == pytest.approx(30 * 0.01 / 0.4)
+        assert load.frame_cost == pytest.approx(0.01)
+    assert load.page_share == 0.0 and interval == pytest.approx(30 * 0.01 / 0.9)
+    with load.page_run():  # page runs past the target leave frames their minimum share
+        thread[0] += 1.0
+    cpu[0] += 1.0 + 30 * 0.01
+    t[0] += 1.0
+    for k in range(30):
+        load.frame_done(k)
+    assert load.update() == pytest.approx(30 * 0.01 / app.load.MIN_FRAME_SHARE, rel=0.01)
