@@ -35,7 +35,8 @@ import threading
 import time
 from typing import Iterator
 
-__all__ = ["BASE_INTERVAL", "MAX_INTERVAL", "TARGET_BUSY", "MIN_FRAME_SHARE", "RETIME_FACTOR", "PAGE_POLL", "FrameLoad", "LOAD"]
+__all__ = ["BASE_INTERVAL", "MAX_INTERVAL", "TARGET_BUSY", "MIN_FRAME_SHARE", "RETIME_FACTOR", "PAGE_POLL", "FrameLoad",
+           "LOAD"]
 
 BASE_INTERVAL = 0.05  # seconds between frames of a live run on an idle server (20 frames/s)
 MAX_INTERVAL = 2.0  # never slower than one frame every 2 s: the run still visibly moves
