@@ -87,14 +87,40 @@ def test_launcher_serves_a_class_through_nginx_on_both_replicas():
     room = Classroom(2, warm=True)
     try:
         r = run_load(room.url, users=20, seconds=6, join_window=4.0, pids=room.state["replica_pids"])
+        frontend = _frontend_checks(room.url)
     finally:
         room.stop()
+    assert all(frontend.values()), frontend
     assert r["errors"] == 0, r["error_examples"]
     assert r["students_with_frames"] == 20
     assert r["fps_min"] > 0.5
     assert sorted(r["replicas"]) == sorted(room.replica_of_pid()), r["replicas"]
     assert min(r["replicas"].values()) >= 2  # the sticky hash spreads them (20 random keys; 45:55 is typical)
     assert r["memory_mb"][2] < 2 * 600  # two replicas, bounded
+
+
+def _frontend_checks(url: str) -> dict[str, bool]:
+    """Streamlit's frontend files come from nginx (no replica header), byte for byte the installed package's, with
+    a JavaScript type (browsers run module scripts only so), gzipped on request and cached for good; a path that
+    is not there goes to a replica."""
+    import gzip
+    import urllib.request
+
+    from streamlit import file_util
+
+    js = sorted((pathlib.Path(file_util.get_static_dir()) / "static" / "js").glob("index.*.js"))[0]
+
+    def get(path: str, **headers) -> tuple[dict, bytes]:
+        with urllib.request.urlopen(urllib.request.Request(url + path, headers=headers), timeout=10) as resp:
+            return {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+
+    h, body = get(f"/static/js/{js.name}")
+    hz, zipped = get(f"/static/js/{js.name}", **{"Accept-Encoding": "gzip"})
+    hm, _ = get("/static/js/not-a-file.js")
+    return {"same bytes": body == js.read_bytes(), "javascript": h.get("content-type") == "application/javascript",
+            "from nginx": "x-numdl-replica" not in h, "cached": "max-age=" in h.get("cache-control", ""),
+            "gzip": hz.get("content-encoding") == "gzip" and gzip.decompress(zipped) == body,
+            "missing -> replica": "x-numdl-replica" in hm}
 
 
 def test_stop_of_nothing_and_bad_arguments_are_clear():
