@@ -69,7 +69,7 @@ class Student:
     index: int
     replica: str = ""
     join_s: float = float("nan")
-    phases: tuple = ()  # (page GET, websocket open, first message, page rendered) seconds from joining
+    phases: tuple = ()  # (page GET [+ its files], websocket open, first message, page rendered), s from joining
     ticks_ms: list[float] = field(default_factory=list)
     gaps_ms: list[float] = field(default_factory=list)  # between consecutive frames, as the student sees them
     frames: int = 0
@@ -103,22 +103,49 @@ class LoadSession(bf.Session):
         return run
 
 
-def cookie_for(host: str, port: int, path: str, timeout: float) -> tuple[dict[str, str], str]:
-    """GET the page as a browser does; return the cookie header to send back and the replica that served it."""
+def cookie_for(host: str, port: int, path: str, timeout: float, assets: bool = False) -> tuple[dict[str, str], str]:
+    """GET the page as a browser does; return the cookie header to send back and the replica that served it. With
+    ``assets``, also GET the frontend files the page names (``./static/...``, as a browser with an empty cache
+    does before it opens the websocket; the lazily loaded chunks, about half of a browser's ~115, are left out)."""
     req = urllib.request.Request(f"http://{host}:{port}/{path}")
     with urllib.request.urlopen(req, timeout=timeout) as r:
-        r.read()
+        html = r.read().decode("utf-8", "replace")
         cookies = [c.split(";", 1)[0] for c in r.headers.get_all("Set-Cookie") or []]
-        return ({"Cookie": "; ".join(cookies)} if cookies else {}), r.headers.get("X-NumDL-Replica", "")
+        headers = {"Cookie": "; ".join(cookies)} if cookies else {}
+        replica = r.headers.get("X-NumDL-Replica", "")
+    if assets:
+        fetch_assets(host, port, html, headers, timeout)
+    return headers, replica
+
+
+def fetch_assets(host: str, port: int, html: str, headers: dict[str, str], timeout: float) -> int:
+    """GET every ``./static/...`` file ``html`` names over one keep-alive connection, gzip accepted (as a browser
+    with an empty cache); returns the bytes received. An error status raises."""
+    import http.client
+    import re
+
+    paths = sorted(set(re.findall(r'(?:src|href)="\./(static/[^"]+)"', html)))
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    total = 0
+    try:
+        for path in paths:
+            conn.request("GET", "/" + path, headers={**headers, "Accept-Encoding": "gzip"})
+            resp = conn.getresponse()
+            total += len(resp.read())
+            if resp.status != 200:
+                raise RuntimeError(f"GET /{path}: HTTP {resp.status}")
+    finally:
+        conn.close()
+    return total
 
 
 def student(i: int, host: str, port: int, path: str, query: str, run_key: str, start_at: float, seconds: float,
-            out: Student, timeout: float) -> None:
+            out: Student, timeout: float, assets: bool = False) -> None:
     while time.monotonic() < start_at:
         time.sleep(min(0.05, start_at - time.monotonic()))
     t0 = time.monotonic()
     try:
-        headers, out.replica = cookie_for(host, port, path, timeout)
+        headers, out.replica = cookie_for(host, port, path, timeout, assets)
         t_get = time.monotonic()
         with LoadSession(port, path, query, timeout, headers=headers, estimate_deflate=False) as s:
             t_ws = time.monotonic()
@@ -161,8 +188,9 @@ def rss_mb(pids: list[int]) -> float:
 
 def run_load(url: str, users: int, seconds: float, page: str = "least-squares", section: str = "iterative",
              run_key: str = "lstsq.iterative.run", join_window: float = 5.0, pids: list[int] | None = None,
-             timeout: float = 60.0, allow_remote: bool = False) -> dict:
-    """``users`` students join ``url`` within ``join_window`` seconds, open ``page`` and play for ``seconds``."""
+             timeout: float = 60.0, allow_remote: bool = False, assets: bool = False) -> dict:
+    """``users`` students join ``url`` within ``join_window`` seconds, open ``page`` and play for ``seconds``
+    (``assets``: each also fetches the frontend files the page names first, see :func:`cookie_for`)."""
     u = urllib.parse.urlparse(url)
     host, port = u.hostname or "", u.port or 80
     if not allow_remote and not is_loopback(host):
@@ -174,7 +202,7 @@ def run_load(url: str, users: int, seconds: float, page: str = "least-squares", 
     mem0 = rss_mb(pids or [])
     threads = [threading.Thread(target=student, daemon=True,
                                 args=(i, host, port, page, f"section={section}", run_key,
-                                      t0 + join_window * i / max(users, 1), seconds, students[i], timeout))
+                                      t0 + join_window * i / max(users, 1), seconds, students[i], timeout, assets))
                for i in range(users)]
     for t in threads:
         t.start()
@@ -302,10 +330,12 @@ def main() -> None:
     ap.add_argument("--pid", type=int, action="append", help="server process id(s) whose memory to report")
     ap.add_argument("--allow-remote", action="store_true", help="allow a target that is not loopback")
     ap.add_argument("--json", type=pathlib.Path, help="write the raw results as JSON")
+    ap.add_argument("--assets", action="store_true", help="with --url: each student also GETs the frontend files "
+                    "the page names (a browser with an empty cache) before its websocket; part of the join time")
     args = ap.parse_args()
     if args.url:
         r = run_load(args.url, args.users, args.seconds, args.page, args.section, args.run_key, args.join_window,
-                     args.pid, allow_remote=args.allow_remote)
+                     args.pid, allow_remote=args.allow_remote, assets=args.assets)
         print(md_table(HEADERS, [row(args.url, r)]))
         for e in r["error_examples"]:
             print(f"error: {e}")
