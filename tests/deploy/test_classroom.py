@@ -83,10 +83,11 @@ class TextSession(LoadSession):
 
 @needs_nginx
 def test_launcher_serves_a_class_through_nginx_on_both_replicas():
-    """20 students join within 4 s and play for 6 s: every one gets frames, none errs, both replicas serve."""
+    """20 students join within 4 s (each fetching the page's frontend files first, as a browser with an empty cache)
+    and play for 6 s: every one gets frames, none errs, both replicas serve."""
     room = Classroom(2, warm=True)
     try:
-        r = run_load(room.url, users=20, seconds=6, join_window=4.0, pids=room.state["replica_pids"])
+        r = run_load(room.url, users=20, seconds=6, join_window=4.0, pids=room.state["replica_pids"], assets=True)
         frontend = _frontend_checks(room.url)
     finally:
         room.stop()
