@@ -111,24 +111,23 @@ def _measure_frames() -> bool:
 def show(fig: go.Figure, key: str, container: Any = None) -> None:
     """Display a figure (with projector styling in presentation mode).
 
-    While a live run is playing, its charts are drawn as static plots (no hover layer, no mode bar): the
-    browser redraws them several times per second and the interactive layers roughly double plotly.js's work
-    per redraw; they are sent by :func:`app.chart.send` (the same element, without ``st.plotly_chart``'s copy
-    of the figure). Paused, every chart is interactive again.
+    Every chart is sent by :func:`app.chart.send`: the element ``st.plotly_chart`` sends, without its copy and
+    re-validation of the figure (a page's first run draws several charts, and a class joins at once). While a
+    live run is playing, its charts are drawn as static plots (no hover layer, no mode bar): the browser redraws
+    them several times per second and the interactive layers roughly double plotly.js's work per redraw. Paused,
+    every chart is interactive again.
     """
     live = st.session_state.get(LIVE_FRAME_KEY)
     if presenting():
         fig = _present_fig(fig)  # a copy: the caller's (possibly cached) figure stays as it was
     elif not live:  # legends above the plot (a live frame's figures are built so, by app.style.fast_figure)
-        fig = _tidy(fig)
+        fig = _tidy(fig)  # a copy, built unvalidated
     config = {"displaylogo": False, "responsive": True}
     if live:
         config["staticPlot"] = True
         if _measure_frames():
             st.session_state.setdefault(FRAME_BYTES_KEY, {})[key] = len(fig.to_json())
-        chart.send(container if container is not None else st._main, fig, key=key, config=config)  # no copy
-        return
-    (container or st).plotly_chart(fig, key=key, config=config)
+    chart.send(container if container is not None else st._main, fig, key=key, config=config)
 
 
 def theory(markdown: str, equations: Sequence[str] = (), reference: str | None = None, *, title: str = "Theory") -> None:

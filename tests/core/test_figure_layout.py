@@ -6,13 +6,15 @@ fast figures are built tidy) and ``app.style.presentation`` (a styled copy: pres
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
 import app.figures.lstsq as lstsq
 from app.figures.common import convergence_figure, taylor_figure
-from app.style import legend_rows, presentation, tidy
+from app.style import _tidy_validated, legend_rows, presentation, tidy
 from tests.core.test_figures_fast import CASES
 from tests.kit.test_chart import _validated_cases
 
@@ -80,6 +82,20 @@ def test_legend_above_or_right_and_room_for_it(name):
     fig = tidy(FIGURES[name]())
     _check(fig, name)
     _check(tidy(fig), name)  # idempotent
+
+
+def test_tidy_is_plotlys_validated_update_layout_on_a_copy():
+    """The oracle: the same changes through plotly's validated ``update_layout``. ``tidy`` builds its copy unvalidated
+    and leaves the figure it was given (perhaps a cached one) as it was."""
+    wrong = []
+    for name, make in FIGURES.items():
+        fig = make()
+        before = fig.to_json()
+        ours = json.loads(tidy(fig).to_json())
+        assert fig.to_json() == before, f"{name}: tidy changed the figure it was given"
+        if ours != json.loads(_tidy_validated(fig).to_json()):
+            wrong.append(name)
+    assert not wrong, f"tidy differs from the validated update_layout for {wrong}"
 
 
 @pytest.mark.parametrize("name", list(FIGURES))

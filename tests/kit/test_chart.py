@@ -46,8 +46,9 @@ def _all() -> None:
     from app import chart
     from tests.kit.test_chart import FIGURES
 
-    config = {"displaylogo": False, "responsive": True, "staticPlot": True}
     for i, make in enumerate(FIGURES.values()):
+        # a live frame's charts are static, a paused page's interactive (app.panels.show)
+        config = {"displaylogo": False, "responsive": True, **({"staticPlot": True} if i % 2 else {})}
         fig = make()
         st.plotly_chart(fig, key=f"st{i}", config=config)
         chart.send(st._main, fig, key=f"ours{i}", config=config)
