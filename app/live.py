@@ -5,6 +5,8 @@ A run holds one or more *series* (e.g. steepest descent and CG side by side), ea
 advances every series by ``speed`` iterations per frame and redraws, so the rest of the page stays responsive.
 The browser's timer starts a playing run's frames; each frame then queues the next one from its own script thread
 (:func:`chain_next_frame`). History is bounded (older points are thinned once a series holds ``max_points``).
+The buttons are a fragment of their own: Play reruns only them and the live picture (``st.rerun`` with the two
+fragments' keys), which then starts the browser's timer; Pause, Step and Reset rerun the page.
 
 A series is usually a :class:`Solver`: a method of ``numdl_core`` looked up by name in the registry
 ``numdl_core.solvers.SOLVERS`` (or a generator function), its problem arguments, and keyword options; the keywords
@@ -417,6 +419,21 @@ def _fragment_run_ids() -> list:
     return list(getattr(ctx, "fragment_ids_this_run", None) or []) if ctx is not None else []
 
 
+def _current_fragment_id() -> str | None:
+    """The fragment this rerun is running now (None in a full run of the page). One rerun can run several fragments
+    (Play reruns the buttons and the live picture); then Streamlit's thread state says which one is running, an
+    internal guarded by tests/kit/test_private_apis.py (None where it is missing)."""
+    ids = _fragment_run_ids()
+    if len(ids) <= 1:
+        return ids[0] if ids else None
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+        fid = ThreadState.get().fragment_id
+    except (ImportError, AttributeError, RuntimeError):
+        return None
+    return fid if fid in ids else None
+
+
 def _retime_browser(interval: float) -> bool:
     """Send the browser a new interval for the timer of the fragment that is running (Streamlit's ``auto_rerun``
     message, as ``st.fragment(run_every=...)`` sends it at registration; the browser replaces a fragment's timer
@@ -428,13 +445,26 @@ def _retime_browser(interval: float) -> bool:
     except ImportError:
         return False
     ctx = get_script_run_ctx(suppress_warning=True)
-    ids = _fragment_run_ids()
-    if not ids or not hasattr(ctx, "enqueue"):
+    fragment = _current_fragment_id()
+    if not fragment or not hasattr(ctx, "enqueue"):
         return False
     msg = ForwardMsg()
-    msg.auto_rerun.interval, msg.auto_rerun.fragment_id = interval, ids[0]
+    msg.auto_rerun.interval, msg.auto_rerun.fragment_id = interval, fragment
     ctx.enqueue(msg)
     return True
+
+
+def _rerun_from_callback(*keys: str) -> None:
+    """From a widget callback: rerun the fragments with these keys (``@st.fragment(key=...)``), or the page when no
+    key is given, in place of the rerun the click would cause (a button in a fragment reruns only that fragment);
+    ``st.rerun(scope=...)``. Where that is refused (a key unknown, a Streamlit without keyed reruns) nothing happens,
+    and the click causes its own rerun."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.rerun(list(keys) if keys else "app")
+    except (StreamlitAPIException, TypeError, ValueError):
+        pass
 
 
 def chain_next_frame(due: float, interval: float) -> bool:
@@ -455,7 +485,7 @@ def chain_next_frame(due: float, interval: float) -> bool:
     most for the sleep, one frame interval. Internals used (``ScriptRunContext.script_requests``,
     ``ScriptRequests.request_rerun``, ``RerunData``) are guarded by tests/kit/test_private_apis.py.
     """
-    ids = _fragment_run_ids()
+    fragment = _current_fragment_id()
     try:
         from streamlit.runtime.scriptrunner import get_script_run_ctx
         from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
@@ -465,13 +495,13 @@ def chain_next_frame(due: float, interval: float) -> bool:
 
     ctx = get_script_run_ctx(suppress_warning=True)
     requests = getattr(ctx, "script_requests", None)
-    if not ids or not callable(getattr(requests, "request_rerun", None)):
+    if not fragment or not callable(getattr(requests, "request_rerun", None)):
         return False
     if not browser_ticking(getattr(ctx, "session_id", ""), max(1.5, 4 * interval)):
         return False
     time.sleep(max(0.0, due - time.monotonic()))
     return bool(requests.request_rerun(RerunData(
-        query_string=ctx.query_string, page_script_hash=ctx.page_script_hash, fragment_id=ids[0], is_auto_rerun=True,
+        query_string=ctx.query_string, page_script_hash=ctx.page_script_hash, fragment_id=fragment, is_auto_rerun=True,
         cached_message_hashes=ctx.cached_message_hashes, context_info=ctx.context_info)))
 
 
@@ -529,14 +559,18 @@ def live_run(
     st.session_state[key] = run
 
     speed_param = SPEED if default_speed is None else SPEED.but(default=default_speed)
-    c_play, c_step, c_reset, c_speed = st.columns([1, 1, 1, 2], vertical_alignment="bottom")
+    c_buttons, c_speed = st.columns([3, 2], vertical_alignment="bottom")
     speed = int(pp.controls([speed_param], c_speed, scope=scope)["speed"])
+    controls_key, frame_key = f"{key}.controls", f"{key}.frame"
 
     # Callbacks are idempotent: a click can reach the server twice (once with a fragment tick that carries the
     # pending widget state, once with the full rerun), so each button says what it wants, not "toggle".
     def _set_running(on: bool) -> None:
         r = st.session_state[key]
         r.running = bool(on) and not r.done
+        # Play reruns only the buttons and the live picture (a class presses it at once); Pause, Step and Reset
+        # rerun the page: its numbers below the picture follow the run, and the browser's timer stops
+        _rerun_from_callback(*((controls_key, frame_key) if r.running else ()))
 
     def _step(at_iteration: int) -> None:
         r = st.session_state[key]
@@ -544,24 +578,34 @@ def live_run(
         if r.iteration == at_iteration:  # a repeated delivery of the same click finds the run already moved on
             step_once(r, max_iter=max_iter, metrics=metrics, keep_path=keep_path, max_points=max_points,
                       per_step=per_step)
+        _rerun_from_callback()
 
     def _reset() -> None:
         st.session_state[key] = new_run(start, structure, tunables, **kw)
+        _rerun_from_callback()
 
     if st.session_state.get(PLAY_SHORTCUT_KEY) is True:  # a lecture tour is on: the page's first live run takes Space
         st.session_state[PLAY_SHORTCUT_KEY] = key
     space = "Space" if st.session_state.get(PLAY_SHORTCUT_KEY) == key else None
-    c_play.button("‖ Pause" if run.running else "▶ Play", key=f"{key}.play", on_click=_set_running,
-                  args=(not run.running,), width="stretch", disabled=run.done and not run.running, type="primary",
-                  shortcut=space)
-    c_step.button("Step", key=f"{key}.step", on_click=_step, args=(run.iteration,), width="stretch",
-                  disabled=run.done)
-    c_reset.button("Reset", key=f"{key}.reset", on_click=_reset, width="stretch")
+
+    @st.fragment(key=controls_key)
+    def _controls() -> None:
+        r: Run = st.session_state[key]
+        c_play, c_step, c_reset = st.columns(3, vertical_alignment="bottom")
+        c_play.button("‖ Pause" if r.running else "▶ Play", key=f"{key}.play", on_click=_set_running,
+                      args=(not r.running,), width="stretch", disabled=r.done and not r.running, type="primary",
+                      shortcut=space)
+        c_step.button("Step", key=f"{key}.step", on_click=_step, args=(r.iteration,), width="stretch",
+                      disabled=r.done)
+        c_reset.button("Reset", key=f"{key}.reset", on_click=_reset, width="stretch")
+
+    with c_buttons:
+        _controls()
 
     # The timer's interval follows this server process's load (app.load): 20 frames/s alone, fewer in a class.
     run.interval = LOAD.update(id(run)) if run.running else 0.0
 
-    @st.fragment(run_every=run.interval or None)
+    @st.fragment(run_every=run.interval or None, key=frame_key)
     def _frame() -> None:
         t_start = time.monotonic()
         r: Run = st.session_state[key]
@@ -569,7 +613,11 @@ def live_run(
         if tick:  # joins and clicks first
             LOAD.yield_to_page_runs(0.5 * r.interval)
         planned = LOAD.update(id(r)) if r.running else r.interval  # the controller's interval now (app.load)
-        if r.running and _retime(r, planned) and not _retime_browser(r.interval):
+        if tick and not r.interval:  # Play, which reran only this fragment: start the browser's timer
+            r.interval, r.retimed = planned, time.monotonic()
+            if not _retime_browser(planned):
+                st.rerun()
+        elif r.running and _retime(r, planned) and not _retime_browser(r.interval):
             st.rerun()  # the load moved the interval: rerun the page to give the browser's timer the new one
         was_running = r.running
         with LOAD.frame_slot() if tick and r.running else contextlib.nullcontext():

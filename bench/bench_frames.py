@@ -173,6 +173,7 @@ class Session:
         self.seen_new_session = False
         self.timers: dict[str, list[float]] = {}  # fragment id -> [interval, next due]
         self.widgets: dict[str, str] = {}  # key -> element id (buttons)
+        self.widget_fragment: dict[str, str] = {}  # key -> the fragment a button is drawn in ("" outside any)
         self.labels: dict[str, str] = {}  # key -> button label
         self.run = Run()
         self.runs: list[Run] = []  # completed runs, in order
@@ -217,13 +218,24 @@ class Session:
         self.ws.send(data)
 
     def click(self, key: str) -> bool:
-        """Click the button with this key (a full rerun) and wait for that run to finish; False if it is not there."""
+        """Click the button with this key and wait for the run it causes to finish; False if it is not there. As
+        the browser does, a button drawn in a fragment sends that fragment's id (its callback may rerun the page,
+        the fragment or other fragments: the wait ends at the first run that finishes)."""
         wid = self.widgets.get(key)
         if wid is None:
             return False
-        self.rerun((WidgetState(id=wid, trigger_value=True),))
-        self.wait_full_run()
-        return True
+        fragment = self.widget_fragment.get(key, "")
+        self.rerun((WidgetState(id=wid, trigger_value=True),), fragment_id=fragment)
+        if not fragment:
+            self.wait_full_run()
+            return True
+        deadline = time.monotonic() + self.timeout
+        while True:
+            run = self._receive(deadline)
+            if run is None:
+                raise TimeoutError(f"the click on {key!r} caused no run within {self.timeout:.0f} s")
+            if run.status != EARLY:
+                return True
 
     # -- receiving -----------------------------------------------------------------------------------------------
     def _handle(self, data: bytes, now: float) -> Run | None:
@@ -275,6 +287,7 @@ class Session:
                 key = element_key(element.button.id)
                 if key:
                     self.widgets[key], self.labels[key] = element.button.id, element.button.label
+                    self.widget_fragment[key] = msg.delta.fragment_id
             elif etype == "plotly_chart":
                 self.run.specs[label] = element.plotly_chart.spec
             elif etype == "exception":

@@ -2,6 +2,8 @@
 
 - ``AppTest._bidi_component_manager`` (tests/pages/helpers.py shares one component scan between AppTests; without
   it the tests only get slower, so this test is what notices).
+- ``ThreadState.get().fragment_id`` (app/live.py ``_current_fragment_id``: which of the fragments a rerun runs is
+  running now).
 - ``get_script_run_ctx().fragment_ids_this_run`` and ``.enqueue`` (app/live.py ``_retime_browser`` sends a playing
   fragment's timer a new interval under load; without them it reruns the page instead, which costs more).
 - ``ScriptRunContext.script_requests`` / ``query_string`` / ``cached_message_hashes`` / ``context_info``,
@@ -240,3 +242,15 @@ def test_presentation_mode_finds_the_container_being_drawn_into():
     at = AppTest.from_function(script)
     at.run()
     assert at.session_state["found"] is True
+
+
+def test_thread_state_names_the_fragment_that_is_running():
+    """app/live.py ``_current_fragment_id``: one rerun can run two fragments (Play reruns the buttons and the live
+    picture); Streamlit's thread state says which one is running. Without it the picture's timer is not started
+    from a fragment run and Play reruns the page (tests/kit/test_play_scope.py then fails)."""
+    import dataclasses
+
+    from streamlit.runtime.scriptrunner_utils.script_run_context import FragmentThreadState, ThreadState
+
+    assert "fragment_id" in {f.name for f in dataclasses.fields(FragmentThreadState)}, "update app/live.py"
+    assert callable(getattr(ThreadState, "get", None)), "update app/live.py _current_fragment_id"
