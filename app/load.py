@@ -8,10 +8,12 @@ process). So the interval follows the load: each run gets ``n * c / TARGET_BUSY`
 playing on this process and ``c`` the measured CPU cost of a frame (fewer frames per student, the same for
 everyone, and never more than the core can serve); alone, a student gets the full 20 frames/s.
 
-At most ``FRAME_SLOTS`` (2) live frames compute at once in a process (``FrameLoad.frame_slot``); the others
+At most ``FRAME_SLOTS`` (1) live frame computes at once in a process (``FrameLoad.frame_slot``); the others
 wait blocked. With 50 frame threads competing for the GIL, the event loop (every websocket of the process, and
 the start of every script thread) waited for it too long: joining took 3.7-5.4 s at 100 students on 2 replicas,
-1.1-1.6 s with 2 slots (1 slot: 2.0-2.1 s), and the frame rate went up (1.64 -> 1.75-1.83 frames/s).
+1.1-1.6 s with 2 slots (1 slot: 2.0-2.1 s), and the frame rate went up (1.64 -> 1.75-1.83 frames/s). Since Play
+stopped rerunning the page, 1 slot is better: tick p95 470-505 ms against 609-690 ms with 2 slots, same joins
+(0.15-0.22 s) and frame rates (2.9-3.3 frames/s; 100 students, 3 runs each way, alternating).
 
 Page runs come first: a student joining (or clicking) starts a full run of the page, and while one is in
 progress a live frame waits before it starts (``FrameLoad.page_run`` around the page in ``app/main.py``,
@@ -47,7 +49,7 @@ TARGET_BUSY = 0.9  # the share of the process's core live frames may use (the re
 RETIME_FACTOR = 1.6  # a playing run re-registers its timer when the interval moved by more than this factor
 UPDATE_EVERY = 1.0  # seconds between controller updates
 ACTIVE_WINDOW = 0.5  # seconds (or three intervals, if longer): a live run with a frame this recent is playing
-FRAME_SLOTS = 2  # live frames computing at once per process (NUMDL_FRAME_SLOTS overrides; 0: no limit)
+FRAME_SLOTS = 1  # live frames computing at once per process (NUMDL_FRAME_SLOTS overrides; 0: no limit)
 PAGE_POLL = 0.005  # with a fake clock (tests): seconds between looks at the page runs in progress
 MIN_FRAME_SHARE = 0.25  # while page runs take most of the core (a class joining), live frames still get this share
 FRAME_COST = 0.02  # CPU seconds of a live frame, all of Streamlit's work included (measured: 12-22 ms), at start
