@@ -103,7 +103,8 @@ def test_launcher_serves_a_class_through_nginx_on_both_replicas():
 def _frontend_checks(url: str) -> dict[str, bool]:
     """Streamlit's frontend files come from nginx (no replica header), byte for byte the installed package's, with
     a JavaScript type (browsers run module scripts only so), gzipped on request and cached for good; a path that
-    is not there goes to a replica."""
+    is not there goes to a replica. A page's index.html comes from nginx too, the bytes a replica sends, with the
+    sticky cookie and no caching."""
     import gzip
     import urllib.request
 
@@ -118,10 +119,15 @@ def _frontend_checks(url: str) -> dict[str, bool]:
     h, body = get(f"/static/js/{js.name}")
     hz, zipped = get(f"/static/js/{js.name}", **{"Accept-Encoding": "gzip"})
     hm, _ = get("/static/js/not-a-file.js")
+    hp, page = get("/least-squares?section=iterative")  # a page: nginx sends the index.html a replica would
+    _, mine = get("/not-a-page")  # a replica's answer (every unknown path gets the frontend's index.html)
     return {"same bytes": body == js.read_bytes(), "javascript": h.get("content-type") == "application/javascript",
             "from nginx": "x-numdl-replica" not in h, "cached": "max-age=" in h.get("cache-control", ""),
             "gzip": hz.get("content-encoding") == "gzip" and gzip.decompress(zipped) == body,
-            "missing -> replica": "x-numdl-replica" in hm}
+            "missing -> replica": "x-numdl-replica" in hm,
+            "page from nginx": "x-numdl-replica" not in hp and page == mine
+            and "numdl_replica=" in hp.get("set-cookie", "") and hp.get("content-type") == "text/html; charset=utf-8"
+            and hp.get("cache-control") == "no-cache"}
 
 
 def test_stop_of_nothing_and_bad_arguments_are_clear():
