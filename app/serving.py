@@ -35,17 +35,28 @@ status when none of the finished run's messages is dropped. And each session's b
 frames are then left to its ticks instead of being chained at full rate for nobody to see (a disconnected tab's
 run stops either way).
 
+Messages leave in batches. Streamlit's flush loop yields to the event loop after every message it sends, and its
+websocket client awaits a write per message; with a class playing, every yield waits behind the other tasks, and a
+join's ~100 messages went out one loop turn at a time. The flush loop now yields at most every ``YIELD_SLICE``
+(2 ms; :class:`_SlicedAsyncio`), and a connection's sender writes all the messages queued for it at once (one
+``transport.write``; :func:`_batched_sends`). A/B at 100 students, 2 runs each way on a busy host: tick p95
+432-480 ms and join median 0.23 s with both, 518-606 ms and 0.31-0.48 s without.
+
 These patch private functions (``app_session._populate_theme_msg`` and ``_populate_config_msg``,
 ``asyncio.base_events._set_nodelay``, uvicorn's ``WebSocketsSansIOProtocol.receive``,
-``ForwardMsgQueue.clear``, ``AppSession._handle_rerun_script_request``); ``tests/kit/test_private_apis.py``
+``ForwardMsgQueue.clear``, ``AppSession._handle_rerun_script_request``, the ``asyncio`` of
+``streamlit.runtime.runtime``, ``StarletteSessionClient._sender``); ``tests/kit/test_private_apis.py``
 checks that they are still there and that the patched versions do what Streamlit's own do. Where one is missing
 (a newer Streamlit), that patch is skipped and the app runs unchanged, only slower.
 """
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
+import types
+from typing import Any
 
 __all__ = ["after_page_run", "install", "browser_ticking"]
 
@@ -143,6 +154,103 @@ def _truthful_finish() -> bool:
     return True
 
 
+YIELD_SLICE = 0.002  # seconds: Streamlit's flush loop sends messages for this long before it yields
+
+
+class _SlicedAsyncio(types.ModuleType):
+    """``asyncio`` as ``streamlit.runtime.runtime`` sees it: ``sleep(0)`` yields to the event loop only when the
+    last yield is ``YIELD_SLICE`` old. Streamlit's flush loop yields after every message it sends; a page's first
+    run is about 100 messages, a frame 5-10, and with a class playing each yield waited behind every other task."""
+
+    _last = 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+    def sleep(self, delay: float, result: Any = None) -> Any:
+        now = time.monotonic()
+        if delay == 0 and now - _SlicedAsyncio._last < YIELD_SLICE:
+            return _no_wait(result)
+        _SlicedAsyncio._last = now
+        return asyncio.sleep(delay, result)
+
+
+async def _no_wait(result: Any = None) -> Any:
+    return result
+
+
+def _sliced_flush_yields() -> bool:
+    """Give ``streamlit.runtime.runtime`` the sliced ``asyncio``; False when its flush loop is not found."""
+    try:
+        from streamlit.runtime import runtime
+    except ImportError:
+        return False
+    if isinstance(getattr(runtime, "asyncio", None), _SlicedAsyncio):
+        return True
+    if getattr(runtime, "asyncio", None) is not asyncio:
+        return False
+    runtime.asyncio = _SlicedAsyncio("asyncio")
+    return True
+
+
+def _batched_sends() -> bool:
+    """Patch Streamlit's websocket sender task (``StarletteSessionClient._sender``) to write every message already
+    queued for a connection at once: one ``transport.write`` through uvicorn's sans-I/O websocket connection instead
+    of an ``await`` per message (the same frames on the wire: the connection encodes each message as uvicorn's
+    ``send`` does). Where the connection is not in a plain open state, messages go through ``send_bytes``."""
+    try:
+        from streamlit.web.server.starlette.starlette_websocket import StarletteSessionClient
+    except ImportError:
+        return False
+    sender = getattr(StarletteSessionClient, "_sender", None)
+    if sender is None or getattr(sender, "numdl", False):
+        return sender is not None
+
+    async def batched_sender(self) -> None:
+        from starlette.websockets import WebSocketDisconnect
+
+        queue, ws = self._send_queue, self._websocket
+        try:
+            while True:
+                batch = [await queue.get()]
+                while not queue.empty():
+                    batch.append(queue.get_nowait())
+                proto = getattr(getattr(ws, "_send", None), "__self__", None)
+                conn = getattr(proto, "conn", None)
+                if len(batch) > 1 and conn is not None and _plain_open(proto) and \
+                        getattr(getattr(ws, "application_state", None), "name", "") == "CONNECTED":
+                    for payload in batch:
+                        conn.send_binary(payload)
+                    proto.transport.write(b"".join(conn.data_to_send()))
+                else:
+                    for payload in batch:
+                        await ws.send_bytes(payload)
+        except WebSocketDisconnect:
+            pass
+        except Exception:
+            import logging
+
+            logging.getLogger(__name__).exception("Error sending websocket payload")
+        finally:
+            self._closed.set()
+
+    batched_sender.numdl = True
+    batched_sender.original = sender
+    StarletteSessionClient._sender = batched_sender
+    return True
+
+
+def _plain_open(proto: Any) -> bool:
+    """Whether uvicorn's websocket protocol object is open for writing with nothing special pending (what its
+    ``send`` checks before it encodes a message)."""
+    try:
+        return bool(proto.handshake_complete and not proto.close_sent and not proto.disconnected
+                    and proto.writable.is_set() and proto.initial_response is None
+                    and not proto.transport.is_closing())
+    except AttributeError:
+        return False
+
+
 _ticks: dict[str, float] = {}  # session id -> when its browser's timer last asked for a live frame
 
 
@@ -213,6 +321,8 @@ def install() -> bool:
         _never_stall_reads()
         _truthful_finish()
         _record_ticks()
+        _sliced_flush_yields()
+        _batched_sends()
         app_session._populate_theme_msg = _memo(theme)
         app_session._populate_config_msg = _memo(config)
         _installed = True
