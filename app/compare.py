@@ -26,7 +26,7 @@ import streamlit as st
 
 from app.figures.common import convergence_figure
 from app.live import Solver, freeze
-from app.panels import show
+from app.panels import panel_open, show
 from app.params import Param
 
 __all__ = ["Setup", "Outcome", "run_to", "run_config", "time_cap", "y_label", "compare_panel", "STORE_KEY", "SIDES"]
@@ -235,7 +235,11 @@ def compare_panel(key: str, make: Callable[[dict], Any], params: Sequence[Param]
         The figure's x axis: iterations, or the work (``work_label``), for methods whose iterations cost differently.
     """
     store = st.session_state.setdefault(STORE_KEY, {}).setdefault(key, {})
-    with st.expander("Compare two settings", expanded=False, icon=":material/compare_arrows:"):
+    box = st.expander("Compare two settings", expanded=False, icon=":material/compare_arrows:", key=f"{key}.panel",
+                      on_change="rerun")
+    with box:
+        if not panel_open(box):  # drawn when opened: a class's first page runs skip it
+            return None
         st.caption(f"Both configurations run on the same seeded problem, each to its stop rule (convergence"
                    + (f", the value reaching {target:.3g}" if target is not None else "")
                    + f", at most {max_iter} iterations or {seconds:g} s).")

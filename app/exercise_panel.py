@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.exercises import (DONE_KEY, URL_KEY, Exercise, ExerciseSet, Verdict, all_sets, format_done, parse_done,
                            parse_progress, progress_json)
+from app.panels import panel_open
 
 __all__ = ["exercise_panel", "progress_panel", "solved", "sync_progress_url"]
 
@@ -92,8 +93,11 @@ def exercise_panel(exset: ExerciseSet, section: str | None, *, expanded: bool = 
         return
     done = solved()
     n_done = sum(f"{exset.page}/{e.name}" in done for e in here)
-    with st.expander(f"Exercises ({n_done} of {len(here)} solved)", expanded=expanded, icon=":material/edit_note:",
-                     key=f"_ex.{exset.page}.{section}.panel"):  # keyed: it stays open when the count changes
+    box = st.expander(f"Exercises ({n_done} of {len(here)} solved)", expanded=expanded, icon=":material/edit_note:",
+                      key=f"_ex.{exset.page}.{section}.panel", on_change="rerun")  # keyed: it stays open when the
+    with box:  # count changes; drawn when opened (a class's first page runs skip it)
+        if not panel_open(box):
+            return
         st.caption("Answer with a number or a choice; the app checks it with the same numerics the page uses. "
                    "Solved exercises are kept in this page's URL (bookmark it) and on the Home page.")
         for i, ex in enumerate(here, 1):

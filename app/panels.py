@@ -17,6 +17,7 @@ from app.style import presentation as _present_fig
 from app.style import tidy as _tidy
 
 __all__ = [
+    "panel_open",
     "presenting",
     "presentation_toggle",
     "show",
@@ -128,6 +129,14 @@ def show(fig: go.Figure, key: str, container: Any = None) -> None:
         if _measure_frames():
             st.session_state.setdefault(FRAME_BYTES_KEY, {})[key] = len(fig.to_json())
     chart.send(container if container is not None else st._main, fig, key=key, config=config)
+
+
+def panel_open(box: Any) -> bool:
+    """Whether a collapsible panel drawn with ``on_change="rerun"`` draws its content: when it is open (opening it
+    reruns the page). A closed panel's widgets and text cost every student's first page run as much as visible
+    ones (a class joins at once). Also True where Streamlit does not track the state (``open`` is None) and with
+    ``NUMDL_OPEN_PANELS=1`` (the tests: every panel's content runs in every test)."""
+    return getattr(box, "open", None) is not False or os.environ.get("NUMDL_OPEN_PANELS") == "1"
 
 
 def theory(markdown: str, equations: Sequence[str] = (), reference: str | None = None, *, title: str = "Theory") -> None:

@@ -23,3 +23,6 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 # ... and for those already loaded (threadpoolctl reaches only loaded libraries, hence the imports above).
 threadpool_limits(1)
+# Collapsed panels drawn on opening (app.panels.panel_open) draw their content in every test;
+# tests/kit/test_panels.py checks the closed ones without it.
+os.environ.setdefault("NUMDL_OPEN_PANELS", "1")

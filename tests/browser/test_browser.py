@@ -60,6 +60,7 @@ def server():
         [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={k: v for k, v in os.environ.items() if k != "NUMDL_OPEN_PANELS"},  # closed panels as students get them
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -131,6 +132,18 @@ def test_least_squares_play_advances_chart(server, chrome):
           f"iteration {it} after {time.time() - t0:.1f} s)")
     page.get_by_role("button", name="‖ Pause", exact=True).click()
     page.get_by_role("button", name="▶ Play", exact=True).wait_for(timeout=10_000)
+    _no_exception(page)
+    page.close()
+
+
+def test_a_closed_panel_draws_its_content_when_opened(server, chrome):
+    """"Compare two settings" is drawn only once opened (app.panels.panel_open): opening it reruns the page."""
+    page = chrome.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server}/least-squares?section=iterative")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Run both").count() == 0
+    page.get_by_text("Compare two settings").first.click()
+    page.get_by_role("button", name="Run both").wait_for(timeout=15_000)
     _no_exception(page)
     page.close()
 

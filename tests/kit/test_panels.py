@@ -23,3 +23,27 @@ def test_live_table_escapes_pipes_in_the_markdown_table():
     assert header == "| t | max \\|f − f_KR\\| | status |"
     assert rule == "|---|---|---|"
     assert row == "| 10 | 1e-3 | a\\|b |"
+
+
+def test_closed_panels_draw_their_content_only_when_opened(monkeypatch):
+    """"Compare two settings" and "Exercises" are collapsed: their widgets are drawn only once a reader opens them
+    (``st.expander(on_change="rerun")``, app.panels.panel_open), so a class's first page runs skip them. The rest
+    of the suite draws them always (NUMDL_OPEN_PANELS=1 in tests/conftest.py)."""
+    from tests.pages.helpers import assert_clean, page
+
+    monkeypatch.delenv("NUMDL_OPEN_PANELS", raising=False)
+    at = page("least_squares.py", {"section": "iterative"}).run()
+    assert_clean(at)
+    labels = [e.label for e in at.expander]
+    assert "Compare two settings" in labels and any(lab.startswith("Exercises (") for lab in labels)
+    buttons = {b.label for b in at.button}
+    assert "Run both" not in buttons and "Check" not in {b.label for b in at.get("form_submit_button")}
+    assert "▶ Play" in buttons  # the page itself is all there
+    panels = ["lstsq.iterative.cmp.iter.panel", "_ex.least-squares.iterative.panel"]
+    assert all(k in at.session_state and at.session_state[k] is False for k in panels)
+    for k in panels:  # the reader opens both
+        at.session_state[k] = True
+    at.run()
+    assert_clean(at)
+    assert "Run both" in {b.label for b in at.button}
+    assert "Check" in {b.label for b in at.get("form_submit_button")}
