@@ -39,8 +39,8 @@ Messages leave in batches. Streamlit's flush loop yields to the event loop after
 websocket client awaits a write per message; with a class playing, every yield waits behind the other tasks, and a
 join's ~100 messages went out one loop turn at a time. The flush loop now yields at most every ``YIELD_SLICE``
 (2 ms; :class:`_SlicedAsyncio`), and a connection's sender writes all the messages queued for it at once (one
-``transport.write``; :func:`_batched_sends`). A/B at 100 students, 2 runs each way on a busy host: tick p95
-432-480 ms and join median 0.23 s with both, 518-606 ms and 0.31-0.48 s without.
+``transport.write``; :func:`_batched_sends`). A/B at 100 students, 2 runs each way, alternating: tick p95
+447-486 ms, join median 0.11 s and 3.0-3.2 frames/s with both; 513-657 ms, 0.21-0.64 s and 2.6-2.8 without.
 
 These patch private functions (``app_session._populate_theme_msg`` and ``_populate_config_msg``,
 ``asyncio.base_events._set_nodelay``, uvicorn's ``WebSocketsSansIOProtocol.receive``,

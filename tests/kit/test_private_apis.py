@@ -260,7 +260,7 @@ def test_the_flush_loop_and_the_websocket_sender_that_serving_batches_are_there(
     """app/serving.py ``_sliced_flush_yields`` and ``_batched_sends``: Streamlit's flush loop yields with
     ``asyncio.sleep(0)`` after each message (module ``streamlit.runtime.runtime``), its websocket client drains a
     send queue in a ``_sender`` task, and uvicorn's sans-I/O protocol has the connection and the state ``send``
-    checks. A 100-student A/B: tick p95 432-480 ms and joins 0.23 s with both, 518-606 ms and 0.31-0.48 s without."""
+    checks. A 100-student A/B: tick p95 447-486 ms and joins 0.11 s with both, 513-657 ms and 0.21-0.64 s without."""
     import inspect
 
     from streamlit.runtime import runtime
