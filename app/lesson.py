@@ -38,7 +38,7 @@ import streamlit as st
 from app.exercise_panel import exercise_panel, sync_progress_url
 from app.exercises import ExerciseSet
 from app.live import Run, Solver, live_run
-from app.panels import Experiment, check_panel, presenting, theory, try_this
+from app.panels import Experiment, check_panel, panel_open, presenting, theory, try_this
 from app.params import PageParams, Param
 from app.tour import tour_bar
 
@@ -204,7 +204,11 @@ class Lesson:
         st.session_state.setdefault(EXPORT_KEY, {})[self.key] = {
             "script": text, "numbers": dict(self._numbers), "section": self.section}
         stem = f"numdl_{self.key}" + (f"_{self.section}" if self.section else "")
-        with st.expander("Export this experiment", expanded=False, icon=":material/download:"):
+        box = st.expander("Export this experiment", expanded=False, icon=":material/download:",
+                          key=f"{self.key}.{self.scope}.export", on_change="rerun")
+        with box:
+            if not panel_open(box):  # drawn when opened: a class's first page runs skip the script and its files
+                return text
             st.caption("A script that redoes this experiment with numdl_core (same parameters, same seed) and prints "
                        "the numbers shown here; the run's history and arrays for your own plots.")
             cols = st.columns(3)
@@ -228,11 +232,14 @@ class Lesson:
         if self.exercises is not None:
             exercise_panel(self.exercises, self.section, expanded=False)
         if self.presets:
-            with st.expander("Presets and instructor links", expanded=False, icon=":material/link:"):
-                st.markdown(
-                    "Open a preset with `?preset=NAME`; hide controls with `?hide=a,b`; show them locked at the URL's "
-                    "values with `?lock=a,b`.\n\n" + "\n".join(
-                        f"- `{n}`: {e.title}" for n, e in self.presets.items()))
+            box = st.expander("Presets and instructor links", expanded=False, icon=":material/link:",
+                              key=f"{self.key}.presets", on_change="rerun")
+            with box:
+                if panel_open(box):
+                    st.markdown(
+                        "Open a preset with `?preset=NAME`; hide controls with `?hide=a,b`; show them locked at the "
+                        "URL's values with `?lock=a,b`.\n\n" + "\n".join(
+                            f"- `{n}`: {e.title}" for n, e in self.presets.items()))
         sync_progress_url()
         self.pp.sync_url()
 

@@ -26,9 +26,9 @@ def test_live_table_escapes_pipes_in_the_markdown_table():
 
 
 def test_closed_panels_draw_their_content_only_when_opened(monkeypatch):
-    """"Compare two settings" and "Exercises" are collapsed: their widgets are drawn only once a reader opens them
-    (``st.expander(on_change="rerun")``, app.panels.panel_open), so a class's first page runs skip them. The rest
-    of the suite draws them always (NUMDL_OPEN_PANELS=1 in tests/conftest.py)."""
+    """"Compare two settings", "Exercises", "Export" and "Presets" are collapsed: their content is drawn only once a
+    reader opens them (``st.expander(on_change="rerun")``, app.panels.panel_open), so a class's first page runs
+    skip them. The rest of the suite draws them always (NUMDL_OPEN_PANELS=1 in tests/conftest.py)."""
     from tests.pages.helpers import assert_clean, page
 
     monkeypatch.delenv("NUMDL_OPEN_PANELS", raising=False)
@@ -39,7 +39,9 @@ def test_closed_panels_draw_their_content_only_when_opened(monkeypatch):
     buttons = {b.label for b in at.button}
     assert "Run both" not in buttons and "Check" not in {b.label for b in at.get("form_submit_button")}
     assert "▶ Play" in buttons  # the page itself is all there
-    panels = ["lstsq.iterative.cmp.iter.panel", "_ex.least-squares.iterative.panel"]
+    assert "Python script" not in {b.label for b in at.get("download_button")}  # nor is the export's script
+    panels = ["lstsq.iterative.cmp.iter.panel", "_ex.least-squares.iterative.panel", "lstsq.iterative.export",
+              "lstsq.presets"]
     assert all(k in at.session_state and at.session_state[k] is False for k in panels)
     for k in panels:  # the reader opens both
         at.session_state[k] = True
@@ -47,3 +49,4 @@ def test_closed_panels_draw_their_content_only_when_opened(monkeypatch):
     assert_clean(at)
     assert "Run both" in {b.label for b in at.button}
     assert "Check" in {b.label for b in at.get("form_submit_button")}
+    assert "Python script" in {b.label for b in at.get("download_button")}
